@@ -1,0 +1,343 @@
+/**
+ * `backup(source, destination)`: an online copy of a live database.
+ *
+ * - snapshot: the source connection holds one read transaction across every step, so the
+ *   copy is a single point in time and never restarts; in WAL mode writers go on.
+ * - stepped: N pages per step with a pause between steps (no lock held in the pause);
+ *   a write by another connection restarts the copy, and after `maxRestarts` the rest
+ *   is copied in one step so the backup always completes.
+ * - compact: `VACUUM INTO`, a smaller copy without free pages.
+ */
+import { access, mkdir, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import Database from 'better-sqlite3';
+import { PagevaultError } from '../api/errors.ts';
+import type { BackupManifest, BackupMode, BackupResult, JournalMode, VerifyResult } from '../api/types.ts';
+import type { OperationContext } from './context.ts';
+import { writeManifest } from './manifest.ts';
+import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
+import { checkSqliteFile, fileSystemError } from './sqlite-file.ts';
+import { toPagevaultError } from './sqlite-errors.ts';
+import { verifyFile } from './verify.ts';
+
+export interface BackupOptions {
+  /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
+  mode?: BackupMode;
+  /** Replace an existing destination file (default: refuse with DEST_EXISTS). */
+  overwrite?: boolean;
+  /** Verify the copy before publishing it (default true). */
+  verify?: boolean;
+  /** Verify with integrity_check instead of quick_check. */
+  fullVerify?: boolean;
+  /** Stepped mode: pages per step (default: 4 MiB worth of pages). */
+  pagesPerStep?: number;
+  /** Stepped mode: pause between steps, in milliseconds (default 2). */
+  pauseMs?: number;
+  /** Stepped mode: restarts after which the rest is copied in one step (default 10). */
+  maxRestarts?: number;
+  /** How long to wait for a lock held by another program (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** Write the JSON manifest beside the backup (default true). */
+  manifest?: boolean;
+  /** Directory mode: a word added to the file name ("before-restore"). */
+  label?: string;
+  /** Directory mode: the time the file name is made from (default now). */
+  now?: Date;
+}
+
+/** Called with the claim id once a partial is claimed, so the caller can release it if the worker dies. */
+export type ClaimListener = (claim: number, partial: string) => void;
+
+export const DEFAULT_PAUSE_MS = 2;
+export const DEFAULT_MAX_RESTARTS = 10;
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const STEPPED_BYTES_PER_STEP = 4 << 20;
+/** Snapshot mode sizes steps to take about this long: frequent progress, prompt cancel. */
+const TARGET_STEP_MS = 25;
+const ALL_REMAINING = 0x7fffffff;
+
+/** `<stem>-YYYYMMDD-HHMMSS[-label].db` in local time. */
+export function backupFileName(source: string, now: Date, label?: string): string {
+  const ext = extname(source);
+  const stem = basename(source, ext) || 'database';
+  const pad = (n: number) => String(n).padStart(2, '0');
+  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
+  return `${stem}-${stamp}${label ? `-${label}` : ''}.db`;
+}
+
+/** Backs up `source` to `destination` (a file, or a folder to name the file in). */
+export async function backupDatabase(
+  sourceArg: string,
+  destinationArg: string,
+  ctx: OperationContext,
+  options: BackupOptions = {},
+  onClaim?: ClaimListener,
+): Promise<BackupResult> {
+  const startedAt = new Date();
+  const source = resolve(sourceArg);
+  await checkSqliteFile(source, 'Cannot back up');
+  const destination = await resolveDestination(source, destinationArg, options);
+  const subject = `Cannot back up ${source} to ${destination}`;
+  const folder = dirname(destination);
+  const removedPartials = await removeStalePartials(folder);
+  ctx.throwIfCancelled(subject);
+
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+  let claim: PartialClaim | undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    const sourceJournalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase() as JournalMode;
+    const mode: BackupMode = options.mode ?? (sourceJournalMode === 'wal' ? 'snapshot' : 'stepped');
+    // Take (and, in snapshot mode, keep) a read lock now, so a locked source fails fast
+    // with SOURCE_BUSY before anything is written.
+    if (mode === 'snapshot') db.exec('BEGIN');
+    readSchema(db, source, busyTimeoutMs);
+    const sourcePages = Number(db.pragma('page_count', { simple: true }));
+    const sourcePageSize = Number(db.pragma('page_size', { simple: true }));
+    ctx.report({ phase: 'prepare', totalPages: sourcePages, remainingPages: sourcePages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
+
+    claim = await claimPartial(destination, onClaim);
+    let restarts = 0;
+    if (mode === 'compact') {
+      db.prepare('VACUUM INTO ?').run(claim.path);
+      ctx.throwIfCancelled(subject);
+    } else {
+      restarts = await copyPages(db, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
+    }
+    if (db.inTransaction) db.exec('COMMIT');
+    db.close();
+    db = undefined;
+
+    // Finalize: a standalone file in rollback-journal mode, so it never grows a -wal.
+    const finalizing = { phase: 'finalize' as const, totalPages: sourcePages, remainingPages: 0, bytesCopied: sourcePages * sourcePageSize, bytesPerSecond: 0, restarts };
+    ctx.report(finalizing, true);
+    const copy = new Database(claim.path, { fileMustExist: true });
+    let pageCount: number;
+    let pageSize: number;
+    try {
+      copy.pragma('journal_mode = DELETE');
+      pageCount = Number(copy.pragma('page_count', { simple: true }));
+      pageSize = Number(copy.pragma('page_size', { simple: true }));
+    } finally {
+      copy.close();
+    }
+    ctx.throwIfCancelled(subject);
+
+    let verification: VerifyResult | undefined;
+    if (options.verify !== false) {
+      verification = await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false });
+    }
+    ctx.throwIfCancelled(subject);
+    await publishPartial(claim, options.overwrite === true);
+    const bytes = (await stat(destination)).size;
+    claim = undefined;
+
+    const manifest: BackupManifest = {
+      format: 'pagevault-backup',
+      formatVersion: 1,
+      file: basename(destination),
+      source,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      mode,
+      sourceJournalMode,
+      pageSize,
+      pageCount,
+      bytes,
+      sha256: verification?.sha256 ?? null,
+      sqliteVersion: sqliteVersion(),
+      restarts,
+      verification: verification
+        ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
+        : { verdict: 'skipped', check: null, problems: [] },
+    };
+    const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest);
+    if (verification && !verification.ok) {
+      throw new PagevaultError(
+        'VERIFY_FAILED',
+        `The backup of ${source} was written to ${destination} but failed verification: ${verification.problems.slice(0, 3).join('; ')}`,
+      );
+    }
+    return { path: destination, manifestPath, manifest, durationMs: Date.now() - startedAt.getTime(), removedPartials };
+  } catch (error) {
+    try {
+      if (db?.inTransaction) db.exec('ROLLBACK');
+      db?.close();
+    } catch {
+      // The connection is already unusable; closing is best effort.
+    }
+    if (claim) await abandonPartial(claim);
+    throw toPagevaultError(error, subject);
+  }
+}
+
+/**
+ * Runs the backup API from the open source connection into `partial`. Returns the
+ * number of restarts. Handles better-sqlite3's pitfalls: a callback returning 0 would
+ * spin, and a first step that got SQLITE_BUSY resolves as success with 0 pages.
+ */
+async function copyPages(
+  db: Database.Database,
+  partial: string,
+  ctx: OperationContext,
+  subject: string,
+  mode: 'snapshot' | 'stepped',
+  pageSize: number,
+  options: BackupOptions,
+  busyTimeoutMs: number,
+): Promise<number> {
+  const pagesPerStep = Math.max(1, Math.round(options.pagesPerStep ?? Math.max(16, STEPPED_BYTES_PER_STEP / pageSize)));
+  const pauseMs = Math.max(0, options.pauseMs ?? DEFAULT_PAUSE_MS);
+  const maxRestarts = Math.max(0, options.maxRestarts ?? DEFAULT_MAX_RESTARTS);
+  const deadline = performance.now() + busyTimeoutMs;
+  let restarts = 0;
+
+  for (;;) {
+    let nextPages = mode === 'snapshot' ? 256 : pagesPerStep;
+    let lastCopied = -1;
+    let lastTotal = 0;
+    let lastStepAt = performance.now();
+    let stalledSince = 0;
+    let bytesCopied = 0;
+    const copyStarted = performance.now();
+    const result = await db.backup(partial, {
+      progress: ({ totalPages, remainingPages }) => {
+        const now = performance.now();
+        const copied = totalPages - remainingPages;
+        if (lastCopied >= 0 && copied < lastCopied) restarts += 1; // another connection wrote: SQLite started over
+        if (copied === lastCopied && totalPages === lastTotal) {
+          // SQLITE_BUSY: nothing moved. Wait a little instead of spinning, up to the busy timeout.
+          stalledSince ||= now;
+          if (now - stalledSince > busyTimeoutMs) {
+            throw new PagevaultError('SOURCE_BUSY', `${subject}: the database stayed locked by another program for ${Math.round(busyTimeoutMs / 1000)} s`);
+          }
+          if (ctx.pause(10)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
+          return nextPages;
+        }
+        stalledSince = 0;
+        bytesCopied += Math.max(0, copied - Math.max(lastCopied, 0)) * pageSize;
+        const stepMs = now - lastStepAt;
+        lastCopied = copied;
+        lastTotal = totalPages;
+        ctx.report({
+          phase: 'copy',
+          totalPages,
+          remainingPages,
+          bytesCopied,
+          bytesPerSecond: bytesCopied / Math.max((now - copyStarted) / 1000, 0.001),
+          restarts,
+        });
+        ctx.throwIfCancelled(subject);
+        if (mode === 'snapshot') {
+          // Size the next step to take about TARGET_STEP_MS, from how long this one took.
+          if (stepMs > 0.5) nextPages = Math.round(Math.min(Math.max((nextPages * TARGET_STEP_MS) / stepMs, 16), 1 << 20));
+          else nextPages = Math.min(nextPages * 2, 1 << 20);
+        } else if (restarts >= maxRestarts) {
+          nextPages = ALL_REMAINING; // Bounded: finish the rest in one step.
+        } else if (ctx.pause(pauseMs)) {
+          throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
+        }
+        lastStepAt = performance.now();
+        return Math.max(1, nextPages);
+      },
+    });
+    if (result.totalPages > 0) {
+      ctx.report({ phase: 'copy', totalPages: result.totalPages, remainingPages: 0, bytesCopied: result.totalPages * pageSize, bytesPerSecond: (result.totalPages * pageSize) / Math.max((performance.now() - copyStarted) / 1000, 0.001), restarts }, true);
+      return restarts;
+    }
+    // The very first step got SQLITE_BUSY: better-sqlite3 reports success with 0 pages.
+    if (performance.now() > deadline) {
+      throw new PagevaultError('SOURCE_BUSY', `${subject}: another program kept the database locked for ${Math.round(busyTimeoutMs / 1000)} s`);
+    }
+    if (ctx.pause(50)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
+  }
+}
+
+/** Reads the schema, which takes a read lock; a lock held by another program becomes SOURCE_BUSY. */
+function readSchema(db: Database.Database, source: string, busyTimeoutMs: number): void {
+  try {
+    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
+      throw new PagevaultError(
+        'SOURCE_BUSY',
+        `Cannot back up ${source}: another program holds an exclusive lock on it (waited ${(busyTimeoutMs / 1000).toLocaleString('en-US')} s)`,
+        { cause: error },
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * Turns the user's destination into a file path: a folder (existing, or given with a
+ * trailing separator) gets a timestamped name in it. Refuses the source itself, its
+ * companion files, an existing file without overwrite, and an unwritable folder.
+ */
+async function resolveDestination(source: string, destinationArg: string, options: BackupOptions): Promise<string> {
+  const raw = resolve(destinationArg);
+  const wantsFolder = destinationArg.endsWith('/') || destinationArg.endsWith(sep);
+  const existing = await stat(raw).catch((error: NodeJS.ErrnoException) => {
+    if (error.code === 'ENOENT') return undefined;
+    throw fileSystemError(error, `Cannot back up ${source} to ${raw}`);
+  });
+
+  let destination: string;
+  if (existing?.isDirectory() || wantsFolder) {
+    if (!existing) await mkdir(raw, { recursive: true }).catch((error: unknown) => {
+      throw fileSystemError(error, `Cannot back up ${source}: cannot create the folder ${raw}`);
+    });
+    const now = options.now ?? new Date();
+    const name = backupFileName(source, now, options.label);
+    destination = join(raw, name);
+    for (let n = 2; await pathExists(destination); n += 1) destination = join(raw, name.replace(/\.db$/, `-${n}.db`));
+  } else {
+    destination = raw;
+  }
+
+  const folder = dirname(destination);
+  const folderStats = await stat(folder).catch(() => undefined);
+  if (!folderStats?.isDirectory()) {
+    throw new PagevaultError('NOT_FOUND', `Cannot back up ${source} to ${destination}: the folder ${folder} does not exist`);
+  }
+  const realSource = await realpath(source);
+  const realDestination = join(await realpath(folder), basename(destination));
+  const sourceStats = await stat(realSource);
+  const destinationStats = await stat(destination).catch(() => undefined);
+  const companions = ['', '-wal', '-shm', '-journal'].map((suffix) => realSource + suffix);
+  if (companions.includes(realDestination) || (destinationStats && destinationStats.ino === sourceStats.ino && destinationStats.dev === sourceStats.dev)) {
+    throw new PagevaultError('DEST_IS_SOURCE', `Cannot back up ${source} to ${destination}: the destination is the database itself (or one of its -wal, -shm, -journal files)`);
+  }
+  if (destinationStats?.isDirectory()) {
+    throw new PagevaultError('IS_A_DIRECTORY', `Cannot back up ${source} to ${destination}: a folder has that name`);
+  }
+  if (destinationStats && !options.overwrite) {
+    throw new PagevaultError('DEST_EXISTS', `Cannot back up ${source} to ${destination}: the file already exists (use overwrite to replace it)`);
+  }
+  try {
+    await access(folder, constants.W_OK);
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code === 'EROFS') throw new PagevaultError('READ_ONLY', `Cannot back up ${source} to ${destination}: the folder ${folder} is on a read-only file system`);
+    throw new PagevaultError('PERMISSION_DENIED', `Cannot back up ${source} to ${destination}: the folder ${folder} is not writable (permission denied)`);
+  }
+  return destination;
+}
+
+async function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
+}
+
+let cachedSqliteVersion: string | undefined;
+/** The SQLite library version better-sqlite3 was built with. */
+export function sqliteVersion(): string {
+  if (!cachedSqliteVersion) {
+    const db = new Database(':memory:');
+    cachedSqliteVersion = String(db.prepare('SELECT sqlite_version()').pluck().get());
+    db.close();
+  }
+  return cachedSqliteVersion;
+}

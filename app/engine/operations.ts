@@ -1,0 +1,30 @@
+/** The operations the engine worker runs, by name, with their parameters and results. */
+import type { BackupResult, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
+import type { BackupOptions } from './backup.ts';
+import type { InspectOptions } from './inspect.ts';
+import type { RestoreOptions } from './restore.ts';
+import type { VerifyOptions } from './verify.ts';
+
+export interface Operations {
+  inspect: { params: { path: string; options?: InspectOptions }; result: InspectResult };
+  verify: { params: { path: string; options?: VerifyOptions }; result: VerifyResult };
+  backup: { params: { source: string; destination: string; options?: BackupOptions }; result: BackupResult };
+  restore: { params: { backup: string; target: string; options?: RestoreOptions }; result: RestoreResult };
+}
+
+export type OperationName = keyof Operations;
+
+/** What the engine worker is started with. */
+export interface WorkerInput<O extends OperationName = OperationName> {
+  operation: O;
+  params: Operations[O]['params'];
+  cancelFlag: Int32Array;
+  claimRegistry: Int32Array;
+}
+
+/** Messages from the worker to the thread that started it. */
+export type WorkerMessage =
+  | { type: 'progress'; progress: import('./context.ts').EngineProgress }
+  | { type: 'claim'; claim: number; partial: string }
+  | { type: 'result'; value: unknown }
+  | { type: 'error'; error: { code: string; message: string } };

@@ -1,0 +1,157 @@
+/**
+ * `restore(backup, target)`: verify the backup, take a safety copy of the target, then
+ * load the backup into the live target through the backup API. The copy into the
+ * target is one write transaction: other connections see the old or the new database,
+ * never a mix, and a failure or a killed process leaves the target as it was.
+ */
+import { dirname, resolve } from 'node:path';
+import { realpath, stat } from 'node:fs/promises';
+import Database from 'better-sqlite3';
+import { PagevaultError } from '../api/errors.ts';
+import type { RestoreResult } from '../api/types.ts';
+import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
+import type { OperationContext } from './context.ts';
+import { checkSqliteFile } from './sqlite-file.ts';
+import { toPagevaultError } from './sqlite-errors.ts';
+import { verifyFile } from './verify.ts';
+
+export interface RestoreOptions {
+  /** Take a copy of the current target first (default true). */
+  safetyCopy?: boolean;
+  /** Where the safety copy goes (default: the backup's folder). */
+  safetyCopyDir?: string;
+  /** How long to wait for other connections' locks on the target (default 5000 ms). */
+  busyTimeoutMs?: number;
+}
+
+/** Restores `backupArg` into `targetArg` (an existing database, replaced in place, or a new file). */
+export async function restoreDatabase(
+  backupArg: string,
+  targetArg: string,
+  ctx: OperationContext,
+  options: RestoreOptions = {},
+  onClaim?: ClaimListener,
+): Promise<RestoreResult> {
+  const started = performance.now();
+  const backup = resolve(backupArg);
+  const target = resolve(targetArg);
+  const subject = `Cannot restore ${backup} into ${target}`;
+  const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
+
+  const verdict = await verifyFile(backup, ctx);
+  if (!verdict.ok) {
+    throw new PagevaultError('VERIFY_FAILED', `${subject}: the backup failed verification (${verdict.problems.slice(0, 3).join('; ')}); the target was not touched`);
+  }
+  ctx.throwIfCancelled(subject);
+
+  const targetStats = await stat(target).catch(() => undefined);
+  if (!targetStats) {
+    // A new file: written like a backup (partial, fsync, atomic publish).
+    const result = await backupDatabase(backup, target, ctx, { mode: 'snapshot', verify: false, manifest: false }, onClaim);
+    const verification = await verifyFile(target, ctx, { useManifest: false });
+    return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
+  }
+  await checkSqliteFile(target, 'Cannot restore into');
+  if ((await realpath(target)) === (await realpath(backup))) {
+    throw new PagevaultError('DEST_IS_SOURCE', `${subject}: the backup and the target are the same file`);
+  }
+  const backupPageSize = verdictPageSize(backup);
+  const targetInfo = readTargetInfo(target, subject, busyTimeoutMs);
+  if (targetInfo.journalMode === 'wal' && targetInfo.pageSize !== backupPageSize) {
+    throw new PagevaultError(
+      'INVALID_REQUEST',
+      `${subject}: the target is in WAL mode with ${targetInfo.pageSize}-byte pages and the backup has ${backupPageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
+    );
+  }
+
+  let safetyCopy: string | null = null;
+  if (options.safetyCopy !== false) {
+    const safetyCtx = ctx.withPhase('safety-copy');
+    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs }, onClaim);
+    safetyCopy = copy.path;
+  }
+  ctx.throwIfCancelled(subject);
+
+  const source = new Database(backup, { readonly: true, fileMustExist: true });
+  let pageCount = 0;
+  try {
+    pageCount = await loadInto(source, target, ctx, subject, busyTimeoutMs);
+  } catch (error) {
+    const wrapped = toPagevaultError(error, subject);
+    if (wrapped.code === 'SOURCE_BUSY') {
+      throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`, { cause: error });
+    }
+    throw wrapped;
+  } finally {
+    source.close();
+  }
+
+  const verification = await verifyFile(target, ctx, { useManifest: false });
+  if (!verification.ok) {
+    throw new PagevaultError('VERIFY_FAILED', `${subject}: the restored database failed verification (${verification.problems.slice(0, 3).join('; ')})${safetyCopy ? `; the previous database is in ${safetyCopy}` : ''}`);
+  }
+  return { backup, target, safetyCopy, pageCount, durationMs: performance.now() - started, verification };
+}
+
+/** Copies every page of `source` into the file `target` in one write transaction. */
+async function loadInto(source: Database.Database, target: string, ctx: OperationContext, subject: string, busyTimeoutMs: number): Promise<number> {
+  const deadline = performance.now() + busyTimeoutMs;
+  const pageSize = Number(source.pragma('page_size', { simple: true }));
+  for (;;) {
+    let lastCopied = -1;
+    let stalledSince = 0;
+    const copyStarted = performance.now();
+    const result = await source.backup(target, {
+      progress: ({ totalPages, remainingPages }) => {
+        const copied = totalPages - remainingPages;
+        ctx.throwIfCancelled(subject);
+        if (copied === lastCopied) {
+          // SQLITE_BUSY on the target: its readers must finish before the commit.
+          stalledSince ||= performance.now();
+          if (performance.now() - stalledSince > busyTimeoutMs) {
+            throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
+          }
+          if (ctx.pause(10)) throw new PagevaultError('CANCELLED', `${subject}: cancelled; the target is unchanged`);
+          return 1024;
+        }
+        stalledSince = 0;
+        lastCopied = copied;
+        const bytes = copied * pageSize;
+        ctx.report({ phase: 'copy', totalPages, remainingPages, bytesCopied: bytes, bytesPerSecond: bytes / Math.max((performance.now() - copyStarted) / 1000, 0.001), restarts: 0 });
+        return 1024;
+      },
+    });
+    if (result.totalPages > 0) {
+      ctx.report({ phase: 'copy', totalPages: result.totalPages, remainingPages: 0, bytesCopied: result.totalPages * pageSize, bytesPerSecond: 0, restarts: 0 }, true);
+      return result.totalPages;
+    }
+    if (performance.now() > deadline) {
+      throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
+    }
+    if (ctx.pause(50)) throw new PagevaultError('CANCELLED', `${subject}: cancelled; the target is unchanged`);
+  }
+}
+
+function verdictPageSize(path: string): number {
+  const db = new Database(path, { readonly: true, fileMustExist: true });
+  try {
+    return Number(db.pragma('page_size', { simple: true }));
+  } finally {
+    db.close();
+  }
+}
+
+function readTargetInfo(target: string, subject: string, busyTimeoutMs: number): { journalMode: string; pageSize: number } {
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(target, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    return {
+      journalMode: String(db.pragma('journal_mode', { simple: true })).toLowerCase(),
+      pageSize: Number(db.pragma('page_size', { simple: true })),
+    };
+  } catch (error) {
+    throw toPagevaultError(error, subject);
+  } finally {
+    db?.close();
+  }
+}
