@@ -1,6 +1,7 @@
 /** The operations the engine worker runs, by name, with their parameters and results. */
 import type { BackupResult, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
+import type { EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { VerifyOptions } from './verify.ts';
@@ -24,7 +25,7 @@ export interface WorkerInput<O extends OperationName = OperationName> {
 
 /** Messages from the worker to the thread that started it. */
 export type WorkerMessage =
-  | { type: 'progress'; progress: import('./context.ts').EngineProgress }
+  | { type: 'progress'; progress: EngineProgress }
   | { type: 'claim'; claim: number; partial: string }
   | { type: 'result'; value: unknown }
   | { type: 'error'; error: { code: string; message: string } };

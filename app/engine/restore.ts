@@ -73,7 +73,7 @@ export async function restoreDatabase(
   ctx.throwIfCancelled(subject);
 
   const source = new Database(backup, { readonly: true, fileMustExist: true });
-  let pageCount = 0;
+  let pageCount: number;
   try {
     pageCount = await loadInto(source, target, ctx, subject, busyTimeoutMs);
   } catch (error) {

@@ -1,0 +1,48 @@
+/** Text the CLI prints: the progress line and readable results. */
+import type { InspectResult, VerifyResult } from '../api/types.ts';
+import type { EngineProgress } from '../engine/index.ts';
+
+const phaseLabel: Record<EngineProgress['phase'], string> = {
+  prepare: 'preparing',
+  'safety-copy': 'safety copy',
+  copy: 'copying',
+  finalize: 'finishing',
+  verify: 'verifying',
+};
+
+/** `copying  [########------]  57%  1,234/2,160 pages  412.3 MB/s  1 restart` fitted to `width`. */
+export function formatProgressLine(p: EngineProgress, width: number): string {
+  const fraction = p.totalPages > 0 ? (p.totalPages - p.remainingPages) / p.totalPages : 0;
+  const percent = `${Math.floor(fraction * 100)}%`.padStart(4);
+  const pages = `${(p.totalPages - p.remainingPages).toLocaleString('en-US')}/${p.totalPages.toLocaleString('en-US')} pages`;
+  const rate = p.bytesPerSecond > 0 ? `${(p.bytesPerSecond / 1e6).toFixed(1)} MB/s` : '';
+  const restarts = p.restarts > 0 ? `${p.restarts} restart${p.restarts === 1 ? '' : 's'}` : '';
+  const tail = [percent, pages, rate, restarts].filter(Boolean).join('  ');
+  const label = phaseLabel[p.phase].padEnd(11);
+  const barWidth = Math.max(10, Math.min(40, width - label.length - tail.length - 6));
+  const filled = Math.round(fraction * barWidth);
+  return `${label} [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${tail}`.slice(0, Math.max(20, width - 1));
+}
+
+export function renderInspect(r: InspectResult): string {
+  const lines = [
+    r.path,
+    `  size          ${r.sizeBytes.toLocaleString('en-US')} bytes`,
+    `  pages         ${r.pageCount.toLocaleString('en-US')} × ${r.pageSize} bytes (${r.freePages.toLocaleString('en-US')} free)`,
+    `  journal mode  ${r.journalMode}${r.hasWal ? ` (-wal: ${r.walBytes.toLocaleString('en-US')} bytes)` : ''}`,
+    `  encoding      ${r.encoding}`,
+    `  user_version  ${r.userVersion}    application_id ${r.applicationId}`,
+    `  tables        ${r.tables.length}`,
+  ];
+  const width = Math.max(0, ...r.tables.map((t) => t.name.length));
+  for (const t of r.tables) lines.push(`    ${t.name.padEnd(width)}  ${t.rows === null ? 'not counted' : t.rows.toLocaleString('en-US').padStart(12)}`);
+  if (r.rowCountsIncomplete) lines.push('  (some tables were not counted to stay quick)');
+  return lines.join('\n');
+}
+
+export function renderVerify(r: VerifyResult): string {
+  if (r.ok) {
+    return `${r.path}: OK (${r.check} passed, ${r.pageCount.toLocaleString('en-US')} pages${r.manifestChecked ? ', matches its manifest' : ', no manifest beside it'})\n  sha256 ${r.sha256}`;
+  }
+  return [`${r.path}: FAILED`, ...r.problems.map((p) => `  - ${p}`)].join('\n');
+}

@@ -1,0 +1,146 @@
+/**
+ * `pagevault <command>`: backup, restore, verify and inspect from a terminal. A progress
+ * bar on a TTY; `--json` prints one JSON object per line. Exit 0 on success, 1 on
+ * failure, 2 on a usage error.
+ */
+import { parseArgs } from 'node:util';
+import { PagevaultError } from '../api/errors.ts';
+import type { BackupMode } from '../api/types.ts';
+import * as engine from '../engine/index.ts';
+import type { EngineProgress } from '../engine/index.ts';
+import { formatProgressLine, renderInspect, renderVerify } from './format.ts';
+
+const usage = `Usage: pagevault <command> [options]
+
+Commands:
+  backup <source> <dest-file-or-dir>  Back up a live database (a folder gets <name>-YYYYMMDD-HHMMSS.db)
+      --mode snapshot|stepped|compact   default: snapshot for WAL databases, stepped otherwise
+      --force                           replace an existing destination file
+      --no-verify                       skip quick_check and SHA-256 of the copy
+  restore <backup> <target>           Load a backup into a database (a safety copy is taken first)
+      --no-safety-copy                  do not copy the current target first
+  verify <file>                       quick_check, SHA-256 and manifest comparison
+      --full                            integrity_check instead of quick_check
+  inspect <file>                      What the file is: pages, journal mode, tables and rows
+
+Options for every command:
+  --json        one JSON object per line: progress, then result or error
+  -h, --help    this text`;
+
+
+const commands = {
+  backup: 2,
+  restore: 2,
+  verify: 1,
+  inspect: 1,
+} as const;
+type Command = keyof typeof commands;
+
+async function main(argv: string[]): Promise<number> {
+  let parsed;
+  try {
+    parsed = parseArgs({
+      args: argv,
+      allowPositionals: true,
+      strict: true,
+      options: {
+        mode: { type: 'string' },
+        force: { type: 'boolean', default: false },
+        'no-verify': { type: 'boolean', default: false },
+        'no-safety-copy': { type: 'boolean', default: false },
+        full: { type: 'boolean', default: false },
+        json: { type: 'boolean', default: false },
+        help: { type: 'boolean', short: 'h', default: false },
+      },
+    });
+  } catch (error) {
+    return usageError((error as Error).message);
+  }
+  const { values, positionals } = parsed;
+  if (values.help || positionals.length === 0) {
+    console.log(usage);
+    return values.help ? 0 : 2;
+  }
+  const [name, ...args] = positionals;
+  if (!(name! in commands)) return usageError(`Unknown command '${name}'`);
+  const command = name as Command;
+  if (args.length !== commands[command]) {
+    return usageError(`'${command}' takes ${commands[command]} path${commands[command] > 1 ? 's' : ''}, got ${args.length}`);
+  }
+  const mode = values.mode;
+  if (mode !== undefined && (command !== 'backup' || !['snapshot', 'stepped', 'compact'].includes(mode))) {
+    return usageError(command !== 'backup' ? '--mode goes with backup' : `Expected --mode to be snapshot, stepped or compact, got '${mode}'`);
+  }
+
+  const json = values.json;
+  const out = (object: unknown) => process.stdout.write(`${JSON.stringify(object)}\n`);
+  const tty = !json && process.stderr.isTTY;
+  let lastLine = '';
+  const onProgress = (progress: EngineProgress) => {
+    if (json) out({ type: 'progress', ...progress });
+    else if (tty) {
+      lastLine = formatProgressLine(progress, process.stderr.columns ?? 80);
+      process.stderr.write(`\r${lastLine}\x1b[K`);
+    }
+  };
+  const clearLine = () => {
+    if (tty && lastLine) process.stderr.write('\r\x1b[K');
+  };
+
+  const controller = new AbortController();
+  process.once('SIGINT', () => controller.abort());
+  const run = { onProgress, signal: controller.signal };
+
+  try {
+    let value: unknown;
+    let text: string;
+    switch (command) {
+      case 'backup': {
+        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'] });
+        value = result;
+        const m = result.manifest;
+        text = `Backed up ${m.source} to ${result.path}\n  ${m.pageCount.toLocaleString('en-US')} pages × ${m.pageSize} bytes, ${m.mode} mode, ${m.restarts} restart${m.restarts === 1 ? '' : 's'}, ${(result.durationMs / 1000).toFixed(1)} s\n  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`;
+        if (result.removedPartials.length > 0) text += `\n  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`;
+        break;
+      }
+      case 'restore': {
+        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'] });
+        value = result;
+        text = `Restored ${result.backup} into ${result.target} (${result.pageCount.toLocaleString('en-US')} pages, verified)${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
+        break;
+      }
+      case 'verify': {
+        const result = await engine.verify(args[0]!, { ...run, full: values.full });
+        value = result;
+        text = renderVerify(result);
+        clearLine();
+        if (json) out({ type: 'result', command, value });
+        else console.log(text);
+        return result.ok ? 0 : 1;
+      }
+      case 'inspect': {
+        const result = await engine.inspect(args[0]!, run);
+        value = result;
+        text = renderInspect(result);
+        break;
+      }
+    }
+    clearLine();
+    if (json) out({ type: 'result', command, value });
+    else console.log(text);
+    return 0;
+  } catch (error) {
+    clearLine();
+    const body = error instanceof PagevaultError ? error.toBody() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
+    if (json) out({ type: 'error', ...body });
+    else console.error(`pagevault: ${body.message} [${body.code}]`);
+    return 1;
+  }
+}
+
+function usageError(message: string): number {
+  console.error(`pagevault: ${message}\n\n${usage}`);
+  return 2;
+}
+
+process.exitCode = await main(process.argv.slice(2));

@@ -1,0 +1,107 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { request } from 'node:http';
+import WebSocket from 'ws';
+import { Core } from '../core/core.ts';
+import { startHost, type Host } from './server.ts';
+
+const token = 'test-token-0123456789abcdef';
+let host: Host;
+let core: Core;
+
+beforeAll(async () => {
+  const root = mkdtempSync(join(tmpdir(), 'pv-host-'));
+  const staticDir = join(root, 'renderer');
+  mkdirSync(staticDir);
+  writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Pagevault</title>');
+  core = new Core({ dataDir: join(root, 'data'), shell: 'web' });
+  host = await startHost({ core, staticDir, token, port: 0 });
+});
+afterAll(() => host.close());
+
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; headers: Record<string, string | string[] | undefined>; body: string }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: host.port, path, headers: { host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+function openSocket(headers: Record<string, string>): Promise<WebSocket> {
+  return new Promise((resolve, reject) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, { headers });
+    ws.once('open', () => resolve(ws));
+    ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
+    ws.once('error', reject);
+  });
+}
+
+describe('host access control', () => {
+  it('refuses a request without the token with 401', async () => {
+    const res = await get('/');
+    expect(res.status).toBe(401);
+    expect(res.body).toContain('access token');
+  });
+
+  it('refuses a wrong token with 401', async () => {
+    expect((await get('/?token=wrong-token-0123456789abc')).status).toBe(401);
+    expect((await get('/', { cookie: 'pagevault_token=nope' })).status).toBe(401);
+  });
+
+  it('refuses a foreign Origin with 403 even with the right token', async () => {
+    const res = await get('/', { cookie: `pagevault_token=${token}`, origin: 'http://evil.example' });
+    expect(res.status).toBe(403);
+  });
+
+  it('refuses a foreign Host header (DNS rebinding) with 403', async () => {
+    const res = await get('/', { cookie: `pagevault_token=${token}`, host: `evil.example:${host.port}` });
+    expect(res.status).toBe(403);
+  });
+
+  it('trades the token in the address for an HttpOnly cookie and serves the app with a CSP', async () => {
+    const first = await get(`/?token=${token}`);
+    expect(first.status).toBe(302);
+    expect(String(first.headers['set-cookie'])).toMatch(/pagevault_token=.+HttpOnly; SameSite=Strict/);
+    expect(first.headers.location).toBe('/');
+    const page = await get('/', { cookie: `pagevault_token=${token}` });
+    expect(page.status).toBe(200);
+    expect(page.body).toContain('<title>Pagevault</title>');
+    expect(page.headers['content-security-policy']).toContain("script-src 'self'");
+  });
+
+  it('does not serve files outside the renderer folder', async () => {
+    const res = await get('/..%2f..%2fetc%2fpasswd', { cookie: `pagevault_token=${token}` });
+    expect([404, 200]).toContain(res.status);
+    expect(res.body).not.toContain('root:');
+  });
+
+  it('refuses a WebSocket without the token, or from a foreign origin', async () => {
+    const origin = `http://127.0.0.1:${host.port}`;
+    await expect(openSocket({ origin })).rejects.toThrow('HTTP 401');
+    await expect(openSocket({ origin: 'http://evil.example', cookie: `pagevault_token=${token}` })).rejects.toThrow('HTTP 403');
+    await expect(openSocket({ cookie: `pagevault_token=${token}` })).rejects.toThrow('HTTP 403');
+  });
+
+  it('answers API calls and pushes events over an authorised WebSocket', async () => {
+    const ws = await openSocket({ origin: `http://127.0.0.1:${host.port}`, cookie: `pagevault_token=${token}` });
+    const messages: unknown[] = [];
+    ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
+    ws.send(JSON.stringify({ id: 1, method: 'app.info', params: {} }));
+    ws.send(JSON.stringify({ id: 2, method: 'files.inspect', params: { path: '' } }));
+    await expect.poll(() => messages.length).toBe(2);
+    const progress = { jobId: 'j1', kind: 'backup', phase: 'copy', totalPages: 10, remainingPages: 5, bytesCopied: 5, bytesPerSecond: 1, restarts: 0, elapsedMs: 1 } as const;
+    core.events.emit('job.progress', progress);
+    await expect.poll(() => messages.length).toBe(3);
+    ws.close();
+    const byId = (id: number) => messages.find((m) => (m as { id?: number }).id === id);
+    expect(byId(1)).toMatchObject({ type: 'response', outcome: { ok: true, value: { name: 'Pagevault', shell: 'web' } } });
+    expect(byId(2)).toMatchObject({ type: 'response', outcome: { ok: false, error: { code: 'INVALID_REQUEST' } } });
+    expect(messages.at(-1)).toEqual({ type: 'event', event: 'job.progress', payload: progress });
+  });
+});

@@ -1,0 +1,216 @@
+/**
+ * The browser shell's server: serves the built renderer and the API over a WebSocket
+ * on loopback. Every request needs the access token (query once, then an HttpOnly
+ * cookie), a Host header naming this server (no DNS rebinding) and, when an Origin is
+ * sent, this server's own origin.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import { readFile, stat } from 'node:fs/promises';
+import { extname, join, normalize, sep } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { WireMessage, WireRequest } from '../api/index.ts';
+import type { Core } from '../core/core.ts';
+
+export interface HostOptions {
+  core: Core;
+  /** Folder of the built renderer (index.html and assets). */
+  staticDir: string;
+  token: string;
+  port?: number;
+  hostname?: string;
+}
+
+export interface Host {
+  server: Server;
+  port: number;
+  /** The URL to open, token included. */
+  url: string;
+  close(): Promise<void>;
+}
+
+export const TOKEN_COOKIE = 'pagevault_token';
+const MAX_MESSAGE_BYTES = 1 << 20;
+
+const contentTypes: Record<string, string> = {
+  '.html': 'text/html; charset=utf-8',
+  '.js': 'text/javascript; charset=utf-8',
+  '.css': 'text/css; charset=utf-8',
+  '.svg': 'image/svg+xml',
+  '.png': 'image/png',
+  '.ico': 'image/x-icon',
+  '.woff2': 'font/woff2',
+  '.json': 'application/json',
+};
+
+/** Starts the host; resolves once it listens. */
+export async function startHost(options: HostOptions): Promise<Host> {
+  const hostname = options.hostname ?? '127.0.0.1';
+  let port = options.port ?? 0;
+  const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
+  const allowedOrigins = () => new Set([...allowedHosts()].map((h) => `http://${h}`));
+
+  /** Refusal status for a request, or undefined when it may proceed. */
+  const refuse = (req: IncomingMessage, url: URL): { status: number; reason: string } | undefined => {
+    if (!allowedHosts().has(req.headers.host ?? '')) return { status: 403, reason: 'Forbidden: unexpected Host header' };
+    const origin = req.headers.origin;
+    if (origin !== undefined && !allowedOrigins().has(origin)) return { status: 403, reason: 'Forbidden: requests from other sites are refused' };
+    const presented = url.searchParams.get('token') ?? readCookie(req.headers.cookie, TOKEN_COOKIE) ?? bearer(req.headers.authorization);
+    if (!presented || !sameSecret(presented, options.token)) {
+      return { status: 401, reason: 'Unauthorized: open the address printed by `npm run web`; it includes the access token' };
+    }
+    return undefined;
+  };
+
+  const server = createServer((req, res) => {
+    void serveHttp(req, res).catch((error: unknown) => {
+      console.error('Pagevault host: request failed', error);
+      if (!res.headersSent) res.writeHead(500).end('Internal error');
+    });
+  });
+
+  const serveHttp = async (req: IncomingMessage, res: ServerResponse) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const refusal = refuse(req, url);
+    if (refusal) {
+      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(refusal.reason);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+      return;
+    }
+    if (url.searchParams.has('token')) {
+      // Trade the token in the address for a cookie, and drop it from the address bar.
+      url.searchParams.delete('token');
+      res.writeHead(302, {
+        'Set-Cookie': `${TOKEN_COOKIE}=${options.token}; HttpOnly; SameSite=Strict; Path=/`,
+        Location: url.pathname + url.search + url.hash,
+      }).end();
+      return;
+    }
+    const file = await resolveStatic(options.staticDir, url.pathname);
+    if (!file) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
+      return;
+    }
+    const body = await readFile(file);
+    res.writeHead(200, {
+      'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream',
+      'Content-Security-Policy': contentSecurityPolicy(port),
+      'X-Content-Type-Options': 'nosniff',
+      'Referrer-Policy': 'no-referrer',
+      'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'max-age=31536000, immutable',
+    });
+    res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  server.on('upgrade', (req, socket, head) => {
+    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const refusal = refuse(req, url) ?? (req.headers.origin === undefined ? { status: 403, reason: 'Forbidden: missing Origin' } : undefined);
+    if (refusal || url.pathname !== '/api') {
+      const status = refusal?.status ?? 404;
+      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+      return;
+    }
+    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+  });
+
+  const clients = new Set<WebSocket>();
+  const send = (ws: WebSocket, message: WireMessage) => {
+    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
+  };
+  const unsubscribe = options.core.events.onAny((event, payload) => {
+    for (const ws of clients) send(ws, { type: 'event', event, payload });
+  });
+  wss.on('connection', (ws: WebSocket) => {
+    clients.add(ws);
+    ws.on('close', () => clients.delete(ws));
+    ws.on('message', (data) => {
+      let request: WireRequest;
+      try {
+        request = JSON.parse(data.toString()) as WireRequest;
+        if (typeof request.id !== 'number' || typeof request.method !== 'string') throw new Error('bad shape');
+      } catch {
+        ws.close(1003, 'Malformed request');
+        return;
+      }
+      void options.core.handle(request.method, request.params).then((outcome) => send(ws, { type: 'response', id: request.id, outcome }));
+    });
+  });
+
+  await new Promise<void>((resolveListen, rejectListen) => {
+    server.once('error', rejectListen);
+    server.listen(port, hostname, () => {
+      server.off('error', rejectListen);
+      resolveListen();
+    });
+  });
+  port = (server.address() as AddressInfo).port;
+
+  return {
+    server,
+    port,
+    url: `http://${hostname}:${port}/?token=${options.token}`,
+    close: async () => {
+      unsubscribe();
+      for (const ws of clients) ws.terminate();
+      wss.close();
+      await new Promise<void>((done) => server.close(() => done()));
+    },
+  };
+}
+
+function contentSecurityPolicy(port: number): string {
+  return [
+    "default-src 'self'",
+    "script-src 'self'",
+    "style-src 'self' 'unsafe-inline'",
+    "img-src 'self' data:",
+    "font-src 'self' data:",
+    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
+    "object-src 'none'",
+    "base-uri 'none'",
+    "frame-ancestors 'none'",
+    "form-action 'none'",
+  ].join('; ');
+}
+
+/** The file under `root` a URL path names; index.html for app routes; undefined for escapes or misses. */
+async function resolveStatic(root: string, pathname: string): Promise<string | undefined> {
+  let decoded: string;
+  try {
+    decoded = decodeURIComponent(pathname);
+  } catch {
+    return undefined;
+  }
+  const candidate = normalize(join(root, decoded));
+  if (candidate !== root && !candidate.startsWith(root.endsWith(sep) ? root : root + sep)) return undefined;
+  const stats = await stat(candidate).catch(() => undefined);
+  if (stats?.isFile()) return candidate;
+  if (stats?.isDirectory() || extname(decoded) === '') {
+    const index = join(root, 'index.html');
+    return (await stat(index).catch(() => undefined))?.isFile() ? index : undefined;
+  }
+  return undefined;
+}
+
+function readCookie(header: string | undefined, name: string): string | undefined {
+  for (const part of header?.split(';') ?? []) {
+    const [key, ...rest] = part.trim().split('=');
+    if (key === name) return rest.join('=');
+  }
+  return undefined;
+}
+
+function bearer(header: string | undefined): string | undefined {
+  return header?.startsWith('Bearer ') ? header.slice(7) : undefined;
+}
+
+function sameSecret(a: string, b: string): boolean {
+  const x = Buffer.from(a);
+  const y = Buffer.from(b);
+  return x.length === y.length && timingSafeEqual(x, y);
+}

@@ -1,0 +1,99 @@
+/**
+ * The Electron main process: one hardened window, the native menu, the single-instance
+ * lock, and the core behind IPC. No business logic lives here.
+ */
+import { app, BrowserWindow, Menu, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Core } from '../app/core/core.ts';
+import { wireIpc } from './ipc.ts';
+import { APP_ORIGIN, registerAppScheme, serveRenderer } from './protocol.ts';
+
+const here = dirname(fileURLToPath(import.meta.url));
+const rendererDir = join(here, '..', 'renderer');
+const preloadPath = join(here, 'preload.cjs');
+
+registerAppScheme();
+
+if (!app.requestSingleInstanceLock()) {
+  app.quit();
+} else {
+  let mainWindow: BrowserWindow | undefined;
+
+  app.on('second-instance', () => {
+    if (!mainWindow) return;
+    if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.focus();
+  });
+
+  // No webview, no new windows, no navigation away from the app, in any web contents.
+  app.on('web-contents-created', (_, contents) => {
+    contents.on('will-attach-webview', (event) => event.preventDefault());
+    contents.on('will-navigate', (event, url) => {
+      if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
+    });
+    contents.setWindowOpenHandler(({ url }) => {
+      if (url.startsWith('https://')) void shell.openExternal(url);
+      return { action: 'deny' };
+    });
+  });
+
+  void app.whenReady().then(() => {
+    session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+    session.defaultSession.setPermissionCheckHandler(() => false);
+    serveRenderer(rendererDir);
+
+    const core = new Core({ dataDir: process.env.PAGEVAULT_DATA_DIR ?? app.getPath('userData'), shell: 'electron' });
+    mainWindow = new BrowserWindow({
+      width: 1180,
+      height: 780,
+      minWidth: 860,
+      minHeight: 560,
+      title: 'Pagevault',
+      show: false,
+      webPreferences: {
+        preload: preloadPath,
+        contextIsolation: true,
+        sandbox: true,
+        nodeIntegration: false,
+        webSecurity: true,
+        spellcheck: false,
+      },
+    });
+    const unwire = wireIpc(core, mainWindow);
+    mainWindow.once('ready-to-show', () => mainWindow?.show());
+    mainWindow.on('closed', () => {
+      unwire();
+      mainWindow = undefined;
+    });
+    Menu.setApplicationMenu(buildMenu());
+    void mainWindow.loadURL(`${APP_ORIGIN}/`);
+  });
+
+  app.on('window-all-closed', () => app.quit());
+}
+
+function buildMenu(): Menu {
+  const go = (screen: string) => () => {
+    const window = BrowserWindow.getFocusedWindow() ?? BrowserWindow.getAllWindows()[0];
+    void window?.webContents.executeJavaScript(`location.hash = '#/${screen}'`);
+  };
+  const template: MenuItemConstructorOptions[] = [
+    ...(process.platform === 'darwin' ? [{ role: 'appMenu' as const }] : []),
+    { role: 'fileMenu' },
+    { role: 'editMenu' },
+    {
+      label: 'Go',
+      submenu: [
+        { label: 'Databases', accelerator: 'CmdOrCtrl+1', click: go('databases') },
+        { label: 'Schedules', accelerator: 'CmdOrCtrl+2', click: go('schedules') },
+        { label: 'History', accelerator: 'CmdOrCtrl+3', click: go('history') },
+        { label: 'Restore', accelerator: 'CmdOrCtrl+4', click: go('restore') },
+        { label: 'Settings', accelerator: 'CmdOrCtrl+,', click: go('settings') },
+      ],
+    },
+    { role: 'viewMenu' },
+    { role: 'windowMenu' },
+  ];
+  return Menu.buildFromTemplate(template);
+}

@@ -1,0 +1,68 @@
+import type { ComponentType } from 'react';
+import { Alert, AppShell, Group, NavLink, ScrollArea, Text, Title } from '@mantine/core';
+import { IconCalendarTime, IconDatabase, IconHistory, IconPlugConnectedX, IconRestore, IconSettings } from '@tabler/icons-react';
+import { navigate, useAppStore } from './store/app-store.ts';
+import type { Screen } from './store/selectors.ts';
+import { DatabasesScreen } from './screens/DatabasesScreen.tsx';
+import { HistoryScreen } from './screens/HistoryScreen.tsx';
+import { RestoreScreen } from './screens/RestoreScreen.tsx';
+import { SchedulesScreen } from './screens/SchedulesScreen.tsx';
+import { SettingsScreen } from './screens/SettingsScreen.tsx';
+
+const navigation: Array<{ screen: Screen; label: string; icon: ComponentType<{ size?: number; stroke?: number }>; body: ComponentType }> = [
+  { screen: 'databases', label: 'Databases', icon: IconDatabase, body: DatabasesScreen },
+  { screen: 'schedules', label: 'Schedules', icon: IconCalendarTime, body: SchedulesScreen },
+  { screen: 'history', label: 'History', icon: IconHistory, body: HistoryScreen },
+  { screen: 'restore', label: 'Restore', icon: IconRestore, body: RestoreScreen },
+  { screen: 'settings', label: 'Settings', icon: IconSettings, body: SettingsScreen },
+];
+
+export function App() {
+  const screen = useAppStore((s) => s.screen);
+  const connection = useAppStore((s) => s.connection);
+  const current = navigation.find((item) => item.screen === screen) ?? navigation[0]!;
+  const Body = current.body;
+
+  return (
+    <AppShell navbar={{ width: 220, breakpoint: 0 }} padding="xl">
+      <AppShell.Navbar p="sm" component="nav" aria-label="Main">
+        <Group gap="xs" px="xs" py="md" wrap="nowrap">
+          <img src="/icon.svg" alt="" width={28} height={28} />
+          <Title order={4}>Pagevault</Title>
+        </Group>
+        <AppShell.Section grow component={ScrollArea}>
+          {navigation.map(({ screen: target, label, icon: Icon }) => (
+            <NavLink
+              key={target}
+              href={`#/${target}`}
+              label={label}
+              leftSection={<Icon size={18} stroke={1.6} />}
+              active={target === screen}
+              aria-current={target === screen ? 'page' : undefined}
+              onClick={(event) => {
+                event.preventDefault();
+                navigate(target);
+              }}
+              styles={{ root: { borderRadius: 'var(--mantine-radius-md)' } }}
+            />
+          ))}
+        </AppShell.Section>
+        <Text size="xs" c="dimmed" px="xs">
+          Backups of live SQLite databases
+        </Text>
+      </AppShell.Navbar>
+      <AppShell.Main>
+        <div style={{ maxWidth: 960, margin: '0 auto' }}>
+          {connection === 'reconnecting' && (
+            <Alert color="yellow" icon={<IconPlugConnectedX size={18} />} mb="md" title="Connection lost" role="status">
+              Reconnecting to Pagevault… Running backups continue in the background.
+            </Alert>
+          )}
+          <section aria-label={current.label}>
+            <Body />
+          </section>
+        </div>
+      </AppShell.Main>
+    </AppShell>
+  );
+}
