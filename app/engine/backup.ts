@@ -76,7 +76,7 @@ export async function backupDatabase(
 ): Promise<BackupResult> {
   const startedAt = new Date();
   const source = resolve(sourceArg);
-  await checkSqliteFile(source, 'Cannot back up');
+  const { header } = await checkSqliteFile(source, 'Cannot back up');
   const destination = await resolveDestination(source, destinationArg, options);
   const subject = `Cannot back up ${source} to ${destination}`;
   const folder = dirname(destination);
@@ -88,14 +88,20 @@ export async function backupDatabase(
   let db: Database.Database | undefined;
   try {
     db = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    const sourceJournalMode = String(db.pragma('journal_mode', { simple: true })).toLowerCase() as JournalMode;
-    const mode: BackupMode = options.mode ?? (sourceJournalMode === 'wal' ? 'snapshot' : 'stepped');
+    const open = db;
+    // Bytes 18/19 of the header say WAL (2) or rollback journal (1) without taking a lock.
+    const mode: BackupMode = options.mode ?? (header.writeVersion === 2 ? 'snapshot' : 'stepped');
     // Take (and, in snapshot mode, keep) a read lock now, so a locked source fails fast
     // with SOURCE_BUSY before anything is written.
-    if (mode === 'snapshot') db.exec('BEGIN');
-    readSchema(db, source, busyTimeoutMs);
-    const sourcePages = Number(db.pragma('page_count', { simple: true }));
-    const sourcePageSize = Number(db.pragma('page_size', { simple: true }));
+    const { sourceJournalMode, sourcePages, sourcePageSize } = underReadLock(source, busyTimeoutMs, () => {
+      if (mode === 'snapshot') open.exec('BEGIN');
+      open.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+      return {
+        sourceJournalMode: String(open.pragma('journal_mode', { simple: true })).toLowerCase() as JournalMode,
+        sourcePages: Number(open.pragma('page_count', { simple: true })),
+        sourcePageSize: Number(open.pragma('page_size', { simple: true })),
+      };
+    });
     ctx.report({ phase: 'prepare', totalPages: sourcePages, remainingPages: sourcePages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
     claim = await claimPartial(destination, onClaim);
@@ -193,6 +199,17 @@ async function copyPages(
   const maxRestarts = Math.max(0, options.maxRestarts ?? DEFAULT_MAX_RESTARTS);
   const deadline = performance.now() + busyTimeoutMs;
   let restarts = 0;
+  // data_version changes exactly when another connection commits to the source, which is
+  // what makes the next step start over. Page counts alone cannot tell a restart that
+  // copied one step's worth again from a step that got SQLITE_BUSY.
+  const dataVersion = (): number | undefined => {
+    try {
+      return Number(db.pragma('data_version', { simple: true }));
+    } catch {
+      return undefined;
+    }
+  };
+  let lastVersion = dataVersion();
 
   for (;;) {
     let nextPages = mode === 'snapshot' ? 256 : pagesPerStep;
@@ -206,8 +223,11 @@ async function copyPages(
       progress: ({ totalPages, remainingPages }) => {
         const now = performance.now();
         const copied = totalPages - remainingPages;
-        if (lastCopied >= 0 && copied < lastCopied) restarts += 1; // another connection wrote: SQLite started over
-        if (copied === lastCopied && totalPages === lastTotal) {
+        const version = mode === 'stepped' ? dataVersion() : lastVersion;
+        const restarted = lastCopied >= 0 && ((version !== undefined && version !== lastVersion) || copied < lastCopied);
+        lastVersion = version ?? lastVersion;
+        if (restarted) restarts += 1; // another connection wrote: SQLite started over
+        if (!restarted && copied === lastCopied && totalPages === lastTotal) {
           // SQLITE_BUSY: nothing moved. Wait a little instead of spinning, up to the busy timeout.
           stalledSince ||= now;
           if (now - stalledSince > busyTimeoutMs) {
@@ -217,7 +237,7 @@ async function copyPages(
           return nextPages;
         }
         stalledSince = 0;
-        bytesCopied += Math.max(0, copied - Math.max(lastCopied, 0)) * pageSize;
+        bytesCopied += (restarted ? copied : Math.max(0, copied - Math.max(lastCopied, 0))) * pageSize;
         const stepMs = now - lastStepAt;
         lastCopied = copied;
         lastTotal = totalPages;
@@ -228,7 +248,7 @@ async function copyPages(
           bytesCopied,
           bytesPerSecond: bytesCopied / Math.max((now - copyStarted) / 1000, 0.001),
           restarts,
-        });
+        }, restarted); // every restart is reported, so the bar visibly moves back
         ctx.throwIfCancelled(subject);
         if (mode === 'snapshot') {
           // Size the next step to take about TARGET_STEP_MS, from how long this one took.
@@ -255,10 +275,10 @@ async function copyPages(
   }
 }
 
-/** Reads the schema, which takes a read lock; a lock held by another program becomes SOURCE_BUSY. */
-function readSchema(db: Database.Database, source: string, busyTimeoutMs: number): void {
+/** Runs `read`, which takes a read lock; a lock held by another program becomes SOURCE_BUSY. */
+function underReadLock<T>(source: string, busyTimeoutMs: number, read: () => T): T {
   try {
-    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+    return read();
   } catch (error) {
     const code = (error as { code?: string }).code ?? '';
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {

@@ -1,0 +1,406 @@
+// The engine against real files and real processes: consistency under a writer,
+// every bad input, disk full, a killed process, cancel, restore under a reader.
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn } from 'node:child_process';
+import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { backup, inspect, restore, verify, type EngineProgress } from './index.ts';
+import { makeDatabase, readState } from '../../test-support/databases.ts';
+import { startLocker, startReader, startWriter } from '../../test-support/processes.ts';
+import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
+import { PagevaultError } from '../api/errors.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'pv-engine-'));
+let n = 0;
+const fresh = (name = 'case') => {
+  const dir = join(root, `${name}-${(n += 1)}`);
+  mkdirSync(dir);
+  return dir;
+};
+const isRoot = process.getuid?.() === 0;
+const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+
+async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(PagevaultError);
+    return { code: (error as PagevaultError).code, message: (error as Error).message };
+  }
+  throw new Error('expected a failure');
+}
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('backup output', () => {
+  const pageSizes = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
+  for (const journalMode of ['wal', 'delete'] as const) {
+    it.each(pageSizes)(`copies a ${journalMode} database with %i-byte pages exactly, as a standalone DELETE-mode file`, async (pageSize) => {
+      const dir = fresh();
+      const source = join(dir, 'src.db');
+      makeDatabase(source, { pageSize, journalMode, bytes: 200_000 });
+      const before = readState(source);
+      const result = await backup(source, join(dir, 'out.db'));
+      expect(result.manifest.mode).toBe(journalMode === 'wal' ? 'snapshot' : 'stepped');
+      expect(result.manifest.pageSize).toBe(pageSize);
+      expect(result.manifest.verification.verdict).toBe('passed');
+      const after = readState(result.path);
+      expect(after).toEqual({ ...before, journalMode: 'delete' });
+      expect(readFileSync(result.path).readUInt8(18)).toBe(1);
+      expect(existsSync(`${result.path}-wal`)).toBe(false);
+      expect(readdirSync(dir).sort()).toEqual(['out.db', 'out.db.manifest.json', 'src.db', ...(journalMode === 'wal' ? ['src.db-shm', 'src.db-wal'].filter((f) => existsSync(join(dir, f))) : [])].sort());
+    });
+  }
+
+  it('backs up an empty database (no tables)', async () => {
+    const dir = fresh();
+    const source = join(dir, 'empty.db');
+    new Database(source).exec('PRAGMA user_version = 7').close();
+    const result = await backup(source, dir);
+    const copy = new Database(result.path, { readonly: true });
+    expect(copy.pragma('user_version', { simple: true })).toBe(7);
+    copy.close();
+  });
+
+  it('keeps free pages in snapshot mode and drops them in compact mode', async () => {
+    const dir = fresh();
+    const source = join(dir, 'holes.db');
+    makeDatabase(source, { bytes: 400_000, freeSomePages: true });
+    const info = await inspect(source);
+    expect(info.freePages).toBeGreaterThan(20);
+    const snapshot = await backup(source, join(dir, 'snapshot.db'));
+    const compact = await backup(source, join(dir, 'compact.db'), { mode: 'compact' });
+    expect(snapshot.manifest.pageCount).toBe(info.pageCount);
+    expect(compact.manifest.pageCount).toBeLessThan(info.pageCount - 20);
+    expect(readState(compact.path)).toEqual(readState(snapshot.path));
+  });
+
+  it('names backups in a folder <name>-YYYYMMDD-HHMMSS.db and keeps Chinook whole', async () => {
+    const dir = fresh();
+    const source = join(dir, 'chinook.sqlite');
+    copyFileSync(chinookFixture, source);
+    const result = await backup(source, join(dir, 'backups') + '/', { now: new Date(2026, 0, 2, 3, 4, 5) });
+    expect(result.path).toBe(join(dir, 'backups', 'chinook-20260102-030405.db'));
+    const second = await backup(source, join(dir, 'backups'), { now: new Date(2026, 0, 2, 3, 4, 5) });
+    expect(second.path).toBe(join(dir, 'backups', 'chinook-20260102-030405-2.db'));
+    const manifest = JSON.parse(readFileSync(`${result.path}.manifest.json`, 'utf8'));
+    expect(manifest).toMatchObject({ source, mode: 'stepped', pageSize: 4096, pageCount: 246, bytes: 1_007_616, restarts: 0, verification: { verdict: 'passed' } });
+    expect(manifest.sha256).toMatch(/^[0-9a-f]{64}$/);
+    const tables = (await inspect(result.path)).tables;
+    expect(Object.fromEntries(tables.map((t) => [t.name, t.rows]))).toEqual(chinookRowCounts);
+    expect(await verify(result.path, { full: true })).toMatchObject({ ok: true, manifestChecked: true, check: 'integrity_check' });
+  });
+
+  it('reports progress through intermediate values and finishes at 100 %', async () => {
+    const dir = fresh();
+    const source = join(dir, 'big.db');
+    makeDatabase(source, { bytes: 2_000_000, journalMode: 'delete' });
+    const events: EngineProgress[] = [];
+    // Pauses longer than the report interval make every step report, whatever the machine's speed.
+    await backup(source, join(dir, 'out.db'), { mode: 'stepped', pagesPerStep: 100, pauseMs: 60, onProgress: (p) => events.push(p), verify: false });
+    const copy = events.filter((e) => e.phase === 'copy');
+    const fractions = new Set(copy.map((e) => Math.floor((100 * (e.totalPages - e.remainingPages)) / e.totalPages)));
+    expect([...fractions].filter((f) => f > 0 && f < 100).length).toBeGreaterThanOrEqual(3);
+    expect(copy.at(-1)).toMatchObject({ remainingPages: 0 });
+    expect(events.at(-1)!.phase).toBe('finalize');
+  });
+});
+
+describe('online backup with another process writing', () => {
+  it('snapshot mode: finishes with zero restarts while the writer keeps committing, and holds one consistent snapshot', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    makeDatabase(source, { bytes: 80_000_000 });
+    const writer = await startWriter(source);
+    const commitsBefore = readState(source).a;
+    const result = await backup(source, join(dir, 'out.db'), { mode: 'snapshot' });
+    const commitsAfterBackup = readState(source).a;
+    const stats = JSON.parse(await writer.stop()) as { commits: number; maxMs: number };
+    expect(result.manifest.restarts).toBe(0);
+    // The writer was never held up: it committed all through the backup.
+    expect(commitsAfterBackup - commitsBefore).toBeGreaterThan(50);
+    const copy = readState(result.path);
+    expect(copy.integrity).toBe('ok');
+    expect(copy.a).toBe(copy.b); // pairs are written in one transaction: a torn copy would differ
+    expect(copy.maxA).toBe(copy.maxB);
+    expect(copy.a).toBeGreaterThanOrEqual(commitsBefore);
+    expect(stats.commits).toBeGreaterThan(50);
+  });
+
+  it('stepped mode on a rollback-journal database: restarts when the writer commits, finishes anyway, consistent', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    makeDatabase(source, { bytes: 20_000_000, journalMode: 'delete' });
+    const writer = await startWriter(source, 2);
+    const events: EngineProgress[] = [];
+    const result = await backup(source, join(dir, 'out.db'), { pagesPerStep: 64, pauseMs: 5, maxRestarts: 3, onProgress: (p) => events.push(p) });
+    await writer.stop();
+    expect(result.manifest.mode).toBe('stepped');
+    expect(result.manifest.restarts).toBeGreaterThanOrEqual(1);
+    expect(result.manifest.restarts).toBeLessThanOrEqual(4);
+    // Every restart is reported as it happens, so the UI can show the bar moving back.
+    const reported = events.filter((e) => e.phase === 'copy').map((e) => e.restarts);
+    for (let r = 1; r <= result.manifest.restarts; r += 1) expect(reported).toContain(r);
+    const state = readState(result.path);
+    expect(state.integrity).toBe('ok');
+    expect(state.a).toBe(state.b);
+  });
+});
+
+describe('bad sources and destinations', () => {
+  it('a source locked exclusively by another process fails with SOURCE_BUSY naming the file', async () => {
+    const dir = fresh();
+    const source = join(dir, 'locked.db');
+    makeDatabase(source, { journalMode: 'delete' });
+    const locker = await startLocker(source);
+    try {
+      const failure = await codeOf(backup(source, join(dir, 'out.db'), { busyTimeoutMs: 300 }));
+      expect(failure.code).toBe('SOURCE_BUSY');
+      expect(failure.message).toContain(source);
+      expect(failure.message).toContain('exclusive lock');
+    } finally {
+      await locker.stop();
+    }
+    expect(readdirSync(dir).sort()).toEqual(['locked.db']);
+  });
+
+  it('the destination is the source itself, through a symlink, or its -wal: DEST_IS_SOURCE', async () => {
+    const dir = fresh();
+    const source = join(dir, 'self.db');
+    makeDatabase(source);
+    symlinkSync(dir, join(dir, 'alias'));
+    for (const destination of [source, join(dir, 'alias', 'self.db'), `${source}-wal`]) {
+      const failure = await codeOf(backup(source, destination, { overwrite: true }));
+      expect(failure.code).toBe('DEST_IS_SOURCE');
+    }
+    expect(readState(source).integrity).toBe('ok');
+  });
+
+  it('an existing destination is refused unless overwrite is asked for', async () => {
+    const dir = fresh();
+    const source = join(dir, 'a.db');
+    makeDatabase(source);
+    writeFileSync(join(dir, 'out.db'), 'keep me');
+    expect((await codeOf(backup(source, join(dir, 'out.db')))).code).toBe('DEST_EXISTS');
+    expect(readFileSync(join(dir, 'out.db'), 'utf8')).toBe('keep me');
+    await backup(source, join(dir, 'out.db'), { overwrite: true });
+    expect(readState(join(dir, 'out.db')).integrity).toBe('ok');
+  });
+
+  it('a missing destination folder is NOT_FOUND', async () => {
+    const dir = fresh();
+    const source = join(dir, 'a.db');
+    makeDatabase(source);
+    const failure = await codeOf(backup(source, join(dir, 'nope', 'out.db')));
+    expect(failure).toMatchObject({ code: 'NOT_FOUND' });
+    expect(failure.message).toContain(join(dir, 'nope'));
+  });
+
+  it.skipIf(!isRoot)('a read-only destination (read-only mount) fails with READ_ONLY and writes nothing', async () => {
+    const dir = fresh();
+    const source = join(dir, 'a.db');
+    makeDatabase(source);
+    const mount = join(dir, 'ro');
+    mkdirSync(mount);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1M,ro', 'tmpfs', mount]);
+    try {
+      const failure = await codeOf(backup(source, join(mount, 'out.db')));
+      expect(failure.code).toBe('READ_ONLY');
+      expect(failure.message).toContain(mount);
+    } finally {
+      execFileSync('umount', [mount]);
+    }
+  });
+
+  it.skipIf(isRoot)('a read-only destination folder (mode 555) fails with PERMISSION_DENIED', async () => {
+    const dir = fresh();
+    const source = join(dir, 'a.db');
+    makeDatabase(source);
+    const folder = join(dir, 'ro');
+    mkdirSync(folder);
+    chmodSync(folder, 0o555);
+    expect((await codeOf(backup(source, join(folder, 'out.db')))).code).toBe('PERMISSION_DENIED');
+  });
+
+  it.skipIf(!isRoot)('a full disk fails with DISK_FULL and leaves neither a partial nor a final file', async () => {
+    const dir = fresh();
+    const source = join(dir, 'a.db');
+    makeDatabase(source, { bytes: 20_000_000 });
+    const mount = join(dir, 'small');
+    mkdirSync(mount);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8M', 'tmpfs', mount]);
+    try {
+      const failure = await codeOf(backup(source, join(mount, 'out.db')));
+      expect(failure.code).toBe('DISK_FULL');
+      expect(failure.message).toContain(source);
+      expect(readdirSync(mount)).toEqual([]);
+    } finally {
+      execFileSync('umount', [mount]);
+    }
+    expect(readState(source).integrity).toBe('ok');
+  });
+
+  it('cancel stops the copy, removes the partial and leaves the source untouched', async () => {
+    const dir = fresh();
+    const source = join(dir, 'big.db');
+    makeDatabase(source, { bytes: 60_000_000, journalMode: 'delete' });
+    const before = statSync(source).mtimeMs;
+    const controller = new AbortController();
+    let cancelledAt = 0;
+    const promise = backup(source, join(dir, 'out'), {
+      pagesPerStep: 32,
+      pauseMs: 5,
+      signal: controller.signal,
+      onProgress: (p) => {
+        if (p.phase === 'copy' && p.remainingPages < p.totalPages && !cancelledAt) {
+          cancelledAt = performance.now();
+          controller.abort();
+        }
+      },
+    });
+    const failure = await codeOf(promise);
+    expect(failure.code).toBe('CANCELLED');
+    expect(performance.now() - cancelledAt).toBeLessThan(1000); // generous; the engine itself answers within a step
+    await expect.poll(() => readdirSync(dir).filter((f) => f !== 'big.db')).toEqual([]);
+    expect(statSync(source).mtimeMs).toBe(before);
+  });
+
+  it('a process killed with SIGKILL mid-backup leaves no file under the final name; the next backup removes its partial', async () => {
+    const dir = fresh();
+    const source = join(dir, 'big.db');
+    makeDatabase(source, { bytes: 40_000_000, journalMode: 'delete' });
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const child = spawn(process.execPath, [cli, 'backup', source, join(out, 'killed.db'), '--mode', 'stepped', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    const copying = new Promise<void>((resolve) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (chunk.toString().includes('"phase":"copy"')) resolve();
+      });
+    });
+    await copying;
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    expect(existsSync(join(out, 'killed.db'))).toBe(false);
+    const leftovers = readdirSync(out);
+    expect(leftovers).toContain('killed.db.partial');
+    const next = await backup(source, out);
+    expect(next.removedPartials).toEqual([join(out, 'killed.db.partial')]);
+    expect(readdirSync(out).sort()).toEqual([next.manifestPath!.split('/').at(-1)!, next.path.split('/').at(-1)!].sort());
+  });
+});
+
+describe('inspect refuses bad input with a clear error', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'pv-inspect-'));
+  const cases: Array<[string, () => string, string, RegExp]> = [
+    ['missing', () => join(dir, 'missing.db'), 'NOT_FOUND', /the file does not exist/],
+    ['a directory', () => dir, 'IS_A_DIRECTORY', /it is a folder/],
+    ['empty', () => (writeFileSync(join(dir, 'empty.db'), ''), join(dir, 'empty.db')), 'EMPTY_FILE', /the file is empty/],
+    ['text', () => (writeFileSync(join(dir, 'notes.txt'), 'hello\n'), join(dir, 'notes.txt')), 'NOT_A_DATABASE', /text file starting with 'hello'/],
+    ['a zip', () => (writeFileSync(join(dir, 'a.zip'), Buffer.concat([Buffer.from('PK\x03\x04'), Buffer.alloc(200)])), join(dir, 'a.zip')), 'NOT_A_DATABASE', /header is 'PK\\x03\\x04.*a ZIP archive/],
+    ['encrypted', () => (writeFileSync(join(dir, 'enc.db'), Buffer.from(Array.from({ length: 8192 }, () => Math.floor(Math.random() * 256)))), join(dir, 'enc.db')), 'ENCRYPTED', /probably an encrypted database/],
+    [
+      'truncated',
+      () => {
+        const full = join(dir, 'full.db');
+        makeDatabase(full, { journalMode: 'delete', bytes: 100_000 });
+        writeFileSync(join(dir, 'cut.db'), readFileSync(full).subarray(0, 20_000));
+        return join(dir, 'cut.db');
+      },
+      'TRUNCATED',
+      /it was cut short/,
+    ],
+    ['a WAL file', () => (makeDatabase(join(dir, 'w.db'), { bytes: 1000 }), new Database(join(dir, 'w.db')).exec('INSERT INTO pairs_a (v) VALUES (1)'), join(dir, 'w.db-wal')), 'NOT_A_DATABASE', /a SQLite WAL file/],
+  ];
+  it.each(cases)('%s', async (_name, make, code, pattern) => {
+    const path = make();
+    const failure = await codeOf(inspect(path));
+    expect(failure.code).toBe(code);
+    expect(failure.message).toContain(`Cannot inspect ${path}`);
+    expect(failure.message).toMatch(pattern);
+  });
+
+  it.skipIf(isRoot)('permission denied', async () => {
+    const path = join(dir, 'secret.db');
+    makeDatabase(path);
+    chmodSync(path, 0);
+    expect((await codeOf(inspect(path))).code).toBe('PERMISSION_DENIED');
+  });
+});
+
+describe('restore', () => {
+  let dir: string;
+  let target: string;
+  let backupPath: string;
+  beforeAll(async () => {
+    dir = fresh('restore');
+    target = join(dir, 'target.db');
+    const db = new Database(target);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v INTEGER NOT NULL, pad BLOB)');
+    const insert = db.prepare('INSERT INTO t (v, pad) VALUES (2, randomblob(2000))');
+    db.transaction(() => {
+      for (let i = 0; i < 20_000; i += 1) insert.run();
+    })();
+    db.close();
+    backupPath = (await backup(target, join(dir, 'backups') + '/')).path;
+    // Now change the live database to version 1 everywhere.
+    const live = new Database(target);
+    live.exec('UPDATE t SET v = 1');
+    live.close();
+  });
+
+  it('a reader in another process never sees a mix of old and new rows; the safety copy holds the old ones', async () => {
+    const reader = await startReader(target);
+    const result = await restore(backupPath, target);
+    await new Promise((r) => setTimeout(r, 200));
+    const seen = JSON.parse(await reader.stop()) as { reads: number; mixed: number; versions: number[] };
+    expect(seen.reads).toBeGreaterThan(10);
+    expect(seen.mixed).toBe(0);
+    expect(seen.versions.sort()).toEqual([1, 2]);
+    const after = new Database(target, { readonly: true });
+    expect(after.prepare('SELECT DISTINCT v FROM t').pluck().all()).toEqual([2]);
+    expect(after.pragma('journal_mode', { simple: true })).toBe('wal'); // the target keeps its journal mode
+    after.close();
+    expect(result.safetyCopy).toMatch(/target-\d{8}-\d{6}-before-restore\.db$/);
+    const old = new Database(result.safetyCopy!, { readonly: true });
+    expect(old.prepare('SELECT DISTINCT v FROM t').pluck().all()).toEqual([1]);
+    old.close();
+  });
+
+  it('killing the restoring process midway leaves the old database intact', async () => {
+    const live = new Database(target);
+    live.exec('UPDATE t SET v = 3');
+    live.close();
+    const child = spawn(process.execPath, [cli, 'restore', backupPath, target, '--no-safety-copy', '--json'], { stdio: ['ignore', 'pipe', 'inherit'] });
+    await new Promise<void>((resolve) => {
+      child.stdout!.on('data', (chunk: Buffer) => {
+        if (/"phase":"copy","totalPages":\d+,"remainingPages":[1-9]/.test(chunk.toString())) resolve();
+      });
+    });
+    child.kill('SIGKILL');
+    await new Promise((resolve) => child.once('exit', resolve));
+    const after = new Database(target, { readonly: true });
+    expect(after.prepare('SELECT DISTINCT v FROM t').pluck().all()).toEqual([3]);
+    expect(after.pragma('integrity_check', { simple: true })).toBe('ok');
+    after.close();
+  });
+
+  it('refuses a damaged backup before touching the target', async () => {
+    const bad = join(dir, 'bad.db');
+    writeFileSync(bad, readFileSync(backupPath).subarray(0, 50_000));
+    const before = readFileSync(target);
+    const failure = await codeOf(restore(bad, target));
+    expect(failure.code).toBe('TRUNCATED');
+    expect(readFileSync(target).equals(before)).toBe(true);
+  });
+
+  it('restores into a new file', async () => {
+    const result = await restore(backupPath, join(dir, 'new.db'));
+    expect(result.safetyCopy).toBeNull();
+    expect(result.verification.ok).toBe(true);
+    expect(existsSync(join(dir, 'new.db.manifest.json'))).toBe(false);
+  });
+});
