@@ -1,34 +1,13 @@
-import { useState, type FormEvent } from 'react';
 import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { IconAlertTriangle, IconSearch } from '@tabler/icons-react';
 import type { InspectResult } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { useFileAction } from './use-file-action.ts';
 import { formatBytes, shortenMiddle } from '../store/selectors.ts';
 
 /** Type or paste a path; see what Pagevault reads from the file, or why it cannot. */
 export function InspectPanel() {
-  const [path, setPath] = useState('');
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<InspectResult>();
-  const [error, setError] = useState<string>();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!path.trim()) {
-      setError('Type the path of a SQLite database file');
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    setResult(undefined);
-    try {
-      setResult(await api.call('files.inspect', { path: path.trim() }));
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { path, setPath, busy, result, error, submit } = useFileAction((path) => api.call('files.inspect', { path }), 'Type the path of a SQLite database file');
 
   return (
     <Stack gap="md">

@@ -1,34 +1,13 @@
-import { useState, type FormEvent } from 'react';
+import { useState } from 'react';
 import { Alert, Button, Checkbox, Group, List, Stack, Text, TextInput } from '@mantine/core';
 import { IconAlertTriangle, IconCircleCheck, IconShieldCheck } from '@tabler/icons-react';
-import type { VerifyResult } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { useFileAction } from './use-file-action.ts';
 
 /** Checks a backup file: SQLite's own check, its SHA-256 and its manifest. */
 export function VerifyPanel() {
-  const [path, setPath] = useState('');
   const [full, setFull] = useState(false);
-  const [busy, setBusy] = useState(false);
-  const [result, setResult] = useState<VerifyResult>();
-  const [error, setError] = useState<string>();
-
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    if (!path.trim()) {
-      setError('Type the path of a backup file');
-      return;
-    }
-    setBusy(true);
-    setError(undefined);
-    setResult(undefined);
-    try {
-      setResult(await api.call('files.verify', { path: path.trim(), full }));
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+  const { path, setPath, busy, result, error, submit } = useFileAction((path) => api.call('files.verify', { path, full }), 'Type the path of a backup file');
 
   return (
     <Stack gap="md">
