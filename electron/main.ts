@@ -2,10 +2,10 @@
  * The Electron main process: one hardened window, the native menu, the single-instance
  * lock, and the core behind IPC. No business logic lives here.
  */
-import { app, BrowserWindow, Menu, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Core } from '../app/core/core.ts';
+import { Core, type ShellServices } from '../app/core/core.ts';
 import { wireIpc } from './ipc.ts';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './protocol.ts';
 
@@ -43,7 +43,19 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionCheckHandler(() => false);
     serveRenderer(rendererDir);
 
-    const core = new Core({ dataDir: process.env.PAGEVAULT_DATA_DIR ?? app.getPath('userData'), shell: 'electron' });
+    let core: Core;
+    try {
+      core = new Core({ dataDir: process.env.PAGEVAULT_DATA_DIR ?? app.getPath('userData'), shell: 'electron', services: shellServices(() => mainWindow) });
+    } catch (error) {
+      dialog.showErrorBox('Pagevault cannot start', (error as Error).message);
+      app.exit(1);
+      return;
+    }
+    app.on('before-quit', (event) => {
+      if (core.closed) return;
+      event.preventDefault();
+      void core.close().finally(() => app.quit());
+    });
     mainWindow = new BrowserWindow({
       width: 1180,
       height: 780,
@@ -71,6 +83,32 @@ if (!app.requestSingleInstanceLock()) {
   });
 
   app.on('window-all-closed', () => app.quit());
+}
+
+/** Dialogs, the file manager and notifications, for the core to call. */
+function shellServices(window: () => BrowserWindow | undefined): ShellServices {
+  return {
+    pickPaths: async (purpose) => {
+      const options: Electron.OpenDialogOptions =
+        purpose === 'folder'
+          ? { title: 'Choose a folder', properties: ['openDirectory', 'createDirectory'] }
+          : {
+              title: 'Add SQLite databases',
+              properties: ['openFile', 'multiSelections', 'showHiddenFiles'],
+              filters: [
+                { name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] },
+                { name: 'All files', extensions: ['*'] },
+              ],
+            };
+      const parent = window();
+      const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
+      return result.canceled ? [] : result.filePaths;
+    },
+    reveal: (path) => shell.showItemInFolder(path),
+    notify: ({ title, body }) => {
+      if (Notification.isSupported()) new Notification({ title, body }).show();
+    },
+  };
 }
 
 function buildMenu(): Menu {

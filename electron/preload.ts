@@ -3,7 +3,7 @@
  * bound to its own IPC channel) and `on(event, listener)` returning an unsubscribe.
  * The renderer can reach nothing else of Electron or Node.
  */
-import { contextBridge, ipcRenderer, type IpcRendererEvent } from 'electron';
+import { contextBridge, ipcRenderer, webUtils, type IpcRendererEvent } from 'electron';
 import { channelOf, eventChannel, eventNames, methodNames, type EventName } from '../app/api/names.ts';
 
 const knownEvents = new Set<string>(eventNames);
@@ -20,5 +20,7 @@ bridge.on = (event: EventName, listener: (payload: unknown) => void) => {
   ipcRenderer.on(eventChannel, handler);
   return () => ipcRenderer.removeListener(eventChannel, handler);
 };
+
+bridge.pathForFile = (file: File) => webUtils.getPathForFile(file);
 
 contextBridge.exposeInMainWorld('pagevault', bridge);

@@ -21,6 +21,11 @@ export const errorCodes = [
   'READ_ONLY',
   'CANCELLED',
   'VERIFY_FAILED',
+  'ALREADY_ADDED',
+  'ALREADY_RUNNING',
+  'UNKNOWN_ID',
+  'NOT_SUPPORTED',
+  'CATALOG_TOO_NEW',
   'INTERNAL',
 ] as const;
 

@@ -6,19 +6,88 @@
 import { z } from 'zod';
 import type { ApiErrorBody } from './errors.js';
 import type { EventName, MethodName } from './names.js';
-import type { AppInfo, InspectResult, JobFinished, JobProgress, VerifyResult } from './types.js';
+import type {
+  AppInfo,
+  BackupRecord,
+  CatalogTopic,
+  DatabaseDetails,
+  DatabaseSummary,
+  HistoryPage,
+  HistoryPoint,
+  ImportResult,
+  InspectResult,
+  JobFinished,
+  JobInfo,
+  JobProgress,
+  Settings,
+  VerifyResult,
+} from './types.js';
 
 export * from './errors.js';
 export * from './names.js';
 export type * from './types.js';
 
 const filePath = z.string().trim().min(1, 'A file path is required');
+const id = z.number().int().positive();
+const backupMode = z.enum(['snapshot', 'stepped', 'compact']);
+
+/** Limits the UI shows next to the fields they apply to. */
+export const limits = {
+  labelLength: 80,
+  concurrency: { min: 1, max: 8 },
+  pagesPerStep: { min: 1, max: 1_000_000 },
+  pauseMs: { min: 0, max: 10_000 },
+  historyPageSize: { max: 500 },
+} as const;
+
+export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'verified', 'unverified'] as const;
 
 /** The runtime schema of every request's params. A missing entry is a compile error. */
 export const requestSchemas = {
   'app.info': z.strictObject({}),
   'files.inspect': z.strictObject({ path: filePath }),
   'files.verify': z.strictObject({ path: filePath, full: z.boolean().optional() }),
+  'files.reveal': z.strictObject({ path: filePath }),
+  'files.pick': z.strictObject({ purpose: z.enum(['databases', 'folder']) }),
+  'databases.list': z.strictObject({}),
+  'databases.add': z.strictObject({ path: filePath }),
+  'databases.update': z.strictObject({
+    id,
+    label: z.string().trim().min(1, 'A name is required').max(limits.labelLength, `A name has at most ${limits.labelLength} characters`).optional(),
+    destination: filePath.optional(),
+    mode: backupMode.optional(),
+    pagesPerStep: z.number().int().min(limits.pagesPerStep.min).max(limits.pagesPerStep.max).nullable().optional(),
+    pauseMs: z.number().int().min(limits.pauseMs.min).max(limits.pauseMs.max).nullable().optional(),
+  }),
+  'databases.remove': z.strictObject({ id }),
+  'databases.details': z.strictObject({ id }),
+  'backups.start': z.strictObject({ databaseId: id }),
+  'backups.startAll': z.strictObject({}),
+  'jobs.list': z.strictObject({}),
+  'jobs.cancel': z.strictObject({ jobId: z.string().min(1) }),
+  'history.list': z.strictObject({
+    databaseId: id.optional(),
+    status: z.enum(historyStatusFilters).optional(),
+    offset: z.number().int().min(0).optional(),
+    limit: z.number().int().min(1).max(limits.historyPageSize.max).optional(),
+  }),
+  'history.series': z.strictObject({ databaseId: id, limit: z.number().int().min(1).max(1000).optional() }),
+  'history.verify': z.strictObject({ backupId: id, full: z.boolean().optional() }),
+  'history.delete': z.strictObject({ backupId: id }),
+  'history.import': z.strictObject({ folder: filePath }),
+  'settings.get': z.strictObject({}),
+  'settings.update': z.strictObject({
+    defaultBackupFolder: filePath.optional(),
+    concurrency: z
+      .number()
+      .int()
+      .min(limits.concurrency.min, `Concurrency is a number from ${limits.concurrency.min} to ${limits.concurrency.max}`)
+      .max(limits.concurrency.max, `Concurrency is a number from ${limits.concurrency.min} to ${limits.concurrency.max}`)
+      .optional(),
+    verifyAfterBackup: z.boolean().optional(),
+    notifyOnSuccess: z.boolean().optional(),
+    theme: z.enum(['system', 'light', 'dark']).optional(),
+  }),
 } satisfies Record<MethodName, z.ZodType>;
 
 /** What each method resolves to. */
@@ -26,12 +95,35 @@ export interface MethodResults {
   'app.info': AppInfo;
   'files.inspect': InspectResult;
   'files.verify': VerifyResult;
+  'files.reveal': { revealed: true };
+  /** The chosen paths; empty when the dialog was dismissed. */
+  'files.pick': { paths: string[] };
+  'databases.list': DatabaseSummary[];
+  'databases.add': DatabaseSummary;
+  'databases.update': DatabaseSummary;
+  'databases.remove': { id: number; backupsKept: number; destination: string };
+  'databases.details': DatabaseDetails;
+  'backups.start': JobInfo;
+  'backups.startAll': { started: JobInfo[]; refused: Array<{ databaseId: number; message: string }> };
+  'jobs.list': JobInfo[];
+  'jobs.cancel': { cancelled: boolean };
+  'history.list': HistoryPage;
+  'history.series': { points: HistoryPoint[] };
+  'history.verify': BackupRecord;
+  'history.delete': { deleted: string[] };
+  'history.import': ImportResult;
+  'settings.get': Settings;
+  'settings.update': Settings;
 }
 
 /** The payload of each push event. */
 export interface EventPayloads {
   'job.progress': JobProgress;
   'job.finished': JobFinished;
+  /** The whole queue, whenever a job is queued, starts or ends. */
+  'jobs.changed': JobInfo[];
+  /** Something in the catalog changed; listeners reload what they show of `topic`. */
+  'catalog.changed': { topic: CatalogTopic };
 }
 
 // Compile-time checks that the maps above cover exactly the names in names.ts.
@@ -52,6 +144,8 @@ export type PagevaultBridge = {
   [M in MethodName]: (params: Params<M>) => Promise<Outcome<Result<M>>>;
 } & {
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
+  /** The path of a file dropped onto the window (Electron's webUtils.getPathForFile). */
+  pathForFile(file: File): string;
 };
 
 /** A message on the host's WebSocket, client to server. */

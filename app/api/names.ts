@@ -2,9 +2,31 @@
  * The names of every request method and push event. Kept free of any import so the
  * sandboxed Electron preload can bundle it without pulling in the schemas.
  */
-export const methodNames = ['app.info', 'files.inspect', 'files.verify'] as const;
+export const methodNames = [
+  'app.info',
+  'files.inspect',
+  'files.verify',
+  'files.reveal',
+  'files.pick',
+  'databases.list',
+  'databases.add',
+  'databases.update',
+  'databases.remove',
+  'databases.details',
+  'backups.start',
+  'backups.startAll',
+  'jobs.list',
+  'jobs.cancel',
+  'history.list',
+  'history.series',
+  'history.verify',
+  'history.delete',
+  'history.import',
+  'settings.get',
+  'settings.update',
+] as const;
 
-export const eventNames = ['job.progress', 'job.finished'] as const;
+export const eventNames = ['job.progress', 'job.finished', 'jobs.changed', 'catalog.changed'] as const;
 
 export type MethodName = (typeof methodNames)[number];
 export type EventName = (typeof eventNames)[number];

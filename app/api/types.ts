@@ -70,8 +70,13 @@ export interface JobProgress {
 export interface JobFinished {
   jobId: string;
   kind: 'backup' | 'restore' | 'verify';
+  databaseId: number | null;
+  label: string;
   ok: boolean;
-  error?: { code: string; message: string };
+  cancelled: boolean;
+  /** The history entry the job made, when it made one. */
+  backup: BackupRecord | null;
+  error: { code: string; message: string } | null;
 }
 
 export type VerificationVerdict = 'passed' | 'failed' | 'skipped';
@@ -120,3 +125,116 @@ export interface RestoreResult {
   durationMs: number;
   verification: VerifyResult;
 }
+
+/** A database registered with Pagevault, with what the list shows about it. */
+export interface DatabaseSummary {
+  id: number;
+  path: string;
+  /** The name the user gave it; the file name until then. */
+  label: string;
+  /** The folder its backups are written to. */
+  destination: string;
+  mode: BackupMode;
+  /** Stepped mode tuning; null for the engine's defaults. */
+  pagesPerStep: number | null;
+  pauseMs: number | null;
+  addedAt: string;
+  /** From the file system at listing time; null when the file is missing. */
+  sizeBytes: number | null;
+  /** From the last inspection (at add time or after a backup). */
+  journalMode: JournalMode;
+  pageSize: number;
+  lastBackup: BackupRecord | null;
+}
+
+export type BackupStatus = 'succeeded' | 'failed' | 'cancelled';
+
+/** One entry of the backup history. */
+export interface BackupRecord {
+  id: number;
+  databaseId: number | null;
+  /** The database's label when the entry was made (it outlives removal of the database). */
+  databaseLabel: string;
+  source: string;
+  /** The backup file; null for a failed or cancelled run. */
+  path: string | null;
+  status: BackupStatus;
+  /** Why the entry exists: Backup now, a schedule, before a restore, or imported from a folder. */
+  trigger: 'manual' | 'import';
+  mode: BackupMode;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  bytes: number | null;
+  pageSize: number | null;
+  pageCount: number | null;
+  sha256: string | null;
+  restarts: number;
+  verification: VerificationVerdict;
+  verificationProblems: string[];
+  verifiedAt: string | null;
+  error: { code: string; message: string } | null;
+  /** False once the file has been found missing on disk. */
+  fileExists: boolean;
+}
+
+export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'verified' | 'unverified';
+
+export interface HistoryPage {
+  entries: BackupRecord[];
+  /** How many entries match the filter in all. */
+  total: number;
+}
+
+/** One point of the History chart. */
+export interface HistoryPoint {
+  at: string;
+  bytes: number;
+  durationMs: number;
+}
+
+export interface DatabaseDetails {
+  database: DatabaseSummary;
+  /** Null when the file cannot be read right now; `inspectError` says why. */
+  inspect: InspectResult | null;
+  inspectError: string | null;
+  latestBackups: BackupRecord[];
+}
+
+export type JobState = 'queued' | 'running';
+
+/** A job in the core's queue, as the UI lists it. */
+export interface JobInfo {
+  jobId: string;
+  kind: 'backup' | 'restore' | 'verify';
+  databaseId: number | null;
+  label: string;
+  state: JobState;
+  queuedAt: string;
+  /** The latest progress; null until the job reports. */
+  progress: JobProgress | null;
+}
+
+export type ThemeSetting = 'system' | 'light' | 'dark';
+
+export interface Settings {
+  /** Where new databases' backups go; each gets a subfolder named after it. */
+  defaultBackupFolder: string;
+  /** How many backups run at the same time. */
+  concurrency: number;
+  verifyAfterBackup: boolean;
+  /** Failures always notify; successes only when this is on. */
+  notifyOnSuccess: boolean;
+  theme: ThemeSetting;
+}
+
+export interface ImportResult {
+  folder: string;
+  imported: number;
+  /** Manifests already in the history. */
+  alreadyKnown: number;
+  /** Manifests that could not be read, with why. */
+  problems: string[];
+}
+
+export type CatalogTopic = 'databases' | 'history' | 'settings';

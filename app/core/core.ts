@@ -3,38 +3,85 @@
  * runs it, and answers with an Outcome. Push events go out through `events`.
  */
 import { mkdirSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Result } from '../api/index.ts';
+import type { Settings } from '../api/types.ts';
+import { Catalog } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { sqliteVersion } from '../engine/backup.ts';
+import { JobQueue } from '../jobs/job-queue.ts';
+import { BackupJobs } from './backup-jobs.ts';
+import type { CoreContext, ShellServices } from './context.ts';
+import { Databases, ensureWritableFolder } from './databases.ts';
 import { EventBus } from './event-bus.ts';
+import { History } from './history.ts';
 import { packageInfo } from './package-info.ts';
+
+export type { DesktopNotification, ShellServices } from './context.ts';
 
 export interface CoreOptions {
   dataDir: string;
   shell: 'electron' | 'web';
+  /** What only the shell can do: dialogs, the file manager, notifications. */
+  services?: ShellServices;
 }
 
-type Handlers = { [M in MethodName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Result<M>> };
+type Handlers = { [M in MethodName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Result<M>> | Result<M> };
 
 const knownMethods = new Set<string>(methodNames);
+
+/** Settings a fresh catalog starts with. */
+export function defaultSettings(dataDir: string): Settings {
+  return { defaultBackupFolder: join(dataDir, 'backups'), concurrency: 2, verifyAfterBackup: true, notifyOnSuccess: false, theme: 'system' };
+}
 
 export class Core {
   readonly events = new EventBus();
   readonly options: CoreOptions;
+  readonly #ctx: CoreContext;
   readonly #handlers: Handlers;
+  #closed = false;
 
+  /** True once `close()` has begun. */
+  get closed(): boolean {
+    return this.#closed;
+  }
+
+  /** Opens (or creates) the catalog in the data dir; throws CATALOG_TOO_NEW for a newer one. */
   constructor(options: CoreOptions) {
     this.options = options;
-    mkdirSync(options.dataDir, { recursive: true });
+    const dataDir = resolve(options.dataDir);
+    mkdirSync(dataDir, { recursive: true });
+    const catalog = new Catalog(dataDir, defaultSettings(dataDir));
+    const events = this.events;
+    const queue = new JobQueue(catalog.settings.get().concurrency, {
+      changed: (jobs) => events.emit('jobs.changed', jobs),
+      progress: (progress) => events.emit('job.progress', progress),
+    });
+    const shell = options.services ?? {};
+    this.#ctx = {
+      dataDir,
+      catalog,
+      queue,
+      events,
+      shell,
+      changed: (topic) => events.emit('catalog.changed', { topic }),
+      finished: (result) => events.emit('job.finished', result),
+    };
+    const databases = new Databases(this.#ctx);
+    const backups = new BackupJobs(this.#ctx, databases);
+    const history = new History(this.#ctx);
+    const unsupported = (what: string) => new PagevaultError('NOT_SUPPORTED', `${what} is only available in the Pagevault desktop app`);
+
     this.#handlers = {
-      'app.info': async () => {
+      'app.info': () => {
         const pkg = packageInfo();
         return {
           name: pkg.productName,
           version: pkg.version,
           shell: options.shell,
-          dataDir: options.dataDir,
+          dataDir,
           sqliteVersion: sqliteVersion(),
           nodeVersion: process.versions.node,
           platform: process.platform,
@@ -42,6 +89,40 @@ export class Core {
       },
       'files.inspect': ({ path }) => engine.inspect(path),
       'files.verify': ({ path, full }) => engine.verify(path, { full }),
+      'files.reveal': ({ path }) => {
+        if (!shell.reveal) throw unsupported('Showing a file in the file manager');
+        shell.reveal(resolve(path));
+        return { revealed: true };
+      },
+      'files.pick': async ({ purpose }) => {
+        if (!shell.pickPaths) throw unsupported('The file dialog');
+        return { paths: await shell.pickPaths(purpose) };
+      },
+      'databases.list': () => databases.list(),
+      'databases.add': ({ path }) => databases.add(path),
+      'databases.update': (params) => databases.update(params),
+      'databases.remove': ({ id }) => databases.remove(id),
+      'databases.details': ({ id }) => databases.details(id),
+      'backups.start': ({ databaseId }) => backups.start(databaseId),
+      'backups.startAll': () => backups.startAll(),
+      'jobs.list': () => queue.list(),
+      'jobs.cancel': ({ jobId }) => ({ cancelled: queue.cancel(jobId) }),
+      'history.list': (query) => history.list(query),
+      'history.series': ({ databaseId, limit }) => ({ points: history.series(databaseId, limit) }),
+      'history.verify': ({ backupId, full }) => history.verify(backupId, full),
+      'history.delete': ({ backupId }) => history.delete(backupId),
+      'history.import': ({ folder }) => history.import(folder),
+      'settings.get': () => catalog.settings.get(),
+      'settings.update': async (changes) => {
+        if (changes.defaultBackupFolder !== undefined) {
+          changes.defaultBackupFolder = resolve(changes.defaultBackupFolder);
+          await ensureWritableFolder(changes.defaultBackupFolder, `Cannot use ${changes.defaultBackupFolder} as the default backup folder`);
+        }
+        if (changes.concurrency !== undefined) queue.setConcurrency(changes.concurrency);
+        const settings = catalog.settings.update(changes);
+        this.#ctx.changed('settings');
+        return settings;
+      },
     };
   }
 
@@ -68,5 +149,15 @@ export class Core {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, error: { code: 'INTERNAL', message: `${method} failed: ${message}` } };
     }
+  }
+
+  /** Cancels running jobs (their partial files are removed) and closes the catalog. */
+  async close(): Promise<void> {
+    if (this.#closed) return;
+    this.#closed = true;
+    await this.#ctx.queue.close();
+    // Let the finished jobs write their history entries first.
+    await new Promise((resolve) => setImmediate(resolve));
+    this.#ctx.catalog.close();
   }
 }

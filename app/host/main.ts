@@ -50,7 +50,13 @@ async function main(): Promise<void> {
     process.exit(2);
   }
   const staticDir = findRendererDir();
-  const core = new Core({ dataDir: resolve(values['data-dir'] ?? defaultDataDir()), shell: 'web' });
+  let core: Core;
+  try {
+    core = new Core({ dataDir: resolve(values['data-dir'] ?? defaultDataDir()), shell: 'web' });
+  } catch (error) {
+    console.error((error as Error).message);
+    process.exit(1);
+  }
   let host;
   try {
     host = await startHost({ core, staticDir, port, token: values.token ?? randomBytes(24).toString('base64url') });
@@ -64,8 +70,12 @@ async function main(): Promise<void> {
   console.log('Press Ctrl+C to stop.');
   if (values.open) openInBrowser(host.url);
 
+  // Running backups are cancelled (their partial files removed) before the process ends.
   const stop = () => {
-    void host.close().then(() => process.exit(0));
+    void host
+      .close()
+      .then(() => core.close())
+      .finally(() => process.exit(0));
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);

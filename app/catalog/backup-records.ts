@@ -1,0 +1,148 @@
+/** The `backups` table: every backup run, succeeded or not, newest first. */
+import type { BackupMode, BackupRecord, BackupStatus, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
+import type { CatalogConnection } from './catalog.ts';
+
+export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists'>;
+
+interface BackupRow {
+  id: number;
+  databaseId: number | null;
+  databaseLabel: string;
+  source: string;
+  path: string | null;
+  status: BackupStatus;
+  trigger: BackupRecord['trigger'];
+  mode: BackupMode;
+  startedAt: string;
+  finishedAt: string | null;
+  durationMs: number | null;
+  bytes: number | null;
+  pageSize: number | null;
+  pageCount: number | null;
+  sha256: string | null;
+  restarts: number;
+  verification: VerificationVerdict;
+  verificationProblems: string;
+  verifiedAt: string | null;
+  errorCode: string | null;
+  errorMessage: string | null;
+}
+
+const columns = `id, database_id AS databaseId, database_label AS databaseLabel, source, path, status, trigger, mode,
+  started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, bytes, page_size AS pageSize,
+  page_count AS pageCount, sha256, restarts, verification, verification_problems AS verificationProblems,
+  verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage`;
+
+const statusCondition: Record<HistoryStatusFilter, string> = {
+  all: '1',
+  succeeded: "status = 'succeeded'",
+  failed: "status = 'failed'",
+  cancelled: "status = 'cancelled'",
+  verified: "status = 'succeeded' AND verification = 'passed'",
+  unverified: "status = 'succeeded' AND verification <> 'passed'",
+};
+
+/** How the history is filtered and paged. */
+export interface HistoryQuery {
+  databaseId?: number;
+  status?: HistoryStatusFilter;
+  offset?: number;
+  limit?: number;
+}
+
+export class BackupRecords {
+  readonly #db: CatalogConnection;
+  readonly #exists: (path: string) => boolean;
+
+  /** `exists` tells whether a backup file is still on disk (injected so listing stays cheap to test). */
+  constructor(db: CatalogConnection, exists: (path: string) => boolean) {
+    this.#db = db;
+    this.#exists = exists;
+  }
+
+  #toRecord = (row: BackupRow): BackupRecord => {
+    const { errorCode, errorMessage, verificationProblems, ...rest } = row;
+    return {
+      ...rest,
+      verificationProblems: JSON.parse(verificationProblems) as string[],
+      error: errorCode ? { code: errorCode, message: errorMessage ?? '' } : null,
+      fileExists: row.path !== null && this.#exists(row.path),
+    };
+  };
+
+  insert(record: NewBackup): BackupRecord {
+    const info = this.#db
+      .prepare(
+        `INSERT INTO backups (database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
+           duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
+           error_code, error_message)
+         VALUES (@databaseId, @databaseLabel, @source, @path, @status, @trigger, @mode, @startedAt, @finishedAt,
+           @durationMs, @bytes, @pageSize, @pageCount, @sha256, @restarts, @verification, @verificationProblems, @verifiedAt,
+           @errorCode, @errorMessage)`,
+      )
+      .run({
+        ...record,
+        verificationProblems: JSON.stringify(record.verificationProblems),
+        errorCode: record.error?.code ?? null,
+        errorMessage: record.error?.message ?? null,
+      });
+    return this.get(Number(info.lastInsertRowid))!;
+  }
+
+  get(id: number): BackupRecord | undefined {
+    const row = this.#db.prepare(`SELECT ${columns} FROM backups WHERE id = ?`).get(id) as BackupRow | undefined;
+    return row && this.#toRecord(row);
+  }
+
+  /** True when a history entry already points at `path`. */
+  hasPath(path: string): boolean {
+    return this.#db.prepare('SELECT 1 FROM backups WHERE path = ?').get(path) !== undefined;
+  }
+
+  /** One page of the history, newest first, with the number of matching entries. */
+  list(query: HistoryQuery = {}): { entries: BackupRecord[]; total: number } {
+    const where = [statusCondition[query.status ?? 'all']];
+    const params: Record<string, number> = { limit: query.limit ?? 50, offset: query.offset ?? 0 };
+    if (query.databaseId !== undefined) {
+      where.push('database_id = @databaseId');
+      params.databaseId = query.databaseId;
+    }
+    const condition = where.join(' AND ');
+    const rows = this.#db.prepare(`SELECT ${columns} FROM backups WHERE ${condition} ORDER BY started_at DESC, id DESC LIMIT @limit OFFSET @offset`).all(params) as BackupRow[];
+    const { total } = this.#db.prepare(`SELECT count(*) AS total FROM backups WHERE ${condition}`).get(params) as { total: number };
+    return { entries: rows.map(this.#toRecord), total };
+  }
+
+  /** The latest `limit` backups of a database, newest first. */
+  latest(databaseId: number, limit: number, status?: BackupStatus): BackupRecord[] {
+    const rows = this.#db
+      .prepare(`SELECT ${columns} FROM backups WHERE database_id = ? ${status ? 'AND status = ?' : ''} ORDER BY started_at DESC, id DESC LIMIT ?`)
+      .all(...(status ? [databaseId, status, limit] : [databaseId, limit])) as BackupRow[];
+    return rows.map(this.#toRecord);
+  }
+
+  /** Size and duration of the latest successful backups, oldest first, for a chart. */
+  series(databaseId: number, limit: number): HistoryPoint[] {
+    const rows = this.#db
+      .prepare(
+        `SELECT started_at AS at, bytes, duration_ms AS durationMs FROM backups
+         WHERE database_id = ? AND status = 'succeeded' ORDER BY started_at DESC, id DESC LIMIT ?`,
+      )
+      .all(databaseId, limit) as HistoryPoint[];
+    return rows.reverse();
+  }
+
+  /** How many entries with a file on disk belong to a database. */
+  countFiles(databaseId: number): number {
+    return (this.#db.prepare('SELECT count(*) AS n FROM backups WHERE database_id = ? AND path IS NOT NULL').get(databaseId) as { n: number }).n;
+  }
+
+  setVerification(id: number, verdict: VerificationVerdict, problems: string[], at: string): BackupRecord | undefined {
+    this.#db.prepare('UPDATE backups SET verification = ?, verification_problems = ?, verified_at = ? WHERE id = ?').run(verdict, JSON.stringify(problems), at, id);
+    return this.get(id);
+  }
+
+  remove(id: number): boolean {
+    return this.#db.prepare('DELETE FROM backups WHERE id = ?').run(id).changes > 0;
+  }
+}

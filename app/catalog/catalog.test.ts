@@ -1,0 +1,115 @@
+/** The catalog on its own: migrations, refusing a newer catalog, and a large history. */
+import { describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { PagevaultError } from '../api/errors.ts';
+import type { Settings } from '../api/types.ts';
+import { Catalog, CATALOG_FILE_NAME, CATALOG_VERSION, type NewBackup } from './index.ts';
+
+const defaults: Settings = { defaultBackupFolder: '/backups', concurrency: 2, verifyAfterBackup: true, notifyOnSuccess: false, theme: 'system' };
+const dir = () => mkdtempSync(join(tmpdir(), 'pv-catalog-'));
+
+function entry(overrides: Partial<NewBackup>): NewBackup {
+  return {
+    databaseId: null,
+    databaseLabel: 'db',
+    source: '/data/db.sqlite',
+    path: null,
+    status: 'succeeded',
+    trigger: 'manual',
+    mode: 'snapshot',
+    startedAt: '2026-01-01T00:00:00.000Z',
+    finishedAt: '2026-01-01T00:00:01.000Z',
+    durationMs: 1000,
+    bytes: 4096,
+    pageSize: 4096,
+    pageCount: 1,
+    sha256: null,
+    restarts: 0,
+    verification: 'passed',
+    verificationProblems: [],
+    verifiedAt: null,
+    error: null,
+    ...overrides,
+  };
+}
+
+describe('catalog', () => {
+  it('creates the schema at the current version, marked as a Pagevault catalog', () => {
+    const dataDir = dir();
+    new Catalog(dataDir, defaults).close();
+    const db = new Database(join(dataDir, CATALOG_FILE_NAME), { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(CATALOG_VERSION);
+    expect(db.pragma('application_id', { simple: true })).toBe(0x50564c54);
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('refuses a catalog from a newer Pagevault and leaves it byte for byte as it was', () => {
+    const dataDir = dir();
+    new Catalog(dataDir, defaults).close();
+    const path = join(dataDir, CATALOG_FILE_NAME);
+    const db = new Database(path);
+    db.pragma(`user_version = ${CATALOG_VERSION + 1}`);
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const before = createHash('sha256').update(readFileSync(path)).digest('hex');
+    let error: unknown;
+    try {
+      new Catalog(dataDir, defaults);
+    } catch (caught) {
+      error = caught;
+    }
+    expect(error).toBeInstanceOf(PagevaultError);
+    expect((error as PagevaultError).code).toBe('CATALOG_TOO_NEW');
+    expect((error as PagevaultError).message).toContain(`${path}: it was written by a newer Pagevault (catalog version ${CATALOG_VERSION + 1}`);
+    expect(createHash('sha256').update(readFileSync(path)).digest('hex')).toBe(before);
+  });
+
+  it("refuses another program's database as the catalog", () => {
+    const dataDir = dir();
+    const db = new Database(join(dataDir, CATALOG_FILE_NAME));
+    db.exec('CREATE TABLE notes (body TEXT)');
+    db.close();
+    expect(() => new Catalog(dataDir, defaults)).toThrow(/holds another program's database/);
+  });
+
+  it('lists and filters 10,000 history entries a page at a time', () => {
+    const catalog = new Catalog(dir(), defaults, { fileExists: () => true });
+    const database = catalog.databases.insert({ path: '/data/db.sqlite', label: 'db', destination: '/b', mode: 'snapshot', pagesPerStep: null, pauseMs: null, journalMode: 'wal', pageSize: 4096, addedAt: '2026-01-01T00:00:00Z' });
+    const statuses = ['succeeded', 'succeeded', 'failed', 'cancelled'] as const;
+    catalog.connection.transaction(() => {
+      for (let i = 0; i < 10_000; i += 1) {
+        const status = statuses[i % 4]!;
+        catalog.backups.insert(
+          entry({
+            databaseId: i % 2 === 0 ? database.id : null,
+            status,
+            path: status === 'succeeded' ? `/b/db-${i}.db` : null,
+            verification: status !== 'succeeded' ? 'skipped' : i % 8 === 0 ? 'passed' : 'skipped',
+            startedAt: new Date(Date.UTC(2026, 0, 1) + i * 60_000).toISOString(),
+          }),
+        );
+      }
+    })();
+    const page = catalog.backups.list({ limit: 50, offset: 100 });
+    expect(page.total).toBe(10_000);
+    expect(page.entries).toHaveLength(50);
+    expect(page.entries[0]!.startedAt).toBe(new Date(Date.UTC(2026, 0, 1) + 9_899 * 60_000).toISOString());
+    expect(catalog.backups.list({ status: 'failed' }).total).toBe(2_500);
+    expect(catalog.backups.list({ status: 'verified' }).total).toBe(1_250);
+    expect(catalog.backups.list({ status: 'unverified' }).total).toBe(3_750);
+    expect(catalog.backups.list({ databaseId: database.id }).total).toBe(5_000);
+    expect(catalog.backups.list({ databaseId: database.id, status: 'cancelled' }).total).toBe(0);
+    // The filtered, paged query is served from an index, not a scan of the table.
+    const plan = catalog.connection.prepare("EXPLAIN QUERY PLAN SELECT id FROM backups WHERE database_id = 1 ORDER BY started_at DESC, id DESC LIMIT 50").all() as Array<{ detail: string }>;
+    expect(plan.map((row) => row.detail).join(' ')).toContain('backups_by_database');
+    const series = catalog.backups.series(database.id, 10);
+    expect(series).toHaveLength(10);
+    expect(series[0]!.at < series[9]!.at).toBe(true);
+    catalog.close();
+  });
+});

@@ -1,0 +1,159 @@
+/**
+ * The `backups.*` methods: Backup now and Backup all now. Each backup is a job in the
+ * queue; when it ends, the history gets an entry, the UIs hear of it and the shell
+ * may show a desktop notification.
+ */
+import { sep } from 'node:path';
+import { PagevaultError } from '../api/errors.ts';
+import type { BackupRecord, BackupResult, JobInfo } from '../api/types.ts';
+import type { DatabaseRow } from '../catalog/index.ts';
+import * as engine from '../engine/index.ts';
+import type { CoreContext } from './context.ts';
+import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
+
+interface Outcome {
+  record: BackupRecord;
+  failure: PagevaultError | null;
+}
+
+function asPagevaultError(error: unknown, row: DatabaseRow): PagevaultError {
+  return error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot back up ${row.path}: ${(error as Error).message}`);
+}
+
+export class BackupJobs {
+  readonly #ctx: CoreContext;
+  readonly #databases: Databases;
+
+  constructor(ctx: CoreContext, databases: Databases) {
+    this.#ctx = ctx;
+    this.#databases = databases;
+  }
+
+  /** Queues a backup of one database; refuses a second while one is queued or running. */
+  start(databaseId: number): JobInfo {
+    const row = this.#databases.get(databaseId);
+    const { info, done } = this.#ctx.queue.enqueue<Outcome>({
+      kind: 'backup',
+      databaseId: row.id,
+      label: row.label,
+      key: backupKey(row.id),
+      duplicateMessage: `A backup of '${row.label}' is already running; wait for it to finish or cancel it`,
+      run: (job) => this.#run(row, job),
+    });
+    // A job cancelled while still queued never ran: no history entry, only the event.
+    done.then(
+      ({ record, failure }) => this.#finished(info, row, record, failure),
+      (error: unknown) => this.#finished(info, row, null, asPagevaultError(error, row)),
+    );
+    return info;
+  }
+
+  /** Queues a backup of every registered database; says which were refused and why. */
+  startAll(): { started: JobInfo[]; refused: Array<{ databaseId: number; message: string }> } {
+    const started: JobInfo[] = [];
+    const refused: Array<{ databaseId: number; message: string }> = [];
+    for (const row of this.#ctx.catalog.databases.list()) {
+      try {
+        started.push(this.start(row.id));
+      } catch (error) {
+        refused.push({ databaseId: row.id, message: (error as Error).message });
+      }
+    }
+    return { started, refused };
+  }
+
+  /** Runs the backup and records it in the history, whatever the outcome. */
+  async #run(row: DatabaseRow, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
+    const startedAt = new Date();
+    const settings = this.#ctx.catalog.settings.get();
+    try {
+      await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
+      const result = await engine.backup(row.path, row.destination + sep, {
+        mode: row.mode,
+        verify: settings.verifyAfterBackup,
+        pagesPerStep: row.pagesPerStep ?? undefined,
+        pauseMs: row.pauseMs ?? undefined,
+        onProgress: job.progress,
+        signal: job.signal,
+        now: startedAt,
+      });
+      return { record: this.#record(row, startedAt, result), failure: null };
+    } catch (error) {
+      const failure = asPagevaultError(error, row);
+      const record = this.#ctx.catalog.backups.insert({
+        databaseId: row.id,
+        databaseLabel: row.label,
+        source: row.path,
+        path: null,
+        status: failure.code === 'CANCELLED' ? 'cancelled' : 'failed',
+        trigger: 'manual',
+        mode: row.mode,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+        bytes: null,
+        pageSize: null,
+        pageCount: null,
+        sha256: null,
+        restarts: 0,
+        verification: 'skipped',
+        verificationProblems: [],
+        verifiedAt: null,
+        error: failure.toBody(),
+      });
+      return { record, failure };
+    }
+  }
+
+  #record(row: DatabaseRow, startedAt: Date, result: BackupResult): BackupRecord {
+    const { manifest } = result;
+    if (manifest.sourceJournalMode !== row.journalMode || manifest.pageSize !== row.pageSize) {
+      this.#ctx.catalog.databases.update(row.id, { journalMode: manifest.sourceJournalMode, pageSize: manifest.pageSize });
+    }
+    return this.#ctx.catalog.backups.insert({
+      databaseId: row.id,
+      databaseLabel: row.label,
+      source: row.path,
+      path: result.path,
+      status: 'succeeded',
+      trigger: 'manual',
+      mode: manifest.mode,
+      startedAt: startedAt.toISOString(),
+      finishedAt: manifest.finishedAt,
+      durationMs: result.durationMs,
+      bytes: manifest.bytes,
+      pageSize: manifest.pageSize,
+      pageCount: manifest.pageCount,
+      sha256: manifest.sha256,
+      restarts: manifest.restarts,
+      verification: manifest.verification.verdict,
+      verificationProblems: manifest.verification.problems,
+      verifiedAt: manifest.verification.verdict === 'skipped' ? null : manifest.finishedAt,
+      error: null,
+    });
+  }
+
+  #finished(info: JobInfo, row: DatabaseRow, record: BackupRecord | null, failure: PagevaultError | null): void {
+    const cancelled = failure?.code === 'CANCELLED';
+    this.#ctx.changed('history');
+    this.#ctx.changed('databases');
+    this.#ctx.finished({
+      jobId: info.jobId,
+      kind: 'backup',
+      databaseId: row.id,
+      label: row.label,
+      ok: failure === null,
+      cancelled,
+      backup: record,
+      error: failure?.toBody() ?? null,
+    });
+    if (cancelled) return;
+    const settings = this.#ctx.catalog.settings.get();
+    if (failure) {
+      this.#ctx.shell.notify?.({ kind: 'failure', title: `Backup of ${row.label} failed`, body: failure.message });
+    } else if (settings.notifyOnSuccess) {
+      const verified = record?.verification === 'passed' ? ' and verified' : '';
+      this.#ctx.shell.notify?.({ kind: 'success', title: `${row.label} backed up`, body: `Saved${verified} in ${row.destination}` });
+    }
+  }
+}

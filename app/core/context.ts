@@ -1,0 +1,35 @@
+/** What the parts of the core share: the catalog, the job queue, events and the shell's services. */
+import type { CatalogTopic, JobFinished } from '../api/types.ts';
+import type { Catalog } from '../catalog/index.ts';
+import type { JobQueue } from '../jobs/job-queue.ts';
+import type { EventBus } from './event-bus.ts';
+
+/** A desktop notification as the core asks for it; the shell decides how to show it. */
+export interface DesktopNotification {
+  title: string;
+  body: string;
+  kind: 'success' | 'failure';
+}
+
+/**
+ * What only a shell can do. The Electron shell gives all of these; the headless host
+ * gives none, and the API answers NOT_SUPPORTED for the methods that need them.
+ */
+export interface ShellServices {
+  /** Opens the native file dialog; resolves to the chosen paths, empty when dismissed. */
+  pickPaths?(purpose: 'databases' | 'folder'): Promise<string[]>;
+  /** Shows the file in the system's file manager. */
+  reveal?(path: string): void;
+  notify?(notification: DesktopNotification): void;
+}
+
+export interface CoreContext {
+  dataDir: string;
+  catalog: Catalog;
+  queue: JobQueue;
+  events: EventBus;
+  shell: ShellServices;
+  /** Tells every UI that part of the catalog changed. */
+  changed(topic: CatalogTopic): void;
+  finished(result: JobFinished): void;
+}

@@ -1,0 +1,166 @@
+/** The `databases.*` methods: register, describe, configure and forget databases. */
+import { statSync } from 'node:fs';
+import { access, mkdir, realpath, stat } from 'node:fs/promises';
+import { constants } from 'node:fs';
+import { basename, extname, isAbsolute, join, resolve } from 'node:path';
+import { PagevaultError } from '../api/errors.ts';
+import type { Params } from '../api/index.ts';
+import type { BackupMode, DatabaseDetails, DatabaseSummary, JournalMode } from '../api/types.ts';
+import { CATALOG_FILE_NAME, type DatabaseRow } from '../catalog/index.ts';
+import * as engine from '../engine/index.ts';
+import type { CoreContext } from './context.ts';
+
+/** The mode a database gets when it is added: snapshot for WAL, stepped for rollback journals. */
+export function defaultModeFor(journalMode: JournalMode): BackupMode {
+  return journalMode === 'wal' ? 'snapshot' : 'stepped';
+}
+
+export class Databases {
+  readonly #ctx: CoreContext;
+
+  constructor(ctx: CoreContext) {
+    this.#ctx = ctx;
+  }
+
+  list(): DatabaseSummary[] {
+    return this.#ctx.catalog.databases.list().map((row) => this.summary(row));
+  }
+
+  /** The row as the UI shows it, with the file's current size and the latest backup. */
+  summary(row: DatabaseRow): DatabaseSummary {
+    let sizeBytes: number | null = null;
+    try {
+      sizeBytes = statSync(row.path).size;
+    } catch {
+      // missing or unreadable: shown as such
+    }
+    const [lastBackup = null] = this.#ctx.catalog.backups.latest(row.id, 1);
+    return { ...row, sizeBytes, lastBackup };
+  }
+
+  /** The row of `id`, or UNKNOWN_ID naming what was asked for. */
+  get(id: number): DatabaseRow {
+    const row = this.#ctx.catalog.databases.get(id);
+    if (!row) throw new PagevaultError('UNKNOWN_ID', `There is no database with id ${id} in Pagevault; it may have been removed`);
+    return row;
+  }
+
+  /** Inspects `path` and registers it; refuses anything that is not a readable SQLite database. */
+  async add(rawPath: string): Promise<DatabaseSummary> {
+    const absolute = resolve(rawPath);
+    const info = await engine.inspect(absolute, { rowCountBudgetMs: 0 });
+    const path = await realpath(absolute);
+    if (path === join(this.#ctx.dataDir, CATALOG_FILE_NAME)) {
+      throw new PagevaultError('INVALID_REQUEST', `Cannot add ${path}: it is Pagevault's own catalog`);
+    }
+    const existing = this.#ctx.catalog.databases.findByPath(path);
+    if (existing) throw new PagevaultError('ALREADY_ADDED', `${path} is already in Pagevault as '${existing.label}'`);
+    const label = basename(path, extname(path)) || basename(path);
+    const row = this.#ctx.catalog.databases.insert({
+      path,
+      label,
+      destination: this.#defaultDestination(label),
+      mode: defaultModeFor(info.journalMode),
+      pagesPerStep: null,
+      pauseMs: null,
+      journalMode: info.journalMode,
+      pageSize: info.pageSize,
+      addedAt: new Date().toISOString(),
+    });
+    this.#ctx.catalog.events.record('database.added', `Added ${path}`, row.id);
+    this.#ctx.changed('databases');
+    return this.summary(row);
+  }
+
+  async update(params: Params<'databases.update'>): Promise<DatabaseSummary> {
+    const row = this.get(params.id);
+    const destination = params.destination === undefined ? undefined : await this.#checkDestination(row, params.destination);
+    const updated = this.#ctx.catalog.databases.update(row.id, {
+      label: params.label,
+      destination,
+      mode: params.mode,
+      pagesPerStep: params.pagesPerStep,
+      pauseMs: params.pauseMs,
+    })!;
+    this.#ctx.changed('databases');
+    return this.summary(updated);
+  }
+
+  remove(id: number): { id: number; backupsKept: number; destination: string } {
+    const row = this.get(id);
+    if (this.#ctx.queue.has(backupKey(id))) {
+      throw new PagevaultError('ALREADY_RUNNING', `Cannot remove '${row.label}' while its backup runs; cancel the backup first`);
+    }
+    const backupsKept = this.#ctx.catalog.backups.countFiles(id);
+    this.#ctx.catalog.databases.remove(id);
+    this.#ctx.catalog.events.record('database.removed', `Removed ${row.path} from Pagevault; its ${backupsKept} backups stay in ${row.destination}`, id);
+    this.#ctx.changed('databases');
+    this.#ctx.changed('history');
+    return { id, backupsKept, destination: row.destination };
+  }
+
+  async details(id: number): Promise<DatabaseDetails> {
+    let row = this.get(id);
+    let inspect: DatabaseDetails['inspect'] = null;
+    let inspectError: string | null = null;
+    try {
+      inspect = await engine.inspect(row.path);
+      if (inspect.journalMode !== row.journalMode || inspect.pageSize !== row.pageSize) {
+        row = this.#ctx.catalog.databases.update(id, { journalMode: inspect.journalMode, pageSize: inspect.pageSize })!;
+      }
+    } catch (error) {
+      inspectError = (error as Error).message;
+    }
+    return { database: this.summary(row), inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
+  }
+
+  /** `<default folder>/<label>`, numbered when another database already uses that folder. */
+  #defaultDestination(label: string): string {
+    const root = this.#ctx.catalog.settings.get().defaultBackupFolder;
+    const taken = new Set(this.#ctx.catalog.databases.list().map((row) => row.destination));
+    const safe = label.replace(/[^\p{L}\p{N}._ -]+/gu, '_').trim() || 'database';
+    let candidate = join(root, safe);
+    for (let n = 2; taken.has(candidate); n += 1) candidate = join(root, `${safe}-${n}`);
+    return candidate;
+  }
+
+  /** A backup folder must exist or be creatable, be writable, and not be the database itself. */
+  async #checkDestination(row: DatabaseRow, raw: string): Promise<string> {
+    const folder = resolve(raw);
+    const subject = `Cannot use ${folder} as the backup folder of '${row.label}'`;
+    if (folder === row.path) throw new PagevaultError('DEST_IS_SOURCE', `${subject}: it is the database file itself`);
+    const existing = await stat(folder).catch(() => undefined);
+    if (existing && !existing.isDirectory()) throw new PagevaultError('INVALID_REQUEST', `${subject}: it is a file, not a folder`);
+    await ensureWritableFolder(folder, subject);
+    return folder;
+  }
+}
+
+/** Creates `folder` when missing and checks it can be written; errors start with `subject`. */
+export async function ensureWritableFolder(folder: string, subject: string): Promise<void> {
+  if (!isAbsolute(folder)) throw new PagevaultError('INVALID_REQUEST', `${subject}: give a full path`);
+  try {
+    await mkdir(folder, { recursive: true });
+  } catch (error) {
+    throw folderError(error, subject);
+  }
+  try {
+    await access(folder, constants.W_OK);
+  } catch (error) {
+    throw folderError(error, subject);
+  }
+}
+
+function folderError(error: unknown, subject: string): PagevaultError {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'EACCES' || code === 'EPERM') return new PagevaultError('PERMISSION_DENIED', `${subject}: permission denied`);
+  if (code === 'EROFS') return new PagevaultError('READ_ONLY', `${subject}: the disk is read-only`);
+  if (code === 'ENOTDIR' || code === 'EEXIST') return new PagevaultError('INVALID_REQUEST', `${subject}: part of the path is a file, not a folder`);
+  if (code === 'ENOSPC') return new PagevaultError('DISK_FULL', `${subject}: the disk is full`);
+  return new PagevaultError('INTERNAL', `${subject}: ${(error as Error).message}`);
+}
+
+/** The job-queue key of a database's backup: one at a time per database. */
+export function backupKey(databaseId: number): string {
+  return `backup:${databaseId}`;
+}

@@ -1,0 +1,123 @@
+/** The `history.*` methods: list, chart, verify again, delete, and import from a folder. */
+import { readdir, rm } from 'node:fs/promises';
+import { basename, join, resolve } from 'node:path';
+import { PagevaultError } from '../api/errors.ts';
+import type { Params } from '../api/index.ts';
+import type { BackupRecord, HistoryPage, HistoryPoint, ImportResult } from '../api/types.ts';
+import * as engine from '../engine/index.ts';
+import { fileSystemError } from '../engine/sqlite-file.ts';
+import type { CoreContext } from './context.ts';
+
+const MANIFEST_SUFFIX = '.manifest.json';
+
+export class History {
+  readonly #ctx: CoreContext;
+
+  constructor(ctx: CoreContext) {
+    this.#ctx = ctx;
+  }
+
+  list(query: Params<'history.list'>): HistoryPage {
+    return this.#ctx.catalog.backups.list(query);
+  }
+
+  series(databaseId: number, limit = 200): HistoryPoint[] {
+    return this.#ctx.catalog.backups.series(databaseId, limit);
+  }
+
+  #get(backupId: number): BackupRecord {
+    const record = this.#ctx.catalog.backups.get(backupId);
+    if (!record) throw new PagevaultError('UNKNOWN_ID', `There is no backup with id ${backupId} in the history; it may have been deleted`);
+    return record;
+  }
+
+  /** Verifies a backup file again and records the verdict. */
+  async verify(backupId: number, full = false): Promise<BackupRecord> {
+    const record = this.#get(backupId);
+    if (!record.path) throw new PagevaultError('NOT_FOUND', `The ${record.status} backup of '${record.databaseLabel}' from ${record.startedAt} has no file to verify`);
+    const result = await engine.verify(record.path, { full });
+    const updated = this.#ctx.catalog.backups.setVerification(backupId, result.ok ? 'passed' : 'failed', result.problems, new Date().toISOString())!;
+    this.#ctx.changed('history');
+    this.#ctx.changed('databases');
+    return updated;
+  }
+
+  /** Deletes a backup's file and manifest from disk and its entry from the history. */
+  async delete(backupId: number): Promise<{ deleted: string[] }> {
+    const record = this.#get(backupId);
+    const deleted: string[] = [];
+    if (record.path) {
+      for (const path of [record.path, engine.manifestPathOf(record.path)]) {
+        try {
+          await rm(path);
+          deleted.push(path);
+        } catch (error) {
+          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(error, `Cannot delete the backup ${path}`);
+        }
+      }
+    }
+    this.#ctx.catalog.backups.remove(backupId);
+    const what = record.path ? `Deleted the backup ${record.path}` : `Deleted the ${record.status} backup entry of '${record.databaseLabel}' from ${record.startedAt}`;
+    this.#ctx.catalog.events.record('backup.deleted', what, record.databaseId);
+    this.#ctx.changed('history');
+    this.#ctx.changed('databases');
+    return { deleted };
+  }
+
+  /** Rebuilds history entries from the manifests in a folder of backups. */
+  async import(rawFolder: string): Promise<ImportResult> {
+    const folder = resolve(rawFolder);
+    let names: string[];
+    try {
+      names = await readdir(folder);
+    } catch (error) {
+      throw fileSystemError(error, `Cannot import backups from ${folder}`);
+    }
+    const result: ImportResult = { folder, imported: 0, alreadyKnown: 0, problems: [] };
+    const manifests = names.filter((name) => name.endsWith(MANIFEST_SUFFIX)).sort();
+    if (manifests.length === 0) {
+      throw new PagevaultError('NOT_FOUND', `Cannot import backups from ${folder}: it holds no Pagevault manifests (*${MANIFEST_SUFFIX})`);
+    }
+    for (const name of manifests) {
+      const backupPath = join(folder, name.slice(0, -MANIFEST_SUFFIX.length));
+      const manifest = await engine.readManifest(backupPath);
+      if (!manifest) {
+        result.problems.push(`${name}: not a Pagevault manifest`);
+        continue;
+      }
+      if (this.#ctx.catalog.backups.hasPath(backupPath)) {
+        result.alreadyKnown += 1;
+        continue;
+      }
+      const database = this.#ctx.catalog.databases.findByPath(manifest.source);
+      this.#ctx.catalog.backups.insert({
+        databaseId: database?.id ?? null,
+        databaseLabel: database?.label ?? basename(manifest.source),
+        source: manifest.source,
+        path: backupPath,
+        status: 'succeeded',
+        trigger: 'import',
+        mode: manifest.mode,
+        startedAt: manifest.startedAt,
+        finishedAt: manifest.finishedAt,
+        durationMs: Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt),
+        bytes: manifest.bytes,
+        pageSize: manifest.pageSize,
+        pageCount: manifest.pageCount,
+        sha256: manifest.sha256,
+        restarts: manifest.restarts,
+        verification: manifest.verification.verdict,
+        verificationProblems: manifest.verification.problems,
+        verifiedAt: manifest.verification.verdict === 'skipped' ? null : manifest.finishedAt,
+        error: null,
+      });
+      result.imported += 1;
+    }
+    this.#ctx.catalog.events.record('backups.imported', `Imported ${result.imported} backups from ${folder}`);
+    if (result.imported > 0) {
+      this.#ctx.changed('history');
+      this.#ctx.changed('databases');
+    }
+    return result;
+  }
+}
