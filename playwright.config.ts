@@ -28,6 +28,8 @@ export default defineConfig({
       testIgnore: /electron\.spec\.ts/,
       use: {
         viewport: { width: 1180, height: 780 },
+        // The app respects reduced motion: screenshots never catch a drawer mid-slide.
+        contextOptions: { reducedMotion: 'reduce' },
         launchOptions: {
           executablePath: chromiumPath(),
           args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],

@@ -1,6 +1,6 @@
 /**
  * Playwright fixtures: a throwaway data dir, the real host on a free port, a copy of the
- * Chinook database, and a page signed in with the host's token.
+ * Chinook database, and a page signed in with the host's token. Each test gets its own.
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -18,7 +18,7 @@ interface HostFixture {
   workDir: string;
 }
 
-export const test = base.extend<{ chinookPath: string; app: Page }, { host: HostFixture }>({
+export const test = base.extend<{ chinookPath: string; app: Page; host: HostFixture }>({
   host: [
     // eslint-disable-next-line no-empty-pattern
     async ({}, use) => {
@@ -40,7 +40,8 @@ export const test = base.extend<{ chinookPath: string; app: Page }, { host: Host
       child.kill('SIGTERM');
       rmSync(workDir, { recursive: true, force: true });
     },
-    { scope: 'worker' },
+    // A fresh host and catalog for every test, so no test sees another's databases.
+    { scope: 'test' },
   ],
   chinookPath: async ({ host }, use, testInfo) => {
     const dir = join(host.workDir, `case-${testInfo.testId}`);
@@ -56,10 +57,17 @@ export const test = base.extend<{ chinookPath: string; app: Page }, { host: Host
   },
 });
 
-/** Saves a screenshot of a key screen into e2e/screenshots/<name>.png. */
-export async function saveScreenshot(page: Page, name: string): Promise<void> {
+/**
+ * Saves a screenshot of a key screen into e2e/screenshots/<name>.png. Toasts left over
+ * from the test's earlier steps are hidden unless `withNotifications` is set.
+ */
+export async function saveScreenshot(page: Page, name: string, options: { withNotifications?: boolean } = {}): Promise<void> {
   mkdirSync(screenshotDir, { recursive: true });
-  await page.screenshot({ path: join(screenshotDir, `${name}.png`), fullPage: true });
+  await page.screenshot({
+    path: join(screenshotDir, `${name}.png`),
+    fullPage: true,
+    style: options.withNotifications ? undefined : '.mantine-Notifications-root { display: none !important; }',
+  });
 }
 
 export { expect };

@@ -3,7 +3,7 @@ import { dirname, join } from 'node:path';
 import { expect, saveScreenshot, test } from './fixtures.ts';
 
 const screens = [
-  { nav: 'Databases', heading: 'No databases yet', text: 'Start by checking a database file' },
+  { nav: 'Databases', heading: 'No databases yet', text: 'Add one above to take its first backup' },
   { nav: 'Schedules', heading: 'No schedules yet', text: 'A schedule backs a database up' },
   { nav: 'History', heading: 'No backups yet', text: 'Take the first one from the Databases screen' },
   { nav: 'Restore', heading: 'Nothing to restore yet', text: 'keeps a copy of the current database' },

@@ -1,7 +1,8 @@
-import type { ComponentType } from 'react';
-import { Alert, AppShell, Group, NavLink, ScrollArea, Text, Title } from '@mantine/core';
+import { useEffect, type ComponentType } from 'react';
+import { Alert, AppShell, Group, NavLink, ScrollArea, Text, Title, useMantineColorScheme } from '@mantine/core';
 import { IconCalendarTime, IconDatabase, IconHistory, IconPlugConnectedX, IconRestore, IconSettings } from '@tabler/icons-react';
 import { navigate, useAppStore } from './store/app-store.ts';
+import { useCatalogStore } from './store/catalog-store.ts';
 import type { Screen } from './store/selectors.ts';
 import { DatabasesScreen } from './screens/DatabasesScreen.tsx';
 import { HistoryScreen } from './screens/HistoryScreen.tsx';
@@ -17,7 +18,17 @@ const navigation: Array<{ screen: Screen; label: string; icon: ComponentType<{ s
   { screen: 'settings', label: 'Settings', icon: IconSettings, body: SettingsScreen },
 ];
 
+/** Applies the theme setting from the catalog, so every window and reload agrees. */
+function useThemeSetting(): void {
+  const theme = useCatalogStore((s) => s.settings?.theme);
+  const { setColorScheme } = useMantineColorScheme();
+  useEffect(() => {
+    if (theme) setColorScheme(theme === 'system' ? 'auto' : theme);
+  }, [theme, setColorScheme]);
+}
+
 export function App() {
+  useThemeSetting();
   const screen = useAppStore((s) => s.screen);
   const connection = useAppStore((s) => s.connection);
   const current = navigation.find((item) => item.screen === screen) ?? navigation[0]!;

@@ -1,21 +1,32 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { MantineProvider, createTheme } from '@mantine/core';
+import { Notifications } from '@mantine/notifications';
 import '@mantine/core/styles.css';
+import '@mantine/notifications/styles.css';
+import '@mantine/charts/styles.css';
 import { App } from './App.tsx';
 import { startAppStore } from './store/app-store.ts';
+import { startCatalogStore } from './store/catalog-store.ts';
+import { notifyFinished } from './store/database-actions.ts';
+import { startJobsStore } from './store/jobs-store.ts';
 
 const theme = createTheme({
   primaryColor: 'blue',
   defaultRadius: 'md',
+  // Drawers, modals and bars do not slide when the system asks for reduced motion.
+  respectReducedMotion: true,
   fontFamily: 'Inter, "Segoe UI", system-ui, -apple-system, "Noto Sans", sans-serif',
 });
 
 startAppStore();
+startCatalogStore();
+startJobsStore(notifyFinished);
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
     <MantineProvider theme={theme} defaultColorScheme="auto">
+      <Notifications position="bottom-right" limit={4} />
       <App />
     </MantineProvider>
   </StrictMode>,

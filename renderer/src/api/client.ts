@@ -38,6 +38,8 @@ export interface ApiClient {
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
   onConnection(listener: (state: ConnectionState) => void): () => void;
+  /** The path of a dropped file; only the desktop app can tell it. */
+  pathForFile?(file: File): string;
 }
 
 function unwrap<T>(outcome: Outcome<T>): T {
@@ -57,6 +59,7 @@ function electronClient(bridge: PagevaultBridge): ApiClient {
       listener('open');
       return () => undefined;
     },
+    pathForFile: (file) => bridge.pathForFile(file),
   };
 }
 

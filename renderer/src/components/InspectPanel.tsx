@@ -37,7 +37,8 @@ export function InspectPanel() {
   );
 }
 
-function InspectDetails({ result }: { result: InspectResult }) {
+/** What inspect found: facts, journal mode, tables with row counts. */
+export function InspectDetails({ result }: { result: InspectResult }) {
   const facts: Array<[string, string]> = [
     ['Size', formatBytes(result.sizeBytes)],
     ['Pages', `${result.pageCount.toLocaleString()} × ${result.pageSize.toLocaleString()} bytes`],
@@ -50,11 +51,11 @@ function InspectDetails({ result }: { result: InspectResult }) {
     <Paper withBorder p="md" radius="md" role="region" aria-label="Inspection result">
       <Group justify="space-between" mb="sm" wrap="nowrap">
         <Tooltip label={result.path} openDelay={300}>
-          <Title order={4} style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap' }}>
+          <Title order={4} style={{ overflow: 'hidden', textOverflow: 'ellipsis', whiteSpace: 'nowrap', minWidth: 0 }}>
             {shortenMiddle(result.path, 70)}
           </Title>
         </Tooltip>
-        <Group gap="xs" wrap="nowrap">
+        <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
           <Badge variant="light">{result.journalMode.toUpperCase()}</Badge>
           {result.hasWal && <Badge variant="light" color="yellow">-wal {formatBytes(result.walBytes)}</Badge>}
         </Group>

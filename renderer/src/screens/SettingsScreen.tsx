@@ -1,9 +1,152 @@
-import { Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Text, useMantineColorScheme, type MantineColorScheme } from '@mantine/core';
+import { useState, type ReactNode } from 'react';
+import { Button, Group, NumberInput, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Switch, Text, TextInput, useMantineColorScheme } from '@mantine/core';
+import { IconFolderOpen } from '@tabler/icons-react';
+import type { Params, Settings, ThemeSetting } from '../../../app/api/index.ts';
+import { api } from '../api/client.ts';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useAppStore } from '../store/app-store.ts';
+import { useCatalogStore } from '../store/catalog-store.ts';
+
+/** Saves one setting; resolves to the error message when the core refused it. */
+async function saveSetting(changes: Params<'settings.update'>): Promise<string | undefined> {
+  try {
+    useCatalogStore.setState({ settings: await api.call('settings.update', changes) });
+    return undefined;
+  } catch (caught) {
+    return (caught as Error).message.replace(/^Invalid request to settings\.update: \w+: /, '');
+  }
+}
+
+function Section({ title, description, children }: { title: string; description: string; children: ReactNode }) {
+  return (
+    <Paper withBorder p="lg" radius="md" role="region" aria-label={title}>
+      <Text fw={600}>{title}</Text>
+      <Text size="sm" c="dimmed" mb="md">
+        {description}
+      </Text>
+      {children}
+    </Paper>
+  );
+}
 
 export function SettingsScreen() {
+  const settings = useCatalogStore((s) => s.settings);
+  return (
+    <>
+      <ScreenHeader title="Settings" description="How Pagevault backs up, tells you about it, and looks. Changes apply at once." />
+      <Stack gap="lg">
+        {settings ? <BackupSettings key={settings.defaultBackupFolder} settings={settings} /> : <Skeleton height={260} radius="md" />}
+        <Appearance theme={settings?.theme} />
+        <About />
+      </Stack>
+    </>
+  );
+}
+
+function BackupSettings({ settings }: { settings: Settings }) {
+  const [folder, setFolder] = useState(settings.defaultBackupFolder);
+  const [folderError, setFolderError] = useState<string>();
+  const [concurrency, setConcurrency] = useState<number | string>(settings.concurrency);
+  const [concurrencyError, setConcurrencyError] = useState<string>();
+
+  const saveFolder = async (value = folder) => {
+    if (!value.trim()) return setFolderError('A folder is required');
+    setFolderError(await saveSetting({ defaultBackupFolder: value.trim() }));
+  };
+  const saveConcurrency = async (value: number | string) => {
+    setConcurrency(value);
+    if (typeof value !== 'number' || !Number.isInteger(value) || value < 1 || value > 8) return setConcurrencyError('A number from 1 to 8');
+    setConcurrencyError(await saveSetting({ concurrency: value }));
+  };
+
+  return (
+    <Section title="Backups" description="Defaults for every database; each database's own folder and mode are set in its details.">
+      <Stack gap="md">
+        <form onSubmit={(event) => (event.preventDefault(), void saveFolder())}>
+          <Group align="flex-start" gap="xs" wrap="nowrap">
+            <TextInput
+              flex={1}
+              label="Default backup folder"
+              description="Databases added from now on get a subfolder here."
+              value={folder}
+              onChange={(event) => setFolder(event.currentTarget.value)}
+              error={folderError}
+              spellCheck={false}
+              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 'var(--mantine-font-size-xs)' } }}
+            />
+            <Button mt={46} type="submit" variant="default" disabled={folder === settings.defaultBackupFolder}>
+              Save
+            </Button>
+            {api.shell === 'electron' && (
+              <Button
+                mt={46}
+                variant="default"
+                leftSection={<IconFolderOpen size={16} />}
+                onClick={() =>
+                  void api.call('files.pick', { purpose: 'folder' }).then(({ paths }) => {
+                    if (paths[0]) {
+                      setFolder(paths[0]);
+                      void saveFolder(paths[0]);
+                    }
+                  })
+                }
+              >
+                Choose…
+              </Button>
+            )}
+          </Group>
+        </form>
+        <NumberInput
+          label="Backups at the same time"
+          description="More finishes sooner on fast disks; 1 is gentlest on the computer."
+          min={1}
+          max={8}
+          allowDecimal={false}
+          value={concurrency}
+          onChange={(value) => void saveConcurrency(value)}
+          error={concurrencyError}
+          w={260}
+        />
+        <Switch
+          label="Verify each backup after writing it"
+          description="Runs quick_check and records the SHA-256; takes a little longer."
+          checked={settings.verifyAfterBackup}
+          onChange={(event) => void saveSetting({ verifyAfterBackup: event.currentTarget.checked })}
+        />
+        <Switch
+          label="Notify me when a backup succeeds"
+          description="A failed backup always notifies you, with the reason."
+          checked={settings.notifyOnSuccess}
+          onChange={(event) => void saveSetting({ notifyOnSuccess: event.currentTarget.checked })}
+        />
+      </Stack>
+    </Section>
+  );
+}
+
+function Appearance({ theme }: { theme: ThemeSetting | undefined }) {
   const { colorScheme, setColorScheme } = useMantineColorScheme();
+  const value = theme ?? (colorScheme === 'auto' ? 'system' : colorScheme);
+  return (
+    <Section title="Theme" description="System follows your computer's light or dark setting.">
+      <SegmentedControl
+        aria-label="Theme"
+        value={value}
+        onChange={(next) => {
+          setColorScheme(next === 'system' ? 'auto' : (next as 'light' | 'dark'));
+          void saveSetting({ theme: next as ThemeSetting });
+        }}
+        data={[
+          { value: 'system', label: 'System' },
+          { value: 'light', label: 'Light' },
+          { value: 'dark', label: 'Dark' },
+        ]}
+      />
+    </Section>
+  );
+}
+
+function About() {
   const info = useAppStore((s) => s.appInfo);
   const about: Array<[string, string | undefined]> = [
     ['Version', info?.version],
@@ -14,49 +157,26 @@ export function SettingsScreen() {
     ['Platform', info?.platform],
   ];
   return (
-    <>
-      <ScreenHeader title="Settings" description="How Pagevault looks and where it keeps its data." />
-      <Stack gap="lg">
-        <Paper withBorder p="lg" radius="md">
-          <Text fw={600} id="theme-label">
-            Theme
-          </Text>
-          <Text size="sm" c="dimmed" mb="sm">
-            System follows your computer's light or dark setting.
-          </Text>
-          <SegmentedControl
-            aria-labelledby="theme-label"
-            value={colorScheme}
-            onChange={(value) => setColorScheme(value as MantineColorScheme)}
-            data={[
-              { value: 'auto', label: 'System' },
-              { value: 'light', label: 'Light' },
-              { value: 'dark', label: 'Dark' },
-            ]}
-          />
-        </Paper>
-        <Paper withBorder p="lg" radius="md" role="region" aria-label="About Pagevault">
-          <Text fw={600} mb="sm">
-            About Pagevault
-          </Text>
-          <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
-            {about.map(([label, value]) => (
-              <div key={label}>
-                <Text size="xs" c="dimmed">
-                  {label}
-                </Text>
-                {value ? (
-                  <Text size="sm" style={{ wordBreak: 'break-all' }}>
-                    {value}
-                  </Text>
-                ) : (
-                  <Skeleton height={16} mt={4} width="60%" />
-                )}
-              </div>
-            ))}
-          </SimpleGrid>
-        </Paper>
-      </Stack>
-    </>
+    <Paper withBorder p="lg" radius="md" role="region" aria-label="About Pagevault">
+      <Text fw={600} mb="sm">
+        About Pagevault
+      </Text>
+      <SimpleGrid cols={{ base: 1, sm: 2 }} spacing="sm">
+        {about.map(([label, value]) => (
+          <div key={label}>
+            <Text size="xs" c="dimmed">
+              {label}
+            </Text>
+            {value ? (
+              <Text size="sm" style={{ wordBreak: 'break-all' }}>
+                {value}
+              </Text>
+            ) : (
+              <Skeleton height={16} mt={4} width="60%" />
+            )}
+          </div>
+        ))}
+      </SimpleGrid>
+    </Paper>
   );
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, screenFromHash, shortenMiddle } from './selectors.ts';
+import { formatBytes, formatDuration, formatRelativeTime, fractionDone, screenFromHash, secondsLeft, shortenMiddle } from './selectors.ts';
 
 describe('screenFromHash', () => {
   it.each([
@@ -35,4 +35,40 @@ describe('formatBytes', () => {
     [215_000_000, '215 MB'],
     [-1, '–'],
   ])('%d → %s', (bytes, text) => expect(formatBytes(bytes)).toBe(text));
+});
+
+describe('progress', () => {
+  it('is (pagecount − remaining) / pagecount, clamped', () => {
+    expect(fractionDone({ totalPages: 200, remainingPages: 50 })).toBe(0.75);
+    expect(fractionDone({ totalPages: 0, remainingPages: 0 })).toBe(0);
+    expect(fractionDone(null)).toBe(0);
+    expect(fractionDone({ totalPages: 100, remainingPages: 120 })).toBe(0);
+  });
+  it('estimates the time left from the rate', () => {
+    expect(secondsLeft({ totalPages: 100, remainingPages: 50, bytesCopied: 50 * 4096, bytesPerSecond: 4096 * 10 })).toBe(5);
+    expect(secondsLeft({ totalPages: 100, remainingPages: 100, bytesCopied: 0, bytesPerSecond: 0 })).toBeUndefined();
+  });
+});
+
+describe('formatDuration', () => {
+  it.each([
+    [250, '250 ms'],
+    [1500, '1.5 s'],
+    [42_000, '42 s'],
+    [95_000, '1 min 35 s'],
+    [7_260_000, '2 h 1 min'],
+    [-5, '–'],
+  ])('%d → %s', (ms, text) => expect(formatDuration(ms)).toBe(text));
+});
+
+describe('formatRelativeTime', () => {
+  const now = new Date('2026-11-20T12:00:00Z');
+  it.each([
+    ['2026-11-20T11:59:30Z', 'just now'],
+    ['2026-11-20T11:55:00Z', '5 min ago'],
+    ['2026-11-20T09:00:00Z', '3 h ago'],
+    ['2026-11-19T11:00:00Z', 'yesterday'],
+    ['2026-11-16T12:00:00Z', '4 days ago'],
+  ])('%s → %s', (iso, text) => expect(formatRelativeTime(iso, now)).toBe(text));
+  it('gives the date after a week', () => expect(formatRelativeTime('2026-10-01T12:00:00Z', now)).toMatch(/2026/));
 });

@@ -33,3 +33,49 @@ export function formatBytes(bytes: number): string {
   }
   return `${value >= 100 ? value.toFixed(0) : value.toFixed(1)} ${units[unit]}`;
 }
+
+/** Done fraction of a job, 0..1, from SQLite's page counts: (pagecount − remaining) / pagecount. */
+export function fractionDone(progress: { totalPages: number; remainingPages: number } | null | undefined): number {
+  if (!progress || progress.totalPages <= 0) return 0;
+  return Math.min(1, Math.max(0, (progress.totalPages - progress.remainingPages) / progress.totalPages));
+}
+
+/** Seconds left at the current rate; undefined while the rate is unknown. */
+export function secondsLeft(progress: { totalPages: number; remainingPages: number; bytesCopied: number; bytesPerSecond: number }): number | undefined {
+  const done = progress.totalPages - progress.remainingPages;
+  if (progress.bytesPerSecond <= 0 || done <= 0) return undefined;
+  const bytesPerPage = progress.bytesCopied / done;
+  return (progress.remainingPages * bytesPerPage) / progress.bytesPerSecond;
+}
+
+/** 1500 → "1.5 s", 95_000 → "1 min 35 s", 7_200_000 → "2 h 0 min". */
+export function formatDuration(ms: number): string {
+  if (!Number.isFinite(ms) || ms < 0) return '–';
+  if (ms < 1000) return `${Math.round(ms)} ms`;
+  const seconds = ms / 1000;
+  if (seconds < 60) return `${seconds < 10 ? seconds.toFixed(1) : Math.round(seconds)} s`;
+  const minutes = Math.floor(seconds / 60);
+  if (minutes < 60) return `${minutes} min ${Math.round(seconds % 60)} s`;
+  return `${Math.floor(minutes / 60)} h ${minutes % 60} min`;
+}
+
+/** "just now", "5 min ago", "3 h ago", "yesterday", "4 days ago", then the date. */
+export function formatRelativeTime(iso: string, now: Date = new Date()): string {
+  const then = new Date(iso);
+  const seconds = Math.round((now.getTime() - then.getTime()) / 1000);
+  if (!Number.isFinite(seconds)) return '–';
+  if (seconds < 45) return 'just now';
+  const minutes = Math.round(seconds / 60);
+  if (minutes < 60) return `${minutes} min ago`;
+  const hours = Math.round(minutes / 60);
+  if (hours < 24) return `${hours} h ago`;
+  const days = Math.round(hours / 24);
+  if (days === 1) return 'yesterday';
+  if (days < 7) return `${days} days ago`;
+  return then.toLocaleDateString(undefined, { year: 'numeric', month: 'short', day: 'numeric' });
+}
+
+/** 12_500_000 → "12.5 MB/s". */
+export function formatRate(bytesPerSecond: number): string {
+  return bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '–';
+}

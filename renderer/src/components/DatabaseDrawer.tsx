@@ -1,0 +1,242 @@
+import { useEffect, useState } from 'react';
+import { Alert, Button, Divider, Drawer, Group, Modal, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
+import { IconAlertTriangle, IconDeviceFloppy, IconFolderOpen, IconTrash } from '@tabler/icons-react';
+import type { BackupMode, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
+import { api, type ApiError } from '../api/client.ts';
+import { useCatalogStore } from '../store/catalog-store.ts';
+import { formatBytes, formatDuration } from '../store/selectors.ts';
+import { LastBackup } from './DatabaseTable.tsx';
+import { InspectDetails } from './InspectPanel.tsx';
+
+const modeHelp: Record<BackupMode, string> = {
+  snapshot: 'One consistent point in time; writers keep going (best for WAL databases).',
+  stepped: 'Copies a few pages at a time and lets writers in between; starts over if they write (rollback-journal databases).',
+  compact: 'VACUUM INTO: a smaller copy without free pages; more CPU, no page-by-page progress.',
+};
+
+/** Everything about one database: what it holds, where and how it is backed up, its latest backups. */
+export function DatabaseDrawer({ databaseId, onClose }: { databaseId: number | undefined; onClose: () => void }) {
+  const database = useCatalogStore((s) => s.databases.find((d) => d.id === databaseId));
+  return (
+    <Drawer opened={databaseId !== undefined && database !== undefined} onClose={onClose} position="right" size={560} title={<Title order={3}>{database?.label}</Title>}>
+      {database && <DrawerBody key={database.id} database={database} onRemoved={onClose} />}
+    </Drawer>
+  );
+}
+
+function DrawerBody({ database, onRemoved }: { database: DatabaseSummary; onRemoved: () => void }) {
+  const [details, setDetails] = useState<DatabaseDetails>();
+  const historyVersion = useCatalogStore((s) => s.historyVersion);
+  useEffect(() => {
+    let live = true;
+    api.call('databases.details', { id: database.id }).then(
+      (value) => live && setDetails(value),
+      (error: Error) => live && notifications.show({ color: 'red', title: 'Cannot load the details', message: error.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [database.id, historyVersion]);
+
+  return (
+    <Stack gap="lg" role="region" aria-label={`Details of ${database.label}`}>
+      <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+        {database.path}
+      </Text>
+      <SettingsForm database={database} />
+      <Divider />
+      <Stack gap="xs">
+        <Title order={4}>Latest backups</Title>
+        {!details ? (
+          <Skeleton height={60} />
+        ) : details.latestBackups.length === 0 ? (
+          <Text size="sm" c="dimmed">
+            No backups yet. Press Backup now to take the first one.
+          </Text>
+        ) : (
+          <Table aria-label="Latest backups" verticalSpacing={6}>
+            <Table.Tbody>
+              {details.latestBackups.map((backup) => (
+                <Table.Tr key={backup.id}>
+                  <Table.Td>
+                    <LastBackup backup={backup} />
+                  </Table.Td>
+                  <Table.Td ta="right">{backup.bytes === null ? '–' : formatBytes(backup.bytes)}</Table.Td>
+                  <Table.Td ta="right">{backup.durationMs === null ? '–' : formatDuration(backup.durationMs)}</Table.Td>
+                </Table.Tr>
+              ))}
+            </Table.Tbody>
+          </Table>
+        )}
+      </Stack>
+      <Divider />
+      <Stack gap="xs">
+        <Title order={4}>What it holds</Title>
+        {!details ? (
+          <Skeleton height={160} />
+        ) : details.inspect ? (
+          <InspectDetails result={details.inspect} />
+        ) : (
+          <Alert color="red" icon={<IconAlertTriangle size={18} />} title="Cannot read the database right now">
+            {details.inspectError}
+          </Alert>
+        )}
+      </Stack>
+      <Divider />
+      <RemoveDatabase database={database} onRemoved={onRemoved} />
+    </Stack>
+  );
+}
+
+function SettingsForm({ database }: { database: DatabaseSummary }) {
+  const [label, setLabel] = useState(database.label);
+  const [destination, setDestination] = useState(database.destination);
+  const [mode, setMode] = useState<BackupMode>(database.mode);
+  const [pagesPerStep, setPagesPerStep] = useState<number | ''>(database.pagesPerStep ?? '');
+  const [pauseMs, setPauseMs] = useState<number | ''>(database.pauseMs ?? '');
+  const [errors, setErrors] = useState<{ label?: string; destination?: string; general?: string }>({});
+  const [busy, setBusy] = useState(false);
+  const dirty =
+    label !== database.label || destination !== database.destination || mode !== database.mode || (pagesPerStep || null) !== database.pagesPerStep || (pauseMs === '' ? null : pauseMs) !== database.pauseMs;
+
+  const save = async () => {
+    const found: typeof errors = {};
+    if (!label.trim()) found.label = 'A name is required';
+    if (!destination.trim()) found.destination = 'A backup folder is required';
+    setErrors(found);
+    if (Object.keys(found).length > 0) return;
+    setBusy(true);
+    try {
+      await api.call('databases.update', {
+        id: database.id,
+        label: label.trim(),
+        destination: destination.trim(),
+        mode,
+        pagesPerStep: pagesPerStep === '' ? null : pagesPerStep,
+        pauseMs: pauseMs === '' ? null : pauseMs,
+      });
+      notifications.show({ color: 'teal', title: 'Saved', message: `Backups of ${label.trim()} go to ${destination.trim()}` });
+    } catch (caught) {
+      const error = caught as ApiError;
+      if (/backup folder/.test(error.message)) setErrors({ destination: error.message });
+      else if (/label|name/i.test(error.message)) setErrors({ label: error.message });
+      else setErrors({ general: error.message });
+    } finally {
+      setBusy(false);
+    }
+  };
+
+  const chooseFolder = async () => {
+    const { paths } = await api.call('files.pick', { purpose: 'folder' });
+    if (paths[0]) setDestination(paths[0]);
+  };
+
+  return (
+    <Stack gap="sm" component="form" aria-label="Backup settings" onSubmit={(event) => (event.preventDefault(), void save())}>
+      <Title order={4}>Backup settings</Title>
+      <TextInput label="Name" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors.label} maxLength={80} />
+      <Group align="flex-start" gap="xs" wrap="nowrap">
+        <TextInput
+          flex={1}
+          label="Backup folder"
+          description="Created when missing; must be writable."
+          value={destination}
+          onChange={(e) => setDestination(e.currentTarget.value)}
+          error={errors.destination}
+          spellCheck={false}
+          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 'var(--mantine-font-size-xs)' } }}
+        />
+        {api.shell === 'electron' && (
+          <Button mt={46} variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void chooseFolder()}>
+            Choose…
+          </Button>
+        )}
+      </Group>
+      <div>
+        <Text size="sm" fw={500} id={`mode-${database.id}`}>
+          Backup mode
+        </Text>
+        <SegmentedControl
+          aria-labelledby={`mode-${database.id}`}
+          value={mode}
+          onChange={(value) => setMode(value as BackupMode)}
+          data={[
+            { value: 'snapshot', label: 'Snapshot' },
+            { value: 'stepped', label: 'Stepped' },
+            { value: 'compact', label: 'Compact' },
+          ]}
+          my={4}
+        />
+        <Text size="xs" c="dimmed">
+          {modeHelp[mode]}
+          {mode === 'stepped' && database.journalMode === 'wal' && ' Snapshot mode is usually better for this WAL database.'}
+        </Text>
+      </div>
+      {mode === 'stepped' && (
+        <Group grow align="flex-start">
+          <NumberInput label="Pages per step" placeholder="Default (4 MB)" min={1} max={1_000_000} value={pagesPerStep} onChange={(v) => setPagesPerStep(typeof v === 'number' ? v : '')} allowDecimal={false} />
+          <NumberInput label="Pause between steps (ms)" placeholder="Default (2 ms)" min={0} max={10_000} value={pauseMs} onChange={(v) => setPauseMs(typeof v === 'number' ? v : '')} allowDecimal={false} />
+        </Group>
+      )}
+      {errors.general && (
+        <Alert color="red" icon={<IconAlertTriangle size={18} />} role="alert">
+          {errors.general}
+        </Alert>
+      )}
+      <Group justify="flex-end">
+        <Button type="submit" loading={busy} disabled={!dirty} leftSection={<IconDeviceFloppy size={16} />}>
+          Save settings
+        </Button>
+      </Group>
+    </Stack>
+  );
+}
+
+function RemoveDatabase({ database, onRemoved }: { database: DatabaseSummary; onRemoved: () => void }) {
+  const [confirming, setConfirming] = useState(false);
+  const [busy, setBusy] = useState(false);
+  const remove = async () => {
+    setBusy(true);
+    try {
+      const result = await api.call('databases.remove', { id: database.id });
+      notifications.show({ title: `Removed ${database.label} from Pagevault`, message: `Its ${result.backupsKept} backups stay in ${result.destination}.` });
+      setConfirming(false);
+      onRemoved();
+    } catch (caught) {
+      notifications.show({ color: 'red', title: 'Not removed', message: (caught as Error).message });
+    } finally {
+      setBusy(false);
+    }
+  };
+  return (
+    <>
+      <Group justify="space-between" wrap="nowrap">
+        <Text size="sm" c="dimmed">
+          Stop backing up this database. The database and its backups stay on disk.
+        </Text>
+        <Button color="red" variant="light" leftSection={<IconTrash size={16} />} onClick={() => setConfirming(true)}>
+          Remove…
+        </Button>
+      </Group>
+      <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Remove ${database.label} from Pagevault?`} centered>
+        <Stack>
+          <Text size="sm">Pagevault stops backing it up. The database file is not touched, and its backups stay on disk in:</Text>
+          <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+            {database.destination}
+          </Text>
+          <Text size="sm">They stay listed in the history, and you can add the database again at any time.</Text>
+          <Group justify="flex-end">
+            <Button variant="default" onClick={() => setConfirming(false)}>
+              Keep it
+            </Button>
+            <Button color="red" loading={busy} onClick={() => void remove()}>
+              Remove
+            </Button>
+          </Group>
+        </Stack>
+      </Modal>
+    </>
+  );
+}
+

@@ -1,0 +1,131 @@
+import { memo } from 'react';
+import { ActionIcon, Badge, Box, Button, Group, Paper, Table, Text, Tooltip } from '@mantine/core';
+import { IconAlertTriangle, IconCircleCheck, IconCircleX, IconDatabase, IconDotsVertical, IconPlayerPlay } from '@tabler/icons-react';
+import type { BackupRecord, DatabaseSummary } from '../../../app/api/index.ts';
+import { backupNow } from '../store/database-actions.ts';
+import { selectJobOfDatabase, useJobsStore } from '../store/jobs-store.ts';
+import { formatBytes, formatRelativeTime, shortenMiddle } from '../store/selectors.ts';
+import { JobProgressBar } from './JobProgressBar.tsx';
+import { useNow } from './use-now.ts';
+
+
+/** The registered databases, one row each, with Backup now and live progress. */
+export function DatabaseTable({ databases, onDetails }: { databases: DatabaseSummary[]; onDetails: (id: number) => void }) {
+  return (
+    <Paper withBorder radius="md">
+      <Table verticalSpacing="sm" horizontalSpacing="md" aria-label="Databases">
+        <Table.Thead>
+          <Table.Tr>
+            <Table.Th>Database</Table.Th>
+            <Table.Th ta="right">Size</Table.Th>
+            <Table.Th>Journal</Table.Th>
+            <Table.Th>Last backup</Table.Th>
+            <Table.Th aria-label="Actions" />
+          </Table.Tr>
+        </Table.Thead>
+        <Table.Tbody>
+          {databases.map((database) => (
+            <DatabaseRow key={database.id} database={database} onDetails={onDetails} />
+          ))}
+        </Table.Tbody>
+      </Table>
+    </Paper>
+  );
+}
+
+const DatabaseRow = memo(function DatabaseRow({ database, onDetails }: { database: DatabaseSummary; onDetails: (id: number) => void }) {
+  const job = useJobsStore((state) => selectJobOfDatabase(state, database.id));
+  const running = job !== undefined && job.finished === null;
+  return (
+    <>
+      <Table.Tr style={job ? { borderBottom: 'none' } : undefined}>
+        <Table.Td maw={360}>
+          <Group gap="sm" wrap="nowrap">
+            <IconDatabase size={20} stroke={1.5} color="var(--mantine-color-dimmed)" style={{ flexShrink: 0 }} />
+            <Box miw={0}>
+              <Text fw={600} size="sm" truncate="end">
+                {database.label}
+              </Text>
+              <Tooltip label={database.path} openDelay={300} multiline maw={520} style={{ wordBreak: 'break-all' }}>
+                <Text size="xs" c="dimmed" ff="monospace" truncate="end">
+                  {shortenMiddle(database.path, 52)}
+                </Text>
+              </Tooltip>
+            </Box>
+          </Group>
+        </Table.Td>
+        <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
+          {database.sizeBytes === null ? (
+            <Badge color="red" variant="light" leftSection={<IconAlertTriangle size={12} />}>
+              Missing
+            </Badge>
+          ) : (
+            <Text size="sm">{formatBytes(database.sizeBytes)}</Text>
+          )}
+        </Table.Td>
+        <Table.Td>
+          <Badge variant="light" color={database.journalMode === 'wal' ? 'blue' : 'gray'}>
+            {database.journalMode.toUpperCase()}
+          </Badge>
+        </Table.Td>
+        <Table.Td>
+          <LastBackup backup={database.lastBackup} />
+        </Table.Td>
+        <Table.Td>
+          <Group gap="xs" justify="flex-end" wrap="nowrap">
+            <Button
+              size="xs"
+              leftSection={<IconPlayerPlay size={14} />}
+              onClick={() => void backupNow(database.id)}
+              disabled={running}
+              aria-label={`Backup now: ${database.label}`}
+            >
+              Backup now
+            </Button>
+            <Tooltip label="Details and settings">
+              <ActionIcon variant="subtle" color="gray" onClick={() => onDetails(database.id)} aria-label={`Details of ${database.label}`}>
+                <IconDotsVertical size={18} />
+              </ActionIcon>
+            </Tooltip>
+          </Group>
+        </Table.Td>
+      </Table.Tr>
+      {job && (
+        <Table.Tr>
+          <Table.Td colSpan={5} pt={0}>
+            <JobProgressBar view={job} />
+          </Table.Td>
+        </Table.Tr>
+      )}
+    </>
+  );
+});
+
+/** "5 min ago", with whether it succeeded and was verified. */
+export function LastBackup({ backup }: { backup: BackupRecord | null }) {
+  const now = useNow();
+  if (!backup) {
+    return (
+      <Text size="sm" c="dimmed">
+        Never
+      </Text>
+    );
+  }
+  const ok = backup.status === 'succeeded';
+  const verdict = !ok ? (backup.status === 'cancelled' ? 'cancelled' : 'failed') : backup.verification === 'passed' ? 'verified' : backup.verification === 'failed' ? 'verification failed' : 'not verified';
+  const good = ok && backup.verification === 'passed';
+  return (
+    <Tooltip label={backup.error?.message ?? new Date(backup.startedAt).toLocaleString()} multiline maw={420}>
+      <Group gap={6} wrap="nowrap">
+        {good ? <IconCircleCheck size={16} color="var(--mantine-color-teal-6)" /> : <IconCircleX size={16} color={`var(--mantine-color-${ok ? 'yellow' : backup.status === 'cancelled' ? 'gray' : 'red'}-6)`} />}
+        <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
+          {formatRelativeTime(backup.startedAt, now)}
+          <Text span size="xs" c="dimmed">
+            {' · '}
+            {verdict}
+          </Text>
+        </Text>
+      </Group>
+    </Tooltip>
+  );
+}

@@ -1,0 +1,83 @@
+import { memo } from 'react';
+import { Button, Group, Progress, Stack, Text } from '@mantine/core';
+import { IconPlayerStopFilled } from '@tabler/icons-react';
+import type { JobPhase } from '../../../app/api/index.ts';
+import { api } from '../api/client.ts';
+import type { JobView } from '../store/jobs-store.ts';
+import { formatDuration, formatRate, fractionDone, secondsLeft } from '../store/selectors.ts';
+
+const phaseText: Record<JobPhase, string> = {
+  prepare: 'Opening the database…',
+  'safety-copy': 'Taking a safety copy…',
+  copy: 'Copying pages',
+  finalize: 'Finishing the file…',
+  verify: 'Verifying the copy…',
+};
+
+/** One job's live progress: bar, percent, pages, speed, time left, restarts, and Cancel. */
+export const JobProgressBar = memo(function JobProgressBar({ view }: { view: JobView }) {
+  const { info, progress, finished } = view;
+  const fraction = finished?.ok ? 1 : fractionDone(progress);
+  const percent = Math.floor(fraction * 100);
+  const left = progress && progress.phase === 'copy' ? secondsLeft(progress) : undefined;
+  const color = finished ? (finished.ok ? 'teal' : finished.cancelled ? 'gray' : 'red') : 'blue';
+
+  let status: string;
+  if (finished) status = finished.ok ? 'Backup complete' : finished.cancelled ? 'Cancelled; nothing was kept' : `Failed: ${finished.error?.message ?? 'unknown error'}`;
+  else if (info.state === 'queued') status = 'Waiting for another backup to finish…';
+  else if (!progress) status = 'Starting…';
+  else status = phaseText[progress.phase];
+
+  const details: string[] = [];
+  if (progress && !finished && info.state === 'running') {
+    details.push(`${(progress.totalPages - progress.remainingPages).toLocaleString()} of ${progress.totalPages.toLocaleString()} pages`);
+    if (progress.phase === 'copy') details.push(formatRate(progress.bytesPerSecond));
+    if (left !== undefined) details.push(left < 1 ? 'under a second left' : `about ${formatDuration(left * 1000)} left`);
+  }
+
+  return (
+    <Stack gap={4} role="group" aria-label={`Backup of ${info.label}`}>
+      <Group justify="space-between" wrap="nowrap" gap="sm">
+        <Text size="sm" fw={500} c={finished && !finished.ok && !finished.cancelled ? 'red' : undefined} lineClamp={2} role={finished ? 'status' : undefined}>
+          {status}
+        </Text>
+        <Group gap="sm" wrap="nowrap">
+          <Text size="sm" fw={600} ff="monospace" aria-hidden>
+            {percent}%
+          </Text>
+          {!finished && (
+            <Button
+              size="compact-sm"
+              variant="default"
+              leftSection={<IconPlayerStopFilled size={12} />}
+              onClick={() => void api.call('jobs.cancel', { jobId: info.jobId })}
+              aria-label={`Cancel the backup of ${info.label}`}
+            >
+              Cancel
+            </Button>
+          )}
+        </Group>
+      </Group>
+      <Progress
+        value={percent}
+        color={color}
+        size="lg"
+        animated={!finished && info.state === 'running'}
+        striped={info.state === 'queued'}
+        aria-label={`Backup of ${info.label}`}
+        transitionDuration={120}
+      />
+      {details.length > 0 && (
+        <Text size="xs" c="dimmed">
+          {details.join(' · ')}
+        </Text>
+      )}
+      {progress && progress.restarts > 0 && !finished && (
+        <Text size="xs" c="orange">
+          Started over {progress.restarts === 1 ? 'once' : `${progress.restarts} times`}: another program wrote to the database, so the copy began
+          again to stay consistent.
+        </Text>
+      )}
+    </Stack>
+  );
+});

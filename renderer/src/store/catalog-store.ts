@@ -1,0 +1,40 @@
+/** What the catalog holds that several screens show: the databases and the settings. */
+import { create } from 'zustand';
+import type { DatabaseSummary, Settings } from '../../../app/api/index.ts';
+import { api } from '../api/client.ts';
+
+interface CatalogState {
+  databases: DatabaseSummary[];
+  /** False until the first list has arrived (the screen shows a skeleton, not "no databases"). */
+  databasesLoaded: boolean;
+  settings: Settings | undefined;
+  /** Bumped whenever the history changed, so the screens showing it reload. */
+  historyVersion: number;
+}
+
+export const useCatalogStore = create<CatalogState>(() => ({ databases: [], databasesLoaded: false, settings: undefined, historyVersion: 0 }));
+
+/** Reloads the database list from the core. */
+export async function reloadDatabases(): Promise<void> {
+  const databases = await api.call('databases.list', {});
+  useCatalogStore.setState({ databases, databasesLoaded: true });
+}
+
+async function reloadSettings(): Promise<void> {
+  useCatalogStore.setState({ settings: await api.call('settings.get', {}) });
+}
+
+/** Loads the catalog when connected and follows its changes. */
+export function startCatalogStore(): void {
+  api.on('catalog.changed', ({ topic }) => {
+    if (topic === 'databases') void reloadDatabases();
+    if (topic === 'settings') void reloadSettings();
+    if (topic === 'history') useCatalogStore.setState((s) => ({ historyVersion: s.historyVersion + 1 }));
+  });
+  api.onConnection((state) => {
+    if (state !== 'open') return;
+    void reloadDatabases().catch(() => undefined);
+    void reloadSettings().catch(() => undefined);
+    useCatalogStore.setState((s) => ({ historyVersion: s.historyVersion + 1 }));
+  });
+}

@@ -1,0 +1,54 @@
+/** Things the user does to databases from several places: add, back up, and report how it went. */
+import { notifications } from '@mantine/notifications';
+import type { JobFinished } from '../../../app/api/index.ts';
+import { api } from '../api/client.ts';
+import { reloadDatabases } from './catalog-store.ts';
+
+/** Adds each path; resolves to the error message of each one that was refused. */
+export async function addDatabases(paths: string[]): Promise<string[]> {
+  const failures: string[] = [];
+  const added: string[] = [];
+  for (const path of paths) {
+    try {
+      added.push((await api.call('databases.add', { path })).label);
+    } catch (caught) {
+      failures.push((caught as Error).message);
+    }
+  }
+  if (added.length > 0) {
+    await reloadDatabases();
+    notifications.show({ color: 'teal', title: added.length === 1 ? `Added ${added[0]}` : `Added ${added.length} databases`, message: 'Press Backup now to take the first backup.' });
+  }
+  return failures;
+}
+
+/** Starts a backup; a refusal (one already running, database gone) shows as a notification. */
+export async function backupNow(databaseId: number): Promise<void> {
+  try {
+    await api.call('backups.start', { databaseId });
+  } catch (caught) {
+    notifications.show({ color: 'red', title: 'Backup not started', message: (caught as Error).message });
+  }
+}
+
+export async function backupAllNow(): Promise<void> {
+  try {
+    const { started, refused } = await api.call('backups.startAll', {});
+    if (refused.length > 0) {
+      notifications.show({ color: 'yellow', title: `Started ${started.length} backups; ${refused.length} not started`, message: refused.map((r) => r.message).join('\n') });
+    }
+  } catch (caught) {
+    notifications.show({ color: 'red', title: 'Backups not started', message: (caught as Error).message });
+  }
+}
+
+/** The in-app notification when a backup ends. */
+export function notifyFinished(finished: JobFinished): void {
+  if (finished.kind !== 'backup' || finished.cancelled) return;
+  if (finished.ok) {
+    const verified = finished.backup?.verification === 'passed' ? ' and verified' : '';
+    notifications.show({ id: `backup-${finished.databaseId}`, color: 'teal', title: `${finished.label} backed up${verified}`, message: finished.backup?.path ?? '', autoClose: 5000 });
+  } else {
+    notifications.show({ id: `backup-${finished.databaseId}`, color: 'red', title: `Backup of ${finished.label} failed`, message: finished.error?.message ?? 'Unknown error', autoClose: false });
+  }
+}
