@@ -185,3 +185,36 @@ test('progress survives a reload of the page', async ({ app, host }) => {
   await job.getByRole('button', { name: 'Cancel the backup of medium' }).click();
   await expect(job.getByRole('status')).toHaveText('Cancelled; nothing was kept');
 });
+
+test.describe('dark theme', () => {
+  test.use({ colorScheme: 'dark' });
+
+  test('the databases list and the history read well in dark mode', async ({ app, chinookPath }) => {
+    await addDatabase(app, chinookPath);
+    await app.getByRole('button', { name: 'Backup now: chinook' }).click();
+    await expect(app.getByRole('group', { name: 'Backup of chinook' }).getByRole('status')).toHaveText('Backup complete');
+    await expect(app.getByRole('row', { name: /^chinook / })).toContainText(/just now.*verified/);
+    await expect(app.getByRole('group', { name: 'Backup of chinook' })).toHaveCount(0, { timeout: 10_000 });
+    await saveScreenshot(app, 'databases-list-dark');
+    await app.getByRole('link', { name: 'History' }).click();
+    await app.getByRole('combobox', { name: 'Database' }).click();
+    await app.getByRole('option', { name: 'chinook' }).click();
+    await expect(app.getByRole('figure', { name: 'Backup size and duration of chinook' }).locator('.recharts-line')).toHaveCount(2);
+    await saveScreenshot(app, 'history-dark');
+  });
+});
+
+test('dropping files in the browser explains that only the desktop app reads dropped paths', async ({ app }) => {
+  const zone = app.getByRole('heading', { name: 'No databases yet' });
+  const dataTransfer = await app.evaluateHandle(() => {
+    const transfer = new DataTransfer();
+    transfer.items.add(new File(['SQLite format 3\0'], 'places.sqlite'));
+    return transfer;
+  });
+  await zone.dispatchEvent('dragover', { dataTransfer });
+  await expect(app.getByText('Drop database files to add them')).toBeVisible();
+  await saveScreenshot(app, 'databases-drop-overlay');
+  await zone.dispatchEvent('drop', { dataTransfer });
+  await expect(app.getByRole('alert')).toContainText('Type or paste its path above; dropping files works in the desktop app');
+  await expect(app.getByRole('heading', { name: 'No databases yet' })).toBeVisible();
+});

@@ -10,9 +10,18 @@ export interface Running {
   stop(): Promise<string>;
 }
 
+// A test that fails half-way must not leave a writer running (it would grow its database
+// without end): every child still alive when this process exits is killed.
+const alive = new Set<ChildProcess>();
+process.once('exit', () => {
+  for (const child of alive) child.kill('SIGKILL');
+});
+
 /** Starts `node <script> ...args` and resolves once it prints "ready". */
 export function startScript(script: string, args: string[]): Promise<Running> {
   const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  alive.add(child);
+  child.once('exit', () => alive.delete(child));
   let output = '';
   child.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
   return new Promise((resolve, reject) => {

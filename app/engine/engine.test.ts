@@ -115,10 +115,17 @@ describe('online backup with another process writing', () => {
     const source = join(dir, 'live.db');
     makeDatabase(source, { bytes: 80_000_000 });
     const writer = await startWriter(source);
-    const commitsBefore = readState(source).a;
-    const result = await backup(source, join(dir, 'out.db'), { mode: 'snapshot' });
-    const commitsAfterBackup = readState(source).a;
-    const stats = JSON.parse(await writer.stop()) as { commits: number; maxMs: number };
+    let stopped: Promise<string> | undefined;
+    const stop = () => (stopped ??= writer.stop());
+    let commitsBefore: number, commitsAfterBackup: number, result: Awaited<ReturnType<typeof backup>>;
+    try {
+      commitsBefore = readState(source).a;
+      result = await backup(source, join(dir, 'out.db'), { mode: 'snapshot' });
+      commitsAfterBackup = readState(source).a;
+    } finally {
+      await stop();
+    }
+    const stats = JSON.parse(await stop()) as { commits: number; maxMs: number };
     expect(result.manifest.restarts).toBe(0);
     // The writer was never held up: it committed all through the backup.
     expect(commitsAfterBackup - commitsBefore).toBeGreaterThan(50);
@@ -136,8 +143,7 @@ describe('online backup with another process writing', () => {
     makeDatabase(source, { bytes: 20_000_000, journalMode: 'delete' });
     const writer = await startWriter(source, 2);
     const events: EngineProgress[] = [];
-    const result = await backup(source, join(dir, 'out.db'), { pagesPerStep: 64, pauseMs: 5, maxRestarts: 3, onProgress: (p) => events.push(p) });
-    await writer.stop();
+    const result = await backup(source, join(dir, 'out.db'), { pagesPerStep: 64, pauseMs: 5, maxRestarts: 3, onProgress: (p) => events.push(p) }).finally(() => writer.stop());
     expect(result.manifest.mode).toBe('stepped');
     expect(result.manifest.restarts).toBeGreaterThanOrEqual(1);
     expect(result.manifest.restarts).toBeLessThanOrEqual(4);

@@ -12,15 +12,18 @@ import { useNow } from './use-now.ts';
 /** The registered databases, one row each, with Backup now and live progress. */
 export function DatabaseTable({ databases, onDetails }: { databases: DatabaseSummary[]; onDetails: (id: number) => void }) {
   return (
-    <Paper withBorder radius="md">
-      <Table verticalSpacing="sm" horizontalSpacing="md" aria-label="Databases">
+    <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
+      <Table.ScrollContainer minWidth={760} type="native">
+      <Table verticalSpacing="sm" horizontalSpacing="md" aria-label="Databases" layout="fixed">
         <Table.Thead>
           <Table.Tr>
             <Table.Th>Database</Table.Th>
-            <Table.Th ta="right">Size</Table.Th>
-            <Table.Th>Journal</Table.Th>
-            <Table.Th>Last backup</Table.Th>
-            <Table.Th aria-label="Actions" />
+            <Table.Th ta="right" w={96}>
+              Size
+            </Table.Th>
+            <Table.Th w={104}>Journal</Table.Th>
+            <Table.Th w={200}>Last backup</Table.Th>
+            <Table.Th aria-label="Actions" w={204} />
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>
@@ -29,6 +32,7 @@ export function DatabaseTable({ databases, onDetails }: { databases: DatabaseSum
           ))}
         </Table.Tbody>
       </Table>
+      </Table.ScrollContainer>
     </Paper>
   );
 }
@@ -39,7 +43,7 @@ const DatabaseRow = memo(function DatabaseRow({ database, onDetails }: { databas
   return (
     <>
       <Table.Tr style={job ? { borderBottom: 'none' } : undefined}>
-        <Table.Td maw={360}>
+        <Table.Td>
           <Group gap="sm" wrap="nowrap">
             <IconDatabase size={20} stroke={1.5} color="var(--mantine-color-dimmed)" style={{ flexShrink: 0 }} />
             <Box miw={0}>
@@ -48,7 +52,7 @@ const DatabaseRow = memo(function DatabaseRow({ database, onDetails }: { databas
               </Text>
               <Tooltip label={database.path} openDelay={300} multiline maw={520} style={{ wordBreak: 'break-all' }}>
                 <Text size="xs" c="dimmed" ff="monospace" truncate="end">
-                  {shortenMiddle(database.path, 52)}
+                  {shortenMiddle(database.path, 40)}
                 </Text>
               </Tooltip>
             </Box>
@@ -64,7 +68,7 @@ const DatabaseRow = memo(function DatabaseRow({ database, onDetails }: { databas
           )}
         </Table.Td>
         <Table.Td>
-          <Badge variant="light" color={database.journalMode === 'wal' ? 'blue' : 'gray'}>
+          <Badge variant="light" color={database.journalMode === 'wal' ? 'blue' : 'gray'} style={{ minWidth: 'max-content' }}>
             {database.journalMode.toUpperCase()}
           </Badge>
         </Table.Td>
