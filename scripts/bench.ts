@@ -73,8 +73,10 @@ if (sqliteCli !== undefined) console.log(`  sqlite3 .backup             ${sqlite
 
 // With a writer committing continuously in another process.
 const writer = await startWriter(source);
-const withWriter = await timePagevault('snapshot');
-const stats = JSON.parse(await writer.stop()) as { commits: number; p99Ms: number; maxMs: number };
+let writerLine = '';
+// The writer is stopped whatever happens, so a failed run never leaves it growing the file.
+const withWriter = await timePagevault('snapshot').finally(() => writer.stop().then((line) => (writerLine = line)));
+const stats = JSON.parse(writerLine) as { commits: number; p99Ms: number; maxMs: number };
 console.log('\nWith a writer committing continuously (another process, pairs of rows per transaction):');
 console.log(`  Pagevault snapshot backup   ${withWriter.s.toFixed(2)} s   ${(withWriter.s / cp).toFixed(2)} × cp   restarts: ${withWriter.restarts}`);
 console.log(`  writer: ${stats.commits} commits, p99 ${stats.p99Ms.toFixed(2)} ms, max ${stats.maxMs.toFixed(2)} ms`);
