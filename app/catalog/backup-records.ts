@@ -1,31 +1,37 @@
 /** The `backups` table: every backup run, succeeded or not, newest first. */
-import type { BackupMode, BackupRecord, BackupStatus, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
+import type { BackupManifest, BackupRecord, BackupStatus, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
 export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists'>;
 
-interface BackupRow {
-  id: number;
-  databaseId: number | null;
-  databaseLabel: string;
-  source: string;
-  path: string | null;
-  status: BackupStatus;
-  trigger: BackupRecord['trigger'];
-  mode: BackupMode;
-  startedAt: string;
-  finishedAt: string | null;
-  durationMs: number | null;
-  bytes: number | null;
-  pageSize: number | null;
-  pageCount: number | null;
-  sha256: string | null;
-  restarts: number;
-  verification: VerificationVerdict;
+/** A row as SQLite returns it: problems as JSON text, the error in two columns. */
+type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists'> & {
   verificationProblems: string;
-  verifiedAt: string | null;
   errorCode: string | null;
   errorMessage: string | null;
+};
+
+/** The history entry of a successful backup, from its manifest. */
+export function entryFromManifest(
+  manifest: BackupManifest,
+  entry: Pick<NewBackup, 'databaseId' | 'databaseLabel' | 'path' | 'trigger' | 'startedAt' | 'durationMs'>,
+): NewBackup {
+  return {
+    ...entry,
+    source: manifest.source,
+    status: 'succeeded',
+    mode: manifest.mode,
+    finishedAt: manifest.finishedAt,
+    bytes: manifest.bytes,
+    pageSize: manifest.pageSize,
+    pageCount: manifest.pageCount,
+    sha256: manifest.sha256,
+    restarts: manifest.restarts,
+    verification: manifest.verification.verdict,
+    verificationProblems: manifest.verification.problems,
+    verifiedAt: manifest.verification.verdict === 'skipped' ? null : manifest.finishedAt,
+    error: null,
+  };
 }
 
 const columns = `id, database_id AS databaseId, database_label AS databaseLabel, source, path, status, trigger, mode,

@@ -1,19 +1,9 @@
 /** The `databases` table: the files Pagevault backs up and how. */
-import type { BackupMode, JournalMode } from '../api/types.ts';
+import type { DatabaseSummary } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
-export interface DatabaseRow {
-  id: number;
-  path: string;
-  label: string;
-  destination: string;
-  mode: BackupMode;
-  pagesPerStep: number | null;
-  pauseMs: number | null;
-  journalMode: JournalMode;
-  pageSize: number;
-  addedAt: string;
-}
+/** A registered database as stored: the summary without what is read at listing time. */
+export type DatabaseRow = Omit<DatabaseSummary, 'sizeBytes' | 'lastBackup'>;
 
 export type NewDatabase = Omit<DatabaseRow, 'id'>;
 export type DatabaseChanges = Partial<Pick<DatabaseRow, 'label' | 'destination' | 'mode' | 'pagesPerStep' | 'pauseMs' | 'journalMode' | 'pageSize'>>;

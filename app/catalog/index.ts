@@ -10,6 +10,7 @@ import { SettingsRecords } from './settings-records.ts';
 export { CATALOG_FILE_NAME, CATALOG_VERSION } from './catalog.ts';
 export type { DatabaseRow } from './database-records.ts';
 export type { NewBackup, HistoryQuery } from './backup-records.ts';
+export { entryFromManifest } from './backup-records.ts';
 
 export class Catalog {
   readonly connection: CatalogConnection;

@@ -6,7 +6,7 @@
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupRecord, BackupResult, JobInfo } from '../api/types.ts';
-import type { DatabaseRow } from '../catalog/index.ts';
+import { entryFromManifest, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
@@ -110,27 +110,16 @@ export class BackupJobs {
     if (manifest.sourceJournalMode !== row.journalMode || manifest.pageSize !== row.pageSize) {
       this.#ctx.catalog.databases.update(row.id, { journalMode: manifest.sourceJournalMode, pageSize: manifest.pageSize });
     }
-    return this.#ctx.catalog.backups.insert({
-      databaseId: row.id,
-      databaseLabel: row.label,
-      source: row.path,
-      path: result.path,
-      status: 'succeeded',
-      trigger: 'manual',
-      mode: manifest.mode,
-      startedAt: startedAt.toISOString(),
-      finishedAt: manifest.finishedAt,
-      durationMs: result.durationMs,
-      bytes: manifest.bytes,
-      pageSize: manifest.pageSize,
-      pageCount: manifest.pageCount,
-      sha256: manifest.sha256,
-      restarts: manifest.restarts,
-      verification: manifest.verification.verdict,
-      verificationProblems: manifest.verification.problems,
-      verifiedAt: manifest.verification.verdict === 'skipped' ? null : manifest.finishedAt,
-      error: null,
-    });
+    return this.#ctx.catalog.backups.insert(
+      entryFromManifest(manifest, {
+        databaseId: row.id,
+        databaseLabel: row.label,
+        path: result.path,
+        trigger: 'manual',
+        startedAt: startedAt.toISOString(),
+        durationMs: result.durationMs,
+      }),
+    );
   }
 
   #finished(info: JobInfo, row: DatabaseRow, record: BackupRecord | null, failure: PagevaultError | null): void {

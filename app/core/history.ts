@@ -4,6 +4,7 @@ import { basename, join, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
 import type { BackupRecord, HistoryPage, HistoryPoint, ImportResult } from '../api/types.ts';
+import { entryFromManifest } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { fileSystemError } from '../engine/sqlite-file.ts';
 import type { CoreContext } from './context.ts';
@@ -90,27 +91,16 @@ export class History {
         continue;
       }
       const database = this.#ctx.catalog.databases.findByPath(manifest.source);
-      this.#ctx.catalog.backups.insert({
-        databaseId: database?.id ?? null,
-        databaseLabel: database?.label ?? basename(manifest.source),
-        source: manifest.source,
-        path: backupPath,
-        status: 'succeeded',
-        trigger: 'import',
-        mode: manifest.mode,
-        startedAt: manifest.startedAt,
-        finishedAt: manifest.finishedAt,
-        durationMs: Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt),
-        bytes: manifest.bytes,
-        pageSize: manifest.pageSize,
-        pageCount: manifest.pageCount,
-        sha256: manifest.sha256,
-        restarts: manifest.restarts,
-        verification: manifest.verification.verdict,
-        verificationProblems: manifest.verification.problems,
-        verifiedAt: manifest.verification.verdict === 'skipped' ? null : manifest.finishedAt,
-        error: null,
-      });
+      this.#ctx.catalog.backups.insert(
+        entryFromManifest(manifest, {
+          databaseId: database?.id ?? null,
+          databaseLabel: database?.label ?? basename(manifest.source),
+          path: backupPath,
+          trigger: 'import',
+          startedAt: manifest.startedAt,
+          durationMs: Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt),
+        }),
+      );
       result.imported += 1;
     }
     this.#ctx.catalog.events.record('backups.imported', `Imported ${result.imported} backups from ${folder}`);
