@@ -85,22 +85,27 @@ if (!app.requestSingleInstanceLock()) {
   app.on('window-all-closed', () => app.quit());
 }
 
+const sqliteFilters: Electron.FileFilter[] = [
+  { name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] },
+  { name: 'All files', extensions: ['*'] },
+];
+
 /** Dialogs, the file manager and notifications, for the core to call. */
 function shellServices(window: () => BrowserWindow | undefined): ShellServices {
   return {
     pickPaths: async (purpose) => {
+      const parent = window();
+      if (purpose === 'new-database') {
+        const options: Electron.SaveDialogOptions = { title: 'Restore into a new file', buttonLabel: 'Restore here', properties: ['createDirectory', 'showOverwriteConfirmation'], filters: sqliteFilters };
+        const result = parent ? await dialog.showSaveDialog(parent, options) : await dialog.showSaveDialog(options);
+        return result.canceled || !result.filePath ? [] : [result.filePath];
+      }
       const options: Electron.OpenDialogOptions =
         purpose === 'folder'
           ? { title: 'Choose a folder', properties: ['openDirectory', 'createDirectory'] }
-          : {
-              title: 'Add SQLite databases',
-              properties: ['openFile', 'multiSelections', 'showHiddenFiles'],
-              filters: [
-                { name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] },
-                { name: 'All files', extensions: ['*'] },
-              ],
-            };
-      const parent = window();
+          : purpose === 'backup'
+            ? { title: 'Choose a backup to restore', buttonLabel: 'Choose', properties: ['openFile', 'showHiddenFiles'], filters: sqliteFilters }
+            : { title: 'Add SQLite databases', properties: ['openFile', 'multiSelections', 'showHiddenFiles'], filters: sqliteFilters };
       const result = parent ? await dialog.showOpenDialog(parent, options) : await dialog.showOpenDialog(options);
       return result.canceled ? [] : result.filePaths;
     },

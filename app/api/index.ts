@@ -19,6 +19,7 @@ import type {
   JobFinished,
   JobInfo,
   JobProgress,
+  RestoreTarget,
   Settings,
   VerifyResult,
 } from './types.js';
@@ -38,9 +39,15 @@ export const limits = {
   pagesPerStep: { min: 1, max: 1_000_000 },
   pauseMs: { min: 0, max: 10_000 },
   historyPageSize: { max: 500 },
+  /** The largest file the browser shell accepts dropped onto its window. */
+  stagedFileBytes: 8 * 1024 ** 3,
 } as const;
 
 export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'verified', 'unverified'] as const;
+
+/** What the file dialog is for: databases to add, a folder, a backup to restore, a new database file. */
+export const pickPurposes = ['databases', 'folder', 'backup', 'new-database'] as const;
+export type PickPurpose = (typeof pickPurposes)[number];
 
 /** The runtime schema of every request's params. A missing entry is a compile error. */
 export const requestSchemas = {
@@ -48,7 +55,7 @@ export const requestSchemas = {
   'files.inspect': z.strictObject({ path: filePath }),
   'files.verify': z.strictObject({ path: filePath, full: z.boolean().optional() }),
   'files.reveal': z.strictObject({ path: filePath }),
-  'files.pick': z.strictObject({ purpose: z.enum(['databases', 'folder']) }),
+  'files.pick': z.strictObject({ purpose: z.enum(pickPurposes) }),
   'databases.list': z.strictObject({}),
   'databases.add': z.strictObject({ path: filePath }),
   'databases.update': z.strictObject({
@@ -75,6 +82,16 @@ export const requestSchemas = {
   'history.verify': z.strictObject({ backupId: id, full: z.boolean().optional() }),
   'history.delete': z.strictObject({ backupId: id }),
   'history.import': z.strictObject({ folder: filePath }),
+  'restore.check': z.strictObject({ backupPath: filePath }),
+  'restore.target': z.strictObject({ backupPath: filePath, targetPath: filePath }),
+  'restore.start': z.strictObject({
+    backupPath: filePath,
+    targetPath: filePath,
+    /** Take a backup of the target first; turning it off is the user's explicit choice. */
+    safetyCopy: z.boolean(),
+    /** The user saw that another program uses the target and chose to go ahead. */
+    proceedWhileInUse: z.boolean().optional(),
+  }),
   'settings.get': z.strictObject({}),
   'settings.update': z.strictObject({
     defaultBackupFolder: filePath.optional(),
@@ -112,6 +129,11 @@ export interface MethodResults {
   'history.verify': BackupRecord;
   'history.delete': { deleted: string[] };
   'history.import': ImportResult;
+  /** Queues the check (kind 'verify'); its job.finished carries `check`. */
+  'restore.check': JobInfo;
+  'restore.target': RestoreTarget;
+  /** Queues the restore; its job.finished carries `restore`. */
+  'restore.start': JobInfo;
   'settings.get': Settings;
   'settings.update': Settings;
 }

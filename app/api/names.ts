@@ -22,6 +22,9 @@ export const methodNames = [
   'history.verify',
   'history.delete',
   'history.import',
+  'restore.check',
+  'restore.target',
+  'restore.start',
   'settings.get',
   'settings.update',
 ] as const;

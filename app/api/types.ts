@@ -5,7 +5,8 @@ export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' |
 /** How a backup copies pages; see the engine's README section in the project README. */
 export type BackupMode = 'snapshot' | 'stepped' | 'compact';
 
-export type JobPhase = 'prepare' | 'safety-copy' | 'copy' | 'finalize' | 'verify';
+/** `check` is a restore verifying its backup before it touches the target; `verify` checks the result. */
+export type JobPhase = 'prepare' | 'check' | 'safety-copy' | 'copy' | 'finalize' | 'verify';
 
 export interface AppInfo {
   name: string;
@@ -77,6 +78,10 @@ export interface JobFinished {
   /** The history entry the job made, when it made one. */
   backup: BackupRecord | null;
   error: { code: string; message: string } | null;
+  /** What a restore check found (kind 'verify' from restore.check). */
+  check?: RestoreCheck;
+  /** What a restore did (kind 'restore'). */
+  restore?: RestoreSummary;
 }
 
 export type VerificationVerdict = 'passed' | 'failed' | 'skipped';
@@ -149,6 +154,8 @@ export interface DatabaseSummary {
 
 export type BackupStatus = 'succeeded' | 'failed' | 'cancelled';
 
+export type BackupTrigger = 'manual' | 'import' | 'before-restore';
+
 /** One entry of the backup history. */
 export interface BackupRecord {
   id: number;
@@ -160,7 +167,7 @@ export interface BackupRecord {
   path: string | null;
   status: BackupStatus;
   /** Why the entry exists: Backup now, a schedule, before a restore, or imported from a folder. */
-  trigger: 'manual' | 'import';
+  trigger: BackupTrigger;
   mode: BackupMode;
   startedAt: string;
   finishedAt: string | null;
@@ -238,3 +245,78 @@ export interface ImportResult {
 }
 
 export type CatalogTopic = 'databases' | 'history' | 'settings';
+
+/** Signs that another program is using a database right now. */
+export interface DatabaseUsage {
+  inUse: boolean;
+  /** What was seen, one line each, most pressing first. */
+  reasons: string[];
+}
+
+export interface TableDifference {
+  name: string;
+  backupRows: number | null;
+  targetRows: number | null;
+}
+
+/** How a backup differs from the database it would replace, table by table. */
+export interface TableComparison {
+  /** Tables the backup has and the target lacks: the restore brings them back. */
+  added: string[];
+  /** Tables the target has and the backup lacks: the restore removes them. */
+  removed: string[];
+  /** Tables in both whose row counts differ. */
+  changed: TableDifference[];
+  /** How many tables are in both with the same row count. */
+  unchanged: number;
+}
+
+/** A place a backup could be restored to, and what restoring there would mean. */
+export interface RestoreTarget {
+  path: string;
+  exists: boolean;
+  /** The registered database at this path, if there is one. */
+  databaseId: number | null;
+  label: string;
+  sizeBytes: number | null;
+  modifiedAt: string | null;
+  journalMode: JournalMode | null;
+  /** Null for a new file. */
+  usage: DatabaseUsage | null;
+  /** Null for a new file or when the target cannot be read. */
+  comparison: TableComparison | null;
+  /** Why this target cannot be used; null when it can. */
+  problem: string | null;
+}
+
+/** Step 2 of the restore wizard: what the backup is and whether it is sound. */
+export interface RestoreCheck {
+  backupPath: string;
+  inspect: InspectResult;
+  verification: VerifyResult;
+  manifest: BackupManifest | null;
+  /** The history entry of this file, when it is one. */
+  entry: BackupRecord | null;
+  /** When the backup was taken: from its manifest, else the history, else the file's time. */
+  takenAt: string;
+  takenAtSource: 'manifest' | 'history' | 'file';
+  /** The database the backup came from, when it is known and still exists. */
+  origin: RestoreTarget | null;
+}
+
+/** What a finished restore did. */
+export interface RestoreSummary {
+  backupPath: string;
+  target: string;
+  databaseId: number | null;
+  label: string;
+  /** The copy of the target taken first; null when turned off or the target was new. */
+  safetyCopy: string | null;
+  /** The history entry of the safety copy (trigger 'before-restore'). */
+  safetyCopyEntry: BackupRecord | null;
+  pageCount: number;
+  bytes: number;
+  durationMs: number;
+  /** Whether the restored database passed quick_check. */
+  verified: boolean;
+}

@@ -105,6 +105,12 @@ export class BackupRecords {
     return this.#db.prepare('SELECT 1 FROM backups WHERE path = ?').get(path) !== undefined;
   }
 
+  /** The history entry of the backup file `path`, if there is one. */
+  findByPath(path: string): BackupRecord | undefined {
+    const row = this.#db.prepare(`SELECT ${columns} FROM backups WHERE path = ?`).get(path) as BackupRow | undefined;
+    return row && this.#toRecord(row);
+  }
+
   /** One page of the history, newest first, with the number of matching entries. */
   list(query: HistoryQuery = {}): { entries: BackupRecord[]; total: number } {
     const where = [statusCondition[query.status ?? 'all']];

@@ -4,6 +4,7 @@ import type { EngineProgress } from '../engine/index.ts';
 
 const phaseLabel: Record<EngineProgress['phase'], string> = {
   prepare: 'preparing',
+  check: 'checking backup',
   'safety-copy': 'safety copy',
   copy: 'copying',
   finalize: 'finishing',

@@ -6,9 +6,9 @@ import { afterAll, beforeEach, describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import Database from 'better-sqlite3';
 import type { BackupRecord, JobFinished, JobProgress, MethodName, Params, Result } from '../api/index.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
+import { callCore, failureOf, jobFinished, rowCounts } from '../../test-support/core-calls.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
 import { Core } from './core.ts';
 
@@ -30,42 +30,14 @@ beforeEach(() => {
   cores.push(core);
 });
 
-async function call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
-  const outcome = await core.handle(method, params);
-  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
-  return outcome.value as Result<M>;
-}
-
-async function failure(method: MethodName, params: unknown): Promise<{ code: string; message: string }> {
-  const outcome = await core.handle(method, params);
-  if (outcome.ok) throw new Error(`${method} succeeded but was expected to fail`);
-  return outcome.error;
-}
-
-function finished(jobId: string): Promise<JobFinished> {
-  return new Promise((resolve) => {
-    const off = core.events.on('job.finished', (event) => {
-      if (event.jobId !== jobId) return;
-      off();
-      resolve(event);
-    });
-  });
-}
+const call = <M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> => callCore(core, method, params);
+const failure = (method: MethodName, params: unknown) => failureOf(core, method, params);
+const finished = (jobId: string): Promise<JobFinished> => jobFinished(core, jobId);
 
 function chinookCopy(name = 'chinook.sqlite'): string {
   const path = join(work, name);
   copyFileSync(chinookFixture, path);
   return path;
-}
-
-function rowCounts(path: string): Record<string, number> {
-  const db = new Database(path, { readonly: true });
-  try {
-    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
-    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number]));
-  } finally {
-    db.close();
-  }
 }
 
 describe('adding databases', () => {

@@ -1,4 +1,5 @@
 /** What the parts of the core share: the catalog, the job queue, events and the shell's services. */
+import type { PickPurpose } from '../api/index.ts';
 import type { CatalogTopic, JobFinished } from '../api/types.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
@@ -17,7 +18,7 @@ export interface DesktopNotification {
  */
 export interface ShellServices {
   /** Opens the native file dialog; resolves to the chosen paths, empty when dismissed. */
-  pickPaths?(purpose: 'databases' | 'folder'): Promise<string[]>;
+  pickPaths?(purpose: PickPurpose): Promise<string[]>;
   /** Shows the file in the system's file manager. */
   reveal?(path: string): void;
   notify?(notification: DesktopNotification): void;

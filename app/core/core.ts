@@ -17,6 +17,7 @@ import { Databases, ensureWritableFolder } from './databases.ts';
 import { EventBus } from './event-bus.ts';
 import { History } from './history.ts';
 import { packageInfo } from './package-info.ts';
+import { Restores } from './restores.ts';
 
 export type { DesktopNotification, ShellServices } from './context.ts';
 
@@ -72,6 +73,7 @@ export class Core {
     const databases = new Databases(this.#ctx);
     const backups = new BackupJobs(this.#ctx, databases);
     const history = new History(this.#ctx);
+    const restores = new Restores(this.#ctx);
     const unsupported = (what: string) => new PagevaultError('NOT_SUPPORTED', `${what} is only available in the Pagevault desktop app`);
 
     this.#handlers = {
@@ -112,6 +114,9 @@ export class Core {
       'history.verify': ({ backupId, full }) => history.verify(backupId, full),
       'history.delete': ({ backupId }) => history.delete(backupId),
       'history.import': ({ folder }) => history.import(folder),
+      'restore.check': ({ backupPath }) => restores.check(backupPath),
+      'restore.target': ({ backupPath, targetPath }) => restores.target(backupPath, targetPath),
+      'restore.start': (params) => restores.start(params),
       'settings.get': () => catalog.settings.get(),
       'settings.update': async (changes) => {
         if (changes.defaultBackupFolder !== undefined) {

@@ -4,16 +4,17 @@
  */
 import { Worker } from 'node:worker_threads';
 import { PagevaultError, type ErrorCode } from '../api/errors.ts';
-import type { BackupResult, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
+import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
 import type { OperationName, Operations, WorkerInput, WorkerMessage } from './operations.ts';
 import { abandonPartial, claimRegistry, PARTIAL_SUFFIX } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
+import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
 
-export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, VerifyOptions };
+export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
 export { backupFileName } from './backup.ts';
 export { manifestPathOf, readManifest } from './manifest.ts';
 
@@ -111,4 +112,9 @@ export function backup(source: string, destination: string, options?: BackupOpti
 export function restore(backupPath: string, target: string, options?: RestoreOptions & RunOptions): Promise<RestoreResult> {
   const { onProgress, signal, ...rest } = options ?? {};
   return run('restore', { backup: backupPath, target, options: rest }, { onProgress, signal });
+}
+
+/** Whether another program has a database open or is writing to it; changes nothing. */
+export function usage(path: string, options?: UsageOptions & RunOptions): Promise<DatabaseUsage> {
+  return run('usage', { path, options: { sampleMs: options?.sampleMs } }, options);
 }

@@ -1,9 +1,10 @@
 /** The operations the engine worker runs, by name, with their parameters and results. */
-import type { BackupResult, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
+import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import type { EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
 import type { RestoreOptions } from './restore.ts';
+import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
 
 export interface Operations {
@@ -11,6 +12,7 @@ export interface Operations {
   verify: { params: { path: string; options?: VerifyOptions }; result: VerifyResult };
   backup: { params: { source: string; destination: string; options?: BackupOptions }; result: BackupResult };
   restore: { params: { backup: string; target: string; options?: RestoreOptions }; result: RestoreResult };
+  usage: { params: { path: string; options?: UsageOptions }; result: DatabaseUsage };
 }
 
 export type OperationName = keyof Operations;

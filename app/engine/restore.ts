@@ -38,7 +38,7 @@ export async function restoreDatabase(
   const subject = `Cannot restore ${backup} into ${target}`;
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
 
-  const verdict = await verifyFile(backup, ctx);
+  const verdict = await verifyFile(backup, ctx.withPhase('check'));
   if (!verdict.ok) {
     throw new PagevaultError('VERIFY_FAILED', `${subject}: the backup failed verification (${verdict.problems.slice(0, 3).join('; ')}); the target was not touched`);
   }

@@ -11,6 +11,7 @@ import type { OperationName, Operations, WorkerInput, WorkerMessage } from './op
 import { useClaimRegistry } from './partial-file.ts';
 import { restoreDatabase } from './restore.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
+import { probeUsage } from './usage.ts';
 import { verifyFile } from './verify.ts';
 
 const input = workerData as WorkerInput;
@@ -22,6 +23,7 @@ const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx:
   verify: (p, ctx) => verifyFile(p.path, ctx, p.options),
   backup: (p, ctx) => backupDatabase(p.source, p.destination, ctx, p.options, onClaim),
   restore: (p, ctx) => restoreDatabase(p.backup, p.target, ctx, p.options, onClaim),
+  usage: (p) => probeUsage(p.path, p.options),
 };
 
 async function main(): Promise<void> {

@@ -6,12 +6,49 @@ import { api } from '../api/client.ts';
 import type { JobView } from '../store/jobs-store.ts';
 import { formatDuration, formatRate, fractionDone, secondsLeft } from '../store/selectors.ts';
 
-const phaseText: Record<JobPhase, string> = {
-  prepare: 'Opening the database…',
-  'safety-copy': 'Taking a safety copy…',
-  copy: 'Copying pages',
-  finalize: 'Finishing the file…',
-  verify: 'Verifying the copy…',
+type JobKind = JobView['info']['kind'];
+
+/** How each kind of job words its phases and its ending. */
+const wording: Record<JobKind, { noun: string; phases: Record<JobPhase, string>; done: string; cancelled: string }> = {
+  backup: {
+    noun: 'Backup',
+    phases: {
+      prepare: 'Opening the database…',
+      check: 'Checking…',
+      'safety-copy': 'Taking a safety copy…',
+      copy: 'Copying pages',
+      finalize: 'Finishing the file…',
+      verify: 'Verifying the copy…',
+    },
+    done: 'Backup complete',
+    cancelled: 'Cancelled; nothing was kept',
+  },
+  verify: {
+    noun: 'Check',
+    phases: {
+      prepare: 'Opening the backup…',
+      check: 'Checking the backup…',
+      'safety-copy': 'Taking a safety copy…',
+      copy: 'Reading pages',
+      finalize: 'Finishing…',
+      verify: 'Verifying the backup: checksum and SQLite’s quick_check',
+    },
+    done: 'Check complete',
+    cancelled: 'Check cancelled',
+  },
+  restore: {
+    noun: 'Restore',
+    phases: {
+      prepare: 'Opening the databases…',
+      check: 'Verifying the backup before anything is changed…',
+      'safety-copy': 'Taking a safety copy of the current database…',
+      copy: 'Restoring pages',
+      finalize: 'Finishing…',
+      verify: 'Verifying the restored database…',
+    },
+    done: 'Restore complete',
+    cancelled: 'Cancelled; the database is unchanged',
+  },
 };
 
 /** One job's live progress: bar, percent, pages, speed, time left, restarts, and Cancel. */
@@ -22,21 +59,22 @@ export const JobProgressBar = memo(function JobProgressBar({ view }: { view: Job
   const left = progress && progress.phase === 'copy' ? secondsLeft(progress) : undefined;
   const color = finished ? (finished.ok ? 'teal' : finished.cancelled ? 'gray' : 'red') : 'blue';
 
+  const words = wording[info.kind];
   let status: string;
-  if (finished) status = finished.ok ? 'Backup complete' : finished.cancelled ? 'Cancelled; nothing was kept' : `Failed: ${finished.error?.message ?? 'unknown error'}`;
-  else if (info.state === 'queued') status = 'Waiting for another backup to finish…';
+  if (finished) status = finished.ok ? words.done : finished.cancelled ? words.cancelled : `Failed: ${finished.error?.message ?? 'unknown error'}`;
+  else if (info.state === 'queued') status = 'Waiting for another job to finish…';
   else if (!progress) status = 'Starting…';
-  else status = phaseText[progress.phase];
+  else status = words.phases[progress.phase];
 
   const details: string[] = [];
   if (progress && !finished && info.state === 'running') {
     details.push(`${(progress.totalPages - progress.remainingPages).toLocaleString()} of ${progress.totalPages.toLocaleString()} pages`);
-    if (progress.phase === 'copy') details.push(formatRate(progress.bytesPerSecond));
+    if (progress.phase === 'copy' || progress.phase === 'safety-copy') details.push(formatRate(progress.bytesPerSecond));
     if (left !== undefined) details.push(left < 1 ? 'under a second left' : `about ${formatDuration(left * 1000)} left`);
   }
 
   return (
-    <Stack gap={4} role="group" aria-label={`Backup of ${info.label}`}>
+    <Stack gap={4} role="group" aria-label={`${words.noun} of ${info.label}`}>
       <Group justify="space-between" wrap="nowrap" gap="sm">
         <Text size="sm" fw={500} c={finished && !finished.ok && !finished.cancelled ? 'red' : undefined} lineClamp={2} role={finished ? 'status' : undefined}>
           {status}
@@ -51,7 +89,7 @@ export const JobProgressBar = memo(function JobProgressBar({ view }: { view: Job
               variant="default"
               leftSection={<IconPlayerStopFilled size={12} />}
               onClick={() => void api.call('jobs.cancel', { jobId: info.jobId })}
-              aria-label={`Cancel the backup of ${info.label}`}
+              aria-label={`Cancel the ${words.noun.toLowerCase()} of ${info.label}`}
             >
               Cancel
             </Button>
@@ -64,7 +102,7 @@ export const JobProgressBar = memo(function JobProgressBar({ view }: { view: Job
         size="lg"
         animated={!finished && info.state === 'running'}
         striped={info.state === 'queued'}
-        aria-label={`Backup of ${info.label}`}
+        aria-label={`${words.noun} of ${info.label}`}
         transitionDuration={120}
       />
       {details.length > 0 && (

@@ -1,0 +1,227 @@
+/**
+ * The `restore.*` methods behind the restore wizard: check a backup (inspect, verify,
+ * manifest, the database it came from), describe a target (size, whether another program
+ * uses it, how its tables differ from the backup) and run the restore as a job, with the
+ * safety copy recorded in the history as "before restore".
+ */
+import { realpath, stat } from 'node:fs/promises';
+import { basename, dirname, extname, join, resolve } from 'node:path';
+import { PagevaultError } from '../api/errors.ts';
+import type { Params } from '../api/index.ts';
+import type { BackupRecord, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
+import { CATALOG_FILE_NAME, entryFromManifest, type DatabaseRow } from '../catalog/index.ts';
+import * as engine from '../engine/index.ts';
+import type { JobHandle } from '../jobs/job-queue.ts';
+import type { CoreContext } from './context.ts';
+import { backupKey, ensureWritableFolder } from './databases.ts';
+
+/** How a backup's tables differ from the target's: what the restore adds, removes and changes. */
+export function compareTables(backup: readonly TableInfo[], target: readonly TableInfo[]): TableComparison {
+  const inTarget = new Map(target.map((table) => [table.name, table.rows]));
+  const inBackup = new Set(backup.map((table) => table.name));
+  const comparison: TableComparison = { added: [], removed: [], changed: [], unchanged: 0 };
+  for (const table of backup) {
+    if (!inTarget.has(table.name)) comparison.added.push(table.name);
+    else if (inTarget.get(table.name) !== table.rows) comparison.changed.push({ name: table.name, backupRows: table.rows, targetRows: inTarget.get(table.name) ?? null });
+    else comparison.unchanged += 1;
+  }
+  comparison.removed = target.filter((table) => !inBackup.has(table.name)).map((table) => table.name);
+  return comparison;
+}
+
+/** How long describing a target waits for another program's lock before calling it in use. */
+const TARGET_BUSY_TIMEOUT_MS = 500;
+
+/** The real path when the file exists, else the resolved path. */
+const canonical = (path: string): Promise<string> => realpath(path).catch(() => path);
+
+export class Restores {
+  readonly #ctx: CoreContext;
+
+  constructor(ctx: CoreContext) {
+    this.#ctx = ctx;
+  }
+
+  /** Queues the wizard's step 2 for `backupPath`; job.finished carries the RestoreCheck. */
+  check(rawPath: string): JobInfo {
+    const backupPath = resolve(rawPath);
+    const label = basename(backupPath);
+    const { info, done } = this.#ctx.queue.enqueue<RestoreCheck>({
+      kind: 'verify',
+      databaseId: null,
+      label,
+      key: `restore-check:${backupPath}`,
+      duplicateMessage: `${backupPath} is already being checked`,
+      run: (job) => this.#check(backupPath, job),
+    });
+    done.then(
+      (check) => this.#ctx.finished({ jobId: info.jobId, kind: 'verify', databaseId: null, label, ok: true, cancelled: false, backup: null, error: null, check }),
+      (error: unknown) => this.#failed(info, null, label, error, `Cannot check ${backupPath}`),
+    );
+    return info;
+  }
+
+  /** What restoring `backupPath` into `targetPath` would mean (step 3 of the wizard). */
+  async target(rawBackup: string, rawTarget: string): Promise<RestoreTarget> {
+    const backupPath = resolve(rawBackup);
+    const backup = await engine.inspect(backupPath);
+    return this.#describeTarget(backupPath, backup, resolve(rawTarget));
+  }
+
+  /**
+   * Queues the restore after checking the target again: refused when the target cannot
+   * take it, or when another program uses it and the user did not say to go ahead.
+   */
+  async start(params: Params<'restore.start'>): Promise<JobInfo> {
+    const backupPath = resolve(params.backupPath);
+    const backup = await engine.inspect(backupPath);
+    const target = await this.#describeTarget(backupPath, backup, resolve(params.targetPath));
+    const subject = `Cannot restore ${backupPath} into ${target.path}`;
+    if (target.problem) throw new PagevaultError('INVALID_REQUEST', `${subject}: ${target.problem}`);
+    if (target.usage?.inUse && !params.proceedWhileInUse) {
+      throw new PagevaultError('TARGET_BUSY', `${subject}: ${target.usage.reasons[0]}; close that program, or confirm that you want to restore anyway`);
+    }
+    const row = target.databaseId === null ? undefined : this.#ctx.catalog.databases.get(target.databaseId);
+    const safetyCopyDir = row?.destination ?? this.#ctx.catalog.settings.get().defaultBackupFolder;
+    if (params.safetyCopy && target.exists) await ensureWritableFolder(safetyCopyDir, `${subject}: the safety copy cannot be written to ${safetyCopyDir}`);
+
+    const { info, done } = this.#ctx.queue.enqueue<RestoreSummary>({
+      kind: 'restore',
+      databaseId: target.databaseId,
+      label: target.label,
+      key: row ? backupKey(row.id) : `restore:${target.path}`,
+      duplicateMessage: `'${target.label}' is being backed up or restored; wait for that to finish or cancel it`,
+      run: (job) => this.#restore(backupPath, target, row, params.safetyCopy, safetyCopyDir, job),
+    });
+    done.then(
+      (restore) => {
+        this.#ctx.changed('databases');
+        this.#ctx.changed('history');
+        this.#ctx.finished({ jobId: info.jobId, kind: 'restore', databaseId: target.databaseId, label: target.label, ok: true, cancelled: false, backup: restore.safetyCopyEntry, error: null, restore });
+      },
+      (error: unknown) => this.#failed(info, target.databaseId, target.label, error, subject),
+    );
+    return info;
+  }
+
+  async #check(backupPath: string, job: JobHandle): Promise<RestoreCheck> {
+    const inspect = await engine.inspect(backupPath, { signal: job.signal });
+    const verification = await engine.verify(backupPath, { onProgress: job.progress, signal: job.signal });
+    if (!verification.ok) {
+      throw new PagevaultError('VERIFY_FAILED', `${backupPath} failed verification, so it cannot be restored: ${verification.problems.slice(0, 3).join('; ')}`);
+    }
+    const manifest = (await engine.readManifest(backupPath)) ?? null;
+    const entry = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath)) ?? null;
+    const takenAt = manifest?.startedAt ?? entry?.startedAt ?? inspect.modifiedAt;
+    const takenAtSource = manifest ? 'manifest' : entry ? 'history' : 'file';
+    const registered = entry?.databaseId != null ? this.#ctx.catalog.databases.get(entry.databaseId) : undefined;
+    const originPath = registered?.path ?? entry?.source ?? manifest?.source;
+    const origin = originPath ? await this.#describeTarget(backupPath, inspect, originPath) : null;
+    return { backupPath, inspect, verification, manifest, entry, takenAt, takenAtSource, origin };
+  }
+
+  async #describeTarget(backupPath: string, backup: InspectResult, path: string): Promise<RestoreTarget> {
+    const real = await canonical(path);
+    const row = this.#ctx.catalog.databases.findByPath(real) ?? this.#ctx.catalog.databases.findByPath(path);
+    const target: RestoreTarget = {
+      path,
+      exists: false,
+      databaseId: row?.id ?? null,
+      label: row?.label ?? (basename(path, extname(path)) || basename(path)),
+      sizeBytes: null,
+      modifiedAt: null,
+      journalMode: null,
+      usage: null,
+      comparison: null,
+      problem: null,
+    };
+    const stats = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
+    if (stats instanceof Error) return { ...target, problem: `${path} cannot be read (${stats.code ?? stats.message})` };
+    if (!stats) {
+      const folder = await stat(dirname(path)).catch(() => undefined);
+      if (!folder?.isDirectory()) return { ...target, problem: `the folder ${dirname(path)} does not exist` };
+      return target;
+    }
+    if (stats.isDirectory()) return { ...target, exists: true, problem: `${path} is a folder; choose a database file or type the name of a new file` };
+    const described: RestoreTarget = { ...target, exists: true, sizeBytes: stats.size, modifiedAt: stats.mtime.toISOString() };
+    if (real === (await canonical(backupPath))) return { ...described, problem: 'the backup and the target are the same file' };
+    if (real === join(this.#ctx.dataDir, CATALOG_FILE_NAME)) return { ...described, problem: `${path} is Pagevault's own catalog` };
+    const unusable = (error: unknown): RestoreTarget => ({
+      ...described,
+      // The engine's reason without its subject: "the file is not a SQLite database (…)".
+      problem: (error as Error).message.replace(/^Cannot [^:]+: /, ''),
+    });
+    let usage: DatabaseUsage;
+    try {
+      usage = await engine.usage(path);
+    } catch (error) {
+      return unusable(error);
+    }
+    let current: InspectResult;
+    try {
+      current = await engine.inspect(path, { busyTimeoutMs: TARGET_BUSY_TIMEOUT_MS });
+    } catch (error) {
+      if ((error as PagevaultError).code === 'SOURCE_BUSY') {
+        // Locked so hard it cannot even be read: in use, and nothing to compare with yet.
+        if (!usage.inUse) usage = { inUse: true, reasons: ['another program holds a lock on it right now (it is writing)'] };
+        return { ...described, usage };
+      }
+      return unusable(error);
+    }
+    const withFacts: RestoreTarget = { ...described, journalMode: current.journalMode, usage, comparison: compareTables(backup.tables, current.tables) };
+    if (current.journalMode === 'wal' && current.pageSize !== backup.pageSize) {
+      return {
+        ...withFacts,
+        problem: `the target is in WAL mode with ${current.pageSize}-byte pages and the backup has ${backup.pageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
+      };
+    }
+    return withFacts;
+  }
+
+  async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {
+    const startedAt = new Date();
+    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal });
+    let safetyCopyEntry: BackupRecord | null = null;
+    if (result.safetyCopy) {
+      const manifest = await engine.readManifest(result.safetyCopy);
+      if (manifest) {
+        safetyCopyEntry = this.#ctx.catalog.backups.insert(
+          entryFromManifest(manifest, {
+            databaseId: row?.id ?? null,
+            databaseLabel: target.label,
+            path: result.safetyCopy,
+            trigger: 'before-restore',
+            startedAt: manifest.startedAt,
+            durationMs: Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt),
+          }),
+        );
+      }
+    }
+    const safety = result.safetyCopy ? `; the previous database is kept in ${result.safetyCopy}` : '';
+    this.#ctx.catalog.events.record('database.restored', `Restored ${target.path} from ${backupPath}${safety}`, row?.id ?? null, startedAt);
+    const bytes = await stat(target.path).then((s) => s.size, () => 0);
+    return {
+      backupPath,
+      target: target.path,
+      databaseId: target.databaseId,
+      label: target.label,
+      safetyCopy: result.safetyCopy,
+      safetyCopyEntry,
+      pageCount: result.pageCount,
+      bytes,
+      durationMs: result.durationMs,
+      verified: result.verification.ok,
+    };
+  }
+
+  /** Reports a failed or cancelled check or restore; a failed restore is logged and notified. */
+  #failed(info: JobInfo, databaseId: number | null, label: string, error: unknown, subject: string): void {
+    const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `${subject}: ${(error as Error).message}`);
+    const cancelled = failure.code === 'CANCELLED';
+    this.#ctx.finished({ jobId: info.jobId, kind: info.kind, databaseId, label, ok: false, cancelled, backup: null, error: failure.toBody() });
+    if (info.kind !== 'restore') return;
+    this.#ctx.catalog.events.record(cancelled ? 'restore.cancelled' : 'restore.failed', failure.message, databaseId);
+    this.#ctx.changed('history');
+    if (!cancelled) this.#ctx.shell.notify?.({ kind: 'failure', title: `Restore of ${label} failed`, body: failure.message });
+  }
+}

@@ -1,0 +1,50 @@
+/** Calling a real Core the way a shell does, for tests: results, failures, job endings. */
+import Database from 'better-sqlite3';
+import type { JobFinished, MethodName, Params, Result } from '../app/api/index.ts';
+import type { Core } from '../app/core/core.ts';
+
+/** Calls `method`; throws an Error carrying the API error's code when it fails. */
+export async function callCore<M extends MethodName>(core: Core, method: M, params: Params<M>): Promise<Result<M>> {
+  const outcome = await core.handle(method, params);
+  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
+  return outcome.value as Result<M>;
+}
+
+/** Calls `method` expecting it to fail; resolves with the error it answered. */
+export async function failureOf(core: Core, method: MethodName, params: unknown): Promise<{ code: string; message: string }> {
+  const outcome = await core.handle(method, params);
+  if (outcome.ok) throw new Error(`${method} succeeded but was expected to fail`);
+  return outcome.error;
+}
+
+/** Resolves with the job.finished event of `jobId`. */
+export function jobFinished(core: Core, jobId: string): Promise<JobFinished> {
+  return new Promise((resolve) => {
+    const off = core.events.on('job.finished', (event) => {
+      if (event.jobId !== jobId) return;
+      off();
+      resolve(event);
+    });
+  });
+}
+
+/** Row count of every table of `path`, read-only. */
+export function rowCounts(path: string): Record<string, number> {
+  const db = new Database(path, { readonly: true });
+  try {
+    const tables = db.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").pluck().all() as string[];
+    return Object.fromEntries(tables.map((table) => [table, db.prepare(`SELECT count(*) FROM "${table}"`).pluck().get() as number]));
+  } finally {
+    db.close();
+  }
+}
+
+/** `PRAGMA integrity_check` of `path`: 'ok' when sound. */
+export function integrityOf(path: string): string {
+  const db = new Database(path, { readonly: true });
+  try {
+    return String(db.pragma('integrity_check', { simple: true }));
+  } finally {
+    db.close();
+  }
+}
