@@ -44,6 +44,11 @@ export class Core {
   readonly #handlers: Handlers;
   #closed = false;
 
+  /** Where the browser shell stores files dropped onto its window until they are restored. */
+  get stagingDir(): string {
+    return join(this.#ctx.dataDir, 'staging');
+  }
+
   /** True once `close()` has begun. */
   get closed(): boolean {
     return this.#closed;

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
@@ -17,7 +17,7 @@ beforeAll(async () => {
   mkdirSync(staticDir);
   writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Pagevault</title>');
   core = new Core({ dataDir: join(root, 'data'), shell: 'web' });
-  host = await startHost({ core, staticDir, token, port: 0 });
+  host = await startHost({ core, staticDir, token, port: 0, stagedFileLimit: 64 * 1024 });
 });
 afterAll(() => host.close());
 
@@ -30,6 +30,18 @@ function get(path: string, headers: Record<string, string> = {}): Promise<{ stat
     });
     req.on('error', reject);
     req.end();
+  });
+}
+
+function put(path: string, body: Buffer, headers: Record<string, string> = {}): Promise<{ status: number; json: { ok: boolean; value?: { path: string; bytes: number }; error?: { code: string; message: string } } }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ method: 'PUT', host: '127.0.0.1', port: host.port, path, headers: { host: `127.0.0.1:${host.port}`, 'content-length': String(body.length), ...headers } }, (res) => {
+      let text = '';
+      res.on('data', (chunk) => (text += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, json: res.headers['content-type']?.startsWith('application/json') ? JSON.parse(text) : {} }));
+    });
+    req.on('error', reject);
+    req.end(body);
   });
 }
 
@@ -103,5 +115,40 @@ describe('host access control', () => {
     expect(byId(1)).toMatchObject({ type: 'response', outcome: { ok: true, value: { name: 'Pagevault', shell: 'web' } } });
     expect(byId(2)).toMatchObject({ type: 'response', outcome: { ok: false, error: { code: 'INVALID_REQUEST' } } });
     expect(messages.at(-1)).toEqual({ type: 'event', event: 'job.progress', payload: progress });
+  });
+});
+
+describe('files dropped onto the browser window', () => {
+  const auth = { cookie: `pagevault_token=${token}` };
+
+  it('streams the file into its own folder in the staging area', async () => {
+    const body = Buffer.from('SQLite format 3\0'.padEnd(4096, 'x'));
+    const { status, json } = await put('/api/stage?name=chinook%20copy.db', body, auth);
+    expect(status).toBe(201);
+    expect(json.value!.bytes).toBe(body.length);
+    expect(json.value!.path.startsWith(core.stagingDir)).toBe(true);
+    expect(json.value!.path.endsWith('/chinook copy.db')).toBe(true);
+    expect(readFileSync(json.value!.path).equals(body)).toBe(true);
+  });
+
+  it('refuses a file over the size limit and keeps nothing of it', async () => {
+    const before = readdirSync(core.stagingDir).length;
+    const { status, json } = await put('/api/stage?name=big.db', Buffer.alloc(65 * 1024), auth);
+    expect(status).toBe(413);
+    expect(json.error!.message).toContain('big.db');
+    expect(json.error!.message).toContain('larger than');
+    expect(readdirSync(core.stagingDir)).toHaveLength(before);
+  });
+
+  it('keeps only the last segment of a name and refuses an empty one', async () => {
+    const { json } = await put('/api/stage?name=..%2F..%2Fescape.db', Buffer.from('x'), auth);
+    expect(json.value!.path.startsWith(core.stagingDir)).toBe(true);
+    expect(existsSync(join(core.stagingDir, '..', 'escape.db'))).toBe(false);
+    expect((await put('/api/stage?name=', Buffer.from('x'), auth)).status).toBe(400);
+  });
+
+  it('refuses an upload without the token or from another site', async () => {
+    expect((await put('/api/stage?name=a.db', Buffer.from('x'))).status).toBe(401);
+    expect((await put('/api/stage?name=a.db', Buffer.from('x'), { ...auth, origin: 'http://evil.example' })).status).toBe(403);
   });
 });

@@ -10,8 +10,9 @@ import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import { WebSocketServer, type WebSocket } from 'ws';
-import type { WireMessage, WireRequest } from '../api/index.ts';
+import { limits, PagevaultError, type Outcome, type WireMessage, type WireRequest } from '../api/index.ts';
 import type { Core } from '../core/core.ts';
+import { removeOldStagedFiles, stageUpload, uploadStatus } from './staging.ts';
 
 export interface HostOptions {
   core: Core;
@@ -20,6 +21,8 @@ export interface HostOptions {
   token: string;
   port?: number;
   hostname?: string;
+  /** The largest file a drop may upload (default limits.stagedFileBytes). */
+  stagedFileLimit?: number;
 }
 
 export interface Host {
@@ -31,6 +34,8 @@ export interface Host {
 }
 
 export const TOKEN_COOKIE = 'pagevault_token';
+/** Where the browser uploads a file dropped onto the window. */
+export const STAGE_PATH = '/api/stage';
 const MAX_MESSAGE_BYTES = 1 << 20;
 
 const contentTypes: Record<string, string> = {
@@ -77,6 +82,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
       res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(refusal.reason);
       return;
     }
+    if (url.pathname === STAGE_PATH) {
+      await serveUpload(req, res, url);
+      return;
+    }
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
@@ -104,6 +113,24 @@ export async function startHost(options: HostOptions): Promise<Host> {
       'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'max-age=31536000, immutable',
     });
     res.end(req.method === 'HEAD' ? undefined : body);
+  };
+
+  /** PUT /api/stage?name=…: a file dropped onto the window, streamed into the staging folder. */
+  const serveUpload = async (req: IncomingMessage, res: ServerResponse, url: URL) => {
+    const reply = (status: number, outcome: Outcome<unknown>) => {
+      res.writeHead(status, { 'Content-Type': 'application/json; charset=utf-8', ...(status >= 400 ? { Connection: 'close' } : {}) }).end(JSON.stringify(outcome));
+    };
+    if (req.method !== 'PUT') {
+      res.writeHead(405, { Allow: 'PUT' }).end();
+      return;
+    }
+    try {
+      const staged = await stageUpload(req, options.core.stagingDir, url.searchParams.get('name'), options.stagedFileLimit ?? limits.stagedFileBytes);
+      reply(201, { ok: true, value: staged });
+    } catch (error) {
+      const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot take the dropped file: ${(error as Error).message}`);
+      reply(uploadStatus(failure), { ok: false, error: failure.toBody() });
+    }
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
@@ -141,6 +168,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     });
   });
 
+  await removeOldStagedFiles(options.core.stagingDir);
   await new Promise<void>((resolveListen, rejectListen) => {
     server.once('error', rejectListen);
     server.listen(port, hostname, () => {
