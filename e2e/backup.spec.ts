@@ -5,31 +5,10 @@
 import { readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { Page } from '@playwright/test';
 import { chinookRowCounts } from '../scripts/fixtures.ts';
 import { makeDatabase } from '../test-support/databases.ts';
 import { expect, saveScreenshot, test } from './fixtures.ts';
-
-async function addDatabase(app: Page, path: string): Promise<void> {
-  await app.getByRole('textbox', { name: 'Add a database' }).fill(path);
-  await app.getByRole('button', { name: 'Add', exact: true }).click();
-}
-
-/** Records every value the named progress bar shows, from the moment it is called. */
-async function recordProgress(app: Page, name: string): Promise<() => Promise<number[]>> {
-  await app.evaluate((label) => {
-    const seen: number[] = [];
-    (window as unknown as { __progress: number[] }).__progress = seen;
-    const read = () => {
-      for (const bar of document.querySelectorAll(`[role="progressbar"][aria-label="${label}"]`)) {
-        const value = Number(bar.getAttribute('aria-valuenow'));
-        if (seen.at(-1) !== value) seen.push(value);
-      }
-    };
-    new MutationObserver(read).observe(document.body, { subtree: true, childList: true, attributes: true, attributeFilter: ['aria-valuenow'] });
-  }, name);
-  return () => app.evaluate(() => (window as unknown as { __progress: number[] }).__progress);
-}
+import { addDatabase, dragFiles, recordProgress } from './helpers.ts';
 
 function rowCounts(path: string): { counts: Record<string, number>; integrity: string } {
   const db = new Database(path, { readonly: true });
@@ -204,17 +183,15 @@ test.describe('dark theme', () => {
   });
 });
 
-test('dropping files in the browser explains that only the desktop app reads dropped paths', async ({ app }) => {
-  const zone = app.getByRole('heading', { name: 'No databases yet' });
-  const dataTransfer = await app.evaluateHandle(() => {
-    const transfer = new DataTransfer();
-    transfer.items.add(new File(['SQLite format 3\0'], 'places.sqlite'));
-    return transfer;
-  });
-  await zone.dispatchEvent('dragover', { dataTransfer });
-  await expect(app.getByText('Drop database files to add them')).toBeVisible();
+test('dropping files on the Databases screen offers to add them or restore; the browser explains it cannot add by drop', async ({ app }) => {
+  const size = app.viewportSize()!;
+  const { drop } = await dragFiles(app, [{ name: 'places.sqlite', bytes: Buffer.from('SQLite format 3\0') }], { at: { x: size.width * 0.8, y: size.height / 2 } });
+  const overlay = app.getByRole('dialog', { name: 'Drop files' });
+  await expect(overlay.getByText('Drop databases to add them')).toBeVisible();
+  await expect(overlay.getByText('Drop a backup to restore it')).toBeVisible();
   await saveScreenshot(app, 'databases-drop-overlay');
-  await zone.dispatchEvent('drop', { dataTransfer });
-  await expect(app.getByRole('alert')).toContainText('Type or paste its path above; dropping files works in the desktop app');
+  await drop();
+  await expect(overlay).toHaveCount(0);
+  await expect(app.getByRole('alert').filter({ hasText: 'Not added' })).toContainText('dropping files to add them works in the desktop app');
   await expect(app.getByRole('heading', { name: 'No databases yet' })).toBeVisible();
 });

@@ -6,7 +6,6 @@ const screens = [
   { nav: 'Databases', heading: 'No databases yet', text: 'Add one above to take its first backup' },
   { nav: 'Schedules', heading: 'No schedules yet', text: 'A schedule backs a database up' },
   { nav: 'History', heading: 'No backups yet', text: 'Take the first one from the Databases screen' },
-  { nav: 'Restore', heading: 'Nothing to restore yet', text: 'keeps a copy of the current database' },
 ];
 
 for (const colorScheme of ['light', 'dark'] as const) {
@@ -22,6 +21,9 @@ for (const colorScheme of ['light', 'dark'] as const) {
         await expect(app).toHaveURL(new RegExp(`#/${screen.nav.toLowerCase()}$`));
         await saveScreenshot(app, `${screen.nav.toLowerCase()}-empty-${colorScheme}`);
       }
+      await app.getByRole('link', { name: 'Restore' }).click();
+      await expect(app.getByText('No backups yet. Take one with Backup now on the Databases screen, or choose a backup file below.')).toBeVisible();
+      await saveScreenshot(app, `restore-empty-${colorScheme}`);
       await app.getByRole('link', { name: 'Settings' }).click();
       const about = app.getByRole('region', { name: 'About Pagevault' });
       await expect(about.getByText('Browser UI (npm run web)')).toBeVisible();
@@ -66,9 +68,20 @@ test('inspecting a text file shows the "not a SQLite database" error', async ({ 
   await saveScreenshot(app, 'databases-inspect-error');
 });
 
-test('verifying a database file on the Restore screen reports it sound', async ({ app, chinookPath }) => {
+test('any database file can be checked for restoring; without a manifest it goes into a new file by default', async ({ app, chinookPath }) => {
   await app.getByRole('link', { name: 'Restore' }).click();
   await app.getByRole('textbox', { name: 'Backup file' }).fill(chinookPath);
-  await app.getByRole('button', { name: 'Verify' }).click();
-  await expect(app.getByRole('status')).toContainText('quick_check passed on 246 pages');
+  await app.getByRole('button', { name: 'Check this backup' }).click();
+  await expect(app.getByRole('status').filter({ hasText: 'The backup is sound' })).toContainText('it has no manifest to compare with');
+  await expect(app.getByText('Unknown (no manifest or history entry)')).toBeVisible();
+  await expect(app.getByRole('table', { name: 'Tables in the backup' }).getByRole('row', { name: 'Track 3,503' })).toBeVisible();
+  await app.getByRole('button', { name: 'Continue' }).click();
+  await expect(app.getByRole('radio', { name: 'A new file' })).toBeChecked();
+  await expect(app.getByRole('button', { name: 'Restore', exact: true })).toBeDisabled();
+  await app.getByRole('textbox', { name: 'New file' }).fill(join(dirname(chinookPath), 'restored.sqlite'));
+  await app.getByRole('button', { name: 'Use this path' }).click();
+  await expect(app.getByRole('status').filter({ hasText: 'A new database file will be created' })).toBeVisible();
+  await app.getByRole('button', { name: 'Restore into the new file' }).click();
+  await expect(app.getByRole('status').filter({ hasText: 'restored was restored' })).toBeVisible();
+  await expect(app.getByRole('button', { name: 'Undo restore' })).toHaveCount(0);
 });

@@ -297,6 +297,8 @@ export interface RestoreCheck {
   manifest: BackupManifest | null;
   /** The history entry of this file, when it is one. */
   entry: BackupRecord | null;
+  /** How the entry was found: by the file's path, or by its SHA-256 (a copy, e.g. a dropped file). */
+  entryMatchedBy: 'path' | 'checksum' | null;
   /** When the backup was taken: from its manifest, else the history, else the file's time. */
   takenAt: string;
   takenAtSource: 'manifest' | 'history' | 'file';

@@ -111,6 +111,14 @@ export class BackupRecords {
     return row && this.#toRecord(row);
   }
 
+  /** The newest succeeded entry whose file had this SHA-256 (a copy of a known backup). */
+  findBySha256(sha256: string): BackupRecord | undefined {
+    const row = this.#db
+      .prepare(`SELECT ${columns} FROM backups WHERE sha256 = ? AND status = 'succeeded' ORDER BY started_at DESC, id DESC LIMIT 1`)
+      .get(sha256) as BackupRow | undefined;
+    return row && this.#toRecord(row);
+  }
+
   /** One page of the history, newest first, with the number of matching entries. */
   list(query: HistoryQuery = {}): { entries: BackupRecord[]; total: number } {
     const where = [statusCondition[query.status ?? 'all']];

@@ -4,7 +4,7 @@
  * every refusal leaving the target as it was.
  */
 import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -93,9 +93,20 @@ describe('checking a backup (step 2)', () => {
     expect(result.manifest?.source).toBe(live);
     expect(result.takenAtSource).toBe('manifest');
     expect(result.entry?.databaseId).toBe(databaseId);
+    expect(result.entryMatchedBy).toBe('path');
     expect(result.inspect.tables.find((t) => t.name === 'InvoiceLine')?.rows).toBe(chinookRowCounts.InvoiceLine);
     expect(result.origin).toMatchObject({ path: live, exists: true, databaseId, label: 'chinook', problem: null, usage: { inUse: false, reasons: [] } });
     expect(result.origin!.comparison).toEqual({ added: [], removed: [], changed: [{ name: 'InvoiceLine', backupRows: chinookRowCounts.InvoiceLine, targetRows: 0 }], unchanged: 10 });
+  });
+
+  it('recognises a copy of a known backup by its checksum and finds where it came from', async () => {
+    const { live, backup, databaseId } = await chinookWithBackup();
+    const copy = join(work, 'dropped-copy.db');
+    copyFileSync(backup, copy);
+    const result = (await check(copy)).check!;
+    expect(result).toMatchObject({ entryMatchedBy: 'checksum', takenAtSource: 'manifest', entry: { databaseId, path: backup } });
+    expect(result.verification.manifestChecked).toBe(false);
+    expect(result.origin?.path).toBe(live);
   });
 
   it.each([
@@ -155,6 +166,9 @@ describe('describing a target (step 3)', () => {
     makeDatabase(wal, { journalMode: 'wal' });
     const backupJob = await call('backups.start', { databaseId: (await call('databases.add', { path: wal })).id });
     const backup = (await finished(backupJob.jobId)).backup!.path!;
+    // Pagevault's own read-only connections leave -wal and -shm behind; that is not "in use".
+    expect(existsSync(`${wal}-shm`)).toBe(true);
+    expect((await call('restore.target', { backupPath: backup, targetPath: wal })).usage).toEqual({ inUse: false, reasons: [] });
     const writer = await startWriter(wal, 5);
     try {
       const target = await call('restore.target', { backupPath: backup, targetPath: wal });

@@ -110,14 +110,18 @@ export class Restores {
     if (!verification.ok) {
       throw new PagevaultError('VERIFY_FAILED', `${backupPath} failed verification, so it cannot be restored: ${verification.problems.slice(0, 3).join('; ')}`);
     }
-    const manifest = (await engine.readManifest(backupPath)) ?? null;
-    const entry = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath)) ?? null;
+    const byPath = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath));
+    // A copy of a known backup (a file dropped onto the browser window is one) is
+    // recognised by its checksum, and then tells where it came from like the original.
+    const entry = byPath ?? this.#ctx.catalog.backups.findBySha256(verification.sha256) ?? null;
+    const entryMatchedBy = byPath ? 'path' : entry ? 'checksum' : null;
+    const manifest = (await engine.readManifest(backupPath)) ?? (entry?.path ? await engine.readManifest(entry.path) : undefined) ?? null;
     const takenAt = manifest?.startedAt ?? entry?.startedAt ?? inspect.modifiedAt;
     const takenAtSource = manifest ? 'manifest' : entry ? 'history' : 'file';
     const registered = entry?.databaseId != null ? this.#ctx.catalog.databases.get(entry.databaseId) : undefined;
     const originPath = registered?.path ?? entry?.source ?? manifest?.source;
     const origin = originPath ? await this.#describeTarget(backupPath, inspect, originPath) : null;
-    return { backupPath, inspect, verification, manifest, entry, takenAt, takenAtSource, origin };
+    return { backupPath, inspect, verification, manifest, entry, entryMatchedBy, takenAt, takenAtSource, origin };
   }
 
   async #describeTarget(backupPath: string, backup: InspectResult, path: string): Promise<RestoreTarget> {

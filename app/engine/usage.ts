@@ -1,8 +1,10 @@
 /**
- * `usage(file)`: is another program using this database right now? Answers without
- * changing the file: a WAL database is judged by its `-wal`/`-shm` files (SQLite removes
- * them when the last connection closes) and whether the `-wal` grows; a rollback-journal
- * database by whether an exclusive lock can be taken (and at once released).
+ * `usage(file)`: is another program using this database right now? Never changes what
+ * the database holds. A rollback-journal database is judged by whether an exclusive lock
+ * can be taken (and at once released). A WAL database by whether a write lock can be
+ * taken, and by what SQLite does when a connection closes: the last connection to close
+ * checkpoints the `-wal` and removes it and the `-shm` (the same checkpoint any program
+ * closing the database makes), so files left behind mean another connection is open.
  */
 import { stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
@@ -33,9 +35,27 @@ export async function probeUsage(path: string, options: UsageOptions = {}): Prom
   const wal = header.writeVersion === 2;
 
   if (wal) {
+    let db: Database.Database | undefined;
+    try {
+      db = new Database(path, { fileMustExist: true, timeout: 0 });
+      db.prepare('SELECT count(*) FROM sqlite_schema').get();
+      try {
+        db.exec('BEGIN IMMEDIATE');
+        db.exec('ROLLBACK');
+      } catch (error) {
+        if (toPagevaultError(error, path).code !== 'SOURCE_BUSY') throw error;
+        reasons.push('another program is writing to it right now (it holds the write lock)');
+      }
+    } catch (error) {
+      const wrapped = toPagevaultError(error, `Cannot check whether another program uses ${path}`);
+      // Without write access the close cannot tell; fall back to the files alone.
+      if (wrapped.code !== 'READ_ONLY' && wrapped.code !== 'PERMISSION_DENIED' && wrapped.code !== 'SOURCE_BUSY') throw wrapped;
+    } finally {
+      db?.close();
+    }
     const before = await markOf(`${path}-wal`);
     const shm = await markOf(`${path}-shm`);
-    if (before || shm) reasons.push('another program has it open (its -wal and -shm files exist; SQLite removes them when the last connection closes)');
+    if (before || shm) reasons.push('another program has it open (its -wal and -shm files stay while a connection is open)');
     if (before) {
       await new Promise((resolve) => setTimeout(resolve, options.sampleMs ?? 300));
       const after = await markOf(`${path}-wal`);

@@ -1,6 +1,7 @@
 import { useEffect, type ComponentType } from 'react';
 import { Alert, AppShell, Group, NavLink, ScrollArea, Text, Title, useMantineColorScheme } from '@mantine/core';
 import { IconCalendarTime, IconDatabase, IconHistory, IconPlugConnectedX, IconRestore, IconSettings } from '@tabler/icons-react';
+import { WindowDropTarget } from './components/WindowDropTarget.tsx';
 import { navigate, useAppStore } from './store/app-store.ts';
 import { useCatalogStore } from './store/catalog-store.ts';
 import type { Screen } from './store/selectors.ts';
@@ -74,6 +75,7 @@ export function App() {
           </section>
         </div>
       </AppShell.Main>
+      <WindowDropTarget />
     </AppShell>
   );
 }

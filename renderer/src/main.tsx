@@ -10,6 +10,7 @@ import { startAppStore } from './store/app-store.ts';
 import { startCatalogStore } from './store/catalog-store.ts';
 import { notifyFinished } from './store/database-actions.ts';
 import { startJobsStore } from './store/jobs-store.ts';
+import { startRestoreStore } from './store/restore-store.ts';
 
 const theme = createTheme({
   primaryColor: 'blue',
@@ -22,6 +23,7 @@ const theme = createTheme({
 startAppStore();
 startCatalogStore();
 startJobsStore(notifyFinished);
+startRestoreStore();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

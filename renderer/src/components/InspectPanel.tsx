@@ -1,7 +1,9 @@
-import { Alert, Badge, Button, Group, Paper, SimpleGrid, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
+import type { ReactNode } from 'react';
+import { Alert, Badge, Box, Button, Group, Paper, Stack, Table, Text, TextInput, Title, Tooltip } from '@mantine/core';
 import { IconAlertTriangle, IconSearch } from '@tabler/icons-react';
 import type { InspectResult } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { Facts } from './Facts.tsx';
 import { useFileAction } from './use-file-action.ts';
 import { formatBytes, shortenMiddle } from '../store/selectors.ts';
 
@@ -39,7 +41,7 @@ export function InspectPanel() {
 
 /** What inspect found: facts, journal mode, tables with row counts. */
 export function InspectDetails({ result }: { result: InspectResult }) {
-  const facts: Array<[string, string]> = [
+  const facts: Array<[string, ReactNode]> = [
     ['Size', formatBytes(result.sizeBytes)],
     ['Pages', `${result.pageCount.toLocaleString()} × ${result.pageSize.toLocaleString()} bytes`],
     ['Free pages', result.freePages.toLocaleString()],
@@ -60,16 +62,9 @@ export function InspectDetails({ result }: { result: InspectResult }) {
           {result.hasWal && <Badge variant="light" color="yellow">-wal {formatBytes(result.walBytes)}</Badge>}
         </Group>
       </Group>
-      <SimpleGrid cols={{ base: 2, sm: 3 }} spacing="xs" mb="md">
-        {facts.map(([label, value]) => (
-          <div key={label}>
-            <Text size="xs" c="dimmed">
-              {label}
-            </Text>
-            <Text size="sm">{value}</Text>
-          </div>
-        ))}
-      </SimpleGrid>
+      <Box mb="md">
+        <Facts facts={facts} />
+      </Box>
       <Table striped highlightOnHover aria-label="Tables">
         <Table.Thead>
           <Table.Tr>

@@ -1,31 +1,19 @@
 import { useState } from 'react';
-import { Alert, Button, Paper, Skeleton, Stack, Text } from '@mantine/core';
-import { IconAlertTriangle, IconDatabase, IconPlayerPlay } from '@tabler/icons-react';
+import { Button, Paper, Skeleton, Stack, Text } from '@mantine/core';
+import { IconDatabase, IconPlayerPlay } from '@tabler/icons-react';
 import { AddDatabaseForm } from '../components/AddDatabaseForm.tsx';
 import { DatabaseDrawer } from '../components/DatabaseDrawer.tsx';
 import { DatabaseTable } from '../components/DatabaseTable.tsx';
-import { FileDropZone } from '../components/FileDropZone.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { InspectPanel } from '../components/InspectPanel.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useCatalogStore } from '../store/catalog-store.ts';
-import { api } from '../api/client.ts';
-import { addDatabases, backupAllNow } from '../store/database-actions.ts';
+import { backupAllNow } from '../store/database-actions.ts';
 
 export function DatabasesScreen() {
   const databases = useCatalogStore((s) => s.databases);
   const loaded = useCatalogStore((s) => s.databasesLoaded);
   const [detailsOf, setDetailsOf] = useState<number>();
-  const [dropError, setDropError] = useState<string>();
-
-  const onFiles = async (files: File[]) => {
-    if (!api.pathForFile) {
-      setDropError('A browser does not tell Pagevault where a dropped file is on disk. Type or paste its path above; dropping files works in the desktop app.');
-      return;
-    }
-    const failures = await addDatabases(files.map((file) => api.pathForFile!(file)));
-    setDropError(failures.length > 0 ? failures.join('\n') : undefined);
-  };
 
   return (
     <>
@@ -40,14 +28,8 @@ export function DatabasesScreen() {
           )
         }
       />
-      <FileDropZone label="Drop database files to add them" onFiles={(files) => void onFiles(files)}>
       <Stack gap="lg">
         <AddDatabaseForm />
-        {dropError && (
-          <Alert color="red" icon={<IconAlertTriangle size={18} />} title="Not added" withCloseButton onClose={() => setDropError(undefined)} role="alert" style={{ whiteSpace: 'pre-line' }}>
-            {dropError}
-          </Alert>
-        )}
         {!loaded ? (
           <Skeleton height={120} radius="md" />
         ) : databases.length === 0 ? (
@@ -67,7 +49,6 @@ export function DatabasesScreen() {
           <DatabaseTable databases={databases} onDetails={setDetailsOf} />
         )}
       </Stack>
-      </FileDropZone>
       <DatabaseDrawer databaseId={detailsOf} onClose={() => setDetailsOf(undefined)} />
     </>
   );

@@ -1,13 +1,15 @@
 import { useEffect, useState } from 'react';
-import { ActionIcon, Badge, Button, Group, Menu, Modal, Pagination, Paper, Select, Skeleton, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
+import { ActionIcon, Button, Group, Menu, Modal, Pagination, Paper, Select, Skeleton, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconShieldCheck, IconTrash, IconFileImport, IconFolderOpen } from '@tabler/icons-react';
+import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconRestore, IconShieldCheck, IconTrash, IconFileImport, IconFolderOpen } from '@tabler/icons-react';
 import type { BackupRecord, HistoryPage, HistoryStatusFilter } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { HistoryChart } from '../components/HistoryChart.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useCatalogStore } from '../store/catalog-store.ts';
+import { openRestoreWith } from '../store/restore-store.ts';
 import { formatBytes, formatDuration, formatRate, shortenMiddle } from '../store/selectors.ts';
 
 const PAGE_SIZE = 50;
@@ -148,15 +150,6 @@ export function HistoryScreen() {
   );
 }
 
-function StatusBadge({ entry }: { entry: BackupRecord }) {
-  if (entry.status === 'failed') return <Badge color="red" variant="light">Failed</Badge>;
-  if (entry.status === 'cancelled') return <Badge color="gray" variant="light">Cancelled</Badge>;
-  if (!entry.fileExists) return <Badge color="orange" variant="light">File missing</Badge>;
-  if (entry.verification === 'passed') return <Badge color="teal" variant="light" leftSection={<IconShieldCheck size={12} />}>Verified</Badge>;
-  if (entry.verification === 'failed') return <Badge color="red" variant="filled">Damaged</Badge>;
-  return <Badge color="yellow" variant="light">Not verified</Badge>;
-}
-
 function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry: BackupRecord) => void }) {
   const [verifying, setVerifying] = useState(false);
   const verify = async () => {
@@ -191,9 +184,12 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
         </Text>
       </Table.Td>
       <Table.Td maw={220}>
-        <Text size="sm" truncate="end">
-          {entry.databaseLabel}
-        </Text>
+        <Group gap={6} wrap="nowrap">
+          <Text size="sm" truncate="end">
+            {entry.databaseLabel}
+          </Text>
+          <TriggerBadge trigger={entry.trigger} />
+        </Group>
         {entry.path ? (
           <Tooltip label={entry.path} openDelay={300} multiline maw={520} style={{ wordBreak: 'break-all' }}>
             <Text size="xs" c="dimmed" ff="monospace" truncate="end">
@@ -231,6 +227,9 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
             </ActionIcon>
           </Menu.Target>
           <Menu.Dropdown>
+            <Menu.Item leftSection={<IconRestore size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void openRestoreWith(entry.path!, 'history')}>
+              Restore…
+            </Menu.Item>
             <Menu.Item leftSection={<IconShieldCheck size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void verify()}>
               Verify again
             </Menu.Item>

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { formatBytes, formatDuration, formatRelativeTime, fractionDone, screenFromHash, secondsLeft, shortenMiddle } from './selectors.ts';
+import { compareForDisplay, describeComparison, formatBytes, formatDuration, formatRelativeTime, fractionDone, screenFromHash, secondsLeft, shortenMiddle } from './selectors.ts';
 
 describe('screenFromHash', () => {
   it.each([
@@ -71,4 +71,31 @@ describe('formatRelativeTime', () => {
     ['2026-11-16T12:00:00Z', '4 days ago'],
   ])('%s → %s', (iso, text) => expect(formatRelativeTime(iso, now)).toBe(text));
   it('gives the date after a week', () => expect(formatRelativeTime('2026-10-01T12:00:00Z', now)).toMatch(/2026/));
+});
+
+describe('compareForDisplay', () => {
+  const backup = [
+    { name: 'Album', rows: 347 },
+    { name: 'InvoiceLine', rows: 2240 },
+    { name: 'Old', rows: 3 },
+  ];
+
+  it('lists every table of both sides with what the restore changes', () => {
+    const rows = compareForDisplay(backup, { added: ['Old'], removed: ['New'], changed: [{ name: 'InvoiceLine', targetRows: 0 }], unchanged: 1 });
+    expect(rows).toEqual([
+      { name: 'Album', backupRows: 347, targetRows: 347, change: 'same' },
+      { name: 'InvoiceLine', backupRows: 2240, targetRows: 0, change: 'differs' },
+      { name: 'Old', backupRows: 3, targetRows: undefined, change: 'added' },
+      { name: 'New', backupRows: undefined, targetRows: undefined, change: 'removed' },
+    ]);
+    expect(describeComparison(rows)).toBe(
+      'The backup differs from the database now: 1 table with different row counts; 1 table the database no longer has; 1 table added since, which the restore removes.',
+    );
+  });
+
+  it('marks the target side unknown without a comparison, and says when nothing differs', () => {
+    expect(compareForDisplay(backup, null).every((row) => row.change === 'unknown' && row.targetRows === undefined)).toBe(true);
+    const same = compareForDisplay(backup.slice(0, 1), { added: [], removed: [], changed: [], unchanged: 1 });
+    expect(describeComparison(same)).toBe('Every table has the same number of rows as now.');
+  });
 });

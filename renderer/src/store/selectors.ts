@@ -79,3 +79,45 @@ export function formatRelativeTime(iso: string, now: Date = new Date()): string 
 export function formatRate(bytesPerSecond: number): string {
   return bytesPerSecond > 0 ? `${formatBytes(bytesPerSecond)}/s` : '–';
 }
+
+/** One row of the restore check's table: a table's rows in the backup and in the target now. */
+export interface ComparedTable {
+  name: string;
+  /** Undefined when the backup has no such table; null when it was not counted. */
+  backupRows: number | null | undefined;
+  targetRows: number | null | undefined;
+  change: 'same' | 'differs' | 'added' | 'removed' | 'unknown';
+}
+
+/**
+ * Merges the backup's tables with how the target differs: every table of either side, in
+ * the backup's order, then the tables only the target has. Without a comparison (a new
+ * file, or the target cannot be read) the target side is unknown.
+ */
+export function compareForDisplay(
+  backup: ReadonlyArray<{ name: string; rows: number | null }>,
+  comparison: { added: string[]; removed: string[]; changed: Array<{ name: string; targetRows: number | null }>; unchanged: number } | null,
+): ComparedTable[] {
+  if (!comparison) return backup.map((table) => ({ name: table.name, backupRows: table.rows, targetRows: undefined, change: 'unknown' }));
+  const added = new Set(comparison.added);
+  const changed = new Map(comparison.changed.map((table) => [table.name, table.targetRows]));
+  const rows: ComparedTable[] = backup.map((table) => {
+    if (added.has(table.name)) return { name: table.name, backupRows: table.rows, targetRows: undefined, change: 'added' };
+    if (changed.has(table.name)) return { name: table.name, backupRows: table.rows, targetRows: changed.get(table.name), change: 'differs' };
+    return { name: table.name, backupRows: table.rows, targetRows: table.rows, change: 'same' };
+  });
+  for (const name of comparison.removed) rows.push({ name, backupRows: undefined, targetRows: undefined, change: 'removed' });
+  return rows;
+}
+
+/** "1 table differs, 1 comes back, 2 go away" — or that nothing differs. */
+export function describeComparison(rows: readonly ComparedTable[]): string {
+  const count = (change: ComparedTable['change']) => rows.filter((row) => row.change === change).length;
+  const table = (n: number) => `${n} ${n === 1 ? 'table' : 'tables'}`;
+  const parts: string[] = [];
+  if (count('differs')) parts.push(`${table(count('differs'))} with different row counts`);
+  if (count('added')) parts.push(`${table(count('added'))} the database no longer has`);
+  if (count('removed')) parts.push(`${table(count('removed'))} added since, which the restore removes`);
+  if (parts.length === 0) return 'Every table has the same number of rows as now.';
+  return `The backup differs from the database now: ${parts.join('; ')}.`;
+}
