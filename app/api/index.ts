@@ -19,7 +19,12 @@ import type {
   JobFinished,
   JobInfo,
   JobProgress,
+  CatchUpSummary,
   RestoreTarget,
+  RetentionPolicy,
+  RetentionPreview,
+  ScheduleInfo,
+  SchedulePreview,
   Settings,
   VerifyResult,
 } from './types.js';
@@ -43,7 +48,28 @@ export const limits = {
   stagedFileBytes: 8 * 1024 ** 3,
 } as const;
 
-export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'verified', 'unverified'] as const;
+export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'verified', 'unverified'] as const;
+
+const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time as HH:MM (00:00 to 23:59)');
+
+/** When a schedule runs; the core checks cron expressions and says which field is wrong. */
+export const scheduleSpecSchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('interval'), everyMinutes: z.number().int().min(1, 'The interval is at least 1 minute').max(366 * 24 * 60, 'The interval is at most a year') }),
+  z.strictObject({ kind: z.literal('daily'), time: hhmm }),
+  z.strictObject({ kind: z.literal('weekly'), days: z.array(z.number().int().min(0).max(6)).min(1, 'Choose at least one day').max(7), time: hhmm }),
+  z.strictObject({ kind: z.literal('cron'), expression: z.string().max(200) }),
+]);
+
+const keepCount = z.number().int().min(1, 'Keep at least 1, or leave the field empty').max(100_000).nullable();
+export const retentionPolicySchema = z.strictObject({
+  keepLast: keepCount,
+  keepHourly: keepCount,
+  keepDaily: keepCount,
+  keepWeekly: keepCount,
+  keepMonthly: keepCount,
+  keepYearly: keepCount,
+  minAgeDays: z.number().int().min(0).max(36_500).nullable(),
+});
 
 /** What the file dialog is for: databases to add, a folder, a backup to restore, a new database file. */
 export const pickPurposes = ['databases', 'folder', 'backup', 'new-database'] as const;
@@ -82,6 +108,15 @@ export const requestSchemas = {
   'history.verify': z.strictObject({ backupId: id, full: z.boolean().optional() }),
   'history.delete': z.strictObject({ backupId: id }),
   'history.import': z.strictObject({ folder: filePath }),
+  'history.pin': z.strictObject({ backupId: id, pinned: z.boolean() }),
+  'schedules.list': z.strictObject({}),
+  'schedules.preview': z.strictObject({ spec: scheduleSpecSchema }),
+  'schedules.set': z.strictObject({ databaseId: id, schedule: z.strictObject({ spec: scheduleSpecSchema, enabled: z.boolean(), skipIfUnchanged: z.boolean() }) }),
+  'schedules.remove': z.strictObject({ databaseId: id }),
+  'schedules.pause': z.strictObject({ until: z.iso.datetime().nullable() }),
+  'retention.get': z.strictObject({ databaseId: id }),
+  'retention.preview': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
+  'retention.set': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
   'restore.check': z.strictObject({ backupPath: filePath }),
   'restore.target': z.strictObject({ backupPath: filePath, targetPath: filePath }),
   'restore.start': z.strictObject({
@@ -104,6 +139,9 @@ export const requestSchemas = {
     verifyAfterBackup: z.boolean().optional(),
     notifyOnSuccess: z.boolean().optional(),
     theme: z.enum(['system', 'light', 'dark']).optional(),
+    closeToTray: z.boolean().optional(),
+    closeToTrayExplained: z.boolean().optional(),
+    startAtLogin: z.boolean().optional(),
   }),
 } satisfies Record<MethodName, z.ZodType>;
 
@@ -129,6 +167,17 @@ export interface MethodResults {
   'history.verify': BackupRecord;
   'history.delete': { deleted: string[] };
   'history.import': ImportResult;
+  'history.pin': BackupRecord;
+  'schedules.list': ScheduleInfo[];
+  /** `problem` names the field that is wrong; then there are no runs to show. */
+  'schedules.preview': SchedulePreview & { problem: { field: 'everyMinutes' | 'time' | 'days' | 'expression'; message: string } | null };
+  'schedules.set': ScheduleInfo;
+  'schedules.remove': { removed: boolean };
+  'schedules.pause': Settings;
+  'retention.get': RetentionPolicy | null;
+  'retention.preview': RetentionPreview;
+  /** The stored policy; null when it keeps everything. */
+  'retention.set': RetentionPolicy | null;
   /** Queues the check (kind 'verify'); its job.finished carries `check`. */
   'restore.check': JobInfo;
   'restore.target': RestoreTarget;
@@ -146,6 +195,8 @@ export interface EventPayloads {
   'jobs.changed': JobInfo[];
   /** Something in the catalog changed; listeners reload what they show of `topic`. */
   'catalog.changed': { topic: CatalogTopic };
+  /** Scheduled runs were missed (computer off or asleep) and have been caught up. */
+  'schedules.caughtUp': CatchUpSummary;
 }
 
 // Compile-time checks that the maps above cover exactly the names in names.ts.

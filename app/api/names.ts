@@ -22,14 +22,23 @@ export const methodNames = [
   'history.verify',
   'history.delete',
   'history.import',
+  'history.pin',
   'restore.check',
   'restore.target',
   'restore.start',
+  'schedules.list',
+  'schedules.preview',
+  'schedules.set',
+  'schedules.remove',
+  'schedules.pause',
+  'retention.get',
+  'retention.preview',
+  'retention.set',
   'settings.get',
   'settings.update',
 ] as const;
 
-export const eventNames = ['job.progress', 'job.finished', 'jobs.changed', 'catalog.changed'] as const;
+export const eventNames = ['job.progress', 'job.finished', 'jobs.changed', 'catalog.changed', 'schedules.caughtUp'] as const;
 
 export type MethodName = (typeof methodNames)[number];
 export type EventName = (typeof eventNames)[number];

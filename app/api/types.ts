@@ -152,9 +152,10 @@ export interface DatabaseSummary {
   lastBackup: BackupRecord | null;
 }
 
-export type BackupStatus = 'succeeded' | 'failed' | 'cancelled';
+/** `skipped`: a scheduled run found the database unchanged; `missed`: scheduled runs that could not happen (the window is startedAt..finishedAt). */
+export type BackupStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed';
 
-export type BackupTrigger = 'manual' | 'import' | 'before-restore';
+export type BackupTrigger = 'manual' | 'schedule' | 'import' | 'before-restore';
 
 /** One entry of the backup history. */
 export interface BackupRecord {
@@ -180,12 +181,15 @@ export interface BackupRecord {
   verification: VerificationVerdict;
   verificationProblems: string[];
   verifiedAt: string | null;
+  /** Why it failed, or for skipped and missed entries, what happened. */
   error: { code: string; message: string } | null;
   /** False once the file has been found missing on disk. */
   fileExists: boolean;
+  /** Pinned backups are never deleted by retention. */
+  pinned: boolean;
 }
 
-export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'verified' | 'unverified';
+export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'verified' | 'unverified';
 
 export interface HistoryPage {
   entries: BackupRecord[];
@@ -233,6 +237,14 @@ export interface Settings {
   /** Failures always notify; successes only when this is on. */
   notifyOnSuccess: boolean;
   theme: ThemeSetting;
+  /** Scheduled backups wait until this time (ISO); null when they run. */
+  schedulesPausedUntil: string | null;
+  /** Desktop app: closing the window keeps Pagevault running in the tray. */
+  closeToTray: boolean;
+  /** Desktop app: whether the user has been told that closing keeps it in the tray. */
+  closeToTrayExplained: boolean;
+  /** Desktop app: start Pagevault when the user logs in. */
+  startAtLogin: boolean;
 }
 
 export interface ImportResult {
@@ -244,7 +256,7 @@ export interface ImportResult {
   problems: string[];
 }
 
-export type CatalogTopic = 'databases' | 'history' | 'settings';
+export type CatalogTopic = 'databases' | 'history' | 'settings' | 'schedules';
 
 /** Signs that another program is using a database right now. */
 export interface DatabaseUsage {
@@ -321,4 +333,76 @@ export interface RestoreSummary {
   durationMs: number;
   /** Whether the restored database passed quick_check. */
   verified: boolean;
+}
+
+/** When a schedule runs: every N minutes, daily or weekly at a time, or a cron expression. */
+export type ScheduleSpec =
+  | { kind: 'interval'; everyMinutes: number }
+  /** `time` is local 'HH:MM'. */
+  | { kind: 'daily'; time: string }
+  /** `days`: 0 = Sunday … 6 = Saturday. */
+  | { kind: 'weekly'; days: number[]; time: string }
+  /** Five fields, or six with seconds first (croner syntax). */
+  | { kind: 'cron'; expression: string };
+
+export interface Schedule {
+  spec: ScheduleSpec;
+  enabled: boolean;
+  /** Do not copy a database that has not changed since its last successful backup. */
+  skipIfUnchanged: boolean;
+}
+
+/** A database's schedule as the Schedules screen lists it. */
+export interface ScheduleInfo {
+  databaseId: number;
+  label: string;
+  schedule: Schedule;
+  /** "Every weekday at 18:30". */
+  description: string;
+  /** The next five run times (ISO), whether or not the schedule is enabled or paused. */
+  nextRuns: string[];
+  /** The latest entry a scheduled run made (succeeded, failed, skipped or missed). */
+  lastRun: BackupRecord | null;
+  updatedAt: string;
+}
+
+/** What a schedule would do, before it is saved. */
+export interface SchedulePreview {
+  description: string;
+  nextRuns: string[];
+}
+
+/**
+ * Which backups to keep; the rest are deleted after each successful backup. Null counts
+ * do not apply; with every count null nothing is deleted. Pinned backups and the most
+ * recent verified backup are always kept, and so is anything younger than `minAgeDays`.
+ */
+export interface RetentionPolicy {
+  keepLast: number | null;
+  keepHourly: number | null;
+  keepDaily: number | null;
+  keepWeekly: number | null;
+  keepMonthly: number | null;
+  keepYearly: number | null;
+  minAgeDays: number | null;
+}
+
+/** What a retention policy would do to the backups on disk now. */
+export interface RetentionPreview {
+  /** The backups it would delete, newest first. */
+  deletions: BackupRecord[];
+  /** Bytes those files take. */
+  bytes: number;
+  /** How many backups it keeps. */
+  kept: number;
+}
+
+/** After start-up or resume: scheduled runs that were missed and caught up (once each). */
+export interface CatchUpSummary {
+  /** How many scheduled runs were missed, over all schedules. */
+  missed: number;
+  /** The databases caught up. */
+  labels: string[];
+  reason: 'start' | 'resume';
+  message: string;
 }

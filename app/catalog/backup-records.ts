@@ -2,11 +2,13 @@
 import type { BackupManifest, BackupRecord, BackupStatus, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
-export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists'>;
+/** A new history entry; `changeMark` is the source's state when a successful backup began. */
+export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned'> & { pinned?: boolean; changeMark?: string | null };
 
 /** A row as SQLite returns it: problems as JSON text, the error in two columns. */
-type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists'> & {
+type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned'> & {
   verificationProblems: string;
+  pinned: number;
   errorCode: string | null;
   errorMessage: string | null;
 };
@@ -37,13 +39,15 @@ export function entryFromManifest(
 const columns = `id, database_id AS databaseId, database_label AS databaseLabel, source, path, status, trigger, mode,
   started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, bytes, page_size AS pageSize,
   page_count AS pageCount, sha256, restarts, verification, verification_problems AS verificationProblems,
-  verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage`;
+  verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage, pinned`;
 
 const statusCondition: Record<HistoryStatusFilter, string> = {
   all: '1',
   succeeded: "status = 'succeeded'",
   failed: "status = 'failed'",
   cancelled: "status = 'cancelled'",
+  skipped: "status = 'skipped'",
+  missed: "status = 'missed'",
   verified: "status = 'succeeded' AND verification = 'passed'",
   unverified: "status = 'succeeded' AND verification <> 'passed'",
 };
@@ -67,9 +71,10 @@ export class BackupRecords {
   }
 
   #toRecord = (row: BackupRow): BackupRecord => {
-    const { errorCode, errorMessage, verificationProblems, ...rest } = row;
+    const { errorCode, errorMessage, verificationProblems, pinned, ...rest } = row;
     return {
       ...rest,
+      pinned: pinned === 1,
       verificationProblems: JSON.parse(verificationProblems) as string[],
       error: errorCode ? { code: errorCode, message: errorMessage ?? '' } : null,
       fileExists: row.path !== null && this.#exists(row.path),
@@ -81,13 +86,15 @@ export class BackupRecords {
       .prepare(
         `INSERT INTO backups (database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
            duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
-           error_code, error_message)
+           error_code, error_message, pinned, change_mark)
          VALUES (@databaseId, @databaseLabel, @source, @path, @status, @trigger, @mode, @startedAt, @finishedAt,
            @durationMs, @bytes, @pageSize, @pageCount, @sha256, @restarts, @verification, @verificationProblems, @verifiedAt,
-           @errorCode, @errorMessage)`,
+           @errorCode, @errorMessage, @pinned, @changeMark)`,
       )
       .run({
         ...record,
+        pinned: record.pinned ? 1 : 0,
+        changeMark: record.changeMark ?? null,
         verificationProblems: JSON.stringify(record.verificationProblems),
         errorCode: record.error?.code ?? null,
         errorMessage: record.error?.message ?? null,
@@ -159,6 +166,37 @@ export class BackupRecords {
 
   setVerification(id: number, verdict: VerificationVerdict, problems: string[], at: string): BackupRecord | undefined {
     this.#db.prepare('UPDATE backups SET verification = ?, verification_problems = ?, verified_at = ? WHERE id = ?').run(verdict, JSON.stringify(problems), at, id);
+    return this.get(id);
+  }
+
+  /** The succeeded backups of a database that have a file, newest first: what retention works on. */
+  withFiles(databaseId: number): BackupRecord[] {
+    const rows = this.#db
+      .prepare(`SELECT ${columns} FROM backups WHERE database_id = ? AND status = 'succeeded' AND path IS NOT NULL ORDER BY started_at DESC, id DESC`)
+      .all(databaseId) as BackupRow[];
+    return rows.map(this.#toRecord);
+  }
+
+  /** The change mark recorded with the latest successful backup whose file still exists. */
+  lastChangeMark(databaseId: number): { mark: string; backup: BackupRecord } | undefined {
+    for (const backup of this.withFiles(databaseId)) {
+      if (!backup.fileExists) continue;
+      const { mark } = this.#db.prepare('SELECT change_mark AS mark FROM backups WHERE id = ?').get(backup.id) as { mark: string | null };
+      return mark ? { mark, backup } : undefined;
+    }
+    return undefined;
+  }
+
+  /** The latest entry of a database made by `trigger`. */
+  latestByTrigger(databaseId: number, trigger: BackupRecord['trigger']): BackupRecord | undefined {
+    const row = this.#db
+      .prepare(`SELECT ${columns} FROM backups WHERE database_id = ? AND trigger = ? ORDER BY started_at DESC, id DESC LIMIT 1`)
+      .get(databaseId, trigger) as BackupRow | undefined;
+    return row && this.#toRecord(row);
+  }
+
+  setPinned(id: number, pinned: boolean): BackupRecord | undefined {
+    this.#db.prepare('UPDATE backups SET pinned = ? WHERE id = ?').run(pinned ? 1 : 0, id);
     return this.get(id);
   }
 

@@ -8,8 +8,19 @@ import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { Settings } from '../api/types.ts';
 import { Catalog, CATALOG_FILE_NAME, CATALOG_VERSION, type NewBackup } from './index.ts';
+import { migrations } from './migrations.ts';
 
-const defaults: Settings = { defaultBackupFolder: '/backups', concurrency: 2, verifyAfterBackup: true, notifyOnSuccess: false, theme: 'system' };
+const defaults: Settings = {
+  defaultBackupFolder: '/backups',
+  concurrency: 2,
+  verifyAfterBackup: true,
+  notifyOnSuccess: false,
+  theme: 'system',
+  schedulesPausedUntil: null,
+  closeToTray: true,
+  closeToTrayExplained: false,
+  startAtLogin: false,
+};
 const dir = () => mkdtempSync(join(tmpdir(), 'pv-catalog-'));
 
 function entry(overrides: Partial<NewBackup>): NewBackup {
@@ -45,6 +56,30 @@ describe('catalog', () => {
     expect(db.pragma('user_version', { simple: true })).toBe(CATALOG_VERSION);
     expect(db.pragma('application_id', { simple: true })).toBe(0x50564c54);
     expect(db.pragma('journal_mode', { simple: true })).toBe('wal');
+    db.close();
+  });
+
+  it('migrates a version 1 catalog to the current version and keeps its history', () => {
+    const dataDir = dir();
+    const path = join(dataDir, CATALOG_FILE_NAME);
+    const v1 = new Database(path);
+    v1.pragma('application_id = 0x50564c54');
+    v1.exec(migrations[0]!);
+    v1.pragma('user_version = 1');
+    v1.prepare("INSERT INTO databases (path, label, destination, mode, journal_mode, page_size, added_at) VALUES ('/d/a.db', 'a', '/b', 'snapshot', 'wal', 4096, '2026-01-01T00:00:00Z')").run();
+    v1.prepare(
+      "INSERT INTO backups (database_id, database_label, source, path, status, trigger, mode, started_at, verification) VALUES (1, 'a', '/d/a.db', '/b/a-1.db', 'succeeded', 'manual', 'snapshot', '2026-01-02T00:00:00Z', 'passed')",
+    ).run();
+    v1.close();
+    const catalog = new Catalog(dataDir, defaults);
+    const [migrated] = catalog.backups.list().entries;
+    expect(migrated).toMatchObject({ path: '/b/a-1.db', status: 'succeeded', pinned: false, databaseId: 1 });
+    expect(catalog.backups.insert(entry({ databaseId: 1, status: 'skipped', path: null })).status).toBe('skipped');
+    expect(catalog.schedules.list()).toEqual([]);
+    catalog.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(CATALOG_VERSION);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
     db.close();
   });
 

@@ -59,4 +59,62 @@ export const migrations: readonly string[] = [
   );
   CREATE INDEX events_by_time ON events (at DESC);
   `,
+  // 2: schedules and retention per database; backups can be pinned, skipped or missed,
+  // and remember the source's change mark for skip-if-unchanged. SQLite cannot widen a
+  // CHECK constraint, so the backups table is rebuilt (nothing references it).
+  `
+  CREATE TABLE backups_v2 (
+    id INTEGER PRIMARY KEY,
+    database_id INTEGER REFERENCES databases (id) ON DELETE SET NULL,
+    database_label TEXT NOT NULL,
+    source TEXT NOT NULL,
+    path TEXT,
+    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed', 'cancelled', 'skipped', 'missed')),
+    trigger TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    duration_ms INTEGER,
+    bytes INTEGER,
+    page_size INTEGER,
+    page_count INTEGER,
+    sha256 TEXT,
+    restarts INTEGER NOT NULL DEFAULT 0,
+    verification TEXT NOT NULL CHECK (verification IN ('passed', 'failed', 'skipped')),
+    verification_problems TEXT NOT NULL DEFAULT '[]',
+    verified_at TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    change_mark TEXT
+  );
+  INSERT INTO backups_v2 (id, database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
+    duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
+    error_code, error_message)
+  SELECT id, database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
+    duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
+    error_code, error_message FROM backups;
+  DROP TABLE backups;
+  ALTER TABLE backups_v2 RENAME TO backups;
+  CREATE INDEX backups_by_time ON backups (started_at DESC, id DESC);
+  CREATE INDEX backups_by_database ON backups (database_id, started_at DESC, id DESC);
+  CREATE UNIQUE INDEX backups_by_path ON backups (path) WHERE path IS NOT NULL;
+  CREATE INDEX backups_by_sha256 ON backups (sha256) WHERE sha256 IS NOT NULL;
+
+  CREATE TABLE schedules (
+    database_id INTEGER PRIMARY KEY REFERENCES databases (id) ON DELETE CASCADE,
+    spec TEXT NOT NULL,
+    enabled INTEGER NOT NULL,
+    skip_if_unchanged INTEGER NOT NULL,
+    anchor_at TEXT NOT NULL,
+    last_slot_at TEXT,
+    updated_at TEXT NOT NULL
+  );
+
+  CREATE TABLE retention (
+    database_id INTEGER PRIMARY KEY REFERENCES databases (id) ON DELETE CASCADE,
+    policy TEXT NOT NULL,
+    updated_at TEXT NOT NULL
+  );
+  `,
 ];

@@ -5,15 +5,23 @@
  */
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupRecord, BackupResult, JobInfo } from '../api/types.ts';
+import type { BackupRecord, BackupResult, BackupTrigger, JobInfo } from '../api/types.ts';
 import { entryFromManifest, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
+import type { Retention } from './retention.ts';
 
 interface Outcome {
   record: BackupRecord;
   failure: PagevaultError | null;
+}
+
+/** How a backup was asked for. */
+export interface BackupRequest {
+  trigger?: Extract<BackupTrigger, 'manual' | 'schedule'>;
+  /** Record a skipped run instead of copying when nothing changed since the last successful backup. */
+  skipIfUnchanged?: boolean;
 }
 
 function asPagevaultError(error: unknown, row: DatabaseRow): PagevaultError {
@@ -23,22 +31,25 @@ function asPagevaultError(error: unknown, row: DatabaseRow): PagevaultError {
 export class BackupJobs {
   readonly #ctx: CoreContext;
   readonly #databases: Databases;
+  readonly #retention: Retention;
 
-  constructor(ctx: CoreContext, databases: Databases) {
+  constructor(ctx: CoreContext, databases: Databases, retention: Retention) {
     this.#ctx = ctx;
     this.#databases = databases;
+    this.#retention = retention;
   }
 
   /** Queues a backup of one database; refuses a second while one is queued or running. */
-  start(databaseId: number): JobInfo {
+  start(databaseId: number, request: BackupRequest = {}): JobInfo {
     const row = this.#databases.get(databaseId);
+    const trigger = request.trigger ?? 'manual';
     const { info, done } = this.#ctx.queue.enqueue<Outcome>({
       kind: 'backup',
       databaseId: row.id,
       label: row.label,
       key: backupKey(row.id),
       duplicateMessage: `A backup of '${row.label}' is already running; wait for it to finish or cancel it`,
-      run: (job) => this.#run(row, job),
+      run: (job) => this.#run(row, trigger, request.skipIfUnchanged ?? false, job),
     });
     // A job cancelled while still queued never ran: no history entry, only the event.
     done.then(
@@ -63,10 +74,14 @@ export class BackupJobs {
   }
 
   /** Runs the backup and records it in the history, whatever the outcome. */
-  async #run(row: DatabaseRow, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
+  async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
     const startedAt = new Date();
     const settings = this.#ctx.catalog.settings.get();
     try {
+      // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
+      const mark = await engine.changeMark(row.path);
+      const last = skipIfUnchanged ? this.#ctx.catalog.backups.lastChangeMark(row.id) : undefined;
+      if (last && last.mark === mark) return { record: this.#skipped(row, trigger, startedAt, last.backup), failure: null };
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
       const result = await engine.backup(row.path, row.destination + sep, {
         mode: row.mode,
@@ -77,7 +92,7 @@ export class BackupJobs {
         signal: job.signal,
         now: startedAt,
       });
-      return { record: this.#record(row, startedAt, result), failure: null };
+      return { record: this.#record(row, trigger, startedAt, result, mark), failure: null };
     } catch (error) {
       const failure = asPagevaultError(error, row);
       const record = this.#ctx.catalog.backups.insert({
@@ -86,7 +101,7 @@ export class BackupJobs {
         source: row.path,
         path: null,
         status: failure.code === 'CANCELLED' ? 'cancelled' : 'failed',
-        trigger: 'manual',
+        trigger,
         mode: row.mode,
         startedAt: startedAt.toISOString(),
         finishedAt: new Date().toISOString(),
@@ -105,20 +120,47 @@ export class BackupJobs {
     }
   }
 
-  #record(row: DatabaseRow, startedAt: Date, result: BackupResult): BackupRecord {
+  #skipped(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, last: BackupRecord): BackupRecord {
+    return this.#ctx.catalog.backups.insert({
+      databaseId: row.id,
+      databaseLabel: row.label,
+      source: row.path,
+      path: null,
+      status: 'skipped',
+      trigger,
+      mode: row.mode,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date().toISOString(),
+      durationMs: Date.now() - startedAt.getTime(),
+      bytes: null,
+      pageSize: null,
+      pageCount: null,
+      sha256: null,
+      restarts: 0,
+      verification: 'skipped',
+      verificationProblems: [],
+      verifiedAt: null,
+      error: { code: 'UNCHANGED', message: `Unchanged since the backup of ${last.startedAt}; nothing was copied` },
+    });
+  }
+
+  #record(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, result: BackupResult, changeMark: string): BackupRecord {
     const { manifest } = result;
     if (manifest.sourceJournalMode !== row.journalMode || manifest.pageSize !== row.pageSize) {
       this.#ctx.catalog.databases.update(row.id, { journalMode: manifest.sourceJournalMode, pageSize: manifest.pageSize });
     }
     return this.#ctx.catalog.backups.insert(
-      entryFromManifest(manifest, {
-        databaseId: row.id,
-        databaseLabel: row.label,
-        path: result.path,
-        trigger: 'manual',
-        startedAt: startedAt.toISOString(),
-        durationMs: result.durationMs,
-      }),
+      {
+        ...entryFromManifest(manifest, {
+          databaseId: row.id,
+          databaseLabel: row.label,
+          path: result.path,
+          trigger,
+          startedAt: startedAt.toISOString(),
+          durationMs: result.durationMs,
+        }),
+        changeMark,
+      },
     );
   }
 
@@ -136,7 +178,16 @@ export class BackupJobs {
       backup: record,
       error: failure?.toBody() ?? null,
     });
-    if (cancelled) return;
+    if (cancelled || record?.status === 'skipped') return;
+    if (!failure) {
+      void this.#retention.apply(row.id).catch((error: unknown) => {
+        try {
+          this.#ctx.catalog.events.record('retention.failed', `Retention of '${row.label}' failed: ${(error as Error).message}`, row.id);
+        } catch {
+          // The catalog closed while retention ran (shutting down); the next backup applies it again.
+        }
+      });
+    }
     const settings = this.#ctx.catalog.settings.get();
     if (failure) {
       this.#ctx.shell.notify?.({ kind: 'failure', title: `Backup of ${row.label} failed`, body: failure.message });

@@ -248,7 +248,17 @@ describe('history', () => {
 describe('settings', () => {
   it('starts with defaults, validates, and keeps changes across a restart', async () => {
     const settings = await call('settings.get', {});
-    expect(settings).toEqual({ defaultBackupFolder: join(work, 'data', 'backups'), concurrency: 2, verifyAfterBackup: true, notifyOnSuccess: false, theme: 'system' });
+    expect(settings).toEqual({
+      defaultBackupFolder: join(work, 'data', 'backups'),
+      concurrency: 2,
+      verifyAfterBackup: true,
+      notifyOnSuccess: false,
+      theme: 'system',
+      schedulesPausedUntil: null,
+      closeToTray: true,
+      closeToTrayExplained: false,
+      startAtLogin: false,
+    });
     expect((await failure('settings.update', { concurrency: 0 })).message).toContain('Concurrency is a number from 1 to 8');
     writeFileSync(join(work, 'file'), '');
     expect((await failure('settings.update', { defaultBackupFolder: join(work, 'file', 'x') })).message).toContain('part of the path is a file');

@@ -18,6 +18,9 @@ import { EventBus } from './event-bus.ts';
 import { History } from './history.ts';
 import { packageInfo } from './package-info.ts';
 import { Restores } from './restores.ts';
+import { Retention } from './retention.ts';
+import { Schedules } from './schedules.ts';
+import { systemClock, type Clock, type Scheduler } from '../scheduler/scheduler.ts';
 
 export type { DesktopNotification, ShellServices } from './context.ts';
 
@@ -26,6 +29,10 @@ export interface CoreOptions {
   shell: 'electron' | 'web';
   /** What only the shell can do: dialogs, the file manager, notifications. */
   services?: ShellServices;
+  /** The scheduler's clock (tests inject one); the system clock by default. */
+  clock?: Clock;
+  /** IANA time zone for calendar schedules; the machine's by default. */
+  timezone?: string;
 }
 
 type Handlers = { [M in MethodName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Result<M>> | Result<M> };
@@ -34,7 +41,17 @@ const knownMethods = new Set<string>(methodNames);
 
 /** Settings a fresh catalog starts with. */
 export function defaultSettings(dataDir: string): Settings {
-  return { defaultBackupFolder: join(dataDir, 'backups'), concurrency: 2, verifyAfterBackup: true, notifyOnSuccess: false, theme: 'system' };
+  return {
+    defaultBackupFolder: join(dataDir, 'backups'),
+    concurrency: 2,
+    verifyAfterBackup: true,
+    notifyOnSuccess: false,
+    theme: 'system',
+    schedulesPausedUntil: null,
+    closeToTray: true,
+    closeToTrayExplained: false,
+    startAtLogin: false,
+  };
 }
 
 export class Core {
@@ -42,7 +59,18 @@ export class Core {
   readonly options: CoreOptions;
   readonly #ctx: CoreContext;
   readonly #handlers: Handlers;
+  readonly #scheduler: Scheduler;
   #closed = false;
+
+  /** Starts the scheduler: catches up what was missed while Pagevault was not running, then keeps time. */
+  startScheduler(): void {
+    this.#scheduler.start();
+  }
+
+  /** The machine woke from sleep: scheduled runs that were missed are caught up now. */
+  resumed(): void {
+    this.#scheduler.resume();
+  }
 
   /** Where the browser shell stores files dropped onto its window until they are restored. */
   get stagingDir(): string {
@@ -76,7 +104,10 @@ export class Core {
       finished: (result) => events.emit('job.finished', result),
     };
     const databases = new Databases(this.#ctx);
-    const backups = new BackupJobs(this.#ctx, databases);
+    const retention = new Retention(this.#ctx, databases);
+    const backups = new BackupJobs(this.#ctx, databases, retention);
+    const schedules = new Schedules(this.#ctx, databases, backups, options.clock ?? systemClock, options.timezone);
+    this.#scheduler = schedules.scheduler;
     const history = new History(this.#ctx);
     const restores = new Restores(this.#ctx);
     const unsupported = (what: string) => new PagevaultError('NOT_SUPPORTED', `${what} is only available in the Pagevault desktop app`);
@@ -119,6 +150,15 @@ export class Core {
       'history.verify': ({ backupId, full }) => history.verify(backupId, full),
       'history.delete': ({ backupId }) => history.delete(backupId),
       'history.import': ({ folder }) => history.import(folder),
+      'history.pin': ({ backupId, pinned }) => history.pin(backupId, pinned),
+      'schedules.list': () => schedules.list(),
+      'schedules.preview': ({ spec }) => schedules.preview(spec),
+      'schedules.set': ({ databaseId, schedule }) => schedules.set(databaseId, schedule),
+      'schedules.remove': ({ databaseId }) => schedules.remove(databaseId),
+      'schedules.pause': ({ until }) => schedules.pause(until),
+      'retention.get': ({ databaseId }) => retention.get(databaseId),
+      'retention.preview': ({ databaseId, policy }) => retention.preview(databaseId, policy),
+      'retention.set': ({ databaseId, policy }) => retention.set(databaseId, policy),
       'restore.check': ({ backupPath }) => restores.check(backupPath),
       'restore.target': ({ backupPath, targetPath }) => restores.target(backupPath, targetPath),
       'restore.start': (params) => restores.start(params),
@@ -165,6 +205,7 @@ export class Core {
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
+    this.#scheduler.stop();
     await this.#ctx.queue.close();
     // Let the finished jobs write their history entries first.
     await new Promise((resolve) => setImmediate(resolve));

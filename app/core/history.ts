@@ -46,23 +46,21 @@ export class History {
   /** Deletes a backup's file and manifest from disk and its entry from the history. */
   async delete(backupId: number): Promise<{ deleted: string[] }> {
     const record = this.#get(backupId);
-    const deleted: string[] = [];
-    if (record.path) {
-      for (const path of [record.path, engine.manifestPathOf(record.path)]) {
-        try {
-          await rm(path);
-          deleted.push(path);
-        } catch (error) {
-          if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(error, `Cannot delete the backup ${path}`);
-        }
-      }
-    }
+    const deleted = record.path ? await removeBackupFiles(record.path) : [];
     this.#ctx.catalog.backups.remove(backupId);
     const what = record.path ? `Deleted the backup ${record.path}` : `Deleted the ${record.status} backup entry of '${record.databaseLabel}' from ${record.startedAt}`;
     this.#ctx.catalog.events.record('backup.deleted', what, record.databaseId);
     this.#ctx.changed('history');
     this.#ctx.changed('databases');
     return { deleted };
+  }
+
+  /** Pins a backup so retention never deletes it, or unpins it. */
+  pin(backupId: number, pinned: boolean): BackupRecord {
+    this.#get(backupId);
+    const updated = this.#ctx.catalog.backups.setPinned(backupId, pinned)!;
+    this.#ctx.changed('history');
+    return updated;
   }
 
   /** Rebuilds history entries from the manifests in a folder of backups. */
@@ -110,4 +108,18 @@ export class History {
     }
     return result;
   }
+}
+
+/** Deletes a backup file and its manifest; a file already gone is not an error. Resolves to what was deleted. */
+export async function removeBackupFiles(path: string): Promise<string[]> {
+  const deleted: string[] = [];
+  for (const file of [path, engine.manifestPathOf(path)]) {
+    try {
+      await rm(file);
+      deleted.push(file);
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'ENOENT') throw fileSystemError(error, `Cannot delete the backup ${file}`);
+    }
+  }
+  return deleted;
 }

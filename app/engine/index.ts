@@ -118,3 +118,4 @@ export function restore(backupPath: string, target: string, options?: RestoreOpt
 export function usage(path: string, options?: UsageOptions & RunOptions): Promise<DatabaseUsage> {
   return run('usage', { path, options: { sampleMs: options?.sampleMs } }, options);
 }
+export { changeMark } from './change-mark.ts';

@@ -69,6 +69,8 @@ async function main(): Promise<void> {
   console.log(`Data folder: ${core.options.dataDir}`);
   console.log('Press Ctrl+C to stop.');
   if (values.open) openInBrowser(host.url);
+  // Scheduled backups run here, in the host, whether or not a browser is open.
+  core.startScheduler();
 
   // Running backups are cancelled (their partial files removed) before the process ends.
   const stop = () => {

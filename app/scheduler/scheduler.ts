@@ -1,0 +1,163 @@
+/**
+ * The scheduler: lives in the core (the Electron main process or the host), reads the
+ * schedules from the catalog and starts backups through the same job queue as Backup
+ * now. It wakes at the next slot, or at least every 30 s to notice a clock jump (a
+ * sleeping laptop). Slots that passed while it could not run are "missed": each schedule
+ * records them once, with their window, and runs once to catch up, not once per slot.
+ */
+import type { CatchUpSummary } from '../api/types.ts';
+import type { Catalog, ScheduleRow } from '../catalog/index.ts';
+import { nextRuns, slotsBetween } from './schedule-rules.ts';
+
+export interface Clock {
+  now(): Date;
+  /** Calls `fn` after `ms`; returns a function that cancels it. */
+  setTimer(fn: () => void, ms: number): () => void;
+}
+
+export const systemClock: Clock = {
+  now: () => new Date(),
+  setTimer: (fn, ms) => {
+    const timer = setTimeout(fn, ms);
+    timer.unref();
+    return () => clearTimeout(timer);
+  },
+};
+
+/** A run of missed slots of one schedule. */
+export interface MissedWindow {
+  from: Date;
+  to: Date;
+  count: number;
+  /** True when there were more slots than were counted. */
+  more: boolean;
+}
+
+export interface SchedulerHooks {
+  /** Queues a scheduled backup; may throw when one of that database is already queued or running. */
+  startBackup(databaseId: number, skipIfUnchanged: boolean): void;
+  recordMissed(schedule: ScheduleRow, label: string, window: MissedWindow, reason: CatchUpSummary['reason']): void;
+  caughtUp(summary: CatchUpSummary): void;
+}
+
+export interface SchedulerOptions {
+  /** IANA time zone for calendar schedules; the machine's when absent. */
+  timezone?: string;
+  /** A slot noticed later than this is missed, not merely late (default 2 minutes). */
+  graceMs?: number;
+  /** The longest the scheduler sleeps, so a clock jump is noticed (default 30 s). */
+  maxSleepMs?: number;
+}
+
+const DEFAULT_GRACE_MS = 2 * 60_000;
+const DEFAULT_MAX_SLEEP_MS = 30_000;
+/** A timer that fires this much later than asked means the machine slept or the clock jumped. */
+const CLOCK_JUMP_MS = 60_000;
+
+export class Scheduler {
+  readonly #catalog: Catalog;
+  readonly #clock: Clock;
+  readonly #hooks: SchedulerHooks;
+  readonly #timezone: string | undefined;
+  readonly #graceMs: number;
+  readonly #maxSleepMs: number;
+  #cancelTimer: (() => void) | undefined;
+  #expectedAt = 0;
+  #stopped = true;
+
+  constructor(catalog: Catalog, clock: Clock, hooks: SchedulerHooks, options: SchedulerOptions = {}) {
+    this.#catalog = catalog;
+    this.#clock = clock;
+    this.#hooks = hooks;
+    this.#timezone = options.timezone;
+    this.#graceMs = options.graceMs ?? DEFAULT_GRACE_MS;
+    this.#maxSleepMs = options.maxSleepMs ?? DEFAULT_MAX_SLEEP_MS;
+  }
+
+  /** Catches up what was missed while Pagevault was not running, then keeps time. */
+  start(): void {
+    this.#stopped = false;
+    this.tick('start');
+  }
+
+  /** The machine woke up (Electron's powerMonitor): catch up now. */
+  resume(): void {
+    if (!this.#stopped) this.tick('resume');
+  }
+
+  /** Schedules or the pause changed: look again now. */
+  refresh(): void {
+    if (!this.#stopped) this.tick('timer');
+  }
+
+  stop(): void {
+    this.#stopped = true;
+    this.#cancelTimer?.();
+    this.#cancelTimer = undefined;
+  }
+
+  /** The next run of a schedule after now, or after the pause when paused. */
+  nextRunsOf(row: ScheduleRow, count: number): Date[] {
+    const now = this.#clock.now();
+    const after = new Date(Math.max(now.getTime(), Date.parse(row.lastSlotAt ?? row.anchorAt)));
+    return nextRuns(row.spec, new Date(row.anchorAt), after, count, this.#timezone);
+  }
+
+  /** Runs what is due at the clock's now, records what was missed, and sleeps until the next slot. */
+  tick(reason: 'timer' | 'start' | 'resume' = 'timer'): void {
+    const now = this.#clock.now();
+    let why: CatchUpSummary['reason'] = reason === 'start' ? 'start' : 'resume';
+    if (reason === 'timer' && this.#expectedAt && now.getTime() - this.#expectedAt > CLOCK_JUMP_MS) why = 'resume';
+    const pausedUntil = this.#catalog.settings.get().schedulesPausedUntil;
+    const paused = pausedUntil !== null && Date.parse(pausedUntil) > now.getTime();
+    let missed = 0;
+    const labels: string[] = [];
+
+    for (const row of this.#catalog.schedules.list()) {
+      if (!row.enabled) continue;
+      const database = this.#catalog.databases.get(row.databaseId);
+      if (!database) continue;
+      const since = new Date(row.lastSlotAt ?? row.anchorAt);
+      const { slots, more } = slotsBetween(row.spec, new Date(row.anchorAt), since, now, this.#timezone);
+      if (slots.length === 0) continue;
+      this.#catalog.schedules.setLastSlot(row.databaseId, slots.at(-1)!);
+      // Paused: the slots pass without running, as the user asked.
+      if (paused) continue;
+      const late = slots.filter((slot) => now.getTime() - slot.getTime() > this.#graceMs);
+      if (late.length > 0) {
+        this.#hooks.recordMissed(row, database.label, { from: late[0]!, to: late.at(-1)!, count: late.length, more }, why);
+        missed += late.length;
+        labels.push(database.label);
+      }
+      try {
+        this.#hooks.startBackup(row.databaseId, row.skipIfUnchanged);
+      } catch {
+        // A backup of this database is already queued or running: it covers this slot.
+      }
+    }
+    if (missed > 0) this.#hooks.caughtUp(catchUpSummary(missed, labels, why));
+    this.#arm(now, paused ? Date.parse(pausedUntil!) : undefined);
+  }
+
+  #arm(now: Date, pausedUntil: number | undefined): void {
+    this.#cancelTimer?.();
+    if (this.#stopped) return;
+    let wake = now.getTime() + this.#maxSleepMs;
+    if (pausedUntil !== undefined) wake = Math.min(wake, pausedUntil);
+    for (const row of this.#catalog.schedules.list()) {
+      if (!row.enabled) continue;
+      const [next] = nextRuns(row.spec, new Date(row.anchorAt), new Date(Math.max(now.getTime(), Date.parse(row.lastSlotAt ?? row.anchorAt))), 1, this.#timezone);
+      if (next) wake = Math.min(wake, next.getTime());
+    }
+    const delay = Math.max(0, wake - now.getTime());
+    this.#expectedAt = now.getTime() + delay;
+    this.#cancelTimer = this.#clock.setTimer(() => this.tick('timer'), delay);
+  }
+}
+
+/** "3 scheduled backups were missed while the computer was off; caught up". */
+export function catchUpSummary(missed: number, labels: string[], reason: CatchUpSummary['reason']): CatchUpSummary {
+  const what = missed === 1 ? '1 scheduled backup was' : `${missed} scheduled backups were`;
+  const when = reason === 'start' ? 'while the computer was off or Pagevault was closed' : 'while the computer was asleep';
+  return { missed, labels, reason, message: `${what} missed ${when}; caught up (${labels.join(', ')})` };
+}
