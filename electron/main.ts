@@ -2,11 +2,13 @@
  * The Electron main process: one hardened window, the native menu, the single-instance
  * lock, and the core behind IPC. No business logic lives here.
  */
-import { app, BrowserWindow, dialog, Menu, Notification, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, session, shell, type MenuItemConstructorOptions } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Core, type ShellServices } from '../app/core/core.ts';
+import type { Settings } from '../app/api/index.ts';
 import { wireIpc } from './ipc.ts';
+import { createTray } from './tray.ts';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './protocol.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -23,6 +25,7 @@ if (!app.requestSingleInstanceLock()) {
   app.on('second-instance', () => {
     if (!mainWindow) return;
     if (mainWindow.isMinimized()) mainWindow.restore();
+    mainWindow.show();
     mainWindow.focus();
   });
 
@@ -51,7 +54,9 @@ if (!app.requestSingleInstanceLock()) {
       app.exit(1);
       return;
     }
+    let quitting = false;
     app.on('before-quit', (event) => {
+      quitting = true;
       if (core.closed) return;
       event.preventDefault();
       void core.close().finally(() => app.quit());
@@ -73,7 +78,46 @@ if (!app.requestSingleInstanceLock()) {
       },
     });
     const unwire = wireIpc(core, mainWindow);
-    mainWindow.once('ready-to-show', () => mainWindow?.show());
+    const settingsOf = async (): Promise<Settings | undefined> => {
+      const outcome = await core.handle('settings.get', {});
+      return outcome.ok ? (outcome.value as Settings) : undefined;
+    };
+    const openWindow = () => {
+      if (!mainWindow) return;
+      if (mainWindow.isMinimized()) mainWindow.restore();
+      mainWindow.show();
+      mainWindow.focus();
+    };
+    createTray(core, openWindow);
+    // Closing the window keeps Pagevault (and its schedules) running in the tray, when
+    // the setting says so; the first time, the user is told where it went.
+    let closeToTray = true;
+    const applySettings = async () => {
+      const settings = await settingsOf();
+      if (!settings) return;
+      closeToTray = settings.closeToTray;
+      // Started at login, Pagevault opens in the tray only (the --background argument).
+      if (app.isPackaged) app.setLoginItemSettings({ openAtLogin: settings.startAtLogin, args: ['--background'] });
+    };
+    void applySettings();
+    core.events.on('catalog.changed', ({ topic }) => topic === 'settings' && void applySettings());
+    mainWindow.on('close', (event) => {
+      if (quitting || !closeToTray) return;
+      event.preventDefault();
+      mainWindow?.hide();
+      void settingsOf().then((settings) => {
+        if (!settings || settings.closeToTrayExplained) return;
+        if (Notification.isSupported()) {
+          new Notification({ title: 'Pagevault is still running', body: 'Scheduled backups keep running in the background. Open Pagevault or quit it from its icon in the tray.' }).show();
+        }
+        void core.handle('settings.update', { closeToTrayExplained: true });
+      });
+    });
+    powerMonitor.on('resume', () => core.resumed());
+    core.startScheduler();
+    mainWindow.once('ready-to-show', () => {
+      if (!process.argv.includes('--background')) mainWindow?.show();
+    });
     mainWindow.on('closed', () => {
       unwire();
       mainWindow = undefined;
@@ -82,6 +126,7 @@ if (!app.requestSingleInstanceLock()) {
     void mainWindow.loadURL(`${APP_ORIGIN}/`);
   });
 
+  // With the window hidden in the tray the app keeps running; it quits from the tray or the menu.
   app.on('window-all-closed', () => app.quit());
 }
 

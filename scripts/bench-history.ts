@@ -9,11 +9,12 @@ import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import type { HistoryStatusFilter } from '../app/api/types.ts';
 import { Catalog } from '../app/catalog/index.ts';
+import { defaultSettings } from '../app/core/core.ts';
 
 const { values } = parseArgs({ options: { entries: { type: 'string', default: '10000' } } });
 const entries = Number(values.entries);
 const dir = mkdtempSync(join(tmpdir(), 'pv-bench-history-'));
-const catalog = new Catalog(dir, { defaultBackupFolder: dir, concurrency: 2, verifyAfterBackup: true, notifyOnSuccess: false, theme: 'system' });
+const catalog = new Catalog(dir, defaultSettings(dir));
 const database = catalog.databases.insert({ path: '/data/app.sqlite', label: 'app', destination: dir, mode: 'snapshot', pagesPerStep: null, pauseMs: null, journalMode: 'wal', pageSize: 4096, addedAt: new Date().toISOString() });
 catalog.connection.transaction(() => {
   for (let i = 0; i < entries; i += 1) {

@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CatchUpSummary, Schedule } from '../api/types.ts';
 import { Catalog } from '../catalog/index.ts';
+import { defaultSettings } from '../core/core.ts';
 import { Scheduler, type Clock, type MissedWindow } from './scheduler.ts';
 
 /** A clock the test moves by hand; the scheduler's one timer fires when its time comes. */
@@ -76,7 +77,7 @@ function makeScheduler(): Scheduler {
 beforeEach(() => {
   const dir = mkdtempSync(join(tmpdir(), 'pv-scheduler-'));
   clock = new FakeClock('2026-11-20T08:00:00Z');
-  catalog = new Catalog(dir, { defaultBackupFolder: dir, concurrency: 2, verifyAfterBackup: true, notifyOnSuccess: false, theme: 'system', schedulesPausedUntil: null, closeToTray: true, closeToTrayExplained: false, startAtLogin: false });
+  catalog = new Catalog(dir, defaultSettings(dir));
   started = [];
   missed = [];
   summaries = [];

@@ -11,6 +11,7 @@ import { startCatalogStore } from './store/catalog-store.ts';
 import { notifyFinished } from './store/database-actions.ts';
 import { startJobsStore } from './store/jobs-store.ts';
 import { startRestoreStore } from './store/restore-store.ts';
+import { startSchedulesStore } from './store/schedules-store.ts';
 
 const theme = createTheme({
   primaryColor: 'blue',
@@ -24,6 +25,7 @@ startAppStore();
 startCatalogStore();
 startJobsStore(notifyFinished);
 startRestoreStore();
+startSchedulesStore();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

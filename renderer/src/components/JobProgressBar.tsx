@@ -61,7 +61,8 @@ export const JobProgressBar = memo(function JobProgressBar({ view }: { view: Job
 
   const words = wording[info.kind];
   let status: string;
-  if (finished) status = finished.ok ? words.done : finished.cancelled ? words.cancelled : `Failed: ${finished.error?.message ?? 'unknown error'}`;
+  if (finished?.backup?.status === 'skipped') status = 'Skipped: unchanged since the last backup';
+  else if (finished) status = finished.ok ? words.done : finished.cancelled ? words.cancelled : `Failed: ${finished.error?.message ?? 'unknown error'}`;
   else if (info.state === 'queued') status = 'Waiting for another job to finish…';
   else if (!progress) status = 'Starting…';
   else status = words.phases[progress.phase];

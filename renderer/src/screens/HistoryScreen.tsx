@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { ActionIcon, Button, Group, Menu, Modal, Pagination, Paper, Select, Skeleton, Stack, Table, Text, TextInput, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconRestore, IconShieldCheck, IconTrash, IconFileImport, IconFolderOpen } from '@tabler/icons-react';
+import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconPin, IconPinFilled, IconPinnedOff, IconRestore, IconShieldCheck, IconTrash, IconFileImport, IconFolderOpen } from '@tabler/icons-react';
 import type { BackupRecord, HistoryPage, HistoryStatusFilter } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
@@ -21,6 +21,8 @@ const statusOptions: Array<{ value: HistoryStatusFilter; label: string }> = [
   { value: 'succeeded', label: 'Succeeded' },
   { value: 'failed', label: 'Failed' },
   { value: 'cancelled', label: 'Cancelled' },
+  { value: 'skipped', label: 'Skipped (unchanged)' },
+  { value: 'missed', label: 'Missed' },
   { value: 'verified', label: 'Verified' },
   { value: 'unverified', label: 'Not verified' },
 ];
@@ -164,6 +166,13 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
       setVerifying(false);
     }
   };
+  const pin = async (pinned: boolean) => {
+    try {
+      await api.call('history.pin', { backupId: entry.id, pinned });
+    } catch (caught) {
+      notifications.show({ color: 'red', title: pinned ? 'Not pinned' : 'Not unpinned', message: (caught as Error).message });
+    }
+  };
   const copyPath = async () => {
     if (!entry.path) return;
     try {
@@ -189,6 +198,11 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
             {entry.databaseLabel}
           </Text>
           <TriggerBadge trigger={entry.trigger} />
+          {entry.pinned && (
+            <Tooltip label="Pinned: retention never deletes it">
+              <IconPinFilled size={14} aria-label="Pinned" style={{ flexShrink: 0, color: 'var(--mantine-color-grape-6)' }} />
+            </Tooltip>
+          )}
         </Group>
         {entry.path ? (
           <Tooltip label={entry.path} openDelay={300} multiline maw={520} style={{ wordBreak: 'break-all' }}>
@@ -198,7 +212,7 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
           </Tooltip>
         ) : (
           entry.error && (
-            <Text size="xs" c="red" lineClamp={2} title={entry.error.message}>
+            <Text size="xs" c={entry.status === 'failed' ? 'red' : 'dimmed'} lineClamp={2} title={entry.error.message}>
               {entry.error.message}
             </Text>
           )
@@ -229,6 +243,9 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
           <Menu.Dropdown>
             <Menu.Item leftSection={<IconRestore size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void openRestoreWith(entry.path!, 'history')}>
               Restore…
+            </Menu.Item>
+            <Menu.Item leftSection={entry.pinned ? <IconPinnedOff size={16} /> : <IconPin size={16} />} disabled={!entry.path} onClick={() => void pin(!entry.pinned)}>
+              {entry.pinned ? 'Unpin' : 'Pin (retention keeps it)'}
             </Menu.Item>
             <Menu.Item leftSection={<IconShieldCheck size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void verify()}>
               Verify again

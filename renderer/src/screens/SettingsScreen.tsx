@@ -36,6 +36,7 @@ export function SettingsScreen() {
       <ScreenHeader title="Settings" description="How Pagevault backs up, tells you about it, and looks. Changes apply at once." />
       <Stack gap="lg">
         {settings ? <BackupSettings key={settings.defaultBackupFolder} settings={settings} /> : <Skeleton height={260} radius="md" />}
+        {settings && api.shell === 'electron' && <DesktopSettings settings={settings} />}
         <Appearance theme={settings?.theme} />
         <About />
       </Stack>
@@ -118,6 +119,27 @@ function BackupSettings({ settings }: { settings: Settings }) {
           description="A failed backup always notifies you, with the reason."
           checked={settings.notifyOnSuccess}
           onChange={(event) => void saveSetting({ notifyOnSuccess: event.currentTarget.checked })}
+        />
+      </Stack>
+    </Section>
+  );
+}
+
+function DesktopSettings({ settings }: { settings: Settings }) {
+  return (
+    <Section title="Desktop" description="How Pagevault runs on this computer, so scheduled backups happen while you work.">
+      <Stack gap="md">
+        <Switch
+          label="Keep running in the tray when the window is closed"
+          description="Schedules keep running; quit from the tray icon’s menu."
+          checked={settings.closeToTray}
+          onChange={(event) => void saveSetting({ closeToTray: event.currentTarget.checked })}
+        />
+        <Switch
+          label="Start Pagevault when I log in"
+          description="It starts in the tray, so scheduled backups are not missed."
+          checked={settings.startAtLogin}
+          onChange={(event) => void saveSetting({ startAtLogin: event.currentTarget.checked })}
         />
       </Stack>
     </Section>

@@ -44,7 +44,7 @@ export async function backupAllNow(): Promise<void> {
 
 /** The in-app notification when a backup ends. */
 export function notifyFinished(finished: JobFinished): void {
-  if (finished.kind !== 'backup' || finished.cancelled) return;
+  if (finished.kind !== 'backup' || finished.cancelled || finished.backup?.status === 'skipped') return;
   if (finished.ok) {
     const verified = finished.backup?.verification === 'passed' ? ' and verified' : '';
     notifications.show({ id: `backup-${finished.databaseId}`, color: 'teal', title: `${finished.label} backed up${verified}`, message: finished.backup?.path ?? '', autoClose: 5000 });

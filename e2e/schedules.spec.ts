@@ -1,0 +1,71 @@
+/**
+ * Schedules in the browser shell: create one from the UI with its next runs previewed,
+ * see a scheduled run land in the history, and preview a retention policy.
+ */
+import { readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, saveScreenshot, test } from './fixtures.ts';
+import { addDatabase } from './helpers.ts';
+
+test('create a schedule with its next five runs previewed, see it run, and find the run in the history', async ({ app, chinookPath, host }) => {
+  await addDatabase(app, chinookPath);
+  await expect(app.getByRole('row', { name: /^chinook / })).toBeVisible();
+  await app.getByRole('link', { name: 'Schedules' }).click();
+  const row = app.getByRole('row', { name: /^chinook / });
+  await expect(row).toContainText('Not scheduled');
+  await row.getByRole('button', { name: 'Add a schedule for chinook' }).click();
+
+  const editor = app.getByRole('dialog', { name: 'Schedule of chinook' });
+  await editor.getByText('Weekly', { exact: true }).click();
+  await editor.getByText('Sat', { exact: true }).click();
+  const preview = editor.getByRole('region', { name: 'Next runs' });
+  await expect(preview).toContainText('Every Monday, Tuesday, Wednesday, Thursday, Friday and Saturday at 18:30');
+  await expect(preview.getByRole('listitem')).toHaveCount(5);
+
+  // An impossible cron expression is refused at the field, and Save is off.
+  await editor.getByText('Cron', { exact: true }).click();
+  await editor.getByRole('textbox', { name: 'Cron expression' }).fill('61 * * * *');
+  await expect(editor.getByText("'61 * * * *' is not a valid cron expression: Invalid value for minute: 61")).toBeVisible();
+  await expect(editor.getByRole('button', { name: 'Save schedule' })).toBeDisabled();
+  await editor.getByRole('textbox', { name: 'Cron expression' }).fill('*/3 * * * * *');
+  await expect(preview).toContainText('Every 3 seconds');
+  await saveScreenshot(app, 'schedule-editor');
+  await editor.getByRole('checkbox', { name: /Skip if unchanged/ }).uncheck();
+  await editor.getByRole('button', { name: 'Save schedule' }).click();
+
+  await expect(row).toContainText('Every 3 seconds');
+  await expect(row.getByText(/^Today at /)).toBeVisible();
+  await expect(row).toContainText('Backed up', { timeout: 20_000 });
+  await saveScreenshot(app, 'schedules');
+  await row.getByRole('switch', { name: 'Schedule of chinook enabled' }).click({ force: true });
+  await expect(row).toContainText('Disabled');
+
+  await app.getByRole('link', { name: 'History' }).click();
+  await expect(app.getByRole('row').filter({ hasText: 'Scheduled' }).first()).toBeVisible();
+  expect(readdirSync(join(host.dataDir, 'backups', 'chinook')).some((name) => name.endsWith('.db'))).toBe(true);
+});
+
+test('a retention policy previews which backups it would delete and the space it frees', async ({ app, chinookPath }) => {
+  await addDatabase(app, chinookPath);
+  const databaseRow = app.getByRole('row', { name: /^chinook / });
+  for (let i = 0; i < 3; i += 1) {
+    await databaseRow.getByRole('button', { name: 'Backup now: chinook' }).click();
+    await expect(app.getByRole('group', { name: 'Backup of chinook' }).getByRole('status')).toHaveText('Backup complete');
+    await expect(app.getByRole('group', { name: 'Backup of chinook' })).toHaveCount(0, { timeout: 10_000 });
+    // Backup files are named by the second.
+    await app.waitForTimeout(1000);
+  }
+  await app.getByRole('link', { name: 'Schedules' }).click();
+  await app.getByRole('button', { name: 'Add a schedule for chinook' }).click();
+  const editor = app.getByRole('dialog', { name: 'Schedule of chinook' });
+  await editor.getByRole('tab', { name: 'Retention' }).click();
+  await expect(editor.getByRole('region', { name: 'Retention preview' })).toContainText('Nothing would be deleted now: all 3 backups are kept.');
+  await editor.getByRole('textbox', { name: 'Keep the last' }).fill('1');
+  const preview = editor.getByRole('region', { name: 'Retention preview' });
+  await expect(preview).toContainText('Would delete 2 of 3 backups now, freeing 2.0 MB');
+  await expect(preview.getByRole('row')).toHaveCount(2);
+  await expect(editor.getByText('Keeps only the latest backup')).toBeVisible();
+  await saveScreenshot(app, 'retention-preview');
+  await editor.getByRole('button', { name: 'Save retention' }).click();
+  await expect(app.getByRole('alert').filter({ hasText: 'Retention of chinook saved' })).toBeVisible();
+});

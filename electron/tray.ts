@@ -1,0 +1,79 @@
+/**
+ * The tray: an icon whose colour says idle, running or failed, and a menu to open the
+ * window, back everything up now, pause or resume schedules, and quit. It follows the
+ * core's events; what it does, it asks of the core like any UI.
+ */
+import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
+import type { Core } from '../app/core/core.ts';
+import type { JobInfo, Settings } from '../app/api/index.ts';
+import { trayBitmap, trayTooltip, type TrayState } from './tray-icon.ts';
+
+const ICON_SIZE = 32;
+
+function iconOf(state: TrayState): Electron.NativeImage {
+  const image = nativeImage.createFromBitmap(trayBitmap(state, ICON_SIZE), { width: ICON_SIZE, height: ICON_SIZE, scaleFactor: 2 });
+  return image;
+}
+
+/** Creates the tray; returns a function that removes it. */
+export function createTray(core: Core, openWindow: () => void): () => void {
+  const tray = new Tray(iconOf('idle'));
+  let running: JobInfo[] = [];
+  let failure: string | null = null;
+  let settings: Settings | undefined;
+
+  const state = (): TrayState => (running.length > 0 ? 'running' : failure ? 'failed' : 'idle');
+  const call = (method: Parameters<Core['handle']>[0], params: unknown = {}) => void core.handle(method, params);
+  const render = () => {
+    tray.setImage(iconOf(state()));
+    tray.setToolTip(trayTooltip(state(), running.length, failure));
+    const pausedUntil = settings?.schedulesPausedUntil;
+    const paused = pausedUntil != null && Date.parse(pausedUntil) > Date.now();
+    const tomorrow = new Date();
+    tomorrow.setDate(tomorrow.getDate() + 1);
+    tomorrow.setHours(0, 0, 0, 0);
+    const template: MenuItemConstructorOptions[] = [
+      { label: 'Open Pagevault', click: openWindow },
+      { type: 'separator' },
+      { label: 'Backup all now', click: () => call('backups.startAll') },
+      paused
+        ? { label: `Resume schedules (paused until ${new Date(pausedUntil).toLocaleString()})`, click: () => call('schedules.pause', { until: null }) }
+        : {
+            label: 'Pause schedules',
+            submenu: [
+              { label: 'For 1 hour', click: () => call('schedules.pause', { until: new Date(Date.now() + 3_600_000).toISOString() }) },
+              { label: 'Until tomorrow', click: () => call('schedules.pause', { until: tomorrow.toISOString() }) },
+            ],
+          },
+      { type: 'separator' },
+      { label: 'Quit Pagevault', role: 'quit' },
+    ];
+    tray.setContextMenu(Menu.buildFromTemplate(template));
+  };
+  const reloadSettings = async () => {
+    const outcome = await core.handle('settings.get', {});
+    if (outcome.ok) settings = outcome.value as Settings;
+    render();
+  };
+
+  const offs = [
+    core.events.on('jobs.changed', (jobs) => {
+      running = jobs.filter((job) => job.state === 'running');
+      render();
+    }),
+    core.events.on('job.finished', (finished) => {
+      if (finished.kind !== 'backup' || finished.cancelled) return;
+      failure = finished.ok ? null : (finished.error?.message ?? 'unknown error');
+      render();
+    }),
+    core.events.on('catalog.changed', ({ topic }) => {
+      if (topic === 'settings') void reloadSettings();
+    }),
+  ];
+  tray.on('click', openWindow);
+  void reloadSettings();
+  return () => {
+    for (const off of offs) off();
+    tray.destroy();
+  };
+}
