@@ -8,7 +8,7 @@
  *   is copied in one step so the backup always completes.
  * - compact: `VACUUM INTO`, a smaller copy without free pages.
  */
-import { access, mkdir, realpath, stat } from 'node:fs/promises';
+import { access, mkdir, realpath, stat, truncate } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
@@ -20,6 +20,7 @@ import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type
 import { checkSqliteFile, fileSystemError } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
+import { beginWalSnapshot, copyWalSnapshot, WalFiles } from './wal-snapshot.ts';
 
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
@@ -56,6 +57,8 @@ const STEPPED_BYTES_PER_STEP = 4 << 20;
 /** Snapshot mode sizes steps to take about this long: frequent progress, prompt cancel. */
 const TARGET_STEP_MS = 25;
 const ALL_REMAINING = 0x7fffffff;
+/** How long the WAL fast path waits for another program's write transaction before using the backup API. */
+const WAL_LOCK_TIMEOUT_MS = 1000;
 
 /** `<stem>-YYYYMMDD-HHMMSS[-label].db` in local time. */
 export function backupFileName(source: string, now: Date, label?: string): string {
@@ -86,48 +89,65 @@ export async function backupDatabase(
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let claim: PartialClaim | undefined;
   let db: Database.Database | undefined;
+  let walFiles: WalFiles | undefined;
   try {
     db = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     const open = db;
     // Bytes 18/19 of the header say WAL (2) or rollback journal (1) without taking a lock.
     const mode: BackupMode = options.mode ?? (header.writeVersion === 2 ? 'snapshot' : 'stepped');
+    // A WAL source in snapshot mode is copied as a file with its WAL frames laid over it
+    // (wal-snapshot.ts); otherwise, and whenever that path declines, SQLite's backup API.
+    if (mode === 'snapshot' && header.writeVersion === 2) walFiles = new WalFiles(source);
+    const walSnapshot = walFiles ? beginWalSnapshot(walFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS)) : undefined;
     // Take (and, in snapshot mode, keep) a read lock now, so a locked source fails fast
     // with SOURCE_BUSY before anything is written.
-    const { sourceJournalMode, sourcePages, sourcePageSize } = underReadLock(source, busyTimeoutMs, () => {
-      if (mode === 'snapshot') open.exec('BEGIN');
-      open.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
-      return {
-        sourceJournalMode: String(open.pragma('journal_mode', { simple: true })).toLowerCase() as JournalMode,
-        sourcePages: Number(open.pragma('page_count', { simple: true })),
-        sourcePageSize: Number(open.pragma('page_size', { simple: true })),
-      };
-    });
+    const { sourceJournalMode, sourcePages, sourcePageSize } = walSnapshot
+      ? { sourceJournalMode: 'wal' as JournalMode, sourcePages: walSnapshot.pageCount, sourcePageSize: walSnapshot.index.pageSize }
+      : underReadLock(source, busyTimeoutMs, () => {
+          if (mode === 'snapshot') open.exec('BEGIN');
+          open.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+          return {
+            sourceJournalMode: String(open.pragma('journal_mode', { simple: true })).toLowerCase() as JournalMode,
+            sourcePages: Number(open.pragma('page_count', { simple: true })),
+            sourcePageSize: Number(open.pragma('page_size', { simple: true })),
+          };
+        });
     ctx.report({ phase: 'prepare', totalPages: sourcePages, remainingPages: sourcePages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
     claim = await claimPartial(destination, onClaim);
     let restarts = 0;
+    let fileCopied = false;
     if (mode === 'compact') {
       db.prepare('VACUUM INTO ?').run(claim.path);
       ctx.throwIfCancelled(subject);
     } else {
-      restarts = await copyPages(db, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
+      fileCopied = walSnapshot !== undefined && copyWalSnapshot(walFiles!, claim.path, walSnapshot, ctx, subject);
+      if (!fileCopied) {
+        if (walSnapshot) await truncate(claim.path, 0).catch(() => undefined);
+        restarts = await copyPages(db, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
+      }
     }
     if (db.inTransaction) db.exec('COMMIT');
     db.close();
     db = undefined;
+    // Only now: closing these drops the process's locks on the database (see wal-snapshot.ts).
+    walFiles?.close();
+    walFiles = undefined;
 
     // Finalize: a standalone file in rollback-journal mode, so it never grows a -wal.
     const finalizing = { phase: 'finalize' as const, totalPages: sourcePages, remainingPages: 0, bytesCopied: sourcePages * sourcePageSize, bytesPerSecond: 0, restarts };
     ctx.report(finalizing, true);
-    const copy = new Database(claim.path, { fileMustExist: true });
-    let pageCount: number;
-    let pageSize: number;
-    try {
-      copy.pragma('journal_mode = DELETE');
-      pageCount = Number(copy.pragma('page_count', { simple: true }));
-      pageSize = Number(copy.pragma('page_size', { simple: true }));
-    } finally {
-      copy.close();
+    let pageCount = sourcePages;
+    let pageSize = sourcePageSize;
+    if (!fileCopied) {
+      const copy = new Database(claim.path, { fileMustExist: true });
+      try {
+        copy.pragma('journal_mode = DELETE');
+        pageCount = Number(copy.pragma('page_count', { simple: true }));
+        pageSize = Number(copy.pragma('page_size', { simple: true }));
+      } finally {
+        copy.close();
+      }
     }
     ctx.throwIfCancelled(subject);
 
@@ -174,6 +194,7 @@ export async function backupDatabase(
     } catch {
       // The connection is already unusable; closing is best effort.
     }
+    walFiles?.close();
     if (claim) await abandonPartial(claim);
     throw toPagevaultError(error, subject);
   }

@@ -137,6 +137,34 @@ describe('online backup with another process writing', () => {
     expect(stats.commits).toBeGreaterThan(50);
   });
 
+  it('snapshot mode copies what is only in the -wal: frames another reader keeps from being checkpointed, a VACUUM that shrank the file', async () => {
+    const dir = fresh();
+    const source = join(dir, 'wal-only.db');
+    makeDatabase(source, { bytes: 4_000_000 });
+    const holder = new Database(source, { readonly: true });
+    holder.exec('BEGIN');
+    holder.prepare('SELECT count(*) FROM blobs').get(); // an old snapshot: checkpoints stop behind it
+    const db = new Database(source);
+    db.pragma('wal_autocheckpoint = 0');
+    db.exec("INSERT INTO pairs_a (v) VALUES ('after'); INSERT INTO pairs_b (k, v) VALUES (last_insert_rowid(), 'after')");
+    db.exec('DELETE FROM blobs WHERE id % 3 <> 0');
+    db.exec('VACUUM');
+    const expected = { rows: db.prepare('SELECT count(*) FROM blobs').pluck().get(), pages: Number(db.pragma('page_count', { simple: true })) };
+    expect(statSync(`${source}-wal`).size).toBeGreaterThan(0);
+    try {
+      const result = await backup(source, join(dir, 'out.db'), { mode: 'snapshot' });
+      const copy = readState(result.path);
+      expect(copy).toMatchObject({ integrity: 'ok', blobs: expected.rows, a: 101, b: 101, journalMode: 'delete' });
+      expect(result.manifest.pageCount).toBe(expected.pages);
+      expect(statSync(result.path).size).toBe(expected.pages * 4096);
+      expect(existsSync(`${result.path}-wal`)).toBe(false);
+    } finally {
+      holder.exec('COMMIT');
+      holder.close();
+      db.close();
+    }
+  });
+
   it('stepped mode on a rollback-journal database: restarts when the writer commits, finishes anyway, consistent', async () => {
     const dir = fresh();
     const source = join(dir, 'live.db');

@@ -1,0 +1,237 @@
+/**
+ * The fast path of snapshot mode for WAL databases: a file copy instead of a page-by-page
+ * copy through SQLite, with the same result.
+ *
+ * 1. For a moment, a second connection holds the WAL write lock (`BEGIN IMMEDIATE`, no
+ *    write), so no commit can land while the reader's snapshot starts and the wal-index
+ *    header is read: the snapshot is exactly the first `mxFrame` frames of the WAL.
+ * 2. The reader keeps that snapshot open for the whole copy. Checkpoints may still copy
+ *    WAL frames into the database file meanwhile, but never a frame past any open
+ *    snapshot, and the WAL cannot restart under it; so every page of the database file
+ *    holds a version at or before the snapshot.
+ * 3. The database file is copied in large chunks; then, for each page in WAL frames
+ *    1..mxFrame, its latest such frame is written over the copy; the copy is cut to the
+ *    snapshot's page count and its header switched to rollback-journal mode.
+ *
+ * POSIX locks belong to the process, and closing any descriptor of a file drops all of
+ * them, including those SQLite's own connections hold on it in this process. So the
+ * files are opened once, through WalFiles, and closed only after the reader is closed.
+ *
+ * When anything does not look exactly as expected (no write access for the lock, a
+ * wal-index this code does not know, frames with foreign salts), it answers undefined and
+ * the caller copies through SQLite's backup API instead.
+ */
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync, fdatasyncSync } from 'node:fs';
+import Database from 'better-sqlite3';
+import type { OperationContext } from './context.ts';
+
+const CHUNK_BYTES = 8 << 20;
+/** Dirty data is flushed every this many bytes, so the final fsync never queues a whole database ahead of other programs' commits. */
+const FLUSH_EVERY_BYTES = 64 << 20;
+const WAL_HEADER_BYTES = 32;
+const FRAME_HEADER_BYTES = 24;
+
+interface WalIndexHeader {
+  mxFrame: number;
+  pageSize: number;
+  nBackfill: number;
+  /** The WAL header's salts as stored (raw bytes 16..23 of the WAL file). */
+  salt: Buffer;
+}
+
+/**
+ * The database's files, opened for reading. Close only after every SQLite connection
+ * this code opened to the database is closed (see the header).
+ */
+export class WalFiles {
+  readonly source: string;
+  readonly database: number;
+  #shm: number | undefined;
+  #wal: number | undefined;
+
+  constructor(source: string) {
+    this.source = source;
+    this.database = openSync(source, 'r');
+  }
+
+  /** The -shm file; undefined when it cannot be opened. */
+  get shm(): number | undefined {
+    this.#shm ??= tryOpen(`${this.source}-shm`);
+    return this.#shm;
+  }
+
+  /** The -wal file; undefined when it cannot be opened. */
+  get wal(): number | undefined {
+    this.#wal ??= tryOpen(`${this.source}-wal`);
+    return this.#wal;
+  }
+
+  close(): void {
+    for (const fd of [this.database, this.#shm, this.#wal]) if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function tryOpen(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+}
+
+/** Reads the wal-index header (both copies must agree) and the checkpoint info from `-shm`. */
+function readWalIndex(files: WalFiles): WalIndexHeader | undefined {
+  const fd = files.shm;
+  if (fd === undefined) return undefined;
+  try {
+    const bytes = Buffer.alloc(136);
+    if (readSync(fd, bytes, 0, bytes.length, 0) < bytes.length) return undefined;
+    // Two copies of the 48-byte header; a writer updates them in turn. Equal means settled.
+    if (!bytes.subarray(0, 48).equals(bytes.subarray(48, 96))) return undefined;
+    const version = bytes.readUInt32LE(0);
+    const isInit = bytes[12];
+    if (version !== 3007000 || isInit !== 1) return undefined;
+    const rawPageSize = bytes.readUInt16LE(14);
+    return {
+      mxFrame: bytes.readUInt32LE(16),
+      pageSize: rawPageSize === 1 ? 65536 : rawPageSize,
+      salt: Buffer.from(bytes.subarray(32, 40)),
+      nBackfill: bytes.readUInt32LE(96),
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts the reader's snapshot while holding the write lock and reads the wal-index.
+ * Returns the snapshot's frame count and page count, or undefined (the reader then has
+ * no transaction open) when the fast path cannot be used.
+ */
+export function beginWalSnapshot(files: WalFiles, reader: Database.Database, busyTimeoutMs: number): { index: WalIndexHeader; pageCount: number } | undefined {
+  let lock: Database.Database | undefined;
+  try {
+    lock = new Database(files.source, { fileMustExist: true, timeout: busyTimeoutMs });
+    if (String(lock.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return undefined;
+    lock.exec('BEGIN IMMEDIATE');
+    reader.exec('BEGIN');
+    reader.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+    const pageCount = Number(reader.pragma('page_count', { simple: true }));
+    const pageSize = Number(reader.pragma('page_size', { simple: true }));
+    const index = readWalIndex(files);
+    lock.exec('ROLLBACK');
+    // An empty WAL has no page size in its index yet; one that disagrees is not trusted.
+    if (!index || (index.pageSize !== 0 && index.pageSize !== pageSize)) {
+      reader.exec('ROLLBACK');
+      return undefined;
+    }
+    return { index: { ...index, pageSize }, pageCount };
+  } catch {
+    if (reader.inTransaction) reader.exec('ROLLBACK');
+    return undefined;
+  } finally {
+    try {
+      if (lock?.inTransaction) lock.exec('ROLLBACK');
+      lock?.close();
+    } catch {
+      // closing the lock connection is best effort; the reader decides what happens next
+    }
+  }
+}
+
+/**
+ * Copies the snapshot begun by `beginWalSnapshot` into `partial` (created empty by the
+ * caller). Returns false when the WAL does not match the wal-index (the caller falls
+ * back); throws CANCELLED through `ctx`.
+ */
+export function copyWalSnapshot(
+  files: WalFiles,
+  partial: string,
+  snapshot: { index: WalIndexHeader; pageCount: number },
+  ctx: OperationContext,
+  subject: string,
+): boolean {
+  const { index, pageCount } = snapshot;
+  const pageSize = index.pageSize;
+  const totalBytes = pageCount * pageSize;
+  const started = performance.now();
+  const frames = index.mxFrame > index.nBackfill ? readFrameIndex(files, index) : new Map<number, number>();
+  if (!frames) return false;
+
+  const input = files.database;
+  const output = openSync(partial, 'w');
+  try {
+    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
+    let copied = 0;
+    let unflushed = 0;
+    const sourceBytes = Math.min(fstatSync(input).size, totalBytes);
+    while (copied < sourceBytes) {
+      const read = readSync(input, buffer, 0, Math.min(CHUNK_BYTES, sourceBytes - copied), copied);
+      if (read === 0) break;
+      writeAll(output, buffer, read, copied);
+      copied += read;
+      unflushed += read;
+      if (unflushed >= FLUSH_EVERY_BYTES) {
+        fdatasyncSync(output);
+        unflushed = 0;
+      }
+      ctx.throwIfCancelled(subject);
+      const done = Math.floor(copied / pageSize);
+      ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - done, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
+    }
+
+    if (frames.size > 0) {
+      const wal = files.wal!;
+      const page = Buffer.allocUnsafe(pageSize);
+      for (const [pgno, frame] of frames) {
+        if (pgno > pageCount) continue;
+        const offset = WAL_HEADER_BYTES + (frame - 1) * (pageSize + FRAME_HEADER_BYTES) + FRAME_HEADER_BYTES;
+        if (readSync(wal, page, 0, pageSize, offset) !== pageSize) return false;
+        writeAll(output, page, pageSize, (pgno - 1) * pageSize);
+      }
+      ctx.throwIfCancelled(subject);
+    }
+    ftruncateSync(output, totalBytes);
+    // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
+    writeAll(output, Buffer.from([1, 1]), 2, 18);
+    fdatasyncSync(output);
+    ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: totalBytes / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 }, true);
+    return true;
+  } finally {
+    closeSync(output);
+  }
+}
+
+function writeAll(fd: number, buffer: Buffer, length: number, position: number): void {
+  let written = 0;
+  while (written < length) written += writeSync(fd, buffer, written, length - written, position + written);
+}
+
+/**
+ * Maps each page in WAL frames 1..mxFrame to its latest frame. Undefined when the WAL's
+ * header or a frame's salt does not match the wal-index (then this is not the WAL the
+ * snapshot was taken on, and nothing here is trusted).
+ */
+function readFrameIndex(files: WalFiles, index: WalIndexHeader): Map<number, number> | undefined {
+  const fd = files.wal;
+  if (fd === undefined) return undefined;
+  try {
+    const header = Buffer.alloc(WAL_HEADER_BYTES);
+    if (readSync(fd, header, 0, WAL_HEADER_BYTES, 0) !== WAL_HEADER_BYTES) return undefined;
+    const magic = header.readUInt32BE(0);
+    if ((magic !== 0x377f0682 && magic !== 0x377f0683) || header.readUInt32BE(8) !== (index.pageSize === 65536 ? 65536 : index.pageSize)) return undefined;
+    if (!header.subarray(16, 24).equals(index.salt)) return undefined;
+    const frameBytes = index.pageSize + FRAME_HEADER_BYTES;
+    const frames = new Map<number, number>();
+    const frameHeader = Buffer.alloc(FRAME_HEADER_BYTES);
+    for (let frame = 1; frame <= index.mxFrame; frame += 1) {
+      if (readSync(fd, frameHeader, 0, FRAME_HEADER_BYTES, WAL_HEADER_BYTES + (frame - 1) * frameBytes) !== FRAME_HEADER_BYTES) return undefined;
+      if (!frameHeader.subarray(8, 16).equals(index.salt)) return undefined;
+      // Later frames of a page replace earlier ones: Map keeps the last assignment.
+      frames.set(frameHeader.readUInt32BE(0), frame);
+    }
+    return frames;
+  } catch {
+    return undefined;
+  }
+}
