@@ -27,9 +27,12 @@ mkdirSync(out, { recursive: true });
 
 const seconds = (start: number) => (performance.now() - start) / 1000;
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
+// Every timed run starts with the previous run's output gone and nothing left to write
+// back, so no contender pays for another's dirty pages.
 const clean = () => {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out);
+  execFileSync('sync');
 };
 
 console.log(`Creating a ${sizeMb} MB WAL database in ${dir} …`);
@@ -51,11 +54,24 @@ async function timePagevault(mode: 'snapshot' | 'stepped', file = source): Promi
   return { s: seconds(start), restarts: result.manifest.restarts };
 }
 
-const cp = median(Array.from({ length: runs }, () => timeCp(false)));
-const cpSync = median(Array.from({ length: runs }, () => timeCp(true)));
-const pv: number[] = [];
-for (let i = 0; i < runs; i += 1) pv.push((await timePagevault('snapshot')).s);
-const pvTime = median(pv);
+// A rollback-journal copy of the same data, for stepped mode.
+const rollback = join(dir, 'bench-delete.db');
+execFileSync('cp', [source, rollback]);
+const converted = new Database(rollback);
+converted.pragma('journal_mode = DELETE');
+converted.close();
+
+// Rounds: each contender once per round, back to back, so a slow moment of the disk
+// hits one round of everyone rather than all runs of one. Ratios are taken per round.
+const rounds: Array<{ cp: number; cpSync: number; pv: number; stepped: number }> = [];
+for (let i = 0; i < runs; i += 1) {
+  rounds.push({ cp: timeCp(false), cpSync: timeCp(true), pv: (await timePagevault('snapshot')).s, stepped: (await timePagevault('stepped', rollback)).s });
+}
+const cp = median(rounds.map((r) => r.cp));
+const cpSync = median(rounds.map((r) => r.cpSync));
+const pvTime = median(rounds.map((r) => r.pv));
+const steppedTime = median(rounds.map((r) => r.stepped));
+const ratio = (key: 'cpSync' | 'pv' | 'stepped', over: 'cp' | 'cpSync' | 'pv') => median(rounds.map((r) => r[key] / r[over]));
 
 let sqliteCli: number | undefined;
 if (spawnSync('sqlite3', ['-version']).status === 0) {
@@ -65,10 +81,14 @@ if (spawnSync('sqlite3', ['-version']).status === 0) {
   sqliteCli = seconds(start);
 }
 
-console.log('\nWithout a writer (median of %d runs, warm page cache):', runs);
+console.log('\nWithout a writer (medians of %d rounds, warm page cache; ratios are medians of per-round ratios):', runs);
+for (const [i, r] of rounds.entries()) {
+  console.log(`  round ${i + 1}: cp ${r.cp.toFixed(2)} s, cp + fsync ${r.cpSync.toFixed(2)} s, snapshot ${r.pv.toFixed(2)} s, stepped ${r.stepped.toFixed(2)} s`);
+}
 console.log(`  cp                          ${cp.toFixed(2)} s   1.00 × cp`);
-console.log(`  cp + fsync                  ${cpSync.toFixed(2)} s   ${(cpSync / cp).toFixed(2)} × cp`);
-console.log(`  Pagevault snapshot backup   ${pvTime.toFixed(2)} s   ${(pvTime / cp).toFixed(2)} × cp   ${(pvTime / cpSync).toFixed(2)} × (cp + fsync)   (includes fsync, atomic publish; no verify)`);
+console.log(`  cp + fsync                  ${cpSync.toFixed(2)} s   ${ratio('cpSync', 'cp').toFixed(2)} × cp`);
+console.log(`  Pagevault snapshot backup   ${pvTime.toFixed(2)} s   ${ratio('pv', 'cp').toFixed(2)} × cp   ${ratio('pv', 'cpSync').toFixed(2)} × (cp + fsync)   (includes fsync, atomic publish; no verify)`);
+console.log(`  Pagevault stepped backup    ${steppedTime.toFixed(2)} s   ${ratio('stepped', 'pv').toFixed(2)} × snapshot mode   (rollback-journal copy of the same data)`);
 if (sqliteCli !== undefined) console.log(`  sqlite3 .backup             ${sqliteCli.toFixed(2)} s   ${(sqliteCli / cp).toFixed(2)} × cp`);
 
 // With a writer committing continuously in another process.
@@ -94,16 +114,5 @@ const peak = spawnSync(process.execPath, ['-e', `
 `], { encoding: 'utf8', input: '', stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
 const mem = JSON.parse(peak.stdout.trim().split('\n').at(-1) ?? '{}') as { base: number; peak: number };
 console.log(`\nBackup with verify, process RSS: ${(mem.base / 1e6).toFixed(0)} MB before, peak ${(mem.peak / 1e6).toFixed(0)} MB (worker + its SQLite cache: +${((mem.peak - mem.base) / 1e6).toFixed(0)} MB)`);
-
-// Stepped mode on a rollback-journal copy of the same data, against snapshot mode.
-const rollback = join(dir, 'bench-delete.db');
-execFileSync('cp', [source, rollback]);
-const converted = new Database(rollback);
-converted.pragma('journal_mode = DELETE');
-converted.close();
-const stepped: number[] = [];
-for (let i = 0; i < runs; i += 1) stepped.push((await timePagevault('stepped', rollback)).s);
-const steppedTime = median(stepped);
-console.log(`\nStepped mode on a rollback-journal database: ${steppedTime.toFixed(2)} s   ${(steppedTime / pvTime).toFixed(2)} × snapshot mode`);
 
 if (!values.dir) rmSync(dir, { recursive: true, force: true });

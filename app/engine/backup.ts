@@ -20,7 +20,9 @@ import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type
 import { checkSqliteFile, fileSystemError } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
-import { beginWalSnapshot, copyWalSnapshot, WalFiles } from './wal-snapshot.ts';
+import { SourceFiles } from './source-files.ts';
+import { copySteppedFile } from './stepped-copy.ts';
+import { beginWalSnapshot, copyWalSnapshot } from './wal-snapshot.ts';
 
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
@@ -31,7 +33,7 @@ export interface BackupOptions {
   verify?: boolean;
   /** Verify with integrity_check instead of quick_check. */
   fullVerify?: boolean;
-  /** Stepped mode: pages per step (default: 4 MiB worth of pages). */
+  /** Stepped mode: pages per step (default: 16 MiB worth of pages). */
   pagesPerStep?: number;
   /** Stepped mode: pause between steps, in milliseconds (default 2). */
   pauseMs?: number;
@@ -53,7 +55,7 @@ export type ClaimListener = (claim: number, partial: string) => void;
 export const DEFAULT_PAUSE_MS = 2;
 export const DEFAULT_MAX_RESTARTS = 10;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-const STEPPED_BYTES_PER_STEP = 4 << 20;
+const STEPPED_BYTES_PER_STEP = 16 << 20;
 /** Snapshot mode sizes steps to take about this long: frequent progress, prompt cancel. */
 const TARGET_STEP_MS = 25;
 const ALL_REMAINING = 0x7fffffff;
@@ -89,7 +91,7 @@ export async function backupDatabase(
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let claim: PartialClaim | undefined;
   let db: Database.Database | undefined;
-  let walFiles: WalFiles | undefined;
+  let sourceFiles: SourceFiles | undefined;
   try {
     db = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     const open = db;
@@ -97,8 +99,9 @@ export async function backupDatabase(
     const mode: BackupMode = options.mode ?? (header.writeVersion === 2 ? 'snapshot' : 'stepped');
     // A WAL source in snapshot mode is copied as a file with its WAL frames laid over it
     // (wal-snapshot.ts); otherwise, and whenever that path declines, SQLite's backup API.
-    if (mode === 'snapshot' && header.writeVersion === 2) walFiles = new WalFiles(source);
-    const walSnapshot = walFiles ? beginWalSnapshot(walFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS)) : undefined;
+    // File-level copies (see wal-snapshot.ts and stepped-copy.ts) read the database directly.
+    if ((mode === 'snapshot' && header.writeVersion === 2) || (mode === 'stepped' && header.writeVersion === 1)) sourceFiles = new SourceFiles(source);
+    const walSnapshot = sourceFiles && mode === 'snapshot' ? beginWalSnapshot(sourceFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS)) : undefined;
     // Take (and, in snapshot mode, keep) a read lock now, so a locked source fails fast
     // with SOURCE_BUSY before anything is written.
     const { sourceJournalMode, sourcePages, sourcePageSize } = walSnapshot
@@ -117,11 +120,17 @@ export async function backupDatabase(
     claim = await claimPartial(destination, onClaim);
     let restarts = 0;
     let fileCopied = false;
-    if (mode === 'compact') {
+    let copiedPages = sourcePages;
+    if (mode === 'stepped' && sourceFiles) {
+      const stepped = copySteppedFile(sourceFiles, db, claim.path, ctx, subject, steppedOptions(sourcePageSize, options));
+      restarts = stepped.restarts;
+      copiedPages = stepped.pageCount;
+      fileCopied = true;
+    } else if (mode === 'compact') {
       db.prepare('VACUUM INTO ?').run(claim.path);
       ctx.throwIfCancelled(subject);
     } else {
-      fileCopied = walSnapshot !== undefined && copyWalSnapshot(walFiles!, claim.path, walSnapshot, ctx, subject);
+      fileCopied = walSnapshot !== undefined && copyWalSnapshot(sourceFiles!, claim.path, walSnapshot, ctx, subject);
       if (!fileCopied) {
         if (walSnapshot) await truncate(claim.path, 0).catch(() => undefined);
         restarts = await copyPages(db, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
@@ -131,13 +140,13 @@ export async function backupDatabase(
     db.close();
     db = undefined;
     // Only now: closing these drops the process's locks on the database (see wal-snapshot.ts).
-    walFiles?.close();
-    walFiles = undefined;
+    sourceFiles?.close();
+    sourceFiles = undefined;
 
     // Finalize: a standalone file in rollback-journal mode, so it never grows a -wal.
     const finalizing = { phase: 'finalize' as const, totalPages: sourcePages, remainingPages: 0, bytesCopied: sourcePages * sourcePageSize, bytesPerSecond: 0, restarts };
     ctx.report(finalizing, true);
-    let pageCount = sourcePages;
+    let pageCount = copiedPages;
     let pageSize = sourcePageSize;
     if (!fileCopied) {
       const copy = new Database(claim.path, { fileMustExist: true });
@@ -194,7 +203,7 @@ export async function backupDatabase(
     } catch {
       // The connection is already unusable; closing is best effort.
     }
-    walFiles?.close();
+    sourceFiles?.close();
     if (claim) await abandonPartial(claim);
     throw toPagevaultError(error, subject);
   }
@@ -215,9 +224,7 @@ async function copyPages(
   options: BackupOptions,
   busyTimeoutMs: number,
 ): Promise<number> {
-  const pagesPerStep = Math.max(1, Math.round(options.pagesPerStep ?? Math.max(16, STEPPED_BYTES_PER_STEP / pageSize)));
-  const pauseMs = Math.max(0, options.pauseMs ?? DEFAULT_PAUSE_MS);
-  const maxRestarts = Math.max(0, options.maxRestarts ?? DEFAULT_MAX_RESTARTS);
+  const { pagesPerStep, pauseMs, maxRestarts } = steppedOptions(pageSize, options);
   const deadline = performance.now() + busyTimeoutMs;
   let restarts = 0;
   // data_version changes exactly when another connection commits to the source, which is
@@ -294,6 +301,15 @@ async function copyPages(
     }
     if (ctx.pause(50)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
   }
+}
+
+/** Stepped mode's step size, pause and restart bound, from the options or the defaults. */
+function steppedOptions(pageSize: number, options: BackupOptions): { pagesPerStep: number; pauseMs: number; maxRestarts: number } {
+  return {
+    pagesPerStep: Math.max(1, Math.round(options.pagesPerStep ?? Math.max(16, STEPPED_BYTES_PER_STEP / pageSize))),
+    pauseMs: Math.max(0, options.pauseMs ?? DEFAULT_PAUSE_MS),
+    maxRestarts: Math.max(0, options.maxRestarts ?? DEFAULT_MAX_RESTARTS),
+  };
 }
 
 /** Runs `read`, which takes a read lock; a lock held by another program becomes SOURCE_BUSY. */

@@ -15,19 +15,19 @@
  *
  * POSIX locks belong to the process, and closing any descriptor of a file drops all of
  * them, including those SQLite's own connections hold on it in this process. So the
- * files are opened once, through WalFiles, and closed only after the reader is closed.
+ * files are opened once, through SourceFiles (source-files.ts), and closed only after the
+ * reader is closed.
  *
  * When anything does not look exactly as expected (no write access for the lock, a
  * wal-index this code does not know, frames with foreign salts), it answers undefined and
  * the caller copies through SQLite's backup API instead.
  */
-import { closeSync, fstatSync, ftruncateSync, openSync, readSync, writeSync, fdatasyncSync } from 'node:fs';
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { OperationContext } from './context.ts';
+import { writeAll, type SourceFiles } from './source-files.ts';
 
 const CHUNK_BYTES = 8 << 20;
-/** Dirty data is flushed every this many bytes, so the final fsync never queues a whole database ahead of other programs' commits. */
-const FLUSH_EVERY_BYTES = 64 << 20;
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
 
@@ -39,48 +39,8 @@ interface WalIndexHeader {
   salt: Buffer;
 }
 
-/**
- * The database's files, opened for reading. Close only after every SQLite connection
- * this code opened to the database is closed (see the header).
- */
-export class WalFiles {
-  readonly source: string;
-  readonly database: number;
-  #shm: number | undefined;
-  #wal: number | undefined;
-
-  constructor(source: string) {
-    this.source = source;
-    this.database = openSync(source, 'r');
-  }
-
-  /** The -shm file; undefined when it cannot be opened. */
-  get shm(): number | undefined {
-    this.#shm ??= tryOpen(`${this.source}-shm`);
-    return this.#shm;
-  }
-
-  /** The -wal file; undefined when it cannot be opened. */
-  get wal(): number | undefined {
-    this.#wal ??= tryOpen(`${this.source}-wal`);
-    return this.#wal;
-  }
-
-  close(): void {
-    for (const fd of [this.database, this.#shm, this.#wal]) if (fd !== undefined) closeSync(fd);
-  }
-}
-
-function tryOpen(path: string): number | undefined {
-  try {
-    return openSync(path, 'r');
-  } catch {
-    return undefined;
-  }
-}
-
 /** Reads the wal-index header (both copies must agree) and the checkpoint info from `-shm`. */
-function readWalIndex(files: WalFiles): WalIndexHeader | undefined {
+function readWalIndex(files: SourceFiles): WalIndexHeader | undefined {
   const fd = files.shm;
   if (fd === undefined) return undefined;
   try {
@@ -108,7 +68,7 @@ function readWalIndex(files: WalFiles): WalIndexHeader | undefined {
  * Returns the snapshot's frame count and page count, or undefined (the reader then has
  * no transaction open) when the fast path cannot be used.
  */
-export function beginWalSnapshot(files: WalFiles, reader: Database.Database, busyTimeoutMs: number): { index: WalIndexHeader; pageCount: number } | undefined {
+export function beginWalSnapshot(files: SourceFiles, reader: Database.Database, busyTimeoutMs: number): { index: WalIndexHeader; pageCount: number } | undefined {
   let lock: Database.Database | undefined;
   try {
     lock = new Database(files.source, { fileMustExist: true, timeout: busyTimeoutMs });
@@ -145,7 +105,7 @@ export function beginWalSnapshot(files: WalFiles, reader: Database.Database, bus
  * back); throws CANCELLED through `ctx`.
  */
 export function copyWalSnapshot(
-  files: WalFiles,
+  files: SourceFiles,
   partial: string,
   snapshot: { index: WalIndexHeader; pageCount: number },
   ctx: OperationContext,
@@ -163,18 +123,12 @@ export function copyWalSnapshot(
   try {
     const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
     let copied = 0;
-    let unflushed = 0;
     const sourceBytes = Math.min(fstatSync(input).size, totalBytes);
     while (copied < sourceBytes) {
       const read = readSync(input, buffer, 0, Math.min(CHUNK_BYTES, sourceBytes - copied), copied);
       if (read === 0) break;
       writeAll(output, buffer, read, copied);
       copied += read;
-      unflushed += read;
-      if (unflushed >= FLUSH_EVERY_BYTES) {
-        fdatasyncSync(output);
-        unflushed = 0;
-      }
       ctx.throwIfCancelled(subject);
       const done = Math.floor(copied / pageSize);
       ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - done, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
@@ -202,17 +156,12 @@ export function copyWalSnapshot(
   }
 }
 
-function writeAll(fd: number, buffer: Buffer, length: number, position: number): void {
-  let written = 0;
-  while (written < length) written += writeSync(fd, buffer, written, length - written, position + written);
-}
-
 /**
  * Maps each page in WAL frames 1..mxFrame to its latest frame. Undefined when the WAL's
  * header or a frame's salt does not match the wal-index (then this is not the WAL the
  * snapshot was taken on, and nothing here is trusted).
  */
-function readFrameIndex(files: WalFiles, index: WalIndexHeader): Map<number, number> | undefined {
+function readFrameIndex(files: SourceFiles, index: WalIndexHeader): Map<number, number> | undefined {
   const fd = files.wal;
   if (fd === undefined) return undefined;
   try {

@@ -1,0 +1,67 @@
+/**
+ * A live database's files opened for reading, for the engine's file-level copies.
+ * POSIX record locks belong to the process, and closing any descriptor of a file drops
+ * every lock the process holds on it, including those of SQLite connections in this
+ * process. So these descriptors are opened once and closed only after every connection
+ * the copy uses has been closed.
+ */
+import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+
+/**
+ * The database's files, opened for reading. Close only after every SQLite connection
+ * this code opened to the database is closed (see the header).
+ */
+export class SourceFiles {
+  readonly source: string;
+  readonly database: number;
+  #shm: number | undefined;
+  #wal: number | undefined;
+
+  constructor(source: string) {
+    this.source = source;
+    this.database = openSync(source, 'r');
+  }
+
+  /** The -shm file; undefined when it cannot be opened. */
+  get shm(): number | undefined {
+    this.#shm ??= tryOpen(`${this.source}-shm`);
+    return this.#shm;
+  }
+
+  /** The -wal file; undefined when it cannot be opened. */
+  get wal(): number | undefined {
+    this.#wal ??= tryOpen(`${this.source}-wal`);
+    return this.#wal;
+  }
+
+  close(): void {
+    for (const fd of [this.database, this.#shm, this.#wal]) if (fd !== undefined) closeSync(fd);
+  }
+}
+
+function tryOpen(path: string): number | undefined {
+  try {
+    return openSync(path, 'r');
+  } catch {
+    return undefined;
+  }
+}
+
+
+/** Writes all of `buffer[0, length)` at `position`. */
+export function writeAll(fd: number, buffer: Buffer, length: number, position: number): void {
+  let written = 0;
+  while (written < length) written += writeSync(fd, buffer, written, length - written, position + written);
+}
+
+/** Copies bytes [from, to) of `input` to the same place in `output` through `buffer`; returns the bytes copied (fewer at end of file). */
+export function copyRange(input: number, output: number, from: number, to: number, buffer: Buffer): number {
+  let position = from;
+  while (position < to) {
+    const read = readSync(input, buffer, 0, Math.min(buffer.length, to - position), position);
+    if (read === 0) break;
+    writeAll(output, buffer, read, position);
+    position += read;
+  }
+  return position - from;
+}

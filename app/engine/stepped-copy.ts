@@ -1,0 +1,91 @@
+/**
+ * Stepped mode for rollback-journal databases, as a file copy: each step takes a read
+ * lock (a writer cannot change the file under it), checks that no commit happened since
+ * the first step (SQLite's file change counter, header bytes 24..27, and data_version),
+ * copies the next chunk of the file and lets go of the lock, then pauses so writers get
+ * in. A commit in between starts the copy over; after `maxRestarts` the rest is copied in
+ * one step, so the backup always completes. A writer waits at most one step.
+ */
+import { fdatasyncSync, ftruncateSync, openSync, closeSync, readSync } from 'node:fs';
+import type Database from 'better-sqlite3';
+import { PagevaultError } from '../api/errors.ts';
+import type { OperationContext } from './context.ts';
+import { copyRange, type SourceFiles } from './source-files.ts';
+
+const BUFFER_BYTES = 8 << 20;
+
+export interface SteppedCopyOptions {
+  pagesPerStep: number;
+  pauseMs: number;
+  maxRestarts: number;
+}
+
+/** Copies the database into `partial` in steps; returns the restarts and the copy's page count and size. */
+export function copySteppedFile(
+  files: SourceFiles,
+  reader: Database.Database,
+  partial: string,
+  ctx: OperationContext,
+  subject: string,
+  options: SteppedCopyOptions,
+): { restarts: number; pageCount: number; pageSize: number } {
+  const buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  const counter = Buffer.alloc(4);
+  const output = openSync(partial, 'w');
+  const started = performance.now();
+  let restarts = 0;
+  let bytesCopied = 0;
+  try {
+    for (;;) {
+      let mark: { counter: number; dataVersion: number } | undefined;
+      let pageCount = 0;
+      let pageSize = 0;
+      let offset = 0;
+      let restarted = false;
+      const finishInOne = restarts >= options.maxRestarts;
+      while (!restarted) {
+        reader.exec('BEGIN');
+        try {
+          // The first read takes the shared lock; from here until COMMIT the file cannot change.
+          reader.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+          readSync(files.database, counter, 0, 4, 24);
+          const now = { counter: counter.readUInt32BE(0), dataVersion: Number(reader.pragma('data_version', { simple: true })) };
+          if (!mark) {
+            mark = now;
+            pageCount = Number(reader.pragma('page_count', { simple: true }));
+            pageSize = Number(reader.pragma('page_size', { simple: true }));
+          } else if (now.counter !== mark.counter || now.dataVersion !== mark.dataVersion) {
+            restarted = true;
+            break;
+          }
+          const total = pageCount * pageSize;
+          const end = finishInOne ? total : Math.min(total, offset + options.pagesPerStep * pageSize);
+          const copied = copyRange(files.database, output, offset, end, buffer);
+          offset += copied;
+          bytesCopied += copied;
+          if (offset >= total || copied === 0) {
+            ftruncateSync(output, total);
+            // The copy's header is the source's; a rollback-journal file stays one.
+            fdatasyncSync(output);
+            ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts }, true);
+            return { restarts, pageCount, pageSize };
+          }
+        } finally {
+          reader.exec('COMMIT');
+        }
+        const done = Math.floor(offset / pageSize);
+        ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - done, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts });
+        ctx.throwIfCancelled(subject);
+        if (ctx.pause(options.pauseMs)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
+      }
+      // Another connection committed between two steps: start over, from a new first step.
+      restarts += 1;
+      ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts }, true);
+      ctx.throwIfCancelled(subject);
+    }
+  } finally {
+    closeSync(output);
+  }
+}
+
+const seconds = (since: number) => Math.max((performance.now() - since) / 1000, 0.001);
