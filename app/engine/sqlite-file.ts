@@ -28,6 +28,16 @@ export interface CheckedFile {
   header: SqliteHeader;
 }
 
+/** True when `path` reaches `bytes` within about 100 ms (a commit in progress). */
+async function growsTo(path: string, bytes: number): Promise<boolean> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const size = await stat(path).then((s) => s.size, () => 0);
+    if (size >= bytes) return true;
+  }
+  return false;
+}
+
 /**
  * Stats and reads the header of `path`, throwing a PagevaultError for anything that is
  * not a readable, complete SQLite database. `action` words the message ("Cannot back up").
@@ -86,7 +96,10 @@ export async function checkSqliteFile(path: string, action: string): Promise<Che
   const liveWal = header.writeVersion === 2 && (await stat(`${path}-wal`).then(() => true, () => false));
   if (header.pageCount !== null && !liveWal) {
     const expected = header.pageCount * header.pageSize;
-    if (stats.size < expected) {
+    // A writer of a rollback-journal database writes page 1 and grows the file in one
+    // transaction: a size read a moment before the header can be short. A file that was
+    // really cut short stays short; look again before calling it truncated.
+    if (stats.size < expected && !(await growsTo(path, expected))) {
       throw new PagevaultError(
         'TRUNCATED',
         `${subject}: the file is ${formatCount(stats.size)} bytes but its header says ${formatCount(header.pageCount)} pages of ${header.pageSize} bytes (${formatCount(expected)} bytes); it was cut short`,
