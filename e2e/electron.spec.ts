@@ -42,4 +42,29 @@ test.describe('desktop app', () => {
     expect(await window.evaluate(() => Object.keys((globalThis as unknown as { pagevault: object }).pagevault).sort())).toContain('app.info');
     await app.close();
   });
+
+  test('closing the window keeps Pagevault running in the tray', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pv-electron-'));
+    const app = await electron.launch({ executablePath: binary!, args: [root, '--no-sandbox'], env: { ...process.env, PAGEVAULT_DATA_DIR: dataDir } });
+    const window = await app.firstWindow();
+    await expect(window.getByRole('navigation', { name: 'Main' })).toBeVisible();
+    const visibleAfterClose = await app.evaluate(async ({ BrowserWindow }) => {
+      const main = BrowserWindow.getAllWindows()[0]!;
+      main.close();
+      await new Promise((resolve) => setTimeout(resolve, 300));
+      return { windows: BrowserWindow.getAllWindows().length, visible: main.isVisible() };
+    });
+    expect(visibleAfterClose).toEqual({ windows: 1, visible: false });
+    // Opening it again (as the tray menu does) brings the same window back.
+    await expect
+      .poll(async () => app.evaluate(async ({ BrowserWindow }) => {
+        const main = BrowserWindow.getAllWindows()[0]!;
+        main.show();
+        return main.isVisible();
+      }))
+      .toBe(true);
+    await window.getByRole('link', { name: 'Settings' }).click();
+    await expect(window.getByRole('switch', { name: /Keep running in the tray/ })).toBeChecked();
+    await app.close();
+  });
 });
