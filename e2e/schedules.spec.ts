@@ -42,6 +42,7 @@ test('create a schedule with its next five runs previewed, see it run, and find 
 
   await app.getByRole('link', { name: 'History' }).click();
   await expect(app.getByRole('row').filter({ hasText: 'Scheduled' }).first()).toBeVisible();
+  await saveScreenshot(app, 'history-scheduled');
   expect(readdirSync(join(host.dataDir, 'backups', 'chinook')).some((name) => name.endsWith('.db'))).toBe(true);
 });
 

@@ -1,5 +1,6 @@
 import { useEffect, useState, type ReactNode } from 'react';
 import { Box, Button, Group, Modal, Portal, Progress, Stack, Text, ThemeIcon } from '@mantine/core';
+import { useReducedMotion } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconDatabasePlus, IconRestore } from '@tabler/icons-react';
 import { api } from '../api/client.ts';
@@ -104,6 +105,7 @@ export function WindowDropTarget() {
 }
 
 function DropZone({ action, active, icon, title, children }: { action: DropAction; active: boolean; icon: ReactNode; title: string; children: ReactNode }) {
+  const reduceMotion = useReducedMotion();
   return (
     <Stack
       data-drop-action={action}
@@ -117,7 +119,7 @@ function DropZone({ action, active, icon, title, children }: { action: DropActio
         borderRadius: 'var(--mantine-radius-lg)',
         border: `2px dashed ${active ? 'var(--mantine-primary-color-filled)' : 'var(--mantine-color-default-border)'}`,
         background: active ? 'var(--mantine-primary-color-light)' : 'transparent',
-        transition: 'background 120ms, border-color 120ms',
+        transition: reduceMotion ? 'none' : 'background 120ms, border-color 120ms',
       }}
     >
       <ThemeIcon size={72} radius="xl" variant={active ? 'filled' : 'light'} style={{ pointerEvents: 'none' }}>
