@@ -54,14 +54,22 @@ export function writeAll(fd: number, buffer: Buffer, length: number, position: n
   while (written < length) written += writeSync(fd, buffer, written, length - written, position + written);
 }
 
-/** Copies bytes [from, to) of `input` to the same place in `output` through `buffer`; returns the bytes copied (fewer at end of file). */
-export function copyRange(input: number, output: number, from: number, to: number, buffer: Buffer): number {
+/** How much a file-level copy moves between two progress reports and cancel checks: a few per second even on a slow disk. */
+export const COPY_CHUNK_BYTES = 2 << 20;
+
+/**
+ * Copies bytes [from, to) of `input` to the same place in `output` through `buffer`,
+ * calling `onChunk` with the bytes copied so far after each chunk. Returns the bytes
+ * copied (fewer at end of file).
+ */
+export function copyRange(input: number, output: number, from: number, to: number, buffer: Buffer, onChunk?: (copied: number) => void): number {
   let position = from;
   while (position < to) {
     const read = readSync(input, buffer, 0, Math.min(buffer.length, to - position), position);
     if (read === 0) break;
     writeAll(output, buffer, read, position);
     position += read;
+    onChunk?.(position - from);
   }
   return position - from;
 }

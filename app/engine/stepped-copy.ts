@@ -10,9 +10,8 @@ import { fdatasyncSync, ftruncateSync, openSync, closeSync, readSync } from 'nod
 import type Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { OperationContext } from './context.ts';
-import { copyRange, type SourceFiles } from './source-files.ts';
+import { COPY_CHUNK_BYTES, copyRange, type SourceFiles } from './source-files.ts';
 
-const BUFFER_BYTES = 8 << 20;
 
 export interface SteppedCopyOptions {
   pagesPerStep: number;
@@ -29,7 +28,7 @@ export function copySteppedFile(
   subject: string,
   options: SteppedCopyOptions,
 ): { restarts: number; pageCount: number; pageSize: number } {
-  const buffer = Buffer.allocUnsafe(BUFFER_BYTES);
+  const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
   const counter = Buffer.alloc(4);
   const output = openSync(partial, 'w');
   const started = performance.now();
@@ -60,7 +59,11 @@ export function copySteppedFile(
           }
           const total = pageCount * pageSize;
           const end = finishInOne ? total : Math.min(total, offset + options.pagesPerStep * pageSize);
-          const copied = copyRange(files.database, output, offset, end, buffer);
+          const stepStart = offset;
+          const copied = copyRange(files.database, output, offset, end, buffer, (inStep) => {
+            ctx.throwIfCancelled(subject);
+            ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - Math.floor((stepStart + inStep) / pageSize), bytesCopied: bytesCopied + inStep, bytesPerSecond: (bytesCopied + inStep) / seconds(started), restarts });
+          });
           offset += copied;
           bytesCopied += copied;
           if (offset >= total || copied === 0) {

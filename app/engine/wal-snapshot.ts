@@ -25,9 +25,8 @@
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { OperationContext } from './context.ts';
-import { writeAll, type SourceFiles } from './source-files.ts';
+import { COPY_CHUNK_BYTES, copyRange, writeAll, type SourceFiles } from './source-files.ts';
 
-const CHUNK_BYTES = 8 << 20;
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
 
@@ -121,24 +120,23 @@ export function copyWalSnapshot(
   const input = files.database;
   const output = openSync(partial, 'w');
   try {
-    const buffer = Buffer.allocUnsafe(CHUNK_BYTES);
-    let copied = 0;
+    const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
     const sourceBytes = Math.min(fstatSync(input).size, totalBytes);
-    while (copied < sourceBytes) {
-      const read = readSync(input, buffer, 0, Math.min(CHUNK_BYTES, sourceBytes - copied), copied);
-      if (read === 0) break;
-      writeAll(output, buffer, read, copied);
-      copied += read;
+    const report = (copied: number) => {
       ctx.throwIfCancelled(subject);
       const done = Math.floor(copied / pageSize);
       ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - done, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
-    }
+    };
+    copyRange(input, output, 0, sourceBytes, buffer, report);
 
     if (frames.size > 0) {
       const wal = files.wal!;
       const page = Buffer.allocUnsafe(pageSize);
+      let laid = 0;
       for (const [pgno, frame] of frames) {
         if (pgno > pageCount) continue;
+        // Keep the reports (and cancel checks) coming while a large WAL is laid over the copy.
+        if (++laid % 1024 === 0) report(sourceBytes);
         const offset = WAL_HEADER_BYTES + (frame - 1) * (pageSize + FRAME_HEADER_BYTES) + FRAME_HEADER_BYTES;
         if (readSync(wal, page, 0, pageSize, offset) !== pageSize) return false;
         writeAll(output, page, pageSize, (pgno - 1) * pageSize);
