@@ -63,6 +63,24 @@ function readWalIndex(files: SourceFiles): WalIndexHeader | undefined {
 }
 
 /**
+ * `BEGIN IMMEDIATE` on `db` (opened with no busy timeout), retried without sleeping:
+ * SQLite's busy handler sleeps between tries and can miss every gap of a writer that
+ * commits back to back, while retrying at once takes the next gap. False after `timeoutMs`.
+ */
+export function takeWriteLock(db: Database.Database, timeoutMs: number): boolean {
+  const deadline = performance.now() + timeoutMs;
+  for (;;) {
+    try {
+      db.exec('BEGIN IMMEDIATE');
+      return true;
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (!code.startsWith('SQLITE_BUSY') || performance.now() > deadline) return false;
+    }
+  }
+}
+
+/**
  * Starts the reader's snapshot while holding the write lock and reads the wal-index.
  * Returns the snapshot's frame count and page count, or undefined (the reader then has
  * no transaction open) when the fast path cannot be used.
@@ -70,15 +88,16 @@ function readWalIndex(files: SourceFiles): WalIndexHeader | undefined {
 export function beginWalSnapshot(files: SourceFiles, reader: Database.Database, busyTimeoutMs: number): { index: WalIndexHeader; pageCount: number } | undefined {
   let lock: Database.Database | undefined;
   try {
-    lock = new Database(files.source, { fileMustExist: true, timeout: busyTimeoutMs });
+    lock = new Database(files.source, { fileMustExist: true, timeout: 0 });
     if (String(lock.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return undefined;
-    lock.exec('BEGIN IMMEDIATE');
+    if (!takeWriteLock(lock, busyTimeoutMs)) return undefined;
+    // Only the snapshot's start and the wal-index read happen while writers wait.
     reader.exec('BEGIN');
-    reader.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
-    const pageCount = Number(reader.pragma('page_count', { simple: true }));
-    const pageSize = Number(reader.pragma('page_size', { simple: true }));
+    reader.prepare('SELECT 1 FROM sqlite_schema LIMIT 1').get();
     const index = readWalIndex(files);
     lock.exec('ROLLBACK');
+    const pageCount = Number(reader.pragma('page_count', { simple: true }));
+    const pageSize = Number(reader.pragma('page_size', { simple: true }));
     // An empty WAL has no page size in its index yet; one that disagrees is not trusted.
     if (!index || (index.pageSize !== 0 && index.pageSize !== pageSize)) {
       reader.exec('ROLLBACK');
