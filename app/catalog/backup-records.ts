@@ -36,6 +36,27 @@ export function entryFromManifest(
   };
 }
 
+/**
+ * A history entry with no file: a failed or cancelled run, a skipped one (the database
+ * was unchanged) or missed scheduled runs (the window is startedAt..finishedAt).
+ */
+export function entryWithoutFile(
+  entry: Pick<NewBackup, 'databaseId' | 'databaseLabel' | 'source' | 'status' | 'trigger' | 'mode' | 'startedAt' | 'finishedAt' | 'durationMs' | 'error'>,
+): NewBackup {
+  return {
+    ...entry,
+    path: null,
+    bytes: null,
+    pageSize: null,
+    pageCount: null,
+    sha256: null,
+    restarts: 0,
+    verification: 'skipped',
+    verificationProblems: [],
+    verifiedAt: null,
+  };
+}
+
 const columns = `id, database_id AS databaseId, database_label AS databaseLabel, source, path, status, trigger, mode,
   started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, bytes, page_size AS pageSize,
   page_count AS pageCount, sha256, restarts, verification, verification_problems AS verificationProblems,

@@ -13,7 +13,7 @@ export { CATALOG_FILE_NAME, CATALOG_VERSION } from './catalog.ts';
 export type { DatabaseRow } from './database-records.ts';
 export type { ScheduleRow } from './schedule-records.ts';
 export type { NewBackup, HistoryQuery } from './backup-records.ts';
-export { entryFromManifest } from './backup-records.ts';
+export { entryFromManifest, entryWithoutFile } from './backup-records.ts';
 
 export class Catalog {
   readonly connection: CatalogConnection;

@@ -6,7 +6,7 @@
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupRecord, BackupResult, BackupTrigger, JobInfo } from '../api/types.ts';
-import { entryFromManifest, type DatabaseRow } from '../catalog/index.ts';
+import { entryFromManifest, entryWithoutFile, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
@@ -95,53 +95,31 @@ export class BackupJobs {
       return { record: this.#record(row, trigger, startedAt, result, mark), failure: null };
     } catch (error) {
       const failure = asPagevaultError(error, row);
-      const record = this.#ctx.catalog.backups.insert({
-        databaseId: row.id,
-        databaseLabel: row.label,
-        source: row.path,
-        path: null,
-        status: failure.code === 'CANCELLED' ? 'cancelled' : 'failed',
-        trigger,
-        mode: row.mode,
-        startedAt: startedAt.toISOString(),
-        finishedAt: new Date().toISOString(),
-        durationMs: Date.now() - startedAt.getTime(),
-        bytes: null,
-        pageSize: null,
-        pageCount: null,
-        sha256: null,
-        restarts: 0,
-        verification: 'skipped',
-        verificationProblems: [],
-        verifiedAt: null,
-        error: failure.toBody(),
-      });
+      const record = this.#withoutFile(row, failure.code === 'CANCELLED' ? 'cancelled' : 'failed', trigger, startedAt, failure.toBody());
       return { record, failure };
     }
   }
 
   #skipped(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, last: BackupRecord): BackupRecord {
-    return this.#ctx.catalog.backups.insert({
-      databaseId: row.id,
-      databaseLabel: row.label,
-      source: row.path,
-      path: null,
-      status: 'skipped',
-      trigger,
-      mode: row.mode,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date().toISOString(),
-      durationMs: Date.now() - startedAt.getTime(),
-      bytes: null,
-      pageSize: null,
-      pageCount: null,
-      sha256: null,
-      restarts: 0,
-      verification: 'skipped',
-      verificationProblems: [],
-      verifiedAt: null,
-      error: { code: 'UNCHANGED', message: `Unchanged since the backup of ${last.startedAt}; nothing was copied` },
-    });
+    return this.#withoutFile(row, 'skipped', trigger, startedAt, { code: 'UNCHANGED', message: `Unchanged since the backup of ${last.startedAt}; nothing was copied` });
+  }
+
+  /** Records a run that left no file, from its start until now. */
+  #withoutFile(row: DatabaseRow, status: BackupRecord['status'], trigger: BackupTrigger, startedAt: Date, error: BackupRecord['error']): BackupRecord {
+    return this.#ctx.catalog.backups.insert(
+      entryWithoutFile({
+        databaseId: row.id,
+        databaseLabel: row.label,
+        source: row.path,
+        status,
+        trigger,
+        mode: row.mode,
+        startedAt: startedAt.toISOString(),
+        finishedAt: new Date().toISOString(),
+        durationMs: Date.now() - startedAt.getTime(),
+        error,
+      }),
+    );
   }
 
   #record(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, result: BackupResult, changeMark: string): BackupRecord {

@@ -5,7 +5,7 @@
  */
 import { PagevaultError } from '../api/errors.ts';
 import type { CatchUpSummary, Schedule, ScheduleInfo, SchedulePreview, ScheduleSpec, Settings } from '../api/types.ts';
-import type { ScheduleRow } from '../catalog/index.ts';
+import { entryWithoutFile, type ScheduleRow } from '../catalog/index.ts';
 import { checkSchedule, describeSchedule, nextRuns, type ScheduleProblem } from '../scheduler/schedule-rules.ts';
 import { Scheduler, type Clock, type MissedWindow } from '../scheduler/scheduler.ts';
 import type { BackupJobs } from './backup-jobs.ts';
@@ -106,27 +106,20 @@ export class Schedules {
       window.count === 1 && !window.more
         ? `The scheduled backup of ${window.from.toLocaleString()} was missed; caught up once`
         : `${count} scheduled backups from ${window.from.toLocaleString()} to ${window.to.toLocaleString()} were missed; caught up once`;
-    this.#ctx.catalog.backups.insert({
-      databaseId: row.databaseId,
-      databaseLabel: label,
-      source: database?.path ?? '',
-      path: null,
-      status: 'missed',
-      trigger: 'schedule',
-      mode: database?.mode ?? 'snapshot',
-      startedAt: window.from.toISOString(),
-      finishedAt: window.to.toISOString(),
-      durationMs: null,
-      bytes: null,
-      pageSize: null,
-      pageCount: null,
-      sha256: null,
-      restarts: 0,
-      verification: 'skipped',
-      verificationProblems: [],
-      verifiedAt: null,
-      error: { code: 'MISSED', message },
-    });
+    this.#ctx.catalog.backups.insert(
+      entryWithoutFile({
+        databaseId: row.databaseId,
+        databaseLabel: label,
+        source: database?.path ?? '',
+        status: 'missed',
+        trigger: 'schedule',
+        mode: database?.mode ?? 'snapshot',
+        startedAt: window.from.toISOString(),
+        finishedAt: window.to.toISOString(),
+        durationMs: null,
+        error: { code: 'MISSED', message },
+      }),
+    );
     this.#ctx.changed('history');
   }
 
