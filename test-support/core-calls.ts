@@ -1,7 +1,11 @@
 /** Calling a real Core the way a shell does, for tests: results, failures, job endings. */
+import { mkdirSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import Database from 'better-sqlite3';
+import { afterAll, beforeEach } from 'vitest';
 import type { JobFinished, MethodName, Params, Result } from '../app/api/index.ts';
-import type { Core } from '../app/core/core.ts';
+import { Core } from '../app/core/core.ts';
 
 /** Calls `method`; throws an Error carrying the API error's code when it fails. */
 export async function callCore<M extends MethodName>(core: Core, method: M, params: Params<M>): Promise<Result<M>> {
@@ -47,4 +51,52 @@ export function integrityOf(path: string): string {
   } finally {
     db.close();
   }
+}
+
+/**
+ * A fresh core for every test of the calling file, in its own folder under a temp root
+ * (registers beforeEach/afterAll). Read `core` and `work` inside tests; `restart()`
+ * closes the core and opens a new one on the same data folder.
+ */
+export function coreCases(prefix: string) {
+  const root = mkdtempSync(join(tmpdir(), prefix));
+  const cores: Core[] = [];
+  let caseNumber = 0;
+  let core!: Core;
+  let work = '';
+  const open = () => {
+    core = new Core({ dataDir: join(work, 'data'), shell: 'web' });
+    cores.push(core);
+  };
+  beforeEach(() => {
+    caseNumber += 1;
+    work = join(root, `case-${caseNumber}`);
+    mkdirSync(work, { recursive: true });
+    open();
+  });
+  afterAll(async () => {
+    for (const c of cores) await c.close();
+  });
+  return {
+    get core(): Core {
+      return core;
+    },
+    /** This test's own folder; the core's data folder is `<work>/data`. */
+    get work(): string {
+      return work;
+    },
+    /** Another core on `dataDir`, closed with the others. */
+    another(dataDir: string): Core {
+      const extra = new Core({ dataDir, shell: 'web' });
+      cores.push(extra);
+      return extra;
+    },
+    async restart(): Promise<void> {
+      await core.close();
+      open();
+    },
+    call: <M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> => callCore(core, method, params),
+    failure: (method: MethodName, params: unknown) => failureOf(core, method, params),
+    finished: (jobId: string): Promise<JobFinished> => jobFinished(core, jobId),
+  };
 }

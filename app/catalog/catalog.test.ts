@@ -6,21 +6,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { Settings } from '../api/types.ts';
 import { Catalog, CATALOG_FILE_NAME, CATALOG_VERSION, type NewBackup } from './index.ts';
 import { migrations } from './migrations.ts';
+import { defaultSettings } from '../core/core.ts';
 
-const defaults: Settings = {
-  defaultBackupFolder: '/backups',
-  concurrency: 2,
-  verifyAfterBackup: true,
-  notifyOnSuccess: false,
-  theme: 'system',
-  schedulesPausedUntil: null,
-  closeToTray: true,
-  closeToTrayExplained: false,
-  startAtLogin: false,
-};
+const defaults = defaultSettings('/data');
 const dir = () => mkdtempSync(join(tmpdir(), 'pv-catalog-'));
 
 function entry(overrides: Partial<NewBackup>): NewBackup {

@@ -2,40 +2,19 @@
  * The core with a real catalog and the real engine: add databases, Backup now, cancel,
  * history, settings. Every backup is checked on disk.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { BackupRecord, JobFinished, JobProgress, MethodName, Params, Result } from '../api/index.ts';
+import type { BackupRecord, JobProgress } from '../api/index.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
-import { callCore, failureOf, jobFinished, rowCounts } from '../../test-support/core-calls.ts';
+import { coreCases, rowCounts } from '../../test-support/core-calls.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
-import { Core } from './core.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-core-backups-'));
-const cores: Core[] = [];
-let core: Core;
-let work: string;
-let caseNumber = 0;
-
-afterAll(async () => {
-  for (const c of cores) await c.close();
-});
-
-beforeEach(() => {
-  caseNumber += 1;
-  work = join(root, `case-${caseNumber}`);
-  mkdirSync(work, { recursive: true });
-  core = new Core({ dataDir: join(work, 'data'), shell: 'web' });
-  cores.push(core);
-});
-
-const call = <M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> => callCore(core, method, params);
-const failure = (method: MethodName, params: unknown) => failureOf(core, method, params);
-const finished = (jobId: string): Promise<JobFinished> => jobFinished(core, jobId);
+const t = coreCases('pv-core-backups-');
+const { call, failure, finished } = t;
 
 function chinookCopy(name = 'chinook.sqlite'): string {
-  const path = join(work, name);
+  const path = join(t.work, name);
   copyFileSync(chinookFixture, path);
   return path;
 }
@@ -45,15 +24,15 @@ describe('adding databases', () => {
     const path = chinookCopy();
     const added = await call('databases.add', { path });
     expect(added).toMatchObject({ path, label: 'chinook', mode: 'stepped', journalMode: 'delete', pageSize: 4096, lastBackup: null, sizeBytes: 1_007_616 });
-    expect(added.destination).toBe(join(work, 'data', 'backups', 'chinook'));
+    expect(added.destination).toBe(join(t.work, 'data', 'backups', 'chinook'));
     expect(await call('databases.list', {})).toHaveLength(1);
   });
 
   it('gives a WAL database snapshot mode, and a second database of the same name its own folder', async () => {
-    const first = join(work, 'a', 'places.sqlite');
-    const second = join(work, 'b', 'places.sqlite');
-    mkdirSync(join(work, 'a'));
-    mkdirSync(join(work, 'b'));
+    const first = join(t.work, 'a', 'places.sqlite');
+    const second = join(t.work, 'b', 'places.sqlite');
+    mkdirSync(join(t.work, 'a'));
+    mkdirSync(join(t.work, 'b'));
     makeDatabase(first, { journalMode: 'wal' });
     makeDatabase(second, { journalMode: 'wal' });
     const a = await call('databases.add', { path: first });
@@ -68,7 +47,7 @@ describe('adding databases', () => {
     ['a text file', (dir: string) => (writeFileSync(join(dir, 'notes.txt'), 'shopping list\n'), join(dir, 'notes.txt')), 'NOT_A_DATABASE'],
     ['an empty file', (dir: string) => (writeFileSync(join(dir, 'empty.db'), ''), join(dir, 'empty.db')), 'EMPTY_FILE'],
   ])('refuses %s with the engine message and adds nothing', async (_, make, code) => {
-    const path = make(work);
+    const path = make(t.work);
     const error = await failure('databases.add', { path });
     expect(error.code).toBe(code);
     expect(error.message).toContain(path);
@@ -81,12 +60,12 @@ describe('adding databases', () => {
     const error = await failure('databases.add', { path });
     expect(error).toEqual({ code: 'ALREADY_ADDED', message: `${path} is already in Pagevault as 'chinook'` });
     const { symlinkSync } = await import('node:fs');
-    symlinkSync(path, join(work, 'link.sqlite'));
-    expect((await failure('databases.add', { path: join(work, 'link.sqlite') })).code).toBe('ALREADY_ADDED');
+    symlinkSync(path, join(t.work, 'link.sqlite'));
+    expect((await failure('databases.add', { path: join(t.work, 'link.sqlite') })).code).toBe('ALREADY_ADDED');
   });
 
   it('refuses its own catalog', async () => {
-    const error = await failure('databases.add', { path: join(work, 'data', 'catalog.sqlite') });
+    const error = await failure('databases.add', { path: join(t.work, 'data', 'catalog.sqlite') });
     expect(error.message).toContain("Pagevault's own catalog");
   });
 });
@@ -95,12 +74,12 @@ describe('database settings', () => {
   it('validates the backup folder: a file, the database itself, a path under a file', async () => {
     const path = chinookCopy();
     const { id } = await call('databases.add', { path });
-    writeFileSync(join(work, 'a-file'), 'x');
-    expect(await failure('databases.update', { id, destination: join(work, 'a-file') })).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('it is a file, not a folder') });
+    writeFileSync(join(t.work, 'a-file'), 'x');
+    expect(await failure('databases.update', { id, destination: join(t.work, 'a-file') })).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('it is a file, not a folder') });
     expect((await failure('databases.update', { id, destination: path })).code).toBe('DEST_IS_SOURCE');
-    expect((await failure('databases.update', { id, destination: join(work, 'a-file', 'sub') })).message).toContain('part of the path is a file');
+    expect((await failure('databases.update', { id, destination: join(t.work, 'a-file', 'sub') })).message).toContain('part of the path is a file');
     expect((await failure('databases.update', { id, label: '  ' })).message).toContain('A name is required');
-    const folder = join(work, 'new', 'folder');
+    const folder = join(t.work, 'new', 'folder');
     const updated = await call('databases.update', { id, destination: folder, label: 'Music store', mode: 'snapshot' });
     expect(updated).toMatchObject({ destination: folder, label: 'Music store', mode: 'snapshot' });
     expect(existsSync(folder)).toBe(true);
@@ -124,7 +103,7 @@ describe('Backup now', () => {
     const path = chinookCopy();
     const { id } = await call('databases.add', { path });
     const progress: JobProgress[] = [];
-    core.events.on('job.progress', (event) => progress.push(event));
+    t.core.events.on('job.progress', (event) => progress.push(event));
     const job = await call('backups.start', { databaseId: id });
     expect(job).toMatchObject({ kind: 'backup', databaseId: id, label: 'chinook' });
     expect((await call('jobs.list', {})).map((j) => j.jobId)).toContain(job.jobId);
@@ -132,7 +111,7 @@ describe('Backup now', () => {
     expect(done).toMatchObject({ ok: true, cancelled: false, error: null });
     const record = done.backup!;
     expect(record).toMatchObject({ status: 'succeeded', verification: 'passed', mode: 'stepped', pageCount: 246, pageSize: 4096, fileExists: true });
-    expect(record.path!.startsWith(join(work, 'data', 'backups', 'chinook', 'chinook-'))).toBe(true);
+    expect(record.path!.startsWith(join(t.work, 'data', 'backups', 'chinook', 'chinook-'))).toBe(true);
     expect(existsSync(`${record.path}.manifest.json`)).toBe(true);
     expect(rowCounts(record.path!)).toEqual(chinookRowCounts);
     expect(progress.length).toBeGreaterThan(0);
@@ -151,14 +130,14 @@ describe('Backup now', () => {
   });
 
   it('cancel stops the backup, removes the partial file and records it as cancelled', async () => {
-    const path = join(work, 'big.db');
+    const path = join(t.work, 'big.db');
     makeDatabase(path, { journalMode: 'delete', bytes: 24 << 20 });
     const { id, destination } = await call('databases.add', { path });
     // Slow it right down so the cancel lands mid-copy.
     await call('databases.update', { id, pagesPerStep: 16, pauseMs: 20 });
     const job = await call('backups.start', { databaseId: id });
     await new Promise<void>((resolve) => {
-      const off = core.events.on('job.progress', (event) => {
+      const off = t.core.events.on('job.progress', (event) => {
         if (event.phase === 'copy' && event.remainingPages < event.totalPages) {
           off();
           resolve();
@@ -191,7 +170,7 @@ describe('Backup now', () => {
     const ids = [];
     for (const name of ['one.sqlite', 'two.sqlite', 'three.sqlite']) ids.push((await call('databases.add', { path: chinookCopy(name) })).id);
     let maxRunning = 0;
-    core.events.on('jobs.changed', (jobs) => (maxRunning = Math.max(maxRunning, jobs.filter((j) => j.state === 'running').length)));
+    t.core.events.on('jobs.changed', (jobs) => (maxRunning = Math.max(maxRunning, jobs.filter((j) => j.state === 'running').length)));
     const { started, refused } = await call('backups.startAll', {});
     expect(refused).toEqual([]);
     expect(started.map((j) => j.databaseId).sort()).toEqual(ids.sort());
@@ -232,15 +211,14 @@ describe('history', () => {
   it('rebuilds the history of a folder from its manifests in a new catalog', async () => {
     const record = await backedUp();
     const folder = join(record.path!, '..');
-    const fresh = new Core({ dataDir: join(work, 'other-data'), shell: 'web' });
-    cores.push(fresh);
+    const fresh = t.another(join(t.work, 'other-data'));
     const imported = await fresh.handle('history.import', { folder });
     expect(imported).toEqual({ ok: true, value: { folder, imported: 1, alreadyKnown: 0, problems: [] } });
     const again = await fresh.handle('history.import', { folder });
     expect(again).toMatchObject({ ok: true, value: { imported: 0, alreadyKnown: 1 } });
     const list = await fresh.handle('history.list', {});
     expect(list).toMatchObject({ ok: true, value: { total: 1, entries: [{ path: record.path, sha256: record.sha256, trigger: 'import', verification: 'passed' }] } });
-    const empty = await fresh.handle('history.import', { folder: work });
+    const empty = await fresh.handle('history.import', { folder: t.work });
     expect(empty).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('holds no Pagevault manifests') } });
   });
 });
@@ -249,7 +227,7 @@ describe('settings', () => {
   it('starts with defaults, validates, and keeps changes across a restart', async () => {
     const settings = await call('settings.get', {});
     expect(settings).toEqual({
-      defaultBackupFolder: join(work, 'data', 'backups'),
+      defaultBackupFolder: join(t.work, 'data', 'backups'),
       concurrency: 2,
       verifyAfterBackup: true,
       notifyOnSuccess: false,
@@ -260,12 +238,10 @@ describe('settings', () => {
       startAtLogin: false,
     });
     expect((await failure('settings.update', { concurrency: 0 })).message).toContain('Concurrency is a number from 1 to 8');
-    writeFileSync(join(work, 'file'), '');
-    expect((await failure('settings.update', { defaultBackupFolder: join(work, 'file', 'x') })).message).toContain('part of the path is a file');
+    writeFileSync(join(t.work, 'file'), '');
+    expect((await failure('settings.update', { defaultBackupFolder: join(t.work, 'file', 'x') })).message).toContain('part of the path is a file');
     await call('settings.update', { concurrency: 3, theme: 'dark', verifyAfterBackup: false });
-    await core.close();
-    core = new Core({ dataDir: join(work, 'data'), shell: 'web' });
-    cores.push(core);
+    await t.restart();
     expect(await call('settings.get', {})).toMatchObject({ concurrency: 3, theme: 'dark', verifyAfterBackup: false });
   });
 

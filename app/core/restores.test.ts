@@ -3,44 +3,23 @@
  * describe targets, restore with a safety copy that lands in the history, undo, and
  * every refusal leaving the target as it was.
  */
-import { afterAll, beforeEach, describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
-import type { JobFinished, MethodName, Params, Result } from '../api/index.ts';
+import type { JobFinished } from '../api/index.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
-import { callCore, failureOf, integrityOf, jobFinished, rowCounts } from '../../test-support/core-calls.ts';
+import { coreCases, integrityOf, rowCounts } from '../../test-support/core-calls.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
 import { startLocker, startWriter } from '../../test-support/processes.ts';
-import { Core } from './core.ts';
 import { compareTables } from './restores.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-core-restores-'));
-const cores: Core[] = [];
-let core: Core;
-let work: string;
-let caseNumber = 0;
-
-afterAll(async () => {
-  for (const c of cores) await c.close();
-});
-
-beforeEach(() => {
-  caseNumber += 1;
-  work = join(root, `case-${caseNumber}`);
-  mkdirSync(work, { recursive: true });
-  core = new Core({ dataDir: join(work, 'data'), shell: 'web' });
-  cores.push(core);
-});
-
-const call = <M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> => callCore(core, method, params);
-const failure = (method: MethodName, params: unknown) => failureOf(core, method, params);
-const finished = (jobId: string): Promise<JobFinished> => jobFinished(core, jobId);
+const t = coreCases('pv-core-restores-');
+const { call, failure, finished } = t;
 
 /** A registered Chinook copy with one backup taken; returns both paths. */
 async function chinookWithBackup(): Promise<{ live: string; backup: string; databaseId: number }> {
-  const live = join(work, 'chinook.sqlite');
+  const live = join(t.work, 'chinook.sqlite');
   copyFileSync(chinookFixture, live);
   const { id } = await call('databases.add', { path: live });
   const job = await call('backups.start', { databaseId: id });
@@ -101,7 +80,7 @@ describe('checking a backup (step 2)', () => {
 
   it('recognises a copy of a known backup by its checksum and finds where it came from', async () => {
     const { live, backup, databaseId } = await chinookWithBackup();
-    const copy = join(work, 'dropped-copy.db');
+    const copy = join(t.work, 'dropped-copy.db');
     copyFileSync(backup, copy);
     const result = (await check(copy)).check!;
     expect(result).toMatchObject({ entryMatchedBy: 'checksum', takenAtSource: 'manifest', entry: { databaseId, path: backup } });
@@ -114,7 +93,7 @@ describe('checking a backup (step 2)', () => {
     { name: 'a truncated database', content: readFileSync(chinookFixture).subarray(0, 100_000), code: 'TRUNCATED' },
     { name: 'an empty file', content: '', code: 'EMPTY_FILE' },
   ])('refuses $name with the engine’s message naming the file', async ({ content, code }) => {
-    const path = join(work, 'candidate.db');
+    const path = join(t.work, 'candidate.db');
     writeFileSync(path, content);
     const done = await check(path);
     expect(done.ok).toBe(false);
@@ -123,28 +102,28 @@ describe('checking a backup (step 2)', () => {
   });
 
   it('refuses a missing file and a folder', async () => {
-    expect((await check(join(work, 'nowhere.db'))).error?.code).toBe('NOT_FOUND');
-    expect((await check(work)).error?.code).toBe('IS_A_DIRECTORY');
+    expect((await check(join(t.work, 'nowhere.db'))).error?.code).toBe('NOT_FOUND');
+    expect((await check(t.work)).error?.code).toBe('IS_A_DIRECTORY');
   });
 });
 
 describe('describing a target (step 3)', () => {
   it('explains why a folder, the backup itself, a missing folder or a non-database cannot be replaced', async () => {
     const { backup } = await chinookWithBackup();
-    const notes = join(work, 'notes.txt');
+    const notes = join(t.work, 'notes.txt');
     writeFileSync(notes, 'hello\n'.repeat(100));
-    expect((await call('restore.target', { backupPath: backup, targetPath: work })).problem).toContain('is a folder');
+    expect((await call('restore.target', { backupPath: backup, targetPath: t.work })).problem).toContain('is a folder');
     expect((await call('restore.target', { backupPath: backup, targetPath: backup })).problem).toBe('the backup and the target are the same file');
-    expect((await call('restore.target', { backupPath: backup, targetPath: join(work, 'no', 'such', 'dir', 'x.db') })).problem).toContain('does not exist');
+    expect((await call('restore.target', { backupPath: backup, targetPath: join(t.work, 'no', 'such', 'dir', 'x.db') })).problem).toContain('does not exist');
     expect((await call('restore.target', { backupPath: backup, targetPath: notes })).problem).toContain('not a SQLite database');
-    expect((await call('restore.target', { backupPath: backup, targetPath: join(work, 'data', 'catalog.sqlite') })).problem).toContain("Pagevault's own catalog");
-    const fresh = await call('restore.target', { backupPath: backup, targetPath: join(work, 'fresh.db') });
+    expect((await call('restore.target', { backupPath: backup, targetPath: join(t.work, 'data', 'catalog.sqlite') })).problem).toContain("Pagevault's own catalog");
+    const fresh = await call('restore.target', { backupPath: backup, targetPath: join(t.work, 'fresh.db') });
     expect(fresh).toMatchObject({ exists: false, problem: null, usage: null, comparison: null, label: 'fresh' });
   });
 
   it('sees another program holding a lock, and refuses to restore unless told to go ahead', async () => {
     const { backup } = await chinookWithBackup();
-    const other = join(work, 'other.sqlite');
+    const other = join(t.work, 'other.sqlite');
     copyFileSync(chinookFixture, other);
     const locker = await startLocker(other);
     try {
@@ -162,7 +141,7 @@ describe('describing a target (step 3)', () => {
   });
 
   it('sees a WAL database being written by another program', async () => {
-    const wal = join(work, 'busy.sqlite');
+    const wal = join(t.work, 'busy.sqlite');
     makeDatabase(wal, { journalMode: 'wal' });
     const backupJob = await call('backups.start', { databaseId: (await call('databases.add', { path: wal })).id });
     const backup = (await finished(backupJob.jobId)).backup!.path!;
@@ -187,7 +166,7 @@ describe('restoring (steps 4 to 6)', () => {
     const job = await call('restore.start', { backupPath: backup, targetPath: live, safetyCopy: true });
     expect(job).toMatchObject({ kind: 'restore', databaseId, label: 'chinook' });
     const phases = new Set<string>();
-    const off = core.events.on('job.progress', (p) => p.jobId === job.jobId && phases.add(p.phase));
+    const off = t.core.events.on('job.progress', (p) => p.jobId === job.jobId && phases.add(p.phase));
     const done = await finished(job.jobId);
     off();
     expect(done.error).toBeNull();
@@ -211,8 +190,8 @@ describe('restoring (steps 4 to 6)', () => {
 
   it('restores into a new file without a safety copy', async () => {
     const { backup } = await chinookWithBackup();
-    const target = join(work, 'restored', 'copy.db');
-    mkdirSync(join(work, 'restored'));
+    const target = join(t.work, 'restored', 'copy.db');
+    mkdirSync(join(t.work, 'restored'));
     const done = await finished((await call('restore.start', { backupPath: backup, targetPath: target, safetyCopy: true })).jobId);
     expect(done.restore).toMatchObject({ target, safetyCopy: null, safetyCopyEntry: null, databaseId: null, verified: true });
     expect(rowCounts(target)).toEqual(chinookRowCounts);
@@ -229,7 +208,7 @@ describe('restoring (steps 4 to 6)', () => {
 
   it('refuses a target it cannot replace before queueing anything, and leaves it unchanged', async () => {
     const { backup } = await chinookWithBackup();
-    const notes = join(work, 'notes.txt');
+    const notes = join(t.work, 'notes.txt');
     writeFileSync(notes, 'hello\n'.repeat(100));
     const before = statSync(notes).mtimeMs;
     const refused = await failure('restore.start', { backupPath: backup, targetPath: notes, safetyCopy: true });
