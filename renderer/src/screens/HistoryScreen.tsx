@@ -9,6 +9,7 @@ import { EmptyState } from '../components/EmptyState.tsx';
 import { HistoryChart } from '../components/HistoryChart.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useCatalogStore } from '../store/catalog-store.ts';
+import { copyPath, showOrCopyPath } from '../store/file-actions.ts';
 import { openRestoreWith } from '../store/restore-store.ts';
 import { formatBytes, formatDuration, formatRate, shortenMiddle } from '../store/selectors.ts';
 
@@ -173,15 +174,6 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
       notifications.show({ color: 'red', title: pinned ? 'Not pinned' : 'Not unpinned', message: (caught as Error).message });
     }
   };
-  const copyPath = async () => {
-    if (!entry.path) return;
-    try {
-      await navigator.clipboard.writeText(entry.path);
-      notifications.show({ title: 'Path copied', message: entry.path });
-    } catch {
-      notifications.show({ color: 'yellow', title: 'Could not copy; here is the path', message: entry.path, autoClose: false });
-    }
-  };
   const started = new Date(entry.startedAt);
   const rate = entry.bytes && entry.durationMs ? (entry.bytes / entry.durationMs) * 1000 : 0;
   return (
@@ -251,11 +243,11 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
               Verify again
             </Menu.Item>
             {api.shell === 'electron' ? (
-              <Menu.Item leftSection={<IconFolderSearch size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void api.call('files.reveal', { path: entry.path! })}>
+              <Menu.Item leftSection={<IconFolderSearch size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void showOrCopyPath(entry.path!)}>
                 Show in folder
               </Menu.Item>
             ) : (
-              <Menu.Item leftSection={<IconCopy size={16} />} disabled={!entry.path} onClick={() => void copyPath()}>
+              <Menu.Item leftSection={<IconCopy size={16} />} disabled={!entry.path} onClick={() => void copyPath(entry.path!)}>
                 Copy path
               </Menu.Item>
             )}

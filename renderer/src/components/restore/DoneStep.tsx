@@ -1,9 +1,9 @@
 import { useState } from 'react';
 import { Alert, Button, Group, Paper, Stack, Text, Tooltip } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { IconArrowBackUp, IconCircleCheck, IconCopy, IconFolderSearch, IconHistory, IconRestore } from '@tabler/icons-react';
 import { api } from '../../api/client.ts';
 import { navigate } from '../../store/app-store.ts';
+import { showOrCopyPath } from '../../store/file-actions.ts';
 import { resetRestore, undoRestore, useRestoreStore } from '../../store/restore-store.ts';
 import { formatBytes, formatDuration, shortenMiddle } from '../../store/selectors.ts';
 import { Facts } from '../Facts.tsx';
@@ -20,18 +20,6 @@ export function DoneStep() {
     setUndoing(true);
     await undoRestore();
     setUndoing(false);
-  };
-  const reveal = async (path: string) => {
-    if (api.shell === 'electron') {
-      await api.call('files.reveal', { path });
-      return;
-    }
-    try {
-      await navigator.clipboard.writeText(path);
-      notifications.show({ title: 'Path copied', message: path });
-    } catch {
-      notifications.show({ color: 'yellow', title: 'Could not copy; here is the path', message: path, autoClose: false });
-    }
   };
 
   return (
@@ -72,7 +60,7 @@ export function DoneStep() {
               variant="default"
               size="compact-sm"
               leftSection={api.shell === 'electron' ? <IconFolderSearch size={14} /> : <IconCopy size={14} />}
-              onClick={() => void reveal(summary.safetyCopy!)}
+              onClick={() => void showOrCopyPath(summary.safetyCopy!)}
               style={{ flexShrink: 0 }}
             >
               {api.shell === 'electron' ? 'Show in folder' : 'Copy path'}
