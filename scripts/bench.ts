@@ -1,8 +1,9 @@
 /**
  * `npm run bench`: backup speed on a ~1 GB WAL database, as ratios against `cp` of the
  * same file measured in the same run; then again with a writer committing continuously
- * (restarts, the writer's p99 and max commit latency); the backup worker's peak memory;
- * and stepped mode on a rollback-journal copy against snapshot mode.
+ * (restarts, and the writer's p99 and max commit latency during the backup against during
+ * `cp`); the backup worker's peak memory; and stepped mode on a rollback-journal copy
+ * against snapshot mode.
  *
  * Usage: npm run bench -- [--size-mb N] [--dir DIR] [--runs N]
  */
@@ -26,6 +27,7 @@ const out = join(dir, 'out');
 mkdirSync(out, { recursive: true });
 
 const seconds = (start: number) => (performance.now() - start) / 1000;
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
 // Every timed run starts with the previous run's output gone and nothing left to write
 // back, so no contender pays for another's dirty pages.
@@ -91,15 +93,40 @@ console.log(`  Pagevault snapshot backup   ${pvTime.toFixed(2)} s   ${ratio('pv'
 console.log(`  Pagevault stepped backup    ${steppedTime.toFixed(2)} s   ${ratio('stepped', 'pv').toFixed(2)} × snapshot mode   (rollback-journal copy of the same data)`);
 if (sqliteCli !== undefined) console.log(`  sqlite3 .backup             ${sqliteCli.toFixed(2)} s   ${(sqliteCli / cp).toFixed(2)} × cp`);
 
-// With a writer committing continuously in another process.
-const writer = await startWriter(source);
-let writerLine = '';
-// The writer is stopped whatever happens, so a failed run never leaves it growing the file.
-const withWriter = await timePagevault('snapshot').finally(() => writer.stop().then((line) => (writerLine = line)));
-const stats = JSON.parse(writerLine) as { commits: number; p99Ms: number; maxMs: number };
-console.log('\nWith a writer committing continuously (another process, pairs of rows per transaction):');
-console.log(`  Pagevault snapshot backup   ${withWriter.s.toFixed(2)} s   ${(withWriter.s / cp).toFixed(2)} × cp   restarts: ${withWriter.restarts}`);
-console.log(`  writer: ${stats.commits} commits, p99 ${stats.p99Ms.toFixed(2)} ms, max ${stats.maxMs.toFixed(2)} ms`);
+// With a writer committing continuously in another process: a fresh writer for each
+// contender, started after the previous run's files are gone and written back, timed for a
+// second before, during, and a second after (when the WAL the run let grow is checkpointed).
+interface WriterStats { commits: number; p99Ms: number; maxMs: number }
+async function underWriter<T>(run: () => Promise<T> | T): Promise<{ value: T; writer: WriterStats }> {
+  clean();
+  const writer = await startWriter(source);
+  let line = '';
+  try {
+    await sleep(1000);
+    const value = await run();
+    await sleep(1000);
+    return { value, writer: (line = await writer.stop(), JSON.parse(line) as WriterStats) };
+  } finally {
+    // The writer is stopped whatever happens, so a failed run never leaves it growing the file.
+    if (!line) await writer.stop();
+  }
+}
+const describeWriter = (w: WriterStats) => `${w.commits} commits, p99 ${w.p99Ms.toFixed(2)} ms, max ${w.maxMs.toFixed(2)} ms`;
+const duringCp = await underWriter(() => execFileSync('cp', [source, join(out, 'cp.db')]));
+const duringCpSync = await underWriter(() => {
+  execFileSync('cp', [source, join(out, 'cp.db')]);
+  execFileSync('sync', ['-d', join(out, 'cp.db')]);
+});
+const duringPv = await underWriter(async () => {
+  const start = performance.now();
+  const result = await backup(source, join(out, 'pv.db'), { mode: 'snapshot', verify: false });
+  return { s: seconds(start), restarts: result.manifest.restarts };
+});
+console.log('\nWith a writer committing continuously (another process, pairs of rows per transaction, as fast as it can):');
+console.log(`  writer during cp                    ${describeWriter(duringCp.writer)}`);
+console.log(`  writer during cp + fsync            ${describeWriter(duringCpSync.writer)}`);
+console.log(`  writer during Pagevault snapshot    ${describeWriter(duringPv.writer)}`);
+console.log(`  Pagevault snapshot backup   ${duringPv.value.s.toFixed(2)} s   restarts: ${duringPv.value.restarts}   writer max ${(duringPv.writer.maxMs / duringCp.writer.maxMs).toFixed(2)} × its max during cp, ${(duringPv.writer.maxMs / duringCpSync.writer.maxMs).toFixed(2)} × during cp + fsync`);
 
 // Peak memory of a backup worker: measured in a separate process that runs only the backup.
 clean();

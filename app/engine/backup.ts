@@ -9,7 +9,7 @@
  * - compact: `VACUUM INTO`, a smaller copy without free pages.
  */
 import { access, mkdir, realpath, stat, truncate } from 'node:fs/promises';
-import { constants } from 'node:fs';
+import { constants, fstatSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
@@ -22,6 +22,7 @@ import { toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 import { SourceFiles } from './source-files.ts';
 import { copySteppedFile } from './stepped-copy.ts';
+import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { beginWalSnapshot, copyWalSnapshot } from './wal-snapshot.ts';
 
 export interface BackupOptions {
@@ -61,6 +62,8 @@ const TARGET_STEP_MS = 25;
 const ALL_REMAINING = 0x7fffffff;
 /** How long the WAL fast path waits for another program's write transaction before using the backup API. */
 const WAL_LOCK_TIMEOUT_MS = 1000;
+/** Below this, a snapshot is held too briefly for writers to pile up a WAL backlog worth handing off. */
+const HANDOFF_MIN_BYTES = 32 << 20;
 
 /** `<stem>-YYYYMMDD-HHMMSS[-label].db` in local time. */
 export function backupFileName(source: string, now: Date, label?: string): string {
@@ -92,6 +95,7 @@ export async function backupDatabase(
   let claim: PartialClaim | undefined;
   let db: Database.Database | undefined;
   let sourceFiles: SourceFiles | undefined;
+  let handoff: CheckpointHandoff | undefined;
   try {
     db = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
     const open = db;
@@ -102,6 +106,8 @@ export async function backupDatabase(
     // File-level copies (see wal-snapshot.ts and stepped-copy.ts) read the database directly.
     if ((mode === 'snapshot' && header.writeVersion === 2) || (mode === 'stepped' && header.writeVersion === 1)) sourceFiles = new SourceFiles(source);
     const walSnapshot = sourceFiles && mode === 'snapshot' ? beginWalSnapshot(sourceFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS)) : undefined;
+    // A copy long enough for writers to pile up a WAL backlog hands it to a helper at the end.
+    handoff = walSnapshot && fstatSync(sourceFiles!.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(source) : undefined;
     // Take (and, in snapshot mode, keep) a read lock now, so a locked source fails fast
     // with SOURCE_BUSY before anything is written.
     const { sourceJournalMode, sourcePages, sourcePageSize } = walSnapshot
@@ -136,6 +142,7 @@ export async function backupDatabase(
         restarts = await copyPages(db, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
       }
     }
+    if (handoff && db.inTransaction) await handoff.end(db, sourceFiles!, walSnapshot!.index.mxFrame, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS));
     if (db.inTransaction) db.exec('COMMIT');
     db.close();
     db = undefined;
@@ -204,6 +211,7 @@ export async function backupDatabase(
       // The connection is already unusable; closing is best effort.
     }
     sourceFiles?.close();
+    handoff?.dismiss();
     if (claim) await abandonPartial(claim);
     throw toPagevaultError(error, subject);
   }

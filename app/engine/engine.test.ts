@@ -9,7 +9,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { backup, inspect, restore, verify, type EngineProgress } from './index.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
-import { startLocker, startReader, startWriter } from '../../test-support/processes.ts';
+import { startLocker, startReader, startWalBacklog, startWriter } from '../../test-support/processes.ts';
+import { SourceFiles } from './source-files.ts';
+import { readWalIndex } from './wal-snapshot.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
 import { PagevaultError } from '../api/errors.ts';
 
@@ -162,6 +164,35 @@ describe('online backup with another process writing', () => {
       holder.exec('COMMIT');
       holder.close();
       db.close();
+    }
+  });
+
+  it('snapshot mode hands the WAL backlog it kept writers from checkpointing to a helper process, which backfills it', async () => {
+    const dir = fresh();
+    const source = join(dir, 'backlog.db');
+    makeDatabase(source, { bytes: 40_000_000 });
+    // 3000 commits that only a checkpoint would move into the database file. Their process
+    // keeps its connection open, so nobody else's close checkpoints them.
+    const backlog = await startWalBacklog(source, 3000);
+    const walIndex = () => {
+      const files = new SourceFiles(source);
+      try {
+        return readWalIndex(files)!;
+      } finally {
+        files.close();
+      }
+    };
+    try {
+      const before = walIndex();
+      expect(before.mxFrame - before.nBackfill).toBeGreaterThan(3000);
+      const result = await backup(source, join(dir, 'out.db'), { mode: 'snapshot' });
+      expect(readState(result.path)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100, maxA: 3100, maxB: 3100 });
+      // The helper goes on after the backup has returned: it backfills every frame.
+      await expect.poll(() => { const index = walIndex(); return index.nBackfill === index.mxFrame; }, { timeout: 10_000, interval: 50 }).toBe(true);
+      expect(walIndex().mxFrame).toBe(before.mxFrame);
+      expect(readState(source)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100 });
+    } finally {
+      await backlog.stop();
     }
   });
 

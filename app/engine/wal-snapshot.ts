@@ -30,16 +30,18 @@ import { COPY_CHUNK_BYTES, copyRange, writeAll, type SourceFiles } from './sourc
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
 
-interface WalIndexHeader {
+export interface WalIndexHeader {
   mxFrame: number;
   pageSize: number;
   nBackfill: number;
+  /** The frame the latest checkpoint set out to backfill up to (set once it holds the checkpoint lock). */
+  nBackfillAttempted: number;
   /** The WAL header's salts as stored (raw bytes 16..23 of the WAL file). */
   salt: Buffer;
 }
 
 /** Reads the wal-index header (both copies must agree) and the checkpoint info from `-shm`. */
-function readWalIndex(files: SourceFiles): WalIndexHeader | undefined {
+export function readWalIndex(files: SourceFiles): WalIndexHeader | undefined {
   const fd = files.shm;
   if (fd === undefined) return undefined;
   try {
@@ -56,6 +58,7 @@ function readWalIndex(files: SourceFiles): WalIndexHeader | undefined {
       pageSize: rawPageSize === 1 ? 65536 : rawPageSize,
       salt: Buffer.from(bytes.subarray(32, 40)),
       nBackfill: bytes.readUInt32LE(96),
+      nBackfillAttempted: bytes.readUInt32LE(128),
     };
   } catch {
     return undefined;
