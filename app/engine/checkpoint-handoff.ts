@@ -32,7 +32,7 @@ export const SMALL_BACKLOG_FRAMES = 1000;
  */
 const ACK_TIMEOUT_MS = 10;
 /** How long the end of a snapshot waits for a helper that is not ready yet (writers are not held up meanwhile). */
-const READY_TIMEOUT_MS = 250;
+const READY_TIMEOUT_MS = 1000;
 
 const helperPath = new URL(import.meta.url.endsWith('.ts') ? './checkpointer.ts' : './checkpointer.js', import.meta.url);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
