@@ -29,12 +29,20 @@ mkdirSync(out, { recursive: true });
 const seconds = (start: number) => (performance.now() - start) / 1000;
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)]!;
-// Every timed run starts with the previous run's output gone and nothing left to write
-// back, so no contender pays for another's dirty pages.
-const clean = () => {
+// Every timed run writes a new file and starts with nothing left to write back, so no
+// contender pays for another's dirty pages. Nothing is deleted between timed runs: this
+// file system may discard freed blocks as it commits, which would land on the next run.
+let outputs = 0;
+const fresh = (name: string) => {
+  execFileSync('sync');
+  return join(out, `${name}-${(outputs += 1)}.db`);
+};
+// Between phases, the outputs go, and the disk gets a moment to finish with them.
+const clearOutputs = async () => {
   rmSync(out, { recursive: true, force: true });
   mkdirSync(out);
   execFileSync('sync');
+  await sleep(2000);
 };
 
 console.log(`Creating a ${sizeMb} MB WAL database in ${dir} …`);
@@ -42,17 +50,17 @@ makeDatabase(source, { bytes: sizeMb * 1e6, journalMode: 'wal' });
 execFileSync('cat', [source], { stdio: ['ignore', 'ignore', 'inherit'], maxBuffer: 1 }); // warm the page cache
 
 function timeCp(sync: boolean): number {
-  clean();
+  const copy = fresh('cp');
   const start = performance.now();
-  execFileSync('cp', [source, join(out, 'cp.db')]);
-  if (sync) execFileSync('sync', ['-d', join(out, 'cp.db')]);
+  execFileSync('cp', [source, copy]);
+  if (sync) execFileSync('sync', ['-d', copy]);
   return seconds(start);
 }
 
 async function timePagevault(mode: 'snapshot' | 'stepped', file = source): Promise<{ s: number; restarts: number }> {
-  clean();
+  const copy = fresh('pv');
   const start = performance.now();
-  const result = await backup(file, join(out, 'pv.db'), { mode, verify: false });
+  const result = await backup(file, copy, { mode, verify: false });
   return { s: seconds(start), restarts: result.manifest.restarts };
 }
 
@@ -77,9 +85,9 @@ const ratio = (key: 'cpSync' | 'pv' | 'stepped', over: 'cp' | 'cpSync' | 'pv') =
 
 let sqliteCli: number | undefined;
 if (spawnSync('sqlite3', ['-version']).status === 0) {
-  clean();
+  const copy = fresh('cli');
   const start = performance.now();
-  execFileSync('sqlite3', [source, `.backup '${join(out, 'cli.db')}'`]);
+  execFileSync('sqlite3', [source, `.backup '${copy}'`]);
   sqliteCli = seconds(start);
 }
 
@@ -97,13 +105,13 @@ if (sqliteCli !== undefined) console.log(`  sqlite3 .backup             ${sqlite
 // contender, started after the previous run's files are gone and written back, timed for a
 // second before, during, and a second after (when the WAL the run let grow is checkpointed).
 interface WriterStats { commits: number; p99Ms: number; maxMs: number }
-async function underWriter<T>(run: () => Promise<T> | T): Promise<{ value: T; writer: WriterStats }> {
-  clean();
+async function underWriter<T>(run: (copy: string) => Promise<T> | T): Promise<{ value: T; writer: WriterStats }> {
+  const copy = fresh('with-writer');
   const writer = await startWriter(source);
   let line = '';
   try {
     await sleep(1000);
-    const value = await run();
+    const value = await run(copy);
     await sleep(1000);
     return { value, writer: (line = await writer.stop(), JSON.parse(line) as WriterStats) };
   } finally {
@@ -112,14 +120,15 @@ async function underWriter<T>(run: () => Promise<T> | T): Promise<{ value: T; wr
   }
 }
 const describeWriter = (w: WriterStats) => `${w.commits} commits, p99 ${w.p99Ms.toFixed(2)} ms, max ${w.maxMs.toFixed(2)} ms`;
-const duringCp = await underWriter(() => execFileSync('cp', [source, join(out, 'cp.db')]));
-const duringCpSync = await underWriter(() => {
-  execFileSync('cp', [source, join(out, 'cp.db')]);
-  execFileSync('sync', ['-d', join(out, 'cp.db')]);
+await clearOutputs();
+const duringCp = await underWriter((copy) => execFileSync('cp', [source, copy]));
+const duringCpSync = await underWriter((copy) => {
+  execFileSync('cp', [source, copy]);
+  execFileSync('sync', ['-d', copy]);
 });
-const duringPv = await underWriter(async () => {
+const duringPv = await underWriter(async (copy) => {
   const start = performance.now();
-  const result = await backup(source, join(out, 'pv.db'), { mode: 'snapshot', verify: false });
+  const result = await backup(source, copy, { mode: 'snapshot', verify: false });
   return { s: seconds(start), restarts: result.manifest.restarts };
 });
 console.log('\nWith a writer committing continuously (another process, pairs of rows per transaction, as fast as it can):');
@@ -129,7 +138,7 @@ console.log(`  writer during Pagevault snapshot    ${describeWriter(duringPv.wri
 console.log(`  Pagevault snapshot backup   ${duringPv.value.s.toFixed(2)} s   restarts: ${duringPv.value.restarts}   writer max ${(duringPv.writer.maxMs / duringCp.writer.maxMs).toFixed(2)} × its max during cp, ${(duringPv.writer.maxMs / duringCpSync.writer.maxMs).toFixed(2)} × during cp + fsync`);
 
 // Peak memory of a backup worker: measured in a separate process that runs only the backup.
-clean();
+await clearOutputs();
 const peak = spawnSync(process.execPath, ['-e', `
   const { backup } = await import(${JSON.stringify(new URL('../app/engine/index.ts', import.meta.url).href)});
   const base = process.memoryUsage().rss;
