@@ -102,12 +102,14 @@ console.log(`  Pagevault stepped backup    ${steppedTime.toFixed(2)} s   ${ratio
 if (sqliteCli !== undefined) console.log(`  sqlite3 .backup             ${sqliteCli.toFixed(2)} s   ${(sqliteCli / cp).toFixed(2)} × cp`);
 
 // With a writer committing continuously in another process: a fresh writer for each
-// contender, started after the previous run's files are gone and written back, timed for a
-// second before, during, and a second after (when the WAL the run let grow is checkpointed).
+// contender, started after the previous run's files are written back, timed for a second
+// before, during, and a second after (when the WAL the run let grow is checkpointed).
+// Two writers: one committing as fast as it can (hundreds of MB of WAL a second, the worst
+// case), and one committing every millisecond, a busy application.
 interface WriterStats { commits: number; p99Ms: number; maxMs: number }
-async function underWriter<T>(run: (copy: string) => Promise<T> | T): Promise<{ value: T; writer: WriterStats }> {
+async function underWriter<T>(gapMs: number, run: (copy: string) => Promise<T> | T): Promise<{ value: T; writer: WriterStats }> {
   const copy = fresh('with-writer');
-  const writer = await startWriter(source);
+  const writer = await startWriter(source, gapMs);
   let line = '';
   try {
     await sleep(1000);
@@ -119,26 +121,28 @@ async function underWriter<T>(run: (copy: string) => Promise<T> | T): Promise<{ 
     if (!line) await writer.stop();
   }
 }
-const describeWriter = (w: WriterStats) => `${w.commits} commits, p99 ${w.p99Ms.toFixed(2)} ms, max ${w.maxMs.toFixed(2)} ms`;
+const describeWriter = (w: WriterStats) => `${String(w.commits).padStart(7)} commits, p99 ${w.p99Ms.toFixed(2)} ms, max ${w.maxMs.toFixed(2)} ms`;
 await clearOutputs();
-const duringCp = await underWriter((copy) => execFileSync('cp', [source, copy]));
-const duringCpSync = await underWriter((copy) => {
-  execFileSync('cp', [source, copy]);
-  execFileSync('sync', ['-d', copy]);
-});
-const duringPv = await underWriter(async (copy) => {
-  const start = performance.now();
-  const result = await backup(source, copy, { mode: 'snapshot', verify: false });
-  return { s: seconds(start), restarts: result.manifest.restarts };
-});
-console.log('\nWith a writer committing continuously (another process, pairs of rows per transaction, as fast as it can):');
-console.log(`  writer during cp                    ${describeWriter(duringCp.writer)}`);
-console.log(`  writer during cp + fsync            ${describeWriter(duringCpSync.writer)}`);
-console.log(`  writer during Pagevault snapshot    ${describeWriter(duringPv.writer)}`);
-console.log(`  Pagevault snapshot backup   ${duringPv.value.s.toFixed(2)} s   restarts: ${duringPv.value.restarts}   writer max ${(duringPv.writer.maxMs / duringCp.writer.maxMs).toFixed(2)} × its max during cp, ${(duringPv.writer.maxMs / duringCpSync.writer.maxMs).toFixed(2)} × during cp + fsync`);
+for (const [gapMs, title] of [[0, 'as fast as it can'], [1, 'one commit a millisecond']] as const) {
+  const duringCp = await underWriter(gapMs, (copy) => execFileSync('cp', [source, copy]));
+  const duringCpSync = await underWriter(gapMs, (copy) => {
+    execFileSync('cp', [source, copy]);
+    execFileSync('sync', ['-d', copy]);
+  });
+  const duringPv = await underWriter(gapMs, async (copy) => {
+    const start = performance.now();
+    const result = await backup(source, copy, { mode: 'snapshot', verify: false });
+    return { s: seconds(start), restarts: result.manifest.restarts };
+  });
+  console.log(`\nWith a writer committing continuously, ${title} (another process, pairs of rows per transaction):`);
+  console.log(`  writer during cp                    ${describeWriter(duringCp.writer)}`);
+  console.log(`  writer during cp + fsync            ${describeWriter(duringCpSync.writer)}`);
+  console.log(`  writer during Pagevault snapshot    ${describeWriter(duringPv.writer)}`);
+  console.log(`  Pagevault snapshot backup   ${duringPv.value.s.toFixed(2)} s   restarts: ${duringPv.value.restarts}   writer max ${(duringPv.writer.maxMs / duringCp.writer.maxMs).toFixed(2)} × its max during cp, ${(duringPv.writer.maxMs / duringCpSync.writer.maxMs).toFixed(2)} × during cp + fsync`);
+  await clearOutputs();
+}
 
 // Peak memory of a backup worker: measured in a separate process that runs only the backup.
-await clearOutputs();
 const peak = spawnSync(process.execPath, ['-e', `
   const { backup } = await import(${JSON.stringify(new URL('../app/engine/index.ts', import.meta.url).href)});
   const base = process.memoryUsage().rss;
