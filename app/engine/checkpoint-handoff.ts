@@ -11,8 +11,8 @@
  * the helper starts its checkpoint and so takes SQLite's checkpoint lock (seen in the
  * wal-index, where a checkpoint records the frame it backfills up to), then the write
  * lock is released. A writer's auto-checkpoint finds the checkpoint lock taken and
- * returns at once; the helper backfills in the background, in rounds, until what is left
- * is small. Everything here is ordinary SQLite locking: if the helper is slow or gone,
+ * returns at once while the helper backfills in the background; what writers add
+ * meanwhile is theirs to checkpoint, as usual. Everything here is ordinary SQLite locking: if the helper is slow or gone,
  * the writer checkpoints itself, as it would without Pagevault.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -50,7 +50,7 @@ export class CheckpointHandoff {
   constructor(source: string) {
     this.#source = source;
     try {
-      this.#child = spawn(process.execPath, [fileURLToPath(helperPath), source, String(SMALL_BACKLOG_FRAMES)], {
+      this.#child = spawn(process.execPath, [fileURLToPath(helperPath), source], {
         // Inside Electron, process.execPath is Electron itself: run it as plain Node.
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
         stdio: ['pipe', 'pipe', 'ignore'],

@@ -1,9 +1,8 @@
 /**
  * A short-lived process that backfills the WAL a snapshot backup let grow (see
- * checkpoint-handoff.ts). `node checkpointer.js <database> <small-backlog-frames>`: opens
- * the database, prints "ready", and waits on stdin. On "g" it runs PASSIVE checkpoints
- * until fewer frames than the second argument are left to backfill, prints a JSON line
- * of what it did, and exits.
+ * checkpoint-handoff.ts). `node checkpointer.js <database>`: opens the database, prints
+ * "ready", and waits on stdin. On "g" it runs a PASSIVE checkpoint, prints a JSON line of
+ * what it did, and exits.
  * Anything else on stdin, or its end, and it exits without touching the database.
  *
  * It is a process of its own, not a thread: POSIX record locks belong to a process, and
@@ -13,16 +12,13 @@
 import { readSync, writeSync } from 'node:fs';
 import Database from 'better-sqlite3';
 
-/** Rounds at most: each backfills what the writers added during the one before. */
-const MAX_ROUNDS = 8;
 /** How long to keep trying while another connection's checkpoint holds the lock. */
 const BUSY_RETRY_MS = 100;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 interface CheckpointerReport {
-  rounds: number;
-  /** Frames in the WAL and frames backfilled after the last round (-1 when it never got the lock). */
+  /** Frames in the WAL and frames backfilled (-1 when it never got the lock). */
   log: number;
   checkpointed: number;
 }
@@ -35,27 +31,20 @@ const say = (line: string) => {
   }
 };
 
-/** Backfills until fewer than `smallBacklog` frames are left, in rounds. */
-function checkpointRounds(db: Database.Database, smallBacklog: number): CheckpointerReport {
+/**
+ * One PASSIVE checkpoint of the whole backlog. Once it ends, the writers' own
+ * auto-checkpoints take what they added meanwhile (one more round here would not keep
+ * them from it: between two calls the checkpoint lock is free, and the next commit takes it).
+ */
+function checkpointBacklog(db: Database.Database): CheckpointerReport {
   const checkpoint = db.prepare('PRAGMA wal_checkpoint(PASSIVE)');
-  const report: CheckpointerReport = { rounds: 0, log: -1, checkpointed: -1 };
   const giveUpAt = performance.now() + BUSY_RETRY_MS;
-  while (report.rounds < MAX_ROUNDS) {
+  for (;;) {
     const { log, checkpointed } = checkpoint.get() as { log: number; checkpointed: number };
-    if (log < 0) {
-      // Another connection's checkpoint holds the lock (one a writer began just before
-      // the hand-off): it lets go within moments.
-      if (performance.now() > giveUpAt) break;
-      continue;
-    }
-    report.rounds += 1;
-    report.log = log;
-    report.checkpointed = checkpointed;
-    // What is left was written during this round; a writer's auto-checkpoint takes it
-    // quickly once it is small.
-    if (log - checkpointed < smallBacklog) break;
+    // Busy: another connection's checkpoint holds the lock (one that began before the
+    // hand-off); it lets go within moments.
+    if (log >= 0 || performance.now() > giveUpAt) return { log, checkpointed };
   }
-  return report;
 }
 
 /** Blocks until the engine says what to do: "g" to checkpoint; anything else, or nothing, to exit. */
@@ -73,14 +62,13 @@ function waitForCommand(): string {
 }
 
 function main(): void {
-  const [source, smallArg] = process.argv.slice(2);
-  const smallBacklog = Number(smallArg);
-  if (!source || !(smallBacklog > 0)) process.exit(2);
+  const source = process.argv[2];
+  if (!source) process.exit(2);
   const db = new Database(source, { fileMustExist: true, timeout: 0 });
   try {
     if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return;
     say('ready');
-    if (waitForCommand() === 'g') say(JSON.stringify(checkpointRounds(db, smallBacklog)));
+    if (waitForCommand() === 'g') say(JSON.stringify(checkpointBacklog(db)));
   } finally {
     db.close();
   }
