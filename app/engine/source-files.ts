@@ -5,7 +5,7 @@
  * process. So these descriptors are opened once and closed only after every connection
  * the copy uses has been closed.
  */
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, fdatasyncSync, openSync, readSync, writeSync } from 'node:fs';
 
 /**
  * The database's files, opened for reading. Close only after every SQLite connection
@@ -58,9 +58,19 @@ export function writeAll(fd: number, buffer: Buffer, length: number, position: n
 export const COPY_CHUNK_BYTES = 2 << 20;
 
 /**
+ * A file-level copy writes its output back to disk every this many bytes rather than
+ * all at the end. One large flush at the end holds up other programs' writes to the same
+ * disk: a writer committing every millisecond waited up to 20-79 ms for a 1 GB copy
+ * flushed at the end, 8-14 ms for one flushed every 16 MiB, and the copy was no slower.
+ * Small enough, too, that a cancel or a progress report never waits long behind a flush.
+ */
+export const WRITE_BACK_BYTES = 16 << 20;
+
+/**
  * Copies bytes [from, to) of `input` to the same place in `output` through `buffer`,
- * calling `onChunk` with the bytes copied so far after each chunk. Returns the bytes
- * copied (fewer at end of file).
+ * calling `onChunk` with the bytes copied so far after each chunk, and syncing `output`
+ * each time the copy passes a multiple of `WRITE_BACK_BYTES`. Returns the bytes copied
+ * (fewer at end of file).
  */
 export function copyRange(input: number, output: number, from: number, to: number, buffer: Buffer, onChunk?: (copied: number) => void): number {
   let position = from;
@@ -69,6 +79,7 @@ export function copyRange(input: number, output: number, from: number, to: numbe
     if (read === 0) break;
     writeAll(output, buffer, read, position);
     position += read;
+    if (Math.floor(position / WRITE_BACK_BYTES) !== Math.floor((position - read) / WRITE_BACK_BYTES)) fdatasyncSync(output);
     onChunk?.(position - from);
   }
   return position - from;
