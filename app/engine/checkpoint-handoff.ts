@@ -128,7 +128,9 @@ export class CheckpointHandoff {
     while (!this.#said(line)) {
       const left = deadline - performance.now();
       if (left <= 0 || this.#child!.exitCode !== null) return false;
-      await once(this.#child!.stdout!, 'data', { signal: AbortSignal.timeout(Math.ceil(left)) }).catch(() => undefined);
+      // Whatever comes first: more output, the helper's end, or the deadline.
+      const signal = AbortSignal.timeout(Math.ceil(left));
+      await Promise.race([once(this.#child!.stdout!, 'data', { signal }), once(this.#child!, 'exit', { signal })]).catch(() => undefined);
     }
     return true;
   }

@@ -11,7 +11,8 @@ import { backup, inspect, restore, verify, type EngineProgress } from './index.t
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startLocker, startReader, startWalBacklog, startWriter } from '../../test-support/processes.ts';
 import { SourceFiles } from './source-files.ts';
-import { readWalIndex } from './wal-snapshot.ts';
+import { beginWalSnapshot, readWalIndex } from './wal-snapshot.ts';
+import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
 import { PagevaultError } from '../api/errors.ts';
 
@@ -192,6 +193,30 @@ describe('online backup with another process writing', () => {
       expect(walIndex().mxFrame).toBe(before.mxFrame);
       expect(readState(source)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100 });
     } finally {
+      await backlog.stop();
+    }
+  });
+
+  it('a checkpoint helper that cannot start leaves the snapshot to end with a plain COMMIT', async () => {
+    const dir = fresh();
+    const source = join(dir, 'no-helper.db');
+    makeDatabase(source, { bytes: 1_000_000 });
+    const backlog = await startWalBacklog(source, 3000);
+    const files = new SourceFiles(source);
+    const reader = new Database(source, { readonly: true, fileMustExist: true });
+    try {
+      const snapshot = beginWalSnapshot(files, reader, 1000)!;
+      expect(reader.inTransaction).toBe(true);
+      // The helper is pointed at a file that does not exist: it exits at once.
+      const handoff = new CheckpointHandoff(join(dir, 'missing.db'));
+      expect(await handoff.end(reader, files, snapshot.index.mxFrame, 1000)).toBe('committed');
+      expect(reader.inTransaction).toBe(false);
+      // Nothing was checkpointed on the helper's behalf: the backlog is still there.
+      const index = readWalIndex(files)!;
+      expect(index.mxFrame - index.nBackfill).toBeGreaterThan(3000);
+    } finally {
+      reader.close();
+      files.close();
       await backlog.stop();
     }
   });
