@@ -54,6 +54,8 @@ export class CheckpointHandoff {
         // Inside Electron, process.execPath is Electron itself: run it as plain Node.
         env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
         stdio: ['pipe', 'pipe', 'ignore'],
+        // No console window flashing up on Windows.
+        windowsHide: true,
       });
       this.#child.on('error', () => undefined);
       this.#child.stdin!.on('error', () => undefined);
