@@ -2,7 +2,7 @@
 // every bad input, disk full, a killed process, cancel, restore under a reader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
+import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -11,6 +11,8 @@ import { backup, inspect, restore, verify, type EngineProgress } from './index.t
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startLocker, startReader, startWalBacklog, startWriter } from '../../test-support/processes.ts';
 import { SourceFiles } from './source-files.ts';
+import { copySteppedFile } from './stepped-copy.ts';
+import { OperationContext, createCancelFlag } from './context.ts';
 import { beginWalSnapshot, readWalIndex } from './wal-snapshot.ts';
 import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
@@ -237,6 +239,42 @@ describe('online backup with another process writing', () => {
     const state = readState(result.path);
     expect(state.integrity).toBe('ok');
     expect(state.a).toBe(state.b);
+  });
+});
+
+describe('stepped mode when its lock is lost', () => {
+  it('notices a commit that got in during a step and starts over, so the copy is still one point in time', async () => {
+    const dir = fresh();
+    const source = join(dir, 'lost-lock.db');
+    makeDatabase(source, { bytes: 8_000_000, journalMode: 'delete' });
+    const files = new SourceFiles(source);
+    const reader = new Database(source, { readonly: true, fileMustExist: true });
+    let interfered = false;
+    const ctx = new OperationContext(createCancelFlag(), (progress) => {
+      if (interfered || progress.phase !== 'copy' || progress.bytesCopied < 2_000_000) return;
+      interfered = true;
+      // Closing any descriptor of the file drops this process's locks on it, the reader's
+      // too (as a worker of this process ending would)...
+      closeSync(openSync(source, 'r'));
+      // ...so another process commits in the middle of the step (with no busy timeout: it
+      // would fail if the lock were still held).
+      execFileSync(process.execPath, ['-e', `
+        const db = new (require('better-sqlite3'))(${JSON.stringify(source)}, { timeout: 0 });
+        db.transaction(() => db.prepare('INSERT INTO pairs_b (k, v) VALUES (?, ?)').run(db.prepare("INSERT INTO pairs_a (v) VALUES ('late')").run().lastInsertRowid, 'late'))();
+        db.close();`], { cwd: fileURLToPath(new URL('../..', import.meta.url)) });
+    });
+    const partial = join(dir, 'out.db');
+    let restarts: number;
+    try {
+      // One step for the whole file: without the check after it, the torn copy would stand.
+      ({ restarts } = copySteppedFile(files, reader, partial, ctx, 'Cannot back up', { pagesPerStep: 1 << 20, pauseMs: 0, maxRestarts: 10 }));
+    } finally {
+      reader.close();
+      files.close();
+    }
+    expect(interfered).toBe(true);
+    expect(restarts).toBe(1);
+    expect(readState(partial)).toMatchObject({ integrity: 'ok', a: 101, b: 101 });
   });
 });
 

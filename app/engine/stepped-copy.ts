@@ -2,8 +2,8 @@
  * Stepped mode for rollback-journal databases, as a file copy: each step takes a read
  * lock (a writer cannot change the file under it), checks that no commit happened since
  * the first step (SQLite's file change counter, header bytes 24..27, and data_version),
- * copies the next chunk of the file and lets go of the lock, then pauses so writers get
- * in. A commit in between starts the copy over; after `maxRestarts` the rest is copied in
+ * copies the next chunk of the file, checks the counter again and lets go of the lock,
+ * then pauses so writers get in. A commit in between starts the copy over; after `maxRestarts` the rest is copied in
  * one step, so the backup always completes. A writer waits at most one step.
  */
 import { fdatasyncSync, ftruncateSync, openSync, closeSync, readSync } from 'node:fs';
@@ -64,6 +64,14 @@ export function copySteppedFile(
             ctx.throwIfCancelled(subject);
             ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - Math.floor((stepStart + inStep) / pageSize), bytesCopied: bytesCopied + inStep, bytesPerSecond: (bytesCopied + inStep) / seconds(started), restarts });
           });
+          // The lock should have kept every writer out; check that it did. POSIX locks are
+          // the process's, and a descriptor of this file closed anywhere in it (a worker
+          // ending closes its own) lets them go, SQLite's with them.
+          readSync(files.database, counter, 0, 4, 24);
+          if (counter.readUInt32BE(0) !== mark.counter) {
+            restarted = true;
+            break;
+          }
           offset += copied;
           bytesCopied += copied;
           if (offset >= total || copied === 0) {
