@@ -422,6 +422,8 @@ describe('bad sources and destinations', () => {
 
 describe('inspect refuses bad input with a clear error', () => {
   const dir = mkdtempSync(join(tmpdir(), 'pv-inspect-'));
+  let walWriter: Database.Database | undefined;
+  afterAll(() => walWriter?.close());
   const cases: Array<[string, () => string, string, RegExp]> = [
     ['missing', () => join(dir, 'missing.db'), 'NOT_FOUND', /the file does not exist/],
     ['a directory', () => dir, 'IS_A_DIRECTORY', /it is a folder/],
@@ -440,7 +442,8 @@ describe('inspect refuses bad input with a clear error', () => {
       'TRUNCATED',
       /it was cut short/,
     ],
-    ['a WAL file', () => (makeDatabase(join(dir, 'w.db'), { bytes: 1000 }), new Database(join(dir, 'w.db')).exec('INSERT INTO pairs_a (v) VALUES (1)'), join(dir, 'w.db-wal')), 'NOT_A_DATABASE', /a SQLite WAL file/],
+    // The connection stays referenced: collected, it would close, checkpoint and delete the -wal.
+    ['a WAL file', () => (makeDatabase(join(dir, 'w.db'), { bytes: 1000 }), walWriter = new Database(join(dir, 'w.db')), walWriter.exec('INSERT INTO pairs_a (v) VALUES (1)'), join(dir, 'w.db-wal')), 'NOT_A_DATABASE', /a SQLite WAL file/],
   ];
   it.each(cases)('%s', async (_name, make, code, pattern) => {
     const path = make();
