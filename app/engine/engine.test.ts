@@ -7,7 +7,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { backup, inspect, restore, verify, type EngineProgress } from './index.ts';
+import { backup, changeMark, inspect, restore, verify, type EngineProgress } from './index.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startLocker, startReader, startWalBacklog, startWriter } from '../../test-support/processes.ts';
 import { SourceFiles } from './source-files.ts';
@@ -15,6 +15,7 @@ import { copySteppedFile } from './stepped-copy.ts';
 import { OperationContext, createCancelFlag } from './context.ts';
 import { beginWalSnapshot, readWalIndex } from './wal-snapshot.ts';
 import { CheckpointHandoff } from './checkpoint-handoff.ts';
+import { enterDatabases, leaveDatabases } from './database-files.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
 import { PagevaultError } from '../api/errors.ts';
 
@@ -417,6 +418,38 @@ describe('bad sources and destinations', () => {
     const next = await backup(source, out);
     expect(next.removedPartials).toEqual([join(out, 'killed.db.partial')]);
     expect(readdirSync(out).sort()).toEqual([next.manifestPath!.split('/').at(-1)!, next.path.split('/').at(-1)!].sort());
+  });
+});
+
+describe('descriptors of a database the engine works on', () => {
+  // /proc/locks lists every POSIX lock on Linux, with the process and the file's inode.
+  it.skipIf(process.platform !== 'linux')('a worker that read the header keeps, on ending, the locks SQLite holds on the database; they go only once no engine worker is at work on it', async () => {
+    const dir = fresh();
+    const source = join(dir, 'locks.db');
+    makeDatabase(source, { bytes: 100_000 });
+    const locksHeld = () => {
+      const inode = statSync(source).ino;
+      return readFileSync('/proc/locks', 'utf8').split('\n').filter((line) => line.includes(` ${process.pid} `) && line.includes(`:${inode} `)).length;
+    };
+    // A connection in this process, as a snapshot backup's reader in another worker would
+    // be: in WAL mode it holds a shared lock on the database file while it is open.
+    const holder = new Database(source, { readonly: true });
+    holder.prepare('SELECT count(*) FROM pairs_a').get();
+    expect(locksHeld()).toBeGreaterThan(0);
+    const working = enterDatabases([source]);
+    try {
+      // A worker of this process reads the header and ends; Node closes what a worker
+      // opened when it ends, so it must not have opened the file itself.
+      await inspect(source);
+      await changeMark(source);
+      expect(locksHeld()).toBeGreaterThan(0);
+    } finally {
+      leaveDatabases(working.keys);
+    }
+    // Once the inspect's worker has ended too, nothing is at work on it: the descriptors
+    // are closed, and, as POSIX has it, the locks with them.
+    await expect.poll(locksHeld, { timeout: 5000, interval: 20 }).toBe(0);
+    holder.close();
   });
 });
 

@@ -8,7 +8,8 @@ import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyR
 import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
-import type { OperationName, Operations, WorkerInput, WorkerMessage } from './operations.ts';
+import { enterDatabases, leaveDatabases } from './database-files.ts';
+import { databasesOf, type OperationName, type Operations, type WorkerInput, type WorkerMessage } from './operations.ts';
 import { abandonPartial, claimRegistry, PARTIAL_SUFFIX } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
@@ -34,8 +35,17 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
   const { signal, onProgress } = options;
   if (signal?.aborted) return Promise.reject(new PagevaultError('CANCELLED', `Pagevault ${operation}: cancelled before it started`));
   const cancelFlag = createCancelFlag();
-  const input: WorkerInput<O> = { operation, params, cancelFlag, claimRegistry: claimRegistry() };
-  const worker = new Worker(workerUrl, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+  // The worker reads the database files through descriptors opened here, which outlive it
+  // until no engine worker is at work on those databases (database-files.ts).
+  const { keys: databases, descriptors } = enterDatabases(databasesOf(params));
+  const input: WorkerInput<O> = { operation, params, cancelFlag, claimRegistry: claimRegistry(), descriptors };
+  let worker: Worker;
+  try {
+    worker = new Worker(workerUrl, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+  } catch (error) {
+    leaveDatabases(databases);
+    throw error;
+  }
   const claims = new Map<number, string>();
 
   return new Promise<Operations[O]['result']>((resolvePromise, rejectPromise) => {
@@ -76,6 +86,7 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
     worker.on('error', (error) => settle(() => rejectPromise(new PagevaultError('INTERNAL', `Pagevault ${operation} failed: ${error.message}`, { cause: error }))));
     worker.on('exit', (code) => {
       clearTimeout(graceTimer);
+      leaveDatabases(databases);
       // A terminated worker could not release its claims or remove its partial; do it here.
       // (Only when it did not get to answer: then it had already cleaned up itself.)
       if (!answered) for (const [claim, partial] of claims) {

@@ -17,12 +17,20 @@ export interface Operations {
 
 export type OperationName = keyof Operations;
 
+/** The database files an operation reads, live ones included (see database-files.ts). */
+export function databasesOf<O extends OperationName>(params: Operations[O]['params']): string[] {
+  const p = params as Partial<{ path: string; source: string; backup: string; target: string }>;
+  return [p.path, p.source, p.backup, p.target].filter((path): path is string => path !== undefined);
+}
+
 /** What the engine worker is started with. */
 export interface WorkerInput<O extends OperationName = OperationName> {
   operation: O;
   params: Operations[O]['params'];
   cancelFlag: Int32Array;
   claimRegistry: Int32Array;
+  /** Descriptors of the operation's database files, opened by the starting thread (database-files.ts). */
+  descriptors: Record<string, number>;
 }
 
 /** Messages from the worker to the thread that started it. */

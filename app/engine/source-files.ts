@@ -2,10 +2,11 @@
  * A live database's files opened for reading, for the engine's file-level copies.
  * POSIX record locks belong to the process, and closing any descriptor of a file drops
  * every lock the process holds on it, including those of SQLite connections in this
- * process. So these descriptors are opened once and closed only after every connection
- * the copy uses has been closed.
+ * process. So these descriptors are opened once, given up only after every connection the
+ * copy uses has been closed, and closed through database-files.ts.
  */
-import { closeSync, fdatasyncSync, openSync, readSync, writeSync } from 'node:fs';
+import { fdatasyncSync, readSync, writeSync } from 'node:fs';
+import { closeDatabaseFile, openDatabaseFile, type DatabaseFile } from './database-files.ts';
 
 /**
  * The database's files, opened for reading. Close only after every SQLite connection
@@ -13,40 +14,45 @@ import { closeSync, fdatasyncSync, openSync, readSync, writeSync } from 'node:fs
  */
 export class SourceFiles {
   readonly source: string;
-  readonly database: number;
-  #shm: number | undefined;
-  #wal: number | undefined;
+  readonly #database: DatabaseFile;
+  #shm: DatabaseFile | undefined;
+  #wal: DatabaseFile | undefined;
 
   constructor(source: string) {
     this.source = source;
-    this.database = openSync(source, 'r');
+    this.#database = openDatabaseFile(source);
+  }
+
+  /** The database file. */
+  get database(): number {
+    return this.#database.fd;
   }
 
   /** The -shm file; undefined when it cannot be opened. */
   get shm(): number | undefined {
     this.#shm ??= tryOpen(`${this.source}-shm`);
-    return this.#shm;
+    return this.#shm?.fd;
   }
 
   /** The -wal file; undefined when it cannot be opened. */
   get wal(): number | undefined {
     this.#wal ??= tryOpen(`${this.source}-wal`);
-    return this.#wal;
+    return this.#wal?.fd;
   }
 
+  /** Gives the descriptors up: closed once that is safe (database-files.ts). */
   close(): void {
-    for (const fd of [this.database, this.#shm, this.#wal]) if (fd !== undefined) closeSync(fd);
+    for (const file of [this.#database, this.#shm, this.#wal]) if (file) closeDatabaseFile(file);
   }
 }
 
-function tryOpen(path: string): number | undefined {
+function tryOpen(path: string): DatabaseFile | undefined {
   try {
-    return openSync(path, 'r');
+    return openDatabaseFile(path);
   } catch {
     return undefined;
   }
 }
-
 
 /** Writes all of `buffer[0, length)` at `position`. */
 export function writeAll(fd: number, buffer: Buffer, length: number, position: number): void {

@@ -3,9 +3,13 @@
  * user can give gets an error naming the file and the cause instead of SQLite's
  * "file is not a database".
  */
-import { open, stat } from 'node:fs/promises';
-import type { Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { read as readCallback, type Stats } from 'node:fs';
+import { promisify } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
+import { closeDatabaseFile, openDatabaseFile } from './database-files.ts';
+
+const readAsync = promisify(readCallback);
 
 export const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const HEADER_BYTES = 100;
@@ -62,13 +66,14 @@ export async function checkSqliteFile(path: string, action: string): Promise<Che
 
   let bytes: Buffer;
   try {
-    const handle = await open(path, 'r');
+    // Not a FileHandle: a database file is closed only when that is safe (database-files.ts).
+    const file = openDatabaseFile(path);
     try {
       const buffer = Buffer.alloc(Math.min(SNIFF_BYTES, stats.size));
-      const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
+      const { bytesRead } = await readAsync(file.fd, buffer, 0, buffer.length, 0);
       bytes = buffer.subarray(0, bytesRead);
     } finally {
-      await handle.close();
+      closeDatabaseFile(file);
     }
   } catch (error) {
     throw fileSystemError(error, subject);

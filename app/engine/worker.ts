@@ -6,6 +6,7 @@ import { parentPort, workerData } from 'node:worker_threads';
 import { PagevaultError } from '../api/errors.ts';
 import { backupDatabase } from './backup.ts';
 import { OperationContext } from './context.ts';
+import { useProvidedDescriptors } from './database-files.ts';
 import { inspectFile } from './inspect.ts';
 import type { OperationName, Operations, WorkerInput, WorkerMessage } from './operations.ts';
 import { useClaimRegistry } from './partial-file.ts';
@@ -28,6 +29,7 @@ const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx:
 
 async function main(): Promise<void> {
   useClaimRegistry(input.claimRegistry);
+  useProvidedDescriptors(input.descriptors);
   const ctx = new OperationContext(input.cancelFlag, (progress) => post({ type: 'progress', progress }));
   try {
     const run = operations[input.operation] as (params: unknown, ctx: OperationContext) => Promise<unknown>;
