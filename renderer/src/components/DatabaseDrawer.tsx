@@ -1,12 +1,13 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Divider, Drawer, Group, Modal, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
-import { IconAlertTriangle, IconDeviceFloppy, IconFolderOpen, IconTrash } from '@tabler/icons-react';
+import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-react';
 import type { BackupMode, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
 import { api, type ApiError } from '../api/client.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { formatBytes, formatDuration } from '../store/selectors.ts';
 import { LastBackup } from './DatabaseTable.tsx';
+import { FolderInput } from './FolderInput.tsx';
 import { InspectDetails } from './InspectPanel.tsx';
 
 const modeHelp: Record<BackupMode, string> = {
@@ -127,32 +128,11 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
     }
   };
 
-  const chooseFolder = async () => {
-    const { paths } = await api.call('files.pick', { purpose: 'folder' });
-    if (paths[0]) setDestination(paths[0]);
-  };
-
   return (
     <Stack gap="sm" component="form" aria-label="Backup settings" onSubmit={(event) => (event.preventDefault(), void save())}>
       <Title order={4}>Backup settings</Title>
       <TextInput label="Name" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors.label} maxLength={80} />
-      <Group align="flex-start" gap="xs" wrap="nowrap">
-        <TextInput
-          flex={1}
-          label="Backup folder"
-          description="Created when missing; must be writable."
-          value={destination}
-          onChange={(e) => setDestination(e.currentTarget.value)}
-          error={errors.destination}
-          spellCheck={false}
-          styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 'var(--mantine-font-size-xs)' } }}
-        />
-        {api.shell === 'electron' && (
-          <Button mt={46} variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void chooseFolder()}>
-            Choose…
-          </Button>
-        )}
-      </Group>
+      <FolderInput label="Backup folder" description="Created when missing; must be writable." value={destination} onChange={setDestination} error={errors.destination} />
       <div>
         <Text size="sm" fw={500} id={`mode-${database.id}`}>
           Backup mode

@@ -1,8 +1,8 @@
 import { useState, type ReactNode } from 'react';
-import { Button, Group, NumberInput, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Switch, Text, TextInput, useMantineColorScheme } from '@mantine/core';
-import { IconFolderOpen } from '@tabler/icons-react';
+import { Button, NumberInput, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Switch, Text, useMantineColorScheme } from '@mantine/core';
 import type { Params, Settings, ThemeSetting } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { FolderInput } from '../components/FolderInput.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useAppStore } from '../store/app-store.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
@@ -15,6 +15,14 @@ async function saveSetting(changes: Params<'settings.update'>): Promise<string |
   } catch (caught) {
     return (caught as Error).message.replace(/^Invalid request to settings\.update: \w+: /, '');
   }
+}
+
+/** The settings that are on or off. */
+type SwitchSetting = { [K in keyof Settings]: Settings[K] extends boolean ? K : never }[keyof Settings];
+
+/** A switch that saves one on/off setting as it is flipped. */
+function SettingSwitch({ settings, name, label, description }: { settings: Settings; name: SwitchSetting; label: string; description: string }) {
+  return <Switch label={label} description={description} checked={settings[name]} onChange={(event) => void saveSetting({ [name]: event.currentTarget.checked })} />;
 }
 
 function Section({ title, description, children }: { title: string; description: string; children: ReactNode }) {
@@ -64,38 +72,18 @@ function BackupSettings({ settings }: { settings: Settings }) {
     <Section title="Backups" description="Defaults for every database; each database's own folder and mode are set in its details.">
       <Stack gap="md">
         <form onSubmit={(event) => (event.preventDefault(), void saveFolder())}>
-          <Group align="flex-start" gap="xs" wrap="nowrap">
-            <TextInput
-              flex={1}
-              label="Default backup folder"
-              description="Databases added from now on get a subfolder here."
-              value={folder}
-              onChange={(event) => setFolder(event.currentTarget.value)}
-              error={folderError}
-              spellCheck={false}
-              styles={{ input: { fontFamily: 'var(--mantine-font-family-monospace)', fontSize: 'var(--mantine-font-size-xs)' } }}
-            />
+          <FolderInput
+            label="Default backup folder"
+            description="Databases added from now on get a subfolder here."
+            value={folder}
+            onChange={setFolder}
+            onPicked={(picked) => (setFolder(picked), void saveFolder(picked))}
+            error={folderError}
+          >
             <Button mt={46} type="submit" variant="default" disabled={folder === settings.defaultBackupFolder}>
               Save
             </Button>
-            {api.shell === 'electron' && (
-              <Button
-                mt={46}
-                variant="default"
-                leftSection={<IconFolderOpen size={16} />}
-                onClick={() =>
-                  void api.call('files.pick', { purpose: 'folder' }).then(({ paths }) => {
-                    if (paths[0]) {
-                      setFolder(paths[0]);
-                      void saveFolder(paths[0]);
-                    }
-                  })
-                }
-              >
-                Choose…
-              </Button>
-            )}
-          </Group>
+          </FolderInput>
         </form>
         <NumberInput
           label="Backups at the same time"
@@ -108,18 +96,13 @@ function BackupSettings({ settings }: { settings: Settings }) {
           error={concurrencyError}
           w={260}
         />
-        <Switch
+        <SettingSwitch
+          settings={settings}
+          name="verifyAfterBackup"
           label="Verify each backup after writing it"
           description="Runs quick_check and records the SHA-256; takes a little longer."
-          checked={settings.verifyAfterBackup}
-          onChange={(event) => void saveSetting({ verifyAfterBackup: event.currentTarget.checked })}
         />
-        <Switch
-          label="Notify me when a backup succeeds"
-          description="A failed backup always notifies you, with the reason."
-          checked={settings.notifyOnSuccess}
-          onChange={(event) => void saveSetting({ notifyOnSuccess: event.currentTarget.checked })}
-        />
+        <SettingSwitch settings={settings} name="notifyOnSuccess" label="Notify me when a backup succeeds" description="A failed backup always notifies you, with the reason." />
       </Stack>
     </Section>
   );
@@ -129,18 +112,13 @@ function DesktopSettings({ settings }: { settings: Settings }) {
   return (
     <Section title="Desktop" description="How Pagevault runs on this computer, so scheduled backups happen while you work.">
       <Stack gap="md">
-        <Switch
+        <SettingSwitch
+          settings={settings}
+          name="closeToTray"
           label="Keep running in the tray when the window is closed"
           description="Schedules keep running; quit from the tray icon’s menu."
-          checked={settings.closeToTray}
-          onChange={(event) => void saveSetting({ closeToTray: event.currentTarget.checked })}
         />
-        <Switch
-          label="Start Pagevault when I log in"
-          description="It starts in the tray, so scheduled backups are not missed."
-          checked={settings.startAtLogin}
-          onChange={(event) => void saveSetting({ startAtLogin: event.currentTarget.checked })}
-        />
+        <SettingSwitch settings={settings} name="startAtLogin" label="Start Pagevault when I log in" description="It starts in the tray, so scheduled backups are not missed." />
       </Stack>
     </Section>
   );

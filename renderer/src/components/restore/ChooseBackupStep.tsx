@@ -1,4 +1,4 @@
-import { useEffect, useState, type FormEvent } from 'react';
+import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { Alert, Button, Group, Paper, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { IconAlertTriangle, IconFileSearch, IconFolderOpen } from '@tabler/icons-react';
 import type { BackupRecord } from '../../../../app/api/index.ts';
@@ -10,6 +10,21 @@ import { StatusBadge, TriggerBadge } from '../BackupBadges.tsx';
 import { useNow } from '../use-now.ts';
 
 const RECENT_COUNT = 8;
+
+/** One of the places a backup can be chosen from. */
+function SourcePanel({ title, description, children }: { title: string; description: string; children: ReactNode }) {
+  return (
+    <Paper withBorder radius="md" p="lg">
+      <Title order={4} mb={4}>
+        {title}
+      </Title>
+      <Text size="sm" c="dimmed" mb="md">
+        {description}
+      </Text>
+      {children}
+    </Paper>
+  );
+}
 
 /** Step 1: a recent backup from the history, or any file by path, dialog or drop. */
 export function ChooseBackupStep() {
@@ -39,13 +54,7 @@ function RecentBackups() {
   }, [historyVersion]);
 
   return (
-    <Paper withBorder radius="md" p="lg">
-      <Title order={4} mb={4}>
-        From the history
-      </Title>
-      <Text size="sm" c="dimmed" mb="md">
-        The latest backups Pagevault took or imported.
-      </Text>
+    <SourcePanel title="From the history" description="The latest backups Pagevault took or imported.">
       {error ? (
         <Alert color="red" icon={<IconAlertTriangle size={18} />}>
           {error}
@@ -104,7 +113,7 @@ function RecentBackups() {
           </Table.Tbody>
         </Table>
       )}
-    </Paper>
+    </SourcePanel>
   );
 }
 
@@ -128,13 +137,7 @@ function BackupFileForm() {
     }
   };
   return (
-    <Paper withBorder radius="md" p="lg">
-      <Title order={4} mb={4}>
-        From a file
-      </Title>
-      <Text size="sm" c="dimmed" mb="md">
-        Any SQLite database or Pagevault backup. You can also drop the file anywhere on this window.
-      </Text>
+    <SourcePanel title="From a file" description="Any SQLite database or Pagevault backup. You can also drop the file anywhere on this window.">
       <form onSubmit={submit} noValidate>
         <Group align="flex-start" wrap="nowrap">
           <TextInput
@@ -160,6 +163,6 @@ function BackupFileForm() {
           </Button>
         </Group>
       </form>
-    </Paper>
+    </SourcePanel>
   );
 }
