@@ -155,7 +155,7 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
       </div>
       {mode === 'stepped' && (
         <Group grow align="flex-start">
-          <NumberInput label="Pages per step" placeholder="Default (4 MB)" min={1} max={1_000_000} value={pagesPerStep} onChange={(v) => setPagesPerStep(typeof v === 'number' ? v : '')} allowDecimal={false} />
+          <NumberInput label="Pages per step" placeholder="Default (16 MiB)" min={1} max={1_000_000} value={pagesPerStep} onChange={(v) => setPagesPerStep(typeof v === 'number' ? v : '')} allowDecimal={false} />
           <NumberInput label="Pause between steps (ms)" placeholder="Default (2 ms)" min={0} max={10_000} value={pauseMs} onChange={(v) => setPauseMs(typeof v === 'number' ? v : '')} allowDecimal={false} />
         </Group>
       )}
