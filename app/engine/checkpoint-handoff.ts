@@ -24,7 +24,7 @@ import type { SourceFiles } from './source-files.ts';
 import { readWalIndex, takeWriteLock } from './wal-snapshot.ts';
 
 /** Fewer frames than this left to backfill is quick work for SQLite's own auto-checkpoint. */
-export const SMALL_BACKLOG_FRAMES = 1000;
+const SMALL_BACKLOG_FRAMES = 1000;
 
 /**
  * How long writers may wait for the helper's checkpoint to show it has started. A
