@@ -12,8 +12,15 @@
  * wal-index, where a checkpoint records the frame it backfills up to), then the write
  * lock is released. A writer's auto-checkpoint finds the checkpoint lock taken and
  * returns at once while the helper backfills in the background; what writers add
- * meanwhile is theirs to checkpoint, as usual. Everything here is ordinary SQLite locking: if the helper is slow or gone,
- * the writer checkpoints itself, as it would without Pagevault.
+ * meanwhile is theirs to checkpoint, as usual. Everything here is ordinary SQLite locking:
+ * if the helper is slow or gone, the writer checkpoints itself, as it would without Pagevault.
+ *
+ * A checkpoint first syncs the WAL, and a sync of a file another process is appending to
+ * holds those appends up for as long as it has to write. So while the copy runs, the
+ * helper writes the WAL back a few megabytes at a time, and the rest just before the
+ * hand-off: the checkpoint's own sync then finds next to nothing to write. Likewise, it
+ * writes the database file back while it backfills, so that the writer whose checkpoint
+ * next reaches the WAL's end does not sync the whole backfill inside a commit.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
@@ -33,6 +40,8 @@ const SMALL_BACKLOG_FRAMES = 1000;
 const ACK_TIMEOUT_MS = 10;
 /** How long the end of a snapshot waits for a helper that is not ready yet (writers are not held up meanwhile). */
 const READY_TIMEOUT_MS = 1000;
+/** How long it waits for the helper to write back the rest of the WAL (writers are not held up meanwhile either). */
+const SYNC_TIMEOUT_MS = 2000;
 
 const helperPath = new URL(import.meta.url.endsWith('.ts') ? './checkpointer.ts' : './checkpointer.js', import.meta.url);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
@@ -77,7 +86,14 @@ export class CheckpointHandoff {
     const worthIt = index !== undefined && index.mxFrame - index.nBackfill >= SMALL_BACKLOG_FRAMES;
     // The helper most likely said "ready" long ago, while the copy kept this thread busy.
     if (child && worthIt) await this.#waitFor('ready', READY_TIMEOUT_MS);
-    if (!child || child.exitCode !== null || !worthIt || !this.#said('ready')) {
+    // The helper has been writing the WAL back as it grew; what is left goes now, while
+    // writers still run, so that the checkpoint's own sync of the WAL is short. Then the
+    // helper waits, idle, for the word to start.
+    if (child && worthIt && this.#said('ready')) {
+      child.stdin!.write('s');
+      await this.#waitFor('synced', SYNC_TIMEOUT_MS);
+    }
+    if (!child || child.exitCode !== null || !worthIt || !this.#said('synced')) {
       reader.exec('COMMIT');
       this.dismiss();
       return 'committed';

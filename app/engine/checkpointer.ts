@@ -1,19 +1,36 @@
 /**
  * A short-lived process that backfills the WAL a snapshot backup let grow (see
  * checkpoint-handoff.ts). `node checkpointer.js <database>`: opens the database, prints
- * "ready", and waits on stdin. On "g" it runs a PASSIVE checkpoint, prints a JSON line of
- * what it did, and exits.
- * Anything else on stdin, or its end, and it exits without touching the database.
+ * "ready", and takes one-byte commands on stdin:
+ * - while it waits, it writes the WAL back to disk each time it has grown by
+ *   `WRITE_BACK_BYTES` (and prints "wrote-back <bytes so far>"), so that the checkpoint's
+ *   own sync of the WAL finds little left to do;
+ * - "s": writes back what is left, prints "synced", and waits;
+ * - "g": runs a PASSIVE checkpoint (writing the database file back as it goes), prints a
+ *   JSON line of what it did, and exits.
+ * Anything else on stdin, or its end, and it exits without checkpointing.
  *
  * It is a process of its own, not a thread: POSIX record locks belong to a process, and
  * the engine's threads open and close descriptors of the same files (source-files.ts),
- * which would silently drop this checkpoint's locks halfway through.
+ * which would silently drop this checkpoint's locks halfway through. Its own descriptor of
+ * the `-wal` and the database are never closed before it exits.
  */
-import { readSync, writeSync } from 'node:fs';
+import { fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
+import { isMainThread, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 
 /** How long to keep trying while another connection's checkpoint holds the lock. */
 const BUSY_RETRY_MS = 100;
+
+/**
+ * How much the WAL may grow before it is written back. A sync of this much holds up a
+ * writer appending to the same file no longer than SQLite's own auto-checkpoints do (they
+ * sync a WAL of 1000 pages); syncing a backlog of hundreds of megabytes at once held
+ * writers up for tens of milliseconds.
+ */
+const WRITE_BACK_BYTES = 4 * 1024 * 1024;
+/** How often the WAL's size is looked at. */
+const WRITE_BACK_POLL_MS = 2;
 
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
@@ -47,31 +64,128 @@ function checkpointBacklog(db: Database.Database): CheckpointerReport {
   }
 }
 
-/** Blocks until the engine says what to do: "g" to checkpoint; anything else, or nothing, to exit. */
-function waitForCommand(): string {
-  const byte = Buffer.alloc(1);
-  for (;;) {
+/**
+ * Writes the source's files back to disk ahead of the syncs SQLite will ask for, on a
+ * thread of its own so that it goes on while the checkpoint runs:
+ * - the `-wal`, each time it has grown by `WRITE_BACK_BYTES`;
+ * - during the checkpoint, the database file too. A checkpoint that ends short of the WAL's
+ *   end (writers went on committing) leaves the database file unsynced, and the next
+ *   checkpoint to reach the end, a writer's, would sync all of it inside a commit.
+ * Does nothing when the files cannot be opened for writing (nor is it needed then).
+ */
+class WriteBack {
+  readonly #files: { wal: number; database: number } | undefined;
+  /** [0]: 1 while the checkpoint runs. */
+  readonly #checkpointing = new Int32Array(new SharedArrayBuffer(4));
+
+  constructor(database: string) {
     try {
-      return readSync(0, byte, 0, 1, null) === 1 ? byte.toString() : '';
-    } catch (error) {
-      // A non-blocking stdin: wait a little and look again.
-      if ((error as NodeJS.ErrnoException).code !== 'EAGAIN') return '';
-      Atomics.wait(sleeper, 0, 0, 1);
+      // Opened for writing because Windows flushes only such handles; nothing is written.
+      // Never closed: closing a descriptor of the database would drop this process's
+      // SQLite locks. They go when the process exits.
+      this.#files = { wal: openSync(`${database}-wal`, 'r+'), database: openSync(database, 'r+') };
+      const input: WriteBackInput = { ...this.#files, checkpointing: this.#checkpointing };
+      // It runs until this process exits.
+      new Worker(new URL(import.meta.url), { workerData: input }).on('error', () => undefined).unref();
+    } catch {
+      this.#files = undefined;
+    }
+  }
+
+  /** Writes back what is left of the WAL, now. */
+  flushWal(): void {
+    if (this.#files) syncQuietly(this.#files.wal);
+  }
+
+  /** Runs `checkpoint` with the database file written back as it goes, and at the end. */
+  during<T>(checkpoint: () => T): T {
+    Atomics.store(this.#checkpointing, 0, 1);
+    try {
+      return checkpoint();
+    } finally {
+      Atomics.store(this.#checkpointing, 0, 0);
+      if (this.#files) syncQuietly(this.#files.database);
     }
   }
 }
 
-function main(): void {
+/** A failed write-back leaves the work to SQLite's own sync. */
+function syncQuietly(fd: number): void {
+  try {
+    fdatasyncSync(fd);
+  } catch {
+    // See above.
+  }
+}
+
+interface WriteBackInput {
+  wal: number;
+  database: number;
+  checkpointing: Int32Array;
+}
+
+/** The write-back thread: every `WRITE_BACK_POLL_MS`, what the WriteBack comment says. */
+function writeBackLoop({ wal, database, checkpointing }: WriteBackInput): void {
+  try {
+    const start = fstatSync(wal).size;
+    let synced = start;
+    for (;;) {
+      Atomics.wait(sleeper, 0, 0, WRITE_BACK_POLL_MS);
+      if (Atomics.load(checkpointing, 0) === 1) syncQuietly(database);
+      const size = fstatSync(wal).size;
+      if (size - synced < WRITE_BACK_BYTES) continue;
+      fdatasyncSync(wal);
+      synced = size;
+      say(`wrote-back ${synced - start}`);
+    }
+  } catch {
+    // See syncQuietly.
+  }
+}
+
+/** The engine's commands, one byte each and in order; '' once stdin ends. */
+function commandReader(): () => Promise<string> {
+  const queue: string[] = [];
+  let ended = false;
+  let wake: (() => void) | undefined;
+  const stop = () => {
+    ended = true;
+    wake?.();
+  };
+  process.stdin.setEncoding('latin1');
+  process.stdin.on('data', (chunk: string) => {
+    queue.push(...chunk);
+    wake?.();
+  });
+  process.stdin.on('end', stop).on('error', stop);
+  return async () => {
+    while (queue.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
+    wake = undefined;
+    return queue.shift() ?? '';
+  };
+}
+
+async function main(): Promise<void> {
   const source = process.argv[2];
   if (!source) process.exit(2);
   const db = new Database(source, { fileMustExist: true, timeout: 0 });
   try {
     if (String(db.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return;
+    const nextCommand = commandReader();
+    const writeBack = new WriteBack(source);
     say('ready');
-    if (waitForCommand() === 'g') say(JSON.stringify(checkpointBacklog(db)));
+    let command = await nextCommand();
+    if (command === 's') {
+      writeBack.flushWal();
+      say('synced');
+      command = await nextCommand();
+    }
+    if (command === 'g') say(JSON.stringify(writeBack.during(() => checkpointBacklog(db))));
   } finally {
     db.close();
+    process.exit(0);
   }
 }
 
-main();
+if (isMainThread) await main();
+else writeBackLoop(workerData as WriteBackInput);

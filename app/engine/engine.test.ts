@@ -224,6 +224,39 @@ describe('online backup with another process writing', () => {
     }
   });
 
+  it('the checkpoint helper writes the WAL back as it grows, then checkpoints all of it', async () => {
+    const dir = fresh();
+    const source = join(dir, 'write-back.db');
+    makeDatabase(source, { bytes: 1_000_000 });
+    const helper = spawn(process.execPath, [fileURLToPath(new URL('./checkpointer.ts', import.meta.url)), source], { stdio: ['pipe', 'pipe', 'inherit'] });
+    let output = '';
+    helper.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
+    const exited = new Promise((resolve) => helper.once('exit', resolve));
+    await expect.poll(() => output, { timeout: 10_000 }).toContain('ready\n');
+    // Another process commits a WAL of well over three write-backs' worth, and keeps it.
+    const walBefore = statSync(`${source}-wal`).size;
+    const backlog = await startWalBacklog(source, 3000);
+    try {
+      const grown = statSync(`${source}-wal`).size - walBefore;
+      expect(grown).toBeGreaterThan(12 * 1024 * 1024);
+      // Written back 4 MiB at a time while it grew, without being asked.
+      const wroteBack = () => Math.max(0, ...[...output.matchAll(/^wrote-back (\d+)$/gm)].map((m) => Number(m[1])));
+      await expect.poll(wroteBack, { timeout: 10_000 }).toBeGreaterThan(grown - 4 * 1024 * 1024);
+      expect(output.match(/^wrote-back /gm)!.length).toBeGreaterThanOrEqual(3);
+      helper.stdin!.write('s');
+      await expect.poll(() => output, { timeout: 10_000 }).toContain('synced\n');
+      helper.stdin!.end('g');
+      await exited;
+      const report = JSON.parse(output.trim().split('\n').at(-1)!) as { log: number; checkpointed: number };
+      expect(report.log).toBeGreaterThan(3000);
+      expect(report.checkpointed).toBe(report.log);
+      expect(readState(source)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100 });
+    } finally {
+      helper.kill();
+      await backlog.stop();
+    }
+  });
+
   it('stepped mode on a rollback-journal database: restarts when the writer commits, finishes anyway, consistent', async () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
