@@ -128,7 +128,7 @@ export async function backupDatabase(
     let fileCopied = false;
     let copiedPages = sourcePages;
     if (mode === 'stepped' && sourceFiles) {
-      const stepped = copySteppedFile(sourceFiles, db, claim.path, ctx, subject, steppedOptions(sourcePageSize, options));
+      const stepped = await copySteppedFile(sourceFiles, db, claim.path, ctx, subject, steppedOptions(sourcePageSize, options));
       restarts = stepped.restarts;
       copiedPages = stepped.pageCount;
       fileCopied = true;
@@ -136,7 +136,7 @@ export async function backupDatabase(
       db.prepare('VACUUM INTO ?').run(claim.path);
       ctx.throwIfCancelled(subject);
     } else {
-      fileCopied = walSnapshot !== undefined && copyWalSnapshot(sourceFiles!, claim.path, walSnapshot, ctx, subject);
+      fileCopied = walSnapshot !== undefined && (await copyWalSnapshot(sourceFiles!, claim.path, walSnapshot, ctx, subject));
       if (!fileCopied) {
         if (walSnapshot) await truncate(claim.path, 0).catch(() => undefined);
         restarts = await copyPages(db, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);

@@ -10,7 +10,7 @@ import Database from 'better-sqlite3';
 import { backup, changeMark, inspect, restore, verify, type EngineProgress } from './index.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startLocker, startReader, startWalBacklog, startWriter } from '../../test-support/processes.ts';
-import { SourceFiles } from './source-files.ts';
+import { SourceFiles, WriteBehind } from './source-files.ts';
 import { copySteppedFile } from './stepped-copy.ts';
 import { OperationContext, createCancelFlag } from './context.ts';
 import { beginWalSnapshot, readWalIndex } from './wal-snapshot.ts';
@@ -40,6 +40,16 @@ async function codeOf(promise: Promise<unknown>): Promise<{ code: string; messag
 }
 
 afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+describe('writing a copy back to disk behind it', () => {
+  it('a flush that fails is thrown by the next flush or settle, never left unhandled', async () => {
+    // No such descriptor: the flush, running in the background, fails with EBADF.
+    const writeBehind = new WriteBehind(2 ** 30);
+    await writeBehind.flush();
+    await expect(writeBehind.settle()).rejects.toMatchObject({ code: 'EBADF' });
+    await expect(writeBehind.flush()).rejects.toMatchObject({ code: 'EBADF' });
+  });
+});
 
 describe('backup output', () => {
   const pageSizes = [512, 1024, 2048, 4096, 8192, 16384, 32768, 65536];
@@ -301,7 +311,7 @@ describe('stepped mode when its lock is lost', () => {
     let restarts: number;
     try {
       // One step for the whole file: without the check after it, the torn copy would stand.
-      ({ restarts } = copySteppedFile(files, reader, partial, ctx, 'Cannot back up', { pagesPerStep: 1 << 20, pauseMs: 0, maxRestarts: 10 }));
+      ({ restarts } = await copySteppedFile(files, reader, partial, ctx, 'Cannot back up', { pagesPerStep: 1 << 20, pauseMs: 0, maxRestarts: 10 }));
     } finally {
       reader.close();
       files.close();

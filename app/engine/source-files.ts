@@ -5,7 +5,8 @@
  * process. So these descriptors are opened once, given up only after every connection the
  * copy uses has been closed, and closed through database-files.ts.
  */
-import { fdatasyncSync, readSync, writeSync } from 'node:fs';
+import { fdatasync, readSync, writeSync } from 'node:fs';
+import { promisify } from 'node:util';
 import { closeDatabaseFile, openDatabaseFile, type DatabaseFile } from './database-files.ts';
 
 /**
@@ -72,20 +73,50 @@ export const COPY_CHUNK_BYTES = 2 << 20;
  */
 export const WRITE_BACK_BYTES = 16 << 20;
 
+const fdatasyncAsync = promisify(fdatasync);
+
+/**
+ * Writes a copy's output back to disk behind the copy: one flush at a time, in the
+ * background, while the copy goes on writing the next chunk. Flushing in line left the
+ * disk idle while the copy read and wrote, and the copy's thread idle while the disk wrote.
+ */
+export class WriteBehind {
+  readonly #fd: number;
+  #pending: Promise<void> = Promise.resolve();
+  #failure: unknown;
+
+  constructor(fd: number) {
+    this.#fd = fd;
+  }
+
+  /** Waits for the flush under way, if any, then starts another. */
+  async flush(): Promise<void> {
+    await this.settle();
+    // The failure is kept, not left unhandled: it is thrown by the next flush or settle.
+    this.#pending = fdatasyncAsync(this.#fd).catch((error: unknown) => void (this.#failure ??= error));
+  }
+
+  /** Waits for the flush under way; throws if any flush failed. */
+  async settle(): Promise<void> {
+    await this.#pending;
+    if (this.#failure !== undefined) throw this.#failure;
+  }
+}
+
 /**
  * Copies bytes [from, to) of `input` to the same place in `output` through `buffer`,
- * calling `onChunk` with the bytes copied so far after each chunk, and syncing `output`
- * each time the copy passes a multiple of `WRITE_BACK_BYTES`. Returns the bytes copied
- * (fewer at end of file).
+ * calling `onChunk` with the bytes copied so far after each chunk, and starting a flush of
+ * `output` through `writeBehind` each time the copy passes a multiple of `WRITE_BACK_BYTES`.
+ * Returns the bytes copied (fewer at end of file).
  */
-export function copyRange(input: number, output: number, from: number, to: number, buffer: Buffer, onChunk?: (copied: number) => void): number {
+export async function copyRange(input: number, output: number, from: number, to: number, buffer: Buffer, writeBehind: WriteBehind, onChunk?: (copied: number) => void): Promise<number> {
   let position = from;
   while (position < to) {
     const read = readSync(input, buffer, 0, Math.min(buffer.length, to - position), position);
     if (read === 0) break;
     writeAll(output, buffer, read, position);
     position += read;
-    if (Math.floor(position / WRITE_BACK_BYTES) !== Math.floor((position - read) / WRITE_BACK_BYTES)) fdatasyncSync(output);
+    if (Math.floor(position / WRITE_BACK_BYTES) !== Math.floor((position - read) / WRITE_BACK_BYTES)) await writeBehind.flush();
     onChunk?.(position - from);
   }
   return position - from;

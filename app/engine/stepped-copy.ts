@@ -10,7 +10,7 @@ import { fdatasyncSync, ftruncateSync, openSync, closeSync, readSync } from 'nod
 import type Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { OperationContext } from './context.ts';
-import { COPY_CHUNK_BYTES, copyRange, type SourceFiles } from './source-files.ts';
+import { COPY_CHUNK_BYTES, copyRange, WriteBehind, type SourceFiles } from './source-files.ts';
 
 
 export interface SteppedCopyOptions {
@@ -20,17 +20,18 @@ export interface SteppedCopyOptions {
 }
 
 /** Copies the database into `partial` in steps; returns the restarts and the copy's page count and size. */
-export function copySteppedFile(
+export async function copySteppedFile(
   files: SourceFiles,
   reader: Database.Database,
   partial: string,
   ctx: OperationContext,
   subject: string,
   options: SteppedCopyOptions,
-): { restarts: number; pageCount: number; pageSize: number } {
+): Promise<{ restarts: number; pageCount: number; pageSize: number }> {
   const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
   const counter = Buffer.alloc(4);
   const output = openSync(partial, 'w');
+  const writeBehind = new WriteBehind(output);
   const started = performance.now();
   let restarts = 0;
   let bytesCopied = 0;
@@ -60,7 +61,7 @@ export function copySteppedFile(
           const total = pageCount * pageSize;
           const end = finishInOne ? total : Math.min(total, offset + options.pagesPerStep * pageSize);
           const stepStart = offset;
-          const copied = copyRange(files.database, output, offset, end, buffer, (inStep) => {
+          const copied = await copyRange(files.database, output, offset, end, buffer, writeBehind, (inStep) => {
             ctx.throwIfCancelled(subject);
             ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - Math.floor((stepStart + inStep) / pageSize), bytesCopied: bytesCopied + inStep, bytesPerSecond: (bytesCopied + inStep) / seconds(started), restarts });
           });
@@ -77,6 +78,7 @@ export function copySteppedFile(
           if (offset >= total || copied === 0) {
             ftruncateSync(output, total);
             // The copy's header is the source's; a rollback-journal file stays one.
+            await writeBehind.settle();
             fdatasyncSync(output);
             ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts }, true);
             return { restarts, pageCount, pageSize };
@@ -95,6 +97,8 @@ export function copySteppedFile(
       ctx.throwIfCancelled(subject);
     }
   } finally {
+    // No flush may still be at work on the descriptor when it is closed.
+    await writeBehind.settle().catch(() => undefined);
     closeSync(output);
   }
 }

@@ -25,7 +25,7 @@
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { OperationContext } from './context.ts';
-import { COPY_CHUNK_BYTES, copyRange, writeAll, type SourceFiles } from './source-files.ts';
+import { COPY_CHUNK_BYTES, copyRange, writeAll, WriteBehind, type SourceFiles } from './source-files.ts';
 
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
@@ -125,13 +125,13 @@ export function beginWalSnapshot(files: SourceFiles, reader: Database.Database, 
  * caller). Returns false when the WAL does not match the wal-index (the caller falls
  * back); throws CANCELLED through `ctx`.
  */
-export function copyWalSnapshot(
+export async function copyWalSnapshot(
   files: SourceFiles,
   partial: string,
   snapshot: { index: WalIndexHeader; pageCount: number },
   ctx: OperationContext,
   subject: string,
-): boolean {
+): Promise<boolean> {
   const { index, pageCount } = snapshot;
   const pageSize = index.pageSize;
   const totalBytes = pageCount * pageSize;
@@ -141,6 +141,7 @@ export function copyWalSnapshot(
 
   const input = files.database;
   const output = openSync(partial, 'w');
+  const writeBehind = new WriteBehind(output);
   try {
     const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
     const sourceBytes = Math.min(fstatSync(input).size, totalBytes);
@@ -149,7 +150,7 @@ export function copyWalSnapshot(
       const done = Math.floor(copied / pageSize);
       ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - done, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
     };
-    copyRange(input, output, 0, sourceBytes, buffer, report);
+    await copyRange(input, output, 0, sourceBytes, buffer, writeBehind, report);
 
     if (frames.size > 0) {
       const wal = files.wal!;
@@ -168,10 +169,13 @@ export function copyWalSnapshot(
     ftruncateSync(output, totalBytes);
     // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
     writeAll(output, Buffer.from([1, 1]), 2, 18);
+    await writeBehind.settle();
     fdatasyncSync(output);
     ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: totalBytes / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 }, true);
     return true;
   } finally {
+    // No flush may still be at work on the descriptor when it is closed.
+    await writeBehind.settle().catch(() => undefined);
     closeSync(output);
   }
 }
