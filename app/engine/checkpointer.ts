@@ -84,7 +84,9 @@ class WriteBack {
       // Never closed: closing a descriptor of the database would drop this process's
       // SQLite locks. They go when the process exits.
       this.#files = { wal: openSync(`${database}-wal`, 'r+'), database: openSync(database, 'r+') };
-      const input: WriteBackInput = { ...this.#files, checkpointing: this.#checkpointing };
+      // Measured here, before "ready" is said, not by the thread once it runs: WAL that a
+      // writer adds between the two would otherwise never count towards a write-back.
+      const input: WriteBackInput = { ...this.#files, start: fstatSync(this.#files.wal).size, checkpointing: this.#checkpointing };
       // It runs until this process exits.
       new Worker(new URL(import.meta.url), { workerData: input }).on('error', () => undefined).unref();
     } catch {
@@ -121,13 +123,14 @@ function syncQuietly(fd: number): void {
 interface WriteBackInput {
   wal: number;
   database: number;
+  /** The WAL's size when the helper said "ready": what is written back is counted from here. */
+  start: number;
   checkpointing: Int32Array;
 }
 
 /** The write-back thread: every `WRITE_BACK_POLL_MS`, what the WriteBack comment says. */
-function writeBackLoop({ wal, database, checkpointing }: WriteBackInput): void {
+function writeBackLoop({ wal, database, start, checkpointing }: WriteBackInput): void {
   try {
-    const start = fstatSync(wal).size;
     let synced = start;
     for (;;) {
       Atomics.wait(sleeper, 0, 0, WRITE_BACK_POLL_MS);
