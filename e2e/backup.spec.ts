@@ -40,7 +40,7 @@ test('add Chinook by path, Backup now, see 100 %, find it in the history and on 
   const backup = files.find((name) => /^chinook-\d{8}-\d{6}\.db$/.test(name));
   expect(backup, `a backup in ${folder}: ${files.join(', ')}`).toBeDefined();
   expect(files).toContain(`${backup}.manifest.json`);
-  expect(files.some((name) => name.endsWith('.partial'))).toBe(false);
+  expect(files.some((name) => name.endsWith('.pagevault-partial'))).toBe(false);
   expect(rowCounts(join(folder, backup!))).toEqual({ counts: chinookRowCounts, integrity: 'ok' });
 
   await app.getByRole('link', { name: 'History' }).click();
@@ -98,7 +98,7 @@ test('a 200 MB backup shows intermediate progress, and Cancel removes the partia
   await expect(job).toContainText(/MB\/s/);
   await saveScreenshot(app, 'databases-running', { withNotifications: true });
   const folder = join(host.dataDir, 'backups', 'large');
-  expect(readdirSync(folder).some((name) => name.endsWith('.partial'))).toBe(true);
+  expect(readdirSync(folder).some((name) => name.endsWith('.pagevault-partial'))).toBe(true);
 
   await job.getByRole('button', { name: 'Cancel the backup of large' }).click();
   await expect(job.getByRole('status')).toHaveText('Cancelled; nothing was kept');

@@ -50,8 +50,8 @@ export interface BackupOptions {
   now?: Date;
 }
 
-/** Called with the claim id once a partial is claimed, so the caller can release it if the worker dies. */
-export type ClaimListener = (claim: number, partial: string) => void;
+/** Called once a partial is claimed, so the thread that started a worker can remove it if the worker is stopped. */
+export type ClaimListener = (claim: PartialClaim) => void;
 
 export const DEFAULT_PAUSE_MS = 2;
 export const DEFAULT_MAX_RESTARTS = 10;
@@ -123,7 +123,9 @@ export async function backupDatabase(
         });
     ctx.report({ phase: 'prepare', totalPages: sourcePages, remainingPages: sourcePages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
-    claim = await claimPartial(destination, onClaim);
+    // Never more readable than the source: the copy takes its permission bits.
+    claim = await claimPartial(destination, (await stat(source)).mode & 0o666);
+    onClaim?.(claim);
     let restarts = 0;
     let fileCopied = false;
     let copiedPages = sourcePages;
@@ -195,7 +197,7 @@ export async function backupDatabase(
         ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
         : { verdict: 'skipped', check: null, problems: [] },
     };
-    const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest);
+    const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);
     if (verification && !verification.ok) {
       throw new PagevaultError(
         'VERIFY_FAILED',
@@ -352,7 +354,8 @@ async function resolveDestination(source: string, destinationArg: string, option
 
   let destination: string;
   if (existing?.isDirectory() || wantsFolder) {
-    if (!existing) await mkdir(raw, { recursive: true }).catch((error: unknown) => {
+    // A folder Pagevault makes is private: it holds copies of databases.
+    if (!existing) await mkdir(raw, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
       throw fileSystemError(error, `Cannot back up ${source}: cannot create the folder ${raw}`);
     });
     const now = options.now ?? new Date();
@@ -380,7 +383,7 @@ async function resolveDestination(source: string, destinationArg: string, option
     throw new PagevaultError('IS_A_DIRECTORY', `Cannot back up ${source} to ${destination}: a folder has that name`);
   }
   if (destinationStats && !options.overwrite) {
-    throw new PagevaultError('DEST_EXISTS', `Cannot back up ${source} to ${destination}: the file already exists (use overwrite to replace it)`);
+    throw new PagevaultError('DEST_EXISTS', `Cannot back up ${source} to ${destination}: the file already exists`);
   }
   try {
     await access(folder, constants.W_OK);

@@ -10,7 +10,7 @@ import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './contex
 import type { InspectOptions } from './inspect.ts';
 import { enterDatabases, leaveDatabases } from './database-files.ts';
 import { databasesOf, type OperationName, type Operations, type WorkerInput, type WorkerMessage } from './operations.ts';
-import { abandonPartial, claimRegistry, PARTIAL_SUFFIX } from './partial-file.ts';
+import { abandonPartial, type PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
@@ -38,7 +38,7 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
   // The worker reads the database files through descriptors opened here, which outlive it
   // until no engine worker is at work on those databases (database-files.ts).
   const { keys: databases, descriptors } = enterDatabases(databasesOf(params));
-  const input: WorkerInput<O> = { operation, params, cancelFlag, claimRegistry: claimRegistry(), descriptors };
+  const input: WorkerInput<O> = { operation, params, cancelFlag, descriptors };
   let worker: Worker;
   try {
     worker = new Worker(workerUrl, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96 } });
@@ -46,7 +46,7 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
     leaveDatabases(databases);
     throw error;
   }
-  const claims = new Map<number, string>();
+  const claims: PartialClaim[] = [];
 
   return new Promise<Operations[O]['result']>((resolvePromise, rejectPromise) => {
     let settled = false;
@@ -71,7 +71,7 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
           if (!settled) onProgress?.(message.progress);
           break;
         case 'claim':
-          claims.set(message.claim, message.partial);
+          claims.push(message.claim);
           break;
         case 'result':
           answered = true;
@@ -87,11 +87,9 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
     worker.on('exit', (code) => {
       clearTimeout(graceTimer);
       leaveDatabases(databases);
-      // A terminated worker could not release its claims or remove its partial; do it here.
-      // (Only when it did not get to answer: then it had already cleaned up itself.)
-      if (!answered) for (const [claim, partial] of claims) {
-        void abandonPartial({ claim, path: partial, destination: partial.slice(0, -PARTIAL_SUFFIX.length) }).catch(() => undefined);
-      }
+      // A terminated worker could not remove its partials; do it here. (Only when it did
+      // not get to answer: then it had already cleaned up itself.)
+      if (!answered) for (const claim of claims) void abandonPartial(claim).catch(() => undefined);
       settle(() =>
         rejectPromise(
           signal?.aborted

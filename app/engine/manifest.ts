@@ -8,10 +8,10 @@ export function manifestPathOf(backupPath: string): string {
   return `${backupPath}.manifest.json`;
 }
 
-/** Writes the manifest atomically beside the backup. */
-export async function writeManifest(backupPath: string, manifest: BackupManifest): Promise<string> {
+/** Writes the manifest atomically beside the backup, as readable as the backup (`mode`) and no more. */
+export async function writeManifest(backupPath: string, manifest: BackupManifest, mode: number): Promise<string> {
   const path = manifestPathOf(backupPath);
-  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`);
+  await writeFileAtomic(path, `${JSON.stringify(manifest, null, 2)}\n`, mode);
   return path;
 }
 

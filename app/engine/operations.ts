@@ -3,6 +3,7 @@ import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyR
 import type { BackupOptions } from './backup.ts';
 import type { EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
+import type { PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
@@ -28,7 +29,6 @@ export interface WorkerInput<O extends OperationName = OperationName> {
   operation: O;
   params: Operations[O]['params'];
   cancelFlag: Int32Array;
-  claimRegistry: Int32Array;
   /** Descriptors of the operation's database files, opened by the starting thread (database-files.ts). */
   descriptors: Record<string, number>;
 }
@@ -36,6 +36,6 @@ export interface WorkerInput<O extends OperationName = OperationName> {
 /** Messages from the worker to the thread that started it. */
 export type WorkerMessage =
   | { type: 'progress'; progress: EngineProgress }
-  | { type: 'claim'; claim: number; partial: string }
+  | { type: 'claim'; claim: PartialClaim }
   | { type: 'result'; value: unknown }
   | { type: 'error'; error: { code: string; message: string } };

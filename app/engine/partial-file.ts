@@ -1,104 +1,126 @@
 /**
- * Never a half file under the final name: a copy is written as `<dest>.partial`, fsynced,
- * published by an atomic rename (or link when it must not replace anything), and the
- * folder is fsynced. A `.partial.owner` file beside each partial names the process
- * writing it, so a later run removes the leftovers of a killed one and leaves alone a
- * partial that a running backup is still writing.
+ * Never a half file under the final name: a copy is written beside it as
+ * `<dest>.<token>.pagevault-partial`, fsynced, published by an atomic rename (or link when
+ * it must not replace anything), and the folder is fsynced.
+ *
+ * Pagevault removes only partials it can prove it made and that nobody writes any more.
+ * Beside each partial is `<dest>.<token>.pagevault-owner`, a tiny SQLite file that its
+ * writer keeps under an exclusive lock for as long as it writes. The lock belongs to the
+ * writer's process and goes with it, however that process ends, so it says "still being
+ * written" truthfully even after the writer's PID was reused; the name, with a random
+ * token and a suffix no other program uses, says "Pagevault's". A `*.partial` of another
+ * program, or a partial whose owner file is missing, is never touched.
+ *
+ * The lock is checked only through SQLite: SQLite keeps a process's descriptors of a
+ * locked file open when one of its connections closes, where a plain open and close of
+ * the owner file would drop every POSIX lock this process holds on it.
  */
+import { randomBytes } from 'node:crypto';
 import { hostname } from 'node:os';
 import { basename, dirname, join } from 'node:path';
-import { link, open, readdir, readFile, rename, rm, unlink, writeFile } from 'node:fs/promises';
+import { chmod, link, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
+import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 
-export const PARTIAL_SUFFIX = '.partial';
-const OWNER_SUFFIX = '.partial.owner';
+/** How a partial's name ends. */
+export const PARTIAL_SUFFIX = '.pagevault-partial';
+const OWNER_SUFFIX = '.pagevault-owner';
+/** `<dest>.<token>` + one of the suffixes: the only names this module ever removes. */
+const CLAIMED_NAME = /^(.+)\.([0-9a-f]{12})(\.pagevault-partial|\.pagevault-owner)$/;
+/** How long a claim waits for a cleanup that holds a read lock on its owner file for a moment. */
+const OWNER_LOCK_WAIT_MS = 5000;
 /** SQLite's companion files of a database (or of a partial opened as one). */
 const COMPANIONS = ['-journal', '-wal', '-shm'];
 
-interface Owner {
-  pid: number;
-  host: string;
-  /** Identifies the claim within its process; see the claim registry. */
-  claim: number;
-  startedAt: string;
+/** A partial claimed by this thread. */
+export interface PartialClaim {
+  /** The partial file the copy is written to. */
+  path: string;
+  destination: string;
+  /** The owner file whose lock says the partial is being written. */
+  owner: string;
+}
+
+/** The owner files' locks this thread holds, by owner path. */
+const held = new Map<string, Database.Database>();
+
+/** What an owner file says of its partial. */
+type OwnerState = 'writing' | 'abandoned' | 'unknown';
+
+/**
+ * Claims a new partial for `destination`, created empty with `mode` (the source's
+ * permission bits, so a copy is never more readable than what it copies). Refuses when a
+ * running backup is writing the same destination.
+ */
+export async function claimPartial(destination: string, mode = 0o600): Promise<PartialClaim> {
+  if (await isBeingWritten(destination)) {
+    throw new PagevaultError('DEST_EXISTS', `Cannot write ${destination}: another backup to the same file is running`);
+  }
+  for (;;) {
+    const base = `${destination}.${randomBytes(6).toString('hex')}`;
+    const owner = base + OWNER_SUFFIX;
+    await writeFile(owner, '', { flag: 'wx', mode: 0o600 });
+    // A cleanup that found the owner file before its lock was taken may have removed it
+    // as abandoned; the token is never used again, so take a new one.
+    const db = lockOwnerFile(owner);
+    if (!db) continue;
+    if (!(await pathExists(owner))) {
+      db.close();
+      continue;
+    }
+    held.set(owner, db);
+    const path = base + PARTIAL_SUFFIX;
+    try {
+      const handle = await open(path, 'wx', mode);
+      try {
+        await handle.chmod(mode);
+      } finally {
+        await handle.close();
+      }
+    } catch (error) {
+      await abandonPartial({ path, destination, owner });
+      throw error;
+    }
+    return { path, destination, owner };
+  }
 }
 
 /**
- * The claims of every engine worker of this process, in memory shared between them, so
- * that two backups into one folder from one process spare each other's partials.
+ * Opens the owner file and holds an exclusive lock on it until the claim ends; undefined
+ * when the file is gone already. Waits a moment for a cleanup that is looking at it.
  */
-const REGISTRY_SLOTS = 256;
-let registry: Int32Array = new Int32Array(new SharedArrayBuffer(4 * REGISTRY_SLOTS));
-
-/** A fresh registry for the process's main thread to hand to each worker it starts. */
-export function createClaimRegistry(): Int32Array {
-  return new Int32Array(new SharedArrayBuffer(4 * REGISTRY_SLOTS));
-}
-
-/** Makes this thread use the process-wide registry it was given. */
-export function useClaimRegistry(shared: Int32Array): void {
-  registry = shared;
-}
-
-/** The registry this thread uses (the main thread passes it to workers). */
-export function claimRegistry(): Int32Array {
-  return registry;
-}
-
-function addClaim(): number {
-  for (;;) {
-    const claim = (Math.random() * 0x7ffffffe + 1) | 0;
-    for (let slot = 0; slot < REGISTRY_SLOTS; slot += 1) {
-      if (Atomics.compareExchange(registry, slot, 0, claim) === 0) return claim;
-    }
-    throw new PagevaultError('INTERNAL', `Pagevault is already writing ${REGISTRY_SLOTS} backups at once`);
+function lockOwnerFile(owner: string): Database.Database | undefined {
+  let db: Database.Database;
+  try {
+    db = new Database(owner, { fileMustExist: true, timeout: OWNER_LOCK_WAIT_MS });
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_CANTOPEN') return undefined;
+    throw error;
   }
-}
-
-/** Forgets a claim (the main thread does this for a worker that was terminated). */
-export function releaseClaim(claim: number): void {
-  for (let slot = 0; slot < REGISTRY_SLOTS; slot += 1) Atomics.compareExchange(registry, slot, claim, 0);
-}
-
-function isClaimActive(claim: number): boolean {
-  for (let slot = 0; slot < REGISTRY_SLOTS; slot += 1) if (Atomics.load(registry, slot) === claim) return true;
-  return false;
-}
-
-/** True while some running backup (of this or another process on this host) owns the partial. */
-function isOwnedByRunningBackup(owner: Owner | undefined): boolean {
-  if (!owner) return false;
-  if (owner.host !== hostname()) return true; // another machine on a shared folder: cannot tell, leave it
-  if (owner.pid === process.pid) return isClaimActive(owner.claim);
-  return isAlive(owner.pid);
-}
-
-/** A partial claimed by this thread. */
-export interface PartialClaim {
-  path: string;
-  destination: string;
-  claim: number;
-}
-
-/** Claims `<dest>.partial` and returns it; removes a stale one first, refuses one a running backup owns. */
-export async function claimPartial(destination: string, onClaim?: (claim: number, partial: string) => void): Promise<PartialClaim> {
-  const path = destination + PARTIAL_SUFFIX;
-  if (isOwnedByRunningBackup(await readOwner(destination + OWNER_SUFFIX))) {
-    throw new PagevaultError('DEST_EXISTS', `Cannot write ${destination}: another backup to the same file is running`);
+  try {
+    db.pragma('journal_mode = OFF'); // nothing to roll back; and no -journal beside it
+    db.exec('CREATE TABLE owner (pid INTEGER, host TEXT, started_at TEXT)');
+    db.prepare('INSERT INTO owner VALUES (?, ?, ?)').run(process.pid, hostname(), new Date().toISOString());
+    db.exec('BEGIN EXCLUSIVE');
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
   }
-  const claim = addClaim();
-  onClaim?.(claim, path);
-  await removeWithCompanions(path);
-  const owner: Owner = { pid: process.pid, host: hostname(), claim, startedAt: new Date().toISOString() };
-  await writeFile(destination + OWNER_SUFFIX, JSON.stringify(owner));
-  return { path, destination, claim };
 }
 
 /** Gives up a claim: removes the partial, its companions and its owner file. */
-export async function abandonPartial(partial: PartialClaim): Promise<void> {
-  await removeWithCompanions(partial.path);
-  await rm(partial.destination + OWNER_SUFFIX, { force: true });
-  releaseClaim(partial.claim);
+export async function abandonPartial(claim: PartialClaim): Promise<void> {
+  await removeWithCompanions(claim.path);
+  await releaseOwner(claim.owner);
+}
+
+/** Removes an owner file, then lets go of its lock (in that order: see removeStalePartials). */
+async function releaseOwner(owner: string): Promise<void> {
+  await rm(owner, { force: true });
+  const db = held.get(owner);
+  held.delete(owner);
+  db?.close();
 }
 
 /**
@@ -115,26 +137,28 @@ export async function publishPartial(claim: PartialClaim, overwrite: boolean): P
       await link(partial, destination);
     } catch (error) {
       const code = (error as NodeJS.ErrnoException).code;
-      if (code === 'EEXIST') {
-        throw new PagevaultError('DEST_EXISTS', `Cannot write ${destination}: a file with that name already exists (use overwrite to replace it)`);
-      }
+      if (code === 'EEXIST') throw destinationExists(destination);
       if (code !== 'EPERM' && code !== 'ENOTSUP' && code !== 'EXDEV' && code !== 'EOPNOTSUPP') throw error;
       // File systems without hard links: check, then rename.
-      if (await exists(destination)) {
-        throw new PagevaultError('DEST_EXISTS', `Cannot write ${destination}: a file with that name already exists (use overwrite to replace it)`);
-      }
+      if (await pathExists(destination)) throw destinationExists(destination);
       await rename(partial, destination);
     }
     await unlink(partial).catch(() => undefined);
   }
-  await rm(destination + OWNER_SUFFIX, { force: true });
-  releaseClaim(claim.claim);
+  await releaseOwner(claim.owner);
   await fsyncDirectory(dirname(destination));
 }
 
+/** DEST_EXISTS for a destination that appeared while the copy was written. */
+function destinationExists(destination: string): PagevaultError {
+  return new PagevaultError('DEST_EXISTS', `Cannot write ${destination}: a file with that name already exists`);
+}
+
 /**
- * Removes partials in `folder` whose writer is gone: no owner file, or an owner process
- * on this host that no longer runs. Returns the removed paths.
+ * Removes the partials in `folder` that a Pagevault backup left when it was killed: its
+ * owner file is there and nobody holds its lock. Anything else is left alone: other
+ * programs' files, partials being written, partials written from another machine into a
+ * shared folder. Returns the removed partials.
  */
 export async function removeStalePartials(folder: string): Promise<string[]> {
   let names: string[];
@@ -144,41 +168,57 @@ export async function removeStalePartials(folder: string): Promise<string[]> {
     return [];
   }
   const removed: string[] = [];
+  const nameSet = new Set(names);
   for (const name of names) {
-    if (!name.endsWith(PARTIAL_SUFFIX)) continue;
-    const partial = join(folder, name);
-    const destination = partial.slice(0, -PARTIAL_SUFFIX.length);
-    const owner = await readOwner(destination + OWNER_SUFFIX);
-    if (isOwnedByRunningBackup(owner)) continue;
-    await removeWithCompanions(partial);
-    await rm(destination + OWNER_SUFFIX, { force: true });
-    removed.push(partial);
-  }
-  // Owner files whose partial is already gone.
-  for (const name of names) {
-    if (!name.endsWith(OWNER_SUFFIX)) continue;
-    const partial = join(folder, name.slice(0, -OWNER_SUFFIX.length) + PARTIAL_SUFFIX);
-    if (await exists(partial)) continue;
-    if (isOwnedByRunningBackup(await readOwner(join(folder, name)))) continue;
-    await rm(join(folder, name), { force: true });
+    const match = CLAIMED_NAME.exec(name);
+    if (!match) continue;
+    const base = join(folder, `${match[1]}.${match[2]}`);
+    const isPartial = match[3] === PARTIAL_SUFFIX;
+    // A partial without its owner file cannot be proved ours; an owner file is looked at
+    // through its partial when there is one.
+    if (isPartial ? !nameSet.has(basename(base) + OWNER_SUFFIX) : nameSet.has(basename(base) + PARTIAL_SUFFIX)) continue;
+    if (ownerState(base + OWNER_SUFFIX) !== 'abandoned') continue;
+    if (isPartial) {
+      await removeWithCompanions(base + PARTIAL_SUFFIX);
+      removed.push(base + PARTIAL_SUFFIX);
+    }
+    // The owner file goes last, so a crash in between leaves a partial that is still provably ours.
+    await rm(base + OWNER_SUFFIX, { force: true });
   }
   return removed;
 }
 
-async function readOwner(path: string): Promise<Owner | undefined> {
-  try {
-    return JSON.parse(await readFile(path, 'utf8')) as Owner;
-  } catch {
-    return undefined;
-  }
+/** True while a running backup writes a partial of `destination`. */
+async function isBeingWritten(destination: string): Promise<boolean> {
+  const names = await readdir(dirname(destination)).catch(() => [] as string[]);
+  const prefix = `${basename(destination)}.`;
+  return names.some((name) => {
+    const match = CLAIMED_NAME.exec(name);
+    return match !== null && `${match[1]}.` === prefix && match[3] === OWNER_SUFFIX && ownerState(join(dirname(destination), name)) === 'writing';
+  });
 }
 
-function isAlive(pid: number): boolean {
+/**
+ * Whether the owner file's writer is still at work: its lock is held (by any process on
+ * any host that shares the lock, this one's threads included).
+ */
+function ownerState(owner: string): OwnerState {
+  if (held.has(owner)) return 'writing';
+  let db: Database.Database | undefined;
   try {
-    process.kill(pid, 0);
-    return true;
+    db = new Database(owner, { readonly: true, fileMustExist: true, timeout: 0 });
+    const row = db.prepare('SELECT pid, host FROM owner').get() as { pid: number; host: string } | undefined;
+    // Written from another machine into a shared folder whose locks may not reach here.
+    if (row && row.host !== hostname()) return 'unknown';
+    return 'abandoned';
   } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
+    const code = (error as { code?: string }).code ?? '';
+    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) return 'writing';
+    // Killed before it wrote who it was: an empty owner file, no table yet.
+    if (code === 'SQLITE_ERROR' && /no such table/.test((error as Error).message)) return 'abandoned';
+    return 'unknown';
+  } finally {
+    db?.close();
   }
 }
 
@@ -186,13 +226,9 @@ async function removeWithCompanions(path: string): Promise<void> {
   await Promise.all([path, ...COMPANIONS.map((suffix) => path + suffix)].map((p) => rm(p, { force: true })));
 }
 
-async function exists(path: string): Promise<boolean> {
-  try {
-    await open(path, 'r').then((handle) => handle.close());
-    return true;
-  } catch {
-    return false;
-  }
+/** Whether something has that name; by stat, which never opens it. */
+async function pathExists(path: string): Promise<boolean> {
+  return stat(path).then(() => true, () => false);
 }
 
 /** Flushes a file's data to the disk. */
@@ -216,10 +252,11 @@ export async function fsyncDirectory(path: string): Promise<void> {
   }
 }
 
-/** Writes a small file atomically: temp file, fsync, rename. */
-export async function writeFileAtomic(path: string, contents: string): Promise<void> {
+/** Writes a small file atomically: temp file, fsync, rename; with `mode` as its permission bits. */
+export async function writeFileAtomic(path: string, contents: string, mode = 0o600): Promise<void> {
   const temp = join(dirname(path), `.${basename(path)}.${process.pid}.tmp`);
-  await writeFile(temp, contents);
+  await writeFile(temp, contents, { mode });
+  await chmod(temp, mode);
   await fsyncFile(temp);
   await rename(temp, path);
 }

@@ -9,7 +9,7 @@ import { OperationContext } from './context.ts';
 import { useProvidedDescriptors } from './database-files.ts';
 import { inspectFile } from './inspect.ts';
 import type { OperationName, Operations, WorkerInput, WorkerMessage } from './operations.ts';
-import { useClaimRegistry } from './partial-file.ts';
+import type { PartialClaim } from './partial-file.ts';
 import { restoreDatabase } from './restore.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { probeUsage } from './usage.ts';
@@ -17,7 +17,7 @@ import { verifyFile } from './verify.ts';
 
 const input = workerData as WorkerInput;
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
-const onClaim = (claim: number, partial: string) => post({ type: 'claim', claim, partial });
+const onClaim = (claim: PartialClaim) => post({ type: 'claim', claim });
 
 const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx: OperationContext) => Promise<Operations[O]['result']> } = {
   inspect: (p) => inspectFile(p.path, p.options),
@@ -28,7 +28,6 @@ const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx:
 };
 
 async function main(): Promise<void> {
-  useClaimRegistry(input.claimRegistry);
   useProvidedDescriptors(input.descriptors);
   const ctx = new OperationContext(input.cancelFlag, (progress) => post({ type: 'progress', progress }));
   try {
