@@ -1,7 +1,7 @@
-/** The job queue with real timers and promises: order, concurrency, refusal, cancel, throttling. */
-import { describe, expect, it } from 'vitest';
+/** The job queue with real promises (and the test's own clock for throttling): order, concurrency, refusal, cancel, throttling. */
+import { describe, expect, it, vi } from 'vitest';
 import type { JobInfo, JobProgress } from '../api/types.ts';
-import { JobQueue, type JobHandle } from './job-queue.ts';
+import { JOB_PROGRESS_INTERVAL_MS, JobQueue, type JobHandle } from './job-queue.ts';
 
 function gate() {
   let open!: () => void;
@@ -69,21 +69,34 @@ describe('JobQueue', () => {
   });
 
   it('passes on the first report, every phase change and the latest report, but not every report', async () => {
-    const { progress, listener } = recorder();
-    const queue = new JobQueue(1, listener);
-    const { done } = queue.enqueue(
-      spec('a', async (job) => {
-        const report = (phase: 'copy' | 'verify', remainingPages: number) =>
-          job.progress({ phase, totalPages: 100, remainingPages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0, elapsedMs: 0 });
-        for (let remaining = 100; remaining > 50; remaining -= 1) report('copy', remaining);
-        report('verify', 0);
-        await new Promise((resolve) => setTimeout(resolve, 250));
-        return 'done';
-      }),
-    );
-    await done;
-    // 51 reports in a burst: the first copy report and the verify report pass at once;
-    // the rest of the burst is dropped, except the latest, sent when the interval is up.
-    expect(progress.map((p) => `${p.phase}:${p.remainingPages}`)).toEqual(['copy:100', 'verify:0']);
+    // The clock is the test's: the interval is up when the test says so, however busy the machine.
+    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
+    try {
+      const { progress, listener } = recorder();
+      const queue = new JobQueue(1, listener);
+      const hold = gate();
+      let job!: JobHandle;
+      const { done } = queue.enqueue(spec('a', async (handle) => ((job = handle), await hold.opened, 'done')));
+      const report = (phase: 'copy' | 'verify', remainingPages: number) =>
+        job.progress({ phase, totalPages: 100, remainingPages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0, elapsedMs: 0 });
+      const sent = () => progress.map((p) => `${p.phase}:${p.remainingPages}`);
+      // 50 reports in a burst: the first passes at once, the rest wait for the interval.
+      for (let remaining = 100; remaining > 50; remaining -= 1) report('copy', remaining);
+      expect(sent()).toEqual(['copy:100']);
+      vi.advanceTimersByTime(JOB_PROGRESS_INTERVAL_MS - 1);
+      expect(sent()).toEqual(['copy:100']);
+      // The interval is up: the latest of the burst is sent, the others never are.
+      vi.advanceTimersByTime(1);
+      expect(sent()).toEqual(['copy:100', 'copy:51']);
+      // A phase change passes at once, and nothing of the old phase trails behind it.
+      report('copy', 40);
+      report('verify', 0);
+      vi.advanceTimersByTime(10 * JOB_PROGRESS_INTERVAL_MS);
+      expect(sent()).toEqual(['copy:100', 'copy:51', 'verify:0']);
+      hold.open();
+      expect(await done).toBe('done');
+    } finally {
+      vi.useRealTimers();
+    }
   });
 });
