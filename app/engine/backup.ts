@@ -48,6 +48,11 @@ export interface BackupOptions {
   label?: string;
   /** Directory mode: the time the file name is made from (default now). */
   now?: Date;
+  /**
+   * How messages name what failed, "Cannot <action> <source> to <destination>: …"
+   * (default "back up"; a restore into a new file says "restore").
+   */
+  action?: string;
 }
 
 /** Called once a partial is claimed, so the thread that started a worker can remove it if the worker is stopped. */
@@ -84,9 +89,10 @@ export async function backupDatabase(
 ): Promise<BackupResult> {
   const startedAt = new Date();
   const source = resolve(sourceArg);
-  const { header } = await checkSqliteFile(source, 'Cannot back up');
+  const action = options.action ?? 'back up';
+  const { header } = await checkSqliteFile(source, `Cannot ${action}`);
   const destination = await resolveDestination(source, destinationArg, options);
-  const subject = `Cannot back up ${source} to ${destination}`;
+  const subject = `Cannot ${action} ${source} to ${destination}`;
   const folder = dirname(destination);
   const removedPartials = await removeStalePartials(folder);
   ctx.throwIfCancelled(subject);
@@ -112,7 +118,7 @@ export async function backupDatabase(
     // with SOURCE_BUSY before anything is written.
     const { sourceJournalMode, sourcePages, sourcePageSize } = walSnapshot
       ? { sourceJournalMode: 'wal' as JournalMode, sourcePages: walSnapshot.pageCount, sourcePageSize: walSnapshot.index.pageSize }
-      : underReadLock(source, busyTimeoutMs, () => {
+      : underReadLock(`Cannot ${action} ${source}`, busyTimeoutMs, () => {
           if (mode === 'snapshot') open.exec('BEGIN');
           open.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
           return {
@@ -322,8 +328,8 @@ function steppedOptions(pageSize: number, options: BackupOptions): { pagesPerSte
   };
 }
 
-/** Runs `read`, which takes a read lock; a lock held by another program becomes SOURCE_BUSY. */
-function underReadLock<T>(source: string, busyTimeoutMs: number, read: () => T): T {
+/** Runs `read`, which takes a read lock; a lock held by another program becomes SOURCE_BUSY, worded after `subject`. */
+function underReadLock<T>(subject: string, busyTimeoutMs: number, read: () => T): T {
   try {
     return read();
   } catch (error) {
@@ -331,7 +337,7 @@ function underReadLock<T>(source: string, busyTimeoutMs: number, read: () => T):
     if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
       throw new PagevaultError(
         'SOURCE_BUSY',
-        `Cannot back up ${source}: another program holds an exclusive lock on it (waited ${(busyTimeoutMs / 1000).toLocaleString('en-US')} s)`,
+        `${subject}: another program holds an exclusive lock on it (waited ${(busyTimeoutMs / 1000).toLocaleString('en-US')} s)`,
         { cause: error },
       );
     }
@@ -345,18 +351,19 @@ function underReadLock<T>(source: string, busyTimeoutMs: number, read: () => T):
  * companion files, an existing file without overwrite, and an unwritable folder.
  */
 async function resolveDestination(source: string, destinationArg: string, options: BackupOptions): Promise<string> {
+  const cannot = `Cannot ${options.action ?? 'back up'} ${source}`;
   const raw = resolve(destinationArg);
   const wantsFolder = destinationArg.endsWith('/') || destinationArg.endsWith(sep);
   const existing = await stat(raw).catch((error: NodeJS.ErrnoException) => {
     if (error.code === 'ENOENT') return undefined;
-    throw fileSystemError(error, `Cannot back up ${source} to ${raw}`);
+    throw fileSystemError(error, `${cannot} to ${raw}`);
   });
 
   let destination: string;
   if (existing?.isDirectory() || wantsFolder) {
     // A folder Pagevault makes is private: it holds copies of databases.
     if (!existing) await mkdir(raw, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
-      throw fileSystemError(error, `Cannot back up ${source}: cannot create the folder ${raw}`);
+      throw fileSystemError(error, `${cannot}: cannot create the folder ${raw}`);
     });
     const now = options.now ?? new Date();
     const name = backupFileName(source, now, options.label);
@@ -369,7 +376,7 @@ async function resolveDestination(source: string, destinationArg: string, option
   const folder = dirname(destination);
   const folderStats = await stat(folder).catch(() => undefined);
   if (!folderStats?.isDirectory()) {
-    throw new PagevaultError('NOT_FOUND', `Cannot back up ${source} to ${destination}: the folder ${folder} does not exist`);
+    throw new PagevaultError('NOT_FOUND', `${cannot} to ${destination}: the folder ${folder} does not exist`);
   }
   const realSource = await realpath(source);
   const realDestination = join(await realpath(folder), basename(destination));
@@ -377,20 +384,20 @@ async function resolveDestination(source: string, destinationArg: string, option
   const destinationStats = await stat(destination).catch(() => undefined);
   const companions = ['', '-wal', '-shm', '-journal'].map((suffix) => realSource + suffix);
   if (companions.includes(realDestination) || (destinationStats && destinationStats.ino === sourceStats.ino && destinationStats.dev === sourceStats.dev)) {
-    throw new PagevaultError('DEST_IS_SOURCE', `Cannot back up ${source} to ${destination}: the destination is the database itself (or one of its -wal, -shm, -journal files)`);
+    throw new PagevaultError('DEST_IS_SOURCE', `${cannot} to ${destination}: the destination is the database itself (or one of its -wal, -shm, -journal files)`);
   }
   if (destinationStats?.isDirectory()) {
-    throw new PagevaultError('IS_A_DIRECTORY', `Cannot back up ${source} to ${destination}: a folder has that name`);
+    throw new PagevaultError('IS_A_DIRECTORY', `${cannot} to ${destination}: a folder has that name`);
   }
   if (destinationStats && !options.overwrite) {
-    throw new PagevaultError('DEST_EXISTS', `Cannot back up ${source} to ${destination}: the file already exists`);
+    throw new PagevaultError('DEST_EXISTS', `${cannot} to ${destination}: the file already exists`);
   }
   try {
     await access(folder, constants.W_OK);
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') throw new PagevaultError('READ_ONLY', `Cannot back up ${source} to ${destination}: the folder ${folder} is on a read-only file system`);
-    throw new PagevaultError('PERMISSION_DENIED', `Cannot back up ${source} to ${destination}: the folder ${folder} is not writable (permission denied)`);
+    if (code === 'EROFS') throw new PagevaultError('READ_ONLY', `${cannot} to ${destination}: the folder ${folder} is on a read-only file system`);
+    throw new PagevaultError('PERMISSION_DENIED', `${cannot} to ${destination}: the folder ${folder} is not writable (permission denied)`);
   }
   return destination;
 }

@@ -70,7 +70,7 @@ describe('partial files', () => {
       expect(await removeStalePartials(dir)).toEqual([]);
       expect(readdirSync(dir).sort()).toEqual([claim.owner, claim.path].map((p) => p.slice(dir.length + 1)).sort());
       // A second backup to the same file is refused while the first one writes it.
-      await expect(claimPartial(join(dir, 'writing.db'))).rejects.toMatchObject({ code: 'DEST_EXISTS' });
+      await expect(claimPartial(join(dir, 'writing.db'))).rejects.toMatchObject({ code: 'ALREADY_RUNNING' });
     } finally {
       await killed(running);
     }

@@ -54,7 +54,7 @@ type OwnerState = 'writing' | 'abandoned' | 'unknown';
  */
 export async function claimPartial(destination: string, mode = 0o600): Promise<PartialClaim> {
   if (await isBeingWritten(destination)) {
-    throw new PagevaultError('DEST_EXISTS', `Cannot write ${destination}: another backup to the same file is running`);
+    throw new PagevaultError('ALREADY_RUNNING', `Cannot write ${destination}: another backup to the same file is running`);
   }
   for (;;) {
     const base = `${destination}.${randomBytes(6).toString('hex')}`;

@@ -22,6 +22,8 @@ export interface RestoreOptions {
   safetyCopyDir?: string;
   /** How long to wait for other connections' locks on the target (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** What a failed safety copy advises (default: another folder, or no safety copy). */
+  safetyCopyAdvice?: string;
 }
 
 /** Restores `backupArg` into `targetArg` (an existing database, replaced in place, or a new file). */
@@ -38,7 +40,7 @@ export async function restoreDatabase(
   const subject = `Cannot restore ${backup} into ${target}`;
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
 
-  const verdict = await verifyFile(backup, ctx.withPhase('check'));
+  const verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from' });
   if (!verdict.ok) {
     throw new PagevaultError('VERIFY_FAILED', `${subject}: the backup failed verification (${verdict.problems.slice(0, 3).join('; ')}); the target was not touched`);
   }
@@ -47,7 +49,7 @@ export async function restoreDatabase(
   const targetStats = await stat(target).catch(() => undefined);
   if (!targetStats) {
     // A new file: written like a backup (partial, fsync, atomic publish).
-    const result = await backupDatabase(backup, target, ctx, { mode: 'snapshot', verify: false, manifest: false }, onClaim);
+    const result = await backupDatabase(backup, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore' }, onClaim);
     const verification = await verifyFile(target, ctx, { useManifest: false });
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
   }
@@ -67,7 +69,12 @@ export async function restoreDatabase(
   let safetyCopy: string | null = null;
   if (options.safetyCopy !== false) {
     const safetyCtx = ctx.withPhase('safety-copy');
-    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs }, onClaim);
+    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs, action: 'take the safety copy of' }, onClaim).catch((error: unknown) => {
+      const failure = toPagevaultError(error, subject);
+      if (failure.code === 'CANCELLED') throw failure;
+      const advice = options.safetyCopyAdvice ?? 'Choose another folder for the safety copy, or restore without one';
+      throw new PagevaultError(failure.code, `${failure.message}. The target was not touched. ${advice}.`, { cause: error });
+    });
     safetyCopy = copy.path;
   }
   ctx.throwIfCancelled(subject);

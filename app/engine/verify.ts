@@ -13,6 +13,8 @@ export interface VerifyOptions {
   full?: boolean;
   /** Compare with the manifest beside the file when there is one (default true). */
   useManifest?: boolean;
+  /** How messages name what failed, "Cannot <action> <file>: …" (default "verify"). */
+  action?: string;
 }
 
 const CHUNK = 1 << 20;
@@ -23,8 +25,9 @@ const CHUNK = 1 << 20;
  * cannot be judged at all (missing, not SQLite); a damaged database is a failed verdict.
  */
 export async function verifyFile(path: string, ctx: OperationContext, options: VerifyOptions = {}): Promise<VerifyResult> {
-  const subject = `Cannot verify ${path}`;
-  const { stats, header } = await checkSqliteFile(path, 'Cannot verify');
+  const action = options.action ?? 'verify';
+  const subject = `Cannot ${action} ${path}`;
+  const { stats, header } = await checkSqliteFile(path, `Cannot ${action}`);
   const check = options.full ? 'integrity_check' : 'quick_check';
   const problems: string[] = [];
   const totalPages = Math.ceil(stats.size / header.pageSize);
