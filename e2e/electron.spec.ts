@@ -48,13 +48,11 @@ test.describe('desktop app', () => {
     const app = await electron.launch({ executablePath: binary!, args: [root, '--no-sandbox'], env: { ...process.env, PAGEVAULT_DATA_DIR: dataDir } });
     const window = await app.firstWindow();
     await expect(window.getByRole('navigation', { name: 'Main' })).toBeVisible();
-    const visibleAfterClose = await app.evaluate(async ({ BrowserWindow }) => {
-      const main = BrowserWindow.getAllWindows()[0]!;
-      main.close();
-      await new Promise((resolve) => setTimeout(resolve, 300));
-      return { windows: BrowserWindow.getAllWindows().length, visible: main.isVisible() };
-    });
-    expect(visibleAfterClose).toEqual({ windows: 1, visible: false });
+    await app.evaluate(({ BrowserWindow }) => BrowserWindow.getAllWindows()[0]!.close());
+    // Hidden, not closed: the one window is still there.
+    await expect
+      .poll(() => app.evaluate(({ BrowserWindow }) => ({ windows: BrowserWindow.getAllWindows().length, visible: BrowserWindow.getAllWindows()[0]?.isVisible() })))
+      .toEqual({ windows: 1, visible: false });
     // Opening it again (as the tray menu does) brings the same window back.
     await expect
       .poll(async () => app.evaluate(async ({ BrowserWindow }) => {

@@ -8,6 +8,8 @@ export interface Running {
   child: ChildProcess;
   /** Ends the process with SIGTERM and resolves with the last line it printed. */
   stop(): Promise<string>;
+  /** Everything it printed so far. */
+  output(): string;
 }
 
 // A test that fails half-way must not leave a writer running (it would grow its database
@@ -30,6 +32,7 @@ export function startScript(script: string, args: string[]): Promise<Running> {
         clearInterval(check);
         resolve({
           child,
+          output: () => output,
           stop: () =>
             new Promise((done) => {
               child.once('exit', () => done(output.trim().split('\n').at(-1) ?? ''));

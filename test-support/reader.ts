@@ -1,5 +1,6 @@
 // A separate process that keeps reading `SELECT min(v), max(v) FROM t` and counts the
-// reads that saw rows of two versions at once. Prints {"reads":N,"mixed":M,"versions":[…]} on SIGTERM.
+// reads that saw rows of two versions at once. Prints "saw V" the first time it reads
+// version V, and {"reads":N,"mixed":M,"versions":[…]} on SIGTERM.
 import Database from 'better-sqlite3';
 
 const db = new Database(process.argv[2]!, { readonly: true, timeout: 30_000 });
@@ -16,6 +17,7 @@ function loop(): void {
       const row = read.get() as { lo: number; hi: number; n: number };
       reads += 1;
       if (row.lo !== row.hi) mixed += 1;
+      if (!versions.has(row.lo)) process.stdout.write(`saw ${row.lo}\n`);
       versions.add(row.lo);
     } catch {
       // The schema may be replaced under us; read again.
