@@ -1,6 +1,6 @@
 /** Retention in the core: the preview, pinning, and deletion after the next successful backup. */
 import { afterAll, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { MethodName, Params, Result, RetentionPolicy } from '../api/index.ts';
@@ -11,7 +11,10 @@ import { Core } from './core.ts';
 
 const work = mkdtempSync(join(tmpdir(), 'pv-core-retention-'));
 const core = new Core({ dataDir: join(work, 'data'), shell: 'web' });
-afterAll(() => core.close());
+afterAll(async () => {
+  await core.close();
+  rmSync(work, { recursive: true, force: true });
+});
 const call = <M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> => callCore(core, method, params);
 const none: RetentionPolicy = { keepLast: null, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null };
 

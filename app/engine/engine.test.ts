@@ -545,7 +545,7 @@ describe('descriptors of a database the engine works on', () => {
 });
 
 describe('inspect refuses bad input with a clear error', () => {
-  const dir = mkdtempSync(join(tmpdir(), 'pv-inspect-'));
+  const dir = fresh('inspect');
   let walWriter: Database.Database | undefined;
   afterAll(() => walWriter?.close());
   const cases: Array<[string, () => string, string, RegExp]> = [
