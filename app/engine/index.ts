@@ -1,8 +1,11 @@
 /**
  * The engine's public face: every operation runs in its own worker thread. Progress
- * arrives through `onProgress`; an AbortSignal cancels.
+ * arrives through `onProgress`; an AbortSignal cancels. Inspect, verify and usage run at
+ * most a few at once (`lightWorkers`), the rest waiting their turn; backups and restores
+ * are bounded by the job queue that starts them.
  */
 import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PagevaultError, type ErrorCode } from '../api/errors.ts';
@@ -32,6 +35,65 @@ const CANCEL_GRACE_MS = 150;
 // The worker runs from the compiled .js next to this file, or from the .ts sources under
 // Node's type stripping (tests, `node app/...`).
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
+
+/**
+ * At most `limit` at once; the others wait in order. A wait ends early on its signal's
+ * abort, so a cancelled request never starts.
+ */
+class Slots {
+  readonly limit: number;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Resolves with the function that gives the slot back, once one is free; rejects with `cancelled()` on abort. */
+  acquire(signal: AbortSignal | undefined, cancelled: () => Error): Promise<() => void> {
+    return new Promise((resolvePromise, rejectPromise) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.#running += 1;
+        let released = false;
+        resolvePromise(() => {
+          if (released) return;
+          released = true;
+          this.#running -= 1;
+          this.#waiting.shift()?.();
+        });
+      };
+      const onAbort = () => {
+        const index = this.#waiting.indexOf(grant);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        rejectPromise(cancelled());
+      };
+      if (this.#running < this.limit) return grant();
+      this.#waiting.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/**
+ * Operations without a job queue above them: each worker takes memory of its own (tens
+ * of MB), so a hundred requests at once must not start a hundred threads.
+ */
+const lightOperations: ReadonlySet<OperationName> = new Set(['inspect', 'verify', 'usage']);
+const lightSlots = new Slots(Math.max(2, availableParallelism()));
+
+/** How many inspect, verify and usage workers may run at once, how many run and how many wait now. */
+export function lightWorkers(): { limit: number; running: number; waiting: number } {
+  return { limit: lightSlots.limit, running: lightSlots.running, waiting: lightSlots.waiting };
+}
 
 /**
  * The files an operation names, each with the words its refusal starts with. A folder is
@@ -77,9 +139,15 @@ async function run<O extends OperationName>(operation: O, params: Operations[O][
   const { signal } = options;
   const cancelled = () => new PagevaultError('CANCELLED', `Pagevault ${operation}: cancelled before it started`);
   if (signal?.aborted) throw cancelled();
-  await checkFileTypes(namedFiles(operation, params));
-  if (signal?.aborted) throw cancelled();
-  return startWorker(operation, params, options, () => undefined);
+  const release = lightOperations.has(operation) ? await lightSlots.acquire(signal, cancelled) : () => undefined;
+  try {
+    await checkFileTypes(namedFiles(operation, params));
+    if (signal?.aborted) throw cancelled();
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return startWorker(operation, params, options, release);
 }
 
 /** Runs `operation` in a new worker; `release` is called once the worker has ended. */
