@@ -59,14 +59,13 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
   ctx.throwIfCancelled(subject);
 
   let manifestChecked = false;
-  // Reading a named pipe waits for a writer, and holds up one of the few threads all of
-  // the process's file reads share: a manifest that is not a regular file is not read.
-  const manifestPath = manifestPathOf(path);
-  const manifestKind = await stat(manifestPath).then(specialFileKind, () => undefined);
-  if (options.useManifest !== false && manifestKind) {
-    problems.push(`the manifest ${manifestPath} is ${manifestKind}, not a file; it was not read`);
-  } else if (options.useManifest !== false) {
-    const manifest = await readManifest(path);
+  if (options.useManifest !== false) {
+    // Reading a named pipe waits for a writer, and holds up one of the few threads all of
+    // the process's file reads share: a manifest that is not a regular file is not read.
+    const manifestPath = manifestPathOf(path);
+    const manifestKind = await stat(manifestPath).then(specialFileKind, () => undefined);
+    const manifest = manifestKind ? undefined : await readManifest(path);
+    if (manifestKind) problems.push(`the manifest ${manifestPath} is ${manifestKind}, not a file; it was not read`);
     if (manifest) {
       manifestChecked = true;
       if (manifest.pageCount !== pageCount) problems.push(`page count is ${pageCount}, the manifest says ${manifest.pageCount}`);
