@@ -25,7 +25,7 @@ import { PagevaultError } from '../api/errors.ts';
 
 /**
  * Read-only and non-blocking: a named pipe opens at once instead of waiting for a
- * writer (no effect on regular files). Windows has no such flag and no such pipes.
+ * writer (no effect on regular files). Windows has neither the flag nor pipes among its files.
  */
 export const READ_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
 
@@ -42,7 +42,7 @@ export function specialFileKind(stats: Stats): string | undefined {
 }
 
 /** The files SQLite opens beside a database, and what it keeps in each. */
-export const COMPANIONS = [
+const COMPANIONS = [
   { suffix: '-wal', holds: 'write-ahead log' },
   { suffix: '-shm', holds: 'shared-memory index' },
   { suffix: '-journal', holds: 'rollback journal' },
@@ -63,13 +63,13 @@ export function notARegularFile(path: string, stats: Stats, subject: string, com
 
 /**
  * Refuses `path` unless it is a regular file or missing (then returns undefined), and
- * likewise its -wal, -shm and -journal unless `companions` is false. Only stats: never
- * opens anything, so a named pipe cannot hold it up.
+ * likewise its -wal, -shm and -journal. Only stats: never opens anything, so a named
+ * pipe cannot hold it up.
  */
-export async function checkFileType(path: string, subject: string, companions = true): Promise<Stats | undefined> {
+export async function checkFileType(path: string, subject: string): Promise<Stats | undefined> {
   const stats = await stat(path).catch(() => undefined); // missing or unreadable: the caller says why
   if (stats && !stats.isFile()) throw notARegularFile(path, stats, subject);
-  if (companions) await checkCompanions(path, subject);
+  await checkCompanions(path, subject);
   return stats;
 }
 
