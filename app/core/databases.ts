@@ -1,5 +1,4 @@
 /** The `databases.*` methods: register, describe, configure and forget databases. */
-import { statSync } from 'node:fs';
 import { access, mkdir, realpath, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
@@ -22,18 +21,19 @@ export class Databases {
     this.#ctx = ctx;
   }
 
-  list(): DatabaseSummary[] {
-    return this.#ctx.catalog.databases.list().map((row) => this.summary(row));
+  /** Every registered database as the UI lists it; the files are looked at all at once, off this thread. */
+  list(): Promise<DatabaseSummary[]> {
+    return Promise.all(this.#ctx.catalog.databases.list().map((row) => this.summary(row)));
   }
 
-  /** The row as the UI shows it, with the file's current size and the latest backup. */
-  summary(row: DatabaseRow): DatabaseSummary {
-    let sizeBytes: number | null = null;
-    try {
-      sizeBytes = statSync(row.path).size;
-    } catch {
-      // missing or unreadable: shown as such
-    }
+  /**
+   * The row as the UI shows it, with the file's current size and the latest backup. The
+   * size comes from an asynchronous stat: one on a slow or hung disk holds up this row,
+   * never the thread that serves the UI.
+   */
+  async summary(row: DatabaseRow): Promise<DatabaseSummary> {
+    // Missing or unreadable: shown as such.
+    const sizeBytes = await stat(row.path).then((stats) => stats.size, () => null);
     const [lastBackup = null] = this.#ctx.catalog.backups.latest(row.id, 1);
     return { ...row, sizeBytes, lastBackup };
   }
@@ -111,7 +111,7 @@ export class Databases {
     } catch (error) {
       inspectError = (error as Error).message;
     }
-    return { database: this.summary(row), inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
+    return { database: await this.summary(row), inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
   }
 
   /** `<default folder>/<label>`, numbered when another database already uses that folder. */

@@ -12,9 +12,96 @@
  * them; they are closed once no engine worker is at work on that database
  * (`leaveDatabases`). A descriptor opened anywhere else is closed the same way: at once
  * unless engine workers are at work on its database, then when the last one has ended.
+ *
+ * Opening a named pipe for reading waits for a writer, forever if none comes, and the
+ * thread that opens it with it: the thread serving the UI here. So every open is
+ * non-blocking and checked afterwards to be a regular file, and the engine refuses
+ * anything else by its type (`checkFileType`) before any open, with a stat only.
  */
-import { closeSync, openSync, realpathSync } from 'node:fs';
+import { closeSync, constants, fstatSync, openSync, realpathSync, type Stats } from 'node:fs';
+import { stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
+import { PagevaultError } from '../api/errors.ts';
+
+/**
+ * Read-only and non-blocking: a named pipe opens at once instead of waiting for a
+ * writer (no effect on regular files). Windows has neither the flag nor pipes among its files.
+ */
+export const READ_NONBLOCKING = constants.O_RDONLY | (constants.O_NONBLOCK ?? 0);
+
+/** What a file that is not a regular file is, in words ("a named pipe (FIFO)"); undefined for a regular file. */
+export function specialFileKind(stats: Stats): string | undefined {
+  if (stats.isFile()) return undefined;
+  if (stats.isDirectory()) return 'a folder';
+  if (stats.isFIFO()) return 'a named pipe (FIFO)';
+  if (stats.isSocket()) return 'a socket';
+  if (stats.isCharacterDevice()) return 'a character device';
+  if (stats.isBlockDevice()) return 'a block device';
+  if (stats.isSymbolicLink()) return 'a symbolic link';
+  return 'a special file';
+}
+
+/** The files SQLite opens beside a database, and what it keeps in each. */
+const COMPANIONS = [
+  { suffix: '-wal', holds: 'write-ahead log' },
+  { suffix: '-shm', holds: 'shared-memory index' },
+  { suffix: '-journal', holds: 'rollback journal' },
+] as const;
+
+/**
+ * The error for `path`, which `stats` says is not a regular file. `subject` ("Cannot
+ * inspect /a.db") starts the message; `companion` says what SQLite keeps in it, if it is one.
+ */
+export function notARegularFile(path: string, stats: Stats, subject: string, companion?: string): PagevaultError {
+  const kind = specialFileKind(stats) ?? 'a special file';
+  const code = stats.isDirectory() ? 'IS_A_DIRECTORY' : 'NOT_A_DATABASE';
+  if (companion) {
+    return new PagevaultError(code, `${subject}: ${path} is ${kind}, not a regular file, and SQLite keeps the database's ${companion} there; move it out of the way`);
+  }
+  return new PagevaultError(code, `${subject}: it is ${kind}, not a database file`);
+}
+
+/**
+ * Refuses `path` unless it is a regular file or missing (then returns undefined), and
+ * likewise its -wal, -shm and -journal. Only stats: never opens anything, so a named
+ * pipe cannot hold it up.
+ */
+export async function checkFileType(path: string, subject: string): Promise<Stats | undefined> {
+  const stats = await stat(path).catch(() => undefined); // missing or unreadable: the caller says why
+  if (stats && !stats.isFile()) throw notARegularFile(path, stats, subject);
+  await checkCompanions(path, subject);
+  return stats;
+}
+
+/** Refuses a -wal, -shm or -journal beside `path` that is there but not a regular file, by stat only. */
+export async function checkCompanions(path: string, subject: string): Promise<void> {
+  const found = await Promise.all(COMPANIONS.map(({ suffix }) => stat(`${path}${suffix}`).catch(() => undefined)));
+  COMPANIONS.forEach(({ suffix, holds }, index) => {
+    const stats = found[index];
+    if (stats && !stats.isFile()) throw notARegularFile(`${path}${suffix}`, stats, subject, holds);
+  });
+}
+
+/**
+ * Opens `path` read-only without waiting on it and makes sure it is a regular file; a
+ * named pipe or device put there after a check is closed again and refused.
+ */
+export function openRegularFile(path: string, subject = `Cannot open ${path}`): number {
+  const fd = openSync(path, READ_NONBLOCKING);
+  let stats: Stats;
+  try {
+    stats = fstatSync(fd);
+  } catch (error) {
+    closeQuietly(fd);
+    throw error;
+  }
+  if (!stats.isFile()) {
+    // Not a database file, so not one whose locks a close could drop.
+    closeQuietly(fd);
+    throw notARegularFile(path, stats, subject);
+  }
+  return fd;
+}
 
 /** A raw read-only descriptor of a database file (or its -wal or -shm). */
 export interface DatabaseFile {
@@ -47,13 +134,16 @@ function databaseKey(path: string): string {
   return namesOf(path.replace(/-(wal|shm|journal)$/, '')).at(-1)!;
 }
 
-/** Opens `path` for reading: through the descriptor passed in for it, if there is one. */
-export function openDatabaseFile(path: string): DatabaseFile {
+/**
+ * Opens `path` for reading: through the descriptor passed in for it, if there is one.
+ * Refuses anything but a regular file (see `openRegularFile`); `subject` starts that error.
+ */
+export function openDatabaseFile(path: string, subject?: string): DatabaseFile {
   for (const name of namesOf(path)) {
     const fd = provided[name];
     if (fd !== undefined) return { fd, path, owned: false };
   }
-  return { fd: openSync(path, 'r'), path, owned: true };
+  return { fd: openRegularFile(path, subject), path, owned: true };
 }
 
 /** Gives up a descriptor from `openDatabaseFile` (closed as soon as that is safe: see the header). */
@@ -72,6 +162,8 @@ export function useProvidedDescriptors(descriptors: Record<string, number>): voi
 /**
  * Before starting an engine worker on these databases: counts it as at work on them and
  * opens their files for it. Returns what `leaveDatabases` needs and the descriptors to pass in.
+ * Opens without waiting and only regular files (`openRegularFile`): anything else is left
+ * for the worker to refuse by name. Call `checkFileType` first for a message naming it.
  */
 export function enterDatabases(paths: string[]): { keys: string[]; descriptors: Record<string, number> } {
   const keys: string[] = [];
@@ -85,9 +177,9 @@ export function enterDatabases(paths: string[]): { keys: string[]; descriptors: 
     for (const file of [path, `${path}-wal`, `${path}-shm`]) {
       let fd: number;
       try {
-        fd = openSync(file, 'r');
+        fd = openRegularFile(file);
       } catch {
-        continue; // missing, a folder on some systems, unreadable: the worker says why
+        continue; // missing, not a regular file, unreadable: the worker says why
       }
       for (const name of namesOf(file)) descriptors[name] = fd;
       closing.set(key, [...(closing.get(key) ?? []), fd]);

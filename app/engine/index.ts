@@ -1,14 +1,19 @@
 /**
  * The engine's public face: every operation runs in its own worker thread. Progress
- * arrives through `onProgress`; an AbortSignal cancels.
+ * arrives through `onProgress`; an AbortSignal cancels. Inspect, verify and usage run at
+ * most a few at once (`lightWorkers`), the rest waiting their turn; backups and restores
+ * are bounded by the job queue that starts them.
  */
+import { stat } from 'node:fs/promises';
+import { availableParallelism } from 'node:os';
+import { resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PagevaultError, type ErrorCode } from '../api/errors.ts';
 import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
-import { enterDatabases, leaveDatabases } from './database-files.ts';
+import { checkFileType, enterDatabases, leaveDatabases } from './database-files.ts';
 import { databasesOf, type OperationName, type Operations, type WorkerInput, type WorkerMessage } from './operations.ts';
 import { abandonPartial, type PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
@@ -31,9 +36,123 @@ const CANCEL_GRACE_MS = 150;
 // Node's type stripping (tests, `node app/...`).
 const workerUrl = new URL(import.meta.url.endsWith('.ts') ? './worker.ts' : './worker.js', import.meta.url);
 
-function run<O extends OperationName>(operation: O, params: Operations[O]['params'], options: RunOptions = {}): Promise<Operations[O]['result']> {
+/**
+ * At most `limit` at once; the others wait in order. A wait ends early on its signal's
+ * abort, so a cancelled request never starts.
+ */
+class Slots {
+  readonly limit: number;
+  #running = 0;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(limit: number) {
+    this.limit = limit;
+  }
+
+  get running(): number {
+    return this.#running;
+  }
+
+  get waiting(): number {
+    return this.#waiting.length;
+  }
+
+  /** Resolves with the function that gives the slot back, once one is free; rejects with `cancelled()` on abort. */
+  acquire(signal: AbortSignal | undefined, cancelled: () => Error): Promise<() => void> {
+    return new Promise((resolvePromise, rejectPromise) => {
+      const grant = () => {
+        signal?.removeEventListener('abort', onAbort);
+        this.#running += 1;
+        let released = false;
+        resolvePromise(() => {
+          if (released) return;
+          released = true;
+          this.#running -= 1;
+          this.#waiting.shift()?.();
+        });
+      };
+      const onAbort = () => {
+        const index = this.#waiting.indexOf(grant);
+        if (index >= 0) this.#waiting.splice(index, 1);
+        rejectPromise(cancelled());
+      };
+      if (this.#running < this.limit) return grant();
+      this.#waiting.push(grant);
+      signal?.addEventListener('abort', onAbort, { once: true });
+    });
+  }
+}
+
+/**
+ * Operations without a job queue above them: each worker takes about 10 MB of its own
+ * (a hundred at once took 1 GB), so a burst of requests must not start a thread each.
+ */
+const lightOperations: ReadonlySet<OperationName> = new Set(['inspect', 'verify', 'usage']);
+const lightSlots = new Slots(Math.max(2, availableParallelism()));
+
+/** How many inspect, verify and usage workers may run at once, how many run and how many wait now. */
+export function lightWorkers(): { limit: number; running: number; waiting: number } {
+  return { limit: lightSlots.limit, running: lightSlots.running, waiting: lightSlots.waiting };
+}
+
+/**
+ * The files an operation names, each with the words its refusal starts with. A folder is
+ * allowed only as a backup's destination.
+ */
+function namedFiles<O extends OperationName>(operation: O, params: Operations[O]['params']): Array<{ path: string; subject: string; folderAllowed?: boolean }> {
+  const p = params as Partial<{ path: string; source: string; destination: string; backup: string; target: string }>;
+  switch (operation) {
+    case 'inspect':
+      return [{ path: p.path!, subject: `Cannot inspect ${p.path}` }];
+    case 'verify':
+      return [{ path: p.path!, subject: `Cannot verify ${p.path}` }];
+    case 'usage':
+      return [{ path: p.path!, subject: `Cannot check whether another program uses ${p.path}` }];
+    case 'backup': {
+      const source = resolve(p.source!);
+      const destination = resolve(p.destination!);
+      // Given with a trailing separator, the destination is a folder, made if missing.
+      const wantsFolder = p.destination!.endsWith('/') || p.destination!.endsWith(sep);
+      return [{ path: source, subject: `Cannot back up ${source}` }, ...(wantsFolder ? [] : [{ path: destination, subject: `Cannot back up ${source} to ${destination}`, folderAllowed: true }])];
+    }
+    case 'restore':
+      return [
+        { path: resolve(p.backup!), subject: `Cannot restore ${resolve(p.backup!)}` },
+        { path: resolve(p.target!), subject: `Cannot restore into ${resolve(p.target!)}` },
+      ];
+  }
+  return [];
+}
+
+/**
+ * Refuses a named pipe, socket or device (or such a -wal, -shm or -journal beside a
+ * database) by its type, before anything opens it: opening a named pipe waits for a writer.
+ */
+async function checkFileTypes(files: Array<{ path: string; subject: string; folderAllowed?: boolean }>): Promise<void> {
+  for (const { path, subject, folderAllowed } of files) {
+    if (folderAllowed && (await stat(path).then((s) => s.isDirectory(), () => false))) continue;
+    await checkFileType(path, subject);
+  }
+}
+
+async function run<O extends OperationName>(operation: O, params: Operations[O]['params'], options: RunOptions = {}): Promise<Operations[O]['result']> {
+  const { signal } = options;
+  const cancelled = () => new PagevaultError('CANCELLED', `Pagevault ${operation}: cancelled before it started`);
+  if (signal?.aborted) throw cancelled();
+  const release = lightOperations.has(operation) ? await lightSlots.acquire(signal, cancelled) : () => undefined;
+  try {
+    await checkFileTypes(namedFiles(operation, params));
+    if (signal?.aborted) throw cancelled();
+  } catch (error) {
+    release();
+    throw error;
+  }
+  return startWorker(operation, params, options, release);
+}
+
+/** Runs `operation` in a new worker; `release` is called once the worker has ended. */
+function startWorker<O extends OperationName>(operation: O, params: Operations[O]['params'], options: RunOptions, release: () => void): Promise<Operations[O]['result']> {
   const { signal, onProgress } = options;
-  if (signal?.aborted) return Promise.reject(new PagevaultError('CANCELLED', `Pagevault ${operation}: cancelled before it started`));
   const cancelFlag = createCancelFlag();
   // The worker reads the database files through descriptors opened here, which outlive it
   // until no engine worker is at work on those databases (database-files.ts).
@@ -44,6 +163,7 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
     worker = new Worker(workerUrl, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96 } });
   } catch (error) {
     leaveDatabases(databases);
+    release();
     throw error;
   }
   const claims: PartialClaim[] = [];
@@ -87,6 +207,7 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
     worker.on('exit', (code) => {
       clearTimeout(graceTimer);
       leaveDatabases(databases);
+      release();
       // A terminated worker could not remove its partials; do it here. (Only when it did
       // not get to answer: then it had already cleaned up itself.)
       if (!answered) for (const claim of claims) void abandonPartial(claim).catch(() => undefined);

@@ -7,7 +7,7 @@ import { stat } from 'node:fs/promises';
 import { read as readCallback, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
-import { closeDatabaseFile, openDatabaseFile } from './database-files.ts';
+import { checkCompanions, closeDatabaseFile, notARegularFile, openDatabaseFile } from './database-files.ts';
 
 const readAsync = promisify(readCallback);
 
@@ -54,12 +54,9 @@ export async function checkSqliteFile(path: string, action: string): Promise<Che
   } catch (error) {
     throw fileSystemError(error, subject);
   }
-  if (stats.isDirectory()) {
-    throw new PagevaultError('IS_A_DIRECTORY', `${subject}: it is a folder, not a database file`);
-  }
-  if (!stats.isFile()) {
-    throw new PagevaultError('NOT_A_DATABASE', `${subject}: it is not a regular file`);
-  }
+  // A named pipe, socket or device is refused by its type: opening one can wait forever.
+  if (!stats.isFile()) throw notARegularFile(path, stats, subject);
+  await checkCompanions(path, subject);
   if (stats.size === 0) {
     throw new PagevaultError('EMPTY_FILE', `${subject}: the file is empty (0 bytes)`);
   }
@@ -67,7 +64,7 @@ export async function checkSqliteFile(path: string, action: string): Promise<Che
   let bytes: Buffer;
   try {
     // Not a FileHandle: a database file is closed only when that is safe (database-files.ts).
-    const file = openDatabaseFile(path);
+    const file = openDatabaseFile(path, subject);
     try {
       const buffer = Buffer.alloc(Math.min(SNIFF_BYTES, stats.size));
       const { bytesRead } = await readAsync(file.fd, buffer, 0, buffer.length, 0);
@@ -76,7 +73,7 @@ export async function checkSqliteFile(path: string, action: string): Promise<Che
       closeDatabaseFile(file);
     }
   } catch (error) {
-    throw fileSystemError(error, subject);
+    throw error instanceof PagevaultError ? error : fileSystemError(error, subject);
   }
 
   if (!bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {

@@ -1,10 +1,11 @@
 /** `verify(file)`: does a backup open, pass SQLite's checks and match its manifest? */
 import { createHash } from 'node:crypto';
-import { open } from 'node:fs/promises';
+import { open, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import type { VerifyResult } from '../api/types.ts';
 import type { OperationContext } from './context.ts';
-import { readManifest } from './manifest.ts';
+import { notARegularFile, READ_NONBLOCKING, specialFileKind } from './database-files.ts';
+import { manifestPathOf, readManifest } from './manifest.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 
@@ -32,7 +33,7 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
   const problems: string[] = [];
   const totalPages = Math.ceil(stats.size / header.pageSize);
 
-  const sha256 = await hashFile(path, stats.size, (hashed) => {
+  const sha256 = await hashFile(path, stats.size, subject, (hashed) => {
     ctx.throwIfCancelled(subject);
     ctx.report({
       phase: 'verify',
@@ -62,7 +63,12 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
 
   let manifestChecked = false;
   if (options.useManifest !== false) {
-    const manifest = await readManifest(path);
+    // Reading a named pipe waits for a writer, and holds up one of the few threads all of
+    // the process's file reads share: a manifest that is not a regular file is not read.
+    const manifestPath = manifestPathOf(path);
+    const manifestKind = await stat(manifestPath).then(specialFileKind, () => undefined);
+    const manifest = manifestKind ? undefined : await readManifest(path);
+    if (manifestKind) problems.push(`the manifest ${manifestPath} is ${manifestKind}, not a file; it was not read`);
     if (manifest) {
       manifestChecked = true;
       if (manifest.pageCount !== pageCount) problems.push(`page count is ${pageCount}, the manifest says ${manifest.pageCount}`);
@@ -74,11 +80,17 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
   return { path, ok: problems.length === 0, check, problems, pageCount, sha256, manifestChecked };
 }
 
-/** SHA-256 of a file in 1 MiB reads, calling `onChunk` with the bytes hashed so far. */
-export async function hashFile(path: string, size: number, onChunk: (hashed: number) => void): Promise<string> {
+/**
+ * SHA-256 of a file in 1 MiB reads, calling `onChunk` with the bytes hashed so far.
+ * Refuses, starting with `subject`, anything but a regular file: opened without waiting,
+ * so a named pipe put there after the checks cannot hold the read up.
+ */
+export async function hashFile(path: string, size: number, subject: string, onChunk: (hashed: number) => void): Promise<string> {
   const hash = createHash('sha256');
-  const handle = await open(path, 'r');
+  const handle = await open(path, READ_NONBLOCKING);
   try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) throw notARegularFile(path, stats, subject);
     const buffer = Buffer.allocUnsafe(CHUNK);
     let position = 0;
     for (;;) {

@@ -4,27 +4,23 @@
  */
 import { parentPort, workerData } from 'node:worker_threads';
 import { PagevaultError } from '../api/errors.ts';
-import { backupDatabase } from './backup.ts';
 import { OperationContext } from './context.ts';
 import { useProvidedDescriptors } from './database-files.ts';
-import { inspectFile } from './inspect.ts';
 import type { OperationName, Operations, WorkerInput, WorkerMessage } from './operations.ts';
 import type { PartialClaim } from './partial-file.ts';
-import { restoreDatabase } from './restore.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
-import { probeUsage } from './usage.ts';
-import { verifyFile } from './verify.ts';
 
 const input = workerData as WorkerInput;
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
 const onClaim = (claim: PartialClaim) => post({ type: 'claim', claim });
 
+// Each operation loads only its own modules: an inspect need not load the backup code.
 const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx: OperationContext) => Promise<Operations[O]['result']> } = {
-  inspect: (p) => inspectFile(p.path, p.options),
-  verify: (p, ctx) => verifyFile(p.path, ctx, p.options),
-  backup: (p, ctx) => backupDatabase(p.source, p.destination, ctx, p.options, onClaim),
-  restore: (p, ctx) => restoreDatabase(p.backup, p.target, ctx, p.options, onClaim),
-  usage: (p) => probeUsage(p.path, p.options),
+  inspect: async (p) => (await import('./inspect.ts')).inspectFile(p.path, p.options),
+  verify: async (p, ctx) => (await import('./verify.ts')).verifyFile(p.path, ctx, p.options),
+  backup: async (p, ctx) => (await import('./backup.ts')).backupDatabase(p.source, p.destination, ctx, p.options, onClaim),
+  restore: async (p, ctx) => (await import('./restore.ts')).restoreDatabase(p.backup, p.target, ctx, p.options, onClaim),
+  usage: async (p) => (await import('./usage.ts')).probeUsage(p.path, p.options),
 };
 
 async function main(): Promise<void> {
