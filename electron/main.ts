@@ -9,6 +9,7 @@ import { Core, type ShellServices } from '../app/core/core.ts';
 import type { Settings } from '../app/api/index.ts';
 import { wireIpc } from './ipc.ts';
 import { createTray } from './tray.ts';
+import { isAllowedExternalLink } from './external-links.ts';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './protocol.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,7 +37,7 @@ if (!app.requestSingleInstanceLock()) {
       if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
     });
     contents.setWindowOpenHandler(({ url }) => {
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      if (isAllowedExternalLink(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
   });
@@ -75,6 +76,8 @@ if (!app.requestSingleInstanceLock()) {
         nodeIntegration: false,
         webSecurity: true,
         spellcheck: false,
+        // DevTools in development (npm start) only; a packaged app has no way to open them.
+        devTools: !app.isPackaged,
       },
     });
     const unwire = wireIpc(core, mainWindow);
@@ -180,7 +183,10 @@ function buildMenu(): Menu {
         { label: 'Settings', accelerator: 'CmdOrCtrl+,', click: go('settings') },
       ],
     },
-    { role: 'viewMenu' },
+    // The default View menu has Toggle Developer Tools; a packaged app leaves it out.
+    app.isPackaged
+      ? { label: 'View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] }
+      : { role: 'viewMenu' },
     { role: 'windowMenu' },
   ];
   return Menu.buildFromTemplate(template);
