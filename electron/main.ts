@@ -2,11 +2,12 @@
  * The Electron main process: one hardened window, the native menu, the single-instance
  * lock, and the core behind IPC. No business logic lives here.
  */
-import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Core, type ShellServices } from '../app/core/core.ts';
 import type { Settings } from '../app/api/index.ts';
+import { useHelperStarter } from '../app/engine/index.ts';
 import { wireIpc } from './ipc.ts';
 import { createTray } from './tray.ts';
 import { isAllowedExternalLink } from './external-links.ts';
@@ -46,6 +47,9 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
     serveRenderer(rendererDir);
+    // The engine's checkpoint helper is a process of its own; with the RunAsNode fuse off,
+    // a utility process is how Electron starts one (no stdin: its commands come as messages).
+    useHelperStarter((modulePath, args) => utilityProcess.fork(modulePath, args, { stdio: ['ignore', 'pipe', 'ignore'], serviceName: 'Pagevault checkpoint helper' }));
 
     let core: Core;
     try {

@@ -9,6 +9,7 @@ import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
 import { enterDatabases, leaveDatabases } from './database-files.ts';
+import { relayHelpers } from './helper-process.ts';
 import { databasesOf, type OperationName, type Operations, type WorkerInput, type WorkerMessage } from './operations.ts';
 import { abandonPartial, claimRegistry, PARTIAL_SUFFIX } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
@@ -17,6 +18,7 @@ import type { VerifyOptions } from './verify.ts';
 
 export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
 export { backupFileName } from './backup.ts';
+export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
 export { manifestPathOf, readManifest } from './manifest.ts';
 
 export interface RunOptions {
@@ -46,6 +48,7 @@ function run<O extends OperationName>(operation: O, params: Operations[O]['param
     leaveDatabases(databases);
     throw error;
   }
+  relayHelpers(worker);
   const claims = new Map<number, string>();
 
   return new Promise<Operations[O]['result']>((resolvePromise, rejectPromise) => {
