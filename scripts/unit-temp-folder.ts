@@ -5,8 +5,8 @@ import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
-/** Node's compile cache lives in the temp folder too; it is meant to outlive a run. */
-const KEPT = new Set(['node-compile-cache']);
+/** Caches, not leftovers: Node's compile cache, and Playwright's of a test that runs it. */
+const CACHES = /^(node-compile-cache|playwright-transform-cache-\d+)$/;
 
 /** Points TMPDIR (TEMP, TMP on Windows) of the test processes at a new folder; returns the teardown that removes it. */
 export function useRunTempFolder(report: (line: string) => void): () => void {
@@ -20,7 +20,7 @@ export function useRunTempFolder(report: (line: string) => void): () => void {
       if (value === undefined) delete process.env[key];
       else process.env[key] = value;
     }
-    const left = readdirSync(dir).filter((name) => !KEPT.has(name));
+    const left = readdirSync(dir).filter((name) => !CACHES.test(name));
     if (left.length > 0) report(`Left in the temp folder by the unit tests, removed now: ${left.join(', ')}`);
     rmSync(dir, { recursive: true, force: true });
   };
