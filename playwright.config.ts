@@ -16,6 +16,9 @@ function chromiumPath(): string | undefined {
 
 export default defineConfig({
   testDir: 'e2e',
+  // Playwright empties this folder at every run: not test-results/ itself, where npm test
+  // keeps the unit report.
+  outputDir: 'test-results/e2e-output',
   timeout: 60_000,
   expect: { timeout: 15_000 },
   fullyParallel: false,

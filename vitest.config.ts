@@ -4,6 +4,8 @@ export default defineConfig({
   test: {
     include: ['app/**/*.test.ts', 'renderer/**/*.test.ts', 'electron/**/*.test.ts', 'scripts/**/*.test.ts'],
     environment: 'node',
+    // Each run's temp folders in one folder, removed at the end (leftovers are named).
+    globalSetup: ['scripts/unit-temp-folder.ts'],
     testTimeout: 60_000,
     hookTimeout: 60_000,
     // Engine tests start processes and workers of their own; keep files apart.

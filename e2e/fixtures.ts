@@ -1,6 +1,7 @@
 /**
  * Playwright fixtures: a throwaway data dir, the real host on a free port, a copy of the
- * Chinook database, and a page signed in with the host's token. Each test gets its own.
+ * Chinook database, and a page signed in with the host's token. Each test gets its own,
+ * and its folder is removed once its host has exited.
  */
 import { test as base, expect, type Page } from '@playwright/test';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -16,6 +17,8 @@ interface HostFixture {
   url: string;
   dataDir: string;
   workDir: string;
+  /** The host's process id. */
+  pid: number;
 }
 
 export const test = base.extend<{ chinookPath: string; app: Page; host: HostFixture }>({
@@ -36,8 +39,12 @@ export const test = base.extend<{ chinookPath: string; app: Page; host: HostFixt
         });
         child.once('exit', (code) => reject(new Error(`The host exited with code ${code} before it was ready. Did \`npm run build\` run?\n${output}`)));
       });
-      await use({ url, dataDir, workDir });
+      await use({ url, dataDir, workDir, pid: child.pid! });
+      // The host closes its catalog and jobs on SIGTERM: its folder goes once it has exited,
+      // not while it may still write there.
+      const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      await exited;
       rmSync(workDir, { recursive: true, force: true });
     },
     // A fresh host and catalog for every test, so no test sees another's databases.

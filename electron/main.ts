@@ -2,13 +2,15 @@
  * The Electron main process: one hardened window, the native menu, the single-instance
  * lock, and the core behind IPC. No business logic lives here.
  */
-import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, session, shell, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Core, type ShellServices } from '../app/core/core.ts';
 import type { Settings } from '../app/api/index.ts';
+import { useHelperStarter } from '../app/engine/index.ts';
 import { wireIpc } from './ipc.ts';
 import { createTray } from './tray.ts';
+import { isAllowedExternalLink } from './external-links.ts';
 import { APP_ORIGIN, registerAppScheme, serveRenderer } from './protocol.ts';
 
 const here = dirname(fileURLToPath(import.meta.url));
@@ -36,7 +38,7 @@ if (!app.requestSingleInstanceLock()) {
       if (!url.startsWith(`${APP_ORIGIN}/`)) event.preventDefault();
     });
     contents.setWindowOpenHandler(({ url }) => {
-      if (url.startsWith('https://')) void shell.openExternal(url);
+      if (isAllowedExternalLink(url)) void shell.openExternal(url);
       return { action: 'deny' };
     });
   });
@@ -45,6 +47,9 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
     serveRenderer(rendererDir);
+    // The engine's checkpoint helper is a process of its own; with the RunAsNode fuse off,
+    // a utility process is how Electron starts one (no stdin: its commands come as messages).
+    useHelperStarter((modulePath, args) => utilityProcess.fork(modulePath, args, { stdio: ['ignore', 'pipe', 'ignore'], serviceName: 'Pagevault checkpoint helper' }));
 
     let core: Core;
     try {
@@ -75,6 +80,8 @@ if (!app.requestSingleInstanceLock()) {
         nodeIntegration: false,
         webSecurity: true,
         spellcheck: false,
+        // DevTools in development (npm start) only; a packaged app has no way to open them.
+        devTools: !app.isPackaged,
       },
     });
     const unwire = wireIpc(core, mainWindow);
@@ -180,7 +187,10 @@ function buildMenu(): Menu {
         { label: 'Settings', accelerator: 'CmdOrCtrl+,', click: go('settings') },
       ],
     },
-    { role: 'viewMenu' },
+    // The default View menu has Toggle Developer Tools; a packaged app leaves it out.
+    app.isPackaged
+      ? { label: 'View', submenu: [{ role: 'resetZoom' }, { role: 'zoomIn' }, { role: 'zoomOut' }, { type: 'separator' }, { role: 'togglefullscreen' }] }
+      : { role: 'viewMenu' },
     { role: 'windowMenu' },
   ];
   return Menu.buildFromTemplate(template);

@@ -3,8 +3,8 @@
  * file://: it gets a real origin the IPC handlers can check and a CSP header on every response.
  */
 import { net, protocol } from 'electron';
-import { join, normalize, sep } from 'node:path';
 import { pathToFileURL } from 'node:url';
+import { rendererPathOf } from './renderer-path.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://pagevault`;
@@ -30,13 +30,9 @@ export function registerAppScheme(): void {
 /** Serves `rendererDir` on app://pagevault/, falling back to index.html for app routes. */
 export function serveRenderer(rendererDir: string): void {
   protocol.handle(APP_SCHEME, async (request) => {
-    const url = new URL(request.url);
-    if (url.host !== 'pagevault') return new Response('Not found', { status: 404 });
-    const relative = decodeURIComponent(url.pathname);
-    let file = normalize(join(rendererDir, relative));
-    if (!file.startsWith(rendererDir + sep)) return new Response('Not found', { status: 404 });
-    if (relative === '/' || !/\.[a-z0-9]+$/i.test(relative)) file = join(rendererDir, 'index.html');
-    const response = await net.fetch(pathToFileURL(file).toString());
+    const path = rendererPathOf(rendererDir, request.url, 'pagevault');
+    if ('status' in path) return new Response(path.status === 400 ? 'Bad request' : 'Not found', { status: path.status });
+    const response = await net.fetch(pathToFileURL(path.file).toString());
     const headers = new Headers(response.headers);
     headers.set('Content-Security-Policy', CONTENT_SECURITY_POLICY);
     headers.set('X-Content-Type-Options', 'nosniff');

@@ -1,9 +1,13 @@
 #!/usr/bin/env node
 // `npm test`: lint, type-check, build, unit tests, e2e tests; ends with one line
-// "N passed, N failed" that sums every suite.
+// "N passed, N failed, N skipped" that sums every suite, after one line per skipped test
+// with its reason.
 import { spawnSync } from 'node:child_process';
 import { existsSync, mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { e2eSkips, skipLines } from './test-report.ts';
 
+// The reports. Playwright clears its own outputDir (test-results/e2e-output) at each run,
+// not this folder.
 const results = 'test-results';
 rmSync(results, { recursive: true, force: true });
 mkdirSync(results, { recursive: true });
@@ -19,6 +23,7 @@ let passed = 0;
 let failed = 0;
 let skipped = 0;
 const problems = [];
+const skips = [];
 
 for (const [title, args] of [
   ['lint', ['eslint', '.']],
@@ -30,12 +35,15 @@ for (const [title, args] of [
 }
 if (run('build', 'npm', ['run', 'build', '--silent']) !== 0) problems.push('build failed');
 
-const unitStatus = run('unit tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', `--outputFile=${results}/unit.json`]);
+const unitStatus = run('unit tests', npx, ['vitest', 'run', '--reporter=default', '--reporter=json', '--reporter=./scripts/skip-reporter.ts', `--outputFile=${results}/unit.json`], {
+  PAGEVAULT_UNIT_SKIPS: `${results}/unit-skips.json`,
+});
 if (existsSync(`${results}/unit.json`)) {
   const unit = JSON.parse(readFileSync(`${results}/unit.json`, 'utf8'));
   passed += unit.numPassedTests;
   failed += unit.numFailedTests;
   skipped += unit.numPendingTests + unit.numTodoTests;
+  if (existsSync(`${results}/unit-skips.json`)) skips.push(...JSON.parse(readFileSync(`${results}/unit-skips.json`, 'utf8')));
   if (unitStatus !== 0 && unit.numFailedTests === 0) problems.push('unit tests: the runner failed outside any test');
 } else {
   problems.push('unit tests: no report was written');
@@ -43,7 +51,9 @@ if (existsSync(`${results}/unit.json`)) {
 
 const e2eStatus = run('e2e tests', npx, ['playwright', 'test', '--reporter=list,json'], { PLAYWRIGHT_JSON_OUTPUT_FILE: `${results}/e2e.json` });
 if (existsSync(`${results}/e2e.json`)) {
-  const stats = JSON.parse(readFileSync(`${results}/e2e.json`, 'utf8')).stats;
+  const report = JSON.parse(readFileSync(`${results}/e2e.json`, 'utf8'));
+  const stats = report.stats;
+  skips.push(...e2eSkips(report));
   passed += stats.expected + stats.flaky;
   failed += stats.unexpected;
   skipped += stats.skipped;
@@ -53,6 +63,7 @@ if (existsSync(`${results}/e2e.json`)) {
 }
 
 console.log('');
+for (const line of skipLines(skips)) console.log(line);
 for (const problem of problems) console.log(`FAILED: ${problem}`);
 console.log(`${passed} passed, ${failed} failed, ${skipped} skipped`);
 process.exit(failed > 0 || problems.length > 0 ? 1 : 0);

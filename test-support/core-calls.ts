@@ -1,5 +1,5 @@
 /** Calling a real Core the way a shell does, for tests: results, failures, job endings. */
-import { mkdirSync, mkdtempSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -76,6 +76,7 @@ export function coreCases(prefix: string) {
   });
   afterAll(async () => {
     for (const c of cores) await c.close();
+    rmSync(root, { recursive: true, force: true });
   });
   return {
     get core(): Core {

@@ -1,6 +1,6 @@
 /** The catalog on its own: migrations, refusing a newer catalog, and a large history. */
-import { describe, expect, it } from 'vitest';
-import { mkdtempSync, readFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createHash } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -11,7 +11,12 @@ import { migrations } from './migrations.ts';
 import { defaultSettings } from '../core/core.ts';
 
 const defaults = defaultSettings('/data');
-const dir = () => mkdtempSync(join(tmpdir(), 'pv-catalog-'));
+const dirs: string[] = [];
+const dir = () => {
+  dirs.push(mkdtempSync(join(tmpdir(), 'pv-catalog-')));
+  return dirs.at(-1)!;
+};
+afterAll(() => dirs.forEach((path) => rmSync(path, { recursive: true, force: true })));
 
 function entry(overrides: Partial<NewBackup>): NewBackup {
   return {

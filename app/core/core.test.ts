@@ -1,5 +1,5 @@
-import { describe, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { afterAll, describe, expect, it } from 'vitest';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Core } from './core.ts';
@@ -7,6 +7,10 @@ import { chinookFixture } from '../../scripts/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pv-core-'));
 const core = new Core({ dataDir: join(dir, 'data'), shell: 'web' });
+afterAll(async () => {
+  await core.close();
+  rmSync(dir, { recursive: true, force: true });
+});
 
 describe('Core.handle', () => {
   it('refuses an unknown method without throwing', async () => {

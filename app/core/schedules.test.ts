@@ -4,7 +4,7 @@
  * the UIs get one summary.
  */
 import { afterAll, expect, it } from 'vitest';
-import { copyFileSync, mkdtempSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CatchUpSummary, JobFinished } from '../api/index.ts';
@@ -17,6 +17,7 @@ const work = mkdtempSync(join(tmpdir(), 'pv-core-schedules-'));
 const cores: Core[] = [];
 afterAll(async () => {
   for (const core of cores) await core.close();
+  rmSync(work, { recursive: true, force: true });
 });
 
 /** A clock standing still at `now`, whose timers never fire on their own. */

@@ -22,11 +22,11 @@
  * writes the database file back while it backfills, so that the writer whose checkpoint
  * next reaches the WAL's end does not sync the whole backfill inside a commit.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import type { Socket } from 'node:net';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
+import { startHelper, type HelperProcess } from './helper-process.ts';
 import type { SourceFiles } from './source-files.ts';
 import { readWalIndex, takeWriteLock } from './wal-snapshot.ts';
 
@@ -52,20 +52,15 @@ export type SnapshotEnd = 'handed-off' | 'committed';
 /** A helper process, started when a snapshot begins and used (or dismissed) when it ends. */
 export class CheckpointHandoff {
   readonly #source: string;
-  readonly #child: ChildProcess | undefined;
+  readonly #child: HelperProcess | undefined;
   #output = '';
 
   /** Starts the helper; it opens the database and waits. Never throws: without a helper, ending is a plain COMMIT. */
   constructor(source: string) {
     this.#source = source;
     try {
-      this.#child = spawn(process.execPath, [fileURLToPath(helperPath), source], {
-        // Inside Electron, process.execPath is Electron itself: run it as plain Node.
-        env: { ...process.env, ELECTRON_RUN_AS_NODE: '1' },
-        stdio: ['pipe', 'pipe', 'ignore'],
-        // No console window flashing up on Windows.
-        windowsHide: true,
-      });
+      // Spawned with this Node, or in Electron a utility process (helper-process.ts).
+      this.#child = startHelper(fileURLToPath(helperPath), [source]);
       this.#child.on('error', () => undefined);
       this.#child.stdin!.on('error', () => undefined);
       this.#child.stdout!.setEncoding('utf8').on('data', (chunk: string) => (this.#output += chunk));
@@ -157,7 +152,8 @@ export class CheckpointHandoff {
   #release(): void {
     const child = this.#child;
     if (!child) return;
-    (child.stdout as Socket | null)?.unref();
+    // A relayed helper's output is no socket of this thread's (helper-process.ts).
+    (child.stdout as Partial<Socket> | null)?.unref?.();
     child.unref();
   }
 }

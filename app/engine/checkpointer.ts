@@ -8,7 +8,8 @@
  * - "s": writes back what is left, prints "synced", and waits;
  * - "g": runs a PASSIVE checkpoint (writing the database file back as it goes), prints a
  *   JSON line of what it did, and exits.
- * Anything else on stdin, or its end, and it exits without checkpointing.
+ * Anything else on stdin, or its end, and it exits without checkpointing. In Electron it
+ * runs as a utility process, which has no stdin: the same commands come as messages.
  *
  * It is a process of its own, not a thread: POSIX record locks belong to a process, and
  * the engine's threads open and close descriptors of the same files (source-files.ts),
@@ -155,12 +156,24 @@ function commandReader(): () => Promise<string> {
     ended = true;
     wake?.();
   };
-  process.stdin.setEncoding('latin1');
-  process.stdin.on('data', (chunk: string) => {
-    queue.push(...chunk);
-    wake?.();
-  });
-  process.stdin.on('end', stop).on('error', stop);
+  // In Electron a utility process (helper-process.ts): no stdin, the commands come as
+  // messages, '' for the end. Anywhere else, stdin.
+  const parent = (process as { parentPort?: NodeJS.EventEmitter }).parentPort;
+  if (parent) {
+    parent.on('message', ({ data }: { data: unknown }) => {
+      if (typeof data === 'string' && data !== '') {
+        queue.push(...data);
+        wake?.();
+      } else stop();
+    });
+  } else {
+    process.stdin.setEncoding('latin1');
+    process.stdin.on('data', (chunk: string) => {
+      queue.push(...chunk);
+      wake?.();
+    });
+    process.stdin.on('end', stop).on('error', stop);
+  }
   return async () => {
     while (queue.length === 0 && !ended) await new Promise<void>((resolve) => (wake = resolve));
     wake = undefined;

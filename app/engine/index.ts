@@ -14,6 +14,7 @@ import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
 import { checkFileType, enterDatabases, leaveDatabases } from './database-files.ts';
+import { relayHelpers } from './helper-process.ts';
 import { databasesOf, type OperationName, type Operations, type WorkerInput, type WorkerMessage } from './operations.ts';
 import { abandonPartial, type PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
@@ -22,6 +23,7 @@ import type { VerifyOptions } from './verify.ts';
 
 export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
 export { backupFileName } from './backup.ts';
+export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
 export { manifestPathOf, readManifest } from './manifest.ts';
 
 export interface RunOptions {
@@ -166,6 +168,7 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
     release();
     throw error;
   }
+  relayHelpers(worker);
   const claims: PartialClaim[] = [];
 
   return new Promise<Operations[O]['result']>((resolvePromise, rejectPromise) => {

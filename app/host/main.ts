@@ -12,6 +12,13 @@ import { Core } from '../core/core.ts';
 import { defaultDataDir } from '../core/data-dir.ts';
 import { startHost } from './server.ts';
 
+// package.json's engines (22.18.0): older Node crashes in better-sqlite3 without a word (22.12, 22.13).
+const [nodeMajor = 0, nodeMinor = 0] = process.versions.node.split('.').map(Number);
+if (nodeMajor < 22 || (nodeMajor === 22 && nodeMinor < 18)) {
+  console.error(`Pagevault needs Node.js 22.18.0 or newer, and this is Node.js ${process.version}: install Node 24 (the current LTS) and run it again.`);
+  process.exit(1);
+}
+
 const usage = `Usage: npm run web -- [--port N] [--data-dir DIR] [--token TOKEN] [--open]
 
   --port N         port on 127.0.0.1 (default 4733; 0 picks a free one)

@@ -4,7 +4,7 @@
  * a pause and skips disabled schedules.
  */
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { CatchUpSummary, Schedule } from '../api/types.ts';
@@ -48,6 +48,7 @@ const MINUTE = 60_000;
 const HOUR = 60 * MINUTE;
 const DAY = 24 * HOUR;
 
+let dir: string;
 let catalog: Catalog;
 let clock: FakeClock;
 let started: Array<{ databaseId: number; at: string; skip: boolean }>;
@@ -75,7 +76,7 @@ function makeScheduler(): Scheduler {
 }
 
 beforeEach(() => {
-  const dir = mkdtempSync(join(tmpdir(), 'pv-scheduler-'));
+  dir = mkdtempSync(join(tmpdir(), 'pv-scheduler-'));
   clock = new FakeClock('2026-11-20T08:00:00Z');
   catalog = new Catalog(dir, defaultSettings(dir));
   started = [];
@@ -88,6 +89,7 @@ beforeEach(() => {
 afterEach(() => {
   scheduler.stop();
   catalog.close();
+  rmSync(dir, { recursive: true, force: true });
 });
 
 const daily: Schedule = { spec: { kind: 'daily', time: '18:30' }, enabled: true, skipIfUnchanged: true };
