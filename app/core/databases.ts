@@ -136,11 +136,14 @@ export class Databases {
   }
 }
 
-/** Creates `folder` when missing and checks it can be written; errors start with `subject`. */
+/**
+ * Creates `folder` when missing (private, 0700: it will hold copies of databases) and
+ * checks it can be written; errors start with `subject`.
+ */
 export async function ensureWritableFolder(folder: string, subject: string): Promise<void> {
   if (!isAbsolute(folder)) throw new PagevaultError('INVALID_REQUEST', `${subject}: give a full path`);
   try {
-    await mkdir(folder, { recursive: true });
+    await mkdir(folder, { recursive: true, mode: 0o700 });
   } catch (error) {
     throw folderError(error, subject);
   }
