@@ -9,6 +9,7 @@ import { timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
 import { limits, PagevaultError, type Outcome, type WireMessage, type WireRequest } from '../api/index.ts';
 import type { Core } from '../core/core.ts';
@@ -36,7 +37,10 @@ export interface Host {
 export const TOKEN_COOKIE = 'pagevault_token';
 /** Where the browser uploads a file dropped onto the window. */
 export const STAGE_PATH = '/api/stage';
-const MAX_MESSAGE_BYTES = 1 << 20;
+/** The largest WebSocket message the host reads; a longer one closes that socket with 1009. */
+export const MAX_MESSAGE_BYTES = 1 << 20;
+const BAD_REQUEST_REASON = 'Bad request: the address or the Host header cannot be read';
+const statusTexts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -74,9 +78,18 @@ export async function startHost(options: HostOptions): Promise<Host> {
       if (!res.headersSent) res.writeHead(500).end('Internal error');
     });
   });
+  // A client that sends bytes the HTTP parser refuses, or resets its connection, must not take the host down.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
 
   const serveHttp = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(BAD_REQUEST_REASON);
+      return;
+    }
     const refusal = refuse(req, url);
     if (refusal) {
       res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(refusal.reason);
@@ -134,15 +147,23 @@ export async function startHost(options: HostOptions): Promise<Host> {
   };
 
   const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const refusal = refuse(req, url) ?? (req.headers.origin === undefined ? { status: 403, reason: 'Forbidden: missing Origin' } : undefined);
-    if (refusal || url.pathname !== '/api') {
-      const status = refusal?.status ?? 404;
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Whatever the peer does to this socket from here on (reset, garbage), it is this socket's problem only.
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = requestUrl(req);
+      const refusal = !url
+        ? { status: 400, reason: BAD_REQUEST_REASON }
+        : (refuse(req, url) ?? (req.headers.origin === undefined ? { status: 403, reason: 'Forbidden: missing Origin' } : url.pathname !== '/api' ? { status: 404, reason: 'Not found' } : undefined));
+      if (refusal) {
+        refuseUpgrade(socket, refusal.status);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (error) {
+      console.error('Pagevault host: a WebSocket handshake failed', error);
+      refuseUpgrade(socket, 400);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
   const clients = new Set<WebSocket>();
@@ -155,6 +176,9 @@ export async function startHost(options: HostOptions): Promise<Host> {
   wss.on('connection', (ws: WebSocket) => {
     clients.add(ws);
     ws.on('close', () => clients.delete(ws));
+    // ws reports a frame that breaks the protocol (bad UTF-8, unmasked, RSV bits, unknown
+    // opcode, over maxPayload) here and closes the socket with the matching code itself.
+    ws.on('error', (error) => console.warn(`Pagevault host: closed a WebSocket that sent a bad frame: ${error.message}`));
     ws.on('message', (data) => {
       let request: WireRequest;
       try {
@@ -164,7 +188,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
         ws.close(1003, 'Malformed request');
         return;
       }
-      void options.core.handle(request.method, request.params).then((outcome) => send(ws, { type: 'response', id: request.id, outcome }));
+      void options.core
+        .handle(request.method, request.params)
+        .catch((error: unknown) => ({ ok: false as const, error: { code: 'INTERNAL' as const, message: `Pagevault failed to answer ${request.method}: ${(error as Error).message}` } }))
+        .then((outcome) => send(ws, { type: 'response', id: request.id, outcome }));
     });
   });
 
@@ -189,6 +216,20 @@ export async function startHost(options: HostOptions): Promise<Host> {
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
+}
+
+/** The request's URL, or undefined when its path or Host header is not one a URL can be built from. */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${statusTexts[status] ?? 'Refused'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  else socket.destroy();
 }
 
 function contentSecurityPolicy(port: number): string {
