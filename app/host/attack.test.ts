@@ -9,6 +9,7 @@ import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect } from 'node:net';
+import { request } from 'node:http';
 import WebSocket from 'ws';
 import { Core } from '../core/core.ts';
 import { startHost, type Host } from './server.ts';
@@ -35,6 +36,32 @@ afterAll(async () => {
 /** What an authorised WebSocket client sends with its handshake. */
 function wsAuth(): { headers: Record<string, string> } {
   return { headers: { origin, cookie: `pagevault_token=${token}` } };
+}
+
+/** What an authorised upload sends. */
+function uploadAuth(): Record<string, string> {
+  return { cookie: `pagevault_token=${token}` };
+}
+
+interface UploadReply {
+  status: number;
+  json: { ok: boolean; value?: { path: string; bytes: number }; error?: { code: string; message: string } };
+}
+
+/** PUT /api/stage with `body`, authorised unless `headers` says otherwise. */
+function upload(name: string, body: Buffer, headers: Record<string, string> = uploadAuth()): Promise<UploadReply> {
+  return new Promise((resolve, reject) => {
+    const req = request(
+      { method: 'PUT', host: '127.0.0.1', port: host.port, path: `/api/stage?name=${encodeURIComponent(name)}`, headers: { host: `127.0.0.1:${host.port}`, 'content-length': String(body.length), ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (chunk) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, json: res.headers['content-type']?.startsWith('application/json') ? JSON.parse(text) : {} }));
+      },
+    );
+    req.on('error', reject);
+    req.end(body);
+  });
 }
 
 /** Opens an authorised WebSocket to the API. */
@@ -179,5 +206,22 @@ describe('WebSocket frames that break the protocol', () => {
     ws.send(JSON.stringify({ id: 1, method: 'app.info', params: { pad: 'x'.repeat(2 * 1024 * 1024) } }));
     expect((await closed)[0]).toBe(1009);
     await expectAlive();
+  });
+});
+
+describe('names of dropped files', () => {
+  it('a name of 200 × € (600 bytes, over the 255 a file name may have) is refused with 400 and says why', async () => {
+    const { status, json } = await upload('€'.repeat(200), Buffer.from('x'));
+    expect(status).toBe(400);
+    expect(json.error).toMatchObject({ code: 'INVALID_REQUEST' });
+    expect(json.error!.message).toContain('600 bytes');
+    expect(json.error!.message).toContain('255');
+    await expectAlive();
+  });
+
+  it('a name of 85 × € (255 bytes) is taken', async () => {
+    const { status, json } = await upload('€'.repeat(85), Buffer.from('x'));
+    expect(status).toBe(201);
+    expect(json.value!.path.endsWith('€'.repeat(85))).toBe(true);
   });
 });

@@ -21,6 +21,9 @@ export interface StagedFile {
   bytes: number;
 }
 
+/** The longest file name, in bytes, that ext4, APFS, NTFS and the rest all accept. */
+const MAX_NAME_BYTES = 255;
+
 const tooLargeErrors = new WeakSet<Error>();
 
 /** The HTTP status that answers a failed upload. */
@@ -36,8 +39,13 @@ const formatBytes = (bytes: number) => (bytes >= 1024 ** 3 ? `${(bytes / 1024 **
 /** A file name a user dropped, reduced to a safe last path segment; refuses nonsense. */
 export function stagedName(raw: string | null): string {
   const name = basename((raw ?? '').replaceAll('\\', '/')).trim();
-  if (!name || name === '.' || name === '..' || name.length > 255 || [...name].some((c) => c.charCodeAt(0) < 0x20)) {
+  if (!name || name === '.' || name === '..' || [...name].some((c) => c.charCodeAt(0) < 0x20 || c.charCodeAt(0) === 0x7f)) {
     throw new PagevaultError('INVALID_REQUEST', `Cannot take the dropped file: '${raw ?? ''}' is not a usable file name`);
+  }
+  // File systems count a name's bytes, not its characters: 200 × '€' is 600 bytes.
+  const bytes = Buffer.byteLength(name);
+  if (bytes > MAX_NAME_BYTES) {
+    throw new PagevaultError('INVALID_REQUEST', `Cannot take the dropped file '${name.slice(0, 40)}…': its name is ${bytes} bytes long in UTF-8, and a file name has at most ${MAX_NAME_BYTES}; rename it and drop it again`);
   }
   return name;
 }
