@@ -12,7 +12,7 @@ import { connect } from 'node:net';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { Core } from '../core/core.ts';
-import { startHost, type Host } from './server.ts';
+import { API_PROTOCOL, startHost, TOKEN_PROTOCOL_PREFIX, type Host } from './server.ts';
 
 const token = 'attack-token-0123456789abcdef';
 let host: Host;
@@ -33,14 +33,14 @@ afterAll(async () => {
   await core.close();
 });
 
-/** What an authorised WebSocket client sends with its handshake. */
-function wsAuth(): { headers: Record<string, string> } {
-  return { headers: { origin, cookie: `pagevault_token=${token}` } };
+/** The subprotocols that present the token in a WebSocket handshake. */
+function tokenProtocols(secret = token): string[] {
+  return [API_PROTOCOL, TOKEN_PROTOCOL_PREFIX + Buffer.from(secret).toString('base64url')];
 }
 
 /** What an authorised upload sends. */
 function uploadAuth(): Record<string, string> {
-  return { cookie: `pagevault_token=${token}` };
+  return { authorization: `Bearer ${token}` };
 }
 
 interface UploadReply {
@@ -67,7 +67,7 @@ function upload(name: string, body: Buffer, headers: Record<string, string> = up
 /** Opens an authorised WebSocket to the API. */
 function openSocket(): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, wsAuth());
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, tokenProtocols(), { headers: { origin } });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
@@ -119,7 +119,7 @@ function upgradeRequest(path: string, hostHeader = `127.0.0.1:${host.port}`, ext
     'Sec-WebSocket-Version: 13',
     'Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==',
     `Origin: ${origin}`,
-    `Cookie: pagevault_token=${token}`,
+    `Sec-WebSocket-Protocol: ${tokenProtocols().join(', ')}`,
     extra,
     '',
     '',

@@ -1,8 +1,11 @@
 /**
  * The browser shell's server: serves the built renderer and the API over a WebSocket
- * on loopback. Every request needs the access token (query once, then an HttpOnly
- * cookie), a Host header naming this server (no DNS rebinding) and, when an Origin is
- * sent, this server's own origin.
+ * on loopback. Every request needs a Host header naming this server (no DNS rebinding)
+ * and, when an Origin is sent, this server's own origin. The API needs the access token
+ * too. The token never travels in a cookie, which a browser would also send to every
+ * other server on 127.0.0.1 (cookies ignore ports): the address carries it in its
+ * fragment (`#token=…`, never sent anywhere), the page keeps it in sessionStorage and
+ * presents it in the WebSocket's subprotocols and as `Authorization: Bearer` on uploads.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
@@ -29,14 +32,19 @@ export interface HostOptions {
 export interface Host {
   server: Server;
   port: number;
-  /** The URL to open, token included. */
+  /** The URL to open, token included (in the fragment). */
   url: string;
   close(): Promise<void>;
 }
 
-export const TOKEN_COOKIE = 'pagevault_token';
 /** Where the browser uploads a file dropped onto the window. */
 export const STAGE_PATH = '/api/stage';
+/** Answers 204 to the right token and 401 to anything else, so the page can tell a wrong token from a host that is down. */
+export const SESSION_PATH = '/api/session';
+/** The WebSocket subprotocol of the API; the client offers it beside `TOKEN_PROTOCOL_PREFIX` + base64url(token). */
+export const API_PROTOCOL = 'pagevault';
+export const TOKEN_PROTOCOL_PREFIX = 'pagevault.token.';
+const UNAUTHORIZED_REASON = 'Unauthorized: open the address printed by `npm run web`; it ends in #token=…, the access token';
 /** The largest WebSocket message the host reads; a longer one closes that socket with 1009. */
 export const MAX_MESSAGE_BYTES = 1 << 20;
 const BAD_REQUEST_REASON = 'Bad request: the address or the Host header cannot be read';
@@ -60,17 +68,15 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const allowedOrigins = () => new Set([...allowedHosts()].map((h) => `http://${h}`));
 
-  /** Refusal status for a request, or undefined when it may proceed. */
-  const refuse = (req: IncomingMessage, url: URL): { status: number; reason: string } | undefined => {
+  /** Refusal for a request from another site or through another name (DNS rebinding), or undefined when it may proceed. */
+  const refuseForeign = (req: IncomingMessage): { status: number; reason: string } | undefined => {
     if (!allowedHosts().has(req.headers.host ?? '')) return { status: 403, reason: 'Forbidden: unexpected Host header' };
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return { status: 403, reason: 'Forbidden: requests from other sites are refused' };
-    const presented = url.searchParams.get('token') ?? readCookie(req.headers.cookie, TOKEN_COOKIE) ?? bearer(req.headers.authorization);
-    if (!presented || !sameSecret(presented, options.token)) {
-      return { status: 401, reason: 'Unauthorized: open the address printed by `npm run web`; it includes the access token' };
-    }
     return undefined;
   };
+  const refuseUnauthorized = (presented: string | undefined) =>
+    presented === undefined || !sameSecret(presented, options.token) ? { status: 401, reason: UNAUTHORIZED_REASON } : undefined;
 
   const server = createServer((req, res) => {
     void serveHttp(req, res).catch((error: unknown) => {
@@ -90,26 +96,27 @@ export async function startHost(options: HostOptions): Promise<Host> {
       res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(BAD_REQUEST_REASON);
       return;
     }
-    const refusal = refuse(req, url);
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    // The page and its assets hold no secret, so they need no token; everything under /api does.
+    const refusal = refuseForeign(req) ?? (isApi ? refuseUnauthorized(bearer(req.headers.authorization)) : undefined);
     if (refusal) {
-      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(refusal.reason);
+      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8', ...(req.complete ? {} : { Connection: 'close' }) }).end(refusal.reason);
       return;
     }
     if (url.pathname === STAGE_PATH) {
       await serveUpload(req, res, url);
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    if (url.pathname === SESSION_PATH) {
+      res.writeHead(204, { 'Cache-Control': 'no-store' }).end();
       return;
     }
-    if (url.searchParams.has('token')) {
-      // Trade the token in the address for a cookie, and drop it from the address bar.
-      url.searchParams.delete('token');
-      res.writeHead(302, {
-        'Set-Cookie': `${TOKEN_COOKIE}=${options.token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + url.search + url.hash,
-      }).end();
+    if (isApi) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
     const file = await resolveStatic(options.staticDir, url.pathname);
@@ -146,7 +153,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
   };
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: () => API_PROTOCOL });
   server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
     // Whatever the peer does to this socket from here on (reset, garbage), it is this socket's problem only.
     socket.on('error', () => socket.destroy());
@@ -154,7 +161,10 @@ export async function startHost(options: HostOptions): Promise<Host> {
       const url = requestUrl(req);
       const refusal = !url
         ? { status: 400, reason: BAD_REQUEST_REASON }
-        : (refuse(req, url) ?? (req.headers.origin === undefined ? { status: 403, reason: 'Forbidden: missing Origin' } : url.pathname !== '/api' ? { status: 404, reason: 'Not found' } : undefined));
+        : (refuseForeign(req) ??
+          (req.headers.origin === undefined ? { status: 403, reason: 'Forbidden: missing Origin' } : undefined) ??
+          refuseUnauthorized(protocolToken(req.headers['sec-websocket-protocol'])) ??
+          (url.pathname !== '/api' ? { status: 404, reason: 'Not found' } : undefined));
       if (refusal) {
         refuseUpgrade(socket, refusal.status);
         return;
@@ -208,7 +218,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
   return {
     server,
     port,
-    url: `http://${hostname}:${port}/?token=${options.token}`,
+    url: `http://${hostname}:${port}/#token=${encodeURIComponent(options.token)}`,
     close: async () => {
       unsubscribe();
       for (const ws of clients) ws.terminate();
@@ -266,12 +276,12 @@ async function resolveStatic(root: string, pathname: string): Promise<string | u
   return undefined;
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return undefined;
+/** The token among the offered subprotocols (`pagevault.token.<base64url>`), when the API's own protocol is offered too. */
+function protocolToken(header: string | undefined): string | undefined {
+  const offered = (header ?? '').split(',').map((p) => p.trim());
+  const carrier = offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
+  if (!offered.includes(API_PROTOCOL) || carrier === undefined) return undefined;
+  return Buffer.from(carrier.slice(TOKEN_PROTOCOL_PREFIX.length), 'base64url').toString('utf8');
 }
 
 function bearer(header: string | undefined): string | undefined {
