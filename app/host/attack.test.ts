@@ -8,9 +8,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { connect } from 'node:net';
+import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import WebSocket from 'ws';
+import type { JobProgress } from '../api/index.ts';
 import { Core } from '../core/core.ts';
 import { API_PROTOCOL, startHost, TOKEN_PROTOCOL_PREFIX, type Host } from './server.ts';
 
@@ -223,5 +224,97 @@ describe('names of dropped files', () => {
     const { status, json } = await upload('€'.repeat(85), Buffer.from('x'));
     expect(status).toBe(201);
     expect(json.value!.path.endsWith('€'.repeat(85))).toBe(true);
+  });
+});
+
+/** A WebSocket client over plain TCP that reads the host's frames itself, so a test can stop it reading. */
+interface RawClient {
+  socket: Socket;
+  /** The text messages received, parsed. */
+  messages: { type: string; event?: string; payload?: { jobId?: string; remainingPages?: number; i?: number } }[];
+  /** The code of the host's close frame, once one came. */
+  closeCode?: number;
+  ended: boolean;
+}
+
+function rawClient(): Promise<RawClient> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(host.port, '127.0.0.1');
+    const client: RawClient = { socket, messages: [], ended: false };
+    let buffer = Buffer.alloc(0);
+    let upgraded = false;
+    socket.on('data', (chunk) => {
+      buffer = Buffer.concat([buffer, chunk]);
+      if (!upgraded) {
+        const end = buffer.indexOf('\r\n\r\n');
+        if (end < 0) return;
+        if (!buffer.toString('latin1', 0, 12).startsWith('HTTP/1.1 101')) return reject(new Error(buffer.toString()));
+        upgraded = true;
+        buffer = buffer.subarray(end + 4);
+        resolve(client);
+      }
+      for (;;) {
+        if (buffer.length < 2) return;
+        let length = buffer[1]! & 0x7f;
+        let offset = 2;
+        if (length === 126) {
+          if (buffer.length < 4) return;
+          length = buffer.readUInt16BE(2);
+          offset = 4;
+        } else if (length === 127) {
+          if (buffer.length < 10) return;
+          length = Number(buffer.readBigUInt64BE(2));
+          offset = 10;
+        }
+        if (buffer.length < offset + length) return;
+        const opcode = buffer[0]! & 0x0f;
+        const payload = buffer.subarray(offset, offset + length);
+        if (opcode === 0x1) client.messages.push(JSON.parse(payload.toString()));
+        if (opcode === 0x8) client.closeCode = payload.readUInt16BE(0);
+        buffer = buffer.subarray(offset + length);
+      }
+    });
+    socket.on('error', () => undefined);
+    socket.on('close', () => (client.ended = true));
+    socket.write(upgradeRequest('/api'));
+  });
+}
+
+describe('backpressure: a client that stops reading', () => {
+  const progress = (jobId: string, remainingPages: number, pad: string) =>
+    ({ jobId, kind: 'backup', phase: 'copy', totalPages: 1000, remainingPages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0, elapsedMs: 0, pad }) as JobProgress;
+
+  it('gets only the latest progress of each job once it reads again, in order before what followed, and stays connected', async () => {
+    const client = await rawClient();
+    client.socket.pause();
+    const pad = 'p'.repeat(16 * 1024);
+    const ticks = 2000; // 32 MiB of progress, far more than the socket buffers hold
+    for (let i = 1; i <= ticks; i += 1) {
+      core.events.emit('job.progress', progress('a', ticks - i, pad));
+      core.events.emit('job.progress', progress('b', ticks - i, pad));
+    }
+    core.events.emit('catalog.changed', { topic: 'history' });
+    client.socket.resume();
+    await expect.poll(() => client.messages.at(-1)?.event, { timeout: 30_000 }).toBe('catalog.changed');
+    const ticksOf = (jobId: string) => client.messages.filter((m) => m.event === 'job.progress' && m.payload?.jobId === jobId);
+    expect(ticksOf('a').length + ticksOf('b').length).toBeLessThan(2 * ticks);
+    expect(ticksOf('a').at(-1)!.payload!.remainingPages).toBe(0);
+    expect(ticksOf('b').at(-1)!.payload!.remainingPages).toBe(0);
+    expect(client.closeCode).toBeUndefined();
+    client.socket.destroy();
+    await expectAlive();
+  });
+
+  it('is closed with 1013 once more than 16 MiB wait for it, and the host lives on', async () => {
+    const client = await rawClient();
+    client.socket.pause();
+    const pad = 'e'.repeat(64 * 1024);
+    const events = 600; // 38 MiB of events that cannot be coalesced
+    for (let i = 0; i < events; i += 1) core.events.emit('schedules.caughtUp', { pad, i } as never);
+    client.socket.resume();
+    await expect.poll(() => client.closeCode ?? (client.messages.length === events ? 'all delivered' : undefined), { timeout: 30_000 }).toBe(1013);
+    expect(client.messages.length).toBeLessThan(events);
+    client.socket.destroy();
+    await expectAlive();
   });
 });

@@ -14,8 +14,9 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { limits, PagevaultError, type Outcome, type WireMessage, type WireRequest } from '../api/index.ts';
+import { limits, PagevaultError, type Outcome, type WireRequest } from '../api/index.ts';
 import type { Core } from '../core/core.ts';
+import { ClientChannel, type ChannelLimits } from './client-channel.ts';
 import { removeOldStagedFiles, stageUpload, uploadStatus } from './staging.ts';
 
 export interface HostOptions {
@@ -27,6 +28,8 @@ export interface HostOptions {
   hostname?: string;
   /** The largest file a drop may upload (default limits.stagedFileBytes). */
   stagedFileLimit?: number;
+  /** How much the host buffers for a client that does not read (default defaultChannelLimits). */
+  channelLimits?: ChannelLimits;
 }
 
 export interface Host {
@@ -176,15 +179,13 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
   });
 
-  const clients = new Set<WebSocket>();
-  const send = (ws: WebSocket, message: WireMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
-  };
+  const clients = new Map<WebSocket, ClientChannel>();
   const unsubscribe = options.core.events.onAny((event, payload) => {
-    for (const ws of clients) send(ws, { type: 'event', event, payload });
+    for (const channel of clients.values()) channel.send({ type: 'event', event, payload });
   });
   wss.on('connection', (ws: WebSocket) => {
-    clients.add(ws);
+    const channel = new ClientChannel(ws, options.channelLimits);
+    clients.set(ws, channel);
     ws.on('close', () => clients.delete(ws));
     // ws reports a frame that breaks the protocol (bad UTF-8, unmasked, RSV bits, unknown
     // opcode, over maxPayload) here and closes the socket with the matching code itself.
@@ -201,7 +202,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       void options.core
         .handle(request.method, request.params)
         .catch((error: unknown) => ({ ok: false as const, error: { code: 'INTERNAL' as const, message: `Pagevault failed to answer ${request.method}: ${(error as Error).message}` } }))
-        .then((outcome) => send(ws, { type: 'response', id: request.id, outcome }));
+        .then((outcome) => channel.send({ type: 'response', id: request.id, outcome }));
     });
   });
 
@@ -221,7 +222,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     url: `http://${hostname}:${port}/#token=${encodeURIComponent(options.token)}`,
     close: async () => {
       unsubscribe();
-      for (const ws of clients) ws.terminate();
+      for (const ws of clients.keys()) ws.terminate();
       wss.close();
       await new Promise<void>((done) => server.close(() => done()));
     },
