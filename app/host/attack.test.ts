@@ -5,7 +5,8 @@
  * Every loop is bounded by a count, never by a duration.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mkdtempSync, mkdirSync, writeFileSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, readdirSync, statSync, utimesSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
@@ -316,5 +317,129 @@ describe('backpressure: a client that stops reading', () => {
     expect(client.messages.length).toBeLessThan(events);
     client.socket.destroy();
     await expectAlive();
+  });
+});
+
+/**
+ * The staging folder of a second host is a real 8 MiB tmpfs, so free space is real; the
+ * quota is 3 MiB, a connection that sends nothing for 300 ms is cut, and the sweep for
+ * day-old files runs every 50 ms.
+ */
+describe('the staging folder', () => {
+  let stagingHost: Host;
+  let stagingCore: Core;
+  let stagingDir: string;
+  let mounted = false;
+
+  beforeAll(async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pv-attack-staging-'));
+    const staticDir = join(root, 'renderer');
+    mkdirSync(staticDir);
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Pagevault</title>');
+    stagingCore = new Core({ dataDir: join(root, 'data'), shell: 'web' });
+    stagingDir = stagingCore.stagingDir;
+    mkdirSync(stagingDir, { mode: 0o755 });
+    try {
+      execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8M,mode=0755', 'tmpfs', stagingDir], { stdio: 'ignore' });
+      mounted = true;
+    } catch {
+      // Not root: the free-space case is skipped below, the rest runs on the ordinary disk.
+    }
+    stagingHost = await startHost({
+      core: stagingCore,
+      staticDir,
+      token,
+      port: 0,
+      idleTimeoutMs: 300,
+      staging: { quotaBytes: 3 * 1024 ** 2, keepFreeBytes: 0, sweepEveryMs: 50 },
+    });
+  });
+  afterAll(async () => {
+    await stagingHost.close();
+    await stagingCore.close();
+    if (mounted) execFileSync('umount', [stagingDir]);
+  });
+
+  /** Starts PUT /api/stage on the staging host, declaring `length` bytes and sending `first` of them; the caller sends the rest. */
+  function startUpload(name: string, length: number, first: Buffer) {
+    const socket = connect(stagingHost.port, '127.0.0.1');
+    let text = '';
+    let ended = false;
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.on('close', () => (ended = true));
+    socket.write(
+      `PUT /api/stage?name=${encodeURIComponent(name)} HTTP/1.1\r\nHost: 127.0.0.1:${stagingHost.port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${length}\r\n\r\n`,
+    );
+    socket.write(first);
+    return {
+      socket,
+      response: () => text,
+      ended: () => ended,
+      /** The status once the host answered. */
+      status: () => (/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ? Number(/^HTTP\/1\.1 (\d{3})/.exec(text)![1]) : undefined),
+    };
+  }
+  const stagedFolders = () => readdirSync(stagingDir);
+
+  it('keeps staged files for the user alone: the folder 0700, each upload folder 0700, the file 0600', async () => {
+    expect(statSync(stagingDir).mode & 0o777).toBe(0o700);
+    const upload = startUpload('private.db', 3, Buffer.from('abc'));
+    await expect.poll(upload.status).toBe(201);
+    const path = (JSON.parse(/\{.*\}/s.exec(upload.response())![0]) as { value: { path: string } }).value.path;
+    expect(statSync(join(path, '..')).mode & 0o777).toBe(0o700);
+    expect(statSync(path).mode & 0o777).toBe(0o600);
+    upload.socket.destroy();
+  });
+
+  it.skipIf(process.getuid?.() !== 0)('refuses, before reading the body, a file the disk has no room for, with 507 and the free space', async () => {
+    const before = stagedFolders();
+    const upload = startUpload('huge.db', 64 * 1024 ** 2, Buffer.alloc(0));
+    await expect.poll(upload.status).toBe(507);
+    expect(upload.response()).toContain('DISK_FULL');
+    expect(upload.response()).toMatch(/huge\.db: the disk of .* has [\d.]+ MB free; 64\.0 MB would not fit/);
+    expect(stagedFolders()).toEqual(before);
+    upload.socket.destroy();
+  });
+
+  it('refuses a drop that would take the uploads in progress over the quota, and takes it once they are done', async () => {
+    const first = startUpload('first.db', 2 * 1024 ** 2, Buffer.alloc(1024));
+    await expect.poll(() => stagedFolders().length).toBeGreaterThan(0);
+    const second = startUpload('second.db', 2 * 1024 ** 2, Buffer.alloc(0));
+    await expect.poll(second.status).toBe(507);
+    expect(second.response()).toContain('the files being taken at the same time would pass 3.0 MB');
+    second.socket.destroy();
+    first.socket.write(Buffer.alloc(2 * 1024 ** 2 - 1024));
+    await expect.poll(first.status).toBe(201);
+    first.socket.destroy();
+    const again = startUpload('second.db', 1024, Buffer.alloc(1024));
+    await expect.poll(again.status).toBe(201);
+    again.socket.destroy();
+  });
+
+  it('sets no overall time limit on a request (Node cuts one after 300 s by default), so a slow 8 GB drop that keeps sending finishes', () => {
+    expect(stagingHost.server.requestTimeout).toBe(0);
+  });
+
+  it('cuts an upload that has sent nothing for the idle time and keeps nothing of it', async () => {
+    const before = stagedFolders().length;
+    const idle = startUpload('stalled.db', 1024 ** 2, Buffer.alloc(100));
+    await expect.poll(() => stagedFolders().length).toBe(before + 1);
+    await expect.poll(idle.ended, { timeout: 10_000 }).toBe(true);
+    await expect.poll(() => stagedFolders().length).toBe(before);
+  });
+
+  it('removes staged files older than a day while running, and leaves newer ones', async () => {
+    const old = join(stagingDir, 'left-from-yesterday');
+    const recent = join(stagingDir, 'dropped-an-hour-ago');
+    for (const folder of [old, recent]) {
+      mkdirSync(folder);
+      writeFileSync(join(folder, 'x.db'), 'x');
+    }
+    const hoursAgo = (hours: number) => new Date(Date.now() - hours * 3600_000);
+    utimesSync(old, hoursAgo(25), hoursAgo(25));
+    utimesSync(recent, hoursAgo(1), hoursAgo(1));
+    await expect.poll(() => stagedFolders().includes('left-from-yesterday'), { timeout: 10_000 }).toBe(false);
+    expect(stagedFolders()).toContain('dropped-an-hour-ago');
   });
 });

@@ -17,7 +17,7 @@ import { WebSocketServer, type WebSocket } from 'ws';
 import { limits, PagevaultError, type Outcome, type WireRequest } from '../api/index.ts';
 import type { Core } from '../core/core.ts';
 import { ClientChannel, type ChannelLimits } from './client-channel.ts';
-import { removeOldStagedFiles, stageUpload, uploadStatus } from './staging.ts';
+import { StagingArea, uploadStatus, type StagingLimits } from './staging.ts';
 
 export interface HostOptions {
   core: Core;
@@ -26,8 +26,12 @@ export interface HostOptions {
   token: string;
   port?: number;
   hostname?: string;
-  /** The largest file a drop may upload (default limits.stagedFileBytes). */
+  /** The largest file a drop may upload (default limits.stagedFileBytes); shorthand for `staging.fileBytes`. */
   stagedFileLimit?: number;
+  /** Limits of the staging folder (default defaultStagingLimits). */
+  staging?: Partial<StagingLimits>;
+  /** How long a connection may send nothing before it is cut (default 2 minutes); a slow upload that keeps sending is never cut. */
+  idleTimeoutMs?: number;
   /** How much the host buffers for a client that does not read (default defaultChannelLimits). */
   channelLimits?: ChannelLimits;
 }
@@ -81,12 +85,18 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const refuseUnauthorized = (presented: string | undefined) =>
     presented === undefined || !sameSecret(presented, options.token) ? { status: 401, reason: UNAUTHORIZED_REASON } : undefined;
 
+  const staging = new StagingArea(options.core.stagingDir, { fileBytes: options.stagedFileLimit ?? limits.stagedFileBytes, ...options.staging });
   const server = createServer((req, res) => {
     void serveHttp(req, res).catch((error: unknown) => {
       console.error('Pagevault host: request failed', error);
       if (!res.headersSent) res.writeHead(500).end('Internal error');
     });
   });
+  // Node cuts any request after 300 s by default, which ends a slow 8 GB drop that is still
+  // sending; cut only a connection that has gone quiet (WebSockets are exempt: ws clears it).
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.timeout = options.idleTimeoutMs ?? 120_000;
   // A client that sends bytes the HTTP parser refuses, or resets its connection, must not take the host down.
   server.on('clientError', (_error, socket) => {
     if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
@@ -148,7 +158,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       return;
     }
     try {
-      const staged = await stageUpload(req, options.core.stagingDir, url.searchParams.get('name'), options.stagedFileLimit ?? limits.stagedFileBytes);
+      const staged = await staging.take(req, url.searchParams.get('name'));
       reply(201, { ok: true, value: staged });
     } catch (error) {
       const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot take the dropped file: ${(error as Error).message}`);
@@ -206,11 +216,14 @@ export async function startHost(options: HostOptions): Promise<Host> {
     });
   });
 
-  await removeOldStagedFiles(options.core.stagingDir);
+  await staging.start();
   await new Promise<void>((resolveListen, rejectListen) => {
-    server.once('error', rejectListen);
+    server.once('error', (error) => {
+      staging.stop();
+      rejectListen(error);
+    });
     server.listen(port, hostname, () => {
-      server.off('error', rejectListen);
+      server.removeAllListeners('error');
       resolveListen();
     });
   });
@@ -222,6 +235,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     url: `http://${hostname}:${port}/#token=${encodeURIComponent(options.token)}`,
     close: async () => {
       unsubscribe();
+      staging.stop();
       for (const ws of clients.keys()) ws.terminate();
       wss.close();
       await new Promise<void>((done) => server.close(() => done()));
