@@ -96,3 +96,23 @@ describe('the access token, out of sight of ps', () => {
     expect(help).toContain('ps');
   });
 });
+
+describe('one host per data folder', () => {
+  it('a second host refuses to start, naming the first by pid and address; after the first is SIGKILLed a new one starts', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pv-main-'));
+    const first = await runHost(['--data-dir', dataDir, '--token', secret]);
+    const second = await runHost(['--data-dir', dataDir, '--token', secret]).then(
+      () => undefined,
+      (error: { exitCode: number; output: string }) => error,
+    );
+    expect(second?.exitCode).toBe(1);
+    expect(second?.output).toContain(`Cannot start a second host on ${dataDir}: another Pagevault host (pid ${first.child.pid}, ${first.url.replace(/#.*$/, '')}) already serves it`);
+    expect(await sessionStatus(first.url, secret)).toBe(204);
+
+    const exited = new Promise((resolve) => first.child.once('exit', resolve));
+    first.child.kill('SIGKILL');
+    await exited;
+    const third = await runHost(['--data-dir', dataDir, '--token', secret]);
+    expect(await sessionStatus(third.url, secret)).toBe(204);
+  });
+});

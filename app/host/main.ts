@@ -1,15 +1,16 @@
 /**
  * `npm run web`: the headless host. Serves the UI and the API on 127.0.0.1 behind a
- * random access token printed at start-up.
+ * random access token printed at start-up. One host per data folder.
  */
 import { randomBytes } from 'node:crypto';
 import { spawn } from 'node:child_process';
-import { existsSync, readFileSync, statSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { Core } from '../core/core.ts';
 import { defaultDataDir } from '../core/data-dir.ts';
+import { HostLock } from './host-lock.ts';
 import { startHost } from './server.ts';
 
 /** The environment variable that may hold the access token, out of sight of `ps`. */
@@ -24,7 +25,8 @@ const usage = `Usage: npm run web -- [--port N] [--data-dir DIR] [--token-file P
                      prefer --token-file or the ${TOKEN_VARIABLE} environment variable
   --open             open the address in the default browser
 
-Without --token-file, --token or ${TOKEN_VARIABLE}, a new random token is made each start.`;
+Without --token-file, --token or ${TOKEN_VARIABLE}, a new random token is made each start.
+Only one host may serve a data folder at a time.`;
 
 /** Where the token comes from: --token, --token-file or PAGEVAULT_TOKEN (at most one of the options), else a new random one. */
 function chooseToken(values: { token?: string; 'token-file'?: string }): string {
@@ -99,8 +101,12 @@ async function main(): Promise<void> {
   const token = chooseToken(values);
   const staticDir = findRendererDir();
   const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
+  let lock: HostLock;
   let core: Core;
   try {
+    mkdirSync(dataDir, { recursive: true });
+    // Before the catalog is opened: a second host must not touch it, let alone schedule from it.
+    lock = HostLock.acquire(dataDir);
     core = new Core({ dataDir, shell: 'web' });
   } catch (error) {
     console.error((error as Error).message);
@@ -114,6 +120,7 @@ async function main(): Promise<void> {
     console.error(code === 'EADDRINUSE' ? `Port ${port} on 127.0.0.1 is in use; choose another with --port` : `Cannot start the host: ${(error as Error).message}`);
     process.exit(1);
   }
+  lock.announce(host.url.replace(/#.*$/, ''));
   console.log(`Pagevault is running at ${host.url}`);
   console.log(`Data folder: ${core.options.dataDir}`);
   console.log('Press Ctrl+C to stop.');
@@ -126,7 +133,10 @@ async function main(): Promise<void> {
     void host
       .close()
       .then(() => core.close())
-      .finally(() => process.exit(0));
+      .finally(() => {
+        lock.release();
+        process.exit(0);
+      });
   };
   process.once('SIGINT', stop);
   process.once('SIGTERM', stop);
