@@ -12,7 +12,7 @@ import { join } from 'node:path';
 import { connect, type Socket } from 'node:net';
 import { request } from 'node:http';
 import WebSocket from 'ws';
-import type { JobProgress } from '../api/index.ts';
+import { errorCodes, methodNames, type JobProgress } from '../api/index.ts';
 import { Core } from '../core/core.ts';
 import { API_PROTOCOL, startHost, TOKEN_PROTOCOL_PREFIX, type Host } from './server.ts';
 
@@ -441,5 +441,234 @@ describe('the staging folder', () => {
     utimesSync(recent, hoursAgo(1), hoursAgo(1));
     await expect.poll(() => stagedFolders().includes('left-from-yesterday'), { timeout: 10_000 }).toBe(false);
     expect(stagedFolders()).toContain('dropped-an-hour-ago');
+  });
+});
+
+/** A seeded generator, so a failing case can be replayed: mulberry32. */
+function random(seed: number): () => number {
+  let state = seed >>> 0;
+  return () => {
+    state = (state + 0x6d2b79f5) >>> 0;
+    let t = state;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** Writes `bytes`, ends the sending side (so no request waits for more), and collects the answer until the host closes. */
+function rawThenEnd(bytes: string | Buffer): Promise<string> {
+  return new Promise((resolve) => {
+    const socket = connect(host.port, '127.0.0.1');
+    let received = '';
+    socket.on('data', (chunk) => (received += chunk.toString('latin1')));
+    socket.on('error', () => resolve(received));
+    socket.on('close', () => resolve(received));
+    socket.end(bytes);
+  });
+}
+
+function get(path: string, headers: Record<string, string> = {}): Promise<{ status: number; body: string; headers: Record<string, unknown> }> {
+  return new Promise((resolve, reject) => {
+    const req = request({ host: '127.0.0.1', port: host.port, path, headers: { host: `127.0.0.1:${host.port}`, ...headers } }, (res) => {
+      let body = '';
+      res.on('data', (chunk) => (body += chunk));
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body, headers: res.headers }));
+    });
+    req.on('error', reject);
+    req.end();
+  });
+}
+
+/** A WebSocket handshake with these headers and subprotocols; resolves with the HTTP status of a refusal, or 101. */
+function handshake(headers: Record<string, string>, protocols: string[] = tokenProtocols(), path = '/api'): Promise<number> {
+  return new Promise((resolve) => {
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}${path}`, protocols, { headers });
+    ws.once('open', () => {
+      ws.close();
+      resolve(101);
+    });
+    ws.once('unexpected-response', (_req, res) => {
+      res.resume();
+      resolve(res.statusCode ?? 0);
+    });
+    ws.once('error', () => resolve(0));
+  });
+}
+
+describe('wire fuzzing', () => {
+  it('a WebSocket without the token, with a wrong one, a foreign Origin, a rebinding Host or no Origin is refused', async () => {
+    expect(await handshake({ origin }, [])).toBe(401);
+    expect(await handshake({ origin }, [API_PROTOCOL])).toBe(401);
+    expect(await handshake({ origin }, tokenProtocols('wrong-token-0123456789abcdef'))).toBe(401);
+    expect(await handshake({ origin }, tokenProtocols(token.slice(0, -1)))).toBe(401);
+    expect(await handshake({ origin, authorization: `Bearer ${token}` }, [])).toBe(401);
+    expect(await handshake({ origin: 'http://evil.example' })).toBe(403);
+    expect(await handshake({ origin: 'null' })).toBe(403);
+    expect(await handshake({ origin: `http://127.0.0.1:${host.port + 1}` })).toBe(403);
+    expect(await handshake({ origin, host: `evil.example:${host.port}` })).toBe(403);
+    expect(await handshake({ origin, host: `127.0.0.1.nip.io:${host.port}` })).toBe(403);
+    expect(await handshake({})).toBe(403);
+    expect(await handshake({ origin }, tokenProtocols(), '/api/other')).toBe(404);
+    expect(await handshake({ origin })).toBe(101);
+    for (const headers of [{}, { authorization: 'Bearer ' }, { authorization: `Bearer ${token}x` }, { authorization: `bearer ${token}` }, { cookie: `pagevault_token=${token}` }] as Record<string, string>[]) {
+      const answer = await get('/api/session', headers);
+      expect(answer.status, JSON.stringify(headers)).toBe(401);
+      expect(answer.headers['set-cookie']).toBeUndefined();
+    }
+    expect((await get(`/api/session?token=${token}`)).status).toBe(401);
+    expect((await get('/api/session', uploadAuth())).status).toBe(204);
+    await expectAlive();
+  });
+
+  it('a cross-site upload or a form post is refused and stores nothing (CSRF)', async () => {
+    const before = readdirSync(core.stagingDir).length;
+    expect((await upload('csrf.db', Buffer.from('x'), { ...uploadAuth(), origin: 'http://evil.example' })).status).toBe(403);
+    expect((await upload('csrf.db', Buffer.from('x'), { origin })).status).toBe(401);
+    expect((await upload('csrf.db', Buffer.from('x'), { 'content-type': 'application/x-www-form-urlencoded', origin: 'http://evil.example' })).status).toBe(403);
+    expect((await upload('csrf.db', Buffer.from('x'), { authorization: `Basic ${Buffer.from(`x:${token}`).toString('base64')}` })).status).toBe(401);
+    expect(readdirSync(core.stagingDir)).toHaveLength(before);
+    await expectAlive();
+  });
+
+  it('no path outside the renderer folder is served, however it is spelled', async () => {
+    const paths = [
+      '/../../../../etc/passwd',
+      '/..%2f..%2f..%2f..%2fetc%2fpasswd',
+      '/%2e%2e/%2e%2e/%2e%2e/%2e%2e/etc/passwd',
+      '/%252e%252e/%252e%252e/etc/passwd',
+      '/....//....//....//etc/passwd',
+      '/..\\..\\..\\etc\\passwd',
+      '/%5c..%5c..%5c..%5cetc%5cpasswd',
+      '/%c0%ae%c0%ae/%c0%ae%c0%ae/etc/passwd',
+      '/%00/etc/passwd',
+      '/index.html%00.png',
+      '/%',
+      '/%zz',
+      `/${'a/'.repeat(2000)}`,
+      '//etc/passwd',
+      '/etc/passwd',
+      '/proc/self/environ',
+    ];
+    for (const path of paths) {
+      const answer = await raw(`GET ${path} HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nConnection: close\r\n\r\n`);
+      expect(answer, path).toMatch(/^HTTP\/1\.1 (200|400|404) /);
+      expect(answer, path).not.toContain('root:');
+      expect(answer, path).not.toContain(token);
+    }
+    await expectAlive();
+  });
+
+  it('a staged name never leaves its own folder in the staging area', async () => {
+    const names = ['../../escape.db', '..', '.', '/etc/passwd', 'a/b/../../../c.db', '..\\..\\win.db', 'nul\u0000.db', 'bell\u0007.db', 'del\u007f.db', ' ', '\u202eblah.db', 'x'.repeat(255), 'x'.repeat(256), '😀'.repeat(64), '😀'.repeat(63)];
+    for (const name of names) {
+      const { status, json } = await upload(name, Buffer.from('x'));
+      expect([201, 400], name).toContain(status);
+      if (status === 201) expect(json.value!.path.startsWith(`${core.stagingDir}/`), name).toBe(true);
+      else expect(json.error!.code, name).toBe('INVALID_REQUEST');
+    }
+    expect(readdirSync(join(core.stagingDir, '..'))).not.toContain('escape.db');
+    await expectAlive();
+  });
+
+  it('survives random bytes, random requests and smuggling attempts over raw TCP', async () => {
+    const next = random(13);
+    const bytes = (length: number) => Buffer.from(Array.from({ length }, () => Math.floor(next() * 256)));
+    const starts = ['', 'GET / HTTP/1.1\r\n', `PUT /api/stage?name=a.db HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n`, `GET /api HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nUpgrade: websocket\r\nConnection: Upgrade\r\n`];
+    for (let i = 0; i < 120; i += 1) {
+      const start = starts[i % starts.length]!;
+      await rawThenEnd(Buffer.concat([Buffer.from(start), bytes(1 + Math.floor(next() * 2048))]));
+    }
+    const crafted = [
+      `POST /api/stage HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nContent-Length: 4\r\nTransfer-Encoding: chunked\r\n\r\n0\r\n\r\nGET /x HTTP/1.1\r\n\r\n`,
+      `PUT /api/stage?name=a.db HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nAuthorization: Bearer ${token}\r\nTransfer-Encoding: chunked\r\n\r\nzz\r\nnot hex\r\n`,
+      `PUT /api/stage?name=a.db HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: -1\r\n\r\n`,
+      `PUT /api/stage?name=a.db HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: 99999999999999999999\r\n\r\n`,
+      `PUT /api/stage?name=a.db HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: 10\r\n\r\nshort`,
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nX-Big: ${'a'.repeat(70_000)}\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nHost: evil.example\r\n\r\n`,
+      `GET / HTTP/9.9\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`,
+      `GET / HTTP/1.0\r\n\r\n`,
+      `BREW / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`,
+      `CONNECT 127.0.0.1:22 HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`,
+      `OPTIONS * HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`,
+      `GET http://evil.example/ HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`,
+      `GET /api/session HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nAuthorization: Bearer ${token}\r\nExpect: 100-continue\r\n\r\n`,
+      `GET / HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\n\r\n`.repeat(50),
+      upgradeRequest('/api', `127.0.0.1:${host.port}`, 'Sec-WebSocket-Protocol: ,,,\u00ff,'),
+      upgradeRequest('/api', `127.0.0.1:${host.port}`, 'Sec-WebSocket-Extensions: permessage-deflate; client_max_window_bits=99'),
+      upgradeRequest('/api').replace('Sec-WebSocket-Version: 13', 'Sec-WebSocket-Version: 8'),
+      upgradeRequest('/api').replace('dGhlIHNhbXBsZSBub25jZQ==', '!!'),
+    ];
+    for (const bytesOut of crafted) await rawThenEnd(bytesOut);
+    // A connection reset mid-request.
+    for (let i = 0; i < 10; i += 1) {
+      await new Promise<void>((resolve) => {
+        const socket = connect(host.port, '127.0.0.1', () => {
+          socket.write(`PUT /api/stage?name=reset.db HTTP/1.1\r\nHost: 127.0.0.1:${host.port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: 100000\r\n\r\n${'x'.repeat(1000)}`);
+          socket.resetAndDestroy();
+        });
+        socket.on('error', () => undefined);
+        socket.on('close', () => resolve());
+      });
+    }
+    await expectAlive();
+    await expect.poll(() => readdirSync(core.stagingDir).filter((folder) => readdirSync(join(core.stagingDir, folder)).includes('reset.db'))).toEqual([]);
+  });
+
+  it('survives random frames after an authorised handshake', async () => {
+    const next = random(7);
+    const bytes = (length: number) => Buffer.from(Array.from({ length }, () => Math.floor(next() * 256)));
+    for (let i = 0; i < 60; i += 1) {
+      const opcode = [0x0, 0x1, 0x2, 0x8, 0x9, 0xa, Math.floor(next() * 16)][i % 7]!;
+      const payload = opcode >= 0x8 ? bytes(Math.floor(next() * 126)) : bytes(Math.floor(next() * 4000));
+      const frames = [frame(opcode, payload, { masked: next() > 0.1, rsv: next() > 0.8 ? Math.floor(next() * 8) : 0 })];
+      if (i % 5 === 0) frames.push(bytes(64));
+      // A client close last, so a socket the frames left open (a ping, say) ends too; a frame left incomplete by the random tail is completed by it or refused.
+      frames.push(frame(0x8, Buffer.from([0x03, 0xe8])), Buffer.alloc(4096));
+      await afterHandshake(frames);
+    }
+    await expectAlive();
+  });
+
+  it('answers random JSON requests to every method with a result or a stable error code, never INTERNAL', async () => {
+    const next = random(42);
+    const pick = <T>(items: readonly T[]): T => items[Math.floor(next() * items.length)]!;
+    const value = (depth: number): unknown => {
+      const kind = Math.floor(next() * (depth > 3 ? 6 : 8));
+      switch (kind) {
+        case 0: return null;
+        case 1: return next() > 0.5;
+        case 2: return pick([0, -1, 1, 2 ** 53, -(2 ** 31), 1.5, 1e308, -0, 7]);
+        case 3: return pick(['', 'x', '/etc/passwd', '../../x', '\u0000', '€'.repeat(300), '*/2 * * * * *', '99:99', 'snapshot', 'x'.repeat(5000)]);
+        case 4: return pick(['id', 'path', 'databaseId', 'mode']);
+        case 5: return Math.floor(next() * 10);
+        case 6: return Array.from({ length: Math.floor(next() * 4) }, () => value(depth + 1));
+        default: {
+          const keys = ['id', 'path', 'databaseId', 'backupId', 'mode', 'spec', 'schedule', 'kind', 'label', 'limit', 'status', 'target', 'policy', 'settings', '__proto__', 'constructor', 'toString'];
+          return Object.fromEntries(Array.from({ length: Math.floor(next() * 4) }, () => [pick(keys), value(depth + 1)]));
+        }
+      }
+    };
+    const ws = await openSocket();
+    const weird = ['__proto__', 'constructor', 'toString', 'hasOwnProperty', '', 'app.info ', 'APP.INFO', 'app..info', 'x'.repeat(10_000)];
+    for (let id = 1; id <= 300; id += 1) {
+      const method = id % 10 === 0 ? pick(weird) : pick(methodNames);
+      const reply = await callOn(ws, id, method, value(0));
+      if (!reply.outcome.ok) {
+        expect(errorCodes, `${method}: ${reply.outcome.error!.message}`).toContain(reply.outcome.error!.code);
+        expect(reply.outcome.error!.code, `${method}: ${reply.outcome.error!.message}`).not.toBe('INTERNAL');
+      }
+    }
+    expect(({} as Record<string, unknown>).polluted).toBeUndefined();
+    // Messages that are JSON but not requests close only that socket, with 1003.
+    for (const text of ['null', '[]', '"x"', '{"id":"1","method":"app.info"}', '{"method":"app.info"}', '{"id":1}', `${'['.repeat(50_000)}${']'.repeat(50_000)}`, 'not json']) {
+      const victim = await openSocket();
+      const closed = new Promise<number>((resolve) => victim.once('close', (code) => resolve(code)));
+      victim.send(text);
+      expect(await closed, text.slice(0, 40)).toBe(1003);
+    }
+    ws.close();
+    await expectAlive();
   });
 });
