@@ -13,7 +13,7 @@ import type { JobFinished, MethodName, Params, Result, WireMessage } from '../ap
 import { chinookFixture } from '../../scripts/fixtures.ts';
 import { integrityOf, rowCounts } from '../../test-support/core-calls.ts';
 import { Core } from '../core/core.ts';
-import { startHost, type Host } from './server.ts';
+import { API_PROTOCOL, startHost, TOKEN_PROTOCOL_PREFIX, type Host } from './server.ts';
 
 const token = 'schedule-token-0123456789abcdef';
 let host: Host;
@@ -32,7 +32,7 @@ beforeAll(async () => {
   core = new Core({ dataDir: join(work, 'data'), shell: 'web' });
   host = await startHost({ core, staticDir, token, port: 0 });
   core.startScheduler();
-  socket = new WebSocket(`ws://127.0.0.1:${host.port}/api`, { headers: { cookie: `pagevault_token=${token}`, origin: `http://127.0.0.1:${host.port}` } });
+  socket = new WebSocket(`ws://127.0.0.1:${host.port}/api`, [API_PROTOCOL, TOKEN_PROTOCOL_PREFIX + Buffer.from(token).toString('base64url')], { headers: { origin: `http://127.0.0.1:${host.port}` } });
   await new Promise((resolve, reject) => socket.once('open', resolve).once('error', reject));
   socket.on('message', (data) => {
     const message = JSON.parse(String(data)) as WireMessage;

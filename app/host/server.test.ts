@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import { request } from 'node:http';
 import WebSocket from 'ws';
 import { Core } from '../core/core.ts';
-import { startHost, type Host } from './server.ts';
+import { API_PROTOCOL, startHost, TOKEN_PROTOCOL_PREFIX, type Host } from './server.ts';
 
 const token = 'test-token-0123456789abcdef';
 let host: Host;
@@ -45,63 +45,76 @@ function put(path: string, body: Buffer, headers: Record<string, string> = {}): 
   });
 }
 
-function openSocket(headers: Record<string, string>): Promise<WebSocket> {
+/** The subprotocols a page offers to present `secret`. */
+const tokenProtocols = (secret: string) => [API_PROTOCOL, TOKEN_PROTOCOL_PREFIX + Buffer.from(secret).toString('base64url')];
+
+function openSocket(headers: Record<string, string>, protocols: string[] = []): Promise<WebSocket> {
   return new Promise((resolve, reject) => {
-    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, { headers });
+    const ws = new WebSocket(`ws://127.0.0.1:${host.port}/api`, protocols, { headers });
     ws.once('open', () => resolve(ws));
     ws.once('unexpected-response', (_req, res) => reject(new Error(`HTTP ${res.statusCode}`)));
     ws.once('error', reject);
   });
 }
 
+const bearer = { authorization: `Bearer ${token}` };
+
 describe('host access control', () => {
-  it('refuses a request without the token with 401', async () => {
-    const res = await get('/');
+  it('refuses an API request without the token, or with a wrong one, with 401', async () => {
+    const res = await get('/api/session');
     expect(res.status).toBe(401);
-    expect(res.body).toContain('access token');
+    expect(res.body).toContain('#token=');
+    expect((await get('/api/session', { authorization: 'Bearer wrong-token-0123456789abc' })).status).toBe(401);
+    expect((await get('/api/session', bearer)).status).toBe(204);
   });
 
-  it('refuses a wrong token with 401', async () => {
-    expect((await get('/?token=wrong-token-0123456789abc')).status).toBe(401);
-    expect((await get('/', { cookie: 'pagevault_token=nope' })).status).toBe(401);
+  it('never puts the token in a cookie, which every other server on 127.0.0.1 would receive, and takes none', async () => {
+    for (const path of ['/', `/?token=${token}`, '/api/session']) {
+      const res = await get(path, path.startsWith('/api') ? bearer : {});
+      expect(res.headers['set-cookie']).toBeUndefined();
+      expect(res.status).not.toBe(302);
+    }
+    expect((await get('/api/session', { cookie: `pagevault_token=${token}` })).status).toBe(401);
+    expect((await get(`/api/session?token=${token}`)).status).toBe(401);
+    await expect(openSocket({ origin: `http://127.0.0.1:${host.port}`, cookie: `pagevault_token=${token}` })).rejects.toThrow('HTTP 401');
+    expect(host.url).toBe(`http://127.0.0.1:${host.port}/#token=${token}`);
   });
 
   it('refuses a foreign Origin with 403 even with the right token', async () => {
-    const res = await get('/', { cookie: `pagevault_token=${token}`, origin: 'http://evil.example' });
-    expect(res.status).toBe(403);
+    expect((await get('/', { origin: 'http://evil.example' })).status).toBe(403);
+    expect((await get('/api/session', { ...bearer, origin: 'http://evil.example' })).status).toBe(403);
   });
 
   it('refuses a foreign Host header (DNS rebinding) with 403', async () => {
-    const res = await get('/', { cookie: `pagevault_token=${token}`, host: `evil.example:${host.port}` });
-    expect(res.status).toBe(403);
+    expect((await get('/', { host: `evil.example:${host.port}` })).status).toBe(403);
+    expect((await get('/api/session', { ...bearer, host: `evil.example:${host.port}` })).status).toBe(403);
   });
 
-  it('trades the token in the address for an HttpOnly cookie and serves the app with a CSP', async () => {
-    const first = await get(`/?token=${token}`);
-    expect(first.status).toBe(302);
-    expect(String(first.headers['set-cookie'])).toMatch(/pagevault_token=.+HttpOnly; SameSite=Strict/);
-    expect(first.headers.location).toBe('/');
-    const page = await get('/', { cookie: `pagevault_token=${token}` });
+  it('serves the app, which holds no secret, without the token and with a CSP', async () => {
+    const page = await get('/');
     expect(page.status).toBe(200);
     expect(page.body).toContain('<title>Pagevault</title>');
     expect(page.headers['content-security-policy']).toContain("script-src 'self'");
   });
 
   it('does not serve files outside the renderer folder', async () => {
-    const res = await get('/..%2f..%2fetc%2fpasswd', { cookie: `pagevault_token=${token}` });
+    const res = await get('/..%2f..%2fetc%2fpasswd');
     expect([404, 200]).toContain(res.status);
     expect(res.body).not.toContain('root:');
   });
 
-  it('refuses a WebSocket without the token, or from a foreign origin', async () => {
+  it('refuses a WebSocket without the token, with a wrong one, or from a foreign origin', async () => {
     const origin = `http://127.0.0.1:${host.port}`;
     await expect(openSocket({ origin })).rejects.toThrow('HTTP 401');
-    await expect(openSocket({ origin: 'http://evil.example', cookie: `pagevault_token=${token}` })).rejects.toThrow('HTTP 403');
-    await expect(openSocket({ cookie: `pagevault_token=${token}` })).rejects.toThrow('HTTP 403');
+    await expect(openSocket({ origin }, tokenProtocols('wrong-token-0123456789abc'))).rejects.toThrow('HTTP 401');
+    await expect(openSocket({ origin }, [tokenProtocols(token)[1]!])).rejects.toThrow('HTTP 401');
+    await expect(openSocket({ origin: 'http://evil.example' }, tokenProtocols(token))).rejects.toThrow('HTTP 403');
+    await expect(openSocket({}, tokenProtocols(token))).rejects.toThrow('HTTP 403');
   });
 
   it('answers API calls and pushes events over an authorised WebSocket', async () => {
-    const ws = await openSocket({ origin: `http://127.0.0.1:${host.port}`, cookie: `pagevault_token=${token}` });
+    const ws = await openSocket({ origin: `http://127.0.0.1:${host.port}` }, tokenProtocols(token));
+    expect(ws.protocol).toBe(API_PROTOCOL);
     const messages: unknown[] = [];
     ws.on('message', (data) => messages.push(JSON.parse(data.toString())));
     ws.send(JSON.stringify({ id: 1, method: 'app.info', params: {} }));
@@ -119,7 +132,7 @@ describe('host access control', () => {
 });
 
 describe('files dropped onto the browser window', () => {
-  const auth = { cookie: `pagevault_token=${token}` };
+  const auth = bearer;
 
   it('streams the file into its own folder in the staging area', async () => {
     const body = Buffer.from('SQLite format 3\0'.padEnd(4096, 'x'));
@@ -149,6 +162,7 @@ describe('files dropped onto the browser window', () => {
 
   it('refuses an upload without the token or from another site', async () => {
     expect((await put('/api/stage?name=a.db', Buffer.from('x'))).status).toBe(401);
+    expect((await put('/api/stage?name=a.db', Buffer.from('x'), { cookie: `pagevault_token=${token}` })).status).toBe(401);
     expect((await put('/api/stage?name=a.db', Buffer.from('x'), { ...auth, origin: 'http://evil.example' })).status).toBe(403);
   });
 });

@@ -1,18 +1,23 @@
 /**
  * The browser shell's server: serves the built renderer and the API over a WebSocket
- * on loopback. Every request needs the access token (query once, then an HttpOnly
- * cookie), a Host header naming this server (no DNS rebinding) and, when an Origin is
- * sent, this server's own origin.
+ * on loopback. Every request needs a Host header naming this server (no DNS rebinding)
+ * and, when an Origin is sent, this server's own origin. The API needs the access token
+ * too. The token never travels in a cookie, which a browser would also send to every
+ * other server on 127.0.0.1 (cookies ignore ports): the address carries it in its
+ * fragment (`#token=…`, never sent anywhere), the page keeps it in sessionStorage and
+ * presents it in the WebSocket's subprotocols and as `Authorization: Bearer` on uploads.
  */
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
 import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
+import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { limits, PagevaultError, type Outcome, type WireMessage, type WireRequest } from '../api/index.ts';
+import { limits, PagevaultError, type Outcome, type WireRequest } from '../api/index.ts';
 import type { Core } from '../core/core.ts';
-import { removeOldStagedFiles, stageUpload, uploadStatus } from './staging.ts';
+import { ClientChannel, type ChannelLimits } from './client-channel.ts';
+import { StagingArea, uploadStatus, type StagingLimits } from './staging.ts';
 
 export interface HostOptions {
   core: Core;
@@ -21,22 +26,36 @@ export interface HostOptions {
   token: string;
   port?: number;
   hostname?: string;
-  /** The largest file a drop may upload (default limits.stagedFileBytes). */
+  /** The largest file a drop may upload (default limits.stagedFileBytes); shorthand for `staging.fileBytes`. */
   stagedFileLimit?: number;
+  /** Limits of the staging folder (default defaultStagingLimits). */
+  staging?: Partial<StagingLimits>;
+  /** How long a connection may send nothing before it is cut (default 2 minutes); a slow upload that keeps sending is never cut. */
+  idleTimeoutMs?: number;
+  /** How much the host buffers for a client that does not read (default defaultChannelLimits). */
+  channelLimits?: ChannelLimits;
 }
 
 export interface Host {
   server: Server;
   port: number;
-  /** The URL to open, token included. */
+  /** The URL to open, token included (in the fragment). */
   url: string;
   close(): Promise<void>;
 }
 
-export const TOKEN_COOKIE = 'pagevault_token';
 /** Where the browser uploads a file dropped onto the window. */
 export const STAGE_PATH = '/api/stage';
-const MAX_MESSAGE_BYTES = 1 << 20;
+/** Answers 204 to the right token and 401 to anything else, so the page can tell a wrong token from a host that is down. */
+export const SESSION_PATH = '/api/session';
+/** The WebSocket subprotocol of the API; the client offers it beside `TOKEN_PROTOCOL_PREFIX` + base64url(token). */
+export const API_PROTOCOL = 'pagevault';
+export const TOKEN_PROTOCOL_PREFIX = 'pagevault.token.';
+const UNAUTHORIZED_REASON = 'Unauthorized: open the address printed by `npm run web`; it ends in #token=…, the access token';
+/** The largest WebSocket message the host reads; a longer one closes that socket with 1009. */
+export const MAX_MESSAGE_BYTES = 1 << 20;
+const BAD_REQUEST_REASON = 'Bad request: the address or the Host header cannot be read';
+const statusTexts: Record<number, string> = { 400: 'Bad Request', 401: 'Unauthorized', 403: 'Forbidden', 404: 'Not Found' };
 
 const contentTypes: Record<string, string> = {
   '.html': 'text/html; charset=utf-8',
@@ -56,47 +75,61 @@ export async function startHost(options: HostOptions): Promise<Host> {
   const allowedHosts = () => new Set([`127.0.0.1:${port}`, `localhost:${port}`, `[::1]:${port}`]);
   const allowedOrigins = () => new Set([...allowedHosts()].map((h) => `http://${h}`));
 
-  /** Refusal status for a request, or undefined when it may proceed. */
-  const refuse = (req: IncomingMessage, url: URL): { status: number; reason: string } | undefined => {
+  /** Refusal for a request from another site or through another name (DNS rebinding), or undefined when it may proceed. */
+  const refuseForeign = (req: IncomingMessage): { status: number; reason: string } | undefined => {
     if (!allowedHosts().has(req.headers.host ?? '')) return { status: 403, reason: 'Forbidden: unexpected Host header' };
     const origin = req.headers.origin;
     if (origin !== undefined && !allowedOrigins().has(origin)) return { status: 403, reason: 'Forbidden: requests from other sites are refused' };
-    const presented = url.searchParams.get('token') ?? readCookie(req.headers.cookie, TOKEN_COOKIE) ?? bearer(req.headers.authorization);
-    if (!presented || !sameSecret(presented, options.token)) {
-      return { status: 401, reason: 'Unauthorized: open the address printed by `npm run web`; it includes the access token' };
-    }
     return undefined;
   };
+  const refuseUnauthorized = (presented: string | undefined) =>
+    presented === undefined || !sameSecret(presented, options.token) ? { status: 401, reason: UNAUTHORIZED_REASON } : undefined;
 
+  const staging = new StagingArea(options.core.stagingDir, { fileBytes: options.stagedFileLimit ?? limits.stagedFileBytes, ...options.staging });
   const server = createServer((req, res) => {
     void serveHttp(req, res).catch((error: unknown) => {
       console.error('Pagevault host: request failed', error);
       if (!res.headersSent) res.writeHead(500).end('Internal error');
     });
   });
+  // Node cuts any request after 300 s by default, which ends a slow 8 GB drop that is still
+  // sending; cut only a connection that has gone quiet (WebSockets are exempt: ws clears it).
+  server.requestTimeout = 0;
+  server.headersTimeout = 60_000;
+  server.timeout = options.idleTimeoutMs ?? 120_000;
+  // A client that sends bytes the HTTP parser refuses, or resets its connection, must not take the host down.
+  server.on('clientError', (_error, socket) => {
+    if (socket.writable) socket.end('HTTP/1.1 400 Bad Request\r\nConnection: close\r\nContent-Length: 0\r\n\r\n');
+    else socket.destroy();
+  });
 
   const serveHttp = async (req: IncomingMessage, res: ServerResponse) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const refusal = refuse(req, url);
+    const url = requestUrl(req);
+    if (!url) {
+      res.writeHead(400, { 'Content-Type': 'text/plain; charset=utf-8', Connection: 'close' }).end(BAD_REQUEST_REASON);
+      return;
+    }
+    const isApi = url.pathname === '/api' || url.pathname.startsWith('/api/');
+    // The page and its assets hold no secret, so they need no token; everything under /api does.
+    const refusal = refuseForeign(req) ?? (isApi ? refuseUnauthorized(bearer(req.headers.authorization)) : undefined);
     if (refusal) {
-      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8' }).end(refusal.reason);
+      res.writeHead(refusal.status, { 'Content-Type': 'text/plain; charset=utf-8', ...(req.complete ? {} : { Connection: 'close' }) }).end(refusal.reason);
       return;
     }
     if (url.pathname === STAGE_PATH) {
       await serveUpload(req, res, url);
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
+    if (url.pathname === SESSION_PATH) {
+      res.writeHead(204, { 'Cache-Control': 'no-store' }).end();
       return;
     }
-    if (url.searchParams.has('token')) {
-      // Trade the token in the address for a cookie, and drop it from the address bar.
-      url.searchParams.delete('token');
-      res.writeHead(302, {
-        'Set-Cookie': `${TOKEN_COOKIE}=${options.token}; HttpOnly; SameSite=Strict; Path=/`,
-        Location: url.pathname + url.search + url.hash,
-      }).end();
+    if (isApi) {
+      res.writeHead(404, { 'Content-Type': 'text/plain; charset=utf-8' }).end('Not found');
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      res.writeHead(405, { Allow: 'GET, HEAD' }).end();
       return;
     }
     const file = await resolveStatic(options.staticDir, url.pathname);
@@ -125,7 +158,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       return;
     }
     try {
-      const staged = await stageUpload(req, options.core.stagingDir, url.searchParams.get('name'), options.stagedFileLimit ?? limits.stagedFileBytes);
+      const staged = await staging.take(req, url.searchParams.get('name'));
       reply(201, { ok: true, value: staged });
     } catch (error) {
       const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot take the dropped file: ${(error as Error).message}`);
@@ -133,28 +166,40 @@ export async function startHost(options: HostOptions): Promise<Host> {
     }
   };
 
-  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES });
-  server.on('upgrade', (req, socket, head) => {
-    const url = new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
-    const refusal = refuse(req, url) ?? (req.headers.origin === undefined ? { status: 403, reason: 'Forbidden: missing Origin' } : undefined);
-    if (refusal || url.pathname !== '/api') {
-      const status = refusal?.status ?? 404;
-      socket.end(`HTTP/1.1 ${status} ${status === 401 ? 'Unauthorized' : status === 403 ? 'Forbidden' : 'Not Found'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
-      return;
+  const wss = new WebSocketServer({ noServer: true, maxPayload: MAX_MESSAGE_BYTES, handleProtocols: () => API_PROTOCOL });
+  server.on('upgrade', (req: IncomingMessage, socket: Duplex, head: Buffer) => {
+    // Whatever the peer does to this socket from here on (reset, garbage), it is this socket's problem only.
+    socket.on('error', () => socket.destroy());
+    try {
+      const url = requestUrl(req);
+      const refusal = !url
+        ? { status: 400, reason: BAD_REQUEST_REASON }
+        : (refuseForeign(req) ??
+          (req.headers.origin === undefined ? { status: 403, reason: 'Forbidden: missing Origin' } : undefined) ??
+          refuseUnauthorized(protocolToken(req.headers['sec-websocket-protocol'])) ??
+          (url.pathname !== '/api' ? { status: 404, reason: 'Not found' } : undefined));
+      if (refusal) {
+        refuseUpgrade(socket, refusal.status);
+        return;
+      }
+      wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
+    } catch (error) {
+      console.error('Pagevault host: a WebSocket handshake failed', error);
+      refuseUpgrade(socket, 400);
     }
-    wss.handleUpgrade(req, socket, head, (ws) => wss.emit('connection', ws, req));
   });
 
-  const clients = new Set<WebSocket>();
-  const send = (ws: WebSocket, message: WireMessage) => {
-    if (ws.readyState === ws.OPEN) ws.send(JSON.stringify(message));
-  };
+  const clients = new Map<WebSocket, ClientChannel>();
   const unsubscribe = options.core.events.onAny((event, payload) => {
-    for (const ws of clients) send(ws, { type: 'event', event, payload });
+    for (const channel of clients.values()) channel.send({ type: 'event', event, payload });
   });
   wss.on('connection', (ws: WebSocket) => {
-    clients.add(ws);
+    const channel = new ClientChannel(ws, options.channelLimits);
+    clients.set(ws, channel);
     ws.on('close', () => clients.delete(ws));
+    // ws reports a frame that breaks the protocol (bad UTF-8, unmasked, RSV bits, unknown
+    // opcode, over maxPayload) here and closes the socket with the matching code itself.
+    ws.on('error', (error) => console.warn(`Pagevault host: closed a WebSocket that sent a bad frame: ${error.message}`));
     ws.on('message', (data) => {
       let request: WireRequest;
       try {
@@ -164,15 +209,21 @@ export async function startHost(options: HostOptions): Promise<Host> {
         ws.close(1003, 'Malformed request');
         return;
       }
-      void options.core.handle(request.method, request.params).then((outcome) => send(ws, { type: 'response', id: request.id, outcome }));
+      void options.core
+        .handle(request.method, request.params)
+        .catch((error: unknown) => ({ ok: false as const, error: { code: 'INTERNAL' as const, message: `Pagevault failed to answer ${request.method}: ${(error as Error).message}` } }))
+        .then((outcome) => channel.send({ type: 'response', id: request.id, outcome }));
     });
   });
 
-  await removeOldStagedFiles(options.core.stagingDir);
+  await staging.start();
   await new Promise<void>((resolveListen, rejectListen) => {
-    server.once('error', rejectListen);
+    server.once('error', (error) => {
+      staging.stop();
+      rejectListen(error);
+    });
     server.listen(port, hostname, () => {
-      server.off('error', rejectListen);
+      server.removeAllListeners('error');
       resolveListen();
     });
   });
@@ -181,14 +232,29 @@ export async function startHost(options: HostOptions): Promise<Host> {
   return {
     server,
     port,
-    url: `http://${hostname}:${port}/?token=${options.token}`,
+    url: `http://${hostname}:${port}/#token=${encodeURIComponent(options.token)}`,
     close: async () => {
       unsubscribe();
-      for (const ws of clients) ws.terminate();
+      staging.stop();
+      for (const ws of clients.keys()) ws.terminate();
       wss.close();
       await new Promise<void>((done) => server.close(() => done()));
     },
   };
+}
+
+/** The request's URL, or undefined when its path or Host header is not one a URL can be built from. */
+function requestUrl(req: IncomingMessage): URL | undefined {
+  try {
+    return new URL(req.url ?? '/', `http://${req.headers.host ?? 'localhost'}`);
+  } catch {
+    return undefined;
+  }
+}
+
+function refuseUpgrade(socket: Duplex, status: number): void {
+  if (socket.writable) socket.end(`HTTP/1.1 ${status} ${statusTexts[status] ?? 'Refused'}\r\nConnection: close\r\nContent-Length: 0\r\n\r\n`);
+  else socket.destroy();
 }
 
 function contentSecurityPolicy(port: number): string {
@@ -225,12 +291,12 @@ async function resolveStatic(root: string, pathname: string): Promise<string | u
   return undefined;
 }
 
-function readCookie(header: string | undefined, name: string): string | undefined {
-  for (const part of header?.split(';') ?? []) {
-    const [key, ...rest] = part.trim().split('=');
-    if (key === name) return rest.join('=');
-  }
-  return undefined;
+/** The token among the offered subprotocols (`pagevault.token.<base64url>`), when the API's own protocol is offered too. */
+function protocolToken(header: string | undefined): string | undefined {
+  const offered = (header ?? '').split(',').map((p) => p.trim());
+  const carrier = offered.find((p) => p.startsWith(TOKEN_PROTOCOL_PREFIX));
+  if (!offered.includes(API_PROTOCOL) || carrier === undefined) return undefined;
+  return Buffer.from(carrier.slice(TOKEN_PROTOCOL_PREFIX.length), 'base64url').toString('utf8');
 }
 
 function bearer(header: string | undefined): string | undefined {

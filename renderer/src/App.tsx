@@ -32,6 +32,7 @@ export function App() {
   useThemeSetting();
   const screen = useAppStore((s) => s.screen);
   const connection = useAppStore((s) => s.connection);
+  const connectionDetail = useAppStore((s) => s.connectionDetail);
   const current = navigation.find((item) => item.screen === screen) ?? navigation[0]!;
   const Body = current.body;
 
@@ -67,7 +68,12 @@ export function App() {
         <div style={{ maxWidth: 960, margin: '0 auto' }}>
           {connection === 'reconnecting' && (
             <Alert color="yellow" icon={<IconPlugConnectedX size={18} />} mb="md" title="Connection lost" role="status">
-              Reconnecting to Pagevault… Running backups continue in the background.
+              {connectionDetail ? `${connectionDetail}. ` : ''}Reconnecting to Pagevault… Running backups continue in the background.
+            </Alert>
+          )}
+          {connection === 'unauthorized' && (
+            <Alert color="red" icon={<IconPlugConnectedX size={18} />} mb="md" title="Not signed in" role="alert">
+              {connectionDetail}
             </Alert>
           )}
           <section aria-label={current.label}>

@@ -31,13 +31,15 @@ export class ApiError extends Error {
   }
 }
 
-export type ConnectionState = 'connecting' | 'open' | 'reconnecting';
+/** `unauthorized`: the page has no valid access token, and trying again will not help. */
+export type ConnectionState = 'connecting' | 'open' | 'reconnecting' | 'unauthorized';
 
 export interface ApiClient {
   readonly shell: 'electron' | 'web';
   call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>>;
   on<E extends EventName>(event: E, listener: (payload: EventPayloads[E]) => void): () => void;
-  onConnection(listener: (state: ConnectionState) => void): () => void;
+  /** `detail` says why the connection ended, when the host said so (a refused message, a wrong token). */
+  onConnection(listener: (state: ConnectionState, detail?: string) => void): () => void;
   /** The path of a dropped file; only the desktop app can tell it. */
   pathForFile?(file: File): string;
 }
@@ -64,26 +66,86 @@ function electronClient(bridge: PagevaultBridge): ApiClient {
 }
 
 const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
+/** The largest message the host reads (MAX_MESSAGE_BYTES in app/host/server.ts); it closes the socket on a longer one. */
+const MAX_MESSAGE_BYTES = 1 << 20;
+const TOKEN_KEY = 'pagevault.token';
+const UNAUTHORIZED = 'This page has no valid access token. Open the address that `npm run web` printed; it ends in #token=…';
 
-function webSocketClient(url: string): ApiClient {
+/**
+ * The host's access token: taken from the address's fragment (`#token=…`, which the
+ * browser sends to no server) on the first load, kept in sessionStorage for reloads, and
+ * removed from the address so it is not left in the history or a copied link.
+ */
+export function accessToken(): string | undefined {
+  const match = /^#token=([^&]*)/.exec(location.hash);
+  if (match) {
+    let token = match[1]!;
+    try {
+      token = decodeURIComponent(token);
+    } catch {
+      // A token typed by hand with a stray %: take it as it is.
+    }
+    sessionStorage.setItem(TOKEN_KEY, token);
+    history.replaceState(null, '', location.pathname + location.search);
+  }
+  return sessionStorage.getItem(TOKEN_KEY) ?? undefined;
+}
+
+/** The subprotocol that carries the token in the WebSocket handshake (base64url, as a protocol name allows few characters). */
+function tokenProtocol(token: string): string {
+  let binary = '';
+  for (const byte of new TextEncoder().encode(token)) binary += String.fromCharCode(byte);
+  return `pagevault.token.${btoa(binary).replaceAll('+', '-').replaceAll('/', '_').replaceAll('=', '')}`;
+}
+
+/** Why the host closed the socket, in words, for the close codes it sends on purpose. */
+function closeDetail(code: number): string | undefined {
+  if (code === 1009) return `Pagevault refused a request larger than ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB and closed the connection`;
+  if (code === 1007 || code === 1002 || code === 1003) return 'Pagevault could not read a request and closed the connection';
+  if (code === 1013) return 'The page fell too far behind Pagevault\'s updates; it reconnected and reloaded them';
+  return undefined;
+}
+
+function webSocketClient(url: string, token: string | undefined): ApiClient {
   let socket: WebSocket | undefined;
   let nextId = 1;
   let attempts = 0;
-  let state: ConnectionState = 'connecting';
+  let state: ConnectionState = token === undefined ? 'unauthorized' : 'connecting';
+  let detail: string | undefined = token === undefined ? UNAUTHORIZED : undefined;
   const pending = new Map<number, { resolve: (outcome: Outcome<unknown>) => void }>();
   const queue: WireRequest[] = [];
   const listeners = new Map<EventName, Set<(payload: unknown) => void>>();
-  const connectionListeners = new Set<(state: ConnectionState) => void>();
+  const connectionListeners = new Set<(state: ConnectionState, detail?: string) => void>();
 
-  const setState = (next: ConnectionState) => {
+  const setState = (next: ConnectionState, why?: string) => {
     state = next;
-    for (const listener of connectionListeners) listener(next);
+    detail = why;
+    for (const listener of connectionListeners) listener(next, why);
   };
 
-  const connect = () => {
-    const ws = new WebSocket(url);
+  const failAll = (message: string, code: ErrorCode = 'INTERNAL') => {
+    for (const [id, request] of pending) {
+      request.resolve({ ok: false, error: { code, message } });
+      pending.delete(id);
+    }
+  };
+
+  /** A socket that never opened: a wrong token, or a host that is not (yet) there. Only the first stops retrying. */
+  const tokenRefused = async (): Promise<boolean> => {
+    try {
+      const response = await fetch('/api/session', { headers: { Authorization: `Bearer ${token}` }, cache: 'no-store' });
+      return response.status === 401;
+    } catch {
+      return false;
+    }
+  };
+
+  const connect = (authToken: string) => {
+    const ws = new WebSocket(url, ['pagevault', tokenProtocol(authToken)]);
+    let opened = false;
     socket = ws;
     ws.onopen = () => {
+      opened = true;
       attempts = 0;
       setState('open');
       for (const request of queue.splice(0)) ws.send(JSON.stringify(request));
@@ -97,26 +159,40 @@ function webSocketClient(url: string): ApiClient {
         for (const listener of listeners.get(message.event) ?? []) listener(message.payload);
       }
     };
-    ws.onclose = () => {
-      for (const [id, request] of pending) {
-        request.resolve({ ok: false, error: { code: 'INTERNAL', message: 'The connection to Pagevault was lost before it answered; try again' } });
-        pending.delete(id);
-      }
-      setState('reconnecting');
-      const delay = RECONNECT_DELAYS_MS[Math.min(attempts, RECONNECT_DELAYS_MS.length - 1)];
-      attempts += 1;
-      setTimeout(connect, delay);
+    ws.onclose = (event) => {
+      const why = closeDetail(event.code);
+      failAll(why ? `${why}; try again` : 'The connection to Pagevault was lost before it answered; try again');
+      const retry = () => {
+        setState('reconnecting', why);
+        const delay = RECONNECT_DELAYS_MS[Math.min(attempts, RECONNECT_DELAYS_MS.length - 1)];
+        attempts += 1;
+        setTimeout(() => connect(authToken), delay);
+      };
+      if (opened) retry();
+      else
+        void tokenRefused().then((refused) => {
+          if (!refused) return retry();
+          failAll(UNAUTHORIZED, 'INVALID_REQUEST');
+          setState('unauthorized', UNAUTHORIZED);
+        });
     };
   };
-  connect();
+  if (token !== undefined) connect(token);
 
   return {
     shell: 'web',
     call: (method, params) =>
       new Promise<Outcome<unknown>>((resolve) => {
         const request: WireRequest = { id: nextId++, method, params };
+        if (state === 'unauthorized') return resolve({ ok: false, error: { code: 'INVALID_REQUEST', message: UNAUTHORIZED } });
+        const text = JSON.stringify(request);
+        const bytes = new TextEncoder().encode(text).length;
+        if (bytes > MAX_MESSAGE_BYTES) {
+          // Sent, it would only make the host close the connection; say so here instead.
+          return resolve({ ok: false, error: { code: 'INVALID_REQUEST', message: `Cannot send ${method}: the request is ${(bytes / 1024 / 1024).toFixed(1)} MiB, and Pagevault reads at most ${MAX_MESSAGE_BYTES / 1024 / 1024} MiB` } });
+        }
         pending.set(request.id, { resolve });
-        if (socket?.readyState === WebSocket.OPEN) socket.send(JSON.stringify(request));
+        if (socket?.readyState === WebSocket.OPEN) socket.send(text);
         else queue.push(request);
       }).then((outcome) => unwrap(outcome) as Result<typeof method>),
     on: (event, listener) => {
@@ -127,7 +203,7 @@ function webSocketClient(url: string): ApiClient {
     },
     onConnection: (listener) => {
       connectionListeners.add(listener);
-      listener(state);
+      listener(state, detail);
       return () => connectionListeners.delete(listener);
     },
   };
@@ -136,4 +212,4 @@ function webSocketClient(url: string): ApiClient {
 /** The client for wherever the renderer runs. */
 export const api: ApiClient = window.pagevault
   ? electronClient(window.pagevault)
-  : webSocketClient(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`);
+  : webSocketClient(`${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/api`, accessToken());

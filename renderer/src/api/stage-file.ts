@@ -4,7 +4,7 @@
  * the dropped file's own path instead.)
  */
 import type { Outcome } from '../../../app/api/index.ts';
-import { ApiError } from './client.ts';
+import { accessToken, ApiError } from './client.ts';
 
 export interface StagedFile {
   path: string;
@@ -16,6 +16,7 @@ export function stageFile(file: File, onProgress: (fraction: number) => void, si
   return new Promise((resolve, reject) => {
     const request = new XMLHttpRequest();
     request.open('PUT', `/api/stage?name=${encodeURIComponent(file.name)}`);
+    request.setRequestHeader('Authorization', `Bearer ${accessToken() ?? ''}`);
     request.responseType = 'json';
     request.upload.onprogress = (event) => {
       if (event.lengthComputable && event.total > 0) onProgress(event.loaded / event.total);

@@ -7,12 +7,15 @@ import { screenFromHash, type Screen } from './selectors.ts';
 interface AppState {
   screen: Screen;
   connection: ConnectionState;
+  /** Why the connection ended or was refused, when the host said so. */
+  connectionDetail: string | undefined;
   appInfo: AppInfo | undefined;
 }
 
 export const useAppStore = create<AppState>(() => ({
   screen: screenFromHash(location.hash),
   connection: 'connecting',
+  connectionDetail: undefined,
   appInfo: undefined,
 }));
 
@@ -25,8 +28,8 @@ export function navigate(screen: Screen): void {
 /** Wires routing and the connection state once, at start-up. */
 export function startAppStore(): void {
   window.addEventListener('hashchange', () => useAppStore.setState({ screen: screenFromHash(location.hash) }));
-  api.onConnection((connection) => {
-    useAppStore.setState({ connection });
+  api.onConnection((connection, connectionDetail) => {
+    useAppStore.setState({ connection, connectionDetail });
     if (connection === 'open' && !useAppStore.getState().appInfo) {
       api.call('app.info', {}).then((appInfo) => useAppStore.setState({ appInfo }), () => undefined);
     }

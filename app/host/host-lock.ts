@@ -1,0 +1,80 @@
+/**
+ * One host per data folder: two would both run every schedule. The first host holds a
+ * write lock on `<data dir>/host.lock` (a SQLite file, a transaction begun and never
+ * committed) for as long as it runs; the operating system drops that lock when the
+ * process ends in any way, SIGKILL included, so a crashed host never blocks the next.
+ * Beside it, `host.json` names the holder (pid and address, never the token) so a second
+ * host can say which one is in its way.
+ */
+import { renameSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import Database from 'better-sqlite3';
+import { PagevaultError } from '../api/errors.ts';
+
+export interface HostOwner {
+  pid: number;
+  /** The host's address without its token; null while it is starting. */
+  url: string | null;
+  startedAt: string;
+}
+
+export class HostLock {
+  readonly #db: Database.Database;
+  readonly #infoPath: string;
+  readonly #owner: HostOwner;
+
+  private constructor(db: Database.Database, infoPath: string) {
+    this.#db = db;
+    this.#infoPath = infoPath;
+    this.#owner = { pid: process.pid, url: null, startedAt: new Date().toISOString() };
+    this.#write();
+  }
+
+  /** Takes the data folder for this process, or throws ALREADY_RUNNING naming the host that has it. */
+  static acquire(dataDir: string): HostLock {
+    const lockPath = join(dataDir, 'host.lock');
+    const infoPath = join(dataDir, 'host.json');
+    const db = new Database(lockPath, { timeout: 0 });
+    try {
+      db.exec('BEGIN IMMEDIATE');
+    } catch (error) {
+      db.close();
+      if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
+      throw new PagevaultError('ALREADY_RUNNING', `Cannot start a second host on ${dataDir}: ${describeOwner(readOwner(infoPath))} already serves it, and two would both run every schedule. Stop that one first, or start this one with another --data-dir`);
+    }
+    return new HostLock(db, infoPath);
+  }
+
+  /** Records the address the host listens on, for a second host's message. */
+  announce(url: string): void {
+    this.#owner.url = url;
+    this.#write();
+  }
+
+  /** Lets the data folder go (also what the OS does when the process dies). */
+  release(): void {
+    if (!this.#db.open) return;
+    if (readOwner(this.#infoPath)?.pid === process.pid) rmSync(this.#infoPath, { force: true });
+    this.#db.close();
+  }
+
+  #write(): void {
+    const temporary = `${this.#infoPath}.${process.pid}.tmp`;
+    writeFileSync(temporary, `${JSON.stringify(this.#owner)}\n`, { mode: 0o600 });
+    renameSync(temporary, this.#infoPath);
+  }
+}
+
+function readOwner(infoPath: string): HostOwner | undefined {
+  try {
+    const owner = JSON.parse(readFileSync(infoPath, 'utf8')) as HostOwner;
+    return Number.isInteger(owner.pid) ? owner : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describeOwner(owner: HostOwner | undefined): string {
+  if (!owner) return 'another Pagevault host (starting)';
+  return `another Pagevault host (pid ${owner.pid}${owner.url ? `, ${owner.url}` : ', starting'})`;
+}
