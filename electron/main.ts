@@ -3,11 +3,13 @@
  * lock, and the core behind IPC. No business logic lives here.
  */
 import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Core, type ShellServices } from '../app/core/core.ts';
 import type { Settings } from '../app/api/index.ts';
 import { useHelperStarter } from '../app/engine/index.ts';
+import { HostLock } from '../app/host/host-lock.ts';
 import { wireIpc } from './ipc.ts';
 import { createTray } from './tray.ts';
 import { isAllowedExternalLink } from './external-links.ts';
@@ -52,8 +54,13 @@ if (!app.requestSingleInstanceLock()) {
     useHelperStarter((modulePath, args) => utilityProcess.fork(modulePath, args, { stdio: ['ignore', 'pipe', 'ignore'], serviceName: 'Pagevault checkpoint helper' }));
 
     let core: Core;
+    let folderLock: HostLock;
     try {
-      core = new Core({ dataDir: process.env.PAGEVAULT_DATA_DIR ?? app.getPath('userData'), shell: 'electron', services: shellServices(() => mainWindow) });
+      const dataDir = process.env.PAGEVAULT_DATA_DIR ?? app.getPath('userData');
+      mkdirSync(dataDir, { recursive: true, mode: 0o700 });
+      // A host (npm run web) on the same data folder would run every schedule a second time.
+      folderLock = HostLock.acquire(dataDir, 'desktop app');
+      core = new Core({ dataDir, shell: 'electron', services: shellServices(() => mainWindow) });
     } catch (error) {
       dialog.showErrorBox('Pagevault cannot start', (error as Error).message);
       app.exit(1);
@@ -64,7 +71,10 @@ if (!app.requestSingleInstanceLock()) {
       quitting = true;
       if (core.closed) return;
       event.preventDefault();
-      void core.close().finally(() => app.quit());
+      void core.close().finally(() => {
+        folderLock.release();
+        app.quit();
+      });
     });
     mainWindow = new BrowserWindow({
       width: 1180,

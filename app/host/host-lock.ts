@@ -13,6 +13,8 @@ import { PagevaultError } from '../api/errors.ts';
 
 export interface HostOwner {
   pid: number;
+  /** What holds the folder: "host" (npm run web) or "desktop app". */
+  kind?: string;
   /** The host's address without its token; null while it is starting. */
   url: string | null;
   startedAt: string;
@@ -23,15 +25,18 @@ export class HostLock {
   readonly #infoPath: string;
   readonly #owner: HostOwner;
 
-  private constructor(db: Database.Database, infoPath: string) {
+  private constructor(db: Database.Database, infoPath: string, kind: string) {
     this.#db = db;
     this.#infoPath = infoPath;
-    this.#owner = { pid: process.pid, url: null, startedAt: new Date().toISOString() };
+    this.#owner = { pid: process.pid, kind, url: null, startedAt: new Date().toISOString() };
     this.#write();
   }
 
-  /** Takes the data folder for this process, or throws ALREADY_RUNNING naming the host that has it. */
-  static acquire(dataDir: string): HostLock {
+  /**
+   * Takes the data folder for this process (`kind`: what it is, for the message another
+   * one gets), or throws ALREADY_RUNNING naming the host or desktop app that has it.
+   */
+  static acquire(dataDir: string, kind = 'host'): HostLock {
     const lockPath = join(dataDir, 'host.lock');
     const infoPath = join(dataDir, 'host.json');
     const db = new Database(lockPath, { timeout: 0 });
@@ -40,9 +45,9 @@ export class HostLock {
     } catch (error) {
       db.close();
       if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
-      throw new PagevaultError('ALREADY_RUNNING', `Cannot start a second host on ${dataDir}: ${describeOwner(readOwner(infoPath))} already serves it, and two would both run every schedule. Stop that one first, or start this one with another --data-dir`);
+      throw new PagevaultError('ALREADY_RUNNING', `Cannot start a second ${kind} on ${dataDir}: ${describeOwner(readOwner(infoPath))} already serves it, and two would both run every schedule. Stop that one first, or start this one with another data folder`);
     }
-    return new HostLock(db, infoPath);
+    return new HostLock(db, infoPath, kind);
   }
 
   /** Records the address the host listens on, for a second host's message. */
@@ -75,6 +80,7 @@ function readOwner(infoPath: string): HostOwner | undefined {
 }
 
 function describeOwner(owner: HostOwner | undefined): string {
-  if (!owner) return 'another Pagevault host (starting)';
-  return `another Pagevault host (pid ${owner.pid}${owner.url ? `, ${owner.url}` : ', starting'})`;
+  if (!owner) return 'another Pagevault (starting)';
+  const what = owner.kind === 'desktop app' ? 'the Pagevault desktop app' : 'another Pagevault host';
+  return `${what} (pid ${owner.pid}${owner.url ? `, ${owner.url}` : owner.kind === 'desktop app' ? '' : ', starting'})`;
 }

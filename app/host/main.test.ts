@@ -8,6 +8,7 @@ import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { HostLock } from './host-lock.ts';
 
 const mainScript = fileURLToPath(new URL('./main.ts', import.meta.url));
 // app/api names its own modules with the compiled '.js' extension; from the sources,
@@ -114,5 +115,21 @@ describe('one host per data folder', () => {
     await exited;
     const third = await runHost(['--data-dir', dataDir, '--token', secret]);
     expect(await sessionStatus(third.url, secret)).toBe(204);
+  });
+
+  it('a host refuses a data folder that the desktop app holds, and names it', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pv-main-'));
+    const desktop = HostLock.acquire(dataDir, 'desktop app');
+    try {
+      const refused = await runHost(['--data-dir', dataDir, '--token', secret]).then(
+        () => undefined,
+        (error: { exitCode: number; output: string }) => error,
+      );
+      expect(refused?.exitCode).toBe(1);
+      expect(refused?.output).toContain(`Cannot start a second host on ${dataDir}: the Pagevault desktop app (pid ${process.pid}) already serves it`);
+    } finally {
+      desktop.release();
+    }
+    expect(await sessionStatus((await runHost(['--data-dir', dataDir, '--token', secret])).url, secret)).toBe(204);
   });
 });

@@ -111,7 +111,7 @@ async function main(): Promise<void> {
   let lock: HostLock;
   let core: Core;
   try {
-    mkdirSync(dataDir, { recursive: true });
+    mkdirSync(dataDir, { recursive: true, mode: 0o700 });
     // Before the catalog is opened: a second host must not touch it, let alone schedule from it.
     lock = HostLock.acquire(dataDir);
     core = new Core({ dataDir, shell: 'web' });
