@@ -195,6 +195,12 @@ export interface EventPayloads {
   'jobs.changed': JobInfo[];
   /** Something in the catalog changed; listeners reload what they show of `topic`. */
   'catalog.changed': { topic: CatalogTopic };
+  /**
+   * Pagevault could not read or write its catalog outside a request (a schedule slot, the
+   * end of a job, an automatic catalog backup); what it could not record, and why. It
+   * tries again by itself.
+   */
+  'catalog.problem': ApiErrorBody;
   /** Scheduled runs were missed (computer off or asleep) and have been caught up. */
   'schedules.caughtUp': CatchUpSummary;
 }

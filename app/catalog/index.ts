@@ -9,12 +9,15 @@ import { RetentionRecords } from './retention-records.ts';
 import { ScheduleRecords } from './schedule-records.ts';
 import { SettingsRecords } from './settings-records.ts';
 
-export { CATALOG_FILE_NAME, CATALOG_VERSION } from './catalog.ts';
+export { CATALOG_FILE_NAME, CATALOG_VERSION, openDataDir } from './catalog.ts';
+export { CatalogBackups, restoreCatalogBackup, CATALOG_BACKUPS_KEPT, type CatalogRestoreResult } from './catalog-backups.ts';
+export { CATALOG_COMPANIONS, CATALOG_BACKUPS_FOLDER, catalogPathOf, catalogBackupsDir, listCatalogBackups, isBusyError, isDamageError } from './catalog-files.ts';
 export type { DatabaseRow } from './database-records.ts';
 export type { ScheduleRow } from './schedule-records.ts';
 export type { NewBackup, HistoryQuery } from './backup-records.ts';
 export { entryFromManifest, entryWithoutFile } from './backup-records.ts';
 
+/** The catalog's tables, each behind its own records class, on one connection. */
 export class Catalog {
   readonly connection: CatalogConnection;
   readonly databases: DatabaseRecords;
@@ -34,6 +37,7 @@ export class Catalog {
     this.retention = new RetentionRecords(this.connection);
   }
 
+  /** Closes the connection; a second call does nothing. */
   close(): void {
     if (this.connection.open) this.connection.close();
   }
