@@ -113,7 +113,7 @@ export class CatalogBackups {
         this.#firstUnsavedAt = changes === this.#changes() ? null : this.#now().getTime();
         pruneCatalogBackups(this.#dataDir, this.#keep);
       } catch (error) {
-        const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot back up the Pagevault catalog into ${catalogBackupsDir(this.#dataDir)}: ${(error as Error).message}`, { cause: error });
+        const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot write ${catalogBackupsDir(this.#dataDir)}: ${(error as Error).message}`, { cause: error });
         this.#failed(failure);
         throw failure;
       }
@@ -157,7 +157,8 @@ export async function writeCatalogBackup(db: CatalogConnection, dataDir: string,
       // The copy of a WAL database is itself in WAL mode; a standalone file needs no -wal.
       copy.pragma('journal_mode = DELETE');
       const check = copy.pragma('quick_check', { simple: true });
-      if (check !== 'ok') throw new PagevaultError('CORRUPT', `The backup of the Pagevault catalog ${partial} failed quick_check: ${String(check)}`);
+      // The catalog itself is damaged: its copy is dropped, and the good backups before it stay.
+      if (check !== 'ok') throw new PagevaultError('CATALOG_DAMAGED', `its copy failed SQLite's quick_check: ${String(check)}`);
     } finally {
       copy.close();
     }

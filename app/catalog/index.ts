@@ -11,7 +11,7 @@ import { SettingsRecords } from './settings-records.ts';
 
 export { CATALOG_FILE_NAME, CATALOG_VERSION, openDataDir } from './catalog.ts';
 export { CatalogBackups, restoreCatalogBackup, CATALOG_BACKUPS_KEPT, type CatalogRestoreResult } from './catalog-backups.ts';
-export { CATALOG_COMPANIONS, CATALOG_BACKUPS_FOLDER, catalogPathOf, catalogBackupsDir, listCatalogBackups, isBusyError, isDamageError } from './catalog-files.ts';
+export { CATALOG_COMPANIONS, CATALOG_BACKUPS_FOLDER, catalogPathOf, catalogBackupsDir, listCatalogBackups, isBusyError, isDamageError, shellQuote } from './catalog-files.ts';
 export type { DatabaseRow } from './database-records.ts';
 export type { ScheduleRow } from './schedule-records.ts';
 export type { NewBackup, HistoryQuery } from './backup-records.ts';

@@ -13,7 +13,8 @@ import { backupKey, ensureWritableFolder, type Databases } from './databases.ts'
 import type { Retention } from './retention.ts';
 
 interface Outcome {
-  record: BackupRecord;
+  /** Null when the catalog could not record the run (the UIs were told why). */
+  record: BackupRecord | null;
   failure: PagevaultError | null;
 }
 
@@ -52,10 +53,12 @@ export class BackupJobs {
       run: (job) => this.#run(row, trigger, request.skipIfUnchanged ?? false, job),
     });
     // A job cancelled while still queued never ran: no history entry, only the event.
-    done.then(
-      ({ record, failure }) => this.#finished(info, row, record, failure),
-      (error: unknown) => this.#finished(info, row, null, asPagevaultError(error, row)),
-    );
+    done
+      .then(
+        ({ record, failure }) => this.#finished(info, row, record, failure),
+        (error: unknown) => this.#finished(info, row, null, asPagevaultError(error, row)),
+      )
+      .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the backup of '${row.label}'`, error));
     return info;
   }
 
@@ -73,17 +76,23 @@ export class BackupJobs {
     return { started, refused };
   }
 
-  /** Runs the backup and records it in the history, whatever the outcome. */
+  /**
+   * Runs the backup and records it in the history, whatever the outcome. A catalog that
+   * cannot record it (locked, damaged) does not fail a backup that succeeded: the file
+   * and its manifest are on disk, and the UIs are told what could not be recorded.
+   */
   async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
     const startedAt = new Date();
-    const settings = this.#ctx.catalog.settings.get();
+    let result: BackupResult;
+    let mark: string;
     try {
+      const settings = this.#ctx.catalog.settings.get();
       // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
-      const mark = await engine.changeMark(row.path);
+      mark = await engine.changeMark(row.path);
       const last = skipIfUnchanged ? this.#ctx.catalog.backups.lastChangeMark(row.id) : undefined;
-      if (last && last.mark === mark) return { record: this.#skipped(row, trigger, startedAt, last.backup), failure: null };
+      if (last && last.mark === mark) return { record: this.#recorded(row, 'skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
-      const result = await engine.backup(row.path, row.destination + sep, {
+      result = await engine.backup(row.path, row.destination + sep, {
         mode: row.mode,
         verify: settings.verifyAfterBackup,
         pagesPerStep: row.pagesPerStep ?? undefined,
@@ -92,11 +101,22 @@ export class BackupJobs {
         signal: job.signal,
         now: startedAt,
       });
-      return { record: this.#record(row, trigger, startedAt, result, mark), failure: null };
     } catch (error) {
       const failure = asPagevaultError(error, row);
-      const record = this.#withoutFile(row, failure.code === 'CANCELLED' ? 'cancelled' : 'failed', trigger, startedAt, failure.toBody());
-      return { record, failure };
+      const status = failure.code === 'CANCELLED' ? 'cancelled' : 'failed';
+      return { record: this.#recorded(row, status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
+    }
+    const saved = `the backup ${result.path} and its manifest are on disk, and History > Import backups from folder adds it`;
+    return { record: this.#recorded(row, 'succeeded', () => this.#record(row, trigger, startedAt, result, mark), saved), failure: null };
+  }
+
+  /** Writes a history entry; when the catalog fails, tells the UIs instead of failing the job. */
+  #recorded(row: DatabaseRow, status: BackupRecord['status'], write: () => BackupRecord, next?: string): BackupRecord | null {
+    try {
+      return write();
+    } catch (error) {
+      this.#ctx.catalogProblem(`Recording the ${status} backup of '${row.label}' in the history`, error, next);
+      return null;
     }
   }
 
@@ -157,7 +177,7 @@ export class BackupJobs {
       error: failure?.toBody() ?? null,
     });
     if (cancelled || record?.status === 'skipped') return;
-    if (!failure) {
+    if (!failure && record) {
       void this.#retention.apply(row.id).catch((error: unknown) => {
         try {
           this.#ctx.catalog.events.record('retention.failed', `Retention of '${row.label}' failed: ${(error as Error).message}`, row.id);
@@ -166,10 +186,9 @@ export class BackupJobs {
         }
       });
     }
-    const settings = this.#ctx.catalog.settings.get();
     if (failure) {
       this.#ctx.shell.notify?.({ kind: 'failure', title: `Backup of ${row.label} failed`, body: failure.message });
-    } else if (settings.notifyOnSuccess) {
+    } else if (this.#ctx.catalog.settings.get().notifyOnSuccess) {
       const verified = record?.verification === 'passed' ? ' and verified' : '';
       this.#ctx.shell.notify?.({ kind: 'success', title: `${row.label} backed up`, body: `Saved${verified} in ${row.destination}` });
     }

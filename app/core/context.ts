@@ -37,7 +37,7 @@ export interface CoreContext {
   /**
    * The catalog failed outside a request (a timer, the end of a job): tells the UIs and
    * the desktop, and never throws. `what` is what could not be done ("Recording the
-   * backup of 'notes'").
+   * backup of 'notes'"); `next`, what happens now or what the user can do.
    */
-  catalogProblem(what: string, error: unknown): void;
+  catalogProblem(what: string, error: unknown, next?: string): void;
 }

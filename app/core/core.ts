@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Result } from '../api/index.ts';
 import type { Settings } from '../api/types.ts';
-import { Catalog, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir } from '../catalog/index.ts';
+import { Catalog, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { sqliteVersion } from '../engine/backup.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
@@ -92,8 +92,8 @@ export class Core {
     const catalog = new Catalog(dataDir, defaultSettings(dataDir));
     const events = this.events;
     const shell = options.services ?? {};
-    const catalogProblem = (what: string, error: unknown) => {
-      const problem = describeCatalogProblem(catalogPathOf(dataDir), what, error);
+    const catalogProblem = (what: string, error: unknown, next?: string) => {
+      const problem = describeCatalogProblem(catalogPathOf(dataDir), what, error, next);
       console.error(`Pagevault: ${problem.message}`);
       events.emit('catalog.problem', problem.toBody());
       try {
@@ -102,7 +102,7 @@ export class Core {
         // A shell that cannot notify must not turn a report into a crash.
       }
     };
-    this.#catalogBackups = new CatalogBackups(catalog.connection, dataDir, { failed: (error) => catalogProblem('Backing up the catalog', error) });
+    this.#catalogBackups = new CatalogBackups(catalog.connection, dataDir, { failed: (error) => catalogProblem('Backing up the catalog', error, 'the automatic catalog backups taken before are kept; Pagevault tries again after the next change') });
     const queue = new JobQueue(catalog.settings.get().concurrency, {
       changed: (jobs) => events.emit('jobs.changed', jobs),
       progress: (progress) => events.emit('job.progress', progress),
@@ -233,19 +233,23 @@ export class Core {
   }
 }
 
-/** A catalog failure as the UIs are told of it: what could not be done, which file, why, and what happens next. */
-export function describeCatalogProblem(catalogPath: string, what: string, error: unknown): PagevaultError {
-  const cause = error instanceof Error ? error.message : String(error);
+/**
+ * A catalog failure as the UIs are told of it: what could not be done, which file, why,
+ * and `next`, what happens now or what the user can do.
+ */
+export function describeCatalogProblem(catalogPath: string, what: string, error: unknown, next?: string): PagevaultError {
+  const cause = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
+  const then = next ? `; ${next}` : '';
   if (isBusyError(error) || (error instanceof PagevaultError && error.code === 'CATALOG_BUSY')) {
-    return new PagevaultError('CATALOG_BUSY', `${what} failed: the Pagevault catalog ${catalogPath} is locked by another program (${cause}); Pagevault tries again by itself once the lock is gone`, { cause: error });
+    return new PagevaultError('CATALOG_BUSY', `${what} failed: the Pagevault catalog ${catalogPath} is locked by another program (${cause})${then}`, { cause: error });
   }
-  if (isDamageError(error)) {
+  if (isDamageError(error) || (error instanceof PagevaultError && error.code === 'CATALOG_DAMAGED')) {
     return new PagevaultError(
       'CATALOG_DAMAGED',
-      `${what} failed: the Pagevault catalog ${catalogPath} is damaged (${cause}); quit Pagevault and restore the catalog with: pagevault catalog restore --data-dir ${dirname(catalogPath)}`,
+      `${what} failed: the Pagevault catalog ${catalogPath} is damaged (${cause})${then}; quit Pagevault and restore the catalog with: pagevault catalog restore --data-dir ${shellQuote(dirname(catalogPath))}`,
       { cause: error },
     );
   }
   const code = error instanceof PagevaultError ? error.code : 'INTERNAL';
-  return new PagevaultError(code, `${what} failed: the Pagevault catalog ${catalogPath} could not be used (${cause})`, { cause: error });
+  return new PagevaultError(code, `${what} failed: ${cause}${then}`, { cause: error });
 }

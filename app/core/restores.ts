@@ -62,10 +62,12 @@ export class Restores {
       duplicateMessage: `${backupPath} is already being checked`,
       run: (job) => this.#check(backupPath, job),
     });
-    done.then(
-      (check) => this.#ctx.finished({ jobId: info.jobId, kind: 'verify', databaseId: null, label, ok: true, cancelled: false, backup: null, error: null, check }),
-      (error: unknown) => this.#failed(info, null, label, error, `Cannot check ${backupPath}`),
-    );
+    done
+      .then(
+        (check) => this.#ctx.finished({ jobId: info.jobId, kind: 'verify', databaseId: null, label, ok: true, cancelled: false, backup: null, error: null, check }),
+        (error: unknown) => this.#failed(info, null, label, error, `Cannot check ${backupPath}`),
+      )
+      .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the check of ${backupPath}`, error));
     return info;
   }
 
@@ -101,14 +103,16 @@ export class Restores {
       duplicateMessage: `'${target.label}' is being backed up or restored; wait for that to finish or cancel it`,
       run: (job) => this.#restore(backupPath, target, row, params.safetyCopy, safetyCopyDir, job),
     });
-    done.then(
-      (restore) => {
-        this.#ctx.changed('databases');
-        this.#ctx.changed('history');
-        this.#ctx.finished({ jobId: info.jobId, kind: 'restore', databaseId: target.databaseId, label: target.label, ok: true, cancelled: false, backup: restore.safetyCopyEntry, error: null, restore });
-      },
-      (error: unknown) => this.#failed(info, target.databaseId, target.label, error, subject),
-    );
+    done
+      .then(
+        (restore) => {
+          this.#ctx.changed('databases');
+          this.#ctx.changed('history');
+          this.#ctx.finished({ jobId: info.jobId, kind: 'restore', databaseId: target.databaseId, label: target.label, ok: true, cancelled: false, backup: restore.safetyCopyEntry, error: null, restore });
+        },
+        (error: unknown) => this.#failed(info, target.databaseId, target.label, error, subject),
+      )
+      .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the restore of ${target.path}`, error));
     return info;
   }
 
@@ -208,9 +212,10 @@ export class Restores {
     const startedAt = new Date();
     const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal });
     let safetyCopyEntry: BackupRecord | null = null;
-    if (result.safetyCopy) {
-      const manifest = await engine.readManifest(result.safetyCopy);
-      if (manifest) {
+    // The target is restored by now: a catalog that cannot record it must not report the restore as failed.
+    const manifest = result.safetyCopy ? await engine.readManifest(result.safetyCopy) : undefined;
+    if (result.safetyCopy && manifest) {
+      try {
         safetyCopyEntry = this.#ctx.catalog.backups.insert(
           entryFromManifest(manifest, {
             databaseId: row?.id ?? null,
@@ -221,10 +226,16 @@ export class Restores {
             durationMs: Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt),
           }),
         );
+      } catch (error) {
+        this.#ctx.catalogProblem(`Recording the safety copy ${result.safetyCopy} in the history`, error, 'the restore went through and the safety copy is on disk with its manifest');
       }
     }
     const safety = result.safetyCopy ? `; the previous database is kept in ${result.safetyCopy}` : '';
-    this.#ctx.catalog.events.record('database.restored', `Restored ${target.path} from ${backupPath}${safety}`, row?.id ?? null, startedAt);
+    try {
+      this.#ctx.catalog.events.record('database.restored', `Restored ${target.path} from ${backupPath}${safety}`, row?.id ?? null, startedAt);
+    } catch (error) {
+      this.#ctx.catalogProblem(`Logging the restore of ${target.path}`, error, 'the restore itself went through');
+    }
     const bytes = await stat(target.path).then((s) => s.size, () => 0);
     return {
       backupPath,
@@ -246,8 +257,12 @@ export class Restores {
     const cancelled = failure.code === 'CANCELLED';
     this.#ctx.finished({ jobId: info.jobId, kind: info.kind, databaseId, label, ok: false, cancelled, backup: null, error: failure.toBody() });
     if (info.kind !== 'restore') return;
-    this.#ctx.catalog.events.record(cancelled ? 'restore.cancelled' : 'restore.failed', failure.message, databaseId);
     this.#ctx.changed('history');
     if (!cancelled) this.#ctx.shell.notify?.({ kind: 'failure', title: `Restore of ${label} failed`, body: failure.message });
+    try {
+      this.#ctx.catalog.events.record(cancelled ? 'restore.cancelled' : 'restore.failed', failure.message, databaseId);
+    } catch (error) {
+      this.#ctx.catalogProblem(`Logging the ${cancelled ? 'cancelled' : 'failed'} restore of ${label}`, error);
+    }
   }
 }
