@@ -3,11 +3,13 @@
  * queue; when it ends, the history gets an entry, the UIs hear of it and the shell
  * may show a desktop notification.
  */
+import { hostname } from 'node:os';
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupRecord, BackupResult, BackupTrigger, JobInfo } from '../api/types.ts';
 import { entryFromManifest, entryWithoutFile, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
+import { removeStalePartials } from '../engine/partial-file.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
@@ -83,6 +85,8 @@ export class BackupJobs {
    */
   async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
     const startedAt = new Date();
+    const runId = this.#startRun(row, trigger, startedAt);
+    const recorded = (status: BackupRecord['status'], write: () => BackupRecord, next?: string) => this.#recorded(row, runId, status, write, next);
     let result: BackupResult;
     let mark: string;
     try {
@@ -90,7 +94,7 @@ export class BackupJobs {
       // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
       mark = await engine.changeMark(row.path);
       const last = skipIfUnchanged ? this.#ctx.catalog.backups.lastChangeMark(row.id) : undefined;
-      if (last && last.mark === mark) return { record: this.#recorded(row, 'skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
+      if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
       result = await engine.backup(row.path, row.destination + sep, {
         mode: row.mode,
@@ -104,19 +108,100 @@ export class BackupJobs {
     } catch (error) {
       const failure = asPagevaultError(error, row);
       const status = failure.code === 'CANCELLED' ? 'cancelled' : 'failed';
-      return { record: this.#recorded(row, status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
+      return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }
     const saved = `the backup ${result.path} and its manifest are on disk, and History > Import backups from folder adds it`;
-    return { record: this.#recorded(row, 'succeeded', () => this.#record(row, trigger, startedAt, result, mark), saved), failure: null };
+    return { record: recorded('succeeded', () => this.#record(row, trigger, startedAt, result, mark), saved), failure: null };
   }
 
-  /** Writes a history entry; when the catalog fails, tells the UIs instead of failing the job. */
-  #recorded(row: DatabaseRow, status: BackupRecord['status'], write: () => BackupRecord, next?: string): BackupRecord | null {
+  /**
+   * Records the backup as running, so that a process that dies during it leaves a trace
+   * the next start turns into an interrupted entry. Null when the catalog cannot say so now.
+   */
+  #startRun(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date): number | null {
     try {
-      return write();
+      return this.#ctx.catalog.runs.start({
+        databaseId: row.id,
+        databaseLabel: row.label,
+        source: row.path,
+        destination: row.destination,
+        mode: row.mode,
+        trigger,
+        startedAt: startedAt.toISOString(),
+        pid: process.pid,
+        host: hostname(),
+      });
+    } catch (error) {
+      this.#ctx.catalogProblem(`Recording the start of the backup of '${row.label}'`, error, 'the backup runs all the same');
+      return null;
+    }
+  }
+
+  /**
+   * Writes the history entry and forgets the running row in one transaction (a crash
+   * between them must not leave a finished backup to be called interrupted); when the
+   * catalog fails, tells the UIs instead of failing the job.
+   */
+  #recorded(row: DatabaseRow, runId: number | null, status: BackupRecord['status'], write: () => BackupRecord, next?: string): BackupRecord | null {
+    const { catalog } = this.#ctx;
+    try {
+      return catalog.connection.transaction(() => {
+        const record = write();
+        if (runId !== null) catalog.runs.end(runId);
+        return record;
+      })();
     } catch (error) {
       this.#ctx.catalogProblem(`Recording the ${status} backup of '${row.label}' in the history`, error, next);
+      try {
+        if (runId !== null) catalog.runs.end(runId);
+      } catch {
+        // Still failing: the next start records this run as interrupted, which the UIs were just told it was not.
+      }
       return null;
+    }
+  }
+
+  /**
+   * At start-up: every backup that was running in a process that is gone (killed, crashed,
+   * power lost) gets an *interrupted* history entry, and its partial files are removed
+   * now rather than at the next backup into that folder. A run of a Pagevault process
+   * still alive on this machine, or of another machine (a shared data folder), is left.
+   * Resolves once the partials are gone.
+   */
+  async recoverInterrupted(): Promise<void> {
+    const { catalog } = this.#ctx;
+    const here = hostname();
+    const gone = catalog.runs.list().filter((run) => run.host === here && run.pid !== process.pid && !isAlive(run.pid));
+    if (gone.length === 0) return;
+    for (const run of gone) {
+      const message = `Pagevault ended while this backup ran (started ${run.startedAt}, process ${run.pid}); nothing was saved, and its partial file in ${run.destination} is removed`;
+      catalog.connection.transaction(() => {
+        catalog.backups.insert(
+          entryWithoutFile({
+            databaseId: run.databaseId !== null && catalog.databases.get(run.databaseId) ? run.databaseId : null,
+            databaseLabel: run.databaseLabel,
+            source: run.source,
+            status: 'interrupted',
+            trigger: run.trigger,
+            mode: run.mode,
+            startedAt: run.startedAt,
+            finishedAt: null,
+            durationMs: null,
+            error: { code: 'INTERRUPTED', message },
+          }),
+        );
+        catalog.runs.end(run.id);
+      })();
+    }
+    this.#ctx.changed('history');
+    this.#ctx.changed('databases');
+    for (const destination of new Set(gone.map((run) => run.destination))) {
+      try {
+        const removed = await removeStalePartials(destination);
+        if (removed.length > 0) catalog.events.record('backup.interrupted', `Removed the partial files of interrupted backups: ${removed.join(', ')}`);
+      } catch (error) {
+        this.#ctx.catalogProblem(`Removing the partial files of interrupted backups in ${destination}`, error, 'the next backup into that folder removes them');
+      }
     }
   }
 
@@ -192,5 +277,14 @@ export class BackupJobs {
       const verified = record?.verification === 'passed' ? ' and verified' : '';
       this.#ctx.shell.notify?.({ kind: 'success', title: `${row.label} backed up`, body: `Saved${verified} in ${row.destination}` });
     }
+  }
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }

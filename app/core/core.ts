@@ -60,6 +60,7 @@ export class Core {
   readonly #handlers: Handlers;
   readonly #scheduler: Scheduler;
   readonly #catalogBackups: CatalogBackups;
+  readonly #recovered: Promise<void>;
   #closed = false;
 
   /** Starts the scheduler: catches up what was missed while Pagevault was not running, then keeps time. */
@@ -120,6 +121,7 @@ export class Core {
     const databases = new Databases(this.#ctx);
     const retention = new Retention(this.#ctx, databases);
     const backups = new BackupJobs(this.#ctx, databases, retention);
+    this.#recovered = backups.recoverInterrupted().catch((error: unknown) => catalogProblem('Recording the backups interrupted when Pagevault last ended', error));
     const schedules = new Schedules(this.#ctx, databases, backups, options.clock ?? systemClock, options.timezone);
     this.#scheduler = schedules.scheduler;
     const history = new History(this.#ctx);
@@ -220,11 +222,17 @@ export class Core {
     if (this.#closed) return;
     this.#closed = true;
     this.#scheduler.stop();
+    await this.#recovered;
     await this.#ctx.queue.close();
     // Let the finished jobs write their history entries first.
     await new Promise((resolve) => setImmediate(resolve));
     await this.#catalogBackups.close();
     this.#ctx.catalog.close();
+  }
+
+  /** Resolves once the backups interrupted when Pagevault last ended are recorded and their partial files removed. */
+  get recovered(): Promise<void> {
+    return this.#recovered;
   }
 
   /** Backs up the catalog now, as happens on its own after each burst of changes; resolves with the file. */
