@@ -5,7 +5,7 @@
  */
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, truncateSync, writeFileSync, openSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { spawnSync } from 'node:child_process';
@@ -238,5 +238,42 @@ describe('automatic catalog backups', () => {
     await backups.close();
     catalog.close();
     expect(existsSync(join(folder, 'catalog-20261120-080250.sqlite.partial'))).toBe(false);
+  });
+
+  it('at a clean shutdown, a core backs up what changed since the last catalog backup', async () => {
+    const c = await populated();
+    const core = new Core({ dataDir: c.dataDir, shell: 'web' });
+    await callCore(core, 'settings.update', { concurrency: 5 });
+    await core.close();
+    const [newest] = listCatalogBackups(c.dataDir);
+    const db = new Database(newest!.path, { readonly: true });
+    expect(JSON.parse(db.prepare("SELECT value FROM settings WHERE key = 'concurrency'").pluck().get() as string)).toBe(5);
+    db.close();
+  });
+
+  it('a backup that cannot be written is reported, tried again a minute later, not at every check', async () => {
+    const c = newCase();
+    const catalog = new Catalog(c.dataDir, defaultSettings(c.dataDir));
+    // A file where the folder of catalog backups goes: writing into it fails (ENOTDIR).
+    const blocker = join(c.dataDir, 'catalog-backups');
+    writeFileSync(blocker, 'not a folder');
+    let now = Date.parse('2026-11-20T08:00:00Z');
+    const failures: PagevaultError[] = [];
+    const backups = new CatalogBackups(catalog.connection, c.dataDir, { checkMs: 0, now: () => new Date(now), failed: (error) => failures.push(error) });
+    for (let second = 0; second < 62; second += 1) {
+      now += 1000;
+      await backups.check();
+    }
+    expect(failures).toHaveLength(1);
+    expect(failures[0]!.message).toContain(`Cannot use ${blocker} as a Pagevault folder: it is a file, not a folder`);
+    expect(backups.pending).toBe(true);
+    rmSync(blocker);
+    now += 2000;
+    await backups.check();
+    expect(failures).toHaveLength(1);
+    expect(listCatalogBackups(c.dataDir)).toHaveLength(1);
+    expect(backups.pending).toBe(false);
+    await backups.close();
+    catalog.close();
   });
 });

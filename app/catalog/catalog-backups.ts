@@ -37,7 +37,7 @@ export interface CatalogBackupOptions {
   checkMs?: number;
   keep?: number;
   now?: () => Date;
-  /** A backup failed; it is tried again at the next check. */
+  /** A backup failed; it is tried again `maxDelayMs` later. */
   failed?: (error: PagevaultError) => void;
 }
 
@@ -57,6 +57,8 @@ export class CatalogBackups {
   #firstUnsavedAt: number | null = null;
   #saved: number;
   #running: Promise<void> | null = null;
+  /** After a failed backup, the next try waits until then (a full disk is not retried every second). */
+  #retryAt = 0;
 
   constructor(db: CatalogConnection, dataDir: string, options: CatalogBackupOptions = {}) {
     this.#db = db;
@@ -95,7 +97,7 @@ export class CatalogBackups {
       this.#changedAt = now;
       this.#firstUnsavedAt ??= now;
     }
-    if (changes === this.#saved) return;
+    if (changes === this.#saved || now < this.#retryAt) return;
     const quiet = now - this.#changedAt >= this.#quietMs;
     const overdue = this.#firstUnsavedAt !== null && now - this.#firstUnsavedAt >= this.#maxDelayMs;
     if (quiet || overdue) await this.backUpNow().catch(() => undefined);
@@ -113,6 +115,7 @@ export class CatalogBackups {
         this.#firstUnsavedAt = changes === this.#changes() ? null : this.#now().getTime();
         pruneCatalogBackups(this.#dataDir, this.#keep);
       } catch (error) {
+        this.#retryAt = this.#now().getTime() + this.#maxDelayMs;
         const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot write ${catalogBackupsDir(this.#dataDir)}: ${(error as Error).message}`, { cause: error });
         this.#failed(failure);
         throw failure;

@@ -43,6 +43,7 @@ export function openDataDir(rawDataDir: string): string {
     ensureOwnFolder(dataDir);
     return realpathSync(dataDir);
   } catch (error) {
+    if (error instanceof PagevaultError) throw error;
     throw new PagevaultError('INTERNAL', `Cannot create the Pagevault data folder ${dataDir}: ${(error as Error).message}`, { cause: error });
   }
 }

@@ -103,7 +103,7 @@ export class Core {
         // A shell that cannot notify must not turn a report into a crash.
       }
     };
-    this.#catalogBackups = new CatalogBackups(catalog.connection, dataDir, { failed: (error) => catalogProblem('Backing up the catalog', error, 'the automatic catalog backups taken before are kept; Pagevault tries again after the next change') });
+    this.#catalogBackups = new CatalogBackups(catalog.connection, dataDir, { failed: (error) => catalogProblem('Backing up the catalog', error, 'the automatic catalog backups taken before are kept; Pagevault tries again in a minute') });
     const queue = new JobQueue(catalog.settings.get().concurrency, {
       changed: (jobs) => events.emit('jobs.changed', jobs),
       progress: (progress) => events.emit('job.progress', progress),
