@@ -52,7 +52,7 @@ export class CatalogBackups {
   readonly #failed: (error: PagevaultError) => void;
   readonly #interval: NodeJS.Timeout | undefined;
   /** `total_changes()` when last looked at, when it was last seen to change, and when backed up. */
-  #seen: number;
+  #seen = 0;
   #changedAt: number;
   #firstUnsavedAt: number | null = null;
   #saved: number;
@@ -140,8 +140,13 @@ export class CatalogBackups {
     if (this.#db.open && this.pending) await this.backUpNow().catch(() => undefined);
   }
 
+  /** How many rows this connection has changed since it opened; what it was last seen at when that cannot be read. */
   #changes(): number {
-    return this.#db.open ? (this.#db.prepare('SELECT total_changes() AS n').get() as { n: number }).n : this.#saved;
+    try {
+      return this.#db.open ? (this.#db.prepare('SELECT total_changes() AS n').get() as { n: number }).n : this.#saved;
+    } catch {
+      return this.#seen;
+    }
   }
 }
 
