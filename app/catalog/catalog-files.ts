@@ -3,8 +3,8 @@
  * backups beside them, and whether a catalog file is sound before anything opens it
  * for writing. Nothing here writes to a catalog file.
  */
-import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, rmSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, readSync, realpathSync, rmSync, statSync } from 'node:fs';
+import { basename, dirname, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 
@@ -21,6 +21,39 @@ const BACKUP_NAME = /^catalog-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.sqlit
 const SQLITE_HEADER = 'SQLite format 3\0';
 /** Entries of a data folder that Pagevault itself puts there. */
 const OWN_ENTRIES = /^(catalog\.sqlite(-wal|-shm|-journal|\.partial|\.damaged-.*)?|catalog-backups|backups|staging)$/;
+
+/** Where the browser shell keeps files dropped onto its window; cleaned up after a day. */
+export const STAGING_FOLDER = 'staging';
+
+/**
+ * Why `real` (a real path: symlinks resolved) must not be written by a restore or hold
+ * backups: it is the catalog or one of its companions, or it is in the data folder
+ * itself, its catalog backups or its staging folder (whose files are removed after a
+ * day). Null when it is none of those; the default backup folder `<data dir>/backups` is fine.
+ */
+export function ownPathProblem(dataDir: string, real: string, kind: 'file' | 'folder'): string | null {
+  const catalog = catalogPathOf(dataDir);
+  const inside = (folder: string) => real === folder || real.startsWith(folder + sep);
+  if (real === catalog) return "it is Pagevault's own catalog";
+  if (CATALOG_COMPANIONS.some((suffix) => real === catalog + suffix)) return "it belongs to Pagevault's own catalog";
+  if (inside(catalogBackupsDir(dataDir))) return "it is in the folder of Pagevault's own catalog backups";
+  if (inside(join(dataDir, STAGING_FOLDER))) return "it is in Pagevault's staging folder, whose files are removed after a day";
+  if (kind === 'folder' ? real === dataDir : dirname(real) === dataDir) return "it is Pagevault's data folder, beside the catalog";
+  return null;
+}
+
+/**
+ * The real path of `path` or, when it does not exist yet, of its nearest existing
+ * parent joined with the rest: what a file about to be created will really be.
+ */
+export function realPathOf(path: string): string {
+  try {
+    return realpathSync(path);
+  } catch {
+    const parent = dirname(path);
+    return parent === path ? path : join(realPathOf(parent), basename(path));
+  }
+}
 
 /** The catalog file of a data folder. */
 export function catalogPathOf(dataDir: string): string {

@@ -12,7 +12,7 @@ import { SettingsRecords } from './settings-records.ts';
 
 export { CATALOG_FILE_NAME, CATALOG_VERSION, openDataDir } from './catalog.ts';
 export { CatalogBackups, restoreCatalogBackup, CATALOG_BACKUPS_KEPT, type CatalogRestoreResult } from './catalog-backups.ts';
-export { CATALOG_COMPANIONS, CATALOG_BACKUPS_FOLDER, catalogPathOf, catalogBackupsDir, listCatalogBackups, isBusyError, isDamageError, shellQuote } from './catalog-files.ts';
+export { CATALOG_COMPANIONS, CATALOG_BACKUPS_FOLDER, catalogPathOf, catalogBackupsDir, listCatalogBackups, isBusyError, isDamageError, ownPathProblem, realPathOf, shellQuote, STAGING_FOLDER } from './catalog-files.ts';
 export type { DatabaseRow } from './database-records.ts';
 export type { ScheduleRow } from './schedule-records.ts';
 export type { RunningBackup } from './run-records.ts';

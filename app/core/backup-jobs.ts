@@ -7,7 +7,7 @@ import { hostname } from 'node:os';
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupRecord, BackupResult, BackupTrigger, JobInfo } from '../api/types.ts';
-import { entryFromManifest, entryWithoutFile, type DatabaseRow } from '../catalog/index.ts';
+import { entryFromManifest, entryWithoutFile, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { removeStalePartials } from '../engine/partial-file.ts';
 import type { CoreContext } from './context.ts';
@@ -95,6 +95,7 @@ export class BackupJobs {
       mark = await engine.changeMark(row.path);
       const last = skipIfUnchanged ? this.#ctx.catalog.backups.lastChangeMark(row.id) : undefined;
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
+      this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
       result = await engine.backup(row.path, row.destination + sep, {
         mode: row.mode,
@@ -112,6 +113,16 @@ export class BackupJobs {
     }
     const saved = `the backup ${result.path} and its manifest are on disk, and History > Import backups from folder adds it`;
     return { record: recorded('succeeded', () => this.#record(row, trigger, startedAt, result, mark), saved), failure: null };
+  }
+
+  /**
+   * Backups never go into Pagevault's own folders (the data folder beside the catalog,
+   * its catalog backups, its staging folder, whose files are removed after a day), also
+   * when the backup folder reaches them through a symlink: real paths are compared.
+   */
+  #checkDestination(row: DatabaseRow): void {
+    const problem = ownPathProblem(this.#ctx.dataDir, realPathOf(row.destination), 'folder');
+    if (problem) throw new PagevaultError('INVALID_REQUEST', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
   }
 
   /**
@@ -288,3 +299,4 @@ function isAlive(pid: number): boolean {
     return (error as NodeJS.ErrnoException).code === 'EPERM';
   }
 }
+

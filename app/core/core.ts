@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Result } from '../api/index.ts';
 import type { Settings } from '../api/types.ts';
-import { Catalog, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote } from '../catalog/index.ts';
+import { Catalog, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote, STAGING_FOLDER } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { sqliteVersion } from '../engine/backup.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
@@ -75,7 +75,7 @@ export class Core {
 
   /** Where the browser shell stores files dropped onto its window until they are restored. */
   get stagingDir(): string {
-    return join(this.#ctx.dataDir, 'staging');
+    return join(this.#ctx.dataDir, STAGING_FOLDER);
   }
 
   /** True once `close()` has begun. */

@@ -4,7 +4,7 @@
  * holds through a symlinked data folder (real paths are compared).
  */
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync, chmodSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createHash } from 'node:crypto';
@@ -94,6 +94,32 @@ describe('a symlinked data folder', () => {
       expect(sha256(catalog)).toBe(before);
       expect(existsSync(join(linked, 'catalog.sqlite-journal'))).toBe(false);
       expect((await callCore(core, 'databases.list', {})).map((row) => row.path)).not.toContain(catalog);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it("refuses restores into, and backups into, Pagevault's own folders by the linked path", async () => {
+    const { core, linked, backup } = await throughSymlink();
+    try {
+      const target = (path: string) => callCore(core, 'restore.target', { backupPath: backup, targetPath: path }).then((t) => t.problem);
+      expect(await target(join(linked, 'restored.db'))).toContain("it is Pagevault's data folder, beside the catalog");
+      expect(await target(join(linked, 'staging', 'x.db'))).toContain("Pagevault's staging folder");
+      expect(await target(join(linked, 'backups', 'elsewhere', 'restored.db'))).toBe('the folder ' + join(linked, 'backups', 'elsewhere') + ' does not exist');
+
+      const [database] = await callCore(core, 'databases.list', {});
+      for (const [folder, says] of [
+        [linked, "it is Pagevault's data folder, beside the catalog"],
+        [join(linked, 'staging'), "it is in Pagevault's staging folder, whose files are removed after a day"],
+        [join(linked, 'catalog-backups'), "it is in the folder of Pagevault's own catalog backups"],
+      ] as const) {
+        await callCore(core, 'databases.update', { id: database!.id, destination: folder });
+        const job = await callCore(core, 'backups.start', { databaseId: database!.id });
+        const done = await jobFinished(core, job.jobId);
+        expect(done).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+        expect(done.error!.message).toContain(`into ${folder}: ${says}`);
+      }
+      expect(readdirSync(linked).filter((name) => name.endsWith('.db'))).toEqual([]);
     } finally {
       await core.close();
     }

@@ -5,11 +5,11 @@
  * safety copy recorded in the history as "before restore".
  */
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
 import type { BackupRecord, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
-import { CATALOG_COMPANIONS, catalogBackupsDir, catalogPathOf, entryFromManifest, type DatabaseRow } from '../catalog/index.ts';
+import { entryFromManifest, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import type { JobHandle } from '../jobs/job-queue.ts';
 import type { CoreContext } from './context.ts';
@@ -34,14 +34,6 @@ const TARGET_BUSY_TIMEOUT_MS = 500;
 
 /** The real path when the file exists, else the resolved path. */
 const canonical = (path: string): Promise<string> => realpath(path).catch(() => path);
-
-/** The real path of a file or, for one that does not exist yet, of its nearest existing folder joined with the rest. */
-async function realTarget(path: string): Promise<string> {
-  const real = await realpath(path).catch(() => undefined);
-  if (real) return real;
-  const parent = dirname(path);
-  return parent === path ? path : join(await realTarget(parent), basename(path));
-}
 
 export class Restores {
   readonly #ctx: CoreContext;
@@ -151,7 +143,7 @@ export class Restores {
       comparison: null,
       problem: null,
     };
-    const own = this.#ownFileProblem(path, await realTarget(path));
+    const own = this.#ownFileProblem(path, realPathOf(path));
     if (own) return { ...target, exists: await stat(path).then(() => true, () => false), problem: own };
     const stats = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
     if (stats instanceof Error) return { ...target, problem: `${path} cannot be read (${stats.code ?? stats.message})` };
@@ -197,15 +189,13 @@ export class Restores {
 
   /**
    * Pagevault's own files are never a restore target: the catalog, its -wal, -shm and
-   * -journal (a file there would be taken for the catalog's), and its automatic backups.
-   * Compared by real path (`dataDir` is one), so a symlinked data folder does not hide them.
+   * -journal (a file there would be taken for the catalog's), its automatic backups and
+   * staging folder, the data folder itself. Compared by real path (`dataDir` is one), so
+   * a symlinked data folder does not hide them.
    */
   #ownFileProblem(path: string, real: string): string | null {
-    const catalog = catalogPathOf(this.#ctx.dataDir);
-    if (real === catalog) return `${path} is Pagevault's own catalog`;
-    if (CATALOG_COMPANIONS.some((suffix) => real === catalog + suffix)) return `${path} belongs to Pagevault's own catalog`;
-    if (dirname(real) === catalogBackupsDir(this.#ctx.dataDir)) return `${path} is in the folder of Pagevault's own catalog backups`;
-    return null;
+    const problem = ownPathProblem(this.#ctx.dataDir, real, 'file');
+    return problem && `${path}: ${problem}`;
   }
 
   async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {
