@@ -3,7 +3,7 @@
  * queue; when it ends, the history gets an entry, the UIs hear of it and the shell
  * may show a desktop notification.
  */
-import { hostname } from 'node:os';
+import { hostname, uptime } from 'node:os';
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupRecord, BackupResult, BackupTrigger, JobInfo } from '../api/types.ts';
@@ -182,7 +182,9 @@ export class BackupJobs {
   async recoverInterrupted(): Promise<void> {
     const { catalog } = this.#ctx;
     const here = hostname();
-    const gone = catalog.runs.list().filter((run) => run.host === here && run.pid !== process.pid && !isAlive(run.pid));
+    // A run from before the machine last booted is gone even if its process id is in use again.
+    const bootedAt = Date.now() - uptime() * 1000;
+    const gone = catalog.runs.list().filter((run) => run.host === here && run.pid !== process.pid && (Date.parse(run.startedAt) < bootedAt || !isAlive(run.pid)));
     if (gone.length === 0) return;
     for (const run of gone) {
       const message = `Pagevault ended while this backup ran (started ${run.startedAt}, process ${run.pid}); nothing was saved, and its partial file in ${run.destination} is removed`;

@@ -4,12 +4,13 @@
  */
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { hostname, tmpdir, uptime } from 'node:os';
 import { join } from 'node:path';
 import { chinookFixture } from '../../scripts/fixtures.ts';
 import { callCore } from '../../test-support/core-calls.ts';
 import { startScript } from '../../test-support/processes.ts';
-import { Core } from './core.ts';
+import { Catalog } from '../catalog/index.ts';
+import { Core, defaultSettings } from './core.ts';
 
 describe('a backup killed mid-copy', () => {
   it('is recorded as interrupted by the next core, which removes its partial file at once', async () => {
@@ -54,5 +55,24 @@ describe('a backup killed mid-copy', () => {
     const again = new Core({ dataDir, shell: 'web' });
     expect((await callCore(again, 'history.list', {})).total).toBe(1);
     await again.close();
+  });
+
+  it('from before the machine last booted is interrupted even when its process id is in use again', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'pv-interrupted-')), 'data');
+    await new Core({ dataDir, shell: 'web' }).close();
+    const catalog = new Catalog(dataDir, defaultSettings(dataDir));
+    const beforeBoot = new Date(Date.now() - uptime() * 1000 - 3_600_000).toISOString();
+    // The parent process is alive: its id stands for a number reused since the reboot.
+    catalog.runs.start({ databaseId: null, databaseLabel: 'notes', source: '/gone/notes.db', destination: join(dataDir, 'backups', 'notes'), mode: 'snapshot', trigger: 'schedule', startedAt: beforeBoot, pid: process.ppid, host: hostname() });
+    const recent = { databaseId: null, databaseLabel: 'live', source: '/x/live.db', destination: join(dataDir, 'backups', 'live'), mode: 'snapshot' as const, trigger: 'manual' as const, startedAt: new Date().toISOString(), pid: process.ppid, host: hostname() };
+    catalog.runs.start(recent);
+    catalog.close();
+    const core = new Core({ dataDir, shell: 'web' });
+    try {
+      await core.recovered;
+      expect((await callCore(core, 'history.list', {})).entries).toMatchObject([{ databaseLabel: 'notes', status: 'interrupted', trigger: 'schedule', startedAt: beforeBoot }]);
+    } finally {
+      await core.close();
+    }
   });
 });
