@@ -37,7 +37,10 @@ export const test = base.extend<{ chinookPath: string; app: Page; host: HostFixt
         child.once('exit', (code) => reject(new Error(`The host exited with code ${code} before it was ready. Did \`npm run build\` run?\n${output}`)));
       });
       await use({ url, dataDir, workDir });
+      // The host writes into its data folder until it has exited (a shutdown backs up the catalog).
+      const exited = child.exitCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
+      await exited;
       rmSync(workDir, { recursive: true, force: true });
     },
     // A fresh host and catalog for every test, so no test sees another's databases.
