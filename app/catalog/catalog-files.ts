@@ -38,7 +38,8 @@ export function ownPathProblem(dataDir: string, real: string, kind: 'file' | 'fo
   if (CATALOG_COMPANIONS.some((suffix) => real === catalog + suffix)) return "it belongs to Pagevault's own catalog";
   if (inside(catalogBackupsDir(dataDir))) return "it is in the folder of Pagevault's own catalog backups";
   if (inside(join(dataDir, STAGING_FOLDER))) return "it is in Pagevault's staging folder, whose files are removed after a day";
-  if (kind === 'folder' ? real === dataDir : dirname(real) === dataDir) return "it is Pagevault's data folder, beside the catalog";
+  if (kind === 'folder' && real === dataDir) return "it is Pagevault's data folder, beside the catalog";
+  if (kind === 'file' && dirname(real) === dataDir) return "it is in Pagevault's data folder, beside the catalog";
   return null;
 }
 

@@ -103,7 +103,7 @@ describe('a symlinked data folder', () => {
     const { core, linked, backup } = await throughSymlink();
     try {
       const target = (path: string) => callCore(core, 'restore.target', { backupPath: backup, targetPath: path }).then((t) => t.problem);
-      expect(await target(join(linked, 'restored.db'))).toContain("it is Pagevault's data folder, beside the catalog");
+      expect(await target(join(linked, 'restored.db'))).toContain("it is in Pagevault's data folder, beside the catalog");
       expect(await target(join(linked, 'staging', 'x.db'))).toContain("Pagevault's staging folder");
       expect(await target(join(linked, 'backups', 'elsewhere', 'restored.db'))).toBe('the folder ' + join(linked, 'backups', 'elsewhere') + ' does not exist');
 
