@@ -21,6 +21,7 @@ export interface RunningBackup {
 
 const columns = 'id, database_id AS databaseId, database_label AS databaseLabel, source, destination, mode, trigger, started_at AS startedAt, pid, host';
 
+/** The running backups, one row per run, written at its start and removed with its history entry. */
 export class RunRecords {
   readonly #db: CatalogConnection;
 
@@ -44,6 +45,7 @@ export class RunRecords {
     this.#db.prepare('DELETE FROM running_backups WHERE id = ?').run(id);
   }
 
+  /** Every run recorded as running, oldest first: at start-up, those whose process is gone were interrupted. */
   list(): RunningBackup[] {
     return this.#db.prepare(`SELECT ${columns} FROM running_backups ORDER BY id`).all() as RunningBackup[];
   }
