@@ -40,8 +40,8 @@ export const test = base.extend<{ chinookPath: string; app: Page; host: HostFixt
         child.once('exit', (code) => reject(new Error(`The host exited with code ${code} before it was ready. Did \`npm run build\` run?\n${output}`)));
       });
       await use({ url, dataDir, workDir, pid: child.pid! });
-      // The host closes its catalog and jobs on SIGTERM: its folder goes once it has exited,
-      // not while it may still write there.
+      // The host closes its catalog and jobs on SIGTERM, and backs up the catalog: its
+      // folder goes once it has exited, not while it may still write there.
       const exited = child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise((resolve) => child.once('exit', resolve));
       child.kill('SIGTERM');
       await exited;

@@ -51,5 +51,7 @@ export function startScript(script: string, args: string[]): Promise<Running> {
 export const startWriter = (path: string, gapMs = 0) => startScript('./writer.ts', [path, String(gapMs)]);
 export const startReader = (path: string) => startScript('./reader.ts', [path]);
 export const startLocker = (path: string) => startScript('./locker.ts', [path]);
+/** Holds the write lock of a WAL database (BEGIN EXCLUSIVE) without changing its journal mode. */
+export const startCatalogLocker = (path: string) => startScript('./catalog-locker.ts', [path]);
 /** Leaves `commits` commits in the -wal, not checkpointed, and keeps its connection open. */
 export const startWalBacklog = (path: string, commits: number) => startScript('./wal-backlog.ts', [path, String(commits)]);

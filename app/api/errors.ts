@@ -26,6 +26,8 @@ export const errorCodes = [
   'UNKNOWN_ID',
   'NOT_SUPPORTED',
   'CATALOG_TOO_NEW',
+  'CATALOG_DAMAGED',
+  'CATALOG_BUSY',
   'INTERNAL',
 ] as const;
 

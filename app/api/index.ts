@@ -48,7 +48,7 @@ export const limits = {
   stagedFileBytes: 8 * 1024 ** 3,
 } as const;
 
-export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'verified', 'unverified'] as const;
+export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'verified', 'unverified'] as const;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time as HH:MM (00:00 to 23:59)');
 
@@ -195,6 +195,12 @@ export interface EventPayloads {
   'jobs.changed': JobInfo[];
   /** Something in the catalog changed; listeners reload what they show of `topic`. */
   'catalog.changed': { topic: CatalogTopic };
+  /**
+   * Pagevault could not read or write its catalog outside a request (a schedule slot, the
+   * end of a job, an automatic catalog backup); what it could not record, and why. It
+   * tries again by itself.
+   */
+  'catalog.problem': ApiErrorBody;
   /** Scheduled runs were missed (computer off or asleep) and have been caught up. */
   'schedules.caughtUp': CatchUpSummary;
 }

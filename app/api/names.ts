@@ -38,7 +38,7 @@ export const methodNames = [
   'settings.update',
 ] as const;
 
-export const eventNames = ['job.progress', 'job.finished', 'jobs.changed', 'catalog.changed', 'schedules.caughtUp'] as const;
+export const eventNames = ['job.progress', 'job.finished', 'jobs.changed', 'catalog.changed', 'catalog.problem', 'schedules.caughtUp'] as const;
 
 export type MethodName = (typeof methodNames)[number];
 export type EventName = (typeof eventNames)[number];

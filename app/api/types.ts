@@ -152,8 +152,12 @@ export interface DatabaseSummary {
   lastBackup: BackupRecord | null;
 }
 
-/** `skipped`: a scheduled run found the database unchanged; `missed`: scheduled runs that could not happen (the window is startedAt..finishedAt). */
-export type BackupStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed';
+/**
+ * `skipped`: a scheduled run found the database unchanged; `missed`: scheduled runs that
+ * could not happen (the window is startedAt..finishedAt); `interrupted`: Pagevault ended
+ * while the backup ran (found at its next start; finishedAt is null).
+ */
+export type BackupStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted';
 
 export type BackupTrigger = 'manual' | 'schedule' | 'import' | 'before-restore';
 
@@ -189,7 +193,7 @@ export interface BackupRecord {
   pinned: boolean;
 }
 
-export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'verified' | 'unverified';
+export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'verified' | 'unverified';
 
 export interface HistoryPage {
   entries: BackupRecord[];

@@ -69,6 +69,7 @@ const statusCondition: Record<HistoryStatusFilter, string> = {
   cancelled: "status = 'cancelled'",
   skipped: "status = 'skipped'",
   missed: "status = 'missed'",
+  interrupted: "status = 'interrupted'",
   verified: "status = 'succeeded' AND verification = 'passed'",
   unverified: "status = 'succeeded' AND verification <> 'passed'",
 };

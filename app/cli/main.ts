@@ -6,6 +6,8 @@
 import { parseArgs } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupMode } from '../api/types.ts';
+import { restoreCatalogBackup } from '../catalog/catalog-backups.ts';
+import { defaultDataDir } from '../core/data-dir.ts';
 import * as engine from '../engine/index.ts';
 import type { EngineProgress } from '../engine/index.ts';
 import { formatProgressLine, renderInspect, renderVerify } from './format.ts';
@@ -22,6 +24,9 @@ Commands:
   verify <file>                       quick_check, SHA-256 and manifest comparison
       --full                            integrity_check instead of quick_check
   inspect <file>                      What the file is: pages, journal mode, tables and rows
+  catalog restore                     Put an automatic catalog backup in place of a damaged catalog
+      --data-dir DIR                    the data folder (default: the platform's)
+      --from FILE                       this backup instead of the newest in <data dir>/catalog-backups
 
 Options for every command:
   --json        one JSON object per line: progress, then result or error
@@ -33,6 +38,7 @@ const commands = {
   restore: 2,
   verify: 1,
   inspect: 1,
+  catalog: 1,
 } as const;
 type Command = keyof typeof commands;
 
@@ -49,6 +55,8 @@ async function main(argv: string[]): Promise<number> {
         'no-verify': { type: 'boolean', default: false },
         'no-safety-copy': { type: 'boolean', default: false },
         full: { type: 'boolean', default: false },
+        'data-dir': { type: 'string' },
+        from: { type: 'string' },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -67,6 +75,8 @@ async function main(argv: string[]): Promise<number> {
   if (args.length !== commands[command]) {
     return usageError(`'${command}' takes ${commands[command]} path${commands[command] > 1 ? 's' : ''}, got ${args.length}`);
   }
+  if (command === 'catalog' && args[0] !== 'restore') return usageError(`Unknown catalog command '${args[0]}'; did you mean 'catalog restore'?`);
+  if (command !== 'catalog' && (values['data-dir'] !== undefined || values.from !== undefined)) return usageError('--data-dir and --from go with catalog restore');
   const mode = values.mode;
   if (mode !== undefined && (command !== 'backup' || !['snapshot', 'stepped', 'compact'].includes(mode))) {
     return usageError(command !== 'backup' ? '--mode goes with backup' : `Expected --mode to be snapshot, stepped or compact, got '${mode}'`);
@@ -117,6 +127,13 @@ async function main(argv: string[]): Promise<number> {
         if (json) out({ type: 'result', command, value });
         else console.log(text);
         return result.ok ? 0 : 1;
+      }
+      case 'catalog': {
+        const result = restoreCatalogBackup(values['data-dir'] ?? defaultDataDir(), { from: values.from });
+        value = result;
+        text = `Restored the Pagevault catalog ${result.catalog} from ${result.from}${result.takenAt ? ` (taken ${result.takenAt})` : ''}`;
+        if (result.keptAs) text += `\n  the catalog it replaced is kept as ${result.keptAs}`;
+        break;
       }
       case 'inspect': {
         const result = await engine.inspect(args[0]!, run);

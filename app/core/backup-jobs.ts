@@ -3,17 +3,20 @@
  * queue; when it ends, the history gets an entry, the UIs hear of it and the shell
  * may show a desktop notification.
  */
+import { hostname, uptime } from 'node:os';
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupRecord, BackupResult, BackupTrigger, JobInfo } from '../api/types.ts';
-import { entryFromManifest, entryWithoutFile, type DatabaseRow } from '../catalog/index.ts';
+import { entryFromManifest, entryWithoutFile, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
+import { removeStalePartials } from '../engine/partial-file.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
 
 interface Outcome {
-  record: BackupRecord;
+  /** Null when the catalog could not record the run (the UIs were told why). */
+  record: BackupRecord | null;
   failure: PagevaultError | null;
 }
 
@@ -52,10 +55,12 @@ export class BackupJobs {
       run: (job) => this.#run(row, trigger, request.skipIfUnchanged ?? false, job),
     });
     // A job cancelled while still queued never ran: no history entry, only the event.
-    done.then(
-      ({ record, failure }) => this.#finished(info, row, record, failure),
-      (error: unknown) => this.#finished(info, row, null, asPagevaultError(error, row)),
-    );
+    done
+      .then(
+        ({ record, failure }) => this.#finished(info, row, record, failure),
+        (error: unknown) => this.#finished(info, row, null, asPagevaultError(error, row)),
+      )
+      .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the backup of '${row.label}'`, error));
     return info;
   }
 
@@ -73,17 +78,26 @@ export class BackupJobs {
     return { started, refused };
   }
 
-  /** Runs the backup and records it in the history, whatever the outcome. */
+  /**
+   * Runs the backup and records it in the history, whatever the outcome. A catalog that
+   * cannot record it (locked, damaged) does not fail a backup that succeeded: the file
+   * and its manifest are on disk, and the UIs are told what could not be recorded.
+   */
   async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
     const startedAt = new Date();
-    const settings = this.#ctx.catalog.settings.get();
+    const runId = this.#startRun(row, trigger, startedAt);
+    const recorded = (status: BackupRecord['status'], write: () => BackupRecord, next?: string) => this.#recorded(row, runId, status, write, next);
+    let result: BackupResult;
+    let mark: string;
     try {
+      const settings = this.#ctx.catalog.settings.get();
       // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
-      const mark = await engine.changeMark(row.path);
+      mark = await engine.changeMark(row.path);
       const last = skipIfUnchanged ? this.#ctx.catalog.backups.lastChangeMark(row.id) : undefined;
-      if (last && last.mark === mark) return { record: this.#skipped(row, trigger, startedAt, last.backup), failure: null };
+      if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
+      this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
-      const result = await engine.backup(row.path, row.destination + sep, {
+      result = await engine.backup(row.path, row.destination + sep, {
         mode: row.mode,
         verify: settings.verifyAfterBackup,
         pagesPerStep: row.pagesPerStep ?? undefined,
@@ -92,11 +106,115 @@ export class BackupJobs {
         signal: job.signal,
         now: startedAt,
       });
-      return { record: this.#record(row, trigger, startedAt, result, mark), failure: null };
     } catch (error) {
       const failure = asPagevaultError(error, row);
-      const record = this.#withoutFile(row, failure.code === 'CANCELLED' ? 'cancelled' : 'failed', trigger, startedAt, failure.toBody());
-      return { record, failure };
+      const status = failure.code === 'CANCELLED' ? 'cancelled' : 'failed';
+      return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
+    }
+    const saved = `the backup ${result.path} and its manifest are on disk, and History > Import backups from folder adds it`;
+    return { record: recorded('succeeded', () => this.#record(row, trigger, startedAt, result, mark), saved), failure: null };
+  }
+
+  /**
+   * Backups never go into Pagevault's own folders (the data folder beside the catalog,
+   * its catalog backups, its staging folder, whose files are removed after a day), also
+   * when the backup folder reaches them through a symlink: real paths are compared.
+   */
+  #checkDestination(row: DatabaseRow): void {
+    const problem = ownPathProblem(this.#ctx.dataDir, realPathOf(row.destination), 'folder');
+    if (problem) throw new PagevaultError('INVALID_REQUEST', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
+  }
+
+  /**
+   * Records the backup as running, so that a process that dies during it leaves a trace
+   * the next start turns into an interrupted entry. Null when the catalog cannot say so now.
+   */
+  #startRun(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date): number | null {
+    try {
+      return this.#ctx.catalog.runs.start({
+        databaseId: row.id,
+        databaseLabel: row.label,
+        source: row.path,
+        destination: row.destination,
+        mode: row.mode,
+        trigger,
+        startedAt: startedAt.toISOString(),
+        pid: process.pid,
+        host: hostname(),
+      });
+    } catch (error) {
+      this.#ctx.catalogProblem(`Recording the start of the backup of '${row.label}'`, error, 'the backup runs all the same');
+      return null;
+    }
+  }
+
+  /**
+   * Writes the history entry and forgets the running row in one transaction (a crash
+   * between them must not leave a finished backup to be called interrupted); when the
+   * catalog fails, tells the UIs instead of failing the job.
+   */
+  #recorded(row: DatabaseRow, runId: number | null, status: BackupRecord['status'], write: () => BackupRecord, next?: string): BackupRecord | null {
+    const { catalog } = this.#ctx;
+    try {
+      return catalog.connection.transaction(() => {
+        const record = write();
+        if (runId !== null) catalog.runs.end(runId);
+        return record;
+      })();
+    } catch (error) {
+      this.#ctx.catalogProblem(`Recording the ${status} backup of '${row.label}' in the history`, error, next);
+      try {
+        if (runId !== null) catalog.runs.end(runId);
+      } catch {
+        // Still failing: the next start records this run as interrupted, which the UIs were just told it was not.
+      }
+      return null;
+    }
+  }
+
+  /**
+   * At start-up: every backup that was running in a process that is gone (killed, crashed,
+   * power lost) gets an *interrupted* history entry, and its partial files are removed
+   * now rather than at the next backup into that folder. A run of a Pagevault process
+   * still alive on this machine, or of another machine (a shared data folder), is left.
+   * Resolves once the partials are gone.
+   */
+  async recoverInterrupted(): Promise<void> {
+    const { catalog } = this.#ctx;
+    const here = hostname();
+    // A run from before the machine last booted is gone even if its process id is in use again.
+    const bootedAt = Date.now() - uptime() * 1000;
+    const gone = catalog.runs.list().filter((run) => run.host === here && run.pid !== process.pid && (Date.parse(run.startedAt) < bootedAt || !isAlive(run.pid)));
+    if (gone.length === 0) return;
+    for (const run of gone) {
+      const message = `Pagevault ended while this backup ran (started ${run.startedAt}, process ${run.pid}); nothing was saved, and its partial file in ${run.destination} is removed`;
+      catalog.connection.transaction(() => {
+        catalog.backups.insert(
+          entryWithoutFile({
+            databaseId: run.databaseId !== null && catalog.databases.get(run.databaseId) ? run.databaseId : null,
+            databaseLabel: run.databaseLabel,
+            source: run.source,
+            status: 'interrupted',
+            trigger: run.trigger,
+            mode: run.mode,
+            startedAt: run.startedAt,
+            finishedAt: null,
+            durationMs: null,
+            error: { code: 'INTERRUPTED', message },
+          }),
+        );
+        catalog.runs.end(run.id);
+      })();
+    }
+    this.#ctx.changed('history');
+    this.#ctx.changed('databases');
+    for (const destination of new Set(gone.map((run) => run.destination))) {
+      try {
+        const removed = await removeStalePartials(destination);
+        if (removed.length > 0) catalog.events.record('backup.interrupted', `Removed the partial files of interrupted backups: ${removed.join(', ')}`);
+      } catch (error) {
+        this.#ctx.catalogProblem(`Removing the partial files of interrupted backups in ${destination}`, error, 'the next backup into that folder removes them');
+      }
     }
   }
 
@@ -157,7 +275,7 @@ export class BackupJobs {
       error: failure?.toBody() ?? null,
     });
     if (cancelled || record?.status === 'skipped') return;
-    if (!failure) {
+    if (!failure && record) {
       void this.#retention.apply(row.id).catch((error: unknown) => {
         try {
           this.#ctx.catalog.events.record('retention.failed', `Retention of '${row.label}' failed: ${(error as Error).message}`, row.id);
@@ -166,12 +284,21 @@ export class BackupJobs {
         }
       });
     }
-    const settings = this.#ctx.catalog.settings.get();
     if (failure) {
       this.#ctx.shell.notify?.({ kind: 'failure', title: `Backup of ${row.label} failed`, body: failure.message });
-    } else if (settings.notifyOnSuccess) {
+    } else if (this.#ctx.catalog.settings.get().notifyOnSuccess) {
       const verified = record?.verification === 'passed' ? ' and verified' : '';
       this.#ctx.shell.notify?.({ kind: 'success', title: `${row.label} backed up`, body: `Saved${verified} in ${row.destination}` });
     }
   }
 }
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+

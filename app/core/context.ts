@@ -25,6 +25,7 @@ export interface ShellServices {
 }
 
 export interface CoreContext {
+  /** The data folder's real path (symlinks resolved). */
   dataDir: string;
   catalog: Catalog;
   queue: JobQueue;
@@ -33,4 +34,10 @@ export interface CoreContext {
   /** Tells every UI that part of the catalog changed. */
   changed(topic: CatalogTopic): void;
   finished(result: JobFinished): void;
+  /**
+   * The catalog failed outside a request (a timer, the end of a job): tells the UIs and
+   * the desktop, and never throws. `what` is what could not be done ("Recording the
+   * backup of 'notes'"); `next`, what happens now or what the user can do.
+   */
+  catalogProblem(what: string, error: unknown, next?: string): void;
 }

@@ -2,12 +2,11 @@
  * The API implementation both shells call: validates a request against its schema,
  * runs it, and answers with an Outcome. Push events go out through `events`.
  */
-import { mkdirSync } from 'node:fs';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Result } from '../api/index.ts';
 import type { Settings } from '../api/types.ts';
-import { Catalog } from '../catalog/index.ts';
+import { Catalog, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote, STAGING_FOLDER } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { sqliteVersion } from '../engine/backup.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
@@ -60,6 +59,8 @@ export class Core {
   readonly #ctx: CoreContext;
   readonly #handlers: Handlers;
   readonly #scheduler: Scheduler;
+  readonly #catalogBackups: CatalogBackups;
+  readonly #recovered: Promise<void>;
   #closed = false;
 
   /** Starts the scheduler: catches up what was missed while Pagevault was not running, then keeps time. */
@@ -74,7 +75,7 @@ export class Core {
 
   /** Where the browser shell stores files dropped onto its window until they are restored. */
   get stagingDir(): string {
-    return join(this.#ctx.dataDir, 'staging');
+    return join(this.#ctx.dataDir, STAGING_FOLDER);
   }
 
   /** True once `close()` has begun. */
@@ -82,18 +83,31 @@ export class Core {
     return this.#closed;
   }
 
-  /** Opens (or creates) the catalog in the data dir; throws CATALOG_TOO_NEW for a newer one. */
+  /**
+   * Opens (or creates) the catalog in the data dir; throws CATALOG_TOO_NEW for a newer
+   * one and CATALOG_DAMAGED, naming the newest automatic catalog backup, for a damaged one.
+   */
   constructor(options: CoreOptions) {
     this.options = options;
-    const dataDir = resolve(options.dataDir);
-    mkdirSync(dataDir, { recursive: true });
+    const dataDir = openDataDir(options.dataDir);
     const catalog = new Catalog(dataDir, defaultSettings(dataDir));
     const events = this.events;
+    const shell = options.services ?? {};
+    const catalogProblem = (what: string, error: unknown, next?: string) => {
+      const problem = describeCatalogProblem(catalogPathOf(dataDir), what, error, next);
+      console.error(`Pagevault: ${problem.message}`);
+      events.emit('catalog.problem', problem.toBody());
+      try {
+        shell.notify?.({ kind: 'failure', title: 'Pagevault cannot use its catalog', body: problem.message });
+      } catch {
+        // A shell that cannot notify must not turn a report into a crash.
+      }
+    };
+    this.#catalogBackups = new CatalogBackups(catalog.connection, dataDir, { failed: (error) => catalogProblem('Backing up the catalog', error, 'the automatic catalog backups taken before are kept; Pagevault tries again in a minute') });
     const queue = new JobQueue(catalog.settings.get().concurrency, {
       changed: (jobs) => events.emit('jobs.changed', jobs),
       progress: (progress) => events.emit('job.progress', progress),
     });
-    const shell = options.services ?? {};
     this.#ctx = {
       dataDir,
       catalog,
@@ -102,10 +116,12 @@ export class Core {
       shell,
       changed: (topic) => events.emit('catalog.changed', { topic }),
       finished: (result) => events.emit('job.finished', result),
+      catalogProblem,
     };
     const databases = new Databases(this.#ctx);
     const retention = new Retention(this.#ctx, databases);
     const backups = new BackupJobs(this.#ctx, databases, retention);
+    this.#recovered = backups.recoverInterrupted().catch((error: unknown) => catalogProblem('Recording the backups interrupted when Pagevault last ended', error));
     const schedules = new Schedules(this.#ctx, databases, backups, options.clock ?? systemClock, options.timezone);
     this.#scheduler = schedules.scheduler;
     const history = new History(this.#ctx);
@@ -201,14 +217,47 @@ export class Core {
     }
   }
 
-  /** Cancels running jobs (their partial files are removed) and closes the catalog. */
+  /** Cancels running jobs (their partial files are removed), backs up the catalog if it changed, and closes it. */
   async close(): Promise<void> {
     if (this.#closed) return;
     this.#closed = true;
     this.#scheduler.stop();
+    await this.#recovered;
     await this.#ctx.queue.close();
     // Let the finished jobs write their history entries first.
     await new Promise((resolve) => setImmediate(resolve));
+    await this.#catalogBackups.close();
     this.#ctx.catalog.close();
   }
+
+  /** Resolves once the backups interrupted when Pagevault last ended are recorded and their partial files removed. */
+  get recovered(): Promise<void> {
+    return this.#recovered;
+  }
+
+  /** Backs up the catalog now, as happens on its own after each burst of changes; resolves with the file. */
+  backUpCatalog(): Promise<{ path: string; takenAt: string }> {
+    return this.#catalogBackups.backUpNow();
+  }
+}
+
+/**
+ * A catalog failure as the UIs are told of it: what could not be done, which file, why,
+ * and `next`, what happens now or what the user can do.
+ */
+export function describeCatalogProblem(catalogPath: string, what: string, error: unknown, next?: string): PagevaultError {
+  const cause = (error instanceof Error ? error.message : String(error)).replace(/\s*\n\s*/g, '; ');
+  const then = next ? `; ${next}` : '';
+  if (isBusyError(error) || (error instanceof PagevaultError && error.code === 'CATALOG_BUSY')) {
+    return new PagevaultError('CATALOG_BUSY', `${what} failed: the Pagevault catalog ${catalogPath} is locked by another program (${cause})${then}`, { cause: error });
+  }
+  if (isDamageError(error) || (error instanceof PagevaultError && error.code === 'CATALOG_DAMAGED')) {
+    return new PagevaultError(
+      'CATALOG_DAMAGED',
+      `${what} failed: the Pagevault catalog ${catalogPath} is damaged (${cause})${then}; quit Pagevault and restore the catalog with: pagevault catalog restore --data-dir ${shellQuote(dirname(catalogPath))}`,
+      { cause: error },
+    );
+  }
+  const code = error instanceof PagevaultError ? error.code : 'INTERNAL';
+  return new PagevaultError(code, `${what} failed: ${cause}${then}`, { cause: error });
 }

@@ -5,11 +5,11 @@
  * safety copy recorded in the history as "before restore".
  */
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, extname, join, resolve } from 'node:path';
+import { basename, dirname, extname, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
 import type { BackupRecord, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
-import { CATALOG_FILE_NAME, entryFromManifest, type DatabaseRow } from '../catalog/index.ts';
+import { entryFromManifest, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import type { JobHandle } from '../jobs/job-queue.ts';
 import type { CoreContext } from './context.ts';
@@ -54,10 +54,12 @@ export class Restores {
       duplicateMessage: `${backupPath} is already being checked`,
       run: (job) => this.#check(backupPath, job),
     });
-    done.then(
-      (check) => this.#ctx.finished({ jobId: info.jobId, kind: 'verify', databaseId: null, label, ok: true, cancelled: false, backup: null, error: null, check }),
-      (error: unknown) => this.#failed(info, null, label, error, `Cannot check ${backupPath}`),
-    );
+    done
+      .then(
+        (check) => this.#ctx.finished({ jobId: info.jobId, kind: 'verify', databaseId: null, label, ok: true, cancelled: false, backup: null, error: null, check }),
+        (error: unknown) => this.#failed(info, null, label, error, `Cannot check ${backupPath}`),
+      )
+      .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the check of ${backupPath}`, error));
     return info;
   }
 
@@ -93,14 +95,16 @@ export class Restores {
       duplicateMessage: `'${target.label}' is being backed up or restored; wait for that to finish or cancel it`,
       run: (job) => this.#restore(backupPath, target, row, params.safetyCopy, safetyCopyDir, job),
     });
-    done.then(
-      (restore) => {
-        this.#ctx.changed('databases');
-        this.#ctx.changed('history');
-        this.#ctx.finished({ jobId: info.jobId, kind: 'restore', databaseId: target.databaseId, label: target.label, ok: true, cancelled: false, backup: restore.safetyCopyEntry, error: null, restore });
-      },
-      (error: unknown) => this.#failed(info, target.databaseId, target.label, error, subject),
-    );
+    done
+      .then(
+        (restore) => {
+          this.#ctx.changed('databases');
+          this.#ctx.changed('history');
+          this.#ctx.finished({ jobId: info.jobId, kind: 'restore', databaseId: target.databaseId, label: target.label, ok: true, cancelled: false, backup: restore.safetyCopyEntry, error: null, restore });
+        },
+        (error: unknown) => this.#failed(info, target.databaseId, target.label, error, subject),
+      )
+      .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the restore of ${target.path}`, error));
     return info;
   }
 
@@ -139,6 +143,8 @@ export class Restores {
       comparison: null,
       problem: null,
     };
+    const own = this.#ownFileProblem(path, realPathOf(path));
+    if (own) return { ...target, exists: await stat(path).then(() => true, () => false), problem: own };
     const stats = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
     if (stats instanceof Error) return { ...target, problem: `${path} cannot be read (${stats.code ?? stats.message})` };
     if (!stats) {
@@ -149,7 +155,6 @@ export class Restores {
     if (stats.isDirectory()) return { ...target, exists: true, problem: `${path} is a folder; choose a database file or type the name of a new file` };
     const described: RestoreTarget = { ...target, exists: true, sizeBytes: stats.size, modifiedAt: stats.mtime.toISOString() };
     if (real === (await canonical(backupPath))) return { ...described, problem: 'the backup and the target are the same file' };
-    if (real === join(this.#ctx.dataDir, CATALOG_FILE_NAME)) return { ...described, problem: `${path} is Pagevault's own catalog` };
     const unusable = (error: unknown): RestoreTarget => ({
       ...described,
       // The engine's reason without its subject: "the file is not a SQLite database (…)".
@@ -182,13 +187,25 @@ export class Restores {
     return withFacts;
   }
 
+  /**
+   * Pagevault's own files are never a restore target: the catalog, its -wal, -shm and
+   * -journal (a file there would be taken for the catalog's), its automatic backups and
+   * staging folder, the data folder itself. Compared by real path (`dataDir` is one), so
+   * a symlinked data folder does not hide them.
+   */
+  #ownFileProblem(path: string, real: string): string | null {
+    const problem = ownPathProblem(this.#ctx.dataDir, real, 'file');
+    return problem && `${path}: ${problem}`;
+  }
+
   async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {
     const startedAt = new Date();
     const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal });
     let safetyCopyEntry: BackupRecord | null = null;
-    if (result.safetyCopy) {
-      const manifest = await engine.readManifest(result.safetyCopy);
-      if (manifest) {
+    // The target is restored by now: a catalog that cannot record it must not report the restore as failed.
+    const manifest = result.safetyCopy ? await engine.readManifest(result.safetyCopy) : undefined;
+    if (result.safetyCopy && manifest) {
+      try {
         safetyCopyEntry = this.#ctx.catalog.backups.insert(
           entryFromManifest(manifest, {
             databaseId: row?.id ?? null,
@@ -199,10 +216,16 @@ export class Restores {
             durationMs: Date.parse(manifest.finishedAt) - Date.parse(manifest.startedAt),
           }),
         );
+      } catch (error) {
+        this.#ctx.catalogProblem(`Recording the safety copy ${result.safetyCopy} in the history`, error, 'the restore went through and the safety copy is on disk with its manifest');
       }
     }
     const safety = result.safetyCopy ? `; the previous database is kept in ${result.safetyCopy}` : '';
-    this.#ctx.catalog.events.record('database.restored', `Restored ${target.path} from ${backupPath}${safety}`, row?.id ?? null, startedAt);
+    try {
+      this.#ctx.catalog.events.record('database.restored', `Restored ${target.path} from ${backupPath}${safety}`, row?.id ?? null, startedAt);
+    } catch (error) {
+      this.#ctx.catalogProblem(`Logging the restore of ${target.path}`, error, 'the restore itself went through');
+    }
     const bytes = await stat(target.path).then((s) => s.size, () => 0);
     return {
       backupPath,
@@ -224,8 +247,12 @@ export class Restores {
     const cancelled = failure.code === 'CANCELLED';
     this.#ctx.finished({ jobId: info.jobId, kind: info.kind, databaseId, label, ok: false, cancelled, backup: null, error: failure.toBody() });
     if (info.kind !== 'restore') return;
-    this.#ctx.catalog.events.record(cancelled ? 'restore.cancelled' : 'restore.failed', failure.message, databaseId);
     this.#ctx.changed('history');
     if (!cancelled) this.#ctx.shell.notify?.({ kind: 'failure', title: `Restore of ${label} failed`, body: failure.message });
+    try {
+      this.#ctx.catalog.events.record(cancelled ? 'restore.cancelled' : 'restore.failed', failure.message, databaseId);
+    } catch (error) {
+      this.#ctx.catalogProblem(`Logging the ${cancelled ? 'cancelled' : 'failed'} restore of ${label}`, error);
+    }
   }
 }

@@ -31,6 +31,7 @@ export class Schedules {
         startBackup: (databaseId, skipIfUnchanged) => backups.start(databaseId, { trigger: 'schedule', skipIfUnchanged }),
         recordMissed: (row, label, window) => this.#recordMissed(row, label, window),
         caughtUp: (summary) => this.#caughtUp(summary),
+        failed: (error) => ctx.catalogProblem('Running the scheduled backups', error, 'Pagevault tries again by itself at its next look at the schedules, within 30 seconds'),
       },
       { timezone },
     );
@@ -124,8 +125,8 @@ export class Schedules {
   }
 
   #caughtUp(summary: CatchUpSummary): void {
-    this.#ctx.catalog.events.record('schedules.caught-up', summary.message);
     this.#ctx.events.emit('schedules.caughtUp', summary);
     this.#ctx.shell.notify?.({ kind: 'success', title: 'Missed backups caught up', body: summary.message });
+    this.#ctx.catalog.events.record('schedules.caught-up', summary.message);
   }
 }

@@ -88,7 +88,14 @@ export class JobQueue {
         entry.info = { ...entry.info, state: 'running' };
         this.#changed();
         // The job leaves the queue before `done` settles, so whoever awaits it sees it gone.
-        spec.run(handle).then(
+        // A run that throws before its first await fails the job, not the caller that started it.
+        let running: Promise<T>;
+        try {
+          running = spec.run(handle);
+        } catch (error) {
+          running = Promise.reject(error);
+        }
+        running.then(
           (value) => {
             this.#finish(entry);
             resolve(value);

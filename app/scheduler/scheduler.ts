@@ -38,6 +38,12 @@ export interface SchedulerHooks {
   startBackup(databaseId: number, skipIfUnchanged: boolean): void;
   recordMissed(schedule: ScheduleRow, label: string, window: MissedWindow, reason: CatchUpSummary['reason']): void;
   caughtUp(summary: CatchUpSummary): void;
+  /**
+   * The catalog failed during a tick (locked by another program, damaged): the slots it
+   * could not record are tried again at the next tick. Called once per streak of the same
+   * failure, not at every tick.
+   */
+  failed?(error: unknown): void;
 }
 
 export interface SchedulerOptions {
@@ -64,6 +70,8 @@ export class Scheduler {
   #cancelTimer: (() => void) | undefined;
   #expectedAt = 0;
   #stopped = true;
+  /** The message of the failure reported last; null once a tick went through. */
+  #failure: string | null = null;
 
   constructor(catalog: Catalog, clock: Clock, hooks: SchedulerHooks, options: SchedulerOptions = {}) {
     this.#catalog = catalog;
@@ -103,9 +111,27 @@ export class Scheduler {
     return nextRuns(row.spec, new Date(row.anchorAt), after, count, this.#timezone);
   }
 
-  /** Runs what is due at the clock's now, records what was missed, and sleeps until the next slot. */
+  /**
+   * Runs what is due at the clock's now, records what was missed, and sleeps until the
+   * next slot. Never throws: it runs from a timer, where an exception would end the
+   * process. A slot whose run could not be recorded is not marked done, so the next tick
+   * (at the latest `maxSleepMs` later) runs it.
+   */
   tick(reason: 'timer' | 'start' | 'resume' = 'timer'): void {
     const now = this.#clock.now();
+    let pausedUntil: number | undefined;
+    const failures: unknown[] = [];
+    try {
+      pausedUntil = this.#runDue(now, reason, failures);
+    } catch (error) {
+      failures.push(error);
+    }
+    this.#report(failures);
+    this.#arm(now, pausedUntil);
+  }
+
+  /** Starts and records the due slots; collects per-schedule failures; resolves to the pause's end when paused. */
+  #runDue(now: Date, reason: 'timer' | 'start' | 'resume', failures: unknown[]): number | undefined {
     let why: CatchUpSummary['reason'] = reason === 'start' ? 'start' : 'resume';
     if (reason === 'timer' && this.#expectedAt && now.getTime() - this.#expectedAt > CLOCK_JUMP_MS) why = 'resume';
     const pausedUntil = this.#catalog.settings.get().schedulesPausedUntil;
@@ -115,28 +141,60 @@ export class Scheduler {
 
     for (const row of this.#catalog.schedules.list()) {
       if (!row.enabled) continue;
-      const database = this.#catalog.databases.get(row.databaseId);
-      if (!database) continue;
-      const since = new Date(row.lastSlotAt ?? row.anchorAt);
-      const { slots, more } = slotsBetween(row.spec, new Date(row.anchorAt), since, now, this.#timezone);
-      if (slots.length === 0) continue;
-      this.#catalog.schedules.setLastSlot(row.databaseId, slots.at(-1)!);
-      // Paused: the slots pass without running, as the user asked.
-      if (paused) continue;
-      const late = slots.filter((slot) => now.getTime() - slot.getTime() > this.#graceMs);
-      if (late.length > 0) {
-        this.#hooks.recordMissed(row, database.label, { from: late[0]!, to: late.at(-1)!, count: late.length, more }, why);
-        missed += late.length;
-        labels.push(database.label);
-      }
       try {
-        this.#hooks.startBackup(row.databaseId, row.skipIfUnchanged);
-      } catch {
-        // A backup of this database is already queued or running: it covers this slot.
+        const database = this.#catalog.databases.get(row.databaseId);
+        if (!database) continue;
+        const since = new Date(row.lastSlotAt ?? row.anchorAt);
+        const { slots, more } = slotsBetween(row.spec, new Date(row.anchorAt), since, now, this.#timezone);
+        if (slots.length === 0) continue;
+        // First, so that a catalog that cannot be written leaves the slot to the next tick.
+        this.#catalog.schedules.setLastSlot(row.databaseId, slots.at(-1)!);
+        // Paused: the slots pass without running, as the user asked.
+        if (paused) continue;
+        const late = slots.filter((slot) => now.getTime() - slot.getTime() > this.#graceMs);
+        if (late.length > 0) {
+          missed += late.length;
+          labels.push(database.label);
+          try {
+            this.#hooks.recordMissed(row, database.label, { from: late[0]!, to: late.at(-1)!, count: late.length, more }, why);
+          } catch (error) {
+            failures.push(error);
+          }
+        }
+        try {
+          this.#hooks.startBackup(row.databaseId, row.skipIfUnchanged);
+        } catch (error) {
+          // A backup of this database already queued or running covers this slot.
+          if ((error as { code?: string }).code !== 'ALREADY_RUNNING') failures.push(error);
+        }
+      } catch (error) {
+        failures.push(error);
       }
     }
-    if (missed > 0) this.#hooks.caughtUp(catchUpSummary(missed, labels, why));
-    this.#arm(now, paused ? Date.parse(pausedUntil!) : undefined);
+    if (missed > 0) {
+      try {
+        this.#hooks.caughtUp(catchUpSummary(missed, labels, why));
+      } catch (error) {
+        failures.push(error);
+      }
+    }
+    return paused ? Date.parse(pausedUntil!) : undefined;
+  }
+
+  #report(failures: unknown[]): void {
+    if (failures.length === 0) {
+      this.#failure = null;
+      return;
+    }
+    const [first] = failures;
+    const message = first instanceof Error ? first.message : String(first);
+    if (message === this.#failure) return;
+    this.#failure = message;
+    try {
+      this.#hooks.failed?.(first);
+    } catch {
+      // Reporting must not stop the scheduler either.
+    }
   }
 
   #arm(now: Date, pausedUntil: number | undefined): void {
@@ -144,10 +202,14 @@ export class Scheduler {
     if (this.#stopped) return;
     let wake = now.getTime() + this.#maxSleepMs;
     if (pausedUntil !== undefined) wake = Math.min(wake, pausedUntil);
-    for (const row of this.#catalog.schedules.list()) {
-      if (!row.enabled) continue;
-      const [next] = nextRuns(row.spec, new Date(row.anchorAt), new Date(Math.max(now.getTime(), Date.parse(row.lastSlotAt ?? row.anchorAt))), 1, this.#timezone);
-      if (next) wake = Math.min(wake, next.getTime());
+    try {
+      for (const row of this.#catalog.schedules.list()) {
+        if (!row.enabled) continue;
+        const [next] = nextRuns(row.spec, new Date(row.anchorAt), new Date(Math.max(now.getTime(), Date.parse(row.lastSlotAt ?? row.anchorAt))), 1, this.#timezone);
+        if (next) wake = Math.min(wake, next.getTime());
+      }
+    } catch {
+      // The catalog cannot be read now: look again after the longest sleep.
     }
     const delay = Math.max(0, wake - now.getTime());
     this.#expectedAt = now.getTime() + delay;

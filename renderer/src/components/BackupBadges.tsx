@@ -16,6 +16,7 @@ export function StatusBadge({ entry }: { entry: BackupRecord }) {
   if (entry.status === 'cancelled') return <Badge color="gray" variant="light">Cancelled</Badge>;
   if (entry.status === 'skipped') return <Badge color="gray" variant="outline">Skipped</Badge>;
   if (entry.status === 'missed') return <Badge color="orange" variant="outline">Missed</Badge>;
+  if (entry.status === 'interrupted') return <Badge color="red" variant="outline">Interrupted</Badge>;
   if (!entry.fileExists) return <Badge color="orange" variant="light">File missing</Badge>;
   if (entry.verification === 'passed') return <Badge color="teal" variant="light" leftSection={<IconShieldCheck size={12} />}>Verified</Badge>;
   if (entry.verification === 'failed') return <Badge color="red" variant="filled">Damaged</Badge>;

@@ -24,6 +24,7 @@ const statusOptions: Array<{ value: HistoryStatusFilter; label: string }> = [
   { value: 'cancelled', label: 'Cancelled' },
   { value: 'skipped', label: 'Skipped (unchanged)' },
   { value: 'missed', label: 'Missed' },
+  { value: 'interrupted', label: 'Interrupted' },
   { value: 'verified', label: 'Verified' },
   { value: 'unverified', label: 'Not verified' },
 ];

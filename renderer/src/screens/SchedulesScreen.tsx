@@ -150,6 +150,7 @@ const resultBadge: Record<string, { label: string; color: string }> = {
   cancelled: { label: 'Cancelled', color: 'gray' },
   skipped: { label: 'Skipped: unchanged', color: 'gray' },
   missed: { label: 'Missed; caught up', color: 'orange' },
+  interrupted: { label: 'Interrupted', color: 'red' },
 };
 
 function LastResult({ schedule, now }: { schedule: ScheduleInfo | undefined; now: Date }) {
