@@ -1,21 +1,7 @@
 // A separate process running a Pagevault core that backs up one database; prints "ready"
 // once the copy is under way and its partial file is on disk, then runs until killed.
 import { existsSync, readdirSync } from 'node:fs';
-import { registerHooks } from 'node:module';
-
-// app/api names its siblings '.js' (what the compiled build and the bundler see); running
-// the sources directly, those are the '.ts' files.
-registerHooks({
-  resolve(specifier, context, nextResolve) {
-    try {
-      return nextResolve(specifier, context);
-    } catch (error) {
-      if (!specifier.startsWith('.') || !specifier.endsWith('.js')) throw error;
-      return nextResolve(`${specifier.slice(0, -3)}.ts`, context);
-    }
-  },
-});
-const { Core } = await import('../app/core/core.ts');
+import { Core } from '../app/core/core.ts';
 
 const [dataDir, databaseId] = process.argv.slice(2) as [string, string];
 const core = new Core({ dataDir, shell: 'web' });
@@ -27,7 +13,7 @@ const folder = (details.value as { database: { destination: string } }).database
 let said = false;
 core.events.on('job.progress', (progress) => {
   if (said || progress.phase !== 'copy') return;
-  if (!existsSync(folder) || !readdirSync(folder).some((name) => name.endsWith('.partial'))) return;
+  if (!existsSync(folder) || !readdirSync(folder).some((name) => name.endsWith('.pagevault-partial'))) return;
   said = true;
   process.stdout.write('ready\n');
 });

@@ -4,8 +4,8 @@
  * nothing from the rest of the core.
  */
 import { z } from 'zod';
-import type { ApiErrorBody } from './errors.js';
-import type { EventName, MethodName } from './names.js';
+import type { ApiErrorBody } from './errors.ts';
+import type { EventName, MethodName } from './names.ts';
 import type {
   AppInfo,
   BackupRecord,
@@ -27,11 +27,11 @@ import type {
   SchedulePreview,
   Settings,
   VerifyResult,
-} from './types.js';
+} from './types.ts';
 
-export * from './errors.js';
-export * from './names.js';
-export type * from './types.js';
+export * from './errors.ts';
+export * from './names.ts';
+export type * from './types.ts';
 
 const filePath = z.string().trim().min(1, 'A file path is required');
 const id = z.number().int().positive();

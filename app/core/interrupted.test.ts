@@ -25,7 +25,7 @@ describe('a backup killed mid-copy', () => {
     await setup.close();
 
     const runner = await startScript('./backup-runner.ts', [dataDir, String(id)]);
-    const [partial] = readdirSync(destination).filter((name) => name.endsWith('.partial'));
+    const [partial] = readdirSync(destination).filter((name) => name.endsWith('.pagevault-partial'));
     expect(partial).toBeDefined();
     // Meanwhile, a core on the same data folder leaves a run of a live process alone.
     const onlooker = new Core({ dataDir, shell: 'web' });
@@ -46,7 +46,7 @@ describe('a backup killed mid-copy', () => {
       expect(entries[0]).toMatchObject({ databaseId: id, status: 'interrupted', trigger: 'manual', mode: 'stepped', path: null, finishedAt: null, error: { code: 'INTERRUPTED' } });
       expect(entries[0]!.error!.message).toContain(`Pagevault ended while this backup ran (started ${entries[0]!.startedAt}, process ${runner.child.pid})`);
       await core.recovered;
-      expect(readdirSync(destination).filter((name) => name.includes('.partial'))).toEqual([]);
+      expect(readdirSync(destination).filter((name) => /\.pagevault-(partial|owner)$/.test(name))).toEqual([]);
       expect((await callCore(core, 'databases.list', {}))[0]!.lastBackup).toMatchObject({ status: 'interrupted' });
     } finally {
       await core.close();

@@ -39,20 +39,8 @@ type Outcome = { value: unknown } | { error: { code: string; message: string } }
  * both answered a ping sent after the call started and reported how the call ended.
  */
 function inChild(body: string, paths: Record<string, string>): Promise<{ ponged: boolean; outcome: Outcome }> {
-  // app/api names its modules '.js', as the build emits them; from the sources, take the '.ts'.
   const code = `
     import { execFileSync } from 'node:child_process';
-    import { registerHooks } from 'node:module';
-    registerHooks({
-      resolve(specifier, context, next) {
-        try {
-          return next(specifier, context);
-        } catch (error) {
-          if (!specifier.endsWith('.js')) throw error;
-          return next(specifier.slice(0, -3) + '.ts', context);
-        }
-      },
-    });
     const engine = await import(${JSON.stringify(url('./index.ts'))});
     const files = await import(${JSON.stringify(url('./database-files.ts'))});
     const verifying = await import(${JSON.stringify(url('./verify.ts'))});

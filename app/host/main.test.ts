@@ -11,14 +11,7 @@ import { fileURLToPath } from 'node:url';
 import { HostLock } from './host-lock.ts';
 
 const mainScript = fileURLToPath(new URL('./main.ts', import.meta.url));
-// app/api names its own modules with the compiled '.js' extension; from the sources,
-// that module is the '.ts' beside it (as Vitest resolves it for the tests themselves).
-const resolveSources = `import { registerHooks } from 'node:module';
-registerHooks({ resolve(specifier, context, next) {
-  try { return next(specifier, context); }
-  catch (error) { if (specifier.startsWith('.') && specifier.endsWith('.js')) return next(specifier.slice(0, -3) + '.ts', context); throw error; }
-} });`;
-const nodeArgs = ['--import', `data:text/javascript,${encodeURIComponent(resolveSources)}`, mainScript];
+const nodeArgs = [mainScript];
 const started: ChildProcess[] = [];
 
 interface Started {
