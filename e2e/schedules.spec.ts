@@ -4,6 +4,7 @@
  */
 import { readdirSync } from 'node:fs';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { expect, saveScreenshot, test } from './fixtures.ts';
 import { addDatabase } from './helpers.ts';
 
@@ -67,4 +68,30 @@ test('a retention policy previews which backups it would delete and the space it
   await saveScreenshot(app, 'retention-preview');
   await editor.getByRole('button', { name: 'Save retention' }).click();
   await expect(app.getByRole('alert').filter({ hasText: 'Retention of chinook saved' })).toBeVisible();
+});
+
+test('a catalog that another program keeps locked across a scheduled run is said so on screen, and the app goes on', async ({ app, chinookPath, host }) => {
+  await addDatabase(app, chinookPath);
+  await app.getByRole('link', { name: 'Schedules' }).click();
+  const row = app.getByRole('row', { name: /^chinook / });
+  await row.getByRole('button', { name: 'Add a schedule for chinook' }).click();
+  const editor = app.getByRole('dialog', { name: 'Schedule of chinook' });
+  await editor.getByText('Cron', { exact: true }).click();
+  await editor.getByRole('textbox', { name: 'Cron expression' }).fill('*/2 * * * * *');
+  await editor.getByRole('button', { name: 'Save schedule' }).click();
+  await expect(row).toContainText('Every 2 seconds');
+  // Another program takes the catalog and holds it through the next slots.
+  const other = new Database(join(host.dataDir, 'catalog.sqlite'), { timeout: 5000 });
+  other.exec('BEGIN EXCLUSIVE');
+  try {
+    const notice = app.getByRole('alert').filter({ hasText: 'Pagevault could not write its catalog' });
+    await expect(notice).toBeVisible({ timeout: 30_000 });
+    await expect(notice).toContainText(join(host.dataDir, 'catalog.sqlite'));
+    await saveScreenshot(app, 'catalog-problem', { withNotifications: true });
+  } finally {
+    other.exec('ROLLBACK');
+    other.close();
+  }
+  // Once the lock is gone, the schedule runs again and the app answers as before.
+  await expect(row).toContainText('Backed up', { timeout: 30_000 });
 });

@@ -1,5 +1,6 @@
 /** What the catalog holds that several screens show: the databases and the settings. */
 import { create } from 'zustand';
+import { notifications } from '@mantine/notifications';
 import type { DatabaseSummary, Settings } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 
@@ -24,8 +25,15 @@ async function reloadSettings(): Promise<void> {
   useCatalogStore.setState({ settings: await api.call('settings.get', {}) });
 }
 
-/** Loads the catalog when connected and follows its changes. */
+/**
+ * Loads the catalog when connected and follows its changes; says so, and stays on screen
+ * until dismissed, when the core could not write the catalog outside a request (another
+ * program holds it locked, or it is damaged).
+ */
 export function startCatalogStore(): void {
+  api.on('catalog.problem', (problem) => {
+    notifications.show({ color: 'red', title: 'Pagevault could not write its catalog', message: problem.message, autoClose: false });
+  });
   api.on('catalog.changed', ({ topic }) => {
     if (topic === 'databases') void reloadDatabases();
     if (topic === 'settings') void reloadSettings();
