@@ -10,6 +10,7 @@ import { createServer, type Server } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { inspect, verify } from './index.ts';
+import { readManifest } from './manifest.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
 import { chinookFixture } from '../../scripts/fixtures.ts';
 import { PagevaultError } from '../api/errors.ts';
@@ -270,5 +271,19 @@ describe('other files that are not regular files are named for what they are', (
     const error = await verify(db).catch((caught: unknown) => caught);
     expect(error).toBeInstanceOf(PagevaultError);
     expect(error).toMatchObject({ code: 'IS_A_DIRECTORY', message: `Cannot verify ${db}: ${db}-wal is a folder, not a regular file, and SQLite keeps the database's write-ahead log there; move it out of the way` });
+  });
+});
+
+describe('a manifest that is not a file', () => {
+  it('a named pipe where the manifest goes is no manifest, and reading it does not wait', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'pv-manifest-fifo-'));
+    try {
+      makeDatabase(join(dir, 'b.db'), { journalMode: 'delete' });
+      execFileSync('mkfifo', [join(dir, 'b.db.manifest.json')]);
+      // No writer ever opens the pipe: a blocking read would never come back.
+      expect(await readManifest(join(dir, 'b.db'))).toBeUndefined();
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });

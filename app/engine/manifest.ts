@@ -1,5 +1,6 @@
 /** The JSON manifest beside each backup file. */
-import { readFile } from 'node:fs/promises';
+import { open } from 'node:fs/promises';
+import { READ_NONBLOCKING } from './database-files.ts';
 import type { BackupManifest } from '../api/types.ts';
 import { writeFileAtomic } from './partial-file.ts';
 
@@ -15,11 +16,25 @@ export async function writeManifest(backupPath: string, manifest: BackupManifest
   return path;
 }
 
-/** Reads the manifest beside `backupPath`; undefined when there is none or it is not a Pagevault manifest. */
+/** How large a manifest may be; anything larger is not one of Pagevault's. */
+const MANIFEST_MAX_BYTES = 1 << 20;
+
+/**
+ * Reads the manifest beside `backupPath`; undefined when there is none or it is not a
+ * Pagevault manifest. Opened without waiting and read only when it is a regular file of
+ * a sensible size: a named pipe there would otherwise hold a file-system thread forever.
+ */
 export async function readManifest(backupPath: string): Promise<BackupManifest | undefined> {
   let text: string;
   try {
-    text = await readFile(manifestPathOf(backupPath), 'utf8');
+    const handle = await open(manifestPathOf(backupPath), READ_NONBLOCKING);
+    try {
+      const stats = await handle.stat();
+      if (!stats.isFile() || stats.size > MANIFEST_MAX_BYTES) return undefined;
+      text = await handle.readFile('utf8');
+    } finally {
+      await handle.close();
+    }
   } catch {
     return undefined;
   }
