@@ -4,7 +4,7 @@
  * browser would also send to every other server on 127.0.0.1.
  */
 import { addDatabase } from './helpers.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, saveScreenshot, test } from './fixtures.ts';
 
 test('the token arrives in #token=, leaves the address, survives a reload and is never a cookie', async ({ app, host, context }) => {
   expect(host.url).toMatch(/\/#token=/);
@@ -20,6 +20,7 @@ test('a page opened without the token, or with a wrong one, says how to sign in'
   const bare = host.url.replace(/#.*$/, '');
   await page.goto(bare);
   await expect(page.getByRole('alert').filter({ hasText: 'Not signed in' })).toContainText('ends in #token=');
+  await saveScreenshot(page, 'host-not-signed-in');
   const other = await page.context().newPage();
   await other.goto(`${bare}#token=wrong-token-0123456789abcdef`);
   await expect(other.getByRole('alert').filter({ hasText: 'Not signed in' })).toContainText('no valid access token');

@@ -69,7 +69,7 @@ const RECONNECT_DELAYS_MS = [250, 500, 1000, 2000, 4000];
 /** The largest message the host reads (MAX_MESSAGE_BYTES in app/host/server.ts); it closes the socket on a longer one. */
 const MAX_MESSAGE_BYTES = 1 << 20;
 const TOKEN_KEY = 'pagevault.token';
-const UNAUTHORIZED = 'This page has no valid access token. Open the address that `npm run web` printed; it ends in #token=…';
+const UNAUTHORIZED = 'This page has no valid access token. Open the address that “npm run web” printed when it started: it ends in #token=…';
 
 /**
  * The host's access token: taken from the address's fragment (`#token=…`, which the
