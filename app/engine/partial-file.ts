@@ -177,12 +177,21 @@ export async function removeStalePartials(folder: string): Promise<string[]> {
     // A partial without its owner file cannot be proved ours; an owner file is looked at
     // through its partial when there is one.
     if (isPartial ? !nameSet.has(basename(base) + OWNER_SUFFIX) : nameSet.has(basename(base) + PARTIAL_SUFFIX)) continue;
-    if (ownerState(base + OWNER_SUFFIX) !== 'abandoned') continue;
-    if (isPartial) {
-      await removeWithCompanions(base + PARTIAL_SUFFIX);
-      removed.push(base + PARTIAL_SUFFIX);
+    // Taken under the owner file's own lock, so a claim that is being made (its owner file
+    // created, its lock not taken yet) waits for this to end, then finds its owner gone.
+    const lock = lockAbandonedOwner(base + OWNER_SUFFIX);
+    if (!lock) continue;
+    try {
+      if (isPartial) {
+        await removeWithCompanions(base + PARTIAL_SUFFIX);
+        removed.push(base + PARTIAL_SUFFIX);
+      }
+      // The owner file goes last, so a crash in between leaves a partial that is still
+      // provably ours. (Windows removes no open file: there it goes once the lock is let go.)
+      await rm(base + OWNER_SUFFIX, { force: true }).catch(() => undefined);
+    } finally {
+      lock.close();
     }
-    // The owner file goes last, so a crash in between leaves a partial that is still provably ours.
     await rm(base + OWNER_SUFFIX, { force: true });
   }
   return removed;
@@ -219,6 +228,36 @@ function ownerState(owner: string): OwnerState {
     return 'unknown';
   } finally {
     db?.close();
+  }
+}
+
+/**
+ * Takes the lock of an owner file whose writer is gone, for its cleanup to run under;
+ * undefined when its writer still holds it, or it cannot be told to be this host's.
+ */
+function lockAbandonedOwner(owner: string): Database.Database | undefined {
+  if (held.has(owner)) return undefined;
+  let db: Database.Database | undefined;
+  try {
+    db = new Database(owner, { fileMustExist: true, timeout: 0 });
+    db.exec('BEGIN EXCLUSIVE');
+    const row = tableRow(db);
+    if (row === 'foreign' || (row && row.host !== hostname())) throw new Error('not provably this host\'s');
+    return db;
+  } catch {
+    db?.close();
+    return undefined;
+  }
+}
+
+/** The owner file's record; undefined for a file its writer never wrote (killed first), 'foreign' for one that is no owner file. */
+function tableRow(db: Database.Database): { pid: number; host: string } | undefined | 'foreign' {
+  try {
+    return db.prepare('SELECT pid, host FROM owner').get() as { pid: number; host: string } | undefined;
+  } catch (error) {
+    if ((error as { code?: string }).code === 'SQLITE_ERROR' && /no such table/.test((error as Error).message)) return undefined;
+    if (String((error as { code?: string }).code).startsWith('SQLITE_BUSY')) throw error;
+    return 'foreign';
   }
 }
 
