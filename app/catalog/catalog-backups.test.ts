@@ -124,6 +124,26 @@ describe('a damaged catalog', () => {
     });
   }
 
+  it('a missing catalog whose automatic backups are there is not made anew: start-up says how to restore it', async () => {
+    const c = await populated();
+    const backupsBefore = readdirSync(join(c.dataDir, 'catalog-backups')).sort();
+    rmSync(c.catalog);
+    for (const suffix of ['-wal', '-shm']) rmSync(c.catalog + suffix, { force: true });
+    const error = startFailure(c.dataDir);
+    expect(error.code).toBe('CATALOG_DAMAGED');
+    expect(error.message).toContain(`Cannot open the Pagevault catalog ${c.catalog}: the file is missing, yet ${join(c.dataDir, 'catalog-backups')} holds automatic backups of it`);
+    expect(error.message).toContain(`pagevault catalog restore --data-dir ${c.dataDir}`);
+    expect(existsSync(c.catalog)).toBe(false);
+    expect(readdirSync(join(c.dataDir, 'catalog-backups')).sort()).toEqual(backupsBefore);
+    expect(restoreCatalogBackup(c.dataDir).keptAs).toBeNull();
+    const core = new Core({ dataDir: c.dataDir, shell: 'web' });
+    try {
+      expect((await callCore(core, 'history.list', {})).total).toBe(300);
+    } finally {
+      await core.close();
+    }
+  });
+
   it('without any catalog backup, says so and what to do instead', () => {
     const c = newCase();
     mkdirSync(c.dataDir);

@@ -56,6 +56,9 @@ export function openCatalog(rawDataDir: string): CatalogConnection {
   if (exists) {
     const problem = catalogFileProblem(path);
     if (problem) throw catalogDamaged(dataDir, problem);
+  } else if (listCatalogBackups(dataDir).length > 0) {
+    // There was a catalog: an empty one made now would soon push its backups out.
+    throw catalogMissing(dataDir);
   }
   let db: CatalogConnection;
   try {
@@ -95,6 +98,18 @@ export function catalogDamaged(dataDir: string, problem: string): PagevaultError
       (older.length > 0 ? `; ${older.length} older one${older.length === 1 ? ' is' : 's are'} in ${catalogBackupsDir(dataDir)}, chosen with --from FILE` : '')
     : `There is no automatic catalog backup in ${catalogBackupsDir(dataDir)}; move the file away to start with an empty catalog (your backups stay in their folders; History > Import backups from folder lists them again)`;
   return new PagevaultError('CATALOG_DAMAGED', `Cannot open the Pagevault catalog ${path}: ${problem}. Pagevault has not changed it. ${remedy}.`);
+}
+
+/** CATALOG_DAMAGED for a catalog that is gone while its automatic backups are there. */
+function catalogMissing(dataDir: string): PagevaultError {
+  const path = catalogPathOf(dataDir);
+  const [newest] = listCatalogBackups(dataDir);
+  return new PagevaultError(
+    'CATALOG_DAMAGED',
+    `Cannot open the Pagevault catalog ${path}: the file is missing, yet ${catalogBackupsDir(dataDir)} holds automatic backups of it. ` +
+      `Restore the newest, ${newest!.path} (taken ${newest!.takenAt}), with: pagevault catalog restore --data-dir ${shellQuote(dataDir)}; ` +
+      `or, to start with an empty catalog, move that folder away first (an empty catalog would replace those backups in time).`,
+  );
 }
 
 function migrate(db: CatalogConnection, path: string): void {
