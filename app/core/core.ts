@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
 import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Result } from '../api/index.ts';
 import type { Settings } from '../api/types.ts';
-import { Catalog, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote, STAGING_FOLDER } from '../catalog/index.ts';
+import { Catalog, CATALOG_COMPANIONS, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote, STAGING_FOLDER } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { sqliteVersion } from '../engine/backup.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
@@ -61,6 +61,8 @@ export class Core {
   readonly #scheduler: Scheduler;
   readonly #catalogBackups: CatalogBackups;
   readonly #recovered: Promise<void>;
+  /** Lifts the engine's ban on the catalog's files (see the constructor). */
+  readonly #unreserveCatalog: () => void;
   #closed = false;
 
   /** Starts the scheduler: catches up what was missed while Pagevault was not running, then keeps time. */
@@ -91,6 +93,13 @@ export class Core {
     this.options = options;
     const dataDir = openDataDir(options.dataDir);
     const catalog = new Catalog(dataDir, defaultSettings(dataDir));
+    // This process keeps the catalog open with SQLite's locks: an inspect or verify of it
+    // would close a descriptor of it afterwards, and with that drop those locks.
+    const catalogPath = catalogPathOf(dataDir);
+    this.#unreserveCatalog = engine.reserveOwnFiles(
+      [catalogPath, ...CATALOG_COMPANIONS.map((suffix) => catalogPath + suffix)],
+      "it is Pagevault's own catalog, which Pagevault keeps open; to check it, quit Pagevault first",
+    );
     const events = this.events;
     const shell = options.services ?? {};
     const catalogProblem = (what: string, error: unknown, next?: string) => {
@@ -228,6 +237,7 @@ export class Core {
     await new Promise((resolve) => setImmediate(resolve));
     await this.#catalogBackups.close();
     this.#ctx.catalog.close();
+    this.#unreserveCatalog();
   }
 
   /** Resolves once the backups interrupted when Pagevault last ended are recorded and their partial files removed. */

@@ -19,7 +19,7 @@
  * anything else by its type (`checkFileType`) before any open, with a stat only.
  */
 import { closeSync, constants, fstatSync, openSync, realpathSync, type Stats } from 'node:fs';
-import { stat } from 'node:fs/promises';
+import { realpath, stat } from 'node:fs/promises';
 import { resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 
@@ -67,10 +67,42 @@ export function notARegularFile(path: string, stats: Stats, subject: string, com
  * pipe cannot hold it up.
  */
 export async function checkFileType(path: string, subject: string): Promise<Stats | undefined> {
+  await refuseReserved(path, subject);
   const stats = await stat(path).catch(() => undefined); // missing or unreadable: the caller says why
   if (stats && !stats.isFile()) throw notARegularFile(path, stats, subject);
   await checkCompanions(path, subject);
   return stats;
+}
+
+/** Files this process holds SQLite locks on by design (its catalog, its host lock), with why the engine keeps away. */
+const reserved = new Map<string, { reason: string; holders: number }>();
+
+/**
+ * Keeps the engine from opening `paths` (real paths), which this process keeps open with
+ * SQLite locks: reading one in the engine would close a descriptor of it afterwards, and
+ * that drops every lock the process holds on it. Returns the function that lifts it.
+ */
+export function reserveOwnFiles(paths: string[], reason: string): () => void {
+  for (const path of paths) reserved.set(path, { reason, holders: (reserved.get(path)?.holders ?? 0) + 1 });
+  let lifted = false;
+  return () => {
+    if (lifted) return;
+    lifted = true;
+    for (const path of paths) {
+      const entry = reserved.get(path);
+      if (entry && (entry.holders -= 1) === 0) reserved.delete(path);
+    }
+  };
+}
+
+/** Refuses a reserved file, or a database whose -wal, -shm or -journal is one. */
+async function refuseReserved(path: string, subject: string): Promise<void> {
+  if (reserved.size === 0) return;
+  const real = await realpath(path).catch(() => resolve(path));
+  for (const candidate of [real, ...COMPANIONS.map(({ suffix }) => real + suffix)]) {
+    const entry = reserved.get(candidate);
+    if (entry) throw new PagevaultError('INVALID_REQUEST', `${subject}: ${entry.reason}`);
+  }
 }
 
 /** Refuses a -wal, -shm or -journal beside `path` that is there but not a regular file, by stat only. */

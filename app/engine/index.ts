@@ -25,6 +25,7 @@ export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, Usa
 export { backupFileName } from './backup.ts';
 export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
 export { manifestPathOf, readManifest } from './manifest.ts';
+export { reserveOwnFiles } from './database-files.ts';
 
 export interface RunOptions {
   onProgress?: (progress: EngineProgress) => void;

@@ -6,10 +6,11 @@
  * Beside it, `host.json` names the holder (pid and address, never the token) so a second
  * host can say which one is in its way.
  */
-import { renameSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { realpathSync, renameSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
+import { reserveOwnFiles } from '../engine/index.ts';
 
 export interface HostOwner {
   pid: number;
@@ -24,11 +25,16 @@ export class HostLock {
   readonly #db: Database.Database;
   readonly #infoPath: string;
   readonly #owner: HostOwner;
+  /** Lifts the engine's ban on the lock file (see acquire). */
+  readonly #unreserve: () => void;
 
   private constructor(db: Database.Database, infoPath: string, kind: string) {
     this.#db = db;
     this.#infoPath = infoPath;
     this.#owner = { pid: process.pid, kind, url: null, startedAt: new Date().toISOString() };
+    // Inspecting the lock file in the engine would close a descriptor of it, and with that
+    // drop the lock: a second host could then start.
+    this.#unreserve = reserveOwnFiles([realpathSync(db.name)], "it is the lock that keeps a second Pagevault off this data folder");
     this.#write();
   }
 
@@ -61,6 +67,7 @@ export class HostLock {
     if (!this.#db.open) return;
     if (readOwner(this.#infoPath)?.pid === process.pid) rmSync(this.#infoPath, { force: true });
     this.#db.close();
+    this.#unreserve();
   }
 
   #write(): void {
