@@ -5,9 +5,13 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { once } from 'node:events';
+import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
 import { verify } from './index.ts';
-import { enterDatabases, leaveDatabases } from './database-files.ts';
+import { enterDatabases, leaveDatabases, openForWorker } from './database-files.ts';
+import { createCancelFlag } from './context.ts';
+import type { WorkerInput, WorkerMessage } from './operations.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-locks-'));
@@ -46,4 +50,37 @@ describe('the locks SQLite holds in this process', () => {
     }
   });
 
+
+  it.skipIf(process.platform !== 'linux')('a file a worker needs and was not given is opened by the starting thread, so the worker ending drops no lock', async () => {
+    const path = join(root, 'not-given.db');
+    makeDatabase(path, { journalMode: 'delete', bytes: 200_000 });
+    const reader = new Database(path, { readonly: true });
+    try {
+      reader.exec('BEGIN');
+      reader.prepare('SELECT count(*) FROM blobs').get();
+      expect(locksHeld(path)).toBeGreaterThan(0);
+      // This thread starts the engine's worker as index.ts does, but passes no descriptors,
+      // as for a file that appeared after the worker started. Node closes the descriptors
+      // a worker opened when it ends, and with them the reader's lock.
+      const working = enterDatabases([path]);
+      try {
+        const input: WorkerInput<'verify'> = { operation: 'verify', params: { path }, cancelFlag: createCancelFlag(), descriptors: {} };
+        const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: input });
+        const messages: WorkerMessage[] = [];
+        worker.on('message', (message: WorkerMessage) => {
+          messages.push(message);
+          if (message.type === 'open') openForWorker(message.path, message.answer);
+        });
+        await once(worker, 'exit');
+        expect(messages.find((message) => message.type === 'result')).toMatchObject({ value: { ok: true } });
+        expect(locksHeld(path)).toBeGreaterThan(0);
+        reader.exec('COMMIT');
+        expect(locksHeld(path)).toBe(0);
+      } finally {
+        leaveDatabases(working.keys);
+      }
+    } finally {
+      reader.close();
+    }
+  });
 });
