@@ -12,6 +12,9 @@
  * them; they are closed once no engine worker is at work on that database
  * (`leaveDatabases`). A descriptor opened anywhere else is closed the same way: at once
  * unless engine workers are at work on its database, then when the last one has ended.
+ * A worker that needs a file not passed in (a -shm that appeared after it started) asks
+ * the starting thread to open it (`openForWorker`): Node would close one the worker opened
+ * itself when the worker ends, and only the starting thread knows when that is safe.
  *
  * Opening a named pipe for reading waits for a writer, forever if none comes, and the
  * thread that opens it with it: the thread serving the UI here. So every open is
@@ -145,6 +148,13 @@ export interface DatabaseFile {
 
 /** Descriptors passed in to this worker, by the paths they were opened under. */
 let provided: Record<string, number> = {};
+/** In an engine worker: asks the starting thread to open a file (`openForWorker` answers). */
+let askToOpen: ((path: string, answer: Int32Array) => void) | undefined;
+/**
+ * How long a worker waits for the starting thread to open a file before it opens the file
+ * itself, as a last resort: that thread serves the UI and answers at once unless stuck.
+ */
+const ASK_WAIT_MS = 10_000;
 /** Engine workers at work, per database. */
 const working = new Map<string, number>();
 /** Descriptors to close once their database's engine workers have ended. */
@@ -175,6 +185,19 @@ export function openDatabaseFile(path: string, subject?: string): DatabaseFile {
     const fd = provided[name];
     if (fd !== undefined) return { fd, path, owned: false };
   }
+  if (askToOpen) {
+    // [answered, fd]; the worker has nothing else to do until the file is open.
+    const answer = new Int32Array(new SharedArrayBuffer(8));
+    answer[1] = -1;
+    askToOpen(path, answer);
+    Atomics.wait(answer, 0, 0, ASK_WAIT_MS);
+    const fd = Atomics.load(answer, 1);
+    if (fd >= 0) {
+      for (const name of namesOf(path)) provided[name] = fd;
+      return { fd, path, owned: false };
+    }
+    // Not opened there: opening it here says why (or, if it has just appeared, opens it).
+  }
   return { fd: openRegularFile(path, subject), path, owned: true };
 }
 
@@ -186,9 +209,34 @@ export function closeDatabaseFile(file: DatabaseFile): void {
   else closeQuietly(file.fd);
 }
 
-/** In an engine worker: the descriptors the starting thread passed in. */
-export function useProvidedDescriptors(descriptors: Record<string, number>): void {
+/**
+ * In an engine worker: the descriptors the starting thread passed in, and how to ask it
+ * for one more (it answers with `openForWorker`).
+ */
+export function useProvidedDescriptors(descriptors: Record<string, number>, ask: (path: string, answer: Int32Array) => void): void {
   provided = descriptors;
+  askToOpen = ask;
+}
+
+/**
+ * In the starting thread: opens `path` for a worker at work on its database and wakes the
+ * worker with the descriptor in `answer[1]` (-1 if it could not be opened, or the database
+ * is not one an engine worker is at work on). Closed with the others in `leaveDatabases`.
+ */
+export function openForWorker(path: string, answer: Int32Array): void {
+  const key = databaseKey(path);
+  let fd = -1;
+  if (working.has(key)) {
+    try {
+      fd = openRegularFile(path);
+      closing.set(key, [...(closing.get(key) ?? []), fd]);
+    } catch {
+      // The worker opens it itself and says why it cannot.
+    }
+  }
+  Atomics.store(answer, 1, fd);
+  Atomics.store(answer, 0, 1);
+  Atomics.notify(answer, 0);
 }
 
 /**

@@ -13,7 +13,7 @@ import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyR
 import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
-import { checkFileType, enterDatabases, leaveDatabases } from './database-files.ts';
+import { checkFileType, enterDatabases, leaveDatabases, openForWorker } from './database-files.ts';
 import { relayHelpers } from './helper-process.ts';
 import { databasesOf, type OperationName, type Operations, type WorkerInput, type WorkerMessage } from './operations.ts';
 import { abandonPartial, type PartialClaim } from './partial-file.ts';
@@ -196,6 +196,9 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
           break;
         case 'claim':
           claims.push(message.claim);
+          break;
+        case 'open':
+          openForWorker(message.path, message.answer);
           break;
         case 'result':
           answered = true;

@@ -37,5 +37,7 @@ export interface WorkerInput<O extends OperationName = OperationName> {
 export type WorkerMessage =
   | { type: 'progress'; progress: EngineProgress }
   | { type: 'claim'; claim: PartialClaim }
+  /** Open a database file for the worker, which waits on `answer` (database-files.ts). */
+  | { type: 'open'; path: string; answer: Int32Array }
   | { type: 'result'; value: unknown }
   | { type: 'error'; error: { code: string; message: string } };

@@ -1,10 +1,12 @@
 /** `verify(file)`: does a backup open, pass SQLite's checks and match its manifest? */
 import { createHash } from 'node:crypto';
-import { open, stat } from 'node:fs/promises';
+import { read as readCallback } from 'node:fs';
+import { stat } from 'node:fs/promises';
+import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import type { VerifyResult } from '../api/types.ts';
 import type { OperationContext } from './context.ts';
-import { notARegularFile, READ_NONBLOCKING, specialFileKind } from './database-files.ts';
+import { closeDatabaseFile, openDatabaseFile, specialFileKind } from './database-files.ts';
 import { manifestPathOf, readManifest } from './manifest.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
@@ -19,6 +21,7 @@ export interface VerifyOptions {
 }
 
 const CHUNK = 1 << 20;
+const readAsync = promisify(readCallback);
 
 /**
  * Opens `path` read-only, runs quick_check (or integrity_check), recomputes its SHA-256
@@ -83,25 +86,25 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
 /**
  * SHA-256 of a file in 1 MiB reads, calling `onChunk` with the bytes hashed so far.
  * Refuses, starting with `subject`, anything but a regular file: opened without waiting,
- * so a named pipe put there after the checks cannot hold the read up.
+ * so a named pipe put there after the checks cannot hold the read up. Reads through the
+ * descriptor the starting thread opened: closing one of its own would drop the locks
+ * SQLite holds on a live database elsewhere in the process (database-files.ts).
  */
 export async function hashFile(path: string, size: number, subject: string, onChunk: (hashed: number) => void): Promise<string> {
   const hash = createHash('sha256');
-  const handle = await open(path, READ_NONBLOCKING);
+  const file = openDatabaseFile(path, subject);
   try {
-    const stats = await handle.stat();
-    if (!stats.isFile()) throw notARegularFile(path, stats, subject);
     const buffer = Buffer.allocUnsafe(CHUNK);
     let position = 0;
     for (;;) {
-      const { bytesRead } = await handle.read(buffer, 0, CHUNK, position);
+      const { bytesRead } = await readAsync(file.fd, buffer, 0, CHUNK, position);
       if (bytesRead === 0) break;
       hash.update(buffer.subarray(0, bytesRead));
       position += bytesRead;
       onChunk(Math.min(position, size));
     }
   } finally {
-    await handle.close();
+    closeDatabaseFile(file);
   }
   return hash.digest('hex');
 }

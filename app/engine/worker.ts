@@ -24,7 +24,7 @@ const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx:
 };
 
 async function main(): Promise<void> {
-  useProvidedDescriptors(input.descriptors);
+  useProvidedDescriptors(input.descriptors, (path, answer) => post({ type: 'open', path, answer }));
   const ctx = new OperationContext(input.cancelFlag, (progress) => post({ type: 'progress', progress }));
   try {
     const run = operations[input.operation] as (params: unknown, ctx: OperationContext) => Promise<unknown>;
