@@ -86,6 +86,7 @@ export class StagingArea {
   readonly limits: StagingLimits;
   /** Bytes each upload in progress has claimed (its Content-Length, or what it sent so far), by its folder. */
   readonly #claims = new Map<string, number>();
+  readonly #inProgress = new Set<Promise<unknown>>();
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(dir: string, limits: Partial<StagingLimits> = {}) {
@@ -130,7 +131,19 @@ export class StagingArea {
    * that would take the uploads in progress over the quota, or one the disk has no room
    * for. Removes whatever was written when anything fails.
    */
-  async take(req: IncomingMessage, rawName: string | null): Promise<StagedFile> {
+  take(req: IncomingMessage, rawName: string | null): Promise<StagedFile> {
+    const taking = this.#take(req, rawName);
+    const settled = taking.catch(() => undefined).finally(() => this.#inProgress.delete(settled));
+    this.#inProgress.add(settled);
+    return taking;
+  }
+
+  /** Resolves once every upload in progress has ended and removed what it wrote, if it failed. */
+  async settled(): Promise<void> {
+    while (this.#inProgress.size > 0) await Promise.all([...this.#inProgress]);
+  }
+
+  async #take(req: IncomingMessage, rawName: string | null): Promise<StagedFile> {
     const name = stagedName(rawName);
     const { fileBytes, quotaBytes, keepFreeBytes } = this.limits;
     const tooLarge = () => {
