@@ -444,6 +444,80 @@ describe('the staging folder', () => {
   });
 });
 
+/**
+ * The staging folder of a third host is an 8 MiB tmpfs with no quota to speak of, 1 MiB
+ * kept free and the disk looked at every 256 KiB, so only the free space refuses.
+ */
+describe.skipIf(process.getuid?.() !== 0)('free space on the staging disk', () => {
+  let diskHost: Host;
+  let diskCore: Core;
+  let stagingDir: string;
+
+  beforeAll(async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pv-attack-disk-'));
+    const staticDir = join(root, 'renderer');
+    mkdirSync(staticDir);
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Pagevault</title>');
+    diskCore = new Core({ dataDir: join(root, 'data'), shell: 'web' });
+    stagingDir = diskCore.stagingDir;
+    mkdirSync(stagingDir, { mode: 0o755 });
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8M,mode=0755', 'tmpfs', stagingDir], { stdio: 'ignore' });
+    diskHost = await startHost({
+      core: diskCore,
+      staticDir,
+      token,
+      port: 0,
+      staging: { fileBytes: 64 * 1024 ** 2, quotaBytes: 64 * 1024 ** 2, keepFreeBytes: 1024 ** 2, checkEveryBytes: 256 * 1024 },
+    });
+  });
+  afterAll(async () => {
+    await diskHost.close();
+    await diskCore.close();
+    execFileSync('umount', [stagingDir]);
+  });
+
+  /** Starts PUT /api/stage on this host with `headers`; the caller sends the body. */
+  function startUpload(name: string, headers: string) {
+    const socket = connect(diskHost.port, '127.0.0.1');
+    let text = '';
+    socket.on('data', (chunk) => (text += chunk.toString()));
+    socket.on('error', () => undefined);
+    socket.write(`PUT /api/stage?name=${encodeURIComponent(name)} HTTP/1.1\r\nHost: 127.0.0.1:${diskHost.port}\r\nAuthorization: Bearer ${token}\r\n${headers}\r\n`);
+    return {
+      socket,
+      response: () => text,
+      status: () => Number(/^HTTP\/1\.1 (\d{3})/.exec(text)?.[1] ?? NaN) || undefined,
+    };
+  }
+
+  it('refuses a chunked upload, which declares no length, once it would leave less than the reserve free, and keeps nothing of it', async () => {
+    const upload = startUpload('chunked.db', 'Transfer-Encoding: chunked\r\n');
+    const piece = Buffer.alloc(64 * 1024, 1);
+    // 9 MiB, more than the whole disk, sent as long as the host reads.
+    for (let sent = 0; sent < 9 * 1024 ** 2 && upload.status() === undefined && !upload.socket.destroyed; sent += piece.length) {
+      if (!upload.socket.write(Buffer.concat([Buffer.from(`${piece.length.toString(16)}\r\n`), piece, Buffer.from('\r\n')]))) await new Promise((resolve) => upload.socket.once('drain', resolve).once('close', resolve));
+    }
+    await expect.poll(upload.status).toBeDefined();
+    expect(upload.response()).toContain('DISK_FULL');
+    expect(upload.status()).toBe(507);
+    expect(upload.response()).toMatch(/chunked\.db: the disk of .* has [\d.]+ MB free, and Pagevault leaves 1\.0 MB of it free/);
+    await expect.poll(() => readdirSync(stagingDir)).toEqual([]);
+    upload.socket.destroy();
+  });
+
+  it('of two uploads that start together and fit one at a time but not both, refuses one before reading its body and takes the other', async () => {
+    const length = 4 * 1024 ** 2;
+    const uploads = [startUpload('one.db', `Content-Length: ${length}\r\n`), startUpload('two.db', `Content-Length: ${length}\r\n`)];
+    await expect.poll(() => uploads.filter((u) => u.status() === 507).length).toBe(1);
+    const refused = uploads.find((u) => u.status() === 507)!;
+    expect(refused.response()).toMatch(/the disk of .* has [\d.]+ MB free, and Pagevault leaves 1\.0 MB of it free; 8\.0 MB would not fit/);
+    const taken = uploads.find((u) => u !== refused)!;
+    taken.socket.write(Buffer.alloc(length));
+    await expect.poll(taken.status).toBe(201);
+    for (const u of uploads) u.socket.destroy();
+  });
+});
+
 /** A seeded generator, so a failing case can be replayed: mulberry32. */
 function random(seed: number): () => number {
   let state = seed >>> 0;

@@ -4,7 +4,8 @@
  */
 import { afterEach, describe, expect, it } from 'vitest';
 import { spawn, type ChildProcess } from 'node:child_process';
-import { chmodSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { chmodSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -124,5 +125,24 @@ describe('one host per data folder', () => {
       desktop.release();
     }
     expect(await sessionStatus((await runHost(['--data-dir', dataDir, '--token', secret])).url, secret)).toBe(204);
+  });
+});
+
+describe('Ctrl+C', () => {
+  it('stops the host while a drop is still uploading, and keeps nothing of the drop', async () => {
+    const dataDir = mkdtempSync(join(tmpdir(), 'pv-main-'));
+    const { child, url } = await runHost(['--data-dir', dataDir, '--token', secret]);
+    const { port } = new URL(url);
+    const socket = connect(Number(port), '127.0.0.1');
+    socket.on('error', () => undefined);
+    socket.write(`PUT /api/stage?name=slow.db HTTP/1.1\r\nHost: 127.0.0.1:${port}\r\nAuthorization: Bearer ${secret}\r\nContent-Length: ${1024 ** 2}\r\n\r\n`);
+    socket.write(Buffer.alloc(1024));
+    const stagingDir = join(dataDir, 'staging');
+    await expect.poll(() => readdirSync(stagingDir).length).toBe(1);
+    const exited = new Promise<number | null>((resolve) => child.once('exit', resolve));
+    child.kill('SIGINT');
+    expect(await exited).toBe(0);
+    expect(readdirSync(stagingDir)).toEqual([]);
+    socket.destroy();
   });
 });

@@ -135,11 +135,13 @@ async function main(): Promise<void> {
   // Scheduled backups run here, in the host, whether or not a browser is open.
   core.startScheduler();
 
-  // Running backups are cancelled (their partial files removed) before the process ends.
+  // Running backups are cancelled (their partial files removed) before the process ends,
+  // whatever the host is still serving: the core is closed beside the host, not after it.
   const stop = () => {
-    void host
-      .close()
-      .then(() => core.close())
+    void Promise.allSettled([host.close(), core.close()])
+      .then((results) => {
+        for (const result of results) if (result.status === 'rejected') console.error('Pagevault host: could not stop cleanly', result.reason);
+      })
       .finally(() => {
         lock.release();
         process.exit(0);

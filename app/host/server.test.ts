@@ -3,6 +3,7 @@ import { existsSync, mkdtempSync, mkdirSync, readdirSync, readFileSync, writeFil
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { request } from 'node:http';
+import { connect } from 'node:net';
 import WebSocket from 'ws';
 import { Core } from '../core/core.ts';
 import { API_PROTOCOL, startHost, TOKEN_PROTOCOL_PREFIX, type Host } from './server.ts';
@@ -164,5 +165,35 @@ describe('files dropped onto the browser window', () => {
     expect((await put('/api/stage?name=a.db', Buffer.from('x'))).status).toBe(401);
     expect((await put('/api/stage?name=a.db', Buffer.from('x'), { cookie: `pagevault_token=${token}` })).status).toBe(401);
     expect((await put('/api/stage?name=a.db', Buffer.from('x'), { ...auth, origin: 'http://evil.example' })).status).toBe(403);
+  });
+});
+
+describe('closing the host', () => {
+  it('cuts an upload in progress and a WebSocket instead of waiting for them, and keeps nothing of the upload', async () => {
+    const root = mkdtempSync(join(tmpdir(), 'pv-host-close-'));
+    const staticDir = join(root, 'renderer');
+    mkdirSync(staticDir);
+    writeFileSync(join(staticDir, 'index.html'), '<!doctype html><title>Pagevault</title>');
+    const closingCore = new Core({ dataDir: join(root, 'data'), shell: 'web' });
+    const closing = await startHost({ core: closingCore, staticDir, token, port: 0 });
+    try {
+      const ws = new WebSocket(`ws://127.0.0.1:${closing.port}/api`, tokenProtocols(token), { headers: { origin: `http://127.0.0.1:${closing.port}` } });
+      await new Promise((resolve, reject) => ws.once('open', resolve).once('error', reject));
+      const wsClosed = new Promise((resolve) => ws.once('close', resolve));
+      // A slow drop: 1 MiB declared, 1 KiB sent, the socket left open.
+      const socket = connect(closing.port, '127.0.0.1');
+      socket.on('error', () => undefined);
+      const socketClosed = new Promise((resolve) => socket.once('close', resolve));
+      socket.write(`PUT /api/stage?name=slow.db HTTP/1.1\r\nHost: 127.0.0.1:${closing.port}\r\nAuthorization: Bearer ${token}\r\nContent-Length: ${1024 ** 2}\r\n\r\n`);
+      socket.write(Buffer.alloc(1024));
+      const staged = () => readdirSync(closingCore.stagingDir).flatMap((folder) => readdirSync(join(closingCore.stagingDir, folder)));
+      await expect.poll(staged).toEqual(['slow.db']);
+      await closing.close();
+      expect(readdirSync(closingCore.stagingDir)).toEqual([]);
+      await socketClosed;
+      await wsClosed;
+    } finally {
+      await closingCore.close();
+    }
   });
 });

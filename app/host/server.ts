@@ -238,7 +238,12 @@ export async function startHost(options: HostOptions): Promise<Host> {
       staging.stop();
       for (const ws of clients.keys()) ws.terminate();
       wss.close();
-      await new Promise<void>((done) => server.close(() => done()));
+      const closed = new Promise<void>((done) => server.close(() => done()));
+      // server.close() alone waits for every request to end, and a drop may take hours:
+      // cut them, and wait only for the cut uploads to remove what they staged.
+      server.closeAllConnections();
+      await closed;
+      await staging.settled();
     },
   };
 }

@@ -27,19 +27,29 @@ export interface StagingLimits {
   quotaBytes: number;
   /** What an upload must leave free on the disk, so a drop never fills it for the databases beside it. */
   keepFreeBytes: number;
+  /** How many bytes an upload takes between two looks at the disk's free space. */
+  checkEveryBytes: number;
   /** How often staged files older than `lifetimeMs` are looked for. */
   sweepEveryMs: number;
   lifetimeMs: number;
 }
 
-/** 8 GB a file, 16 GB at once, 256 MiB left free, swept hourly. */
+/** 8 GB a file, 16 GB at once, 256 MiB left free, the disk looked at every 8 MiB, swept hourly. */
 export const defaultStagingLimits: StagingLimits = {
   fileBytes: limits.stagedFileBytes,
   quotaBytes: 2 * limits.stagedFileBytes,
   keepFreeBytes: 256 * 1024 ** 2,
+  checkEveryBytes: 8 * 1024 ** 2,
   sweepEveryMs: 60 * 60 * 1000,
   lifetimeMs: STAGED_FILE_LIFETIME_MS,
 };
+
+/** An upload in progress: the bytes it counts against the quota, the bytes it reserved on the disk, and those it has written. */
+interface Claim {
+  quota: number;
+  disk: number;
+  written: number;
+}
 
 export interface StagedFile {
   path: string;
@@ -84,8 +94,11 @@ export function stagedName(raw: string | null): string {
 export class StagingArea {
   readonly dir: string;
   readonly limits: StagingLimits;
-  /** Bytes each upload in progress has claimed (its Content-Length, or what it sent so far), by its folder. */
-  readonly #claims = new Map<string, number>();
+  /** What each upload in progress has claimed, by its folder. */
+  readonly #claims = new Map<string, Claim>();
+  /** Counts every time an upload reserves more of the disk, so the others look at the disk again. */
+  #reservations = 0;
+  readonly #inProgress = new Set<Promise<unknown>>();
   #sweeper: NodeJS.Timeout | undefined;
 
   constructor(dir: string, limits: Partial<StagingLimits> = {}) {
@@ -128,11 +141,25 @@ export class StagingArea {
    * Streams the request body into `<dir>/<random>/<name>`. Refuses, before reading a byte
    * when Content-Length tells, and by counting otherwise: a body over the file limit, one
    * that would take the uploads in progress over the quota, or one the disk has no room
-   * for. Removes whatever was written when anything fails.
+   * for; the disk is looked at again every `checkEveryBytes` and whenever another upload
+   * reserves more, so a body of unknown length, or a disk that others fill, is refused too.
+   * Removes whatever was written when anything fails.
    */
-  async take(req: IncomingMessage, rawName: string | null): Promise<StagedFile> {
+  take(req: IncomingMessage, rawName: string | null): Promise<StagedFile> {
+    const taking = this.#take(req, rawName);
+    const settled = taking.catch(() => undefined).finally(() => this.#inProgress.delete(settled));
+    this.#inProgress.add(settled);
+    return taking;
+  }
+
+  /** Resolves once every upload in progress has ended and removed what it wrote, if it failed. */
+  async settled(): Promise<void> {
+    while (this.#inProgress.size > 0) await Promise.all([...this.#inProgress]);
+  }
+
+  async #take(req: IncomingMessage, rawName: string | null): Promise<StagedFile> {
     const name = stagedName(rawName);
-    const { fileBytes, quotaBytes, keepFreeBytes } = this.limits;
+    const { fileBytes, quotaBytes, keepFreeBytes, checkEveryBytes } = this.limits;
     const tooLarge = () => {
       const error = new PagevaultError('INVALID_REQUEST', `Cannot take ${name}: it is larger than ${formatBytes(fileBytes)}, the most the browser window accepts; use Pagevault's desktop app or the CLI (npx pagevault restore) for larger files`);
       tooLargeErrors.add(error);
@@ -143,29 +170,57 @@ export class StagingArea {
     const declared = Number(req.headers['content-length'] ?? NaN);
     const known = Number.isSafeInteger(declared) && declared >= 0;
     if (known && declared > fileBytes) throw tooLarge();
-    const others = () => [...this.#claims.values()].reduce((sum, bytes) => sum + bytes, 0);
-    if (known) await this.#checkFreeSpace(name, declared + others(), keepFreeBytes);
-    if (known && others() + declared > quotaBytes) throw overQuota(declared);
+    const claimed = () => [...this.#claims.values()].reduce((sum, claim) => sum + claim.quota, 0);
+    if (known && claimed() + declared > quotaBytes) {
+      // The disk's answer first: when it has no room either, that is what the user must fix.
+      await this.#checkFreeSpace(name, this.#unwritten() + declared, keepFreeBytes);
+      throw overQuota(declared);
+    }
 
     const folder = join(this.dir, randomUUID());
     const path = join(folder, name);
     let bytes = 0;
-    this.#claims.set(folder, known ? declared : 0);
+    // Reserved before the first await: uploads that start together must not all pass one look at the disk.
+    // An upload of unknown length reserves the disk a step ahead of what it has sent.
+    const ahead = (sent: number) => Math.min(sent + checkEveryBytes, fileBytes);
+    const claim: Claim = { quota: known ? declared : 0, disk: known ? declared : ahead(0), written: 0 };
+    this.#claims.set(folder, claim);
+    this.#reservations += 1;
+    let seen = this.#reservations;
+    let checkedAt = 0;
     try {
+      await this.#checkFreeSpace(name, this.#unwritten(folder), keepFreeBytes);
       await mkdir(folder, { mode: 0o700 });
       const counter = new Transform({
         transform: (chunk: Buffer, _encoding, done) => {
+          claim.written = bytes;
           bytes += chunk.length;
           if (bytes > fileBytes) return done(tooLarge());
           if (!known) {
-            this.#claims.set(folder, bytes);
-            if (others() > quotaBytes) return done(overQuota(bytes));
+            claim.quota = bytes;
+            if (claimed() > quotaBytes) return done(overQuota(bytes));
+            if (bytes > claim.disk) {
+              // A new reservation queues behind those made before it.
+              claim.disk = ahead(bytes);
+              this.#claims.delete(folder);
+              this.#claims.set(folder, claim);
+              this.#reservations += 1;
+            }
           }
-          done(null, chunk);
+          // Look again as the body comes, and whenever an upload beside this one reserved more:
+          // other writers share the disk, and a body may be longer than it said.
+          if (bytes - checkedAt < checkEveryBytes && seen === this.#reservations) return done(null, chunk);
+          checkedAt = bytes;
+          seen = this.#reservations;
+          this.#checkFreeSpace(name, this.#unwritten(folder), keepFreeBytes).then(
+            () => done(null, chunk),
+            (error: unknown) => done(error as Error),
+          );
         },
       });
       await pipeline(req, counter, createWriteStream(path, { flags: 'wx', mode: 0o600 }));
     } catch (error) {
+      this.#claims.delete(folder);
       await rm(folder, { recursive: true, force: true }).catch(() => undefined);
       if (error instanceof PagevaultError) throw error;
       const code = (error as NodeJS.ErrnoException).code;
@@ -179,6 +234,21 @@ export class StagingArea {
     return { path, bytes };
   }
 
+  /**
+   * What the upload into `folder`, and those that reserved before it (all, without a
+   * folder), have reserved and not yet written: of two that do not fit together, the later
+   * one is refused, not both.
+   */
+  #unwritten(folder?: string): number {
+    let needed = 0;
+    for (const [owner, claim] of this.#claims) {
+      needed += Math.max(claim.disk - claim.written, 0);
+      if (owner === folder) break;
+    }
+    return needed;
+  }
+
+  /** Refuses when `needed` more bytes would leave less than `keepFree` on the disk. */
   async #checkFreeSpace(name: string, needed: number, keepFree: number): Promise<void> {
     const disk = await statfs(this.dir).catch(() => undefined);
     if (!disk) return;
