@@ -2,7 +2,7 @@
  * Schedules in the browser shell: create one from the UI with its next runs previewed,
  * see a scheduled run land in the history, and preview a retention policy.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { expect, saveScreenshot, test } from './fixtures.ts';
@@ -78,6 +78,7 @@ test('a catalog that another program keeps locked across a scheduled run is said
   const editor = app.getByRole('dialog', { name: 'Schedule of chinook' });
   await editor.getByText('Cron', { exact: true }).click();
   await editor.getByRole('textbox', { name: 'Cron expression' }).fill('*/2 * * * * *');
+  await editor.getByRole('checkbox', { name: /Skip if unchanged/ }).uncheck();
   await editor.getByRole('button', { name: 'Save schedule' }).click();
   await expect(row).toContainText('Every 2 seconds');
   // Another program takes the catalog and holds it through the next slots.
@@ -92,6 +93,10 @@ test('a catalog that another program keeps locked across a scheduled run is said
     other.exec('ROLLBACK');
     other.close();
   }
-  // Once the lock is gone, the schedule runs again and the app answers as before.
-  await expect(row).toContainText('Backed up', { timeout: 30_000 });
+  // Once the lock is gone, the schedule runs again: new backups land in the folder.
+  const folder = join(host.dataDir, 'backups', 'chinook');
+  const backups = () => (existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.db')).length : 0);
+  const before = backups();
+  await expect.poll(backups, { timeout: 30_000 }).toBeGreaterThan(before);
+  await expect(row).toContainText('Backed up');
 });
