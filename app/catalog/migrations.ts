@@ -166,7 +166,8 @@ export const migrations: readonly string[] = [
     trigger TEXT NOT NULL,
     started_at TEXT NOT NULL,
     pid INTEGER NOT NULL,
-    host TEXT NOT NULL
+    host TEXT NOT NULL,
+    instance TEXT NOT NULL
   );
   `,
 ];

@@ -17,9 +17,14 @@ export interface RunningBackup {
   startedAt: string;
   pid: number;
   host: string;
+  /**
+   * Random per process: tells this process's runs from those of an earlier one with the
+   * same process id (a container's Pagevault gets the same one at every start).
+   */
+  instance: string;
 }
 
-const columns = 'id, database_id AS databaseId, database_label AS databaseLabel, source, destination, mode, trigger, started_at AS startedAt, pid, host';
+const columns = 'id, database_id AS databaseId, database_label AS databaseLabel, source, destination, mode, trigger, started_at AS startedAt, pid, host, instance';
 
 /** The running backups, one row per run, written at its start and removed with its history entry. */
 export class RunRecords {
@@ -33,8 +38,8 @@ export class RunRecords {
   start(run: Omit<RunningBackup, 'id'>): number {
     const info = this.#db
       .prepare(
-        `INSERT INTO running_backups (database_id, database_label, source, destination, mode, trigger, started_at, pid, host)
-         VALUES (@databaseId, @databaseLabel, @source, @destination, @mode, @trigger, @startedAt, @pid, @host)`,
+        `INSERT INTO running_backups (database_id, database_label, source, destination, mode, trigger, started_at, pid, host, instance)
+         VALUES (@databaseId, @databaseLabel, @source, @destination, @mode, @trigger, @startedAt, @pid, @host, @instance)`,
       )
       .run(run);
     return Number(info.lastInsertRowid);

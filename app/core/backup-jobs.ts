@@ -3,6 +3,7 @@
  * queue; when it ends, the history gets an entry, the UIs hear of it and the shell
  * may show a desktop notification.
  */
+import { randomUUID } from 'node:crypto';
 import { hostname, uptime } from 'node:os';
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
@@ -13,6 +14,9 @@ import { removeStalePartials } from '../engine/partial-file.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
+
+/** This process among all that ever ran Pagevault here: its runs are not another's interrupted ones. */
+const PROCESS_INSTANCE = randomUUID();
 
 interface Outcome {
   /** Null when the catalog could not record the run (the UIs were told why). */
@@ -141,6 +145,7 @@ export class BackupJobs {
         startedAt: startedAt.toISOString(),
         pid: process.pid,
         host: hostname(),
+        instance: PROCESS_INSTANCE,
       });
     } catch (error) {
       this.#ctx.catalogProblem(`Recording the start of the backup of '${row.label}'`, error, 'the backup runs all the same');
@@ -184,7 +189,14 @@ export class BackupJobs {
     const here = hostname();
     // A run from before the machine last booted is gone even if its process id is in use again.
     const bootedAt = Date.now() - uptime() * 1000;
-    const gone = catalog.runs.list().filter((run) => run.host === here && run.pid !== process.pid && (Date.parse(run.startedAt) < bootedAt || !isAlive(run.pid)));
+    const gone = catalog.runs.list().filter(
+      (run) =>
+        run.host === here &&
+        run.instance !== PROCESS_INSTANCE &&
+        // This process's id, but an earlier process (restarted in a container, say); or its
+        // process is gone; or it ran before the machine last booted.
+        (run.pid === process.pid || !isAlive(run.pid) || Date.parse(run.startedAt) < bootedAt),
+    );
     if (gone.length === 0) return;
     for (const run of gone) {
       const message = `Pagevault ended while this backup ran (started ${run.startedAt}, process ${run.pid}); nothing was saved, and its partial file in ${run.destination} is removed`;

@@ -63,14 +63,30 @@ describe('a backup killed mid-copy', () => {
     const catalog = new Catalog(dataDir, defaultSettings(dataDir));
     const beforeBoot = new Date(Date.now() - uptime() * 1000 - 3_600_000).toISOString();
     // The parent process is alive: its id stands for a number reused since the reboot.
-    catalog.runs.start({ databaseId: null, databaseLabel: 'notes', source: '/gone/notes.db', destination: join(dataDir, 'backups', 'notes'), mode: 'snapshot', trigger: 'schedule', startedAt: beforeBoot, pid: process.ppid, host: hostname() });
-    const recent = { databaseId: null, databaseLabel: 'live', source: '/x/live.db', destination: join(dataDir, 'backups', 'live'), mode: 'snapshot' as const, trigger: 'manual' as const, startedAt: new Date().toISOString(), pid: process.ppid, host: hostname() };
+    catalog.runs.start({ databaseId: null, databaseLabel: 'notes', source: '/gone/notes.db', destination: join(dataDir, 'backups', 'notes'), mode: 'snapshot', trigger: 'schedule', startedAt: beforeBoot, pid: process.ppid, host: hostname(), instance: 'an earlier process' });
+    const recent = { databaseId: null, databaseLabel: 'live', source: '/x/live.db', destination: join(dataDir, 'backups', 'live'), mode: 'snapshot' as const, trigger: 'manual' as const, startedAt: new Date().toISOString(), pid: process.ppid, host: hostname(), instance: 'a live process' };
     catalog.runs.start(recent);
     catalog.close();
     const core = new Core({ dataDir, shell: 'web' });
     try {
       await core.recovered;
       expect((await callCore(core, 'history.list', {})).entries).toMatchObject([{ databaseLabel: 'notes', status: 'interrupted', trigger: 'schedule', startedAt: beforeBoot }]);
+    } finally {
+      await core.close();
+    }
+  });
+
+  it('of an earlier process with the same process id as this one (a container restarted) is interrupted', async () => {
+    const dataDir = join(mkdtempSync(join(tmpdir(), 'pv-interrupted-')), 'data');
+    await new Core({ dataDir, shell: 'web' }).close();
+    const catalog = new Catalog(dataDir, defaultSettings(dataDir));
+    const startedAt = new Date().toISOString();
+    catalog.runs.start({ databaseId: null, databaseLabel: 'zotero', source: '/x/zotero.sqlite', destination: join(dataDir, 'backups', 'zotero'), mode: 'snapshot', trigger: 'schedule', startedAt, pid: process.pid, host: hostname(), instance: 'the process before the restart' });
+    catalog.close();
+    const core = new Core({ dataDir, shell: 'web' });
+    try {
+      await core.recovered;
+      expect((await callCore(core, 'history.list', {})).entries).toMatchObject([{ databaseLabel: 'zotero', status: 'interrupted', startedAt }]);
     } finally {
       await core.close();
     }
