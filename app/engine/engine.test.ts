@@ -466,6 +466,19 @@ describe('bad sources and destinations', () => {
     expect(statSync(source).mtimeMs).toBe(before);
   });
 
+  it('a cancel that has to stop the worker (compact mode, one long SQLite call) answers only once nothing is left', async () => {
+    const dir = fresh();
+    const source = join(dir, 'big.db');
+    makeDatabase(source, { bytes: 120_000_000, journalMode: 'delete' });
+    const out = join(dir, 'out');
+    mkdirSync(out);
+    const controller = new AbortController();
+    const failure = await codeOf(backup(source, out, { mode: 'compact', signal: controller.signal, onProgress: () => controller.abort() }));
+    expect(failure.code).toBe('CANCELLED');
+    // At once, not eventually: the caller says "nothing was kept" as soon as this answers.
+    expect(readdirSync(out)).toEqual([]);
+  });
+
   it.each(['stepped', 'snapshot'] as const)('%s mode stops at the first step after a cancel', async (mode) => {
     const dir = fresh();
     const source = join(dir, 'big.db');

@@ -215,14 +215,17 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
       clearTimeout(graceTimer);
       leaveDatabases(databases);
       release();
-      // A terminated worker could not remove its partials; do it here. (Only when it did
-      // not get to answer: then it had already cleaned up itself.)
-      if (!answered) for (const claim of claims) void abandonPartial(claim).catch(() => undefined);
-      settle(() =>
-        rejectPromise(
-          signal?.aborted
-            ? new PagevaultError('CANCELLED', `Pagevault ${operation}: cancelled`)
-            : new PagevaultError('INTERNAL', `Pagevault ${operation} stopped unexpectedly (worker exit code ${code})`),
+      // A terminated worker could not remove its partials; do it here, before answering, so
+      // that "cancelled" means nothing is left. (Only when it did not get to answer: then it
+      // had already cleaned up itself.)
+      const cleanedUp = answered ? Promise.resolve() : Promise.allSettled(claims.map((claim) => abandonPartial(claim)));
+      void cleanedUp.then(() =>
+        settle(() =>
+          rejectPromise(
+            signal?.aborted
+              ? new PagevaultError('CANCELLED', `Pagevault ${operation}: cancelled`)
+              : new PagevaultError('INTERNAL', `Pagevault ${operation} stopped unexpectedly (worker exit code ${code})`),
+          ),
         ),
       );
     });
