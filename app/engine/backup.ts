@@ -55,7 +55,7 @@ export interface BackupOptions {
   action?: string;
 }
 
-/** Called once a partial is claimed, so the thread that started a worker can remove it if the worker is stopped. */
+/** Called with a partial's names before its files are made, so the thread that started a worker can remove them if the worker is stopped. */
 export type ClaimListener = (claim: PartialClaim) => void;
 
 export const DEFAULT_PAUSE_MS = 2;
@@ -130,8 +130,7 @@ export async function backupDatabase(
     ctx.report({ phase: 'prepare', totalPages: sourcePages, remainingPages: sourcePages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
     // Never more readable than the source: the copy takes its permission bits.
-    claim = await claimPartial(destination, (await stat(source)).mode & 0o666);
-    onClaim?.(claim);
+    claim = await claimPartial(destination, (await stat(source)).mode & 0o666, onClaim);
     let restarts = 0;
     let fileCopied = false;
     let copiedPages = sourcePages;

@@ -49,16 +49,20 @@ type OwnerState = 'writing' | 'abandoned' | 'unknown';
 
 /**
  * Claims a new partial for `destination`, created empty with `mode` (the source's
- * permission bits, so a copy is never more readable than what it copies). Refuses when a
- * running backup is writing the same destination.
+ * permission bits, so a copy is never more readable than what it copies); `announce`
+ * hears its names before any file is made. Refuses when a running backup is writing the
+ * same destination.
  */
-export async function claimPartial(destination: string, mode = 0o600): Promise<PartialClaim> {
+export async function claimPartial(destination: string, mode = 0o600, announce?: (claim: PartialClaim) => void): Promise<PartialClaim> {
   if (await isBeingWritten(destination)) {
     throw new PagevaultError('ALREADY_RUNNING', `Cannot write ${destination}: another backup to the same file is running`);
   }
   for (;;) {
     const base = `${destination}.${randomBytes(6).toString('hex')}`;
     const owner = base + OWNER_SUFFIX;
+    // Named before any file is made: a worker stopped halfway through leaves files the
+    // thread that started it knows to remove.
+    announce?.({ path: base + PARTIAL_SUFFIX, destination, owner });
     await writeFile(owner, '', { flag: 'wx', mode: 0o600 });
     // A cleanup that found the owner file before its lock was taken may have removed it
     // as abandoned; the token is never used again, so take a new one.
