@@ -14,6 +14,8 @@ export const errorCodes = [
   'ENCRYPTED',
   'CORRUPT',
   'SOURCE_BUSY',
+  /** Another program held the database and kept writing: no consistent copy in the tries allowed. */
+  'DEFERRED',
   'TARGET_BUSY',
   'DISK_FULL',
   'DEST_EXISTS',

@@ -109,6 +109,22 @@ export interface BackupManifest {
     check: 'quick_check' | 'integrity_check' | null;
     problems: string[];
   };
+  /** Present when another program held the database exclusively and it was copied without a lock. */
+  heldCopy?: HeldCopy;
+}
+
+/**
+ * How a database that another program held exclusively was copied: its files were read
+ * without any lock, checked to equal the files at one instant (as SQLite would find them
+ * after a power cut then), and SQLite's own recovery turned them into the backup.
+ */
+export interface HeldCopy {
+  /** The companion file the proof rested on: the WAL, or the rollback journal. */
+  journal: 'wal' | 'rollback';
+  /** How many copies it took until one was provably consistent (1 when the first was). */
+  tries: number;
+  /** Up to which commit the copy is consistent, in words ("WAL commit frame 1,234 of checkpoint 7"). */
+  consistentUpTo: string;
 }
 
 export interface BackupResult {
