@@ -21,7 +21,12 @@ process.once('exit', () => {
 
 /** Starts `node <script> ...args` and resolves once it prints "ready". */
 export function startScript(script: string, args: string[]): Promise<Running> {
-  const child = spawn(process.execPath, [here(script), ...args], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return startProcess(process.execPath, [here(script), ...args], script);
+}
+
+/** Starts `command ...args` and resolves once it prints "ready". */
+function startProcess(command: string, args: string[], script: string): Promise<Running> {
+  const child = spawn(command, args, { stdio: ['ignore', 'pipe', 'inherit'] });
   alive.add(child);
   child.once('exit', () => alive.delete(child));
   let output = '';
@@ -55,3 +60,28 @@ export const startLocker = (path: string) => startScript('./locker.ts', [path]);
 export const startCatalogLocker = (path: string) => startScript('./catalog-locker.ts', [path]);
 /** Leaves `commits` commits in the -wal, not checkpointed, and keeps its connection open. */
 export const startWalBacklog = (path: string, commits: number) => startScript('./wal-backlog.ts', [path, String(commits)]);
+
+export interface ExclusiveWriterOptions {
+  /** wal_autocheckpoint, in pages: small makes checkpoints restart the WAL during copies. */
+  autocheckpoint?: number;
+  /** journal_size_limit in bytes: the WAL (or a persisted journal) is cut back to it. */
+  journalSizeLimit?: number;
+  /** Bytes of text per row. */
+  payload?: number;
+  /** After "ready": a transaction that spills into the files, then "mid", then nothing until killed. */
+  hangMidTransaction?: boolean;
+}
+
+/**
+ * An application holding its database the way Firefox, Zotero and Anki do (locking_mode
+ * EXCLUSIVE, committing pairs back to back), written with Python's own sqlite3 module:
+ * see exclusive-writer.py. `stop()` resolves with its JSON summary line.
+ */
+export function startExclusiveWriter(path: string, journalMode: 'wal' | 'delete' | 'truncate' | 'persist', options: ExclusiveWriterOptions = {}): Promise<Running> {
+  const args = [here('./exclusive-writer.py'), path, journalMode];
+  if (options.autocheckpoint !== undefined) args.push('--autocheckpoint', String(options.autocheckpoint));
+  if (options.journalSizeLimit !== undefined) args.push('--journal-size-limit', String(options.journalSizeLimit));
+  if (options.payload !== undefined) args.push('--payload', String(options.payload));
+  if (options.hangMidTransaction) args.push('--hang-mid-transaction');
+  return startProcess('python3', args, 'exclusive-writer.py');
+}

@@ -13,7 +13,7 @@ import { constants, fstatSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupManifest, BackupMode, BackupResult, JournalMode, VerifyResult } from '../api/types.ts';
+import type { BackupManifest, BackupMode, BackupResult, HeldCopy, JournalMode, VerifyResult } from '../api/types.ts';
 import type { OperationContext } from './context.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
@@ -24,6 +24,7 @@ import { SourceFiles } from './source-files.ts';
 import { copySteppedFile } from './stepped-copy.ts';
 import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { beginWalSnapshot, copyWalSnapshot } from './wal-snapshot.ts';
+import { copyHeldDatabase } from './held-copy.ts';
 
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
@@ -42,6 +43,8 @@ export interface BackupOptions {
   maxRestarts?: number;
   /** How long to wait for a lock held by another program (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** A database another program holds: copies tried without a lock before the backup is deferred. */
+  heldCopyTries?: number;
   /** Write the JSON manifest beside the backup (default true). */
   manifest?: boolean;
   /** Directory mode: a word added to the file name ("before-restore"). */
@@ -69,6 +72,12 @@ const ALL_REMAINING = 0x7fffffff;
 const WAL_LOCK_TIMEOUT_MS = 1000;
 /** Below this, a snapshot is held too briefly for writers to pile up a WAL backlog worth handing off. */
 const HANDOFF_MIN_BYTES = 32 << 20;
+/**
+ * A read lock still unavailable after this long of trying at once is held by another
+ * program in exclusive locking mode (a writer committing back to back leaves a gap every
+ * few milliseconds); the database is then copied without a lock (held-copy.ts).
+ */
+const HELD_DETECT_MS = 1000;
 
 /** `<stem>-YYYYMMDD-HHMMSS[-label].db` in local time. */
 export function backupFileName(source: string, now: Date, label?: string): string {
@@ -103,30 +112,50 @@ export async function backupDatabase(
   let sourceFiles: SourceFiles | undefined;
   let handoff: CheckpointHandoff | undefined;
   try {
-    db = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-    const open = db;
-    // Bytes 18/19 of the header say WAL (2) or rollback journal (1) without taking a lock.
+    // A WAL database with a -wal but no -shm is held by a program in exclusive locking
+    // mode (its wal-index lives in its own memory), or was left so by one that crashed.
+    // A SQLite connection would create a -shm beside it: copy it without one instead.
+    let held = header.writeVersion === 2 && (await pathExists(`${source}-wal`)) && !(await pathExists(`${source}-shm`));
     const mode: BackupMode = options.mode ?? (header.writeVersion === 2 ? 'snapshot' : 'stepped');
-    // A WAL source in snapshot mode is copied as a file with its WAL frames laid over it
-    // (wal-snapshot.ts); otherwise, and whenever that path declines, SQLite's backup API.
-    // File-level copies (see wal-snapshot.ts and stepped-copy.ts) read the database directly.
-    if ((mode === 'snapshot' && header.writeVersion === 2) || (mode === 'stepped' && header.writeVersion === 1)) sourceFiles = new SourceFiles(source);
-    const walSnapshot = sourceFiles && mode === 'snapshot' ? beginWalSnapshot(sourceFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS)) : undefined;
-    // A copy long enough for writers to pile up a WAL backlog hands it to a helper at the end.
-    handoff = walSnapshot && fstatSync(sourceFiles!.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(source) : undefined;
-    // Take (and, in snapshot mode, keep) a read lock now, so a locked source fails fast
-    // with SOURCE_BUSY before anything is written.
-    const { sourceJournalMode, sourcePages, sourcePageSize } = walSnapshot
-      ? { sourceJournalMode: 'wal' as JournalMode, sourcePages: walSnapshot.pageCount, sourcePageSize: walSnapshot.index.pageSize }
-      : underReadLock(`Cannot ${action} ${source}`, busyTimeoutMs, () => {
-          if (mode === 'snapshot') open.exec('BEGIN');
-          open.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
-          return {
-            sourceJournalMode: String(open.pragma('journal_mode', { simple: true })).toLowerCase() as JournalMode,
-            sourcePages: Number(open.pragma('page_count', { simple: true })),
-            sourcePageSize: Number(open.pragma('page_size', { simple: true })),
-          };
-        });
+    let sourceJournalMode: JournalMode = header.writeVersion === 2 ? 'wal' : 'delete';
+    let sourcePages = 0;
+    let sourcePageSize = header.pageSize;
+    let walSnapshot: ReturnType<typeof beginWalSnapshot>;
+    if (!held) {
+      db = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+      const open = db;
+      // Bytes 18/19 of the header say WAL (2) or rollback journal (1) without taking a lock.
+      // A WAL source in snapshot mode is copied as a file with its WAL frames laid over it
+      // (wal-snapshot.ts); otherwise, and whenever that path declines, SQLite's backup API.
+      // File-level copies (see wal-snapshot.ts and stepped-copy.ts) read the database directly.
+      if ((mode === 'snapshot' && header.writeVersion === 2) || (mode === 'stepped' && header.writeVersion === 1)) sourceFiles = new SourceFiles(source);
+      walSnapshot = sourceFiles && mode === 'snapshot' ? beginWalSnapshot(sourceFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS)) : undefined;
+      // A copy long enough for writers to pile up a WAL backlog hands it to a helper at the end.
+      handoff = walSnapshot && fstatSync(sourceFiles!.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(source) : undefined;
+      // Take (and, in snapshot mode, keep) a read lock now, so a locked source is found
+      // before anything is written. One that stays locked is held by another program.
+      const locked = walSnapshot
+        ? { sourceJournalMode: 'wal' as JournalMode, sourcePages: walSnapshot.pageCount, sourcePageSize: walSnapshot.index.pageSize }
+        : takeReadLock(open, Math.min(busyTimeoutMs, HELD_DETECT_MS), busyTimeoutMs, () => {
+            if (mode === 'snapshot') open.exec('BEGIN');
+            open.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+            return {
+              sourceJournalMode: String(open.pragma('journal_mode', { simple: true })).toLowerCase() as JournalMode,
+              sourcePages: Number(open.pragma('page_count', { simple: true })),
+              sourcePageSize: Number(open.pragma('page_size', { simple: true })),
+            };
+          });
+      if (locked) ({ sourceJournalMode, sourcePages, sourcePageSize } = locked);
+      else {
+        // Held: nothing of this process may keep a descriptor or connection of it open.
+        held = true;
+        db.close();
+        db = undefined;
+        sourceFiles?.close();
+        sourceFiles = undefined;
+      }
+    }
+    if (held) sourcePages = Math.max(1, Math.ceil((await stat(source)).size / sourcePageSize));
     ctx.report({ phase: 'prepare', totalPages: sourcePages, remainingPages: sourcePages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
     // Never more readable than the source: the copy takes its permission bits.
@@ -134,24 +163,29 @@ export async function backupDatabase(
     let restarts = 0;
     let fileCopied = false;
     let copiedPages = sourcePages;
-    if (mode === 'stepped' && sourceFiles) {
-      const stepped = await copySteppedFile(sourceFiles, db, claim.path, ctx, subject, steppedOptions(sourcePageSize, options));
+    let heldCopy: HeldCopy | undefined;
+    if (held) {
+      const copied = await copyHeldDatabase(source, header.writeVersion === 2, claim.path, ctx, subject, { maxTries: options.heldCopyTries });
+      heldCopy = copied.heldCopy;
+      restarts = copied.heldCopy.tries - 1;
+    } else if (mode === 'stepped' && sourceFiles) {
+      const stepped = await copySteppedFile(sourceFiles, db!, claim.path, ctx, subject, steppedOptions(sourcePageSize, options));
       restarts = stepped.restarts;
       copiedPages = stepped.pageCount;
       fileCopied = true;
     } else if (mode === 'compact') {
-      db.prepare('VACUUM INTO ?').run(claim.path);
+      db!.prepare('VACUUM INTO ?').run(claim.path);
       ctx.throwIfCancelled(subject);
     } else {
       fileCopied = walSnapshot !== undefined && (await copyWalSnapshot(sourceFiles!, claim.path, walSnapshot, ctx, subject));
       if (!fileCopied) {
         if (walSnapshot) await truncate(claim.path, 0).catch(() => undefined);
-        restarts = await copyPages(db, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
+        restarts = await copyPages(db!, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
       }
     }
-    if (handoff && db.inTransaction) await handoff.end(db, sourceFiles!, walSnapshot!.index.mxFrame, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS));
-    if (db.inTransaction) db.exec('COMMIT');
-    db.close();
+    if (handoff && db?.inTransaction) await handoff.end(db, sourceFiles!, walSnapshot!.index.mxFrame, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS));
+    if (db?.inTransaction) db.exec('COMMIT');
+    db?.close();
     db = undefined;
     // Only now: closing these drops the process's locks on the database (see wal-snapshot.ts).
     sourceFiles?.close();
@@ -165,6 +199,12 @@ export async function backupDatabase(
     if (!fileCopied) {
       const copy = new Database(claim.path, { fileMustExist: true });
       try {
+        if (heldCopy) {
+          // SQLite's recovery: the WAL's committed frames are replayed, a hot journal is
+          // rolled back. Exclusive locking keeps the wal-index in memory: no -shm is made.
+          copy.pragma('locking_mode = EXCLUSIVE');
+          copy.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+        }
         copy.pragma('journal_mode = DELETE');
         pageCount = Number(copy.pragma('page_count', { simple: true }));
         pageSize = Number(copy.pragma('page_size', { simple: true }));
@@ -201,6 +241,7 @@ export async function backupDatabase(
       verification: verification
         ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
         : { verdict: 'skipped', check: null, problems: [] },
+      ...(heldCopy && { heldCopy: heldCopy.journal === 'rollback' ? { ...heldCopy, consistentUpTo: await rollbackPoint(destination, heldCopy) } : heldCopy }),
     };
     const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);
     if (verification && !verification.ok) {
@@ -327,21 +368,43 @@ function steppedOptions(pageSize: number, options: BackupOptions): { pagesPerSte
   };
 }
 
-/** Runs `read`, which takes a read lock; a lock held by another program becomes SOURCE_BUSY, worded after `subject`. */
-function underReadLock<T>(subject: string, busyTimeoutMs: number, read: () => T): T {
+/**
+ * Runs `read`, which takes a read lock, retrying at once while another connection is
+ * writing: SQLite's busy handler sleeps between tries and can miss every gap of a writer
+ * that commits back to back (as `takeWriteLock` in wal-snapshot.ts). Undefined when the
+ * lock stayed taken for `heldAfterMs` (another program holds the database exclusively) or
+ * the database needs a recovery only its owner may run: it is then copied without a lock.
+ * Leaves the connection's busy timeout at `busyTimeoutMs`.
+ */
+function takeReadLock<T>(db: Database.Database, heldAfterMs: number, busyTimeoutMs: number, read: () => T): T | undefined {
+  const deadline = performance.now() + heldAfterMs;
+  const idle = new Int32Array(new SharedArrayBuffer(4));
+  db.pragma('busy_timeout = 0');
   try {
-    return read();
-  } catch (error) {
-    const code = (error as { code?: string }).code ?? '';
-    if (code.startsWith('SQLITE_BUSY') || code.startsWith('SQLITE_LOCKED')) {
-      throw new PagevaultError(
-        'SOURCE_BUSY',
-        `${subject}: another program holds an exclusive lock on it (waited ${(busyTimeoutMs / 1000).toLocaleString('en-US')} s)`,
-        { cause: error },
-      );
+    for (;;) {
+      try {
+        return read();
+      } catch (error) {
+        if (db.inTransaction) db.exec('ROLLBACK');
+        const code = (error as { code?: string }).code ?? '';
+        // A hot journal nobody holds a lock for: a writer died mid-transaction. Rolling it
+        // back is the owner's to do (a read-only connection cannot); the copy rolls back its own.
+        if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') return undefined;
+        if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw error;
+        if (performance.now() > deadline) return undefined;
+        Atomics.wait(idle, 0, 0, 0.05); // a breath, not a sleep: the next gap may come any moment
+      }
     }
-    throw error;
+  } finally {
+    db.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
   }
+}
+
+/** "commit 812 (the file change counter)" of a recovered rollback-journal copy, read from its header. */
+async function rollbackPoint(path: string, heldCopy: HeldCopy): Promise<string> {
+  const { header } = await checkSqliteFile(path, 'Cannot read the backup');
+  const rolledBack = heldCopy.consistentUpTo.startsWith('the commit before');
+  return `commit ${header.changeCounter.toLocaleString('en-US')} (the file change counter)${rolledBack ? '; a transaction in progress was rolled back in the copy' : ''}`;
 }
 
 /**

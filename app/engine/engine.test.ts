@@ -349,20 +349,24 @@ describe('stepped mode when its lock is lost', () => {
 });
 
 describe('bad sources and destinations', () => {
-  it('a source locked exclusively by another process fails with SOURCE_BUSY naming the file', async () => {
+  it('a source locked exclusively by another process mid-transaction is copied without a lock, as of its last commit', async () => {
     const dir = fresh();
     const source = join(dir, 'locked.db');
     makeDatabase(source, { journalMode: 'delete' });
     const locker = await startLocker(source);
+    let result;
     try {
-      const failure = await codeOf(backup(source, join(dir, 'out.db'), { busyTimeoutMs: 300 }));
-      expect(failure.code).toBe('SOURCE_BUSY');
-      expect(failure.message).toContain(source);
-      expect(failure.message).toContain('exclusive lock');
+      result = await backup(source, join(dir, 'out.db'), { busyTimeoutMs: 300 });
     } finally {
       await locker.stop();
     }
-    expect(readdirSync(dir).sort()).toEqual(['locked.db']);
+    expect(result.manifest.heldCopy).toMatchObject({ journal: 'rollback' });
+    // The locker's CREATE TABLE never committed: not in the copy.
+    const copy = new Database(result.path, { readonly: true });
+    expect(copy.prepare("SELECT count(*) FROM sqlite_schema WHERE name = 'lock_probe'").pluck().get()).toBe(0);
+    copy.close();
+    expect(readState(result.path)).toMatchObject({ integrity: 'ok', a: 100, b: 100 });
+    expect(readdirSync(dir).sort()).toEqual(['locked.db', 'out.db', 'out.db.manifest.json']);
   });
 
   it('the destination is the source itself, through a symlink, or its -wal: DEST_IS_SOURCE', async () => {

@@ -1,0 +1,397 @@
+/**
+ * The copy of a database that another program holds exclusively (Firefox, Chromium,
+ * Zotero, Anki keep theirs locked the whole time they run): no SQLite connection from
+ * another process can read it, so its files are read without any lock, and the copy is
+ * accepted only when the file formats prove it equals the files at one instant, as
+ * SQLite would find them after a power cut then. SQLite's own recovery, run on the copy
+ * (backup.ts opens it), then replays the committed WAL frames or rolls back a hot journal.
+ *
+ * Nothing is created beside the source and no lock is taken: the database, its `-wal` and
+ * its `-journal` are opened read-only and only read. The copy and its companion (`-wal`
+ * or `-journal`) are written beside the partial file, under the partial's ownership claim.
+ *
+ * The proof, from SQLite's file formats (https://sqlite.org/fileformat2.html) and wal.c /
+ * pager.c of the SQLite this build carries:
+ *
+ * WAL mode. The database file changes only when a checkpoint writes WAL frames back into
+ * it; each page it writes is a frame already in the WAL. The WAL only grows within one
+ * generation; a new generation (after a checkpoint restarts or truncates the WAL) begins
+ * by rewriting the 32-byte WAL header with a new checkpoint sequence and new salts (salt-1
+ * is incremented, salt-2 is random). So: read the WAL header, copy the database file, then
+ * copy the WAL, then read the header again. Equal headers (and the same WAL file) mean one
+ * generation throughout: every page a checkpoint changed while the database was copied is
+ * in the copied WAL, written there before the WAL was copied, and replaying the WAL's
+ * committed frames over the copy puts every such page at its version as of the last
+ * commit frame the copy holds. Frames appended while the WAL was copied end in a frame
+ * whose checksum fails or that is not a commit, and recovery stops before them, exactly
+ * as after a power cut. With no WAL (or an empty one) at both reads, the database file's
+ * size and times must not have changed either.
+ *
+ * Rollback-journal mode. A writer journals a page's original content (and, unless it runs
+ * with synchronous=OFF, syncs the journal and sets its header's magic) before it writes
+ * the page into the database file, and makes the journal cold (deletes it, truncates it,
+ * or zeroes its header) only once every page is written: that is the commit. So: read the
+ * journal's header and the database header, copy the database file, then copy the
+ * journal, then read both again.
+ * - Hot at both reads with the same nonce (bytes 12..15, random per transaction), the
+ *   same journal file, and that nonce in the copied journal: one transaction was in
+ *   progress throughout and no other could commit meanwhile. Every page it wrote into the
+ *   database before or while it was copied has its original in the copied journal, and
+ *   rolling it back gives the database as of the commit before it.
+ * - Cold at both reads, and the database file's header (its change counter is bumped by
+ *   every commit), size and times unchanged: nothing was written into it while it was
+ *   copied, and there is nothing to roll back.
+ * Anything else is copied again.
+ *
+ * A copy that cannot be proven is copied again, after a short pause, up to `maxTries`;
+ * a try after the first rewrites only the chunks of the copy that differ from the source.
+ * After that the backup is deferred (DEFERRED), never published torn.
+ *
+ * Windows: another process's byte-range locks there are mandatory, and SQLite locks only
+ * bytes at the 1 GiB boundary (the "pending byte" page, which never holds data), so the
+ * rest of the file reads the same way. macOS: POSIX locks as on Linux. Only Linux runs
+ * the tests here.
+ */
+import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
+import { PagevaultError } from '../api/errors.ts';
+import type { HeldCopy } from '../api/types.ts';
+import type { OperationContext } from './context.ts';
+import { closeDatabaseFile, openDatabaseFile, openRegularFile } from './database-files.ts';
+import { COPY_CHUNK_BYTES, writeAll, WriteBehind, WRITE_BACK_BYTES } from './source-files.ts';
+
+/** How many copies are tried before the backup is deferred. */
+export const DEFAULT_HELD_COPY_TRIES = 30;
+/** The longest pause between two tries; they start shorter, so a writer's gaps are met at different phases. */
+const MAX_PAUSE_MS = 50;
+
+const WAL_HEADER_BYTES = 32;
+const WAL_FRAME_HEADER_BYTES = 24;
+const JOURNAL_HEADER_BYTES = 28;
+const DATABASE_HEADER_BYTES = 100;
+
+export interface HeldCopyOptions {
+  /** Copies tried before the backup is deferred (default DEFAULT_HELD_COPY_TRIES). */
+  maxTries?: number;
+}
+
+/** What the copy found, for the manifest; `consistentUpTo` is completed once SQLite has recovered the copy. */
+export interface HeldCopyResult {
+  heldCopy: HeldCopy;
+  pageSize: number;
+  /** The companion file written beside the partial (`<partial>-wal` or `<partial>-journal`), if any. */
+  companion: string | undefined;
+}
+
+/** The state of a file at one read: absent, or its identity, size and times. */
+interface FileState {
+  ino: number;
+  size: number;
+  mtimeNs: bigint;
+  ctimeNs: bigint;
+}
+
+/**
+ * Copies `source` (in WAL mode when `walMode`) and its -wal or -journal into `partial`
+ * and `partial`-wal / -journal without any lock, trying until a copy is proven consistent.
+ */
+export async function copyHeldDatabase(
+  source: string,
+  walMode: boolean,
+  partial: string,
+  ctx: OperationContext,
+  subject: string,
+  options: HeldCopyOptions = {},
+): Promise<HeldCopyResult> {
+  const maxTries = Math.max(1, options.maxTries ?? DEFAULT_HELD_COPY_TRIES);
+  const database = openDatabaseFile(source, subject);
+  const output = openSync(partial, 'r+');
+  const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  const existing = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+  const companionPath = `${partial}${walMode ? '-wal' : '-journal'}`;
+  const started = performance.now();
+  let bytesCopied = 0;
+  try {
+    const header = readAt(database.fd, DATABASE_HEADER_BYTES, 0);
+    const rawPageSize = header.length >= 18 ? header.readUInt16BE(16) : 0;
+    const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+    if (pageSize < 512) throw new PagevaultError('CORRUPT', `${subject}: its header gives no valid page size`);
+
+    for (let attempt = 1; ; attempt += 1) {
+      const copyDatabase = async (): Promise<number> => {
+        const size = fstatSync(database.fd).size;
+        const totalPages = Math.max(1, Math.ceil(size / pageSize));
+        const writeBehind = new WriteBehind(output);
+        let position = 0;
+        try {
+          for (;;) {
+            const read = readSync(database.fd, buffer, 0, buffer.length, position);
+            if (read === 0) break;
+            // A later try writes only what differs from the copy it already has.
+            const same = attempt > 1 && readSync(output, existing, 0, read, position) === read && buffer.subarray(0, read).equals(existing.subarray(0, read));
+            if (!same) writeAll(output, buffer, read, position);
+            position += read;
+            bytesCopied += read;
+            if (Math.floor(position / WRITE_BACK_BYTES) !== Math.floor((position - read) / WRITE_BACK_BYTES)) await writeBehind.flush();
+            ctx.throwIfCancelled(subject);
+            ctx.report({ phase: 'copy', totalPages, remainingPages: Math.max(0, totalPages - Math.floor(position / pageSize)), bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts: attempt - 1 });
+          }
+          await writeBehind.settle();
+        } finally {
+          await writeBehind.settle().catch(() => undefined);
+        }
+        truncateTo(output, position);
+        return position;
+      };
+
+      const proof = walMode
+        ? await tryWal(source, database.fd, companionPath, copyDatabase)
+        : await tryRollback(source, database.fd, companionPath, copyDatabase);
+      if (proof) {
+        fdatasyncSync(output);
+        const totalPages = Math.max(1, Math.ceil(proof.bytes / pageSize));
+        ctx.report({ phase: 'copy', totalPages, remainingPages: 0, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts: attempt - 1 }, true);
+        return {
+          heldCopy: { journal: walMode ? 'wal' : 'rollback', tries: attempt, consistentUpTo: proof.consistentUpTo },
+          pageSize,
+          companion: proof.companion ? companionPath : undefined,
+        };
+      }
+      removeQuietly(companionPath);
+      if (attempt >= maxTries) {
+        throw new PagevaultError(
+          'DEFERRED',
+          `${subject}: deferred: another program held the database and kept writing to it while it was copied; tried ${attempt} times to copy it consistently. The next backup tries again.`,
+        );
+      }
+      ctx.report({ phase: 'copy', totalPages: 1, remainingPages: 1, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts: attempt }, true);
+      if (ctx.pause(Math.min(MAX_PAUSE_MS, 2 ** (attempt - 1)))) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
+    }
+  } catch (error) {
+    removeQuietly(companionPath);
+    throw error;
+  } finally {
+    closeSync(output);
+    closeDatabaseFile(database);
+  }
+}
+
+interface Proof {
+  bytes: number;
+  consistentUpTo: string;
+  /** Whether the companion file was kept for SQLite's recovery. */
+  companion: boolean;
+}
+
+/** One try in WAL mode (see the header): undefined when the WAL started a new generation meanwhile. */
+async function tryWal(source: string, databaseFd: number, walCopy: string, copyDatabase: () => Promise<number>): Promise<Proof | undefined> {
+  const walPath = `${source}-wal`;
+  const wal = openQuietly(walPath);
+  try {
+    const before = { header: walHeader(wal), wal: stateOf(wal), database: stateOf(databaseFd) };
+    const bytes = await copyDatabase();
+    const walBytes = wal === undefined ? 0 : copyWhole(wal, walCopy);
+    const after = { header: walHeader(wal), wal: stateOf(wal), database: stateOf(databaseFd) };
+    const sameWalFile = sameFile(wal, walPath);
+    if (before.header && after.header) {
+      if (!before.header.equals(after.header) || !sameWalFile) return undefined;
+      const commit = lastCommitFrame(walCopy, walBytes);
+      const checkpoint = before.header.readUInt32BE(12);
+      return {
+        bytes,
+        companion: true,
+        consistentUpTo: commit ? `WAL commit frame ${commit.toLocaleString('en-US')} of checkpoint ${checkpoint.toLocaleString('en-US')}` : `the last checkpoint (the WAL of checkpoint ${checkpoint.toLocaleString('en-US')} held no commit)`,
+      };
+    }
+    // No WAL header at either read: nothing may have been written at all.
+    if (before.header || after.header || !sameWalFile || !sameState(before.wal, after.wal) || !sameState(before.database, after.database)) return undefined;
+    return { bytes, companion: false, consistentUpTo: 'the last checkpoint (the WAL was empty)' };
+  } finally {
+    if (wal !== undefined) closeSync(wal);
+  }
+}
+
+/** One try in rollback-journal mode (see the header): undefined when a commit may have torn the copy. */
+async function tryRollback(source: string, databaseFd: number, journalCopy: string, copyDatabase: () => Promise<number>): Promise<Proof | undefined> {
+  const journalPath = `${source}-journal`;
+  const journal = openQuietly(journalPath);
+  try {
+    const before = { journal: journalHeader(journal), database: readAt(databaseFd, DATABASE_HEADER_BYTES, 0), databaseState: stateOf(databaseFd) };
+    const bytes = await copyDatabase();
+    const beforeHot = isHot(before.journal);
+    const journalBytes = journal !== undefined && beforeHot ? copyWhole(journal, journalCopy) : 0;
+    const after = { journal: journalHeader(journal), database: readAt(databaseFd, DATABASE_HEADER_BYTES, 0), databaseState: stateOf(databaseFd) };
+    const sameJournalFile = sameFile(journal, journalPath);
+    const counter = (header: Buffer) => (header.length >= 28 ? header.readUInt32BE(24) : 0);
+
+    if (beforeHot && isHot(after.journal) && sameJournalFile) {
+      const copied = journalBytes >= JOURNAL_HEADER_BYTES ? readFileHeader(journalCopy) : undefined;
+      const nonce = (header: Buffer) => header.subarray(12, 16);
+      if (copied && isHot(copied) && nonce(copied).equals(nonce(before.journal!)) && nonce(after.journal!).equals(nonce(before.journal!))) {
+        return { bytes, companion: true, consistentUpTo: 'the commit before the transaction that was in progress, which the copy rolled back' };
+      }
+      return undefined;
+    }
+    if (beforeHot || isHot(after.journal)) return undefined;
+    // Cold at both reads: a transaction that wrote into the database meanwhile went hot
+    // first and committed before the second read, which changed the header's counter.
+    // (One that spilled pages and then rolled back leaves the header as it was; the
+    // file's times show its writes, to the granularity of the file system's clock.) The
+    // journal itself may change meanwhile: a transaction journals before it is hot.
+    if (!before.database.equals(after.database) || !sameState(before.databaseState, after.databaseState)) return undefined;
+    return { bytes, companion: false, consistentUpTo: `commit ${counter(before.database).toLocaleString('en-US')} (the file change counter)` };
+  } finally {
+    if (journal !== undefined) closeSync(journal);
+  }
+}
+
+/**
+ * The number of the last frame of the copied WAL that ends a transaction and whose
+ * checksum chain and salts are valid: what SQLite's recovery replays up to. 0 for none.
+ */
+export function lastCommitFrame(walFile: string, walBytes: number): number {
+  if (walBytes < WAL_HEADER_BYTES) return 0;
+  const fd = openSync(walFile, 'r');
+  try {
+    const header = readAt(fd, WAL_HEADER_BYTES, 0);
+    const magic = header.readUInt32BE(0);
+    if (magic !== 0x377f0682 && magic !== 0x377f0683) return 0;
+    const bigEndian = (magic & 1) === 1;
+    const pageSize = header.readUInt32BE(8) === 1 ? 65536 : header.readUInt32BE(8);
+    let sums = walChecksum(header.subarray(0, 24), bigEndian, [0, 0]);
+    if (sums[0] !== header.readUInt32BE(24) || sums[1] !== header.readUInt32BE(28)) return 0;
+    const frame = Buffer.allocUnsafe(WAL_FRAME_HEADER_BYTES + pageSize);
+    let last = 0;
+    for (let n = 1; ; n += 1) {
+      const offset = WAL_HEADER_BYTES + (n - 1) * frame.length;
+      if (offset + frame.length > walBytes || readSync(fd, frame, 0, frame.length, offset) < frame.length) return last;
+      if (!frame.subarray(8, 16).equals(header.subarray(16, 24))) return last;
+      sums = walChecksum(frame.subarray(0, 8), bigEndian, sums);
+      sums = walChecksum(frame.subarray(WAL_FRAME_HEADER_BYTES), bigEndian, sums);
+      if (sums[0] !== frame.readUInt32BE(16) || sums[1] !== frame.readUInt32BE(20)) return last;
+      if (frame.readUInt32BE(4) !== 0) last = n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** SQLite's WAL checksum over `data` (a multiple of 8 bytes), continuing from `sums`. */
+function walChecksum(data: Buffer, bigEndian: boolean, sums: [number, number]): [number, number] {
+  let [s0, s1] = sums;
+  for (let i = 0; i < data.length; i += 8) {
+    const x0 = bigEndian ? data.readUInt32BE(i) : data.readUInt32LE(i);
+    const x1 = bigEndian ? data.readUInt32BE(i + 4) : data.readUInt32LE(i + 4);
+    s0 = (s0 + x0 + s1) >>> 0;
+    s1 = (s1 + x1 + s0) >>> 0;
+  }
+  return [s0, s1];
+}
+
+/**
+ * A companion file opened read-only, or undefined when there is none. Opened afresh for
+ * each try: SQLite may delete and recreate it between two. Closing it cannot drop a lock
+ * this process relies on: another program holds the database, so no connection here does.
+ */
+function openQuietly(path: string): number | undefined {
+  try {
+    return openRegularFile(path);
+  } catch {
+    return undefined;
+  }
+}
+
+function stateOf(fd: number | undefined): FileState | undefined {
+  if (fd === undefined) return undefined;
+  const stats = fstatSync(fd, { bigint: true });
+  return { ino: Number(stats.ino), size: Number(stats.size), mtimeNs: stats.mtimeNs, ctimeNs: stats.ctimeNs };
+}
+
+function sameState(a: FileState | undefined, b: FileState | undefined): boolean {
+  if (!a || !b) return a === b;
+  return a.ino === b.ino && a.size === b.size && a.mtimeNs === b.mtimeNs && a.ctimeNs === b.ctimeNs;
+}
+
+/** Whether `path` still names the file open as `fd` (or, with no descriptor, is still absent). */
+function sameFile(fd: number | undefined, path: string): boolean {
+  let named: Stats | undefined;
+  try {
+    named = statSync(path);
+  } catch {
+    named = undefined;
+  }
+  if (fd === undefined) return named === undefined;
+  if (!named) return false;
+  const open = fstatSync(fd);
+  return open.ino === named.ino && open.dev === named.dev;
+}
+
+/** The WAL header, or undefined when the WAL is shorter than one (empty, truncated, absent). */
+function walHeader(fd: number | undefined): Buffer | undefined {
+  if (fd === undefined) return undefined;
+  const header = readAt(fd, WAL_HEADER_BYTES, 0);
+  return header.length === WAL_HEADER_BYTES ? header : undefined;
+}
+
+function journalHeader(fd: number | undefined): Buffer | undefined {
+  if (fd === undefined) return undefined;
+  return readAt(fd, JOURNAL_HEADER_BYTES, 0);
+}
+
+function readFileHeader(path: string): Buffer {
+  const fd = openSync(path, 'r');
+  try {
+    return readAt(fd, JOURNAL_HEADER_BYTES, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** SQLite treats a journal as hot (to be rolled back) when it is not empty and its first byte is not zero. */
+function isHot(header: Buffer | undefined): header is Buffer {
+  return header !== undefined && header.length > 0 && header[0] !== 0;
+}
+
+function readAt(fd: number, length: number, position: number): Buffer {
+  const bytes = Buffer.alloc(length);
+  let read = 0;
+  while (read < length) {
+    const n = readSync(fd, bytes, read, length - read, position + read);
+    if (n === 0) break;
+    read += n;
+  }
+  return bytes.subarray(0, read);
+}
+
+/** Copies all of `fd` into a new file at `path`, private to its owner (SQLite removes it once it has recovered the copy); returns the bytes. */
+function copyWhole(fd: number, path: string): number {
+  const output = openSync(path, 'w', 0o600);
+  try {
+    const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
+    let position = 0;
+    for (;;) {
+      const read = readSync(fd, buffer, 0, buffer.length, position);
+      if (read === 0) break;
+      writeAll(output, buffer, read, position);
+      position += read;
+    }
+    fdatasyncSync(output);
+    return position;
+  } finally {
+    closeSync(output);
+  }
+}
+
+/** Cuts the copy to the size just copied: the source may have got shorter since an earlier try. */
+function truncateTo(fd: number, size: number): void {
+  if (fstatSync(fd).size > size) ftruncateSync(fd, size);
+}
+
+function removeQuietly(path: string): void {
+  try {
+    unlinkSync(path);
+  } catch {
+    // Not there: nothing to remove.
+  }
+}
+
+const seconds = (since: number) => Math.max((performance.now() - since) / 1000, 0.001);
