@@ -68,6 +68,8 @@ export interface ExclusiveWriterOptions {
   journalSizeLimit?: number;
   /** Bytes of text per row. */
   payload?: number;
+  /** Pause between commits, in milliseconds (default none). */
+  gapMs?: number;
   /** After "ready": a transaction that spills into the files, then "mid", then nothing until killed. */
   hangMidTransaction?: boolean;
 }
@@ -82,6 +84,7 @@ export function startExclusiveWriter(path: string, journalMode: 'wal' | 'delete'
   if (options.autocheckpoint !== undefined) args.push('--autocheckpoint', String(options.autocheckpoint));
   if (options.journalSizeLimit !== undefined) args.push('--journal-size-limit', String(options.journalSizeLimit));
   if (options.payload !== undefined) args.push('--payload', String(options.payload));
+  if (options.gapMs !== undefined) args.push('--gap-ms', String(options.gapMs));
   if (options.hangMidTransaction) args.push('--hang-mid-transaction');
   return startProcess('python3', args, 'exclusive-writer.py');
 }
