@@ -25,6 +25,7 @@ import { copySteppedFile } from './stepped-copy.ts';
 import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { beginWalSnapshot, copyWalSnapshot } from './wal-snapshot.ts';
 import { copyHeldDatabase } from './held-copy.ts';
+import { whenReadable } from './read-lock.ts';
 
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
@@ -136,7 +137,7 @@ export async function backupDatabase(
       // before anything is written. One that stays locked is held by another program.
       const locked = walSnapshot
         ? { sourceJournalMode: 'wal' as JournalMode, sourcePages: walSnapshot.pageCount, sourcePageSize: walSnapshot.index.pageSize }
-        : takeReadLock(open, Math.min(busyTimeoutMs, HELD_DETECT_MS), busyTimeoutMs, () => {
+        : takeReadLock(open, Math.min(busyTimeoutMs, HELD_DETECT_MS), () => {
             if (mode === 'snapshot') open.exec('BEGIN');
             open.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
             return {
@@ -169,7 +170,7 @@ export async function backupDatabase(
       heldCopy = copied.heldCopy;
       restarts = copied.heldCopy.tries - 1;
     } else if (mode === 'stepped' && sourceFiles) {
-      const stepped = await copySteppedFile(sourceFiles, db!, claim.path, ctx, subject, steppedOptions(sourcePageSize, options));
+      const stepped = await copySteppedFile(sourceFiles, db!, claim.path, ctx, subject, { ...steppedOptions(sourcePageSize, options), busyTimeoutMs });
       restarts = stepped.restarts;
       copiedPages = stepped.pageCount;
       fileCopied = true;
@@ -315,7 +316,7 @@ async function copyPages(
           // SQLITE_BUSY: nothing moved. Wait a little instead of spinning, up to the busy timeout.
           stalledSince ||= now;
           if (now - stalledSince > busyTimeoutMs) {
-            throw new PagevaultError('SOURCE_BUSY', `${subject}: the database stayed locked by another program for ${Math.round(busyTimeoutMs / 1000)} s`);
+            throw new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
           }
           if (ctx.pause(10)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
           return nextPages;
@@ -353,7 +354,7 @@ async function copyPages(
     }
     // The very first step got SQLITE_BUSY: better-sqlite3 reports success with 0 pages.
     if (performance.now() > deadline) {
-      throw new PagevaultError('SOURCE_BUSY', `${subject}: another program kept the database locked for ${Math.round(busyTimeoutMs / 1000)} s`);
+      throw new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
     }
     if (ctx.pause(50)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
   }
@@ -369,34 +370,19 @@ function steppedOptions(pageSize: number, options: BackupOptions): { pagesPerSte
 }
 
 /**
- * Runs `read`, which takes a read lock, retrying at once while another connection is
- * writing: SQLite's busy handler sleeps between tries and can miss every gap of a writer
- * that commits back to back (as `takeWriteLock` in wal-snapshot.ts). Undefined when the
- * lock stayed taken for `heldAfterMs` (another program holds the database exclusively) or
- * the database needs a recovery only its owner may run: it is then copied without a lock.
- * Leaves the connection's busy timeout at `busyTimeoutMs`.
+ * Runs `read`, which takes a read lock, retrying at once while another connection writes
+ * (read-lock.ts). Undefined when the lock stayed taken for `heldAfterMs` (another program
+ * holds the database exclusively) or the database needs a recovery only its owner may run
+ * (a hot journal nobody holds: a writer died mid-transaction; a read-only connection
+ * cannot roll it back): it is then copied without a lock, and the copy rolls back its own.
  */
-function takeReadLock<T>(db: Database.Database, heldAfterMs: number, busyTimeoutMs: number, read: () => T): T | undefined {
-  const deadline = performance.now() + heldAfterMs;
-  const idle = new Int32Array(new SharedArrayBuffer(4));
-  db.pragma('busy_timeout = 0');
+function takeReadLock<T>(db: Database.Database, heldAfterMs: number, read: () => T): T | undefined {
   try {
-    for (;;) {
-      try {
-        return read();
-      } catch (error) {
-        if (db.inTransaction) db.exec('ROLLBACK');
-        const code = (error as { code?: string }).code ?? '';
-        // A hot journal nobody holds a lock for: a writer died mid-transaction. Rolling it
-        // back is the owner's to do (a read-only connection cannot); the copy rolls back its own.
-        if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') return undefined;
-        if (!code.startsWith('SQLITE_BUSY') && !code.startsWith('SQLITE_LOCKED')) throw error;
-        if (performance.now() > deadline) return undefined;
-        Atomics.wait(idle, 0, 0, 0.05); // a breath, not a sleep: the next gap may come any moment
-      }
-    }
-  } finally {
-    db.pragma(`busy_timeout = ${Math.round(busyTimeoutMs)}`);
+    return whenReadable(db, heldAfterMs, read)?.value;
+  } catch (error) {
+    const code = (error as { code?: string }).code ?? '';
+    if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') return undefined;
+    throw error;
   }
 }
 

@@ -11,12 +11,15 @@ import type Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { OperationContext } from './context.ts';
 import { COPY_CHUNK_BYTES, copyRange, WriteBehind, type SourceFiles } from './source-files.ts';
+import { whenReadable } from './read-lock.ts';
 
 
 export interface SteppedCopyOptions {
   pagesPerStep: number;
   pauseMs: number;
   maxRestarts: number;
+  /** How long one step may try to get the read lock before the backup is SOURCE_BUSY (default 5000 ms). */
+  busyTimeoutMs?: number;
 }
 
 /** Copies the database into `partial` in steps; returns the restarts and the copy's page count and size. */
@@ -44,10 +47,16 @@ export async function copySteppedFile(
       let restarted = false;
       const finishInOne = restarts >= options.maxRestarts;
       while (!restarted) {
-        reader.exec('BEGIN');
-        try {
-          // The first read takes the shared lock; from here until COMMIT the file cannot change.
+        // The first read takes the shared lock; from here until COMMIT the file cannot change.
+        const locked = whenReadable(reader, options.busyTimeoutMs ?? 5000, () => {
+          reader.exec('BEGIN');
           reader.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+        });
+        if (!locked) {
+          const seconds = Math.round((options.busyTimeoutMs ?? 5000) / 1000);
+          throw new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${seconds} s without a pause long enough to read it`);
+        }
+        try {
           readSync(files.database, counter, 0, 4, 24);
           const now = { counter: counter.readUInt32BE(0), dataVersion: Number(reader.pragma('data_version', { simple: true })) };
           if (!mark) {
