@@ -48,9 +48,10 @@
  * After that the backup is deferred (DEFERRED), never published torn.
  *
  * Windows: another process's byte-range locks there are mandatory, and SQLite locks only
- * bytes at the 1 GiB boundary (the "pending byte" page, which never holds data), so the
- * rest of the file reads the same way. macOS: POSIX locks as on Linux. Only Linux runs
- * the tests here.
+ * bytes at the 1 GiB boundary (the "lock-byte" page, which never holds data): that page is
+ * filled with zeros instead of read (`readChunk`), and the rest of the file reads as on
+ * Linux; the -wal and -journal carry no locks. macOS: advisory POSIX locks, as on Linux.
+ * Only Linux runs the tests.
  */
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync, statSync, unlinkSync, type Stats } from 'node:fs';
 import { PagevaultError } from '../api/errors.ts';
@@ -124,7 +125,7 @@ export async function copyHeldDatabase(
         let position = 0;
         try {
           for (;;) {
-            const read = readSync(database.fd, buffer, 0, buffer.length, position);
+            const read = readChunk(database.fd, buffer, position, size, pageSize);
             if (read === 0) break;
             // A later try writes only what differs from the copy it already has.
             const same = attempt > 1 && readSync(output, existing, 0, read, position) === read && buffer.subarray(0, read).equals(existing.subarray(0, read));
@@ -273,6 +274,29 @@ export function lastCommitFrame(walFile: string, walBytes: number): number {
   } finally {
     closeSync(fd);
   }
+}
+
+/**
+ * The byte at 1 GiB: SQLite's locks live on the bytes from here (the pending byte, the
+ * reserved byte, the shared range), and the page holding them never holds data.
+ */
+const PENDING_BYTE = 0x40000000;
+
+/**
+ * Reads the next chunk of the database at `position` into `buffer`; returns its length (0
+ * at the end). The page holding SQLite's lock bytes is filled with zeros instead of read:
+ * on Windows another process's locks on those bytes are mandatory and a read of them fails,
+ * and SQLite neither stores anything in that page nor reads it.
+ */
+function readChunk(fd: number, buffer: Buffer, position: number, size: number, pageSize: number): number {
+  const lockPage = { from: PENDING_BYTE, to: PENDING_BYTE + pageSize };
+  if (position >= lockPage.from && position < lockPage.to && lockPage.to <= size) {
+    const length = Math.min(buffer.length, lockPage.to - position);
+    buffer.fill(0, 0, length);
+    return length;
+  }
+  const length = position < lockPage.from ? Math.min(buffer.length, lockPage.from - position) : buffer.length;
+  return readSync(fd, buffer, 0, length, position);
 }
 
 /** SQLite's WAL checksum over `data` (a multiple of 8 bytes), continuing from `sums`. */
