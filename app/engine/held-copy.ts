@@ -227,7 +227,9 @@ async function tryRollback(source: string, databaseFd: number, journalCopy: stri
     if (beforeHot && isHot(after.journal) && sameJournalFile) {
       const copied = journalBytes >= JOURNAL_HEADER_BYTES ? readFileHeader(journalCopy) : undefined;
       const nonce = (header: Buffer) => header.subarray(12, 16);
-      if (copied && isHot(copied) && nonce(copied).equals(nonce(before.journal!)) && nonce(after.journal!).equals(nonce(before.journal!))) {
+      // A journal that names a super-journal (a transaction across attached databases) is
+      // rolled back only while that file exists beside the source: not provable here.
+      if (copied && isHot(copied) && nonce(copied).equals(nonce(before.journal!)) && nonce(after.journal!).equals(nonce(before.journal!)) && !namesSuperJournal(journalCopy, journalBytes)) {
         return { bytes, companion: true, consistentUpTo: 'the commit before the transaction that was in progress, which the copy rolled back' };
       }
       return undefined;
@@ -365,6 +367,19 @@ function readFileHeader(path: string): Buffer {
   const fd = openSync(path, 'r');
   try {
     return readAt(fd, JOURNAL_HEADER_BYTES, 0);
+  } finally {
+    closeSync(fd);
+  }
+}
+
+const JOURNAL_MAGIC = Buffer.from('d9d505f920a163d7', 'hex');
+
+/** Whether the journal ends with a super-journal name, which SQLite closes with the journal magic. */
+function namesSuperJournal(path: string, bytes: number): boolean {
+  if (bytes < JOURNAL_HEADER_BYTES + 8) return false;
+  const fd = openSync(path, 'r');
+  try {
+    return readAt(fd, 8, bytes - 8).equals(JOURNAL_MAGIC);
   } finally {
     closeSync(fd);
   }
