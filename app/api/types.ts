@@ -42,6 +42,12 @@ export interface InspectResult {
   tables: TableInfo[];
   /** True when row counting stopped early to stay within its time budget. */
   rowCountsIncomplete: boolean;
+  /**
+   * True when another program holds the database exclusively (or left a recovery only it
+   * may run): the facts then come from the file's header, as of its last checkpoint, and
+   * the tables cannot be listed. Backups copy it without a lock.
+   */
+  heldByAnotherProgram: boolean;
 }
 
 export interface VerifyResult {

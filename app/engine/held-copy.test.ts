@@ -263,3 +263,26 @@ describe('Chromium, running, holding its profile databases', () => {
     }
   }, 120_000);
 });
+
+describe('inspecting a database another program holds', () => {
+  it('answers from its header, creating nothing beside it, and from SQLite again once released', async () => {
+    const { inspect } = await import('./index.ts');
+    for (const journalMode of ['wal', 'delete'] as const) {
+      const dir = fresh(`inspect-${journalMode}`);
+      const source = join(dir, 'held.db');
+      makeDatabase(source, { journalMode, bytes: 200_000 });
+      const writer = await startExclusiveWriter(source, journalMode);
+      try {
+        const filesBefore = besideSource(dir);
+        const result = await inspect(source);
+        expect(result).toMatchObject({ heldByAnotherProgram: true, journalMode: journalMode === 'wal' ? 'wal' : 'delete', pageSize: 4096, tables: [] });
+        expect(result.pageCount).toBeGreaterThan(0);
+        expect(besideSource(dir)).toEqual(filesBefore);
+      } finally {
+        await writer.stop();
+      }
+      // Released: the tables are there again.
+      expect((await inspect(source)).heldByAnotherProgram).toBe(false);
+    }
+  });
+});

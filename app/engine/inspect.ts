@@ -1,9 +1,14 @@
 /** `inspect(file)`: what a SQLite file is, without changing it. */
 import { stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { InspectResult, JournalMode, TableInfo } from '../api/types.ts';
-import { checkSqliteFile } from './sqlite-file.ts';
+import { checkSqliteFile, type SqliteHeader } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
+import { whenReadable } from './read-lock.ts';
+
+/** How long inspect tries for a read lock before it takes the database as held by another program. */
+const HELD_DETECT_MS = 1000;
 
 export interface InspectOptions {
   /** How long row counting may take in all before the remaining tables are left uncounted. */
@@ -17,14 +22,27 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
   const { stats, header } = await checkSqliteFile(path, 'Cannot inspect');
   const walBytes = await stat(`${path}-wal`).then((s) => s.size, () => -1);
 
+  // A WAL database with a -wal and no -shm: a connection would create the -shm beside it.
+  const noShm = header.writeVersion === 2 && walBytes >= 0 && !(await stat(`${path}-shm`).then(() => true, () => false));
+  if (noShm) return fromHeader(path, stats, header, walBytes);
   let db: Database.Database | undefined;
   try {
     db = new Database(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
-    const pragma = (name: string): unknown => db!.pragma(name, { simple: true });
-    const tableNames = db
-      .prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name")
-      .pluck()
-      .all() as string[];
+    const open = db;
+    const pragma = (name: string): unknown => open.pragma(name, { simple: true });
+    let tableNames: string[];
+    try {
+      const listed = whenReadable(open, Math.min(options.busyTimeoutMs ?? 5000, HELD_DETECT_MS), () =>
+        open.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[],
+      );
+      if (!listed) return fromHeader(path, stats, header, walBytes);
+      tableNames = listed.value;
+    } catch (error) {
+      // A hot journal nobody holds: only its owner may roll it back.
+      const code = (error as { code?: string }).code;
+      if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') return fromHeader(path, stats, header, walBytes);
+      throw error;
+    }
     const budget = options.rowCountBudgetMs ?? 2000;
     const started = performance.now();
     const tables: TableInfo[] = [];
@@ -54,10 +72,35 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
       walBytes: Math.max(0, walBytes),
       tables,
       rowCountsIncomplete,
+      heldByAnotherProgram: false,
     };
   } catch (error) {
     throw toPagevaultError(error, subject);
   } finally {
     db?.close();
   }
+}
+
+/** What the header says of a database another program holds: no lock taken, nothing opened through SQLite. */
+function fromHeader(path: string, stats: Stats, header: SqliteHeader, walBytes: number): InspectResult {
+  const raw = header.bytes;
+  const encodings: Record<number, string> = { 1: 'UTF-8', 2: 'UTF-16le', 3: 'UTF-16be' };
+  return {
+    path,
+    sizeBytes: stats.size,
+    modifiedAt: stats.mtime.toISOString(),
+    pageSize: header.pageSize,
+    pageCount: header.pageCount ?? Math.ceil(stats.size / header.pageSize),
+    freePages: raw.readUInt32BE(36),
+    journalMode: header.writeVersion === 2 ? 'wal' : 'delete',
+    encoding: encodings[raw.readUInt32BE(56)] ?? 'UTF-8',
+    userVersion: raw.readInt32BE(60),
+    applicationId: raw.readInt32BE(68),
+    sqliteVersionWritten: header.sqliteVersionNumber,
+    hasWal: walBytes >= 0,
+    walBytes: Math.max(0, walBytes),
+    tables: [],
+    rowCountsIncomplete: false,
+    heldByAnotherProgram: true,
+  };
 }

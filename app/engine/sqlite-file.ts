@@ -24,6 +24,8 @@ export interface SqliteHeader {
   /** 1 = legacy rollback journal, 2 = WAL (bytes 18 and 19). */
   writeVersion: number;
   sqliteVersionNumber: number;
+  /** The first 100 bytes of the file, for the fields not parsed here. */
+  bytes: Buffer;
 }
 
 export interface CheckedFile {
@@ -126,6 +128,7 @@ export function parseHeader(bytes: Buffer): SqliteHeader {
     changeCounter,
     writeVersion: bytes.readUInt8(18),
     sqliteVersionNumber: bytes.readUInt32BE(96),
+    bytes: Buffer.from(bytes.subarray(0, 100)),
   };
 }
 

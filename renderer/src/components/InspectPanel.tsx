@@ -60,6 +60,7 @@ export function InspectDetails({ result }: { result: InspectResult }) {
         <Group gap="xs" wrap="nowrap" style={{ flexShrink: 0 }}>
           <Badge variant="light">{result.journalMode.toUpperCase()}</Badge>
           {result.hasWal && <Badge variant="light" color="yellow">-wal {formatBytes(result.walBytes)}</Badge>}
+          {result.heldByAnotherProgram && <Badge variant="light" color="grape">Held by another program</Badge>}
         </Group>
       </Group>
       <Box mb="md">
@@ -83,7 +84,9 @@ export function InspectDetails({ result }: { result: InspectResult }) {
             <Table.Tr>
               <Table.Td colSpan={2}>
                 <Text c="dimmed" size="sm">
-                  This database has no tables yet.
+                  {result.heldByAnotherProgram
+                    ? 'Another program holds this database open exclusively, so its tables cannot be listed while it runs. The facts above are from its header. Backups copy it without a lock and check the copy.'
+                    : 'This database has no tables yet.'}
                 </Text>
               </Table.Td>
             </Table.Tr>
