@@ -100,12 +100,10 @@ async function look(candidate: Candidate, registered: ReadonlyMap<string, Journa
   const { app, profile, path } = candidate;
   const base = { app, profile, path, suggestedLabel: suggestedLabel(app, profile, path), note: null };
   const heldNow = async () => (held === null ? null : isHeld(path, held));
+  // Missing is the usual case (most apps are not installed); a folder on the way that
+  // cannot be read is passed over as quietly. A file that is there but unreadable is said.
   const real = await realpath(path).catch(() => undefined);
-  if (real === undefined) {
-    // Missing is the usual case: most apps are not installed. Anything else is said.
-    const head = await readHead(path, 0);
-    return head.ok === false && !candidate.searched ? { path, reason: head.reason } : undefined;
-  }
+  if (real === undefined) return undefined;
   const known = registered.get(real);
   if (known !== undefined) {
     const stats = await stat(real).catch(() => undefined);

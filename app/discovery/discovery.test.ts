@@ -159,8 +159,10 @@ describe('discovery on a Linux home', () => {
     expect(snapshot(home)).toEqual(before);
   });
 
-  it.skipIf(isRoot)('skips a folder it cannot read quietly', async () => {
+  it('skips a folder it cannot read quietly', async (ctx) => {
+    if (isRoot) ctx.skip('root reads a mode 000 folder all the same (the folder that loops covers root)');
     const result = await discoverDatabases({ env, platform: 'linux' });
+    expect(result.skipped.some((s) => s.path.includes('google-chrome'))).toBe(false);
     expect(result.databases.some((d) => d.app === 'Google Chrome')).toBe(false);
     expect(result.databases.length).toBeGreaterThan(10);
   });
