@@ -21,14 +21,16 @@ interface HostFixture {
   pid: number;
 }
 
-export const test = base.extend<{ chinookPath: string; app: Page; host: HostFixture }>({
+export const test = base.extend<{ chinookPath: string; app: Page; host: HostFixture; hostEnv: Record<string, string> }>({
+  /** Environment variables for the host beside this process's own (HOME for a fake home folder). */
+  hostEnv: [{}, { option: true }],
   host: [
-    // eslint-disable-next-line no-empty-pattern
-    async ({}, use) => {
+    async ({ hostEnv }, use) => {
       const workDir = mkdtempSync(join(tmpdir(), 'pv-e2e-'));
       const dataDir = join(workDir, 'data');
       const child: ChildProcess = spawn(process.execPath, [join(root, 'dist/app/host/main.js'), '--port', '0', '--data-dir', dataDir, '--token', 'e2e-token-0123456789abcdef'], {
         stdio: ['ignore', 'pipe', 'inherit'],
+        env: { ...process.env, ...hostEnv },
       });
       const url = await new Promise<string>((resolve, reject) => {
         let output = '';

@@ -13,6 +13,8 @@ describe('layering lint', () => {
   it('refuses electron in app/', async () => {
     const messages = await messagesFor('app/engine/bad.ts', "import { app } from 'electron';\nexport const x = app;\n");
     expect(messages.join('\n')).toMatch(/Bad layering: app\/ is plain Node.*Put Electron code in electron\//);
+    // Discovery runs in the host and the CLI too.
+    expect((await messagesFor('app/discovery/bad.ts', "import { app } from 'electron';\nexport const x = app;\n")).join('\n')).toMatch(/Bad layering: app\/ is plain Node/);
   });
 
   it('refuses react and renderer code in app/', async () => {

@@ -12,6 +12,7 @@ import type {
   CatalogTopic,
   DatabaseDetails,
   DatabaseSummary,
+  DiscoveryResult,
   HistoryPage,
   HistoryPoint,
   ImportResult,
@@ -50,6 +51,8 @@ export const limits = {
 
 export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'verified', 'unverified'] as const;
 
+const label = z.string().trim().min(1, 'A name is required').max(limits.labelLength, `A name has at most ${limits.labelLength} characters`);
+
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time as HH:MM (00:00 to 23:59)');
 
 /** When a schedule runs; the core checks cron expressions and says which field is wrong. */
@@ -83,10 +86,11 @@ export const requestSchemas = {
   'files.reveal': z.strictObject({ path: filePath }),
   'files.pick': z.strictObject({ purpose: z.enum(pickPurposes) }),
   'databases.list': z.strictObject({}),
-  'databases.add': z.strictObject({ path: filePath }),
+  /** `label` names it from the start (as a found database's suggested name); the file name otherwise. */
+  'databases.add': z.strictObject({ path: filePath, label: label.optional() }),
   'databases.update': z.strictObject({
     id,
-    label: z.string().trim().min(1, 'A name is required').max(limits.labelLength, `A name has at most ${limits.labelLength} characters`).optional(),
+    label: label.optional(),
     destination: filePath.optional(),
     mode: backupMode.optional(),
     pagesPerStep: z.number().int().min(limits.pagesPerStep.min).max(limits.pagesPerStep.max).nullable().optional(),
@@ -94,6 +98,7 @@ export const requestSchemas = {
   }),
   'databases.remove': z.strictObject({ id }),
   'databases.details': z.strictObject({ id }),
+  'databases.discover': z.strictObject({}),
   'backups.start': z.strictObject({ databaseId: id }),
   'backups.startAll': z.strictObject({}),
   'jobs.list': z.strictObject({}),
@@ -158,6 +163,8 @@ export interface MethodResults {
   'databases.update': DatabaseSummary;
   'databases.remove': { id: number; backupsKept: number; destination: string };
   'databases.details': DatabaseDetails;
+  /** The databases of well-known apps under the user's home folder; only looks, never opens them with SQLite. */
+  'databases.discover': DiscoveryResult;
   'backups.start': JobInfo;
   'backups.startAll': { started: JobInfo[]; refused: Array<{ databaseId: number; message: string }> };
   'jobs.list': JobInfo[];

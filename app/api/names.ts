@@ -13,6 +13,7 @@ export const methodNames = [
   'databases.update',
   'databases.remove',
   'databases.details',
+  'databases.discover',
   'backups.start',
   'backups.startAll',
   'jobs.list',

@@ -432,3 +432,38 @@ export interface CatchUpSummary {
   reason: 'start' | 'resume';
   message: string;
 }
+
+/** A database of a well-known app found on this computer by `databases.discover`. */
+export interface DiscoveredDatabase {
+  /** The app that keeps it: "Firefox", "Chromium", "Zotero", ... */
+  app: string;
+  /** The app's profile or library it belongs to, by its readable name; null when the app has one. */
+  profile: string | null;
+  /** Absolute path, as found under the home folder. */
+  path: string;
+  sizeBytes: number;
+  /** `encrypted`: the app encrypts it with a key it keeps, so Pagevault cannot read it. */
+  format: 'sqlite' | 'encrypted';
+  /** From the header (bytes 18/19); null when the file is encrypted. */
+  journal: 'wal' | 'rollback' | null;
+  /** Whether a program holds a lock on it right now; null where that cannot be told (only Linux says). */
+  held: boolean | null;
+  /** Already in Pagevault (same real path). */
+  registered: boolean;
+  /** "Firefox · default-release · places": the name it gets when added. */
+  suggestedLabel: string;
+  /** One line for the user when there is something to know (why it cannot be added). */
+  note: string | null;
+}
+
+/** What `databases.discover` looked at and found. */
+export interface DiscoveryResult {
+  /** The home folder that was searched. */
+  home: string;
+  platform: string;
+  /** False where whether an app holds a file cannot be told (every `held` is then null). */
+  heldKnown: boolean;
+  databases: DiscoveredDatabase[];
+  /** Files at an app's database path that are not databases (a non-SQLite file, a named pipe), with why. */
+  skipped: Array<{ path: string; reason: string }>;
+}

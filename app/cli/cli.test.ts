@@ -2,7 +2,7 @@
 // flag that helps.
 import { afterAll, describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -23,6 +23,24 @@ const pagevault = (...args: string[]) => {
   const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
   return { status, stdout, stderr };
 };
+/** The command run as a user whose home folder is `home`. */
+const pagevaultAt = (home: string, ...args: string[]) => {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8', env: { ...process.env, HOME: home, XDG_CONFIG_HOME: '', XDG_DATA_HOME: '' } });
+  return { status, stdout, stderr };
+};
+/** A home folder with a Firefox profile, an Anki collection and Signal's encrypted database. */
+function fakeHome(): string {
+  const home = fresh();
+  const profile = join(home, '.mozilla', 'firefox', 'abcd1234.default-release');
+  mkdirSync(profile, { recursive: true });
+  makeDatabase(join(profile, 'places.sqlite'));
+  makeDatabase(join(profile, 'cookies.sqlite'), { journalMode: 'delete' });
+  mkdirSync(join(home, '.local', 'share', 'Anki2', 'User 1'), { recursive: true });
+  makeDatabase(join(home, '.local', 'share', 'Anki2', 'User 1', 'collection.anki2'));
+  mkdirSync(join(home, '.config', 'Signal', 'sql'), { recursive: true });
+  writeFileSync(join(home, '.config', 'Signal', 'sql', 'db.sqlite'), Buffer.alloc(4096, 0x33));
+  return home;
+}
 
 describe('pagevault', () => {
   it('backup onto an existing file names the flag that replaces it', () => {
@@ -72,5 +90,45 @@ describe('pagevault', () => {
     } finally {
       execFileSync('umount', [media]);
     }
+  });
+
+  it('discover prints what it found as a table, and makes no data folder just to look', () => {
+    const home = fakeHome();
+    const dataDir = join(home, 'pagevault-data');
+    const run = pagevaultAt(home, 'discover', '--data-dir', dataDir);
+    expect(run.status).toBe(0);
+    const lines = run.stdout.split('\n');
+    expect(lines[0]).toMatch(/^APP +PROFILE +FILE +SIZE +JOURNAL +HELD NOW +REGISTERED$/);
+    expect(lines.slice(1, 5).map((line) => line.split(/ {2,}/))).toEqual([
+      ['Anki', 'User 1', '~/.local/share/Anki2/User 1/collection.anki2', expect.stringMatching(/kB$/), 'wal', 'no', 'no'],
+      ['Firefox', 'default-release', '~/.mozilla/firefox/abcd1234.default-release/cookies.sqlite', expect.stringMatching(/kB$/), 'rollback', 'no', 'no'],
+      ['Firefox', 'default-release', '~/.mozilla/firefox/abcd1234.default-release/places.sqlite', expect.stringMatching(/kB$/), 'wal', 'no', 'no'],
+      ['Signal', '', '~/.config/Signal/sql/db.sqlite', '4.1 kB', 'encrypted', 'no', 'no'].filter((cell, column) => column !== 1 || cell),
+    ]);
+    expect(run.stdout).toContain(`4 databases of known apps under ${home}`);
+    expect(run.stdout).toMatch(/~\/\.config\/Signal\/sql\/db\.sqlite: Signal encrypts this database/);
+    expect(existsSync(dataDir)).toBe(false);
+    const empty = pagevaultAt(fresh(), 'discover', '--data-dir', dataDir);
+    expect(empty.stdout).toMatch(/^No databases of known apps were found under \//);
+  });
+
+  it('discover --add adds every readable database not yet in Pagevault, under its suggested name', () => {
+    const home = fakeHome();
+    const dataDir = join(home, 'pagevault-data');
+    const run = pagevaultAt(home, 'discover', '--add', '--json', '--data-dir', dataDir);
+    expect(run.status).toBe(0);
+    const { value } = JSON.parse(run.stdout) as { value: { added: Array<{ label: string }>; result: { databases: Array<{ app: string; registered: boolean }> } } };
+    expect(value.added.map((a) => a.label).sort()).toEqual(['Anki · User 1 · collection', 'Firefox · default-release · cookies', 'Firefox · default-release · places']);
+    expect(value.result.databases.map((d) => `${d.app} ${d.registered}`)).toEqual(['Anki true', 'Firefox true', 'Firefox true', 'Signal false']);
+    const again = pagevaultAt(home, 'discover', '--add', '--data-dir', dataDir);
+    expect(again.status).toBe(0);
+    expect(again.stdout).not.toContain('Added');
+    expect(again.stdout.split('\n')[1]).toMatch(/ yes$/);
+  });
+
+  it('discover says which flags go with it', () => {
+    expect(pagevault('--help').stdout).toContain('discover');
+    expect(pagevault('inspect', '/x.db', '--add').stderr).toContain('--add goes with discover');
+    expect(pagevault('discover', '/x').stderr).toContain(`'discover' takes no path, got 1`);
   });
 });

@@ -1,5 +1,5 @@
 /** Text the CLI prints: the progress line and readable results. */
-import type { InspectResult, VerifyResult } from '../api/types.ts';
+import type { DatabaseSummary, DiscoveryResult, InspectResult, VerifyResult } from '../api/types.ts';
 import type { EngineProgress } from '../engine/index.ts';
 
 const phaseLabel: Record<EngineProgress['phase'], string> = {
@@ -46,4 +46,46 @@ export function renderVerify(r: VerifyResult): string {
     return `${r.path}: OK (${r.check} passed, ${r.pageCount.toLocaleString('en-US')} pages${r.manifestChecked ? ', matches its manifest' : ', no manifest beside it'})\n  sha256 ${r.sha256}`;
   }
   return [`${r.path}: FAILED`, ...r.problems.map((p) => `  - ${p}`)].join('\n');
+}
+
+/** "12.3 MB": sizes as people read them. */
+export function formatBytes(bytes: number): string {
+  if (bytes < 1000) return `${bytes} B`;
+  const units = ['kB', 'MB', 'GB', 'TB'];
+  let value = bytes;
+  let unit = -1;
+  while (value >= 1000 && unit < units.length - 1) {
+    value /= 1000;
+    unit += 1;
+  }
+  return `${value.toFixed(value < 10 ? 1 : 0)} ${units[unit]}`;
+}
+
+/** The table of `pagevault discover`: app, profile, file (~ for the home folder), size, journal, held now, registered. */
+export function renderDiscovery(result: DiscoveryResult, added: DatabaseSummary[] = [], failed: Array<{ path: string; message: string }> = []): string {
+  const lines: string[] = [];
+  if (result.databases.length === 0) lines.push(`No databases of known apps were found under ${result.home}`);
+  else {
+    const short = (path: string) => (path.startsWith(`${result.home}/`) || path.startsWith(`${result.home}\\`) ? `~${path.slice(result.home.length)}` : path);
+    const header = ['APP', 'PROFILE', 'FILE', 'SIZE', 'JOURNAL', 'HELD NOW', 'REGISTERED'];
+    const rows = result.databases.map((d) => [
+      d.app,
+      d.profile ?? '',
+      short(d.path),
+      formatBytes(d.sizeBytes),
+      d.format === 'encrypted' ? 'encrypted' : (d.journal ?? ''),
+      d.held === null ? 'unknown' : d.held ? 'yes' : 'no',
+      d.registered ? 'yes' : 'no',
+    ]);
+    const widths = header.map((title, column) => Math.max(title.length, ...rows.map((row) => row[column]!.length)));
+    for (const row of [header, ...rows]) lines.push(row.map((cell, column) => (column === 3 ? cell.padStart(widths[column]!) : cell.padEnd(widths[column]!))).join('  ').trimEnd());
+    const count = result.databases.length;
+    lines.push('', `${count} database${count === 1 ? '' : 's'} of known apps under ${result.home}`);
+    if (!result.heldKnown) lines.push('Held now: unknown here; only Linux tells which files an app holds open.');
+    for (const d of result.databases) if (d.note) lines.push(`${short(d.path)}: ${d.note}`);
+  }
+  for (const s of result.skipped) lines.push(`Skipped ${s.path}: ${s.reason}`);
+  for (const a of added) lines.push(`Added ${a.path} as '${a.label}'`);
+  for (const f of failed) lines.push(`Could not add ${f.path}: ${f.message}`);
+  return lines.join('\n');
 }

@@ -10,7 +10,8 @@ import { restoreCatalogBackup } from '../catalog/catalog-backups.ts';
 import { defaultDataDir } from '../core/data-dir.ts';
 import * as engine from '../engine/index.ts';
 import type { EngineProgress } from '../engine/index.ts';
-import { formatProgressLine, renderInspect, renderVerify } from './format.ts';
+import { discover } from './discover.ts';
+import { formatProgressLine, renderDiscovery, renderInspect, renderVerify } from './format.ts';
 
 const usage = `Usage: pagevault <command> [options]
 
@@ -27,6 +28,11 @@ Commands:
   catalog restore                     Put an automatic catalog backup in place of a damaged catalog
       --data-dir DIR                    the data folder (default: the platform's)
       --from FILE                       this backup instead of the newest in <data dir>/catalog-backups
+  discover                            Find the databases of known apps (Firefox, Chromium, Zotero, Anki, ...)
+                                      under your home folder; only looks, never opens them with SQLite
+      --add                             add every one found that is readable and not yet in Pagevault,
+                                        under its suggested name ("Firefox · default-release · places")
+      --data-dir DIR                    the data folder whose catalog says what is registered
 
 Options for every command:
   --json        one JSON object per line: progress, then result or error
@@ -39,6 +45,7 @@ const commands = {
   verify: 1,
   inspect: 1,
   catalog: 1,
+  discover: 0,
 } as const;
 type Command = keyof typeof commands;
 
@@ -57,6 +64,7 @@ async function main(argv: string[]): Promise<number> {
         full: { type: 'boolean', default: false },
         'data-dir': { type: 'string' },
         from: { type: 'string' },
+        add: { type: 'boolean', default: false },
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -73,10 +81,12 @@ async function main(argv: string[]): Promise<number> {
   if (!(name! in commands)) return usageError(`Unknown command '${name}'`);
   const command = name as Command;
   if (args.length !== commands[command]) {
-    return usageError(`'${command}' takes ${commands[command]} path${commands[command] > 1 ? 's' : ''}, got ${args.length}`);
+    return usageError(commands[command] === 0 ? `'${command}' takes no path, got ${args.length}` : `'${command}' takes ${commands[command]} path${commands[command] > 1 ? 's' : ''}, got ${args.length}`);
   }
   if (command === 'catalog' && args[0] !== 'restore') return usageError(`Unknown catalog command '${args[0]}'; did you mean 'catalog restore'?`);
-  if (command !== 'catalog' && (values['data-dir'] !== undefined || values.from !== undefined)) return usageError('--data-dir and --from go with catalog restore');
+  if (command !== 'catalog' && values.from !== undefined) return usageError('--from goes with catalog restore');
+  if (command !== 'catalog' && command !== 'discover' && values['data-dir'] !== undefined) return usageError('--data-dir goes with catalog restore and discover');
+  if (command !== 'discover' && values.add) return usageError('--add goes with discover');
   const mode = values.mode;
   if (mode !== undefined && (command !== 'backup' || !['snapshot', 'stepped', 'compact'].includes(mode))) {
     return usageError(command !== 'backup' ? '--mode goes with backup' : `Expected --mode to be snapshot, stepped or compact, got '${mode}'`);
@@ -133,6 +143,17 @@ async function main(argv: string[]): Promise<number> {
         value = result;
         text = `Restored the Pagevault catalog ${result.catalog} from ${result.from}${result.takenAt ? ` (taken ${result.takenAt})` : ''}`;
         if (result.keptAs) text += `\n  the catalog it replaced is kept as ${result.keptAs}`;
+        break;
+      }
+      case 'discover': {
+        const found = await discover(values['data-dir'] ?? defaultDataDir(), values.add);
+        value = found;
+        text = renderDiscovery(found.result, found.added, found.failed);
+        if (found.failed.length > 0) {
+          if (json) out({ type: 'result', command, value });
+          else console.log(text);
+          return 1;
+        }
         break;
       }
       case 'inspect': {

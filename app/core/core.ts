@@ -32,6 +32,8 @@ export interface CoreOptions {
   clock?: Clock;
   /** IANA time zone for calendar schedules; the machine's by default. */
   timezone?: string;
+  /** Whose home folder `databases.discover` searches, and for which platform's layout; this process's by default. */
+  discovery?: { env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform };
 }
 
 type Handlers = { [M in MethodName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Result<M>> | Result<M> };
@@ -162,10 +164,11 @@ export class Core {
         return { paths: await shell.pickPaths(purpose) };
       },
       'databases.list': () => databases.list(),
-      'databases.add': ({ path }) => databases.add(path),
+      'databases.add': ({ path, label }) => databases.add(path, label),
       'databases.update': (params) => databases.update(params),
       'databases.remove': ({ id }) => databases.remove(id),
       'databases.details': ({ id }) => databases.details(id),
+      'databases.discover': () => databases.discover(options.discovery),
       'backups.start': ({ databaseId }) => backups.start(databaseId),
       'backups.startAll': () => backups.startAll(),
       'jobs.list': () => queue.list(),

@@ -4,8 +4,9 @@ import { constants } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
-import type { BackupMode, DatabaseDetails, DatabaseSummary, JournalMode } from '../api/types.ts';
+import type { BackupMode, DatabaseDetails, DatabaseSummary, DiscoveryResult, JournalMode } from '../api/types.ts';
 import { CATALOG_FILE_NAME, type DatabaseRow } from '../catalog/index.ts';
+import { discoverDatabases, type DiscoveryOptions } from '../discovery/index.ts';
 import * as engine from '../engine/index.ts';
 import type { CoreContext } from './context.ts';
 
@@ -45,8 +46,11 @@ export class Databases {
     return row;
   }
 
-  /** Inspects `path` and registers it; refuses anything that is not a readable SQLite database. */
-  async add(rawPath: string): Promise<DatabaseSummary> {
+  /**
+   * Inspects `path` and registers it as `label` (the file name when none is given);
+   * refuses anything that is not a readable SQLite database.
+   */
+  async add(rawPath: string, givenLabel?: string): Promise<DatabaseSummary> {
     const absolute = resolve(rawPath);
     const info = await engine.inspect(absolute, { rowCountBudgetMs: 0 });
     const path = await realpath(absolute);
@@ -55,7 +59,7 @@ export class Databases {
     }
     const existing = this.#ctx.catalog.databases.findByPath(path);
     if (existing) throw new PagevaultError('ALREADY_ADDED', `${path} is already in Pagevault as '${existing.label}'`);
-    const label = basename(path, extname(path)) || basename(path);
+    const label = givenLabel ?? (basename(path, extname(path)) || basename(path));
     const row = this.#ctx.catalog.databases.insert({
       path,
       label,
@@ -114,11 +118,21 @@ export class Databases {
     return { database: await this.summary(row), inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
   }
 
+  /**
+   * The databases of well-known apps under the user's home folder, marked when they are
+   * registered already. Registered files are not opened (see DiscoveryOptions.registered).
+   */
+  discover(options: Pick<DiscoveryOptions, 'env' | 'platform'> = {}): Promise<DiscoveryResult> {
+    const registered = new Map(this.#ctx.catalog.databases.list().map((row) => [row.path, row.journalMode] as const));
+    return discoverDatabases({ ...options, registered });
+  }
+
   /** `<default folder>/<label>`, numbered when another database already uses that folder. */
   #defaultDestination(label: string): string {
     const root = this.#ctx.catalog.settings.get().defaultBackupFolder;
     const taken = new Set(this.#ctx.catalog.databases.list().map((row) => row.destination));
-    const safe = label.replace(/[^\p{L}\p{N}._ -]+/gu, '_').trim() || 'database';
+    // "Firefox · default-release · places" is the folder "Firefox - default-release - places".
+    const safe = label.replace(/\s*·\s*/g, ' - ').replace(/[^\p{L}\p{N}._ -]+/gu, '_').trim() || 'database';
     let candidate = join(root, safe);
     for (let n = 2; taken.has(candidate); n += 1) candidate = join(root, `${safe}-${n}`);
     return candidate;

@@ -13,7 +13,7 @@ export function AddDatabaseForm() {
   const add = async (paths: string[]) => {
     setBusy(true);
     setError(undefined);
-    const failures = await addDatabases(paths);
+    const { failures } = await addDatabases(paths);
     setBusy(false);
     if (failures.length > 0) setError(failures.join('\n'));
     else setPath('');

@@ -172,7 +172,7 @@ async function handleDrop(transfer: DataTransfer, action: DropAction): Promise<v
       refuse('Not added', 'A browser does not tell Pagevault where a dropped file is on disk. Type or paste its path instead; dropping files to add them works in the desktop app.');
       return;
     }
-    const failures = await addDatabases(items.flatMap((item) => (item.file ? [api.pathForFile!(item.file)] : [])));
+    const { failures } = await addDatabases(items.flatMap((item) => (item.file ? [api.pathForFile!(item.file)] : [])));
     if (failures.length > 0) refuse('Not added', failures.join('\n'));
     return;
   }

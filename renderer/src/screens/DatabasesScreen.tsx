@@ -1,19 +1,27 @@
 import { useState } from 'react';
-import { Button, Paper, Skeleton, Stack, Text } from '@mantine/core';
-import { IconDatabase, IconPlayerPlay } from '@tabler/icons-react';
+import { Button, Group, Paper, Skeleton, Stack, Text } from '@mantine/core';
+import { IconDatabase, IconDeviceDesktopSearch, IconPlayerPlay } from '@tabler/icons-react';
 import { AddDatabaseForm } from '../components/AddDatabaseForm.tsx';
 import { DatabaseDrawer } from '../components/DatabaseDrawer.tsx';
 import { DatabaseTable } from '../components/DatabaseTable.tsx';
+import { DiscoveryPanel } from '../components/DiscoveryPanel.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { InspectPanel } from '../components/InspectPanel.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { backupAllNow } from '../store/database-actions.ts';
+import { scanForDatabases, useDiscoveryStore } from '../store/discovery-store.ts';
 
 export function DatabasesScreen() {
   const databases = useCatalogStore((s) => s.databases);
   const loaded = useCatalogStore((s) => s.databasesLoaded);
   const [detailsOf, setDetailsOf] = useState<number>();
+  const discovering = useDiscoveryStore((s) => s.open);
+  const find = (
+    <Button variant="default" leftSection={<IconDeviceDesktopSearch size={16} />} onClick={() => void scanForDatabases()}>
+      Find databases on this computer
+    </Button>
+  );
 
   return (
     <>
@@ -22,21 +30,25 @@ export function DatabasesScreen() {
         description="The SQLite databases Pagevault keeps safe, and their latest backups."
         actions={
           databases.length > 0 && (
-            <Button variant="light" leftSection={<IconPlayerPlay size={16} />} onClick={() => void backupAllNow()}>
-              Backup all now
-            </Button>
+            <Group gap="sm" wrap="nowrap">
+              {!discovering && find}
+              <Button variant="light" leftSection={<IconPlayerPlay size={16} />} onClick={() => void backupAllNow()}>
+                Backup all now
+              </Button>
+            </Group>
           )
         }
       />
       <Stack gap="lg">
         <AddDatabaseForm />
+        <DiscoveryPanel />
         {!loaded ? (
           <Skeleton height={120} radius="md" />
         ) : databases.length === 0 ? (
           <>
-            <EmptyState icon={<IconDatabase size={32} />} title="No databases yet">
+            <EmptyState icon={<IconDatabase size={32} />} title="No databases yet" action={!discovering && find}>
               Pagevault copies SQLite databases while the apps that own them keep running: Zotero, Anki, Lightroom, Firefox
-              profiles, your own projects. Add one above to take its first backup.
+              profiles, your own projects. Add one above to take its first backup, or let Pagevault find the databases of the apps you use.
             </EmptyState>
             <Paper withBorder p="lg" radius="md">
               <Text fw={600} mb="sm">

@@ -4,13 +4,19 @@ import type { JobFinished } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { reloadDatabases } from './catalog-store.ts';
 
-/** Adds each path; resolves to the error message of each one that was refused. */
-export async function addDatabases(paths: string[]): Promise<string[]> {
+/**
+ * Adds each path (under its label when one is given); resolves to the error message of
+ * each one that was refused and the paths that were added.
+ */
+export async function addDatabases(paths: Array<string | { path: string; label: string }>): Promise<{ failures: string[]; addedPaths: string[] }> {
   const failures: string[] = [];
   const added: string[] = [];
-  for (const path of paths) {
+  const addedPaths: string[] = [];
+  for (const item of paths) {
+    const params = typeof item === 'string' ? { path: item } : item;
     try {
-      added.push((await api.call('databases.add', { path })).label);
+      added.push((await api.call('databases.add', params)).label);
+      addedPaths.push(params.path);
     } catch (caught) {
       failures.push((caught as Error).message);
     }
@@ -19,7 +25,7 @@ export async function addDatabases(paths: string[]): Promise<string[]> {
     await reloadDatabases();
     notifications.show({ color: 'teal', title: added.length === 1 ? `Added ${added[0]}` : `Added ${added.length} databases`, message: 'Press Backup now to take the first backup.' });
   }
-  return failures;
+  return { failures, addedPaths };
 }
 
 /** Starts a backup; a refusal (one already running, database gone) shows as a notification. */
