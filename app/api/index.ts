@@ -48,7 +48,7 @@ export const limits = {
   stagedFileBytes: 8 * 1024 ** 3,
 } as const;
 
-export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'verified', 'unverified'] as const;
+export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'deferred', 'verified', 'unverified'] as const;
 
 const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time as HH:MM (00:00 to 23:59)');
 
