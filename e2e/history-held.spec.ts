@@ -127,6 +127,40 @@ test('the Databases list and the details say the last run was deferred, calmly, 
   await expect(latest.getByRole('row').filter({ hasText: 'copied while in use' })).toHaveCount(1);
 });
 
+test('the Schedules screen shows a deferred last run as deferred', async ({ app, chinookPath, host }) => {
+  await addDatabase(app, chinookPath);
+  await expect(app.getByRole('row', { name: /^chinook / })).toContainText('Never');
+  const message = `Deferred: another program kept writing to ${chinookPath} while it was copied; tried 12 times, and the next run tries again`;
+  const catalog = new Catalog(host.dataDir, defaultSettings(host.dataDir));
+  try {
+    const database = catalog.databases.findByPath(chinookPath)!;
+    catalog.schedules.set(database.id, { spec: { kind: 'daily', time: '03:00' }, enabled: true, skipIfUnchanged: true }, new Date());
+    const now = new Date();
+    catalog.backups.insert(
+      entryWithoutFile({
+        databaseId: database.id,
+        databaseLabel: database.label,
+        source: database.path,
+        status: 'deferred',
+        trigger: 'schedule',
+        mode: database.mode,
+        startedAt: now.toISOString(),
+        finishedAt: now.toISOString(),
+        durationMs: 0,
+        error: { code: 'DEFERRED', message },
+      }),
+    );
+  } finally {
+    catalog.close();
+  }
+  // Written behind the host's back: the page loads the schedules afresh.
+  await app.reload();
+  await app.getByRole('link', { name: 'Schedules' }).click();
+  const row = app.getByRole('row', { name: /chinook/ });
+  await expect(row).toContainText('Every day at 03:00');
+  await expect(row).toContainText('Deferred: in use');
+});
+
 test.describe('dark theme', () => {
   test.use({ colorScheme: 'dark' });
 
