@@ -62,7 +62,8 @@ export function createTray(core: Core, openWindow: () => void): () => void {
       render();
     }),
     core.events.on('job.finished', (finished) => {
-      if (finished.kind !== 'backup' || finished.cancelled) return;
+      // A deferred backup is another program holding its database busy, not a fault to show.
+      if (finished.kind !== 'backup' || finished.cancelled || finished.error?.code === 'DEFERRED') return;
       failure = finished.ok ? null : (finished.error?.message ?? 'unknown error');
       render();
     }),

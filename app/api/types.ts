@@ -177,9 +177,11 @@ export interface DatabaseSummary {
 /**
  * `skipped`: a scheduled run found the database unchanged; `missed`: scheduled runs that
  * could not happen (the window is startedAt..finishedAt); `interrupted`: Pagevault ended
- * while the backup ran (found at its next start; finishedAt is null).
+ * while the backup ran (found at its next start; finishedAt is null); `deferred`: another
+ * program held the database and kept writing, so no provably consistent copy could be
+ * taken this time (not a fault: the next run tries again; `error` says why).
  */
-export type BackupStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted';
+export type BackupStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'deferred';
 
 export type BackupTrigger = 'manual' | 'schedule' | 'import' | 'before-restore';
 
@@ -213,9 +215,11 @@ export interface BackupRecord {
   fileExists: boolean;
   /** Pinned backups are never deleted by retention. */
   pinned: boolean;
+  /** How a database another program held was copied without a lock; null for a normal backup. */
+  heldCopy: HeldCopy | null;
 }
 
-export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'verified' | 'unverified';
+export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'deferred' | 'verified' | 'unverified';
 
 export interface HistoryPage {
   entries: BackupRecord[];

@@ -1,17 +1,33 @@
 /** The `backups` table: every backup run, succeeded or not, newest first. */
-import type { BackupManifest, BackupRecord, BackupStatus, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
+import type { BackupManifest, BackupRecord, BackupStatus, HeldCopy, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
 /** A new history entry; `changeMark` is the source's state when a successful backup began. */
-export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned'> & { pinned?: boolean; changeMark?: string | null };
+export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'heldCopy'> & { pinned?: boolean; changeMark?: string | null; heldCopy?: HeldCopy | null };
 
-/** A row as SQLite returns it: problems as JSON text, the error in two columns. */
-type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned'> & {
+/** A row as SQLite returns it: problems and the held copy as JSON text, the error in two columns. */
+type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy'> & {
   verificationProblems: string;
   pinned: number;
   errorCode: string | null;
   errorMessage: string | null;
+  heldCopy: string | null;
 };
+
+/**
+ * What is wrong with a manifest's `heldCopy`, or null when it is absent or as Pagevault
+ * writes it. Manifests come from folders anyone can write to; one that says it was a
+ * held copy in a shape the UIs cannot show is not taken on trust.
+ */
+export function heldCopyProblem(value: unknown): string | null {
+  if (value === undefined) return null;
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `its heldCopy is ${JSON.stringify(value)}, not an object`;
+  const { journal, tries, consistentUpTo } = value as Record<string, unknown>;
+  if (journal !== 'wal' && journal !== 'rollback') return `its heldCopy.journal is ${JSON.stringify(journal)}, not "wal" or "rollback"`;
+  if (typeof tries !== 'number' || !Number.isInteger(tries) || tries < 1) return `its heldCopy.tries is ${JSON.stringify(tries)}, not a whole number from 1 up`;
+  if (typeof consistentUpTo !== 'string' || consistentUpTo.trim() === '') return `its heldCopy.consistentUpTo is ${JSON.stringify(consistentUpTo)}, not a description of a commit`;
+  return null;
+}
 
 /** The history entry of a successful backup, from its manifest. */
 export function entryFromManifest(
@@ -33,12 +49,13 @@ export function entryFromManifest(
     verificationProblems: manifest.verification.problems,
     verifiedAt: manifest.verification.verdict === 'skipped' ? null : manifest.finishedAt,
     error: null,
+    heldCopy: manifest.heldCopy ? { journal: manifest.heldCopy.journal, tries: manifest.heldCopy.tries, consistentUpTo: manifest.heldCopy.consistentUpTo } : null,
   };
 }
 
 /**
- * A history entry with no file: a failed or cancelled run, a skipped one (the database
- * was unchanged) or missed scheduled runs (the window is startedAt..finishedAt).
+ * A history entry with no file: a failed, cancelled or deferred run, a skipped one (the
+ * database was unchanged) or missed scheduled runs (the window is startedAt..finishedAt).
  */
 export function entryWithoutFile(
   entry: Pick<NewBackup, 'databaseId' | 'databaseLabel' | 'source' | 'status' | 'trigger' | 'mode' | 'startedAt' | 'finishedAt' | 'durationMs' | 'error'>,
@@ -60,7 +77,7 @@ export function entryWithoutFile(
 const columns = `id, database_id AS databaseId, database_label AS databaseLabel, source, path, status, trigger, mode,
   started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, bytes, page_size AS pageSize,
   page_count AS pageCount, sha256, restarts, verification, verification_problems AS verificationProblems,
-  verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage, pinned`;
+  verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage, pinned, held_copy AS heldCopy`;
 
 const statusCondition: Record<HistoryStatusFilter, string> = {
   all: '1',
@@ -70,6 +87,7 @@ const statusCondition: Record<HistoryStatusFilter, string> = {
   skipped: "status = 'skipped'",
   missed: "status = 'missed'",
   interrupted: "status = 'interrupted'",
+  deferred: "status = 'deferred'",
   verified: "status = 'succeeded' AND verification = 'passed'",
   unverified: "status = 'succeeded' AND verification <> 'passed'",
 };
@@ -93,10 +111,11 @@ export class BackupRecords {
   }
 
   #toRecord = (row: BackupRow): BackupRecord => {
-    const { errorCode, errorMessage, verificationProblems, pinned, ...rest } = row;
+    const { errorCode, errorMessage, verificationProblems, pinned, heldCopy, ...rest } = row;
     return {
       ...rest,
       pinned: pinned === 1,
+      heldCopy: heldCopy === null ? null : (JSON.parse(heldCopy) as HeldCopy),
       verificationProblems: JSON.parse(verificationProblems) as string[],
       error: errorCode ? { code: errorCode, message: errorMessage ?? '' } : null,
       fileExists: row.path !== null && this.#exists(row.path),
@@ -108,15 +127,16 @@ export class BackupRecords {
       .prepare(
         `INSERT INTO backups (database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
            duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
-           error_code, error_message, pinned, change_mark)
+           error_code, error_message, pinned, change_mark, held_copy)
          VALUES (@databaseId, @databaseLabel, @source, @path, @status, @trigger, @mode, @startedAt, @finishedAt,
            @durationMs, @bytes, @pageSize, @pageCount, @sha256, @restarts, @verification, @verificationProblems, @verifiedAt,
-           @errorCode, @errorMessage, @pinned, @changeMark)`,
+           @errorCode, @errorMessage, @pinned, @changeMark, @heldCopy)`,
       )
       .run({
         ...record,
         pinned: record.pinned ? 1 : 0,
         changeMark: record.changeMark ?? null,
+        heldCopy: record.heldCopy ? JSON.stringify(record.heldCopy) : null,
         verificationProblems: JSON.stringify(record.verificationProblems),
         errorCode: record.error?.code ?? null,
         errorMessage: record.error?.message ?? null,

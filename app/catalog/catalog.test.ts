@@ -78,6 +78,57 @@ describe('catalog', () => {
     db.close();
   });
 
+  it('migrates a version 3 catalog keeping every row, then records deferred runs and held copies', () => {
+    const dataDir = dir();
+    const path = join(dataDir, CATALOG_FILE_NAME);
+    const v3 = new Database(path);
+    v3.pragma('application_id = 0x50564c54');
+    migrations.slice(0, 3).forEach((script) => v3.exec(script));
+    v3.pragma('user_version = 3');
+    v3.prepare("INSERT INTO databases (path, label, destination, mode, journal_mode, page_size, added_at) VALUES ('/d/a.db', 'a', '/b', 'snapshot', 'wal', 4096, '2026-01-01T00:00:00Z')").run();
+    const statuses = ['succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted'] as const;
+    const insert = v3.prepare(
+      `INSERT INTO backups (database_id, database_label, source, path, status, trigger, mode, started_at, verification, error_code, error_message, pinned, change_mark)
+       VALUES (1, 'a', '/d/a.db', @path, @status, 'manual', 'snapshot', @startedAt, 'skipped', @code, @message, @pinned, @mark)`,
+    );
+    statuses.forEach((status, i) =>
+      insert.run({
+        status,
+        path: status === 'succeeded' ? '/b/a-1.db' : null,
+        startedAt: `2026-01-0${i + 1}T00:00:00.000Z`,
+        code: status === 'succeeded' ? null : status.toUpperCase(),
+        message: status === 'succeeded' ? null : `why ${status}`,
+        pinned: status === 'succeeded' ? 1 : 0,
+        mark: status === 'succeeded' ? 'mark-1' : null,
+      }),
+    );
+    v3.close();
+
+    const catalog = new Catalog(dataDir, defaults, { fileExists: () => true });
+    const { entries, total } = catalog.backups.list();
+    expect(total).toBe(statuses.length);
+    expect(entries.map((e) => e.status).reverse()).toEqual([...statuses]);
+    expect(entries.every((e) => e.heldCopy === null)).toBe(true);
+    expect(entries.find((e) => e.status === 'failed')!.error).toEqual({ code: 'FAILED', message: 'why failed' });
+    expect(entries.find((e) => e.status === 'succeeded')).toMatchObject({ path: '/b/a-1.db', pinned: true });
+    expect(catalog.backups.lastChangeMark(1)?.mark).toBe('mark-1');
+
+    const heldCopy = { journal: 'wal', tries: 2, consistentUpTo: 'WAL commit frame 1,234 of checkpoint 7' } as const;
+    const held = catalog.backups.insert(entry({ databaseId: 1, path: '/b/a-2.db', heldCopy, startedAt: '2026-02-01T00:00:00.000Z' }));
+    expect(catalog.backups.get(held.id)!.heldCopy).toEqual(heldCopy);
+    const deferred = catalog.backups.insert(
+      entry({ databaseId: 1, status: 'deferred', verification: 'skipped', error: { code: 'DEFERRED', message: 'Deferred: another program kept writing' }, startedAt: '2026-02-02T00:00:00.000Z' }),
+    );
+    expect(deferred).toMatchObject({ status: 'deferred', heldCopy: null, error: { code: 'DEFERRED' } });
+    expect(catalog.backups.list({ status: 'deferred' }).entries.map((e) => e.id)).toEqual([deferred.id]);
+    catalog.close();
+    const db = new Database(path, { readonly: true });
+    expect(db.pragma('user_version', { simple: true })).toBe(CATALOG_VERSION);
+    expect(db.pragma('foreign_key_check')).toEqual([]);
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
   it('refuses a catalog from a newer Pagevault and leaves it byte for byte as it was', () => {
     const dataDir = dir();
     new Catalog(dataDir, defaults).close();

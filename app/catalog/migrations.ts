@@ -170,4 +170,44 @@ export const migrations: readonly string[] = [
     instance TEXT NOT NULL
   );
   `,
+  // 4: a backup of a database another program held can be deferred (it kept writing, no
+  // consistent copy in the tries allowed), and a backup copied without a lock says how
+  // (held_copy: the manifest's heldCopy as JSON). A new status: the table is rebuilt again.
+  `
+  CREATE TABLE backups_v4 (
+    id INTEGER PRIMARY KEY,
+    database_id INTEGER REFERENCES databases (id) ON DELETE SET NULL,
+    database_label TEXT NOT NULL,
+    source TEXT NOT NULL,
+    path TEXT,
+    status TEXT NOT NULL CHECK (status IN ('succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'deferred')),
+    trigger TEXT NOT NULL,
+    mode TEXT NOT NULL,
+    started_at TEXT NOT NULL,
+    finished_at TEXT,
+    duration_ms INTEGER,
+    bytes INTEGER,
+    page_size INTEGER,
+    page_count INTEGER,
+    sha256 TEXT,
+    restarts INTEGER NOT NULL DEFAULT 0,
+    verification TEXT NOT NULL CHECK (verification IN ('passed', 'failed', 'skipped')),
+    verification_problems TEXT NOT NULL DEFAULT '[]',
+    verified_at TEXT,
+    error_code TEXT,
+    error_message TEXT,
+    pinned INTEGER NOT NULL DEFAULT 0,
+    change_mark TEXT,
+    held_copy TEXT CHECK (held_copy IS NULL OR json_valid(held_copy))
+  );
+  INSERT INTO backups_v4 SELECT id, database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
+    duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
+    error_code, error_message, pinned, change_mark, NULL FROM backups;
+  DROP TABLE backups;
+  ALTER TABLE backups_v4 RENAME TO backups;
+  CREATE INDEX backups_by_time ON backups (started_at DESC, id DESC);
+  CREATE INDEX backups_by_database ON backups (database_id, started_at DESC, id DESC);
+  CREATE UNIQUE INDEX backups_by_path ON backups (path) WHERE path IS NOT NULL;
+  CREATE INDEX backups_by_sha256 ON backups (sha256) WHERE sha256 IS NOT NULL;
+  `,
 ];

@@ -54,6 +54,19 @@ describe('pagevault', () => {
     expect(readFileSync(join(dir, 'taken.db'), 'utf8')).toBe('mine');
   });
 
+  it('--help documents every exit code, a deferred backup included', () => {
+    const help = pagevault('--help');
+    expect(help.status).toBe(0);
+    const section = help.stdout.slice(help.stdout.indexOf('Exit codes:')).split('\n').map((line) => line.trim());
+    expect(section.slice(0, 5)).toEqual([
+      'Exit codes:',
+      '0   done',
+      '1   failed (the message says why and what to do)',
+      '2   usage error',
+      '75  deferred: another program held the database and kept writing while it was copied,',
+    ]);
+  });
+
   it('restore errors say restore, not back up or verify', () => {
     const dir = fresh();
     writeFileSync(join(dir, 'notes.txt'), 'not a database at all, just some words');

@@ -1,5 +1,6 @@
-/** Text the CLI prints: the progress line and readable results. */
-import type { DatabaseSummary, DiscoveryResult, InspectResult, VerifyResult } from '../api/types.ts';
+/** Text the CLI prints: the progress line, readable results, and the exit code of an outcome. */
+import type { ErrorCode } from '../api/errors.ts';
+import type { BackupResult, DatabaseSummary, DiscoveryResult, HeldCopy, InspectResult, VerifyResult } from '../api/types.ts';
 import type { EngineProgress } from '../engine/index.ts';
 
 const phaseLabel: Record<EngineProgress['phase'], string> = {
@@ -87,5 +88,37 @@ export function renderDiscovery(result: DiscoveryResult, added: DatabaseSummary[
   for (const s of result.skipped) lines.push(`Skipped ${s.path}: ${s.reason}`);
   for (const a of added) lines.push(`Added ${a.path} as '${a.label}'`);
   for (const f of failed) lines.push(`Could not add ${f.path}: ${f.message}`);
+  return lines.join('\n');
+}
+
+/**
+ * How `pagevault` exits: 0 done, 1 failed, 2 usage error, 75 deferred. A deferred backup
+ * is not a failure to alert on but a run to try again later, so scripts and schedulers
+ * need to tell it apart; 75 is sysexits.h's EX_TEMPFAIL, which means exactly that.
+ */
+export const exitCodes = { ok: 0, failed: 1, usage: 2, deferred: 75 } as const;
+
+/** The exit code of a command that ended with the error `code`. */
+export function exitCodeOfError(code: ErrorCode | string): number {
+  return code === 'DEFERRED' ? exitCodes.deferred : exitCodes.failed;
+}
+
+/** `Copied while another program held it (WAL, consistent up to WAL commit frame 1,234 of checkpoint 7; 2 tries)`. */
+export function describeHeldCopy(held: HeldCopy): string {
+  const journal = held.journal === 'wal' ? 'WAL' : 'rollback journal';
+  const tries = `${held.tries.toLocaleString('en-US')} ${held.tries === 1 ? 'try' : 'tries'}`;
+  return `Copied while another program held it (${journal}, consistent up to ${held.consistentUpTo}; ${tries})`;
+}
+
+/** What `pagevault backup` prints once the backup is on disk. */
+export function renderBackup(result: BackupResult): string {
+  const m = result.manifest;
+  const lines = [
+    `Backed up ${m.source} to ${result.path}`,
+    `  ${m.pageCount.toLocaleString('en-US')} pages × ${m.pageSize} bytes, ${m.mode} mode, ${m.restarts} restart${m.restarts === 1 ? '' : 's'}, ${(result.durationMs / 1000).toFixed(1)} s`,
+  ];
+  if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
+  lines.push(`  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`);
+  if (result.removedPartials.length > 0) lines.push(`  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`);
   return lines.join('\n');
 }

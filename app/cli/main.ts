@@ -1,7 +1,6 @@
 /**
  * `pagevault <command>`: backup, restore, verify and inspect from a terminal. A progress
- * bar on a TTY; `--json` prints one JSON object per line. Exit 0 on success, 1 on
- * failure, 2 on a usage error.
+ * bar on a TTY; `--json` prints one JSON object per line. Exit codes: see `exitCodes`.
  */
 import { parseArgs } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
@@ -11,7 +10,7 @@ import { defaultDataDir } from '../core/data-dir.ts';
 import * as engine from '../engine/index.ts';
 import type { EngineProgress } from '../engine/index.ts';
 import { discover } from './discover.ts';
-import { formatProgressLine, renderDiscovery, renderInspect, renderVerify } from './format.ts';
+import { exitCodeOfError, formatProgressLine, renderBackup, renderDiscovery, renderInspect, renderVerify } from './format.ts';
 
 const usage = `Usage: pagevault <command> [options]
 
@@ -36,7 +35,14 @@ Commands:
 
 Options for every command:
   --json        one JSON object per line: progress, then result or error
-  -h, --help    this text`;
+  -h, --help    this text
+
+Exit codes:
+  0   done
+  1   failed (the message says why and what to do)
+  2   usage error
+  75  deferred: another program held the database and kept writing while it was copied,
+      so no consistent copy could be made this time; nothing is wrong, run it again later`;
 
 
 const commands = {
@@ -118,9 +124,7 @@ async function main(argv: string[]): Promise<number> {
       case 'backup': {
         const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'] });
         value = result;
-        const m = result.manifest;
-        text = `Backed up ${m.source} to ${result.path}\n  ${m.pageCount.toLocaleString('en-US')} pages × ${m.pageSize} bytes, ${m.mode} mode, ${m.restarts} restart${m.restarts === 1 ? '' : 's'}, ${(result.durationMs / 1000).toFixed(1)} s\n  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`;
-        if (result.removedPartials.length > 0) text += `\n  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`;
+        text = renderBackup(result);
         break;
       }
       case 'restore': {
@@ -173,7 +177,7 @@ async function main(argv: string[]): Promise<number> {
     if (command === 'backup' && body.code === 'DEST_EXISTS' && !values.force) body.message += ' (pass --force to replace it)';
     if (json) out({ type: 'error', ...body });
     else console.error(`pagevault: ${body.message} [${body.code}]`);
-    return 1;
+    return exitCodeOfError(body.code);
   }
 }
 

@@ -7,7 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { hostname, uptime } from 'node:os';
 import { sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupRecord, BackupResult, BackupTrigger, JobInfo } from '../api/types.ts';
+import type { BackupRecord, BackupResult, BackupStatus, BackupTrigger, JobInfo } from '../api/types.ts';
 import { entryFromManifest, entryWithoutFile, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { removeStalePartials } from '../engine/partial-file.ts';
@@ -35,15 +35,31 @@ function asPagevaultError(error: unknown, row: DatabaseRow): PagevaultError {
   return error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot back up ${row.path}: ${(error as Error).message}`);
 }
 
+/**
+ * The history status of a run that ended with `failure`. DEFERRED is not a failure: another
+ * program held the database and kept writing through every try, which is that program
+ * being normal; the next run tries again and nothing needs fixing.
+ */
+export function statusOfFailure(failure: PagevaultError): Extract<BackupStatus, 'cancelled' | 'deferred' | 'failed'> {
+  if (failure.code === 'CANCELLED') return 'cancelled';
+  if (failure.code === 'DEFERRED') return 'deferred';
+  return 'failed';
+}
+
+/** The engine's backup, or what stands in for it (see CoreOptions.backup). */
+export type EngineBackup = typeof engine.backup;
+
 export class BackupJobs {
   readonly #ctx: CoreContext;
   readonly #databases: Databases;
   readonly #retention: Retention;
+  readonly #backup: EngineBackup;
 
-  constructor(ctx: CoreContext, databases: Databases, retention: Retention) {
+  constructor(ctx: CoreContext, databases: Databases, retention: Retention, backup: EngineBackup = engine.backup) {
     this.#ctx = ctx;
     this.#databases = databases;
     this.#retention = retention;
+    this.#backup = backup;
   }
 
   /** Queues a backup of one database; refuses a second while one is queued or running. */
@@ -61,8 +77,8 @@ export class BackupJobs {
     // A job cancelled while still queued never ran: no history entry, only the event.
     done
       .then(
-        ({ record, failure }) => this.#finished(info, row, record, failure),
-        (error: unknown) => this.#finished(info, row, null, asPagevaultError(error, row)),
+        ({ record, failure }) => this.#finished(info, row, trigger, record, failure),
+        (error: unknown) => this.#finished(info, row, trigger, null, asPagevaultError(error, row)),
       )
       .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the backup of '${row.label}'`, error));
     return info;
@@ -101,7 +117,7 @@ export class BackupJobs {
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
-      result = await engine.backup(row.path, row.destination + sep, {
+      result = await this.#backup(row.path, row.destination + sep, {
         mode: row.mode,
         verify: settings.verifyAfterBackup,
         pagesPerStep: row.pagesPerStep ?? undefined,
@@ -112,7 +128,7 @@ export class BackupJobs {
       });
     } catch (error) {
       const failure = asPagevaultError(error, row);
-      const status = failure.code === 'CANCELLED' ? 'cancelled' : 'failed';
+      const status = statusOfFailure(failure);
       return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }
     const saved = `the backup ${result.path} and its manifest are on disk, and History > Import backups from folder adds it`;
@@ -272,7 +288,7 @@ export class BackupJobs {
     );
   }
 
-  #finished(info: JobInfo, row: DatabaseRow, record: BackupRecord | null, failure: PagevaultError | null): void {
+  #finished(info: JobInfo, row: DatabaseRow, trigger: BackupTrigger, record: BackupRecord | null, failure: PagevaultError | null): void {
     const cancelled = failure?.code === 'CANCELLED';
     this.#ctx.changed('history');
     this.#ctx.changed('databases');
@@ -296,7 +312,13 @@ export class BackupJobs {
         }
       });
     }
-    if (failure) {
+    if (failure?.code === 'DEFERRED') {
+      // Backup now was asked for by someone who wants to know it did not happen; a scheduled
+      // run of a database an open browser holds would otherwise notify every hour it runs.
+      if (trigger !== 'schedule') {
+        this.#ctx.shell.notify?.({ kind: 'notice', title: `Backup of ${row.label} deferred`, body: failure.message });
+      }
+    } else if (failure) {
       this.#ctx.shell.notify?.({ kind: 'failure', title: `Backup of ${row.label} failed`, body: failure.message });
     } else if (this.#ctx.catalog.settings.get().notifyOnSuccess) {
       const verified = record?.verification === 'passed' ? ' and verified' : '';

@@ -5,11 +5,15 @@ import type { Catalog } from '../catalog/index.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
 import type { EventBus } from './event-bus.ts';
 
-/** A desktop notification as the core asks for it; the shell decides how to show it. */
+/**
+ * A desktop notification as the core asks for it; the shell decides how to show it.
+ * `notice`: nothing went wrong and nothing needs doing, yet the user should know (a
+ * deferred Backup now).
+ */
 export interface DesktopNotification {
   title: string;
   body: string;
-  kind: 'success' | 'failure';
+  kind: 'success' | 'failure' | 'notice';
 }
 
 /**

@@ -10,7 +10,7 @@ import { Catalog, CATALOG_COMPANIONS, CatalogBackups, catalogPathOf, isBusyError
 import * as engine from '../engine/index.ts';
 import { sqliteVersion } from '../engine/backup.ts';
 import { JobQueue } from '../jobs/job-queue.ts';
-import { BackupJobs } from './backup-jobs.ts';
+import { BackupJobs, type EngineBackup } from './backup-jobs.ts';
 import type { CoreContext, ShellServices } from './context.ts';
 import { Databases, ensureWritableFolder } from './databases.ts';
 import { EventBus } from './event-bus.ts';
@@ -34,6 +34,12 @@ export interface CoreOptions {
   timezone?: string;
   /** Whose home folder `databases.discover` searches, and for which platform's layout; this process's by default. */
   discovery?: { env?: NodeJS.ProcessEnv; platform?: NodeJS.Platform };
+  /**
+   * The engine's backup; engine.backup by default. Tests wrap it to reach outcomes the
+   * engine cannot be made to give on demand (a copy of a database another program held,
+   * a deferred one), while every other part of the run stays real.
+   */
+  backup?: EngineBackup;
 }
 
 type Handlers = { [M in MethodName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Result<M>> | Result<M> };
@@ -131,7 +137,7 @@ export class Core {
     };
     const databases = new Databases(this.#ctx);
     const retention = new Retention(this.#ctx, databases);
-    const backups = new BackupJobs(this.#ctx, databases, retention);
+    const backups = new BackupJobs(this.#ctx, databases, retention, options.backup);
     this.#recovered = backups.recoverInterrupted().catch((error: unknown) => catalogProblem('Recording the backups interrupted when Pagevault last ended', error));
     const schedules = new Schedules(this.#ctx, databases, backups, options.clock ?? systemClock, options.timezone);
     this.#scheduler = schedules.scheduler;

@@ -1,6 +1,30 @@
-import { Badge } from '@mantine/core';
-import { IconShieldCheck } from '@tabler/icons-react';
-import type { BackupRecord } from '../../../app/api/index.ts';
+import type { ReactNode } from 'react';
+import { Badge, Tooltip, type BadgeProps } from '@mantine/core';
+import { IconClockPause, IconLockOpen, IconShieldCheck } from '@tabler/icons-react';
+import type { BackupRecord, HeldCopy } from '../../../app/api/index.ts';
+import { describeHeldCopy, toneColor } from '../store/selectors.ts';
+
+/** A badge whose explanation shows on hover and on keyboard focus (it is a tab stop for that). */
+function ExplainedBadge({ detail, children, ...badge }: BadgeProps & { detail: string; children: ReactNode }) {
+  return (
+    <Tooltip label={detail} multiline maw={420} withArrow events={{ hover: true, focus: true, touch: true }}>
+      {/* A visible label: the table gives the column the badge's whole width rather than cutting it short. */}
+      <Badge {...badge} tabIndex={0} className="mantine-focus-auto" style={{ flexShrink: 0, cursor: 'help' }} styles={{ label: { overflow: 'visible' } }}>
+        {children}
+      </Badge>
+    </Tooltip>
+  );
+}
+
+/** Marks a backup of a database another program held, copied without a lock; says how on hover or focus. */
+export function HeldCopyBadge({ heldCopy }: { heldCopy: HeldCopy | null }) {
+  if (!heldCopy) return null;
+  return (
+    <ExplainedBadge detail={describeHeldCopy(heldCopy)} color="cyan" variant="outline" size="sm" leftSection={<IconLockOpen size={11} />}>
+      Copied while in use
+    </ExplainedBadge>
+  );
+}
 
 /** Marks the entries that were not a plain Backup now: safety copies and imports. */
 export function TriggerBadge({ trigger }: { trigger: BackupRecord['trigger'] }) {
@@ -17,6 +41,13 @@ export function StatusBadge({ entry }: { entry: BackupRecord }) {
   if (entry.status === 'skipped') return <Badge color="gray" variant="outline">Skipped</Badge>;
   if (entry.status === 'missed') return <Badge color="orange" variant="outline">Missed</Badge>;
   if (entry.status === 'interrupted') return <Badge color="red" variant="outline">Interrupted</Badge>;
+  if (entry.status === 'deferred') {
+    return (
+      <ExplainedBadge detail={entry.error?.message ?? 'Another program kept writing to the database; the next run tries again'} color={toneColor.calm} variant="light" leftSection={<IconClockPause size={12} />}>
+        Deferred
+      </ExplainedBadge>
+    );
+  }
   if (!entry.fileExists) return <Badge color="orange" variant="light">File missing</Badge>;
   if (entry.verification === 'passed') return <Badge color="teal" variant="light" leftSection={<IconShieldCheck size={12} />}>Verified</Badge>;
   if (entry.verification === 'failed') return <Badge color="red" variant="filled">Damaged</Badge>;

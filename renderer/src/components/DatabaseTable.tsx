@@ -1,10 +1,10 @@
 import { memo } from 'react';
 import { ActionIcon, Badge, Box, Button, Group, Paper, Table, Text, Tooltip } from '@mantine/core';
-import { IconAlertTriangle, IconCircleCheck, IconCircleX, IconDatabase, IconDotsVertical, IconPlayerPlay } from '@tabler/icons-react';
+import { IconAlertTriangle, IconCircleCheck, IconCircleMinus, IconCircleX, IconClockPause, IconDatabase, IconDotsVertical, IconPlayerPlay } from '@tabler/icons-react';
 import type { BackupRecord, DatabaseSummary } from '../../../app/api/index.ts';
 import { backupNow } from '../store/database-actions.ts';
 import { selectJobOfDatabase, useJobsStore } from '../store/jobs-store.ts';
-import { formatBytes, formatRelativeTime, shortenMiddle } from '../store/selectors.ts';
+import { backupOutcome, describeHeldCopy, formatBytes, formatRelativeTime, shortenMiddle, toneColor, type OutcomeTone } from '../store/selectors.ts';
 import { JobProgressBar } from './JobProgressBar.tsx';
 import { useNow } from './use-now.ts';
 
@@ -105,7 +105,9 @@ const DatabaseRow = memo(function DatabaseRow({ database, onDetails }: { databas
   );
 });
 
-/** "5 min ago", with whether it succeeded and was verified. */
+const outcomeIcon: Record<OutcomeTone, typeof IconCircleCheck> = { good: IconCircleCheck, warn: IconCircleX, calm: IconClockPause, muted: IconCircleMinus, bad: IconCircleX };
+
+/** "5 min ago", with whether it succeeded and was verified; the reason or how it was copied on hover and focus. */
 export function LastBackup({ backup }: { backup: BackupRecord | null }) {
   const now = useNow();
   if (!backup) {
@@ -115,18 +117,20 @@ export function LastBackup({ backup }: { backup: BackupRecord | null }) {
       </Text>
     );
   }
-  const ok = backup.status === 'succeeded';
-  const verdict = !ok ? (backup.status === 'cancelled' ? 'cancelled' : 'failed') : backup.verification === 'passed' ? 'verified' : backup.verification === 'failed' ? 'verification failed' : 'not verified';
-  const good = ok && backup.verification === 'passed';
+  const { word, tone } = backupOutcome(backup);
+  const Icon = outcomeIcon[tone];
+  const when = new Date(backup.startedAt).toLocaleString();
+  const detail = backup.error?.message ?? (backup.heldCopy ? `${when}. ${describeHeldCopy(backup.heldCopy)}` : when);
   return (
-    <Tooltip label={backup.error?.message ?? new Date(backup.startedAt).toLocaleString()} multiline maw={420}>
-      <Group gap={6} wrap="nowrap">
-        {good ? <IconCircleCheck size={16} color="var(--mantine-color-teal-6)" /> : <IconCircleX size={16} color={`var(--mantine-color-${ok ? 'yellow' : backup.status === 'cancelled' ? 'gray' : 'red'}-6)`} />}
+    <Tooltip label={detail} multiline maw={420} events={{ hover: true, focus: true, touch: true }}>
+      <Group gap={6} wrap="nowrap" tabIndex={0} className="mantine-focus-auto" style={{ borderRadius: 4 }}>
+        <Icon size={16} color={`var(--mantine-color-${toneColor[tone]}-6)`} aria-hidden />
         <Text size="sm" style={{ whiteSpace: 'nowrap' }}>
           {formatRelativeTime(backup.startedAt, now)}
           <Text span size="xs" c="dimmed">
             {' · '}
-            {verdict}
+            {word}
+            {backup.heldCopy && ' · copied while in use'}
           </Text>
         </Text>
       </Group>

@@ -57,11 +57,13 @@ export const JobProgressBar = memo(function JobProgressBar({ view }: { view: Job
   const fraction = finished?.ok ? 1 : fractionDone(progress);
   const percent = Math.floor(fraction * 100);
   const left = progress && progress.phase === 'copy' ? secondsLeft(progress) : undefined;
-  const color = finished ? (finished.ok ? 'teal' : finished.cancelled ? 'gray' : 'red') : 'blue';
+  const deferred = finished?.error?.code === 'DEFERRED';
+  const color = finished ? (finished.ok ? 'teal' : finished.cancelled ? 'gray' : deferred ? 'indigo' : 'red') : 'blue';
 
   const words = wording[info.kind];
   let status: string;
   if (finished?.backup?.status === 'skipped') status = 'Skipped: unchanged since the last backup';
+  else if (deferred) status = finished.error!.message;
   else if (finished) status = finished.ok ? words.done : finished.cancelled ? words.cancelled : `Failed: ${finished.error?.message ?? 'unknown error'}`;
   else if (info.state === 'queued') status = 'Waiting for another job to finish…';
   else if (!progress) status = 'Starting…';
@@ -77,7 +79,7 @@ export const JobProgressBar = memo(function JobProgressBar({ view }: { view: Job
   return (
     <Stack gap={4} role="group" aria-label={`${words.noun} of ${info.label}`}>
       <Group justify="space-between" wrap="nowrap" gap="sm">
-        <Text size="sm" fw={500} c={finished && !finished.ok && !finished.cancelled ? 'red' : undefined} lineClamp={2} role={finished ? 'status' : undefined}>
+        <Text size="sm" fw={500} c={finished && !finished.ok && !finished.cancelled ? (deferred ? 'indigo' : 'red') : undefined} lineClamp={2} role={finished ? 'status' : undefined}>
           {status}
         </Text>
         <Group gap="sm" wrap="nowrap">

@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconPin, IconPinFilled, IconPinnedOff, IconRestore, IconShieldCheck, IconTrash, IconFileImport, IconFolderOpen } from '@tabler/icons-react';
 import type { BackupRecord, HistoryPage, HistoryStatusFilter } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
-import { StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
+import { HeldCopyBadge, StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { HistoryChart } from '../components/HistoryChart.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
@@ -25,6 +25,7 @@ const statusOptions: Array<{ value: HistoryStatusFilter; label: string }> = [
   { value: 'skipped', label: 'Skipped (unchanged)' },
   { value: 'missed', label: 'Missed' },
   { value: 'interrupted', label: 'Interrupted' },
+  { value: 'deferred', label: 'Deferred' },
   { value: 'verified', label: 'Verified' },
   { value: 'unverified', label: 'Not verified' },
 ];
@@ -205,14 +206,17 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
           </Tooltip>
         ) : (
           entry.error && (
-            <Text size="xs" c={entry.status === 'failed' ? 'red' : 'dimmed'} lineClamp={2} title={entry.error.message}>
+            <Text size="xs" c={entry.status === 'failed' ? 'red' : 'dimmed'} lineClamp={2} title={entry.error.message} style={{ overflowWrap: 'anywhere' }}>
               {entry.error.message}
             </Text>
           )
         )}
       </Table.Td>
       <Table.Td>
-        <StatusBadge entry={entry} />
+        <Stack gap={4} align="flex-start">
+          <StatusBadge entry={entry} />
+          <HeldCopyBadge heldCopy={entry.heldCopy} />
+        </Stack>
       </Table.Td>
       <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
         {entry.bytes === null ? '–' : formatBytes(entry.bytes)}

@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Group, Menu, Paper, Skeleton, Switch, Table, Text, Tooltip } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarPlus, IconCalendarTime, IconChevronDown, IconPencil, IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
-import type { DatabaseSummary, ScheduleInfo } from '../../../app/api/index.ts';
+import type { BackupStatus, DatabaseSummary, ScheduleInfo } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
@@ -144,13 +144,14 @@ function ScheduleRow({ database, schedule, paused, now, onEdit }: { database: Da
   );
 }
 
-const resultBadge: Record<string, { label: string; color: string }> = {
+const resultBadge: Record<BackupStatus, { label: string; color: string }> = {
   succeeded: { label: 'Backed up', color: 'teal' },
   failed: { label: 'Failed', color: 'red' },
   cancelled: { label: 'Cancelled', color: 'gray' },
   skipped: { label: 'Skipped: unchanged', color: 'gray' },
   missed: { label: 'Missed; caught up', color: 'orange' },
   interrupted: { label: 'Interrupted', color: 'red' },
+  deferred: { label: 'Deferred: in use', color: 'indigo' },
 };
 
 function LastResult({ schedule, now }: { schedule: ScheduleInfo | undefined; now: Date }) {
@@ -162,7 +163,7 @@ function LastResult({ schedule, now }: { schedule: ScheduleInfo | undefined; now
       </Text>
     );
   }
-  const badge = resultBadge[last.status]!;
+  const badge = resultBadge[last.status];
   return (
     <Group gap={6} wrap="nowrap">
       <Badge size="sm" variant="light" color={badge.color} title={last.error?.message}>

@@ -51,7 +51,11 @@ export async function backupAllNow(): Promise<void> {
 /** The in-app notification when a backup ends. */
 export function notifyFinished(finished: JobFinished): void {
   if (finished.kind !== 'backup' || finished.cancelled || finished.backup?.status === 'skipped') return;
-  if (finished.ok) {
+  if (finished.error?.code === 'DEFERRED') {
+    // Not a fault: the History shows every deferred run; a schedule's would only be noise here.
+    if (finished.backup?.trigger === 'schedule') return;
+    notifications.show({ id: `backup-${finished.databaseId}`, color: 'indigo', title: `Backup of ${finished.label} deferred`, message: finished.error.message, autoClose: 10_000 });
+  } else if (finished.ok) {
     const verified = finished.backup?.verification === 'passed' ? ' and verified' : '';
     notifications.show({ id: `backup-${finished.databaseId}`, color: 'teal', title: `${finished.label} backed up${verified}`, message: finished.backup?.path ?? '', autoClose: 5000 });
   } else {

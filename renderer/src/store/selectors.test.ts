@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { compareForDisplay, describeComparison, formatBytes, formatDuration, formatRelativeTime, fractionDone, screenFromHash, secondsLeft, shortenMiddle } from './selectors.ts';
+import { backupOutcome, compareForDisplay, describeComparison, describeHeldCopy, formatBytes, formatDuration, formatRelativeTime, fractionDone, screenFromHash, secondsLeft, shortenMiddle } from './selectors.ts';
 
 describe('screenFromHash', () => {
   it.each([
@@ -97,5 +97,25 @@ describe('compareForDisplay', () => {
     expect(compareForDisplay(backup, null).every((row) => row.change === 'unknown' && row.targetRows === undefined)).toBe(true);
     const same = compareForDisplay(backup.slice(0, 1), { added: [], removed: [], changed: [], unchanged: 1 });
     expect(describeComparison(same)).toBe('Every table has the same number of rows as now.');
+  });
+});
+
+describe('held copies and deferred runs', () => {
+  it('explains a copy taken without a lock, without naming the program that held the database', () => {
+    expect(describeHeldCopy({ journal: 'wal', tries: 2, consistentUpTo: 'WAL commit frame 1,234 of checkpoint 7' })).toBe(
+      'Another program held this database, so Pagevault copied it without a lock and checked the copy: consistent up to WAL commit frame 1,234 of checkpoint 7; 2 tries.',
+    );
+    expect(describeHeldCopy({ journal: 'rollback', tries: 1, consistentUpTo: 'change counter 12' })).toMatch(/; 1 try\.$/);
+  });
+
+  it.each([
+    [{ status: 'deferred', verification: 'skipped' }, 'deferred', 'calm'],
+    [{ status: 'failed', verification: 'skipped' }, 'failed', 'bad'],
+    [{ status: 'skipped', verification: 'skipped' }, 'skipped: unchanged', 'muted'],
+    [{ status: 'interrupted', verification: 'skipped' }, 'interrupted', 'bad'],
+    [{ status: 'succeeded', verification: 'passed' }, 'verified', 'good'],
+    [{ status: 'succeeded', verification: 'skipped' }, 'not verified', 'warn'],
+  ] as const)('names the outcome of %o: %s', (backup, word, tone) => {
+    expect(backupOutcome(backup)).toEqual({ word, tone });
   });
 });

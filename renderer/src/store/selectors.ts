@@ -1,4 +1,5 @@
 /** Small pure functions the UI reads state through; tested on their own. */
+import type { BackupRecord, BackupStatus, HeldCopy } from '../../../app/api/index.ts';
 
 export const screens = ['databases', 'schedules', 'history', 'restore', 'settings'] as const;
 export type Screen = (typeof screens)[number];
@@ -121,3 +122,32 @@ export function describeComparison(rows: readonly ComparedTable[]): string {
   if (parts.length === 0) return 'Every table has the same number of rows as now.';
   return `The backup differs from the database now: ${parts.join('; ')}.`;
 }
+
+/** How a copy of a database another program held was taken, in a sentence (the app is not named: nothing says which held it). */
+export function describeHeldCopy(held: HeldCopy): string {
+  const tries = held.tries === 1 ? '1 try' : `${held.tries.toLocaleString()} tries`;
+  return `Another program held this database, so Pagevault copied it without a lock and checked the copy: consistent up to ${held.consistentUpTo}; ${tries}.`;
+}
+
+/** How much an outcome asks of the user: `calm` is not a fault and needs nothing (a deferred run). */
+export type OutcomeTone = 'good' | 'warn' | 'calm' | 'muted' | 'bad';
+
+const outcomeOfStatus: Record<Exclude<BackupStatus, 'succeeded'>, { word: string; tone: OutcomeTone }> = {
+  failed: { word: 'failed', tone: 'bad' },
+  cancelled: { word: 'cancelled', tone: 'muted' },
+  skipped: { word: 'skipped: unchanged', tone: 'muted' },
+  missed: { word: 'missed', tone: 'warn' },
+  interrupted: { word: 'interrupted', tone: 'bad' },
+  deferred: { word: 'deferred', tone: 'calm' },
+};
+
+/** The last-backup cell's few words: how the run ended, or for a backup, its verification. */
+export function backupOutcome(backup: Pick<BackupRecord, 'status' | 'verification'>): { word: string; tone: OutcomeTone } {
+  if (backup.status !== 'succeeded') return outcomeOfStatus[backup.status];
+  if (backup.verification === 'passed') return { word: 'verified', tone: 'good' };
+  if (backup.verification === 'failed') return { word: 'verification failed', tone: 'bad' };
+  return { word: 'not verified', tone: 'warn' };
+}
+
+/** The Mantine colour of a tone; indigo for calm, so a deferred run never looks like a failure. */
+export const toneColor: Record<OutcomeTone, string> = { good: 'teal', warn: 'yellow', calm: 'indigo', muted: 'gray', bad: 'red' };
