@@ -22,6 +22,7 @@ test('add a database another program holds, Backup now, and the History says it 
     const inspection = app.getByRole('region', { name: 'Inspection result' });
     await expect(inspection).toContainText('Held by another program');
     await expect(inspection).toContainText('Backups copy it without a lock');
+    await saveScreenshot(app, 'databases-inspect-held');
 
     await addDatabase(app, source);
     const row = app.getByRole('row', { name: /^places / });
@@ -40,6 +41,10 @@ test('add a database another program holds, Backup now, and the History says it 
     await app.getByRole('link', { name: 'History' }).click();
     const entry = app.getByRole('table', { name: 'Backups' }).getByRole('row', { name: /places/ });
     await expect(entry).toContainText('Verified');
+    const badge = entry.getByText('Copied while in use');
+    await expect(badge).toBeVisible();
+    await badge.hover();
+    await expect(app.getByRole('tooltip')).toContainText('Another program held this database, so Pagevault copied it without a lock and checked the copy: consistent up to WAL commit frame');
     await saveScreenshot(app, 'history-held-copy');
   } finally {
     const summary = JSON.parse(await writer.stop()) as { busy: number };

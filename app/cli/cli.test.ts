@@ -145,3 +145,21 @@ describe('pagevault', () => {
     expect(pagevault('discover', '/x').stderr).toContain(`'discover' takes no path, got 1`);
   });
 });
+
+describe('pagevault backup of a database another program holds', () => {
+  it('copies it without a lock and says so, with the commit it is consistent up to', async () => {
+    const { startExclusiveWriter } = await import('../../test-support/processes.ts');
+    const dir = fresh();
+    const source = join(dir, 'places.sqlite');
+    makeDatabase(source, { journalMode: 'wal' });
+    const writer = await startExclusiveWriter(source, 'wal');
+    try {
+      const { status, stdout } = pagevault('backup', source, join(dir, 'out.db'));
+      expect(status).toBe(0);
+      expect(stdout).toMatch(/Copied while another program held it \(WAL, consistent up to (WAL commit frame [\d,]+ of checkpoint [\d,]+|the last checkpoint[^;]*); [\d,]+ tr(y|ies)\)/);
+      expect(readState(join(dir, 'out.db'))).toMatchObject({ integrity: 'ok' });
+    } finally {
+      await writer.stop();
+    }
+  });
+});
