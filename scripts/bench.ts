@@ -75,39 +75,54 @@ async function timePagevault(mode: 'snapshot' | 'stepped', file = source): Promi
 async function benchHeld(): Promise<void> {
   const held = join(dir, 'held.db');
   execFileSync('cp', [source, held]);
-  const writer = await startExclusiveWriter(held, 'wal', { gapMs: 1 });
-  const results: Array<{ cpSync: number; pv: number; tries: number }> = [];
-  try {
-    await sleep(1000);
-    for (let i = 0; i < runs; i += 1) {
-      const round: { cpSync?: number; pv?: number; tries?: number } = {};
-      const contenders: Array<() => Promise<void>> = [
-        async () => {
+  interface HeldWriter { commits: number; busy: number; p50Ms: number; p99Ms: number; maxMs: number }
+  // A fresh writer for each contender, timed for a second before, during, and a second after.
+  const whileHeld = async (run: () => Promise<void> | void): Promise<HeldWriter> => {
+    const writer = await startExclusiveWriter(held, 'wal', { gapMs: 1 });
+    let line = '';
+    try {
+      await sleep(1000);
+      await run();
+      await sleep(1000);
+      return JSON.parse((line = await writer.stop())) as HeldWriter;
+    } finally {
+      if (!line) await writer.stop();
+    }
+  };
+  const results: Array<{ cpSync: number; pv: number; tries: number; writerCp: HeldWriter; writerPv: HeldWriter }> = [];
+  for (let i = 0; i < runs; i += 1) {
+    const round: Partial<(typeof results)[number]> = {};
+    const contenders: Array<() => Promise<void>> = [
+      async () => {
+        round.writerCp = await whileHeld(() => {
           const copy = fresh('held-cp');
           const start = performance.now();
           execFileSync('cp', [held, copy]);
           execFileSync('cp', [`${held}-wal`, `${copy}-wal`]);
           execFileSync('sync', ['-d', copy, `${copy}-wal`]);
           round.cpSync = seconds(start);
-        },
-        async () => {
+        });
+      },
+      async () => {
+        round.writerPv = await whileHeld(async () => {
           const copy = fresh('held-pv');
           const start = performance.now();
           const result = await backup(held, copy, { verify: false });
           round.pv = seconds(start);
           round.tries = result.manifest.heldCopy?.tries ?? 0;
-        },
-      ];
-      for (const run of turned(contenders, i)) await run();
-      results.push(round as { cpSync: number; pv: number; tries: number });
-    }
-  } finally {
-    const summary = await writer.stop();
-    console.log(`\nHeld exclusively by a writer committing every millisecond (${runs} rounds; writer: ${summary}):`);
+        });
+      },
+    ];
+    for (const run of turned(contenders, i)) await run();
+    results.push(round as (typeof results)[number]);
+    await clearOutputs();
   }
-  for (const [i, r] of results.entries()) console.log(`  round ${i + 1}: cp + fsync ${r.cpSync.toFixed(2)} s, Pagevault ${r.pv.toFixed(2)} s (${r.tries} ${r.tries === 1 ? 'try' : 'tries'})`);
-  console.log(`  Pagevault lock-free copy    ${median(results.map((r) => r.pv)).toFixed(2)} s   ${median(results.map((r) => r.pv / r.cpSync)).toFixed(2)} × (cp + fsync)   tries: ${results.map((r) => r.tries).join(', ')}   (includes the 1 s it waits to tell held from busy, recovery, atomic publish; no verify)`);
-  await clearOutputs();
+  console.log(`\nHeld exclusively by a writer committing every millisecond (another process, Python's sqlite3, locking_mode=EXCLUSIVE, WAL; ${runs} rounds):`);
+  for (const [i, r] of results.entries()) {
+    console.log(`  round ${i + 1}: cp + fsync ${r.cpSync.toFixed(2)} s, Pagevault ${r.pv.toFixed(2)} s (${r.tries} ${r.tries === 1 ? 'try' : 'tries'}); writer max ${r.writerCp.maxMs.toFixed(1)} / ${r.writerPv.maxMs.toFixed(1)} ms, p99 ${r.writerCp.p99Ms.toFixed(1)} / ${r.writerPv.p99Ms.toFixed(1)} ms during cp + fsync / Pagevault, busy ${r.writerPv.busy}`);
+  }
+  console.log(`  Pagevault lock-free copy    ${median(results.map((r) => r.pv)).toFixed(2)} s   ${median(results.map((r) => r.pv / r.cpSync)).toFixed(2)} × (cp + fsync)   tries: ${results.map((r) => r.tries).join(', ')}   (recovery, atomic publish; no verify)`);
+  console.log(`  writer p99 during cp + fsync ${median(results.map((r) => r.writerCp.p99Ms)).toFixed(2)} ms, during Pagevault ${median(results.map((r) => r.writerPv.p99Ms)).toFixed(2)} ms (medians)`);
 }
 if (values['held-only']) {
   await benchHeld();
