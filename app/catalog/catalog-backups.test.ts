@@ -14,6 +14,7 @@ import { PagevaultError } from '../api/errors.ts';
 import { Core, defaultSettings } from '../core/core.ts';
 import { chinookFixture } from '../../scripts/fixtures.ts';
 import { callCore } from '../../test-support/core-calls.ts';
+import { startScript } from '../../test-support/processes.ts';
 import { Catalog, CatalogBackups, listCatalogBackups, restoreCatalogBackup } from './index.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-catalog-backups-'));
@@ -202,6 +203,23 @@ describe('restoring a catalog backup', () => {
     await core.close();
     const usage = spawnSync(process.execPath, [cli, 'catalog', 'mend', '--data-dir', c.dataDir], { encoding: 'utf8' });
     expect(usage.status).toBe(2);
+  });
+
+  it('from the command line, is refused while a Pagevault holds the data folder, even one that has not opened the catalog yet', async () => {
+    const c = await populated();
+    writeFileSync(c.catalog, 'garbage');
+    const holder = await startScript('./folder-holder.ts', [c.dataDir]);
+    try {
+      const cli = join(import.meta.dirname, '..', 'cli', 'main.ts');
+      const run = spawnSync(process.execPath, [cli, 'catalog', 'restore', '--data-dir', c.dataDir], { encoding: 'utf8' });
+      expect(run.status).toBe(1);
+      expect(run.stderr).toContain(`Cannot restore the Pagevault catalog in ${c.dataDir}: the Pagevault desktop app (pid ${holder.child.pid}) is using it`);
+      expect(run.stderr).toContain('[CATALOG_BUSY]');
+      expect(readFileSync(c.catalog, 'utf8')).toBe('garbage');
+      expect(readdirSync(c.dataDir).some((name) => name.includes('damaged'))).toBe(false);
+    } finally {
+      await holder.stop();
+    }
   });
 });
 

@@ -2,6 +2,8 @@
  * `pagevault <command>`: backup, restore, verify and inspect from a terminal. A progress
  * bar on a TTY; `--json` prints one JSON object per line. Exit codes: see `exitCodes`.
  */
+import { existsSync } from 'node:fs';
+import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupMode } from '../api/types.ts';
@@ -9,6 +11,7 @@ import { restoreCatalogBackup } from '../catalog/catalog-backups.ts';
 import { defaultDataDir } from '../core/data-dir.ts';
 import * as engine from '../engine/index.ts';
 import type { EngineProgress } from '../engine/index.ts';
+import { HostLock } from '../host/host-lock.ts';
 import { discover } from './discover.ts';
 import { exitCodeOfError, formatProgressLine, renderBackup, renderDiscovery, renderInspect, renderVerify } from './format.ts';
 
@@ -143,7 +146,18 @@ async function main(argv: string[]): Promise<number> {
         return result.ok ? 0 : 1;
       }
       case 'catalog': {
-        const result = restoreCatalogBackup(values['data-dir'] ?? defaultDataDir(), { from: values.from });
+        const dataDir = resolve(values['data-dir'] ?? defaultDataDir());
+        // Held as a running Pagevault holds it, the data folder keeps any Pagevault from
+        // starting on the catalog between the check that none has it open and the rename.
+        const lock = existsSync(dataDir)
+          ? HostLock.acquire(dataDir, 'catalog restore', (owner) => new PagevaultError('CATALOG_BUSY', `Cannot restore the Pagevault catalog in ${dataDir}: ${owner} is using it; quit it (desktop app, or npm run web) and try again`))
+          : undefined;
+        let result;
+        try {
+          result = restoreCatalogBackup(dataDir, { from: values.from });
+        } finally {
+          lock?.release();
+        }
         value = result;
         text = `Restored the Pagevault catalog ${result.catalog} from ${result.from}${result.takenAt ? ` (taken ${result.takenAt})` : ''}`;
         if (result.keptAs) text += `\n  the catalog it replaced is kept as ${result.keptAs}`;

@@ -40,9 +40,10 @@ export class HostLock {
 
   /**
    * Takes the data folder for this process (`kind`: what it is, for the message another
-   * one gets), or throws ALREADY_RUNNING naming the host or desktop app that has it.
+   * one gets), or throws ALREADY_RUNNING naming the host or desktop app that has it
+   * (`refuse` words another error, given who has it).
    */
-  static acquire(dataDir: string, kind = 'host'): HostLock {
+  static acquire(dataDir: string, kind = 'host', refuse?: (owner: string) => PagevaultError): HostLock {
     const lockPath = join(dataDir, 'host.lock');
     const infoPath = join(dataDir, 'host.json');
     const db = new Database(lockPath, { timeout: 0 });
@@ -51,7 +52,8 @@ export class HostLock {
     } catch (error) {
       db.close();
       if ((error as { code?: string }).code !== 'SQLITE_BUSY') throw error;
-      throw new PagevaultError('ALREADY_RUNNING', `Cannot start a second ${kind} on ${dataDir}: ${describeOwner(readOwner(infoPath))} already serves it, and two would both run every schedule. Stop that one first, or start this one with another data folder`);
+      const owner = describeOwner(readOwner(infoPath));
+      throw refuse?.(owner) ?? new PagevaultError('ALREADY_RUNNING', `Cannot start a second ${kind} on ${dataDir}: ${owner} already serves it, and two would both run every schedule. Stop that one first, or start this one with another data folder`);
     }
     return new HostLock(db, infoPath, kind);
   }
