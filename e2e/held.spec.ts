@@ -4,8 +4,11 @@
  * checks it, and presses Backup now; the backup holds whole pairs and the History says
  * how it was copied.
  */
-import { readdirSync } from 'node:fs';
+import { existsSync, readdirSync } from 'node:fs';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
+import Database from 'better-sqlite3';
 import { makeDatabase, readState } from '../test-support/databases.ts';
 import { startExclusiveWriter } from '../test-support/processes.ts';
 import { expect, saveScreenshot, test } from './fixtures.ts';
@@ -49,5 +52,47 @@ test('add a database another program holds, Backup now, and the History says it 
   } finally {
     const summary = JSON.parse(await writer.stop()) as { busy: number };
     expect(summary.busy).toBe(0);
+  }
+});
+
+test("Chromium's History, while Chromium browses: Backup now works and the History entry says how it was copied", async ({ app, host }) => {
+  const { chromium } = await import('@playwright/test');
+  const server = createServer((request, response) => {
+    response.setHeader('content-type', 'text/html');
+    response.end(`<!doctype html><title>Visit ${request.url}</title><link rel="icon" href="data:,"><h1>${request.url}</h1>`);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const port = (server.address() as AddressInfo).port;
+  const profile = join(host.workDir, 'chromium-profile');
+  const browser = await chromium.launchPersistentContext(profile, {
+    executablePath: '/usr/bin/chromium',
+    headless: true,
+    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+  });
+  try {
+    const page = await browser.newPage();
+    for (let i = 0; i < 3; i += 1) await page.goto(`http://127.0.0.1:${port}/visit-${i}`);
+    const history = join(profile, 'Default', 'History');
+    await expect.poll(() => existsSync(history)).toBe(true);
+
+    await addDatabase(app, history);
+    const row = app.getByRole('row', { name: /^History / });
+    await row.getByRole('button', { name: 'Backup now: History' }).click();
+    await expect(app.getByRole('group', { name: 'Backup of History' }).getByRole('status')).toHaveText('Backup complete');
+    await page.goto(`http://127.0.0.1:${port}/after`); // Chromium browses on
+
+    const folder = join(host.dataDir, 'backups', 'History');
+    const backup = readdirSync(folder).find((name) => /^History-\d{8}-\d{6}\.db$/.test(name))!;
+    const copy = new Database(join(folder, backup), { readonly: true });
+    expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+    copy.close();
+
+    await app.getByRole('link', { name: 'History' }).click();
+    const entry = app.getByRole('table', { name: 'Backups' }).getByRole('row', { name: /History/ });
+    await expect(entry).toContainText('Verified');
+    await expect(entry.getByText('Copied while in use')).toBeVisible();
+  } finally {
+    await browser.close();
+    server.close();
   }
 });
