@@ -1,5 +1,10 @@
-/** What a user does in the UI, as steps tests share: add a database, watch a bar, drop files. */
-import type { Page } from '@playwright/test';
+/** What a user does in the UI, as steps tests share: add a database, watch a bar, drop files, seed a history. */
+import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { expect, type Page } from '@playwright/test';
+import type { BackupManifest } from '../app/api/index.ts';
+import { Catalog, entryWithoutFile } from '../app/catalog/index.ts';
+import { defaultSettings } from '../app/core/core.ts';
 
 export async function addDatabase(app: Page, path: string): Promise<void> {
   await app.getByRole('textbox', { name: 'Add a database' }).fill(path);
@@ -54,4 +59,66 @@ export async function dragFiles(app: Page, files: DropFile[], options: { at?: { 
   await fire('dragenter');
   await fire('dragover');
   return { drop: () => fire('drop') };
+}
+
+/**
+ * Seeds a history with one backup of each kind: a backup through the UI, one imported from
+ * a folder whose manifest says it was copied while held, and a deferred run written into the
+ * catalog as the core records one; resolves to the deferred run's message.
+ */
+export async function seedHeldAndDeferred(app: Page, chinookPath: string, host: { dataDir: string; workDir: string }): Promise<string> {
+  await addDatabase(app, chinookPath);
+  await app.getByRole('button', { name: 'Backup now: chinook' }).click();
+  await expect(app.getByRole('group', { name: 'Backup of chinook' }).getByRole('status')).toHaveText('Backup complete');
+
+  // A folder with a copy of that backup whose manifest says it was taken while the database was held.
+  const folder = join(host.dataDir, 'backups', 'chinook');
+  const backup = readdirSync(folder).find((name) => /^chinook-\d{8}-\d{6}\.db$/.test(name))!;
+  const manifest = JSON.parse(readFileSync(join(folder, `${backup}.manifest.json`), 'utf8')) as BackupManifest;
+  const held = join(host.workDir, 'held');
+  mkdirSync(held);
+  const name = 'chinook-20261130-090000.db';
+  copyFileSync(join(folder, backup), join(held, name));
+  const startedAt = new Date(Date.now() - 3_600_000);
+  writeFileSync(
+    join(held, `${name}.manifest.json`),
+    JSON.stringify({
+      ...manifest,
+      file: name,
+      startedAt: startedAt.toISOString(),
+      finishedAt: new Date(startedAt.getTime() + 1_400).toISOString(),
+      heldCopy: { journal: 'wal', tries: 2, consistentUpTo: 'WAL commit frame 1,234 of checkpoint 7' },
+    }),
+  );
+
+  // A deferred run, as the core records one when the engine defers (the engine here never does on demand).
+  const message = `Deferred: another program kept writing to ${chinookPath} while it was copied; tried 12 times, and the next run tries again`;
+  const catalog = new Catalog(host.dataDir, defaultSettings(host.dataDir));
+  try {
+    const database = catalog.databases.findByPath(chinookPath)!;
+    const now = new Date();
+    catalog.backups.insert(
+      entryWithoutFile({
+        databaseId: database.id,
+        databaseLabel: database.label,
+        source: database.path,
+        status: 'deferred',
+        trigger: 'manual',
+        mode: database.mode,
+        startedAt: now.toISOString(),
+        finishedAt: new Date(now.getTime() + 2_000).toISOString(),
+        durationMs: 2_000,
+        error: { code: 'DEFERRED', message },
+      }),
+    );
+  } finally {
+    catalog.close();
+  }
+
+  await app.getByRole('link', { name: 'History' }).click();
+  await app.getByRole('button', { name: 'Import backups from folder…' }).click();
+  await app.getByRole('textbox', { name: 'Folder' }).fill(held);
+  await app.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(app.getByRole('alert').filter({ hasText: 'Imported 1 backups' })).toBeVisible();
+  return message;
 }

@@ -3,14 +3,11 @@
  * (imported from a folder whose manifest says so) and a deferred run (written into the
  * catalog as the core records one) in the History, the Databases list and the details.
  */
-import { copyFileSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
 import type { Locator, Page } from '@playwright/test';
-import type { BackupManifest } from '../app/api/index.ts';
 import { Catalog, entryWithoutFile } from '../app/catalog/index.ts';
 import { defaultSettings } from '../app/core/core.ts';
 import { expect, saveScreenshot, test } from './fixtures.ts';
-import { addDatabase } from './helpers.ts';
+import { addDatabase, seedHeldAndDeferred } from './helpers.ts';
 
 const heldDetail = 'Another program held this database, so Pagevault copied it without a lock and checked the copy: consistent up to WAL commit frame 1,234 of checkpoint 7; 2 tries.';
 
@@ -20,64 +17,6 @@ async function tabTo(app: Page, target: Locator): Promise<void> {
   await app.keyboard.press('Shift+Tab');
   await app.keyboard.press('Tab');
   await expect(target).toBeFocused();
-}
-
-/** Seeds a history with one backup of each kind; resolves to the deferred run's message. */
-async function seedHeldAndDeferred(app: Page, chinookPath: string, host: { dataDir: string; workDir: string }): Promise<string> {
-  await addDatabase(app, chinookPath);
-  await app.getByRole('button', { name: 'Backup now: chinook' }).click();
-  await expect(app.getByRole('group', { name: 'Backup of chinook' }).getByRole('status')).toHaveText('Backup complete');
-
-  // A folder with a copy of that backup whose manifest says it was taken while the database was held.
-  const folder = join(host.dataDir, 'backups', 'chinook');
-  const backup = readdirSync(folder).find((name) => /^chinook-\d{8}-\d{6}\.db$/.test(name))!;
-  const manifest = JSON.parse(readFileSync(join(folder, `${backup}.manifest.json`), 'utf8')) as BackupManifest;
-  const held = join(host.workDir, 'held');
-  mkdirSync(held);
-  const name = 'chinook-20261130-090000.db';
-  copyFileSync(join(folder, backup), join(held, name));
-  const startedAt = new Date(Date.now() - 3_600_000);
-  writeFileSync(
-    join(held, `${name}.manifest.json`),
-    JSON.stringify({
-      ...manifest,
-      file: name,
-      startedAt: startedAt.toISOString(),
-      finishedAt: new Date(startedAt.getTime() + 1_400).toISOString(),
-      heldCopy: { journal: 'wal', tries: 2, consistentUpTo: 'WAL commit frame 1,234 of checkpoint 7' },
-    }),
-  );
-
-  // A deferred run, as the core records one when the engine defers (the engine here never does on demand).
-  const message = `Deferred: another program kept writing to ${chinookPath} while it was copied; tried 12 times, and the next run tries again`;
-  const catalog = new Catalog(host.dataDir, defaultSettings(host.dataDir));
-  try {
-    const database = catalog.databases.findByPath(chinookPath)!;
-    const now = new Date();
-    catalog.backups.insert(
-      entryWithoutFile({
-        databaseId: database.id,
-        databaseLabel: database.label,
-        source: database.path,
-        status: 'deferred',
-        trigger: 'manual',
-        mode: database.mode,
-        startedAt: now.toISOString(),
-        finishedAt: new Date(now.getTime() + 2_000).toISOString(),
-        durationMs: 2_000,
-        error: { code: 'DEFERRED', message },
-      }),
-    );
-  } finally {
-    catalog.close();
-  }
-
-  await app.getByRole('link', { name: 'History' }).click();
-  await app.getByRole('button', { name: 'Import backups from folder…' }).click();
-  await app.getByRole('textbox', { name: 'Folder' }).fill(held);
-  await app.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(app.getByRole('alert').filter({ hasText: 'Imported 1 backups' })).toBeVisible();
-  return message;
 }
 
 test('the History says which backup was copied while in use and which run was deferred, on hover and on focus', async ({ app, chinookPath, host }) => {
@@ -98,7 +37,7 @@ test('the History says which backup was copied while in use and which run was de
   await expect(deferred).not.toContainText('Failed');
   await tabTo(app, deferred.locator('[tabindex="0"]', { hasText: /^Deferred$/ }));
   await expect(app.getByRole('tooltip')).toHaveText(message);
-  await app.getByRole('heading', { name: 'History', level: 2 }).click();
+  await app.getByRole('heading', { name: 'History', level: 1 }).click();
   await expect(app.getByRole('tooltip')).toHaveCount(0);
   await saveScreenshot(app, 'history-held-deferred');
 

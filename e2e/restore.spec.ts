@@ -106,7 +106,7 @@ test('choose a backup from the history; a target another program holds is flagge
   await app.getByRole('link', { name: 'Restore' }).click();
   await expect(app.getByRole('table', { name: 'Recent backups' }).getByRole('row')).toHaveCount(2);
   await saveScreenshot(app, 'restore-step-choose');
-  await app.getByRole('button', { name: /^Restore the backup of chinook from / }).click();
+  await app.getByRole('button', { name: /^Choose the backup of chinook from / }).click();
   await expect(app.getByRole('status').filter({ hasText: 'The backup is sound' })).toBeVisible();
   await app.getByRole('button', { name: 'Continue' }).click();
 

@@ -15,7 +15,7 @@ for (const colorScheme of ['light', 'dark'] as const) {
     test('every screen has its empty state', async ({ app }) => {
       for (const screen of screens) {
         await app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: screen.nav }).click();
-        await expect(app.getByRole('heading', { level: 2, name: screen.nav })).toBeVisible();
+        await expect(app.getByRole('heading', { level: 1, name: screen.nav })).toBeVisible();
         await expect(app.getByRole('heading', { name: screen.heading })).toBeVisible();
         await expect(app.getByText(screen.text)).toBeVisible();
         await expect(app).toHaveURL(new RegExp(`#/${screen.nav.toLowerCase()}$`));
@@ -46,7 +46,7 @@ test('the theme setting switches to dark without a reload', async ({ app }) => {
 test('reload keeps the current screen', async ({ app }) => {
   await app.getByRole('link', { name: 'History' }).click();
   await app.reload();
-  await expect(app.getByRole('heading', { level: 2, name: 'History' })).toBeVisible();
+  await expect(app.getByRole('heading', { level: 1, name: 'History' })).toBeVisible();
 });
 
 test('inspecting the Chinook database shows its tables and row counts', async ({ app, chinookPath }) => {

@@ -1,6 +1,6 @@
 import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
-import { MantineProvider, createTheme } from '@mantine/core';
+import { MantineProvider } from '@mantine/core';
 import { Notifications } from '@mantine/notifications';
 import '@mantine/core/styles.css';
 import '@mantine/notifications/styles.css';
@@ -12,14 +12,7 @@ import { notifyFinished } from './store/database-actions.ts';
 import { startJobsStore } from './store/jobs-store.ts';
 import { startRestoreStore } from './store/restore-store.ts';
 import { startSchedulesStore } from './store/schedules-store.ts';
-
-const theme = createTheme({
-  primaryColor: 'blue',
-  defaultRadius: 'md',
-  // Drawers, modals and bars do not slide when the system asks for reduced motion.
-  respectReducedMotion: true,
-  fontFamily: 'Inter, "Segoe UI", system-ui, -apple-system, "Noto Sans", sans-serif',
-});
+import { cssVariablesResolver, theme } from './theme.ts';
 
 startAppStore();
 startCatalogStore();
@@ -29,7 +22,7 @@ startSchedulesStore();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>
-    <MantineProvider theme={theme} defaultColorScheme="auto">
+    <MantineProvider theme={theme} cssVariablesResolver={cssVariablesResolver} defaultColorScheme="auto">
       <Notifications position="bottom-right" limit={4} />
       <App />
     </MantineProvider>

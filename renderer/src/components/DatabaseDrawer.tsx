@@ -20,7 +20,7 @@ const modeHelp: Record<BackupMode, string> = {
 export function DatabaseDrawer({ databaseId, onClose }: { databaseId: number | undefined; onClose: () => void }) {
   const database = useCatalogStore((s) => s.databases.find((d) => d.id === databaseId));
   return (
-    <Drawer opened={databaseId !== undefined && database !== undefined} onClose={onClose} position="right" size={560} title={<Title order={3}>{database?.label}</Title>}>
+    <Drawer opened={databaseId !== undefined && database !== undefined} onClose={onClose} position="right" size={560} closeButtonProps={{ 'aria-label': `Close the details of ${database?.label ?? 'the database'}` }} title={<Title order={3}>{database?.label}</Title>}>
       {database && <DrawerBody key={database.id} database={database} onRemoved={onClose} />}
     </Drawer>
   );
@@ -199,7 +199,7 @@ function RemoveDatabase({ database, onRemoved }: { database: DatabaseSummary; on
           Remove…
         </Button>
       </Group>
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Remove ${database.label} from Pagevault?`} centered>
+      <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Remove ${database.label} from Pagevault?`} closeButtonProps={{ 'aria-label': `Close without removing ${database.label}` }} centered>
         <Stack>
           <Text size="sm">Pagevault stops backing it up. The database file is not touched, and its backups stay on disk in:</Text>
           <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>

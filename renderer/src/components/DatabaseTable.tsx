@@ -1,5 +1,5 @@
 import { memo } from 'react';
-import { ActionIcon, Badge, Box, Button, Group, Paper, Table, Text, Tooltip } from '@mantine/core';
+import { ActionIcon, Badge, Box, Button, Group, Paper, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { IconAlertTriangle, IconCircleCheck, IconCircleMinus, IconCircleX, IconClockPause, IconDatabase, IconDotsVertical, IconPlayerPlay } from '@tabler/icons-react';
 import type { BackupRecord, DatabaseSummary } from '../../../app/api/index.ts';
 import { backupNow } from '../store/database-actions.ts';
@@ -23,7 +23,9 @@ export function DatabaseTable({ databases, onDetails }: { databases: DatabaseSum
             </Table.Th>
             <Table.Th w={104}>Journal</Table.Th>
             <Table.Th w={200}>Last backup</Table.Th>
-            <Table.Th aria-label="Actions" w={204} />
+            <Table.Th w={204}>
+              <VisuallyHidden>Actions</VisuallyHidden>
+            </Table.Th>
           </Table.Tr>
         </Table.Thead>
         <Table.Tbody>

@@ -1,4 +1,4 @@
-import { Alert, Badge, Box, Button, Checkbox, CloseButton, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip } from '@mantine/core';
+import { Alert, Badge, Box, Button, Checkbox, CloseButton, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip, VisuallyHidden } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconLock, IconPlus, IconRefresh } from '@tabler/icons-react';
 import type { DiscoveredDatabase } from '../../../app/api/index.ts';
 import { addSelected, closeDiscovery, scanForDatabases, toggleSelected, useDiscoveryStore } from '../store/discovery-store.ts';
@@ -68,7 +68,9 @@ export function DiscoveryPanel() {
                 <Table layout="fixed" verticalSpacing={6} aria-label={`Databases of ${group.app}`}>
                   <Table.Thead>
                     <Table.Tr>
-                      <Table.Th w={44} aria-label="Add" />
+                      <Table.Th w={44}>
+                        <VisuallyHidden>Add</VisuallyHidden>
+                      </Table.Th>
                       <Table.Th>Database</Table.Th>
                       <Table.Th w={96} ta="right">
                         Size

@@ -1,5 +1,5 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Group, Menu, Paper, Skeleton, Switch, Table, Text, Tooltip } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Paper, Skeleton, Switch, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarPlus, IconCalendarTime, IconChevronDown, IconPencil, IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
 import type { BackupStatus, DatabaseSummary, ScheduleInfo } from '../../../app/api/index.ts';
@@ -59,7 +59,9 @@ export function SchedulesScreen() {
                 <Table.Th>Next run</Table.Th>
                 <Table.Th>Last result</Table.Th>
                 <Table.Th w={90}>Enabled</Table.Th>
-                <Table.Th w={120} />
+                <Table.Th w={120}>
+                  <VisuallyHidden>Actions</VisuallyHidden>
+                </Table.Th>
               </Table.Tr>
             </Table.Thead>
             <Table.Tbody>

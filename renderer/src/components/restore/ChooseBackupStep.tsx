@@ -1,5 +1,5 @@
 import { useEffect, useState, type FormEvent, type ReactNode } from 'react';
-import { Alert, Button, Group, Paper, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Group, Paper, Skeleton, Stack, Table, Text, TextInput, Title, VisuallyHidden } from '@mantine/core';
 import { IconAlertTriangle, IconFileSearch, IconFolderOpen } from '@tabler/icons-react';
 import type { BackupRecord } from '../../../../app/api/index.ts';
 import { api } from '../../api/client.ts';
@@ -73,7 +73,9 @@ function RecentBackups() {
               <Table.Th>Taken</Table.Th>
               <Table.Th ta="right">Size</Table.Th>
               <Table.Th>Status</Table.Th>
-              <Table.Th w={110} />
+              <Table.Th w={110}>
+                <VisuallyHidden>Action</VisuallyHidden>
+              </Table.Th>
             </Table.Tr>
           </Table.Thead>
           <Table.Tbody>
@@ -103,7 +105,7 @@ function RecentBackups() {
                     size="compact-sm"
                     variant="light"
                     onClick={() => void openRestoreWith(entry.path!, 'history')}
-                    aria-label={`Restore the backup of ${entry.databaseLabel} from ${new Date(entry.startedAt).toLocaleString()}`}
+                    aria-label={`Choose the backup of ${entry.databaseLabel} from ${new Date(entry.startedAt).toLocaleString()}`}
                   >
                     Choose
                   </Button>

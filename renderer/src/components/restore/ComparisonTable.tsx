@@ -1,4 +1,4 @@
-import { Badge, Table, Text } from '@mantine/core';
+import { Badge, Table, Text, VisuallyHidden } from '@mantine/core';
 import type { ComparedTable } from '../../store/selectors.ts';
 
 const rowsText = (rows: number | null | undefined) => (rows === undefined ? '—' : rows === null ? 'not counted' : rows.toLocaleString());
@@ -20,7 +20,11 @@ export function ComparisonTable({ rows, targetLabel }: { rows: ComparedTable[]; 
           <Table.Th>Table</Table.Th>
           <Table.Th ta="right">Rows in the backup</Table.Th>
           {targetLabel && <Table.Th ta="right">Rows in {targetLabel} now</Table.Th>}
-          {targetLabel && <Table.Th w={150} />}
+          {targetLabel && (
+            <Table.Th w={150}>
+              <VisuallyHidden>Change</VisuallyHidden>
+            </Table.Th>
+          )}
         </Table.Tr>
       </Table.Thead>
       <Table.Tbody>

@@ -235,7 +235,7 @@ function SafetyCopyChoice({ checked, label }: { checked: boolean; label: string 
         label="Take a safety copy of the current database first (recommended)"
         description="It is verified, listed in the history as “Before restore”, and Undo restore brings it back."
       />
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title="Restore without a safety copy?" centered>
+      <Modal opened={confirming} onClose={() => setConfirming(false)} title="Restore without a safety copy?" closeButtonProps={{ 'aria-label': 'Close without turning off the safety copy' }} centered>
         <Text size="sm" mb="lg">
           Without a safety copy, the current contents of {label} are gone once the restore finishes, and Pagevault cannot undo it.
         </Text>

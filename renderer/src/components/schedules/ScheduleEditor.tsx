@@ -31,7 +31,7 @@ type Preview = Result<'schedules.preview'>;
 /** The schedule and retention of one database, each previewed before it is saved. */
 export function ScheduleEditor({ database, schedule, onClose }: { database: DatabaseSummary | undefined; schedule: ScheduleInfo | undefined; onClose: () => void }) {
   return (
-    <Modal opened={database !== undefined} onClose={onClose} title={database ? `Schedule of ${database.label}` : ''} size="lg" centered>
+    <Modal opened={database !== undefined} onClose={onClose} title={database ? `Schedule of ${database.label}` : ''} closeButtonProps={{ 'aria-label': `Close the schedule of ${database?.label ?? 'the database'}` }} size="lg" centered>
       {database && (
         <Tabs defaultValue="schedule" keepMounted={false}>
           <Tabs.List mb="md">
