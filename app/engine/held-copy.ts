@@ -65,6 +65,8 @@ export const DEFAULT_HELD_COPY_TRIES = 30;
 /** The longest pause between two tries; they start shorter, so a writer's gaps are met at different phases. */
 const MAX_PAUSE_MS = 50;
 
+/** A database up to this size is read into memory at once by each try (see copyDatabase). */
+const WHOLE_READ_MAX_BYTES = 64 << 20;
 const WAL_HEADER_BYTES = 32;
 const WAL_FRAME_HEADER_BYTES = 24;
 const JOURNAL_HEADER_BYTES = 28;
@@ -117,10 +119,37 @@ export async function copyHeldDatabase(
     const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
     if (pageSize < 512) throw new PagevaultError('CORRUPT', `${subject}: its header gives no valid page size`);
 
+    let whole: Buffer | undefined;
     for (let attempt = 1; ; attempt += 1) {
-      const copyDatabase = async (): Promise<number> => {
+      const copyDatabase = async (): Promise<CopiedDatabase> => {
         const size = fstatSync(database.fd).size;
         const totalPages = Math.max(1, Math.ceil(size / pageSize));
+        if (size <= WHOLE_READ_MAX_BYTES) {
+          // Small enough to read at once: the time between the proof's two reads is then a
+          // read of the file into memory, not a read and a write chunk by chunk, so a copy
+          // fits between the commits of a writer that commits back to back. Written after.
+          if (!whole || whole.length < size) whole = Buffer.allocUnsafe(Math.max(size, 1));
+          const held = whole;
+          let position = 0;
+          while (position < held.length) {
+            const read = readChunk(database.fd, held.subarray(position, Math.min(held.length, position + COPY_CHUNK_BYTES)), position, size, pageSize);
+            if (read === 0) break;
+            position += read;
+            ctx.throwIfCancelled(subject);
+            ctx.report({ phase: 'copy', totalPages, remainingPages: Math.max(0, totalPages - Math.floor(position / pageSize)), bytesCopied: bytesCopied + position, bytesPerSecond: (bytesCopied + position) / seconds(started), restarts: attempt - 1 });
+          }
+          const bytes = Math.min(position, size);
+          return {
+            bytes,
+            write: async () => {
+              writeAll(output, held, bytes, 0);
+              truncateTo(output, bytes);
+              bytesCopied += bytes;
+              ctx.throwIfCancelled(subject);
+              ctx.report({ phase: 'copy', totalPages, remainingPages: 0, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts: attempt - 1 });
+            },
+          };
+        }
         const writeBehind = new WriteBehind(output);
         let position = 0;
         try {
@@ -141,13 +170,14 @@ export async function copyHeldDatabase(
           await writeBehind.settle().catch(() => undefined);
         }
         truncateTo(output, position);
-        return position;
+        return { bytes: position, write: async () => undefined };
       };
 
       const proof = walMode
         ? await tryWal(source, database.fd, companionPath, copyDatabase)
         : await tryRollback(source, database.fd, companionPath, copyDatabase);
       if (proof) {
+        await proof.write();
         fdatasyncSync(output);
         const totalPages = Math.max(1, Math.ceil(proof.bytes / pageSize));
         ctx.report({ phase: 'copy', totalPages, remainingPages: 0, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts: attempt - 1 }, true);
@@ -176,20 +206,28 @@ export async function copyHeldDatabase(
   }
 }
 
+/** The database as one try read it; `write` puts what was read into the copy, if it is not there yet. */
+interface CopiedDatabase {
+  bytes: number;
+  write: () => Promise<void>;
+}
+
 interface Proof {
   bytes: number;
+  /** Puts the database as proven into the copy. */
+  write: () => Promise<void>;
   consistentUpTo: string;
   /** Whether the companion file was kept for SQLite's recovery. */
   companion: boolean;
 }
 
 /** One try in WAL mode (see the header): undefined when the WAL started a new generation meanwhile. */
-async function tryWal(source: string, databaseFd: number, walCopy: string, copyDatabase: () => Promise<number>): Promise<Proof | undefined> {
+async function tryWal(source: string, databaseFd: number, walCopy: string, copyDatabase: () => Promise<CopiedDatabase>): Promise<Proof | undefined> {
   const walPath = `${source}-wal`;
   const wal = openQuietly(walPath);
   try {
     const before = { header: walHeader(wal), wal: stateOf(wal), database: stateOf(databaseFd) };
-    const bytes = await copyDatabase();
+    const { bytes, write } = await copyDatabase();
     const walBytes = wal === undefined ? 0 : copyWhole(wal, walCopy);
     const after = { header: walHeader(wal), wal: stateOf(wal), database: stateOf(databaseFd) };
     const sameWalFile = sameFile(wal, walPath);
@@ -199,25 +237,26 @@ async function tryWal(source: string, databaseFd: number, walCopy: string, copyD
       const checkpoint = before.header.readUInt32BE(12);
       return {
         bytes,
+        write,
         companion: true,
         consistentUpTo: commit ? `WAL commit frame ${commit.toLocaleString('en-US')} of checkpoint ${checkpoint.toLocaleString('en-US')}` : `the last checkpoint (the WAL of checkpoint ${checkpoint.toLocaleString('en-US')} held no commit)`,
       };
     }
     // No WAL header at either read: nothing may have been written at all.
     if (before.header || after.header || !sameWalFile || !sameState(before.wal, after.wal) || !sameState(before.database, after.database)) return undefined;
-    return { bytes, companion: false, consistentUpTo: 'the last checkpoint (the WAL was empty)' };
+    return { bytes, write, companion: false, consistentUpTo: 'the last checkpoint (the WAL was empty)' };
   } finally {
     if (wal !== undefined) closeSync(wal);
   }
 }
 
 /** One try in rollback-journal mode (see the header): undefined when a commit may have torn the copy. */
-async function tryRollback(source: string, databaseFd: number, journalCopy: string, copyDatabase: () => Promise<number>): Promise<Proof | undefined> {
+async function tryRollback(source: string, databaseFd: number, journalCopy: string, copyDatabase: () => Promise<CopiedDatabase>): Promise<Proof | undefined> {
   const journalPath = `${source}-journal`;
   const journal = openQuietly(journalPath);
   try {
     const before = { journal: journalHeader(journal), database: readAt(databaseFd, DATABASE_HEADER_BYTES, 0), databaseState: stateOf(databaseFd) };
-    const bytes = await copyDatabase();
+    const { bytes, write } = await copyDatabase();
     const beforeHot = isHot(before.journal);
     const journalBytes = journal !== undefined && beforeHot ? copyWhole(journal, journalCopy) : 0;
     const after = { journal: journalHeader(journal), database: readAt(databaseFd, DATABASE_HEADER_BYTES, 0), databaseState: stateOf(databaseFd) };
@@ -230,7 +269,7 @@ async function tryRollback(source: string, databaseFd: number, journalCopy: stri
       // A journal that names a super-journal (a transaction across attached databases) is
       // rolled back only while that file exists beside the source: not provable here.
       if (copied && isHot(copied) && nonce(copied).equals(nonce(before.journal!)) && nonce(after.journal!).equals(nonce(before.journal!)) && !namesSuperJournal(journalCopy, journalBytes)) {
-        return { bytes, companion: true, consistentUpTo: 'the commit before the transaction that was in progress, which the copy rolled back' };
+        return { bytes, write, companion: true, consistentUpTo: 'the commit before the transaction that was in progress, which the copy rolled back' };
       }
       return undefined;
     }
@@ -241,7 +280,7 @@ async function tryRollback(source: string, databaseFd: number, journalCopy: stri
     // file's times show its writes, to the granularity of the file system's clock.) The
     // journal itself may change meanwhile: a transaction journals before it is hot.
     if (!before.database.equals(after.database) || !sameState(before.databaseState, after.databaseState)) return undefined;
-    return { bytes, companion: false, consistentUpTo: `commit ${counter(before.database).toLocaleString('en-US')} (the file change counter)` };
+    return { bytes, write, companion: false, consistentUpTo: `commit ${counter(before.database).toLocaleString('en-US')} (the file change counter)` };
   } finally {
     if (journal !== undefined) closeSync(journal);
   }

@@ -37,7 +37,8 @@ function utilityLike(modulePath: string, args: string[]): StartedHelper {
   return {
     stdout: child.stdout,
     on: (event, listener) => child.on(event, (code) => listener(code ?? -1)),
-    postMessage: (message) => child.send(message),
+    // As utilityProcess does, a message to a helper that has exited goes nowhere (a ChildProcess would emit an error).
+    postMessage: (message) => void (child.connected && child.send(message)),
   };
 }
 
