@@ -108,7 +108,7 @@ export class VaultStore {
   }
 
   /** Opens the vault in `dirArg`; `create` makes it when missing. `subject` words errors. */
-  static open(dirArg: string, subject: string, options: { create?: boolean; readonly?: boolean } = {}): VaultStore {
+  static open(dirArg: string, subject: string, options: { create?: boolean } = {}): VaultStore {
     const dir = resolve(dirArg);
     const file = join(dir, VAULT_FILE);
     const exists = existsSync(file);
@@ -118,7 +118,10 @@ export class VaultStore {
     if (!exists) mkdirSync(dir, { recursive: true });
     let db: Database.Database;
     try {
-      db = new Database(file, { readonly: exists && options.readonly === true, timeout: 10_000 });
+      // Opened for writing even to read: after a crash, SQLite rolls back the hot journal
+      // on the first read, which a read-only connection cannot (SQLITE_READONLY_ROLLBACK).
+      // A vault the user may not write to is opened read-only by SQLite itself.
+      db = new Database(file, { timeout: 10_000 });
     } catch (error) {
       throw new PagevaultError('PERMISSION_DENIED', `${subject}: cannot open ${file} (${(error as Error).message})`);
     }
@@ -136,7 +139,7 @@ export class VaultStore {
           INSERT INTO meta VALUES ('format', '${FORMAT}'), ('formatVersion', '${FORMAT_VERSION}');
           COMMIT;`);
       }
-      if (!options.readonly) db.pragma('synchronous = FULL');
+      db.pragma('synchronous = FULL');
       const format = db.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get();
       const version = db.prepare("SELECT value FROM meta WHERE key = 'formatVersion'").pluck().get();
       if (format !== FORMAT) throw new Error('not a vault');

@@ -246,7 +246,7 @@ function exists(path: string): boolean {
 /** Every version in the vault, oldest first. */
 export function listVersions(vaultArg: string): { vault: string; versions: VaultVersion[]; bytes: number } {
   const vault = resolve(vaultArg);
-  const store = VaultStore.open(vault, `Cannot list the vault ${vault}`, { readonly: true });
+  const store = VaultStore.open(vault, `Cannot list the vault ${vault}`);
   try {
     return { vault, versions: store.versions(), bytes: statSync(join(vault, VAULT_FILE)).size };
   } finally {
@@ -305,7 +305,7 @@ export async function restoreVersion(vaultArg: string, spec: string, targetArg: 
   const vault = resolve(vaultArg);
   const target = resolve(targetArg);
   const subject = `Cannot restore version ${spec} of the vault ${vault} into ${target}`;
-  const store = VaultStore.open(vault, subject, { readonly: true });
+  const store = VaultStore.open(vault, subject);
   let claim: PartialClaim | undefined;
   try {
     const version = store.resolveVersion(spec, subject);
@@ -330,7 +330,7 @@ export async function restoreVersion(vaultArg: string, spec: string, targetArg: 
 export function verifyVault(vaultArg: string, ctx: OperationContext): VaultVerifyResult {
   const vault = resolve(vaultArg);
   const subject = `Cannot verify the vault ${vault}`;
-  const store = VaultStore.open(vault, subject, { readonly: true });
+  const store = VaultStore.open(vault, subject);
   try {
     const damaged = new Map<number, string>();
     const maxId = Number(store.db.prepare('SELECT coalesce(max(id), 0) FROM page').pluck().get());
