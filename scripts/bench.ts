@@ -5,9 +5,10 @@
  * `cp`, round by round); the backup worker's peak memory; and stepped mode on a
  * rollback-journal copy against snapshot mode; and the lock-free copy of a copy of the
  * database held exclusively by a writer committing every millisecond (as Firefox or Zotero
- * hold theirs), against `cp` + fsync of its files, with the tries it took.
+ * hold theirs), against `cp` + fsync of its files, with the tries it took; and the vault
+ * (scripts/bench-vault.ts): incremental versions and their restores against full backups.
  *
- * Usage: npm run bench -- [--size-mb N] [--dir DIR] [--runs N] [--held-only]
+ * Usage: npm run bench -- [--size-mb N] [--dir DIR] [--runs N] [--held-only] [--vault-only]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -17,9 +18,10 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { backup } from '../app/engine/index.ts';
 import { makeDatabase } from '../test-support/databases.ts';
+import { benchVault } from './bench-vault.ts';
 import { startExclusiveWriter, startWriter } from '../test-support/processes.ts';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, dir: { type: 'string' }, runs: { type: 'string', default: '3' }, 'held-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, dir: { type: 'string' }, runs: { type: 'string', default: '3' }, 'held-only': { type: 'boolean', default: false }, 'vault-only': { type: 'boolean', default: false } } });
 const sizeMb = Number(values['size-mb']);
 const runs = Number(values.runs);
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'pv-bench-'));
@@ -123,6 +125,11 @@ async function benchHeld(): Promise<void> {
   }
   console.log(`  Pagevault lock-free copy    ${median(results.map((r) => r.pv)).toFixed(2)} s   ${median(results.map((r) => r.pv / r.cpSync)).toFixed(2)} × (cp + fsync)   tries: ${results.map((r) => r.tries).join(', ')}   (recovery, atomic publish; no verify)`);
   console.log(`  writer p99 during cp + fsync ${median(results.map((r) => r.writerCp.p99Ms)).toFixed(2)} ms, during Pagevault ${median(results.map((r) => r.writerPv.p99Ms)).toFixed(2)} ms (medians)`);
+}
+if (values['vault-only']) {
+  await benchVault(source, dir, runs);
+  if (!values.dir) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
 }
 if (values['held-only']) {
   await benchHeld();
@@ -255,6 +262,8 @@ const peak = spawnSync(process.execPath, ['-e', `
   console.log(JSON.stringify({ base, peak }));
 `], { encoding: 'utf8', input: '', stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
 const mem = JSON.parse(peak.stdout.trim().split('\n').at(-1) ?? '{}') as { base: number; peak: number };
+await benchVault(source, dir, runs);
+
 console.log(`\nBackup with verify, process RSS: ${(mem.base / 1e6).toFixed(0)} MB before, peak ${(mem.peak / 1e6).toFixed(0)} MB (worker + its SQLite cache: +${((mem.peak - mem.base) / 1e6).toFixed(0)} MB)`);
 
 if (!values.dir) rmSync(dir, { recursive: true, force: true });

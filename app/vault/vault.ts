@@ -13,9 +13,8 @@
  * by the engine as today into a file in the vault's folder, which is then read and removed.
  */
 import { closeSync, fstatSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
-import { hash } from 'node:crypto';
 import { join, resolve } from 'node:path';
-import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import { zstdDecompressSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { RestoreResult, RetentionPolicy } from '../api/types.ts';
@@ -28,7 +27,7 @@ import { checkSqliteFile } from '../engine/sqlite-file.ts';
 import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import { beginWalSnapshot, readFrameIndex } from '../engine/wal-snapshot.ts';
 import { applyRetention, type KeepReason } from '../retention/retention-policy.ts';
-import { decodeMap, encodeMap, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
+import { compressPage, decodeMap, pageHash, encodeMap, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
 
 export type { VaultProblem, VaultVersion };
 
@@ -181,10 +180,10 @@ export async function addVersion(
     for (const page of pages) {
       pgno += 1;
       if (pgno === 1) standaloneHeader(page);
-      const key = hash('sha256', page, 'buffer');
+      const key = pageHash(page);
       let id = find.get(key) as number | undefined;
       if (id === undefined) {
-        const data = zstdCompressSync(page);
+        const data = compressPage(page);
         id = Number(insert.run(key, pageSize, data).lastInsertRowid);
         newPages += 1;
         newBytes += data.length;
@@ -278,7 +277,7 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
       const row = get.get(ids[index]) as { hash: Buffer; data: Buffer } | undefined;
       if (!row) throw new PagevaultError('CORRUPT', `${subject}: page ${index + 1} of version ${version.id} names stored page ${ids[index]}, which is missing; run pagevault vault verify ${store.dir}`);
       const page = zstdDecompressSync(row.data);
-      if (page.length !== pageSize || !hash('sha256', page, 'buffer').equals(row.hash)) {
+      if (page.length !== pageSize || !pageHash(page).equals(row.hash)) {
         throw new PagevaultError('CORRUPT', `${subject}: page ${index + 1} of version ${version.id} (stored page ${ids[index]}) does not match its SHA-256; run pagevault vault verify ${store.dir}`);
       }
       page.copy(chunk, filled);
@@ -348,7 +347,7 @@ export function verifyVault(vaultArg: string, ctx: OperationContext): VaultVerif
         continue;
       }
       if (page.length !== row.size) damaged.set(row.id, `stored page ${row.id} holds ${page.length} bytes, not ${row.size}`);
-      else if (!hash('sha256', page, 'buffer').equals(row.hash)) damaged.set(row.id, `stored page ${row.id} does not match its SHA-256 ${row.hash.toString('hex').slice(0, 16)}…`);
+      else if (!pageHash(page).equals(row.hash)) damaged.set(row.id, `stored page ${row.id} does not match its SHA-256 ${row.hash.toString('hex').slice(0, 16)}…`);
       if (pages % 4096 === 0) {
         ctx.throwIfCancelled(subject);
         ctx.report({ phase: 'verify', totalPages: total, remainingPages: total - pages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 });
