@@ -26,6 +26,7 @@ import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { beginWalSnapshot, copyWalSnapshot } from './wal-snapshot.ts';
 import { copyHeldDatabase } from './held-copy.ts';
 import { whenReadable } from './read-lock.ts';
+import { runBackupApi } from './backup-api.ts';
 
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
@@ -266,11 +267,7 @@ export async function backupDatabase(
   }
 }
 
-/**
- * Runs the backup API from the open source connection into `partial`. Returns the
- * number of restarts. Handles better-sqlite3's pitfalls: a callback returning 0 would
- * spin, and a first step that got SQLITE_BUSY resolves as success with 0 pages.
- */
+/** Runs the backup API from the open source connection into `partial`. Returns the number of restarts. */
 async function copyPages(
   db: Database.Database,
   partial: string,
@@ -282,11 +279,18 @@ async function copyPages(
   busyTimeoutMs: number,
 ): Promise<number> {
   const { pagesPerStep, pauseMs, maxRestarts } = steppedOptions(pageSize, options);
-  const deadline = performance.now() + busyTimeoutMs;
-  let restarts = 0;
-  // data_version changes exactly when another connection commits to the source, which is
-  // what makes the next step start over. Page counts alone cannot tell a restart that
-  // copied one step's worth again from a step that got SQLITE_BUSY.
+  const busy = () => new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
+  const run = { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled` };
+  if (mode === 'snapshot') {
+    // Size the next step to take about TARGET_STEP_MS, from how long this one took.
+    const adaptive = {
+      first: 256,
+      next: (previous: number, stepMs: number) =>
+        stepMs > 0.5 ? Math.round(Math.min(Math.max((previous * TARGET_STEP_MS) / stepMs, 16), 1 << 20)) : Math.min(previous * 2, 1 << 20),
+    };
+    return (await runBackupApi(db, partial, ctx, subject, adaptive, run)).restarts;
+  }
+  // data_version changes exactly when another connection commits to the source.
   const dataVersion = (): number | undefined => {
     try {
       return Number(db.pragma('data_version', { simple: true }));
@@ -295,69 +299,21 @@ async function copyPages(
     }
   };
   let lastVersion = dataVersion();
-
-  for (;;) {
-    let nextPages = mode === 'snapshot' ? 256 : pagesPerStep;
-    let lastCopied = -1;
-    let lastTotal = 0;
-    let lastStepAt = performance.now();
-    let stalledSince = 0;
-    let bytesCopied = 0;
-    const copyStarted = performance.now();
-    const result = await db.backup(partial, {
-      progress: ({ totalPages, remainingPages }) => {
-        const now = performance.now();
-        const copied = totalPages - remainingPages;
-        const version = mode === 'stepped' ? dataVersion() : lastVersion;
-        const restarted = lastCopied >= 0 && ((version !== undefined && version !== lastVersion) || copied < lastCopied);
-        lastVersion = version ?? lastVersion;
-        if (restarted) restarts += 1; // another connection wrote: SQLite started over
-        if (!restarted && copied === lastCopied && totalPages === lastTotal) {
-          // SQLITE_BUSY: nothing moved. Wait a little instead of spinning, up to the busy timeout.
-          stalledSince ||= now;
-          if (now - stalledSince > busyTimeoutMs) {
-            throw new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
-          }
-          if (ctx.pause(10)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
-          return nextPages;
-        }
-        stalledSince = 0;
-        bytesCopied += (restarted ? copied : Math.max(0, copied - Math.max(lastCopied, 0))) * pageSize;
-        const stepMs = now - lastStepAt;
-        lastCopied = copied;
-        lastTotal = totalPages;
-        ctx.report({
-          phase: 'copy',
-          totalPages,
-          remainingPages,
-          bytesCopied,
-          bytesPerSecond: bytesCopied / Math.max((now - copyStarted) / 1000, 0.001),
-          restarts,
-        }, restarted); // every restart is reported, so the bar visibly moves back
-        ctx.throwIfCancelled(subject);
-        if (mode === 'snapshot') {
-          // Size the next step to take about TARGET_STEP_MS, from how long this one took.
-          if (stepMs > 0.5) nextPages = Math.round(Math.min(Math.max((nextPages * TARGET_STEP_MS) / stepMs, 16), 1 << 20));
-          else nextPages = Math.min(nextPages * 2, 1 << 20);
-        } else if (restarts >= maxRestarts) {
-          nextPages = ALL_REMAINING; // Bounded: finish the rest in one step.
-        } else if (ctx.pause(pauseMs)) {
-          throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
-        }
-        lastStepAt = performance.now();
-        return Math.max(1, nextPages);
-      },
-    });
-    if (result.totalPages > 0) {
-      ctx.report({ phase: 'copy', totalPages: result.totalPages, remainingPages: 0, bytesCopied: result.totalPages * pageSize, bytesPerSecond: (result.totalPages * pageSize) / Math.max((performance.now() - copyStarted) / 1000, 0.001), restarts }, true);
-      return restarts;
-    }
-    // The very first step got SQLITE_BUSY: better-sqlite3 reports success with 0 pages.
-    if (performance.now() > deadline) {
-      throw new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
-    }
-    if (ctx.pause(50)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
-  }
+  const throttled = {
+    first: pagesPerStep,
+    next: (previous: number, _stepMs: number, restarts: number) => {
+      if (restarts >= maxRestarts) return ALL_REMAINING; // Bounded: finish the rest in one step.
+      if (ctx.pause(pauseMs)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
+      return previous;
+    },
+    committed: () => {
+      const version = dataVersion();
+      const changed = version !== undefined && version !== lastVersion;
+      lastVersion = version ?? lastVersion;
+      return changed;
+    },
+  };
+  return (await runBackupApi(db, partial, ctx, subject, throttled, run)).restarts;
 }
 
 /** Stepped mode's step size, pause and restart bound, from the options or the defaults. */
