@@ -8,16 +8,17 @@
  *   is copied in one step so the backup always completes.
  * - compact: `VACUUM INTO`, a smaller copy without free pages.
  */
-import { access, mkdir, realpath, stat, truncate } from 'node:fs/promises';
-import { constants, fstatSync } from 'node:fs';
-import { basename, dirname, extname, join, resolve, sep } from 'node:path';
+import { stat, truncate } from 'node:fs/promises';
+import { fstatSync } from 'node:fs';
+import { basename, dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupManifest, BackupMode, BackupResult, HeldCopy, JournalMode, VerifyResult } from '../api/types.ts';
 import type { OperationContext } from './context.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
-import { checkSqliteFile, fileSystemError } from './sqlite-file.ts';
+import { checkSqliteFile } from './sqlite-file.ts';
+import { pathExists, resolveDestination } from './destination.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 import { SourceFiles } from './source-files.ts';
@@ -80,15 +81,6 @@ const HANDOFF_MIN_BYTES = 32 << 20;
  * few milliseconds); the database is then copied without a lock (held-copy.ts).
  */
 const HELD_DETECT_MS = 1000;
-
-/** `<stem>-YYYYMMDD-HHMMSS[-label].db` in local time. */
-export function backupFileName(source: string, now: Date, label?: string): string {
-  const ext = extname(source);
-  const stem = basename(source, ext) || 'database';
-  const pad = (n: number) => String(n).padStart(2, '0');
-  const stamp = `${now.getFullYear()}${pad(now.getMonth() + 1)}${pad(now.getDate())}-${pad(now.getHours())}${pad(now.getMinutes())}${pad(now.getSeconds())}`;
-  return `${stem}-${stamp}${label ? `-${label}` : ''}.db`;
-}
 
 /** Backs up `source` to `destination` (a file, or a folder to name the file in). */
 export async function backupDatabase(
@@ -347,67 +339,6 @@ async function rollbackPoint(path: string, heldCopy: HeldCopy): Promise<string> 
   const { header } = await checkSqliteFile(path, 'Cannot read the backup');
   const rolledBack = heldCopy.consistentUpTo.startsWith('the commit before');
   return `commit ${header.changeCounter.toLocaleString('en-US')} (the file change counter)${rolledBack ? '; a transaction in progress was rolled back in the copy' : ''}`;
-}
-
-/**
- * Turns the user's destination into a file path: a folder (existing, or given with a
- * trailing separator) gets a timestamped name in it. Refuses the source itself, its
- * companion files, an existing file without overwrite, and an unwritable folder.
- */
-async function resolveDestination(source: string, destinationArg: string, options: BackupOptions): Promise<string> {
-  const cannot = `Cannot ${options.action ?? 'back up'} ${source}`;
-  const raw = resolve(destinationArg);
-  const wantsFolder = destinationArg.endsWith('/') || destinationArg.endsWith(sep);
-  const existing = await stat(raw).catch((error: NodeJS.ErrnoException) => {
-    if (error.code === 'ENOENT') return undefined;
-    throw fileSystemError(error, `${cannot} to ${raw}`);
-  });
-
-  let destination: string;
-  if (existing?.isDirectory() || wantsFolder) {
-    // A folder Pagevault makes is private: it holds copies of databases.
-    if (!existing) await mkdir(raw, { recursive: true, mode: 0o700 }).catch((error: unknown) => {
-      throw fileSystemError(error, `${cannot}: cannot create the folder ${raw}`);
-    });
-    const now = options.now ?? new Date();
-    const name = backupFileName(source, now, options.label);
-    destination = join(raw, name);
-    for (let n = 2; await pathExists(destination); n += 1) destination = join(raw, name.replace(/\.db$/, `-${n}.db`));
-  } else {
-    destination = raw;
-  }
-
-  const folder = dirname(destination);
-  const folderStats = await stat(folder).catch(() => undefined);
-  if (!folderStats?.isDirectory()) {
-    throw new PagevaultError('NOT_FOUND', `${cannot} to ${destination}: the folder ${folder} does not exist`);
-  }
-  const realSource = await realpath(source);
-  const realDestination = join(await realpath(folder), basename(destination));
-  const sourceStats = await stat(realSource);
-  const destinationStats = await stat(destination).catch(() => undefined);
-  const companions = ['', '-wal', '-shm', '-journal'].map((suffix) => realSource + suffix);
-  if (companions.includes(realDestination) || (destinationStats && destinationStats.ino === sourceStats.ino && destinationStats.dev === sourceStats.dev)) {
-    throw new PagevaultError('DEST_IS_SOURCE', `${cannot} to ${destination}: the destination is the database itself (or one of its -wal, -shm, -journal files)`);
-  }
-  if (destinationStats?.isDirectory()) {
-    throw new PagevaultError('IS_A_DIRECTORY', `${cannot} to ${destination}: a folder has that name`);
-  }
-  if (destinationStats && !options.overwrite) {
-    throw new PagevaultError('DEST_EXISTS', `${cannot} to ${destination}: the file already exists`);
-  }
-  try {
-    await access(folder, constants.W_OK);
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') throw new PagevaultError('READ_ONLY', `${cannot} to ${destination}: the folder ${folder} is on a read-only file system`);
-    throw new PagevaultError('PERMISSION_DENIED', `${cannot} to ${destination}: the folder ${folder} is not writable (permission denied)`);
-  }
-  return destination;
-}
-
-async function pathExists(path: string): Promise<boolean> {
-  return stat(path).then(() => true, () => false);
 }
 
 let cachedSqliteVersion: string | undefined;
