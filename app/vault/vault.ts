@@ -22,7 +22,7 @@ import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from '../
 import type { OperationContext } from '../engine/context.ts';
 import { abandonPartial, claimPartial, publishPartial, type PartialClaim } from '../engine/partial-file.ts';
 import { restoreDatabase, type RestoreOptions } from '../engine/restore.ts';
-import { SourceFiles } from '../engine/source-files.ts';
+import { SourceReader } from '../engine/strategies/strategy.ts';
 import { checkSqliteFile } from '../engine/sqlite-file.ts';
 import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import { beginWalSnapshot, readFrameIndex } from '../engine/wal-snapshot.ts';
@@ -128,8 +128,7 @@ export async function addVersion(
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   const store = VaultStore.open(vaultDir, subject, { create: true });
   removeSourceCopies(vaultDir);
-  let reader: Database.Database | undefined;
-  let files: SourceFiles | undefined;
+  let reader: SourceReader | undefined;
   let copy: string | undefined;
   let inputFd: number | undefined;
   try {
@@ -138,20 +137,18 @@ export async function addVersion(
     let pageCount = 0;
     const held = header.writeVersion === 2 && exists(`${source}-wal`) && !exists(`${source}-shm`);
     if (header.writeVersion === 2 && !held) {
-      reader = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
-      files = new SourceFiles(source);
-      const snapshot = beginWalSnapshot(files, reader, Math.min(busyTimeoutMs, 1000));
+      // Opened as every backup strategy opens its source (strategy.ts), with its descriptors.
+      reader = new SourceReader({ source, header, options: {}, busyTimeoutMs, ctx, subject }, true);
+      const files = reader.files!;
+      const snapshot = beginWalSnapshot(files, reader.db, Math.min(busyTimeoutMs, 1000));
       const frames = snapshot && (snapshot.index.mxFrame > snapshot.index.nBackfill ? readFrameIndex(files, snapshot.index) : new Map<number, number>());
       if (snapshot && frames) {
         pageSize = snapshot.index.pageSize;
         pageCount = snapshot.pageCount;
         pages = readPages(files.database, pageSize, pageCount, frames.size > 0 ? { fd: files.wal!, frames } : undefined);
       } else {
-        if (reader.inTransaction) reader.exec('ROLLBACK');
-        reader.close();
+        reader.abort();
         reader = undefined;
-        files.close();
-        files = undefined;
       }
     }
     if (!pages) {
@@ -214,14 +211,8 @@ export async function addVersion(
     if (store.db.inTransaction) store.db.exec('ROLLBACK');
     throw toPagevaultError(error, subject);
   } finally {
-    try {
-      if (reader?.inTransaction) reader.exec('COMMIT');
-      reader?.close();
-    } catch {
-      // the snapshot's reader only read; closing it is best effort
-    }
-    // Only after the reader: closing these drops the process's locks on the source.
-    files?.close();
+    // The connection first, then the descriptors: closing those drops the process's locks on the source.
+    reader?.abort();
     if (inputFd !== undefined) closeSync(inputFd);
     if (copy) rmSync(copy, { force: true });
     store.close();
