@@ -25,6 +25,7 @@ import { copySteppedFile } from './stepped-copy.ts';
 import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { beginWalSnapshot, copyWalSnapshot } from './wal-snapshot.ts';
 import { copyHeldDatabase } from './held-copy.ts';
+import { folderClones, type CopyMethod } from './clone.ts';
 import { whenReadable } from './read-lock.ts';
 
 export interface BackupOptions {
@@ -105,6 +106,8 @@ export async function backupDatabase(
   const subject = `Cannot ${action} ${source} to ${destination}`;
   const folder = dirname(destination);
   const removedPartials = await removeStalePartials(folder);
+  // Probed before any snapshot is taken, so the snapshot is not held while the probe is written.
+  const destinationClones = header.writeVersion === 2 && (options.mode ?? 'snapshot') === 'snapshot' && (await folderClones(folder));
   ctx.throwIfCancelled(subject);
 
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
@@ -163,6 +166,7 @@ export async function backupDatabase(
     claim = await claimPartial(destination, (await stat(source)).mode & 0o666, onClaim);
     let restarts = 0;
     let fileCopied = false;
+    let copyMethod: CopyMethod = 'copied';
     let copiedPages = sourcePages;
     let heldCopy: HeldCopy | undefined;
     if (held) {
@@ -178,7 +182,9 @@ export async function backupDatabase(
       db!.prepare('VACUUM INTO ?').run(claim.path);
       ctx.throwIfCancelled(subject);
     } else {
-      fileCopied = walSnapshot !== undefined && (await copyWalSnapshot(sourceFiles!, claim.path, walSnapshot, ctx, subject));
+      const method = walSnapshot !== undefined && (await copyWalSnapshot(sourceFiles!, claim.path, walSnapshot, ctx, subject, destinationClones));
+      fileCopied = method !== false;
+      if (method) copyMethod = method;
       if (!fileCopied) {
         if (walSnapshot) await truncate(claim.path, 0).catch(() => undefined);
         restarts = await copyPages(db!, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
@@ -239,6 +245,7 @@ export async function backupDatabase(
       sha256: verification?.sha256 ?? null,
       sqliteVersion: sqliteVersion(),
       restarts,
+      copyMethod,
       verification: verification
         ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
         : { verdict: 'skipped', check: null, problems: [] },
