@@ -226,6 +226,8 @@ export interface BackupRecord {
   pinned: boolean;
   /** How a database another program held was copied without a lock; null for a normal backup. */
   heldCopy: HeldCopy | null;
+  /** Whether the file was cloned (sharing blocks with the source) or copied; null when unknown or there is no file. */
+  copyMethod: CopyMethod | null;
 }
 
 export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'deferred' | 'verified' | 'unverified';
