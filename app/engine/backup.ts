@@ -170,8 +170,9 @@ export async function backupDatabase(
     let copiedPages = sourcePages;
     let heldCopy: HeldCopy | undefined;
     if (held) {
-      const copied = await copyHeldDatabase(source, header.writeVersion === 2, claim.path, ctx, subject, { maxTries: options.heldCopyTries });
+      const copied = await copyHeldDatabase(source, header.writeVersion === 2, claim.path, ctx, subject, { maxTries: options.heldCopyTries, clone: await folderClones(folder) });
       heldCopy = copied.heldCopy;
+      copyMethod = copied.copyMethod;
       restarts = copied.heldCopy.tries - 1;
     } else if (mode === 'stepped' && sourceFiles) {
       const stepped = await copySteppedFile(sourceFiles, db!, claim.path, ctx, subject, { ...steppedOptions(sourcePageSize, options), busyTimeoutMs });

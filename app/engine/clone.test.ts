@@ -13,7 +13,7 @@ import { folderClones, forgetCloneProbes } from './clone.ts';
 import { OperationContext, createCancelFlag } from './context.ts';
 import { backupDatabase } from './backup.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
-import { startWriter } from '../../test-support/processes.ts';
+import { startExclusiveWriter, startWriter } from '../../test-support/processes.ts';
 import { makeCowMount, sharedBytes, unavailable, type CowKind, type CowMount } from '../../test-support/cow-mounts.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-clone-'));
@@ -125,6 +125,31 @@ for (const kind of ['btrfs', 'xfs'] as CowKind[]) {
       rmSync(moved, { recursive: true });
       expect(readState(result.path)).toEqual(copy);
       expect(existsSync(`${result.path}-wal`)).toBe(false);
+    });
+
+    it('a database another program holds exclusively, too large to read into memory, is cloned without a lock under its writer and proven consistent', async (ctx) => {
+      if (reason) ctx.skip(reason);
+      const dir = fresh();
+      const source = join(dir, 'held.db');
+      // Past the 64 MiB a try reads into memory: a plain copy would be chunk by chunk.
+      makeDatabase(source, { bytes: 72_000_000 });
+      const writer = await startExclusiveWriter(source, 'wal', { autocheckpoint: 20, journalSizeLimit: 32_768, payload: 500 });
+      let summary: { commits: number; busy: number };
+      let result: Awaited<ReturnType<typeof backup>>;
+      try {
+        result = await backup(source, join(dir, 'out') + '/', { heldCopyTries: 200 });
+      } finally {
+        summary = JSON.parse(await writer.stop()) as typeof summary;
+      }
+      expect(summary.busy).toBe(0);
+      expect(result.manifest.heldCopy).toMatchObject({ journal: 'wal' });
+      expect(result.manifest.copyMethod).toBe('cloned');
+      const copy = readState(result.path);
+      expect(copy).toMatchObject({ integrity: 'ok', journalMode: 'delete' });
+      expect(copy.a).toBe(copy.b);
+      expect(copy.maxA).toBe(copy.maxB);
+      execFileSync('sync');
+      expect(sharedBytes(result.path)).toBeGreaterThan(0);
     });
   });
 }
