@@ -135,7 +135,8 @@ export async function backupDatabase(
       if ((mode === 'snapshot' && header.writeVersion === 2) || (mode === 'stepped' && header.writeVersion === 1)) sourceFiles = new SourceFiles(source);
       walSnapshot = sourceFiles && mode === 'snapshot' ? beginWalSnapshot(sourceFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS)) : undefined;
       // A copy long enough for writers to pile up a WAL backlog hands it to a helper at the end.
-      handoff = walSnapshot && fstatSync(sourceFiles!.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(source) : undefined;
+      // A clone holds the snapshot for milliseconds: no backlog to hand off, and no helper to wait for.
+      handoff = walSnapshot && !destinationClones && fstatSync(sourceFiles!.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(source) : undefined;
       // Take (and, in snapshot mode, keep) a read lock now, so a locked source is found
       // before anything is written. One that stays locked is held by another program.
       const locked = walSnapshot
