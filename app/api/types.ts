@@ -117,7 +117,24 @@ export interface BackupManifest {
   };
   /** Present when another program held the database exclusively and it was copied without a lock. */
   heldCopy?: HeldCopy;
+  /**
+   * Present when the backup is encrypted at rest with age: then `bytes` and `sha256` are
+   * the encrypted file's, and these are of the database it holds.
+   */
+  encryption?: {
+    format: 'age';
+    /** The `age1…` public key it is encrypted to, or `scrypt` for a passphrase. */
+    recipient: string;
+    plaintextSha256: string | null;
+    plaintextBytes: number;
+  };
 }
+
+/** How a backup is encrypted at rest: to an age X25519 public key, or with a passphrase (age's scrypt recipient). */
+export type BackupEncryption = { kind: 'x25519'; recipient: string } | { kind: 'passphrase'; passphrase: string; logN?: number };
+
+/** A key that opens an encrypted backup: an age identity file's text, or a passphrase. */
+export type AgeKeyInput = { kind: 'identity'; identity: string } | { kind: 'passphrase'; passphrase: string };
 
 /**
  * How a database that another program held exclusively was copied: its files were read

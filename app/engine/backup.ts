@@ -13,7 +13,7 @@ import { constants, fstatSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupManifest, BackupMode, BackupResult, HeldCopy, JournalMode, VerifyResult } from '../api/types.ts';
+import type { BackupEncryption, BackupManifest, BackupMode, BackupResult, HeldCopy, JournalMode, VerifyResult } from '../api/types.ts';
 import type { OperationContext } from './context.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
@@ -26,6 +26,7 @@ import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { beginWalSnapshot, copyWalSnapshot } from './wal-snapshot.ts';
 import { copyHeldDatabase } from './held-copy.ts';
 import { whenReadable } from './read-lock.ts';
+import { AGE_SUFFIX, encryptionEntry, encryptPartial, plainPartialName, recipientOf } from './age-files.ts';
 
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
@@ -57,6 +58,11 @@ export interface BackupOptions {
    * (default "back up"; a restore into a new file says "restore").
    */
   action?: string;
+  /**
+   * Encrypt the backup at rest with age: the published file is `<name>.db.age`, and the
+   * plain copy exists only as a 0600 partial until it has been verified and encrypted.
+   */
+  encryption?: BackupEncryption;
 }
 
 /** Called with a partial's names before its files are made, so the thread that started a worker can remove them if the worker is stopped. */
@@ -101,6 +107,8 @@ export async function backupDatabase(
   const source = resolve(sourceArg);
   const action = options.action ?? 'back up';
   const { header } = await checkSqliteFile(source, `Cannot ${action}`);
+  // A malformed recipient is refused before anything is written.
+  if (options.encryption) recipientOf(options.encryption, `Cannot ${action} ${source}`);
   const destination = await resolveDestination(source, destinationArg, options);
   const subject = `Cannot ${action} ${source} to ${destination}`;
   const folder = dirname(destination);
@@ -160,7 +168,9 @@ export async function backupDatabase(
     ctx.report({ phase: 'prepare', totalPages: sourcePages, remainingPages: sourcePages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
     // Never more readable than the source: the copy takes its permission bits.
-    claim = await claimPartial(destination, (await stat(source)).mode & 0o666, onClaim);
+    const fileMode = (await stat(source)).mode & 0o666;
+    // An encrypted backup's plain partial is readable by this user only, whatever the source.
+    claim = await claimPartial(options.encryption ? plainPartialName(destination) : destination, options.encryption ? 0o600 : fileMode, onClaim);
     let restarts = 0;
     let fileCopied = false;
     let copiedPages = sourcePages;
@@ -220,6 +230,18 @@ export async function backupDatabase(
       verification = await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false });
     }
     ctx.throwIfCancelled(subject);
+    // Read from the plain copy, before an encrypted backup replaces it with ciphertext.
+    const heldEntry = heldCopy && (heldCopy.journal === 'rollback' ? { ...heldCopy, consistentUpTo: await rollbackPoint(claim.path, heldCopy) } : heldCopy);
+    let ciphertextSha256: string | undefined;
+    let encryption: BackupManifest['encryption'];
+    if (options.encryption) {
+      const plainBytes = (await stat(claim.path)).size;
+      const encrypted = await encryptPartial(claim, destination, fileMode, options.encryption, ctx, subject, onClaim);
+      claim = encrypted.claim;
+      ciphertextSha256 = encrypted.ciphertextSha256;
+      encryption = encryptionEntry(options.encryption, verification?.sha256 ?? null, plainBytes);
+      ctx.throwIfCancelled(subject);
+    }
     await publishPartial(claim, options.overwrite === true);
     const bytes = (await stat(destination)).size;
     claim = undefined;
@@ -236,13 +258,14 @@ export async function backupDatabase(
       pageSize,
       pageCount,
       bytes,
-      sha256: verification?.sha256 ?? null,
+      sha256: ciphertextSha256 ?? verification?.sha256 ?? null,
       sqliteVersion: sqliteVersion(),
       restarts,
       verification: verification
         ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
         : { verdict: 'skipped', check: null, problems: [] },
-      ...(heldCopy && { heldCopy: heldCopy.journal === 'rollback' ? { ...heldCopy, consistentUpTo: await rollbackPoint(destination, heldCopy) } : heldCopy }),
+      ...(heldEntry && { heldCopy: heldEntry }),
+      ...(encryption && { encryption }),
     };
     const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);
     if (verification && !verification.ok) {
@@ -414,9 +437,9 @@ async function resolveDestination(source: string, destinationArg: string, option
       throw fileSystemError(error, `${cannot}: cannot create the folder ${raw}`);
     });
     const now = options.now ?? new Date();
-    const name = backupFileName(source, now, options.label);
+    const name = backupFileName(source, now, options.label) + (options.encryption ? AGE_SUFFIX : '');
     destination = join(raw, name);
-    for (let n = 2; await pathExists(destination); n += 1) destination = join(raw, name.replace(/\.db$/, `-${n}.db`));
+    for (let n = 2; await pathExists(destination); n += 1) destination = join(raw, name.replace(/\.db(\.age)?$/, `-${n}.db$1`));
   } else {
     destination = raw;
   }

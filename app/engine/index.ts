@@ -26,6 +26,7 @@ export { backupFileName } from './backup.ts';
 export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
 export { manifestPathOf, readManifest } from './manifest.ts';
 export { reserveOwnFiles } from './database-files.ts';
+export { AGE_SUFFIX, ageHeaderOf, isAgeFile } from './age-files.ts';
 
 export interface RunOptions {
   onProgress?: (progress: EngineProgress) => void;
@@ -239,7 +240,7 @@ export function inspect(path: string, options?: InspectOptions & RunOptions): Pr
 
 /** Checks a backup: quick_check (or integrity_check with `full`), SHA-256, manifest. */
 export function verify(path: string, options?: VerifyOptions & RunOptions): Promise<VerifyResult> {
-  return run('verify', { path, options: { full: options?.full, useManifest: options?.useManifest } }, options);
+  return run('verify', { path, options: { full: options?.full, useManifest: options?.useManifest, keys: options?.keys, action: options?.action } }, options);
 }
 
 /** Backs up a live database to a file or into a folder. */
