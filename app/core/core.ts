@@ -19,6 +19,7 @@ import { packageInfo } from './package-info.ts';
 import { Restores } from './restores.ts';
 import { Retention } from './retention.ts';
 import { Schedules } from './schedules.ts';
+import { keyFileStore, type SecretStore } from '../secrets/secret-store.ts';
 import { systemClock, type Clock, type Scheduler } from '../scheduler/scheduler.ts';
 
 export type { DesktopNotification, ShellServices } from './context.ts';
@@ -40,6 +41,8 @@ export interface CoreOptions {
    * a deferred one), while every other part of the run stays real.
    */
   backup?: EngineBackup;
+  /** Where the keys of encrypted databases and backups live; a 0600 key file in the data folder by default. */
+  secrets?: SecretStore;
 }
 
 type Handlers = { [M in MethodName]: (params: z.output<(typeof requestSchemas)[M]>) => Promise<Result<M>> | Result<M> };
@@ -88,6 +91,11 @@ export class Core {
     return join(this.#ctx.dataDir, STAGING_FOLDER);
   }
 
+  /** Where this core keeps keys (CoreOptions.secrets, or the data folder's key file). */
+  get secrets(): SecretStore {
+    return this.#ctx.secrets;
+  }
+
   /** True once `close()` has begun. */
   get closed(): boolean {
     return this.#closed;
@@ -131,6 +139,7 @@ export class Core {
       queue,
       events,
       shell,
+      secrets: options.secrets ?? keyFileStore(dataDir),
       changed: (topic) => events.emit('catalog.changed', { topic }),
       finished: (result) => events.emit('job.finished', result),
       catalogProblem,
