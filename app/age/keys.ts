@@ -50,7 +50,12 @@ export function recipientOfIdentity(identity: string): string {
   const parsed = parseIdentityText(identity, 'the identity');
   const first = parsed[0]!;
   if (first.kind !== 'x25519') throw new Error('not an X25519 identity');
-  return bech32Encode('age', rawPublicKey(createPublicKey(x25519PrivateKey(first.secretKey))));
+  return recipientOfSecretKey(first.secretKey);
+}
+
+/** The `age1…` recipient of a raw X25519 secret key. */
+export function recipientOfSecretKey(secret: Buffer): string {
+  return bech32Encode('age', rawPublicKey(createPublicKey(x25519PrivateKey(secret))));
 }
 
 /** Parses an `age1…` public key; `what` names where it came from in the message. */

@@ -292,6 +292,26 @@ export interface Settings {
   closeToTrayExplained: boolean;
   /** Desktop app: start Pagevault when the user logs in. */
   startAtLogin: boolean;
+  /** Encryption at rest of backups, by database id and `default`; a database not named follows the default. */
+  backupEncryption: Record<string, BackupEncryptionMode>;
+}
+
+/** How backups are encrypted at rest: not, with age to an X25519 identity Pagevault keeps, or with a passphrase. */
+export type BackupEncryptionMode = 'none' | 'x25519' | 'passphrase';
+
+/** The encryption setting of a database (or the default, `databaseId` null) as the settings show it. */
+export interface BackupEncryptionInfo {
+  databaseId: number | null;
+  mode: BackupEncryptionMode;
+  /** True when the database follows the default. */
+  inherited: boolean;
+  /** The `age1…` public key backups are encrypted to (x25519). */
+  recipient: string | null;
+  /** False when the key for the mode was removed from the store: backups then fail until it is chosen again. */
+  keyStored: boolean;
+  store: 'keychain' | 'key-file';
+  /** Only in the answer that generated it: the identity to save as the recovery key, shown once. */
+  recoveryKey: string | null;
 }
 
 export interface ImportResult {

@@ -140,7 +140,7 @@ export interface DecryptedCopy {
  * Decrypts the age file `path` with `keys` into a 0600 file in a new 0700 temporary
  * folder. Nothing is left behind on failure: a wrong key, a cut or changed file, a cancel.
  */
-export async function decryptToTemporary(path: string, keys: AgeKeyInput[] | undefined, ctx: OperationContext, subject: string, phase: 'verify' | 'check' = 'verify'): Promise<DecryptedCopy> {
+export async function decryptToTemporary(path: string, keys: AgeKeyInput[] | undefined, ctx: OperationContext | undefined, subject: string, phase: 'verify' | 'check' = 'verify'): Promise<DecryptedCopy> {
   const identities = identitiesOf(keys, subject);
   const header = await ageHeaderOf(path, subject);
   if (identities.length === 0) {
@@ -152,7 +152,10 @@ export async function decryptToTemporary(path: string, keys: AgeKeyInput[] | und
     const plainPath = join(folder, 'backup.db');
     const decryptor = new AgeDecryptor(identities, subject);
     const total = (await stat(path)).size;
-    await pipeline(createReadStream(path, { highWaterMark: 1 << 20 }), progressOf(total, ctx, subject, phase), decryptor, createWriteStream(plainPath, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 }));
+    const input = createReadStream(path, { highWaterMark: 1 << 20 });
+    const output = createWriteStream(plainPath, { flags: 'wx', mode: 0o600, highWaterMark: 1 << 20 });
+    if (ctx) await pipeline(input, progressOf(total, ctx, subject, phase), decryptor, output);
+    else await pipeline(input, decryptor, output);
     return { path: plainPath, hashes: decryptor.hashes(), header, identities, remove };
   } catch (error) {
     await remove();
