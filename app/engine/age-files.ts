@@ -5,7 +5,7 @@
  * it into a private temporary folder (0700, the file 0600) that is removed afterwards:
  * the plain database never lands beside the backup.
  */
-import { createReadStream, createWriteStream } from 'node:fs';
+import { createReadStream, createWriteStream, readSync } from 'node:fs';
 import { mkdtemp, open, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -17,7 +17,7 @@ import { AGE_MAGIC, AgeDecryptor, AgeEncryptor, readAgeHeader, type AgeHeaderInf
 import { parseIdentityText, parseRecipient, recipientOfSecretKey, type AgeIdentity, type AgeRecipient } from '../age/keys.ts';
 import type { OperationContext } from './context.ts';
 import { claimPartial, fsyncFile, abandonPartial, type PartialClaim } from './partial-file.ts';
-import { READ_NONBLOCKING } from './database-files.ts';
+import { closeDatabaseFile, openDatabaseFile, READ_NONBLOCKING } from './database-files.ts';
 
 /** The suffix of an encrypted backup's name. */
 export const AGE_SUFFIX = '.age';
@@ -27,20 +27,23 @@ export function plainPartialName(destination: string): string {
   return destination.endsWith(AGE_SUFFIX) ? destination.slice(0, -AGE_SUFFIX.length) : `${destination}.plain`;
 }
 
-/** True when the file at `path` begins with age's header line (read without waiting, so a pipe cannot hold it up). */
+/**
+ * True when the file at `path` begins with age's header line. Read through the
+ * descriptor the starting thread opened (database-files.ts): closing one of its own
+ * would drop the locks SQLite holds on a live database elsewhere in the process.
+ */
 export async function isAgeFile(path: string): Promise<boolean> {
+  let file: ReturnType<typeof openDatabaseFile> | undefined;
   try {
-    const handle = await open(path, READ_NONBLOCKING);
-    try {
-      if (!(await handle.stat()).isFile()) return false;
-      const head = Buffer.alloc(AGE_MAGIC.length + 1);
-      const { bytesRead } = await handle.read(head, 0, head.length, 0);
-      return bytesRead === head.length && head.toString('latin1') === `${AGE_MAGIC}\n`;
-    } finally {
-      await handle.close();
-    }
+    file = openDatabaseFile(path);
+    const head = Buffer.alloc(AGE_MAGIC.length + 1);
+    const bytesRead = readSync(file.fd, head, 0, head.length, 0);
+    return bytesRead === head.length && head.toString('latin1') === `${AGE_MAGIC}\n`;
   } catch {
+    // Missing, not a regular file, unreadable: the caller's own checks say which.
     return false;
+  } finally {
+    if (file) closeDatabaseFile(file);
   }
 }
 
