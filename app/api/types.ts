@@ -128,7 +128,16 @@ export interface BackupManifest {
     plaintextSha256: string | null;
     plaintextBytes: number;
   };
+  /**
+   * How the database file came to be: "cloned" on a copy-on-write file system (the backup
+   * shares its unchanged blocks with the source), "copied" byte by byte. Absent in
+   * manifests of Pagevault versions that only copied.
+   */
+  copyMethod?: CopyMethod;
 }
+
+/** Cloned (blocks shared with the source, on a copy-on-write file system) or copied. */
+export type CopyMethod = 'cloned' | 'copied';
 
 /** How a backup is encrypted at rest: to an age X25519 public key, or with a passphrase (age's scrypt recipient). */
 export type BackupEncryption = { kind: 'x25519'; recipient: string } | { kind: 'passphrase'; passphrase: string; logN?: number };
@@ -234,6 +243,8 @@ export interface BackupRecord {
   pinned: boolean;
   /** How a database another program held was copied without a lock; null for a normal backup. */
   heldCopy: HeldCopy | null;
+  /** Whether the file was cloned (sharing blocks with the source) or copied; null when unknown or there is no file. */
+  copyMethod: CopyMethod | null;
 }
 
 export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'deferred' | 'verified' | 'unverified';
