@@ -30,6 +30,10 @@ export const errorCodes = [
   'CATALOG_TOO_NEW',
   'CATALOG_DAMAGED',
   'CATALOG_BUSY',
+  /** A key, identity or passphrase was given but does not open the file. */
+  'WRONG_KEY',
+  /** The file is encrypted and no key for it was given or kept. */
+  'KEY_NEEDED',
   'INTERNAL',
 ] as const;
 

@@ -27,6 +27,7 @@ import type {
   ScheduleInfo,
   SchedulePreview,
   Settings,
+  BackupEncryptionInfo,
   VerifyResult,
 } from './types.ts';
 
@@ -74,6 +75,12 @@ export const retentionPolicySchema = z.strictObject({
   minAgeDays: z.number().int().min(0).max(36_500).nullable(),
 });
 
+/** A key for an encrypted (.age) backup the user gives: an age identity file's text, or a passphrase. */
+export const ageKeySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('identity'), identity: z.string().min(1, 'Paste the identity (AGE-SECRET-KEY-1…)').max(64 * 1024) }),
+  z.strictObject({ kind: z.literal('passphrase'), passphrase: z.string().min(1, 'Type the passphrase').max(1024) }),
+]);
+
 /** What the file dialog is for: databases to add, a folder, a backup to restore, a new database file. */
 export const pickPurposes = ['databases', 'folder', 'backup', 'new-database'] as const;
 export type PickPurpose = (typeof pickPurposes)[number];
@@ -82,7 +89,7 @@ export type PickPurpose = (typeof pickPurposes)[number];
 export const requestSchemas = {
   'app.info': z.strictObject({}),
   'files.inspect': z.strictObject({ path: filePath }),
-  'files.verify': z.strictObject({ path: filePath, full: z.boolean().optional() }),
+  'files.verify': z.strictObject({ path: filePath, full: z.boolean().optional(), key: ageKeySchema.optional() }),
   'files.reveal': z.strictObject({ path: filePath }),
   'files.pick': z.strictObject({ purpose: z.enum(pickPurposes) }),
   'databases.list': z.strictObject({}),
@@ -122,7 +129,8 @@ export const requestSchemas = {
   'retention.get': z.strictObject({ databaseId: id }),
   'retention.preview': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
   'retention.set': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
-  'restore.check': z.strictObject({ backupPath: filePath }),
+  /** `key` opens an encrypted backup whose key Pagevault does not keep. */
+  'restore.check': z.strictObject({ backupPath: filePath, key: ageKeySchema.optional() }),
   'restore.target': z.strictObject({ backupPath: filePath, targetPath: filePath }),
   'restore.start': z.strictObject({
     backupPath: filePath,
@@ -131,6 +139,7 @@ export const requestSchemas = {
     safetyCopy: z.boolean(),
     /** The user saw that another program uses the target and chose to go ahead. */
     proceedWhileInUse: z.boolean().optional(),
+    key: ageKeySchema.optional(),
   }),
   'settings.get': z.strictObject({}),
   'settings.update': z.strictObject({
@@ -147,6 +156,16 @@ export const requestSchemas = {
     closeToTray: z.boolean().optional(),
     closeToTrayExplained: z.boolean().optional(),
     startAtLogin: z.boolean().optional(),
+  }),
+  /** `databaseId` null: the default for databases without their own choice. */
+  'encryption.get': z.strictObject({ databaseId: id.nullable() }),
+  'encryption.set': z.strictObject({
+    databaseId: id.nullable(),
+    mode: z.enum(['inherit', 'none', 'x25519', 'passphrase']),
+    /** For `passphrase`: a new passphrase (kept in the key store); omitted keeps the one stored. */
+    passphrase: z.string().min(8, 'A backup passphrase has at least 8 characters').max(1024).optional(),
+    /** For `x25519`: generate a new identity even when one is kept (older backups then need the old recovery key). */
+    newIdentity: z.boolean().optional(),
   }),
 } satisfies Record<MethodName, z.ZodType>;
 
@@ -192,6 +211,9 @@ export interface MethodResults {
   'restore.start': JobInfo;
   'settings.get': Settings;
   'settings.update': Settings;
+  'encryption.get': BackupEncryptionInfo;
+  /** `recoveryKey` is set when an identity was generated: show it once, to be saved. */
+  'encryption.set': BackupEncryptionInfo;
 }
 
 /** The payload of each push event. */

@@ -118,6 +118,17 @@ export interface BackupManifest {
   /** Present when another program held the database exclusively and it was copied without a lock. */
   heldCopy?: HeldCopy;
   /**
+   * Present when the backup is encrypted at rest with age: then `bytes` and `sha256` are
+   * the encrypted file's, and these are of the database it holds.
+   */
+  encryption?: {
+    format: 'age';
+    /** The `age1…` public key it is encrypted to, or `scrypt` for a passphrase. */
+    recipient: string;
+    plaintextSha256: string | null;
+    plaintextBytes: number;
+  };
+  /**
    * How the database file came to be: "cloned" on a copy-on-write file system (the backup
    * shares its unchanged blocks with the source), "copied" byte by byte. Absent in
    * manifests of Pagevault versions that only copied.
@@ -127,6 +138,12 @@ export interface BackupManifest {
 
 /** Cloned (blocks shared with the source, on a copy-on-write file system) or copied. */
 export type CopyMethod = 'cloned' | 'copied';
+
+/** How a backup is encrypted at rest: to an age X25519 public key, or with a passphrase (age's scrypt recipient). */
+export type BackupEncryption = { kind: 'x25519'; recipient: string } | { kind: 'passphrase'; passphrase: string; logN?: number };
+
+/** A key that opens an encrypted backup: an age identity file's text, or a passphrase. */
+export type AgeKeyInput = { kind: 'identity'; identity: string } | { kind: 'passphrase'; passphrase: string };
 
 /**
  * How a database that another program held exclusively was copied: its files were read
@@ -286,6 +303,26 @@ export interface Settings {
   closeToTrayExplained: boolean;
   /** Desktop app: start Pagevault when the user logs in. */
   startAtLogin: boolean;
+  /** Encryption at rest of backups, by database id and `default`; a database not named follows the default. */
+  backupEncryption: Record<string, BackupEncryptionMode>;
+}
+
+/** How backups are encrypted at rest: not, with age to an X25519 identity Pagevault keeps, or with a passphrase. */
+export type BackupEncryptionMode = 'none' | 'x25519' | 'passphrase';
+
+/** The encryption setting of a database (or the default, `databaseId` null) as the settings show it. */
+export interface BackupEncryptionInfo {
+  databaseId: number | null;
+  mode: BackupEncryptionMode;
+  /** True when the database follows the default. */
+  inherited: boolean;
+  /** The `age1…` public key backups are encrypted to (x25519). */
+  recipient: string | null;
+  /** False when the key for the mode was removed from the store: backups then fail until it is chosen again. */
+  keyStored: boolean;
+  store: 'keychain' | 'key-file';
+  /** Only in the answer that generated it: the identity to save as the recovery key, shown once. */
+  recoveryKey: string | null;
 }
 
 export interface ImportResult {

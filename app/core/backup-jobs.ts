@@ -3,6 +3,7 @@
  * queue; when it ends, the history gets an entry, the UIs hear of it and the shell
  * may show a desktop notification.
  */
+import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname, uptime } from 'node:os';
 import { sep } from 'node:path';
@@ -55,8 +56,11 @@ export class BackupJobs {
   readonly #retention: Retention;
   readonly #backup: EngineBackup;
 
-  constructor(ctx: CoreContext, databases: Databases, retention: Retention, backup: EngineBackup = engine.backup) {
+  readonly #encryption: BackupEncryptionSettings | undefined;
+
+  constructor(ctx: CoreContext, databases: Databases, retention: Retention, backup: EngineBackup = engine.backup, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
+    this.#encryption = encryption;
     this.#databases = databases;
     this.#retention = retention;
     this.#backup = backup;
@@ -117,7 +121,9 @@ export class BackupJobs {
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
+      const encryption = await this.#encryption?.forBackup(row.id, row.label);
       result = await this.#backup(row.path, row.destination + sep, {
+        ...(encryption && { encryption }),
         mode: row.mode,
         verify: settings.verifyAfterBackup,
         pagesPerStep: row.pagesPerStep ?? undefined,

@@ -236,6 +236,7 @@ describe('settings', () => {
       closeToTray: true,
       closeToTrayExplained: false,
       startAtLogin: false,
+      backupEncryption: {},
     });
     expect((await failure('settings.update', { concurrency: 0 })).message).toContain('Concurrency is a number from 1 to 8');
     writeFileSync(join(t.work, 'file'), '');

@@ -8,14 +8,18 @@ import { entryFromManifest, heldCopyProblem } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { fileSystemError } from '../engine/sqlite-file.ts';
 import type { CoreContext } from './context.ts';
+import type { BackupEncryptionSettings } from './backup-encryption.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 
 export class History {
   readonly #ctx: CoreContext;
 
-  constructor(ctx: CoreContext) {
+  readonly #encryption: BackupEncryptionSettings | undefined;
+
+  constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
+    this.#encryption = encryption;
   }
 
   list(query: Params<'history.list'>): HistoryPage {
@@ -36,7 +40,7 @@ export class History {
   async verify(backupId: number, full = false): Promise<BackupRecord> {
     const record = this.#get(backupId);
     if (!record.path) throw new PagevaultError('NOT_FOUND', `The ${record.status} backup of '${record.databaseLabel}' from ${record.startedAt} has no file to verify`);
-    const result = await engine.verify(record.path, { full });
+    const result = await engine.verify(record.path, { full, keys: await this.#encryption?.keys() });
     const updated = this.#ctx.catalog.backups.setVerification(backupId, result.ok ? 'passed' : 'failed', result.problems, new Date().toISOString())!;
     this.#ctx.changed('history');
     this.#ctx.changed('databases');

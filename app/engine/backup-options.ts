@@ -1,5 +1,5 @@
 /** What a backup may be asked to do differently, and the defaults; shared by the pipeline and its strategies. */
-import type { BackupMode } from '../api/types.ts';
+import type { BackupEncryption, BackupMode } from '../api/types.ts';
 
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
@@ -31,6 +31,11 @@ export interface BackupOptions {
    * (default "back up"; a restore into a new file says "restore").
    */
   action?: string;
+  /**
+   * Encrypt the backup at rest with age: the published file is `<name>.db.age`, and the
+   * plain copy exists only as a 0600 partial until it has been verified and encrypted.
+   */
+  encryption?: BackupEncryption;
 }
 
 export const DEFAULT_PAUSE_MS = 2;

@@ -8,6 +8,7 @@ import { access, mkdir, realpath, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
+import { AGE_SUFFIX } from './age-files.ts';
 import { fileSystemError } from './sqlite-file.ts';
 
 /** `<stem>-YYYYMMDD-HHMMSS[-label].db` in local time. */
@@ -25,6 +26,8 @@ export interface DestinationOptions {
   label?: string;
   now?: Date;
   action?: string;
+  /** Set for an encrypted backup: a folder gets `<name>.db.age`. */
+  encryption?: unknown;
 }
 
 /**
@@ -48,9 +51,9 @@ export async function resolveDestination(source: string, destinationArg: string,
       throw fileSystemError(error, `${cannot}: cannot create the folder ${raw}`);
     });
     const now = options.now ?? new Date();
-    const name = backupFileName(source, now, options.label);
+    const name = backupFileName(source, now, options.label) + (options.encryption ? AGE_SUFFIX : '');
     destination = join(raw, name);
-    for (let n = 2; await pathExists(destination); n += 1) destination = join(raw, name.replace(/\.db$/, `-${n}.db`));
+    for (let n = 2; await pathExists(destination); n += 1) destination = join(raw, name.replace(/\.db(\.age)?$/, `-${n}.db$1`));
   } else {
     destination = raw;
   }

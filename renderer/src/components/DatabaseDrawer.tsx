@@ -1,5 +1,6 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Divider, Drawer, Group, Modal, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { EncryptionSettings } from './encryption/EncryptionSettings.tsx';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-react';
 import type { BackupMode, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
@@ -46,6 +47,10 @@ function DrawerBody({ database, onRemoved }: { database: DatabaseSummary; onRemo
         {database.path}
       </Text>
       <SettingsForm database={database} />
+      <Stack gap="xs" role="region" aria-label="Encryption at rest">
+        <Title order={4}>Encryption at rest</Title>
+        <EncryptionSettings key={database.id} databaseId={database.id} />
+      </Stack>
       <Divider />
       <Stack gap="xs">
         <Title order={4}>Latest backups</Title>

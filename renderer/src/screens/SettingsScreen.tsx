@@ -3,6 +3,7 @@ import { Button, NumberInput, Paper, SegmentedControl, SimpleGrid, Skeleton, Sta
 import type { Params, Settings, ThemeSetting } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { FolderInput } from '../components/FolderInput.tsx';
+import { EncryptionSettings } from '../components/encryption/EncryptionSettings.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useAppStore } from '../store/app-store.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
@@ -44,6 +45,9 @@ export function SettingsScreen() {
       <ScreenHeader title="Settings" description="How Pagevault backs up, tells you about it, and looks. Changes apply at once." />
       <Stack gap="lg">
         {settings ? <BackupSettings key={settings.defaultBackupFolder} settings={settings} /> : <Skeleton height={260} radius="md" />}
+        <Section title="Encryption at rest" description="The default for every database's backups; a database can choose its own in its details. Encrypted backups open with the standard age tool.">
+          <EncryptionSettings databaseId={null} />
+        </Section>
         {settings && api.shell === 'electron' && <DesktopSettings settings={settings} />}
         <Appearance theme={settings?.theme} />
         <About />
