@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ApiErrorBody } from './errors.ts';
 import type { EventName, MethodName } from './names.ts';
+import { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema } from './schemas.ts';
 import type {
   AppInfo,
   BackupRecord,
@@ -32,11 +33,12 @@ import type {
 
 export * from './errors.ts';
 export * from './names.ts';
+export * from './schemas.ts';
 export type * from './types.ts';
 
 const filePath = z.string().trim().min(1, 'A file path is required');
 const id = z.number().int().positive();
-const backupMode = z.enum(['snapshot', 'stepped', 'compact']);
+const backupMode = backupModeSchema;
 
 /** Limits the UI shows next to the fields they apply to. */
 export const limits = {
@@ -49,30 +51,7 @@ export const limits = {
   stagedFileBytes: 8 * 1024 ** 3,
 } as const;
 
-export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'deferred', 'verified', 'unverified'] as const;
-
 const label = z.string().trim().min(1, 'A name is required').max(limits.labelLength, `A name has at most ${limits.labelLength} characters`);
-
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time as HH:MM (00:00 to 23:59)');
-
-/** When a schedule runs; the core checks cron expressions and says which field is wrong. */
-export const scheduleSpecSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('interval'), everyMinutes: z.number().int().min(1, 'The interval is at least 1 minute').max(366 * 24 * 60, 'The interval is at most a year') }),
-  z.strictObject({ kind: z.literal('daily'), time: hhmm }),
-  z.strictObject({ kind: z.literal('weekly'), days: z.array(z.number().int().min(0).max(6)).min(1, 'Choose at least one day').max(7), time: hhmm }),
-  z.strictObject({ kind: z.literal('cron'), expression: z.string().max(200) }),
-]);
-
-const keepCount = z.number().int().min(1, 'Keep at least 1, or leave the field empty').max(100_000).nullable();
-export const retentionPolicySchema = z.strictObject({
-  keepLast: keepCount,
-  keepHourly: keepCount,
-  keepDaily: keepCount,
-  keepWeekly: keepCount,
-  keepMonthly: keepCount,
-  keepYearly: keepCount,
-  minAgeDays: z.number().int().min(0).max(36_500).nullable(),
-});
 
 /** What the file dialog is for: databases to add, a folder, a backup to restore, a new database file. */
 export const pickPurposes = ['databases', 'folder', 'backup', 'new-database'] as const;
@@ -116,7 +95,7 @@ export const requestSchemas = {
   'history.pin': z.strictObject({ backupId: id, pinned: z.boolean() }),
   'schedules.list': z.strictObject({}),
   'schedules.preview': z.strictObject({ spec: scheduleSpecSchema }),
-  'schedules.set': z.strictObject({ databaseId: id, schedule: z.strictObject({ spec: scheduleSpecSchema, enabled: z.boolean(), skipIfUnchanged: z.boolean() }) }),
+  'schedules.set': z.strictObject({ databaseId: id, schedule: scheduleSchema }),
   'schedules.remove': z.strictObject({ databaseId: id }),
   'schedules.pause': z.strictObject({ until: z.iso.datetime().nullable() }),
   'retention.get': z.strictObject({ databaseId: id }),
@@ -143,7 +122,7 @@ export const requestSchemas = {
       .optional(),
     verifyAfterBackup: z.boolean().optional(),
     notifyOnSuccess: z.boolean().optional(),
-    theme: z.enum(['system', 'light', 'dark']).optional(),
+    theme: themeSettingSchema.optional(),
     closeToTray: z.boolean().optional(),
     closeToTrayExplained: z.boolean().optional(),
     startAtLogin: z.boolean().optional(),
