@@ -54,6 +54,11 @@ export class PagevaultError extends Error {
     this.code = code;
   }
 
+  /** The error again from its plain form, as it arrived over IPC, a socket or a worker message. */
+  static fromBody(body: ApiErrorBody): PagevaultError {
+    return new PagevaultError(body.code, body.message);
+  }
+
   /** The plain object form that crosses a process boundary. */
   toBody(): ApiErrorBody {
     return { code: this.code, message: this.message };

@@ -4,7 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Result } from '../api/index.ts';
+import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Params, type Result } from '../api/index.ts';
 import type { Settings } from '../api/types.ts';
 import { Catalog, CATALOG_COMPANIONS, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote, STAGING_FOLDER } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
@@ -233,6 +233,17 @@ export class Core {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, error: { code: 'INTERNAL', message: `${method} failed: ${message}` } };
     }
+  }
+
+  /**
+   * `handle` for callers in this process (the Electron shell, tests): typed by the method
+   * table, so a misspelt method or a wrong param is a compile error and the result needs
+   * no cast. Validates like `handle`; a failure rejects with its PagevaultError.
+   */
+  async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
+    const outcome = await this.handle(method, params);
+    if (!outcome.ok) throw PagevaultError.fromBody(outcome.error);
+    return outcome.value as Result<M>;
   }
 
   /** Cancels running jobs (their partial files are removed), backs up the catalog if it changed, and closes it. */
