@@ -6,7 +6,7 @@
 import { z } from 'zod';
 import type { ApiErrorBody } from './errors.ts';
 import type { EventName, MethodName } from './names.ts';
-import { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema } from './schemas.ts';
+import { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema, type ScheduleProblem } from './schemas.ts';
 import type {
   AppInfo,
   BackupRecord,
@@ -156,7 +156,7 @@ export interface MethodResults {
   'history.pin': BackupRecord;
   'schedules.list': ScheduleInfo[];
   /** `problem` names the field that is wrong; then there are no runs to show. */
-  'schedules.preview': SchedulePreview & { problem: { field: 'everyMinutes' | 'time' | 'days' | 'expression'; message: string } | null };
+  'schedules.preview': SchedulePreview & { problem: ScheduleProblem | null };
   'schedules.set': ScheduleInfo;
   'schedules.remove': { removed: boolean };
   'schedules.pause': Settings;

@@ -14,18 +14,27 @@ export const themeSettingSchema = z.enum(['system', 'light', 'dark']);
 /** What the History can be filtered by: a status, or whether the backup was verified. */
 export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'deferred', 'verified', 'unverified'] as const;
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time as HH:MM (00:00 to 23:59)');
-
-/** When a schedule runs; the core checks cron expressions and says which field is wrong. */
+/**
+ * When a schedule runs. The schema checks only the shape: whether the values make a
+ * schedule (an interval of at least a minute, a real time, a cron expression croner
+ * reads) is `checkSchedule`'s to say in `app/scheduler/schedule-rules.ts`, which names
+ * the field, so `schedules.preview` can answer a wrong value at its field.
+ */
 export const scheduleSpecSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('interval'), everyMinutes: z.number().int().min(1, 'The interval is at least 1 minute').max(366 * 24 * 60, 'The interval is at most a year') }),
+  z.strictObject({ kind: z.literal('interval'), everyMinutes: z.number() }),
   /** `time` is local 'HH:MM'. */
-  z.strictObject({ kind: z.literal('daily'), time: hhmm }),
+  z.strictObject({ kind: z.literal('daily'), time: z.string().max(20) }),
   /** `days`: 0 = Sunday … 6 = Saturday. */
-  z.strictObject({ kind: z.literal('weekly'), days: z.array(z.number().int().min(0).max(6)).min(1, 'Choose at least one day').max(7), time: hhmm }),
+  z.strictObject({ kind: z.literal('weekly'), days: z.array(z.number()).max(7), time: z.string().max(20) }),
   /** Five fields, or six with seconds first (croner syntax). */
   z.strictObject({ kind: z.literal('cron'), expression: z.string().max(200) }),
 ]);
+
+/** Which field of a schedule is wrong, and why; `checkSchedule` answers with it. */
+export interface ScheduleProblem {
+  field: 'everyMinutes' | 'time' | 'days' | 'expression';
+  message: string;
+}
 
 /** A database's schedule: when, whether it runs, and whether an unchanged database is copied again. */
 export const scheduleSchema = z.strictObject({

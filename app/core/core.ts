@@ -221,8 +221,9 @@ export class Core {
     const name = method as MethodName;
     const parsed = requestSchemas[name].safeParse(params ?? {});
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`).join('; ');
-      return { ok: false, error: { code: 'INVALID_REQUEST', message: `Invalid request to ${method}: ${detail}` } };
+      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      const detail = issues.map((issue) => `${issue.path || 'params'}: ${issue.message}`).join('; ');
+      return { ok: false, error: { code: 'INVALID_REQUEST', message: `Invalid request to ${method}: ${detail}`, issues } };
     }
     try {
       const handler = this.#handlers[name] as (params: unknown) => Promise<unknown>;

@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { Button, NumberInput, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Switch, Text, useMantineColorScheme } from '@mantine/core';
 import type { Params, Settings, ThemeSetting } from '../../../app/api/index.ts';
-import { api } from '../api/client.ts';
+import { api, messageAt } from '../api/client.ts';
 import { FolderInput } from '../components/FolderInput.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useAppStore } from '../store/app-store.ts';
@@ -13,7 +13,7 @@ async function saveSetting(changes: Params<'settings.update'>): Promise<string |
     useCatalogStore.setState({ settings: await api.call('settings.update', changes) });
     return undefined;
   } catch (caught) {
-    return (caught as Error).message.replace(/^Invalid request to settings\.update: \w+: /, '');
+    return messageAt(caught, Object.keys(changes)[0] ?? '');
   }
 }
 
