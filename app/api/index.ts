@@ -6,6 +6,7 @@
 import { z } from 'zod';
 import type { ApiErrorBody } from './errors.ts';
 import type { EventName, MethodName } from './names.ts';
+import { limits } from './limits.ts';
 import { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema, type ScheduleProblem } from './schemas.ts';
 import type {
   AppInfo,
@@ -33,23 +34,13 @@ import type {
 
 export * from './errors.ts';
 export * from './names.ts';
+export * from './limits.ts';
 export * from './schemas.ts';
 export type * from './types.ts';
 
 const filePath = z.string().trim().min(1, 'A file path is required');
 const id = z.number().int().positive();
 const backupMode = backupModeSchema;
-
-/** Limits the UI shows next to the fields they apply to. */
-export const limits = {
-  labelLength: 80,
-  concurrency: { min: 1, max: 8 },
-  pagesPerStep: { min: 1, max: 1_000_000 },
-  pauseMs: { min: 0, max: 10_000 },
-  historyPageSize: { max: 500 },
-  /** The largest file the browser shell accepts dropped onto its window. */
-  stagedFileBytes: 8 * 1024 ** 3,
-} as const;
 
 const label = z.string().trim().min(1, 'A name is required').max(limits.labelLength, `A name has at most ${limits.labelLength} characters`);
 

@@ -4,7 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Params, type Result } from '../api/index.ts';
+import { defaults, methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Params, type Result } from '../api/index.ts';
 import type { Settings } from '../api/types.ts';
 import { Catalog, CATALOG_COMPANIONS, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote, STAGING_FOLDER } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
@@ -50,7 +50,7 @@ const knownMethods = new Set<string>(methodNames);
 export function defaultSettings(dataDir: string): Settings {
   return {
     defaultBackupFolder: join(dataDir, 'backups'),
-    concurrency: 2,
+    concurrency: defaults.concurrency,
     verifyAfterBackup: true,
     notifyOnSuccess: false,
     theme: 'system',

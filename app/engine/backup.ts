@@ -13,6 +13,7 @@ import { constants, fstatSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
+import { defaults } from '../api/limits.ts';
 import type { BackupManifest, BackupMode, BackupResult, HeldCopy, JournalMode, VerifyResult } from '../api/types.ts';
 import type { OperationContext } from './context.ts';
 import { writeManifest } from './manifest.ts';
@@ -62,10 +63,10 @@ export interface BackupOptions {
 /** Called with a partial's names before its files are made, so the thread that started a worker can remove them if the worker is stopped. */
 export type ClaimListener = (claim: PartialClaim) => void;
 
-export const DEFAULT_PAUSE_MS = 2;
+export const DEFAULT_PAUSE_MS = defaults.pauseMs;
 export const DEFAULT_MAX_RESTARTS = 10;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-const STEPPED_BYTES_PER_STEP = 16 << 20;
+const STEPPED_BYTES_PER_STEP = defaults.steppedBytesPerStep;
 /** Snapshot mode sizes steps to take about this long: frequent progress, prompt cancel. */
 const TARGET_STEP_MS = 25;
 const ALL_REMAINING = 0x7fffffff;

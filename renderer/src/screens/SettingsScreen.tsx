@@ -1,6 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { Button, NumberInput, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Switch, Text, useMantineColorScheme } from '@mantine/core';
 import type { Params, Settings, ThemeSetting } from '../../../app/api/index.ts';
+import { limits } from '../../../app/api/limits.ts';
 import { api, messageAt } from '../api/client.ts';
 import { FolderInput } from '../components/FolderInput.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
@@ -88,8 +89,8 @@ function BackupSettings({ settings }: { settings: Settings }) {
         <NumberInput
           label="Backups at the same time"
           description="More finishes sooner on fast disks; 1 is gentlest on the computer."
-          min={1}
-          max={8}
+          min={limits.concurrency.min}
+          max={limits.concurrency.max}
           allowDecimal={false}
           value={concurrency}
           onChange={(value) => void saveConcurrency(value)}
