@@ -67,16 +67,24 @@ export interface VerifyResult {
   manifestChecked: boolean;
 }
 
-export interface JobProgress {
-  jobId: string;
-  kind: 'backup' | 'restore' | 'verify';
+/** One progress report of an engine operation: SQLite's page counts of the latest step, and what they mean. */
+export interface OperationProgress {
   phase: JobPhase;
   totalPages: number;
   remainingPages: number;
   bytesCopied: number;
   bytesPerSecond: number;
+  /** How many times a write by another program started the copy over. */
   restarts: number;
   elapsedMs: number;
+}
+
+/** An operation's progress as the job that runs it reports it to the UIs. */
+export interface JobProgress extends OperationProgress {
+  jobId: string;
+  kind: 'backup' | 'restore' | 'verify';
+  /** The database the job is for, so a row finds its job's progress without looking at every job. */
+  databaseId: number | null;
 }
 
 export interface JobFinished {
