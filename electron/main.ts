@@ -97,8 +97,10 @@ if (!app.requestSingleInstanceLock()) {
     });
     const unwire = wireIpc(core, mainWindow);
     const settingsOf = async (): Promise<Settings | undefined> => {
-      const outcome = await core.handle('settings.get', {});
-      return outcome.ok ? (outcome.value as Settings) : undefined;
+      return core.call('settings.get', {}).catch((error: unknown) => {
+        console.error('Pagevault: cannot read the settings', error);
+        return undefined;
+      });
     };
     const openWindow = () => {
       if (!mainWindow) return;
@@ -128,7 +130,7 @@ if (!app.requestSingleInstanceLock()) {
         if (Notification.isSupported()) {
           new Notification({ title: 'Pagevault is still running', body: 'Scheduled backups keep running in the background. Open Pagevault or quit it from its icon in the tray.' }).show();
         }
-        void core.handle('settings.update', { closeToTrayExplained: true });
+        core.call('settings.update', { closeToTrayExplained: true }).catch((error: unknown) => console.error('Pagevault: cannot save the settings', error));
       });
     });
     powerMonitor.on('resume', () => core.resumed());

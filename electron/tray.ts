@@ -5,7 +5,7 @@
  */
 import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
 import type { Core } from '../app/core/core.ts';
-import type { JobInfo, Settings } from '../app/api/index.ts';
+import type { JobInfo, MethodName, Params, Settings } from '../app/api/index.ts';
 import { trayBitmap, trayTooltip, type TrayState } from './tray-icon.ts';
 
 const ICON_SIZE = 32;
@@ -23,7 +23,12 @@ export function createTray(core: Core, openWindow: () => void): () => void {
   let settings: Settings | undefined;
 
   const state = (): TrayState => (running.length > 0 ? 'running' : failure ? 'failed' : 'idle');
-  const call = (method: Parameters<Core['handle']>[0], params: unknown = {}) => void core.handle(method, params);
+  const call = <M extends MethodName>(method: M, params: Params<M>) => {
+    core.call(method, params).catch((error: unknown) => {
+      failure = error instanceof Error ? error.message : String(error);
+      render();
+    });
+  };
   const render = () => {
     tray.setImage(iconOf(state()));
     tray.setToolTip(trayTooltip(state(), running.length, failure));
@@ -35,7 +40,7 @@ export function createTray(core: Core, openWindow: () => void): () => void {
     const template: MenuItemConstructorOptions[] = [
       { label: 'Open Pagevault', click: openWindow },
       { type: 'separator' },
-      { label: 'Backup all now', click: () => call('backups.startAll') },
+      { label: 'Backup all now', click: () => call('backups.startAll', {}) },
       paused
         ? { label: `Resume schedules (paused until ${new Date(pausedUntil).toLocaleString()})`, click: () => call('schedules.pause', { until: null }) }
         : {
@@ -51,8 +56,7 @@ export function createTray(core: Core, openWindow: () => void): () => void {
     tray.setContextMenu(Menu.buildFromTemplate(template));
   };
   const reloadSettings = async () => {
-    const outcome = await core.handle('settings.get', {});
-    if (outcome.ok) settings = outcome.value as Settings;
+    settings = await core.call('settings.get', {}).catch(() => settings);
     render();
   };
 

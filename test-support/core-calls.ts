@@ -7,11 +7,9 @@ import { afterAll, beforeEach } from 'vitest';
 import type { JobFinished, MethodName, Params, Result } from '../app/api/index.ts';
 import { Core } from '../app/core/core.ts';
 
-/** Calls `method`; throws an Error carrying the API error's code when it fails. */
-export async function callCore<M extends MethodName>(core: Core, method: M, params: Params<M>): Promise<Result<M>> {
-  const outcome = await core.handle(method, params);
-  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
-  return outcome.value as Result<M>;
+/** Calls `method`; throws the PagevaultError, with its code, when it fails. */
+export function callCore<M extends MethodName>(core: Core, method: M, params: Params<M>): Promise<Result<M>> {
+  return core.call(method, params);
 }
 
 /** Calls `method` expecting it to fail; resolves with the error it answered. */

@@ -39,10 +39,23 @@ export const errorCodes = [
 
 export type ErrorCode = (typeof errorCodes)[number];
 
+/**
+ * One field of a request that is wrong, and why, as data: a form shows `message` under the
+ * field `path` names (dotted, from the request's params: `spec.everyMinutes`), and nobody
+ * takes a message apart to find it.
+ */
+export interface ErrorIssue {
+  path: string;
+  /** Why the value is refused, in words for the field, without the request's name. */
+  message: string;
+}
+
 /** What an error looks like once it has crossed IPC or the WebSocket. */
 export interface ApiErrorBody {
   code: ErrorCode;
   message: string;
+  /** The fields of the request that are wrong, when the error is about some. */
+  issues?: ErrorIssue[];
 }
 
 /**
@@ -52,15 +65,23 @@ export interface ApiErrorBody {
 export class PagevaultError extends Error {
   override readonly name = 'PagevaultError';
   readonly code: ErrorCode;
+  /** The request's fields that are wrong; empty when the error is not about a field. */
+  readonly issues: readonly ErrorIssue[];
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown }) {
-    super(message, options);
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: readonly ErrorIssue[] }) {
+    super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
+    this.issues = options?.issues ?? [];
+  }
+
+  /** The error again from its plain form, as it arrived over IPC, a socket or a worker message. */
+  static fromBody(body: ApiErrorBody): PagevaultError {
+    return new PagevaultError(body.code, body.message, { issues: body.issues });
   }
 
   /** The plain object form that crosses a process boundary. */
   toBody(): ApiErrorBody {
-    return { code: this.code, message: this.message };
+    return this.issues.length > 0 ? { code: this.code, message: this.message, issues: [...this.issues] } : { code: this.code, message: this.message };
   }
 }
 

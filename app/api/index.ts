@@ -6,6 +6,8 @@
 import { z } from 'zod';
 import type { ApiErrorBody } from './errors.ts';
 import type { EventName, MethodName } from './names.ts';
+import { limits } from './limits.ts';
+import { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema, type ScheduleProblem } from './schemas.ts';
 import type {
   AppInfo,
   BackupRecord,
@@ -33,47 +35,15 @@ import type {
 
 export * from './errors.ts';
 export * from './names.ts';
+export * from './limits.ts';
+export * from './schemas.ts';
 export type * from './types.ts';
 
 const filePath = z.string().trim().min(1, 'A file path is required');
 const id = z.number().int().positive();
-const backupMode = z.enum(['snapshot', 'stepped', 'compact']);
-
-/** Limits the UI shows next to the fields they apply to. */
-export const limits = {
-  labelLength: 80,
-  concurrency: { min: 1, max: 8 },
-  pagesPerStep: { min: 1, max: 1_000_000 },
-  pauseMs: { min: 0, max: 10_000 },
-  historyPageSize: { max: 500 },
-  /** The largest file the browser shell accepts dropped onto its window. */
-  stagedFileBytes: 8 * 1024 ** 3,
-} as const;
-
-export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'deferred', 'verified', 'unverified'] as const;
+const backupMode = backupModeSchema;
 
 const label = z.string().trim().min(1, 'A name is required').max(limits.labelLength, `A name has at most ${limits.labelLength} characters`);
-
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time as HH:MM (00:00 to 23:59)');
-
-/** When a schedule runs; the core checks cron expressions and says which field is wrong. */
-export const scheduleSpecSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('interval'), everyMinutes: z.number().int().min(1, 'The interval is at least 1 minute').max(366 * 24 * 60, 'The interval is at most a year') }),
-  z.strictObject({ kind: z.literal('daily'), time: hhmm }),
-  z.strictObject({ kind: z.literal('weekly'), days: z.array(z.number().int().min(0).max(6)).min(1, 'Choose at least one day').max(7), time: hhmm }),
-  z.strictObject({ kind: z.literal('cron'), expression: z.string().max(200) }),
-]);
-
-const keepCount = z.number().int().min(1, 'Keep at least 1, or leave the field empty').max(100_000).nullable();
-export const retentionPolicySchema = z.strictObject({
-  keepLast: keepCount,
-  keepHourly: keepCount,
-  keepDaily: keepCount,
-  keepWeekly: keepCount,
-  keepMonthly: keepCount,
-  keepYearly: keepCount,
-  minAgeDays: z.number().int().min(0).max(36_500).nullable(),
-});
 
 /** A key for an encrypted (.age) backup the user gives: an age identity file's text, or a passphrase. */
 export const ageKeySchema = z.discriminatedUnion('kind', [
@@ -123,7 +93,7 @@ export const requestSchemas = {
   'history.pin': z.strictObject({ backupId: id, pinned: z.boolean() }),
   'schedules.list': z.strictObject({}),
   'schedules.preview': z.strictObject({ spec: scheduleSpecSchema }),
-  'schedules.set': z.strictObject({ databaseId: id, schedule: z.strictObject({ spec: scheduleSpecSchema, enabled: z.boolean(), skipIfUnchanged: z.boolean() }) }),
+  'schedules.set': z.strictObject({ databaseId: id, schedule: scheduleSchema }),
   'schedules.remove': z.strictObject({ databaseId: id }),
   'schedules.pause': z.strictObject({ until: z.iso.datetime().nullable() }),
   'retention.get': z.strictObject({ databaseId: id }),
@@ -152,7 +122,7 @@ export const requestSchemas = {
       .optional(),
     verifyAfterBackup: z.boolean().optional(),
     notifyOnSuccess: z.boolean().optional(),
-    theme: z.enum(['system', 'light', 'dark']).optional(),
+    theme: themeSettingSchema.optional(),
     closeToTray: z.boolean().optional(),
     closeToTrayExplained: z.boolean().optional(),
     startAtLogin: z.boolean().optional(),
@@ -196,7 +166,7 @@ export interface MethodResults {
   'history.pin': BackupRecord;
   'schedules.list': ScheduleInfo[];
   /** `problem` names the field that is wrong; then there are no runs to show. */
-  'schedules.preview': SchedulePreview & { problem: { field: 'everyMinutes' | 'time' | 'days' | 'expression'; message: string } | null };
+  'schedules.preview': SchedulePreview & { problem: ScheduleProblem | null };
   'schedules.set': ScheduleInfo;
   'schedules.remove': { removed: boolean };
   'schedules.pause': Settings;

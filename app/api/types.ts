@@ -1,9 +1,14 @@
-/** Data shapes that cross the API. Plain JSON: no Dates, no class instances. */
+/**
+ * Data shapes that cross the API. Plain JSON: no Dates, no class instances. The shapes a
+ * request also carries are derived from their schemas in `schemas.ts`.
+ */
+import type { z } from 'zod';
+import type { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema } from './schemas.ts';
 
 export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' | 'off';
 
 /** How a backup copies pages; see the engine's README section in the project README. */
-export type BackupMode = 'snapshot' | 'stepped' | 'compact';
+export type BackupMode = z.infer<typeof backupModeSchema>;
 
 /** `check` is a restore verifying its backup before it touches the target; `verify` checks the result. */
 export type JobPhase = 'prepare' | 'check' | 'safety-copy' | 'copy' | 'finalize' | 'verify';
@@ -62,16 +67,24 @@ export interface VerifyResult {
   manifestChecked: boolean;
 }
 
-export interface JobProgress {
-  jobId: string;
-  kind: 'backup' | 'restore' | 'verify';
+/** One progress report of an engine operation: SQLite's page counts of the latest step, and what they mean. */
+export interface OperationProgress {
   phase: JobPhase;
   totalPages: number;
   remainingPages: number;
   bytesCopied: number;
   bytesPerSecond: number;
+  /** How many times a write by another program started the copy over. */
   restarts: number;
   elapsedMs: number;
+}
+
+/** An operation's progress as the job that runs it reports it to the UIs. */
+export interface JobProgress extends OperationProgress {
+  jobId: string;
+  kind: 'backup' | 'restore' | 'verify';
+  /** The database the job is for, so a row finds its job's progress without looking at every job. */
+  databaseId: number | null;
 }
 
 export interface JobFinished {
@@ -247,7 +260,7 @@ export interface BackupRecord {
   copyMethod: CopyMethod | null;
 }
 
-export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'deferred' | 'verified' | 'unverified';
+export type HistoryStatusFilter = (typeof historyStatusFilters)[number];
 
 export interface HistoryPage {
   entries: BackupRecord[];
@@ -284,7 +297,7 @@ export interface JobInfo {
   progress: JobProgress | null;
 }
 
-export type ThemeSetting = 'system' | 'light' | 'dark';
+export type ThemeSetting = z.infer<typeof themeSettingSchema>;
 
 export interface Settings {
   /** Where new databases' backups go; each gets a subfolder named after it. */
@@ -414,21 +427,10 @@ export interface RestoreSummary {
 }
 
 /** When a schedule runs: every N minutes, daily or weekly at a time, or a cron expression. */
-export type ScheduleSpec =
-  | { kind: 'interval'; everyMinutes: number }
-  /** `time` is local 'HH:MM'. */
-  | { kind: 'daily'; time: string }
-  /** `days`: 0 = Sunday … 6 = Saturday. */
-  | { kind: 'weekly'; days: number[]; time: string }
-  /** Five fields, or six with seconds first (croner syntax). */
-  | { kind: 'cron'; expression: string };
+export type ScheduleSpec = z.infer<typeof scheduleSpecSchema>;
 
-export interface Schedule {
-  spec: ScheduleSpec;
-  enabled: boolean;
-  /** Do not copy a database that has not changed since its last successful backup. */
-  skipIfUnchanged: boolean;
-}
+/** A schedule as saved: its spec, whether it is on, and whether an unchanged database is skipped. */
+export type Schedule = z.infer<typeof scheduleSchema>;
 
 /** A database's schedule as the Schedules screen lists it. */
 export interface ScheduleInfo {
@@ -450,20 +452,8 @@ export interface SchedulePreview {
   nextRuns: string[];
 }
 
-/**
- * Which backups to keep; the rest are deleted after each successful backup. Null counts
- * do not apply; with every count null nothing is deleted. Pinned backups and the most
- * recent verified backup are always kept, and so is anything younger than `minAgeDays`.
- */
-export interface RetentionPolicy {
-  keepLast: number | null;
-  keepHourly: number | null;
-  keepDaily: number | null;
-  keepWeekly: number | null;
-  keepMonthly: number | null;
-  keepYearly: number | null;
-  minAgeDays: number | null;
-}
+/** Which backups to keep (see `retentionPolicySchema` for the rules). */
+export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 
 /** What a retention policy would do to the backups on disk now. */
 export interface RetentionPreview {

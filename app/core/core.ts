@@ -4,7 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Result } from '../api/index.ts';
+import { defaults, methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Params, type Result } from '../api/index.ts';
 import type { Settings } from '../api/types.ts';
 import { Catalog, CATALOG_COMPANIONS, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote, STAGING_FOLDER } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
@@ -54,7 +54,7 @@ const knownMethods = new Set<string>(methodNames);
 export function defaultSettings(dataDir: string): Settings {
   return {
     defaultBackupFolder: join(dataDir, 'backups'),
-    concurrency: 2,
+    concurrency: defaults.concurrency,
     verifyAfterBackup: true,
     notifyOnSuccess: false,
     theme: 'system',
@@ -241,8 +241,9 @@ export class Core {
     const name = method as MethodName;
     const parsed = requestSchemas[name].safeParse(params ?? {});
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`).join('; ');
-      return { ok: false, error: { code: 'INVALID_REQUEST', message: `Invalid request to ${method}: ${detail}` } };
+      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      const detail = issues.map((issue) => `${issue.path || 'params'}: ${issue.message}`).join('; ');
+      return { ok: false, error: { code: 'INVALID_REQUEST', message: `Invalid request to ${method}: ${detail}`, issues } };
     }
     try {
       const handler = this.#handlers[name] as (params: unknown) => Promise<unknown>;
@@ -253,6 +254,17 @@ export class Core {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, error: { code: 'INTERNAL', message: `${method} failed: ${message}` } };
     }
+  }
+
+  /**
+   * `handle` for callers in this process (the Electron shell, tests): typed by the method
+   * table, so a misspelt method or a wrong param is a compile error and the result needs
+   * no cast. Validates like `handle`; a failure rejects with its PagevaultError.
+   */
+  async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
+    const outcome = await this.handle(method, params);
+    if (!outcome.ok) throw PagevaultError.fromBody(outcome.error);
+    return outcome.value as Result<M>;
   }
 
   /** Cancels running jobs (their partial files are removed), backs up the catalog if it changed, and closes it. */

@@ -1,4 +1,5 @@
 /** What a backup may be asked to do differently, and the defaults; shared by the pipeline and its strategies. */
+import { defaults } from '../api/limits.ts';
 import type { BackupEncryption, BackupMode } from '../api/types.ts';
 
 export interface BackupOptions {
@@ -38,10 +39,10 @@ export interface BackupOptions {
   encryption?: BackupEncryption;
 }
 
-export const DEFAULT_PAUSE_MS = 2;
+export const DEFAULT_PAUSE_MS = defaults.pauseMs;
 export const DEFAULT_MAX_RESTARTS = 10;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-const STEPPED_BYTES_PER_STEP = 16 << 20;
+const STEPPED_BYTES_PER_STEP = defaults.steppedBytesPerStep;
 
 /** Stepped mode's step size, pause and restart bound, from the options or the defaults. */
 export function steppedOptions(pageSize: number, options: BackupOptions): { pagesPerStep: number; pauseMs: number; maxRestarts: number } {

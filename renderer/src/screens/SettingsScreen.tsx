@@ -1,7 +1,8 @@
 import { useState, type ReactNode } from 'react';
 import { Button, NumberInput, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Switch, Text, useMantineColorScheme } from '@mantine/core';
 import type { Params, Settings, ThemeSetting } from '../../../app/api/index.ts';
-import { api } from '../api/client.ts';
+import { limits } from '../../../app/api/limits.ts';
+import { api, messageAt } from '../api/client.ts';
 import { FolderInput } from '../components/FolderInput.tsx';
 import { EncryptionSettings } from '../components/encryption/EncryptionSettings.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
@@ -14,7 +15,7 @@ async function saveSetting(changes: Params<'settings.update'>): Promise<string |
     useCatalogStore.setState({ settings: await api.call('settings.update', changes) });
     return undefined;
   } catch (caught) {
-    return (caught as Error).message.replace(/^Invalid request to settings\.update: \w+: /, '');
+    return messageAt(caught, Object.keys(changes)[0] ?? '');
   }
 }
 
@@ -92,8 +93,8 @@ function BackupSettings({ settings }: { settings: Settings }) {
         <NumberInput
           label="Backups at the same time"
           description="More finishes sooner on fast disks; 1 is gentlest on the computer."
-          min={1}
-          max={8}
+          min={limits.concurrency.min}
+          max={limits.concurrency.max}
           allowDecimal={false}
           value={concurrency}
           onChange={(value) => void saveConcurrency(value)}
