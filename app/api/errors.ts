@@ -59,8 +59,3 @@ export class PagevaultError extends Error {
     return { code: this.code, message: this.message };
   }
 }
-
-/** True for anything shaped like a PagevaultError, including one rebuilt from a worker message. */
-export function isPagevaultError(value: unknown): value is PagevaultError {
-  return value instanceof PagevaultError;
-}
