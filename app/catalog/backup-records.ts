@@ -14,21 +14,6 @@ type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExis
   heldCopy: string | null;
 };
 
-/**
- * What is wrong with a manifest's `heldCopy`, or null when it is absent or as Pagevault
- * writes it. Manifests come from folders anyone can write to; one that says it was a
- * held copy in a shape the UIs cannot show is not taken on trust.
- */
-export function heldCopyProblem(value: unknown): string | null {
-  if (value === undefined) return null;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `its heldCopy is ${JSON.stringify(value)}, not an object`;
-  const { journal, tries, consistentUpTo } = value as Record<string, unknown>;
-  if (journal !== 'wal' && journal !== 'rollback') return `its heldCopy.journal is ${JSON.stringify(journal)}, not "wal" or "rollback"`;
-  if (typeof tries !== 'number' || !Number.isInteger(tries) || tries < 1) return `its heldCopy.tries is ${JSON.stringify(tries)}, not a whole number from 1 up`;
-  if (typeof consistentUpTo !== 'string' || consistentUpTo.trim() === '') return `its heldCopy.consistentUpTo is ${JSON.stringify(consistentUpTo)}, not a description of a commit`;
-  return null;
-}
-
 /** The history entry of a successful backup, from its manifest. */
 export function entryFromManifest(
   manifest: BackupManifest,

@@ -24,7 +24,7 @@ import type { VerifyOptions } from './verify.ts';
 export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
 export { backupFileName } from './backup.ts';
 export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
-export { manifestPathOf, readManifest } from './manifest.ts';
+export { loadManifest, manifestPathOf, readManifest } from './manifest.ts';
 export { reserveOwnFiles } from './database-files.ts';
 
 export interface RunOptions {
