@@ -7,6 +7,8 @@ export const errorCodes = [
   'UNKNOWN_METHOD',
   'NOT_FOUND',
   'IS_A_DIRECTORY',
+  /** A folder was asked for, and the path (or a part of it) is a file. */
+  'NOT_A_FOLDER',
   'PERMISSION_DENIED',
   'EMPTY_FILE',
   'NOT_A_DATABASE',

@@ -8,6 +8,7 @@ import type { BackupMode, DatabaseDetails, DatabaseSummary, DiscoveryResult, Jou
 import { CATALOG_FILE_NAME, type DatabaseRow } from '../catalog/index.ts';
 import { discoverDatabases, type DiscoveryOptions } from '../discovery/index.ts';
 import * as engine from '../engine/index.ts';
+import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 
 /** The mode a database gets when it is added: snapshot for WAL, stepped for rollback journals. */
@@ -158,23 +159,10 @@ export async function ensureWritableFolder(folder: string, subject: string): Pro
   if (!isAbsolute(folder)) throw new PagevaultError('INVALID_REQUEST', `${subject}: give a full path`);
   try {
     await mkdir(folder, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw folderError(error, subject);
-  }
-  try {
     await access(folder, constants.W_OK);
   } catch (error) {
-    throw folderError(error, subject);
+    throw fileSystemError(error, subject, { folder });
   }
-}
-
-function folderError(error: unknown, subject: string): PagevaultError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return new PagevaultError('PERMISSION_DENIED', `${subject}: permission denied`);
-  if (code === 'EROFS') return new PagevaultError('READ_ONLY', `${subject}: the disk is read-only`);
-  if (code === 'ENOTDIR' || code === 'EEXIST') return new PagevaultError('INVALID_REQUEST', `${subject}: part of the path is a file, not a folder`);
-  if (code === 'ENOSPC') return new PagevaultError('DISK_FULL', `${subject}: the disk is full`);
-  return new PagevaultError('INTERNAL', `${subject}: ${(error as Error).message}`);
 }
 
 /** The job-queue key of a database's backup: one at a time per database. */

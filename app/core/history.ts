@@ -6,7 +6,7 @@ import type { Params } from '../api/index.ts';
 import type { BackupRecord, HistoryPage, HistoryPoint, ImportResult } from '../api/types.ts';
 import { entryFromManifest } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
-import { fileSystemError } from '../engine/sqlite-file.ts';
+import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';

@@ -17,8 +17,8 @@ import type { BackupManifest, BackupMode, BackupResult, HeldCopy, JournalMode, V
 import type { OperationContext } from './context.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
-import { checkSqliteFile, fileSystemError } from './sqlite-file.ts';
-import { toPagevaultError } from './sqlite-errors.ts';
+import { checkSqliteFile } from './sqlite-file.ts';
+import { fileSystemError, sourceBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 import { SourceFiles } from './source-files.ts';
 import { copySteppedFile } from './stepped-copy.ts';
@@ -316,7 +316,7 @@ async function copyPages(
           // SQLITE_BUSY: nothing moved. Wait a little instead of spinning, up to the busy timeout.
           stalledSince ||= now;
           if (now - stalledSince > busyTimeoutMs) {
-            throw new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
+            throw sourceBusyError(subject, { waitedMs: busyTimeoutMs });
           }
           if (ctx.pause(10)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
           return nextPages;
@@ -354,7 +354,7 @@ async function copyPages(
     }
     // The very first step got SQLITE_BUSY: better-sqlite3 reports success with 0 pages.
     if (performance.now() > deadline) {
-      throw new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
+      throw sourceBusyError(subject, { waitedMs: busyTimeoutMs });
     }
     if (ctx.pause(50)) throw new PagevaultError('CANCELLED', `${subject}: cancelled`);
   }
@@ -443,9 +443,7 @@ async function resolveDestination(source: string, destinationArg: string, option
   try {
     await access(folder, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') throw new PagevaultError('READ_ONLY', `${cannot} to ${destination}: the folder ${folder} is on a read-only file system`);
-    throw new PagevaultError('PERMISSION_DENIED', `${cannot} to ${destination}: the folder ${folder} is not writable (permission denied)`);
+    throw fileSystemError(error, `${cannot} to ${destination}`, { folder });
   }
   return destination;
 }

@@ -12,7 +12,7 @@ import type { RestoreResult } from '../api/types.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
 import type { OperationContext } from './context.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
-import { toPagevaultError } from './sqlite-errors.ts';
+import { targetBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 
 export interface RestoreOptions {
@@ -86,7 +86,7 @@ export async function restoreDatabase(
   } catch (error) {
     const wrapped = toPagevaultError(error, subject);
     if (wrapped.code === 'SOURCE_BUSY') {
-      throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`, { cause: error });
+      throw targetBusyError(subject, busyTimeoutMs, error);
     }
     throw wrapped;
   } finally {
@@ -116,7 +116,7 @@ async function loadInto(source: Database.Database, target: string, ctx: Operatio
           // SQLITE_BUSY on the target: its readers must finish before the commit.
           stalledSince ||= performance.now();
           if (performance.now() - stalledSince > busyTimeoutMs) {
-            throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
+            throw targetBusyError(subject, busyTimeoutMs);
           }
           if (ctx.pause(10)) throw new PagevaultError('CANCELLED', `${subject}: cancelled; the target is unchanged`);
           return 1024;
@@ -133,7 +133,7 @@ async function loadInto(source: Database.Database, target: string, ctx: Operatio
       return result.totalPages;
     }
     if (performance.now() > deadline) {
-      throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
+      throw targetBusyError(subject, busyTimeoutMs);
     }
     if (ctx.pause(50)) throw new PagevaultError('CANCELLED', `${subject}: cancelled; the target is unchanged`);
   }

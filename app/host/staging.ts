@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { PagevaultError } from '../api/errors.ts';
 import { limits } from '../api/index.ts';
-import { fileSystemError } from '../engine/sqlite-file.ts';
+import { fileSystemError } from '../engine/sqlite-errors.ts';
 
 /** How long a staged file is kept before the sweep removes it. */
 export const STAGED_FILE_LIFETIME_MS = 24 * 60 * 60 * 1000;
