@@ -1,4 +1,5 @@
 /** The `backups` table: every backup run, succeeded or not, newest first. */
+import type { EntryNote } from '../api/errors.ts';
 import type { BackupManifest, BackupRecord, BackupStatus, HeldCopy, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
@@ -9,7 +10,8 @@ export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'hel
 type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy'> & {
   verificationProblems: string;
   pinned: number;
-  errorCode: string | null;
+  /** Written only from an EntryNote, so it holds one of its codes. */
+  errorCode: EntryNote['code'] | null;
   errorMessage: string | null;
   heldCopy: string | null;
 };

@@ -139,7 +139,7 @@ export class BackupJobs {
    */
   #checkDestination(row: DatabaseRow): void {
     const problem = ownPathProblem(this.#ctx.dataDir, realPathOf(row.destination), 'folder');
-    if (problem) throw new PagevaultError('INVALID_REQUEST', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
+    if (problem) throw new PagevaultError('OWN_FILE', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
   }
 
   /**

@@ -75,7 +75,7 @@ describe('database settings', () => {
     const path = chinookCopy();
     const { id } = await call('databases.add', { path });
     writeFileSync(join(t.work, 'a-file'), 'x');
-    expect(await failure('databases.update', { id, destination: join(t.work, 'a-file') })).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('it is a file, not a folder') });
+    expect(await failure('databases.update', { id, destination: join(t.work, 'a-file') })).toMatchObject({ code: 'NOT_A_FOLDER', message: expect.stringContaining('it is a file, not a folder') });
     expect((await failure('databases.update', { id, destination: path })).code).toBe('DEST_IS_SOURCE');
     expect((await failure('databases.update', { id, destination: join(t.work, 'a-file', 'sub') })).message).toContain('part of the path is a file');
     expect((await failure('databases.update', { id, label: '  ' })).message).toContain('A name is required');

@@ -56,7 +56,7 @@ export class Databases {
     const info = await engine.inspect(absolute, { rowCountBudgetMs: 0 });
     const path = await realpath(absolute);
     if (path === join(this.#ctx.dataDir, CATALOG_FILE_NAME)) {
-      throw new PagevaultError('INVALID_REQUEST', `Cannot add ${path}: it is Pagevault's own catalog`);
+      throw new PagevaultError('OWN_FILE', `Cannot add ${path}: it is Pagevault's own catalog`);
     }
     const existing = this.#ctx.catalog.databases.findByPath(path);
     if (existing) throw new PagevaultError('ALREADY_ADDED', `${path} is already in Pagevault as '${existing.label}'`);
@@ -145,7 +145,7 @@ export class Databases {
     const subject = `Cannot use ${folder} as the backup folder of '${row.label}'`;
     if (folder === row.path) throw new PagevaultError('DEST_IS_SOURCE', `${subject}: it is the database file itself`);
     const existing = await stat(folder).catch(() => undefined);
-    if (existing && !existing.isDirectory()) throw new PagevaultError('INVALID_REQUEST', `${subject}: it is a file, not a folder`);
+    if (existing && !existing.isDirectory()) throw new PagevaultError('NOT_A_FOLDER', `${subject}: it is a file, not a folder`);
     await ensureWritableFolder(folder, subject);
     return folder;
   }

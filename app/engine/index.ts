@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PagevaultError, type ErrorCode } from '../api/errors.ts';
+import { PagevaultError } from '../api/errors.ts';
 import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
@@ -206,7 +206,7 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
           break;
         case 'error':
           answered = true;
-          settle(() => rejectPromise(new PagevaultError(message.error.code as ErrorCode, message.error.message)));
+          settle(() => rejectPromise(new PagevaultError(message.error.code, message.error.message)));
           break;
       }
     });

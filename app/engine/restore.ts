@@ -61,7 +61,7 @@ export async function restoreDatabase(
   const targetInfo = readTargetInfo(target, subject, busyTimeoutMs);
   if (targetInfo.journalMode === 'wal' && targetInfo.pageSize !== backupPageSize) {
     throw new PagevaultError(
-      'INVALID_REQUEST',
+      'NOT_SUPPORTED',
       `${subject}: the target is in WAL mode with ${targetInfo.pageSize}-byte pages and the backup has ${backupPageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
     );
   }
