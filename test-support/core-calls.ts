@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeEach } from 'vitest';
-import type { JobFinished, MethodName, Params, Result } from '../app/api/index.ts';
+import type { ApiErrorBody, JobFinished, MethodName, Params, Result } from '../app/api/index.ts';
 import { Core } from '../app/core/core.ts';
 
 /** Calls `method`; throws the PagevaultError, with its code, when it fails. */
@@ -13,7 +13,7 @@ export function callCore<M extends MethodName>(core: Core, method: M, params: Pa
 }
 
 /** Calls `method` expecting it to fail; resolves with the error it answered. */
-export async function failureOf(core: Core, method: MethodName, params: unknown): Promise<{ code: string; message: string }> {
+export async function failureOf(core: Core, method: MethodName, params: unknown): Promise<ApiErrorBody> {
   const outcome = await core.handle(method, params);
   if (outcome.ok) throw new Error(`${method} succeeded but was expected to fail`);
   return outcome.error;

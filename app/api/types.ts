@@ -4,6 +4,7 @@
  */
 import type { z } from 'zod';
 import type { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema } from './schemas.ts';
+import type { ApiErrorBody, EntryNote } from './errors.ts';
 
 export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' | 'off';
 
@@ -96,7 +97,7 @@ export interface JobFinished {
   cancelled: boolean;
   /** The history entry the job made, when it made one. */
   backup: BackupRecord | null;
-  error: { code: string; message: string } | null;
+  error: ApiErrorBody | null;
   /** What a restore check found (kind 'verify' from restore.check). */
   check?: RestoreCheck;
   /** What a restore did (kind 'restore'). */
@@ -249,7 +250,7 @@ export interface BackupRecord {
   verificationProblems: string[];
   verifiedAt: string | null;
   /** Why it failed, or for skipped and missed entries, what happened. */
-  error: { code: string; message: string } | null;
+  error: EntryNote | null;
   /** False once the file has been found missing on disk. */
   fileExists: boolean;
   /** Pinned backups are never deleted by retention. */

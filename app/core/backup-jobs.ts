@@ -12,6 +12,7 @@ import type { BackupRecord, BackupResult, BackupStatus, BackupTrigger, JobInfo }
 import { entryFromManifest, entryWithoutFile, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { removeStalePartials } from '../engine/partial-file.ts';
+import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
@@ -30,10 +31,6 @@ export interface BackupRequest {
   trigger?: Extract<BackupTrigger, 'manual' | 'schedule'>;
   /** Record a skipped run instead of copying when nothing changed since the last successful backup. */
   skipIfUnchanged?: boolean;
-}
-
-function asPagevaultError(error: unknown, row: DatabaseRow): PagevaultError {
-  return error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot back up ${row.path}: ${(error as Error).message}`);
 }
 
 /**
@@ -82,7 +79,7 @@ export class BackupJobs {
     done
       .then(
         ({ record, failure }) => this.#finished(info, row, trigger, record, failure),
-        (error: unknown) => this.#finished(info, row, trigger, null, asPagevaultError(error, row)),
+        (error: unknown) => this.#finished(info, row, trigger, null, toPagevaultError(error, `Cannot back up ${row.path}`)),
       )
       .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the backup of '${row.label}'`, error));
     return info;
@@ -133,7 +130,7 @@ export class BackupJobs {
         now: startedAt,
       });
     } catch (error) {
-      const failure = asPagevaultError(error, row);
+      const failure = toPagevaultError(error, `Cannot back up ${row.path}`);
       const status = statusOfFailure(failure);
       return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }
@@ -148,7 +145,7 @@ export class BackupJobs {
    */
   #checkDestination(row: DatabaseRow): void {
     const problem = ownPathProblem(this.#ctx.dataDir, realPathOf(row.destination), 'folder');
-    if (problem) throw new PagevaultError('INVALID_REQUEST', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
+    if (problem) throw new PagevaultError('OWN_FILE', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
   }
 
   /**

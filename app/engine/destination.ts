@@ -9,7 +9,7 @@ import { constants } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import { AGE_SUFFIX } from './age-files.ts';
-import { fileSystemError } from './sqlite-file.ts';
+import { fileSystemError } from './sqlite-errors.ts';
 
 /** `<stem>-YYYYMMDD-HHMMSS[-label].db` in local time. */
 export function backupFileName(source: string, now: Date, label?: string): string {
@@ -80,9 +80,7 @@ export async function resolveDestination(source: string, destinationArg: string,
   try {
     await access(folder, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') throw new PagevaultError('READ_ONLY', `${cannot} to ${destination}: the folder ${folder} is on a read-only file system`);
-    throw new PagevaultError('PERMISSION_DENIED', `${cannot} to ${destination}: the folder ${folder} is not writable (permission denied)`);
+    throw fileSystemError(error, `${cannot} to ${destination}`, { folder });
   }
   return destination;
 }

@@ -26,7 +26,7 @@ import type { VerifyOptions } from './verify.ts';
 export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
 export { backupFileName } from './destination.ts';
 export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
-export { manifestPathOf, readManifest } from './manifest.ts';
+export { loadManifest, manifestPathOf, readManifest } from './manifest.ts';
 export { reserveOwnFiles } from './database-files.ts';
 export { AGE_SUFFIX, ageHeaderOf, isAgeFile } from './age-files.ts';
 
@@ -211,7 +211,7 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
           break;
         case 'error':
           answered = true;
-          settle(() => rejectPromise(new PagevaultError(message.error.code as ErrorCode, message.error.message)));
+          settle(() => rejectPromise(new PagevaultError(message.error.code, message.error.message)));
           break;
       }
     });

@@ -14,7 +14,7 @@ import { readManifest } from './manifest.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
 import type { OperationContext } from './context.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
-import { toPagevaultError } from './sqlite-errors.ts';
+import { targetBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 import { runBackupApi } from './backup-api.ts';
 
@@ -95,7 +95,7 @@ async function restoreFrom(
   const targetInfo = readTargetInfo(target, subject, busyTimeoutMs);
   if (targetInfo.journalMode === 'wal' && targetInfo.pageSize !== backupPageSize) {
     throw new PagevaultError(
-      'INVALID_REQUEST',
+      'NOT_SUPPORTED',
       `${subject}: the target is in WAL mode with ${targetInfo.pageSize}-byte pages and the backup has ${backupPageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
     );
   }
@@ -122,7 +122,7 @@ async function restoreFrom(
   } catch (error) {
     const wrapped = toPagevaultError(error, subject);
     if (wrapped.code === 'SOURCE_BUSY') {
-      throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`, { cause: error });
+      throw targetBusyError(subject, busyTimeoutMs, error);
     }
     throw wrapped;
   } finally {
@@ -140,7 +140,7 @@ async function restoreFrom(
 async function loadInto(source: Database.Database, target: string, ctx: OperationContext, subject: string, busyTimeoutMs: number): Promise<number> {
   const pageSize = Number(source.pragma('page_size', { simple: true }));
   // SQLITE_BUSY on the target: its readers must finish before the commit.
-  const busy = () => new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
+  const busy = () => targetBusyError(subject, busyTimeoutMs);
   const fixed = { first: 1024, next: () => 1024 };
   const copied = await runBackupApi(source, target, ctx, subject, fixed, { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled; the target is unchanged` });
   return copied.totalPages;

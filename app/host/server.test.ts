@@ -149,6 +149,7 @@ describe('files dropped onto the browser window', () => {
     const before = readdirSync(core.stagingDir).length;
     const { status, json } = await put('/api/stage?name=big.db', Buffer.alloc(65 * 1024), auth);
     expect(status).toBe(413);
+    expect(json.error!.code).toBe('TOO_LARGE');
     expect(json.error!.message).toContain('big.db');
     expect(json.error!.message).toContain('larger than');
     expect(readdirSync(core.stagingDir)).toHaveLength(before);
