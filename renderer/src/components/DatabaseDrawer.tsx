@@ -5,7 +5,7 @@ import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-re
 import type { BackupMode, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
 import { api, type ApiError } from '../api/client.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
-import { formatBytes, formatDuration } from '../store/selectors.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { LastBackup } from './DatabaseTable.tsx';
 import { FolderInput } from './FolderInput.tsx';
 import { InspectDetails } from './InspectPanel.tsx';

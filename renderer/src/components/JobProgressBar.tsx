@@ -4,7 +4,7 @@ import { IconPlayerStopFilled } from '@tabler/icons-react';
 import type { JobPhase } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import type { JobView } from '../store/jobs-store.ts';
-import { formatDuration, formatRate, fractionDone, secondsLeft } from '../store/selectors.ts';
+import { formatDuration, formatRate, fractionDone, secondsLeft } from '../format.ts';
 
 type JobKind = JobView['info']['kind'];
 

@@ -11,7 +11,7 @@ import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { copyPath, showOrCopyPath } from '../store/file-actions.ts';
 import { openRestoreWith } from '../store/restore-store.ts';
-import { formatBytes, formatDuration, formatRate, shortenMiddle } from '../store/selectors.ts';
+import { formatBytes, formatDuration, formatRate, shortenMiddle } from '../format.ts';
 
 const PAGE_SIZE = 50;
 

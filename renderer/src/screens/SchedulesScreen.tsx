@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Group, Menu, Paper, Skeleton, Switch, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarPlus, IconCalendarTime, IconChevronDown, IconPencil, IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
-import type { BackupStatus, DatabaseSummary, ScheduleInfo } from '../../../app/api/index.ts';
+import type { DatabaseSummary, ScheduleInfo } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
@@ -12,7 +12,7 @@ import { navigate } from '../store/app-store.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { formatRunTime } from '../store/schedule-form.ts';
 import { useSchedulesStore } from '../store/schedules-store.ts';
-import { formatRelativeTime } from '../store/selectors.ts';
+import { capitalized, formatRelativeTime, runOutcome, toneColor } from '../format.ts';
 
 /** Every database with its schedule (or none), next run, last result and an on/off switch. */
 export function SchedulesScreen() {
@@ -146,16 +146,6 @@ function ScheduleRow({ database, schedule, paused, now, onEdit }: { database: Da
   );
 }
 
-const resultBadge: Record<BackupStatus, { label: string; color: string }> = {
-  succeeded: { label: 'Backed up', color: 'teal' },
-  failed: { label: 'Failed', color: 'red' },
-  cancelled: { label: 'Cancelled', color: 'gray' },
-  skipped: { label: 'Skipped: unchanged', color: 'gray' },
-  missed: { label: 'Missed; caught up', color: 'orange' },
-  interrupted: { label: 'Interrupted', color: 'red' },
-  deferred: { label: 'Deferred: in use', color: 'indigo' },
-};
-
 function LastResult({ schedule, now }: { schedule: ScheduleInfo | undefined; now: Date }) {
   const last = schedule?.lastRun;
   if (!last) {
@@ -165,11 +155,11 @@ function LastResult({ schedule, now }: { schedule: ScheduleInfo | undefined; now
       </Text>
     );
   }
-  const badge = resultBadge[last.status];
+  const outcome = runOutcome[last.status];
   return (
     <Group gap={6} wrap="nowrap">
-      <Badge size="sm" variant="light" color={badge.color} title={last.error?.message}>
-        {badge.label}
+      <Badge size="sm" variant="light" color={toneColor[outcome.tone]} title={last.error?.message}>
+        {capitalized(outcome.word)}
       </Badge>
       <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
         {formatRelativeTime(last.finishedAt ?? last.startedAt, now)}

@@ -4,7 +4,7 @@ import type { RestoreCheck } from '../../../../app/api/index.ts';
 import { api } from '../../api/client.ts';
 import { useJobsStore } from '../../store/jobs-store.ts';
 import { goToStep, resetRestore, useRestoreStore } from '../../store/restore-store.ts';
-import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../store/selectors.ts';
+import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../format.ts';
 import { Facts } from '../Facts.tsx';
 import { JobProgressBar } from '../JobProgressBar.tsx';
 import { useNow } from '../use-now.ts';
