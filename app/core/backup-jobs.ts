@@ -18,7 +18,8 @@ import type { Retention } from './retention.ts';
 /** This process among all that ever ran Pagevault here: its runs are not another's interrupted ones. */
 const PROCESS_INSTANCE = randomUUID();
 
-interface Outcome {
+/** What a backup run left: its record and, when it failed, why. */
+interface RunResult {
   /** Null when the catalog could not record the run (the UIs were told why). */
   record: BackupRecord | null;
   failure: PagevaultError | null;
@@ -66,7 +67,7 @@ export class BackupJobs {
   start(databaseId: number, request: BackupRequest = {}): JobInfo {
     const row = this.#databases.get(databaseId);
     const trigger = request.trigger ?? 'manual';
-    const { info, done } = this.#ctx.queue.enqueue<Outcome>({
+    const { info, done } = this.#ctx.queue.enqueue<RunResult>({
       kind: 'backup',
       databaseId: row.id,
       label: row.label,
@@ -103,7 +104,7 @@ export class BackupJobs {
    * cannot record it (locked, damaged) does not fail a backup that succeeded: the file
    * and its manifest are on disk, and the UIs are told what could not be recorded.
    */
-  async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
+  async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<RunResult> {
     const startedAt = new Date();
     const runId = this.#startRun(row, trigger, startedAt);
     const recorded = (status: BackupRecord['status'], write: () => BackupRecord, next?: string) => this.#recorded(row, runId, status, write, next);
