@@ -103,19 +103,23 @@ export class Databases {
     return { id, backupsKept, destination: row.destination };
   }
 
+  /**
+   * The row with a fresh look inside the file. A read: what inspect finds is shown, not
+   * stored; the catalog learns a changed journal mode or page size from the next backup,
+   * which is where it matters.
+   */
   async details(id: number): Promise<DatabaseDetails> {
-    let row = this.get(id);
+    const row = this.get(id);
     let inspect: DatabaseDetails['inspect'] = null;
     let inspectError: string | null = null;
     try {
       inspect = await engine.inspect(row.path);
-      if (inspect.journalMode !== row.journalMode || inspect.pageSize !== row.pageSize) {
-        row = this.#ctx.catalog.databases.update(id, { journalMode: inspect.journalMode, pageSize: inspect.pageSize })!;
-      }
     } catch (error) {
       inspectError = (error as Error).message;
     }
-    return { database: await this.summary(row), inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
+    const database = await this.summary(row);
+    const current = inspect ? { ...database, journalMode: inspect.journalMode, pageSize: inspect.pageSize } : database;
+    return { database: current, inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
   }
 
   /**

@@ -1,8 +1,8 @@
-import { useEffect, useState } from 'react';
+import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Divider, Drawer, Group, Modal, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-react';
-import type { BackupMode, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
+import type { BackupMode, BackupRecord, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
 import { api, type ApiError } from '../api/client.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { formatBytes, formatDuration } from '../format.ts';
@@ -28,12 +28,31 @@ export function DatabaseDrawer({ databaseId, onClose }: { databaseId: number | u
 
 function DrawerBody({ database, onRemoved }: { database: DatabaseSummary; onRemoved: () => void }) {
   const [details, setDetails] = useState<DatabaseDetails>();
-  const historyVersion = useCatalogStore((s) => s.historyVersion);
+  const [latest, setLatest] = useState<BackupRecord[]>();
+  // Inspecting opens the file in a worker: once per opening of the drawer, not at every backup.
   useEffect(() => {
     let live = true;
     api.call('databases.details', { id: database.id }).then(
-      (value) => live && setDetails(value),
+      (value) => {
+        if (!live) return;
+        setDetails(value);
+        setLatest((shown) => shown ?? value.latestBackups);
+      },
       (error: Error) => live && notifications.show({ color: 'red', title: 'Cannot load the details', message: error.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [database.id]);
+  // A backup, a deletion or an import: only the list of latest backups is asked again.
+  const historyVersion = useCatalogStore((s) => s.historyVersion);
+  const openedAt = useRef(historyVersion);
+  useEffect(() => {
+    if (historyVersion === openedAt.current) return;
+    let live = true;
+    api.call('history.list', { databaseId: database.id, limit: 5 }).then(
+      (page) => live && setLatest(page.entries),
+      (error: Error) => live && notifications.show({ color: 'red', title: 'Cannot load the latest backups', message: error.message }),
     );
     return () => {
       live = false;
@@ -49,16 +68,16 @@ function DrawerBody({ database, onRemoved }: { database: DatabaseSummary; onRemo
       <Divider />
       <Stack gap="xs">
         <Title order={4}>Latest backups</Title>
-        {!details ? (
+        {!latest ? (
           <Skeleton height={60} />
-        ) : details.latestBackups.length === 0 ? (
+        ) : latest.length === 0 ? (
           <Text size="sm" c="dimmed">
             No backups yet. Press Backup now to take the first one.
           </Text>
         ) : (
           <Table aria-label="Latest backups" verticalSpacing={6}>
             <Table.Tbody>
-              {details.latestBackups.map((backup) => (
+              {latest.map((backup) => (
                 <Table.Tr key={backup.id}>
                   <Table.Td>
                     <LastBackup backup={backup} />
