@@ -9,6 +9,7 @@ import { CATALOG_FILE_NAME, type DatabaseRow } from '../catalog/index.ts';
 import { discoverDatabases, type DiscoveryOptions } from '../discovery/index.ts';
 import * as engine from '../engine/index.ts';
 import type { CoreContext } from './context.ts';
+import { withFileFacts } from './file-facts.ts';
 
 /** The mode a database gets when it is added: snapshot for WAL, stepped for rollback journals. */
 export function defaultModeFor(journalMode: JournalMode): BackupMode {
@@ -35,7 +36,7 @@ export class Databases {
   async summary(row: DatabaseRow): Promise<DatabaseSummary> {
     // Missing or unreadable: shown as such.
     const sizeBytes = await stat(row.path).then((stats) => stats.size, () => null);
-    const [lastBackup = null] = this.#ctx.catalog.backups.latest(row.id, 1);
+    const [lastBackup = null] = await withFileFacts(this.#ctx.catalog.backups.latest(row.id, 1));
     return { ...row, sizeBytes, lastBackup };
   }
 
@@ -119,7 +120,7 @@ export class Databases {
     }
     const database = await this.summary(row);
     const current = inspect ? { ...database, journalMode: inspect.journalMode, pageSize: inspect.pageSize } : database;
-    return { database: current, inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
+    return { database: current, inspect, inspectError, latestBackups: await withFileFacts(this.#ctx.catalog.backups.latest(id, 5)) };
   }
 
   /**

@@ -1,13 +1,18 @@
 // Reads do not write: a method that only shows something leaves the catalog as it was,
-// however often the UI asks (the details drawer asks again at every history change).
+// however often the UI asks (the details drawer asks again at every history change). And
+// reads do not block: whether each backup file is still on disk is looked at with
+// fs/promises, all at once, never with a synchronous call per row on the thread that
+// serves the UI. Node creates an FSREQPROMISE resource for each fs/promises request (a
+// synchronous existsSync creates none): counted with async_hooks.
 import { afterAll, describe, expect, it } from 'vitest';
+import { createHook } from 'node:async_hooks';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { catalogPathOf } from '../catalog/index.ts';
 import { Core } from './core.ts';
-import { callCore } from '../../test-support/core-calls.ts';
+import { callCore, jobFinished } from '../../test-support/core-calls.ts';
 import { chinookFixture } from '../../scripts/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pv-core-reads-'));
@@ -47,5 +52,42 @@ describe('databases.details', () => {
     }
     const [listed] = await callCore(core, 'databases.list', {});
     expect(listed!.journalMode).toBe(added.journalMode);
+  });
+});
+
+/** The fs/promises requests `run` starts, and how many were under way before the first answered. */
+async function countingFileRequests<T>(run: () => Promise<T>): Promise<{ value: T; requests: number; beforeFirstAnswer: number | undefined }> {
+  const requests = new Set<number>();
+  let beforeFirstAnswer: number | undefined;
+  const hook = createHook({
+    init(id, type) {
+      if (type === 'FSREQPROMISE') requests.add(id);
+    },
+    before(id) {
+      if (requests.has(id)) beforeFirstAnswer ??= requests.size;
+    },
+  });
+  hook.enable();
+  try {
+    const value = await run();
+    return { value, requests: requests.size, beforeFirstAnswer };
+  } finally {
+    hook.disable();
+  }
+}
+
+describe('history.list', () => {
+  it('finds which backup files are gone with one asynchronous look per entry, all at once', async () => {
+    const path = join(dir, 'listed.sqlite');
+    copyFileSync(chinookFixture, path);
+    const { id } = await callCore(core, 'databases.add', { path });
+    const files: string[] = [];
+    for (let i = 0; i < 5; i += 1) files.push((await jobFinished(core, (await callCore(core, 'backups.start', { databaseId: id })).jobId)).backup!.path!);
+    rmSync(files[1]!);
+
+    const { value: page, requests, beforeFirstAnswer } = await countingFileRequests(() => callCore(core, 'history.list', { databaseId: id }));
+    expect(page.entries.map((entry) => [entry.path, entry.fileExists])).toEqual([...files].reverse().map((file) => [file, file !== files[1]]));
+    expect(requests).toBeGreaterThanOrEqual(files.length);
+    expect(beforeFirstAnswer).toBeGreaterThanOrEqual(files.length);
   });
 });
