@@ -31,6 +31,11 @@ describe('layering lint', () => {
   it('allows type imports from app/api in the renderer but not value imports', async () => {
     expect(await messagesFor('renderer/src/ok.ts', "import type { AppInfo } from '../../app/api/index.ts';\nexport type X = AppInfo;\n")).toEqual([]);
     expect((await messagesFor('renderer/src/bad.ts', "import { requestSchemas } from '../../app/api/index.ts';\nexport const x = requestSchemas;\n")).join()).toContain('import only types from app/api');
+    expect((await messagesFor('renderer/src/bad.ts', "import { requestSchemas } from '../../app/api';\nexport const x = requestSchemas;\n")).join()).toContain('import only types from app/api');
+  });
+
+  it('lets the renderer import the shared rules of app/api/rules.ts, which import nothing', async () => {
+    expect(await messagesFor('renderer/src/ok.ts', "import { schedulesPaused } from '../../app/api/rules.ts';\nexport const x = schedulesPaused;\n")).toEqual([]);
   });
 
   it('refuses renderer code in electron/', async () => {

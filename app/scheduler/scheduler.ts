@@ -7,6 +7,7 @@
  */
 import type { CatchUpSummary } from '../api/types.ts';
 import type { Catalog, ScheduleRow } from '../catalog/index.ts';
+import { schedulesPaused } from '../api/rules.ts';
 import { nextRuns, slotsBetween } from './schedule-rules.ts';
 
 export interface Clock {
@@ -133,7 +134,7 @@ export class Scheduler {
     // its clock jumped), whether the wake-up or the late timer noticed it first.
     const why: CatchUpSummary['reason'] = reason === 'start' ? 'start' : 'resume';
     const pausedUntil = this.#catalog.settings.get().schedulesPausedUntil;
-    const paused = pausedUntil !== null && Date.parse(pausedUntil) > now.getTime();
+    const paused = schedulesPaused(pausedUntil, now);
     let missed = 0;
     const labels: string[] = [];
 

@@ -12,6 +12,7 @@ import { navigate } from '../store/app-store.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { formatRunTime } from '../store/schedule-form.ts';
 import { useSchedulesStore } from '../store/schedules-store.ts';
+import { pauseEnd, schedulesPaused } from '../../../app/api/rules.ts';
 import { capitalized, formatRelativeTime, runOutcome, toneColor } from '../format.ts';
 
 /** Every database with its schedule (or none), next run, last result and an on/off switch. */
@@ -22,7 +23,7 @@ export function SchedulesScreen() {
   const pausedUntil = useCatalogStore((s) => s.settings?.schedulesPausedUntil ?? null);
   const [editing, setEditing] = useState<number>();
   const now = useNow(15_000);
-  const paused = pausedUntil !== null && Date.parse(pausedUntil) > now.getTime();
+  const paused = schedulesPaused(pausedUntil, now);
   const byDatabase = new Map(schedules.map((schedule) => [schedule.databaseId, schedule]));
 
   return (
@@ -177,12 +178,6 @@ async function pause(until: Date | null): Promise<void> {
 }
 
 function PauseMenu({ paused }: { paused: boolean }) {
-  const tomorrow = () => {
-    const date = new Date();
-    date.setDate(date.getDate() + 1);
-    date.setHours(0, 0, 0, 0);
-    return date;
-  };
   if (paused) {
     return (
       <Button variant="light" leftSection={<IconPlayerPlay size={16} />} onClick={() => void pause(null)}>
@@ -198,8 +193,8 @@ function PauseMenu({ paused }: { paused: boolean }) {
         </Button>
       </Menu.Target>
       <Menu.Dropdown>
-        <Menu.Item onClick={() => void pause(new Date(Date.now() + 3_600_000))}>For 1 hour</Menu.Item>
-        <Menu.Item onClick={() => void pause(tomorrow())}>Until tomorrow</Menu.Item>
+        <Menu.Item onClick={() => void pause(pauseEnd('hour', new Date()))}>For 1 hour</Menu.Item>
+        <Menu.Item onClick={() => void pause(pauseEnd('tomorrow', new Date()))}>Until tomorrow</Menu.Item>
       </Menu.Dropdown>
     </Menu>
   );
