@@ -1,5 +1,5 @@
 import { useEffect, useRef, useState } from 'react';
-import { Alert, Button, Divider, Drawer, Group, Modal, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { Alert, Button, Divider, Drawer, Group, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-react';
 import type { BackupMode, BackupRecord, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
@@ -7,6 +7,7 @@ import { api, type ApiError } from '../api/client.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { LastBackup } from './DatabaseTable.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { FolderInput } from './FolderInput.tsx';
 import { InspectDetails } from './InspectPanel.tsx';
 
@@ -194,18 +195,15 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
 
 function RemoveDatabase({ database, onRemoved }: { database: DatabaseSummary; onRemoved: () => void }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
   const remove = async () => {
-    setBusy(true);
     try {
       const result = await api.call('databases.remove', { id: database.id });
       notifications.show({ title: `Removed ${database.label} from Pagevault`, message: `Its ${result.backupsKept} backups stay in ${result.destination}.` });
-      setConfirming(false);
       onRemoved();
+      return true;
     } catch (caught) {
       notifications.show({ color: 'red', title: 'Not removed', message: (caught as Error).message });
-    } finally {
-      setBusy(false);
+      return false;
     }
   };
   return (
@@ -218,23 +216,13 @@ function RemoveDatabase({ database, onRemoved }: { database: DatabaseSummary; on
           Remove…
         </Button>
       </Group>
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Remove ${database.label} from Pagevault?`} closeButtonProps={{ 'aria-label': `Close without removing ${database.label}` }} centered>
-        <Stack>
-          <Text size="sm">Pagevault stops backing it up. The database file is not touched, and its backups stay on disk in:</Text>
-          <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
-            {database.destination}
-          </Text>
-          <Text size="sm">They stay listed in the history, and you can add the database again at any time.</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirming(false)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={busy} onClick={() => void remove()}>
-              Remove
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog opened={confirming} title={`Remove ${database.label} from Pagevault?`} closeLabel={`Close without removing ${database.label}`} confirmLabel="Remove" onConfirm={remove} onClose={() => setConfirming(false)}>
+        <Text size="sm">Pagevault stops backing it up. The database file is not touched, and its backups stay on disk in:</Text>
+        <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+          {database.destination}
+        </Text>
+        <Text size="sm">They stay listed in the history, and you can add the database again at any time.</Text>
+      </ConfirmDialog>
     </>
   );
 }
