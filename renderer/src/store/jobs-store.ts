@@ -3,6 +3,7 @@
  * start-up. A progress tick replaces one entry only, so only that job's row re-renders.
  */
 import { create } from 'zustand';
+import { notifications } from '@mantine/notifications';
 import type { JobFinished, JobInfo, JobProgress } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 
@@ -71,6 +72,15 @@ function applyFinished(finished: JobFinished): void {
 }
 
 /** Subscribes once; on every (re)connection asks which jobs run, so progress survives a reload. */
+/** Asks the core to cancel a job; says so when it cannot (the job may have just ended). */
+export async function cancelJob(jobId: string, what: string): Promise<void> {
+  try {
+    await api.call('jobs.cancel', { jobId });
+  } catch (caught) {
+    notifications.show({ color: 'red', title: `Cannot cancel the ${what}`, message: (caught as Error).message });
+  }
+}
+
 export function startJobsStore(onFinished: (finished: JobFinished) => void): void {
   api.on('jobs.changed', applyQueue);
   api.on('job.progress', applyProgress);
