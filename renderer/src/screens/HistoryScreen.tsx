@@ -4,7 +4,7 @@ import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconPin, IconPinFill
 import { useShallow } from 'zustand/react/shallow';
 import type { BackupRecord, HistoryStatusFilter } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
-import { HeldCopyBadge, StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
+import { CloneBadge, HeldCopyBadge, StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { FolderInput } from '../components/FolderInput.tsx';
@@ -194,6 +194,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
         <Stack gap={4} align="flex-start">
           <StatusBadge entry={entry} />
           <HeldCopyBadge heldCopy={entry.heldCopy} />
+          <CloneBadge entry={entry} />
         </Stack>
       </Table.Td>
       <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>
