@@ -348,7 +348,7 @@ export interface ImportResult {
   problems: string[];
 }
 
-export type CatalogTopic = 'databases' | 'history' | 'settings' | 'schedules';
+export type CatalogTopic = 'databases' | 'history' | 'settings' | 'schedules' | 'retention';
 
 /** Signs that another program is using a database right now. */
 export interface DatabaseUsage {
