@@ -192,7 +192,7 @@ function readFrameIndex(files: SourceFiles, index: WalIndexHeader): Map<number, 
     const header = Buffer.alloc(WAL_HEADER_BYTES);
     if (readSync(fd, header, 0, WAL_HEADER_BYTES, 0) !== WAL_HEADER_BYTES) return undefined;
     const magic = header.readUInt32BE(0);
-    if ((magic !== 0x377f0682 && magic !== 0x377f0683) || header.readUInt32BE(8) !== (index.pageSize === 65536 ? 65536 : index.pageSize)) return undefined;
+    if ((magic !== 0x377f0682 && magic !== 0x377f0683) || header.readUInt32BE(8) !== index.pageSize) return undefined;
     if (!header.subarray(16, 24).equals(index.salt)) return undefined;
     const frameBytes = index.pageSize + FRAME_HEADER_BYTES;
     const frames = new Map<number, number>();
