@@ -28,7 +28,8 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { startHelper, type HelperProcess } from './helper-process.ts';
 import type { SourceFiles } from './source-files.ts';
-import { readWalIndex, takeWriteLock } from './wal-snapshot.ts';
+import { sqliteVersion } from './sqlite-file.ts';
+import { checkpointProgressReadable, readWalIndex, takeWriteLock } from './wal-snapshot.ts';
 
 /** Fewer frames than this left to backfill is quick work for SQLite's own auto-checkpoint. */
 const SMALL_BACKLOG_FRAMES = 1000;
@@ -55,9 +56,17 @@ export class CheckpointHandoff {
   readonly #child: HelperProcess | undefined;
   #output = '';
 
-  /** Starts the helper; it opens the database and waits. Never throws: without a helper, ending is a plain COMMIT. */
-  constructor(source: string) {
+  /**
+   * Starts the helper; it opens the database and waits. Never throws: without a helper,
+   * ending is a plain COMMIT. Nor is one started when `sqliteVersion` (the library's own,
+   * unless a test says otherwise) is not one whose wal-index layout is known: reading
+   * nBackfillAttempted from an unknown layout could not tell whether the helper's
+   * checkpoint has started, and the writers would wait under the write lock for a sign
+   * that means nothing.
+   */
+  constructor(source: string, options: { sqliteVersion?: string } = {}) {
     this.#source = source;
+    if (!checkpointProgressReadable(options.sqliteVersion ?? sqliteVersion())) return;
     try {
       // Spawned with this Node, or in Electron a utility process (helper-process.ts).
       this.#child = startHelper(fileURLToPath(helperPath), [source]);

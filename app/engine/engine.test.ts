@@ -14,7 +14,8 @@ import { SourceFiles, WriteBehind } from './source-files.ts';
 import { copySteppedFile } from './stepped-copy.ts';
 import { OperationContext, createCancelFlag, raiseCancelFlag } from './context.ts';
 import { backupDatabase } from './backup.ts';
-import { beginWalSnapshot, readWalIndex } from './wal-snapshot.ts';
+import { beginWalSnapshot, checkpointProgressReadable, readWalIndex } from './wal-snapshot.ts';
+import { sqliteVersion } from './sqlite-file.ts';
 import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { enterDatabases, leaveDatabases } from './database-files.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
@@ -247,6 +248,44 @@ describe('online backup with another process writing', () => {
       files.close();
       await backlog.stop();
     }
+  });
+
+  it('under a SQLite whose wal-index layout was not verified, no helper is started and the snapshot ends with a plain COMMIT', async () => {
+    const dir = fresh();
+    const source = join(dir, 'unknown-layout.db');
+    makeDatabase(source, { bytes: 1_000_000 });
+    const backlog = await startWalBacklog(source, 3000);
+    const files = new SourceFiles(source);
+    const reader = new Database(source, { readonly: true, fileMustExist: true });
+    try {
+      const snapshot = beginWalSnapshot(files, reader, 1000)!;
+      // A helper would be ready and take the backlog (the test above): not under this version.
+      const handoff = new CheckpointHandoff(source, { sqliteVersion: '3.55.0' });
+      expect(await handoff.end(reader, files, snapshot.index.mxFrame, 1000)).toBe('committed');
+      expect(reader.inTransaction).toBe(false);
+      const index = readWalIndex(files)!;
+      expect(index.mxFrame - index.nBackfill).toBeGreaterThan(3000);
+    } finally {
+      reader.close();
+      files.close();
+      await backlog.stop();
+    }
+  });
+
+  it.each([
+    ['3.54.1', true],
+    ['3.50.0', true],
+    ['3.49.2', false],
+    ['3.10.2', false],
+    ['3.55.0', false],
+    ['4.0.0', false],
+    ['not a version', false],
+  ])('the checkpoint progress in the -shm is read under SQLite %s: %s', (version, readable) => {
+    expect(checkpointProgressReadable(version)).toBe(readable);
+  });
+
+  it("the SQLite better-sqlite3 ships is one whose wal-index layout was verified (after an upgrade, read its src/wal.c and widen the range)", () => {
+    expect(checkpointProgressReadable(sqliteVersion())).toBe(true);
   });
 
   it('the checkpoint helper writes the WAL back as it grows, then checkpoints all of it', async () => {
