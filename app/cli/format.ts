@@ -120,5 +120,6 @@ export function renderBackup(result: BackupResult): string {
   if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
   lines.push(`  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`);
   if (result.removedPartials.length > 0) lines.push(`  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`);
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
 }

@@ -82,7 +82,7 @@ export async function backupDatabase(
         `The backup of ${source} was written to ${destination} but failed verification: ${verification.problems.slice(0, 3).join('; ')}`,
       );
     }
-    return { path: destination, manifestPath, manifest, durationMs: Date.now() - startedAt.getTime(), removedPartials };
+    return { path: destination, manifestPath, manifest, durationMs: Date.now() - startedAt.getTime(), removedPartials, warnings: ctx.warnings() };
   } catch (error) {
     begun?.abort();
     if (claim) await abandonPartial(claim);

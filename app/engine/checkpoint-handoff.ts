@@ -30,6 +30,7 @@ import { startHelper, type HelperProcess } from './helper-process.ts';
 import type { SourceFiles } from './source-files.ts';
 import { sqliteVersion } from './sqlite-file.ts';
 import { checkpointProgressReadable, readWalIndex, takeWriteLock } from './wal-snapshot.ts';
+import { WRITE_BACK_FAILED } from './wal-write-back.ts';
 
 /** Fewer frames than this left to backfill is quick work for SQLite's own auto-checkpoint. */
 const SMALL_BACKLOG_FRAMES = 1000;
@@ -46,6 +47,14 @@ const SYNC_TIMEOUT_MS = 2000;
 
 const helperPath = new URL(import.meta.url.endsWith('.ts') ? './checkpointer.ts' : './checkpointer.js', import.meta.url);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
+
+/** The warnings in a helper's output about `source`, each once. */
+export function helperWarnings(source: string, output: string): string[] {
+  const failures = new Set(output.split('\n').filter((line) => line.startsWith(WRITE_BACK_FAILED)).map((line) => line.slice(WRITE_BACK_FAILED.length)));
+  return [...failures].map(
+    (why) => `The checkpoint helper could not write ${source}-wal back to disk ahead of its checkpoint (${why}); SQLite's own checkpoint writes it instead, which may hold up the database's writers for a moment`,
+  );
+}
 
 /** How a snapshot ended: its backlog handed to the helper, or left to the writers. */
 export type SnapshotEnd = 'handed-off' | 'committed';
@@ -133,6 +142,14 @@ export class CheckpointHandoff {
       // The helper finishes on its own; nothing here waits for it.
       this.#release();
     }
+  }
+
+  /**
+   * What the helper said went wrong so far, in words for the backup's warnings: write-backs
+   * the system refused (checkpointer.ts). The backup itself is whole either way.
+   */
+  warnings(): string[] {
+    return helperWarnings(this.#source, this.#output);
   }
 
   /** Tells an unused helper to exit without touching the database. */

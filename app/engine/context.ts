@@ -22,13 +22,25 @@ export const PROGRESS_INTERVAL_MS = 50;
 export class OperationContext {
   readonly #cancelFlag: Int32Array;
   readonly #send: (progress: EngineProgress) => void;
+  readonly #warnings: string[];
   readonly #started = performance.now();
   #lastSent = -Infinity;
   #lastPhase: JobPhase | undefined;
 
-  constructor(cancelFlag: Int32Array, send: (progress: EngineProgress) => void) {
+  constructor(cancelFlag: Int32Array, send: (progress: EngineProgress) => void, warnings: string[] = []) {
     this.#cancelFlag = cancelFlag;
     this.#send = send;
+    this.#warnings = warnings;
+  }
+
+  /** Notes something that went wrong without failing the operation; its result lists it. */
+  warn(message: string): void {
+    this.#warnings.push(message);
+  }
+
+  /** What `warn` noted so far, in order. */
+  warnings(): string[] {
+    return [...this.#warnings];
   }
 
   /** Milliseconds since the operation started. */
@@ -51,7 +63,7 @@ export class OperationContext {
 
   /** A view of this context whose reports all carry `phase` (a backup nested in a restore). */
   withPhase(phase: JobPhase): OperationContext {
-    return new OperationContext(this.#cancelFlag, (progress) => this.#send({ ...progress, phase }));
+    return new OperationContext(this.#cancelFlag, (progress) => this.#send({ ...progress, phase }), this.#warnings);
   }
 
   isCancelled(): boolean {

@@ -217,6 +217,7 @@ describe('online backup with another process writing', () => {
       expect(before.mxFrame - before.nBackfill).toBeGreaterThan(3000);
       const result = await backup(source, join(dir, 'out.db'), { mode: 'snapshot' });
       expect(readState(result.path)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100, maxA: 3100, maxB: 3100 });
+      expect(result.warnings).toEqual([]);
       // The helper goes on after the backup has returned: it backfills every frame.
       await expect.poll(() => { const index = walIndex(); return index.nBackfill === index.mxFrame; }, { timeout: 10_000, interval: 50 }).toBe(true);
       expect(walIndex().mxFrame).toBe(before.mxFrame);
