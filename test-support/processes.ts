@@ -19,11 +19,19 @@ export interface Running {
 }
 
 /**
- * Resolves once `condition` holds, looking every `intervalMs`. For what no event tells
+ * Resolves once `condition` holds, looking every `intervalMs`; a condition that throws
+ * (a folder not made yet) does not hold yet, as with expect.poll. For what no event tells
  * (a file another program creates); like `printed`, bounded only by the test's timeout.
  */
 export async function until(condition: () => boolean | Promise<boolean>, intervalMs = 20): Promise<void> {
-  while (!(await condition())) await new Promise((wake) => setTimeout(wake, intervalMs));
+  const holds = async () => {
+    try {
+      return await condition();
+    } catch {
+      return false;
+    }
+  };
+  while (!(await holds())) await new Promise((wake) => setTimeout(wake, intervalMs));
 }
 
 // A test that fails half-way must not leave a writer running (it would grow its database
