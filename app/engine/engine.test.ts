@@ -9,7 +9,7 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { backup, changeMark, inspect, restore, verify, type EngineProgress } from './index.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
-import { startLocker, startReader, startWalBacklog, startWriter } from '../../test-support/processes.ts';
+import { startLocker, startReader, startWalBacklog, startWriter, until } from '../../test-support/processes.ts';
 import { SourceFiles, WriteBehind } from './source-files.ts';
 import { copySteppedFile } from './stepped-copy.ts';
 import { OperationContext, createCancelFlag, raiseCancelFlag } from './context.ts';
@@ -219,7 +219,7 @@ describe('online backup with another process writing', () => {
       expect(readState(result.path)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100, maxA: 3100, maxB: 3100 });
       expect(result.warnings).toEqual([]);
       // The helper goes on after the backup has returned: it backfills every frame.
-      await expect.poll(() => { const index = walIndex(); return index.nBackfill === index.mxFrame; }, { timeout: 10_000, interval: 50 }).toBe(true);
+      await until(() => { const index = walIndex(); return index.nBackfill === index.mxFrame; });
       expect(walIndex().mxFrame).toBe(before.mxFrame);
       expect(readState(source)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100 });
     } finally {
@@ -297,7 +297,7 @@ describe('online backup with another process writing', () => {
     let output = '';
     helper.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const exited = new Promise((resolve) => helper.once('exit', resolve));
-    await expect.poll(() => output, { timeout: 10_000 }).toContain('ready\n');
+    await until(() => output.includes('ready\n'));
     // Another connection commits a WAL of three write-backs' worth and more, a round at a
     // time, and keeps it (auto-checkpoint off). Each round adds more than one write-back's
     // worth, so each must be written back before the next begins, however slow the machine.
@@ -315,11 +315,11 @@ describe('online backup with another process writing', () => {
         while (statSync(`${source}-wal`).size - roundStart <= 4 * 1024 * 1024) for (let i = 0; i < 50; i += 1) commit();
         const grown = statSync(`${source}-wal`).size - walBefore;
         // Written back while it grew, without being asked: all but less than one write-back's worth.
-        await expect.poll(wroteBack, { timeout: 30_000 }).toBeGreaterThan(grown - 4 * 1024 * 1024);
+        await until(() => wroteBack() > grown - 4 * 1024 * 1024);
       }
       expect(output.match(/^wrote-back /gm)!.length).toBeGreaterThanOrEqual(3);
       helper.stdin!.write('s');
-      await expect.poll(() => output, { timeout: 10_000 }).toContain('synced\n');
+      await until(() => output.includes('synced\n'));
       helper.stdin!.end('g');
       await exited;
       const report = JSON.parse(output.trim().split('\n').at(-1)!) as { log: number; checkpointed: number };
