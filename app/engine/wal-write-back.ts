@@ -11,7 +11,7 @@ import { fdatasyncSync, fstatSync } from 'node:fs';
  * sync a WAL of 1000 pages); syncing a backlog of hundreds of megabytes at once held
  * writers up for tens of milliseconds.
  */
-export const WRITE_BACK_BYTES = 4 * 1024 * 1024;
+const WRITE_BACK_BYTES = 4 * 1024 * 1024;
 /** How often the WAL's size is looked at. */
 const WRITE_BACK_POLL_MS = 2;
 
