@@ -118,6 +118,8 @@ export function renderBackup(result: BackupResult): string {
     `  ${m.pageCount.toLocaleString('en-US')} pages × ${m.pageSize} bytes, ${m.mode} mode, ${m.restarts} restart${m.restarts === 1 ? '' : 's'}, ${(result.durationMs / 1000).toFixed(1)} s`,
   ];
   if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
+  // A clone is the unusual case, and the one that explains a backup of any size in milliseconds.
+  if (m.copyMethod === 'cloned') lines.push('  cloned: shares its unchanged blocks with the database (copy-on-write file system)');
   lines.push(`  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`);
   if (result.removedPartials.length > 0) lines.push(`  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`);
   for (const warning of result.warnings) lines.push(`  warning: ${warning}`);

@@ -3,7 +3,8 @@
  * copy is a single point in time and never restarts; in WAL mode writers go on.
  *
  * A WAL source is copied as a file with the snapshot's WAL frames laid over it
- * (wal-snapshot.ts); a copy long enough for writers to pile up a WAL backlog hands that
+ * (wal-snapshot.ts), cloned rather than read where the destination clones (clone.ts); a
+ * copy long enough for writers to pile up a WAL backlog hands that
  * backlog to a helper process as the snapshot ends (checkpoint-handoff.ts). Whenever the
  * file path declines, and for a rollback-journal source, SQLite's backup API copies the
  * pages from the same pinned transaction.
@@ -44,14 +45,14 @@ function walFileCopy(
   input: StrategyInput,
   lockTimeoutMs: number,
 ): BegunCopy {
-  const handoff = fstatSync(files.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(input.source) : undefined;
+  // A clone holds the snapshot for milliseconds: no backlog to hand off, and no helper to wait for.
+  const handoff = !input.destinationClones && fstatSync(files.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(input.source) : undefined;
   const shape = { journalMode: 'wal' as const, pageCount: snapshot.pageCount, pageSize: snapshot.index.pageSize };
   return {
     shape,
     async copy(partial) {
-      if (await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject)) {
-        return { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize } };
-      }
+      const copyMethod = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones);
+      if (copyMethod) return { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize }, copyMethod };
       await truncate(partial, 0).catch(() => undefined);
       return { restarts: await copyPages(reader.db, partial, input, 'snapshot', shape.pageSize) };
     },

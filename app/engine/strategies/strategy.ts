@@ -1,6 +1,6 @@
 /** The shape every backup strategy has; see index.ts for how one is added. */
 import Database from 'better-sqlite3';
-import type { HeldCopy, JournalMode } from '../../api/types.ts';
+import type { CopyMethod, HeldCopy, JournalMode } from '../../api/types.ts';
 import type { BackupOptions } from '../backup-options.ts';
 import type { OperationContext } from '../context.ts';
 import { whenReadable } from '../read-lock.ts';
@@ -18,6 +18,8 @@ export interface StrategyInput {
   ctx: OperationContext;
   /** "Cannot back up <source> to <destination>", the start of every message. */
   subject: string;
+  /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
+  destinationClones?: boolean;
 }
 
 /** The source as the copy sees it: the prepare phase's numbers and the manifest's journal mode. */
@@ -38,6 +40,8 @@ export interface CopyResult {
   finished?: { pageCount: number; pageSize: number };
   /** Set when the partial is a copy taken without a lock, which SQLite recovers (replays its WAL, rolls back a hot journal) as it is finalized. */
   heldCopy?: HeldCopy;
+  /** How the database file was made, for the manifest (default "copied"). */
+  copyMethod?: CopyMethod;
 }
 
 /**
