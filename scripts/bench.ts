@@ -5,11 +5,12 @@
  * `cp`, round by round); the backup worker's peak memory; and stepped mode on a
  * rollback-journal copy against snapshot mode; and the lock-free copy of a copy of the
  * database held exclusively by a writer committing every millisecond (as Firefox or Zotero
- * hold theirs), against `cp` + fsync of its files, with the tries it took; and, where a
+ * hold theirs), against `cp` + fsync of its files, with the tries it took; where a
  * btrfs loop mount can be made (root, btrfs-progs), a cloned snapshot backup of a WAL
- * database on it against `cp` + fsync of the same file on the same mount.
+ * database on it against `cp` + fsync of the same file on the same mount; and the vault
+ * (scripts/bench-vault.ts): incremental versions and their restores against full backups.
  *
- * Usage: npm run bench -- [--size-mb N] [--dir DIR] [--runs N] [--held-only] [--clone-only]
+ * Usage: npm run bench -- [--size-mb N] [--dir DIR] [--runs N] [--held-only] [--clone-only] [--vault-only]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
@@ -19,10 +20,11 @@ import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
 import { backup } from '../app/engine/index.ts';
 import { makeDatabase } from '../test-support/databases.ts';
+import { benchVault } from './bench-vault.ts';
 import { startExclusiveWriter, startWriter } from '../test-support/processes.ts';
 import { makeCowMount, unavailable } from '../test-support/cow-mounts.ts';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, dir: { type: 'string' }, runs: { type: 'string', default: '3' }, 'held-only': { type: 'boolean', default: false }, 'clone-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, dir: { type: 'string' }, runs: { type: 'string', default: '3' }, 'held-only': { type: 'boolean', default: false }, 'clone-only': { type: 'boolean', default: false }, 'vault-only': { type: 'boolean', default: false } } });
 const sizeMb = Number(values['size-mb']);
 const runs = Number(values.runs);
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'pv-bench-'));
@@ -197,6 +199,11 @@ async function benchClone(): Promise<void> {
     mount.remove();
   }
 }
+if (values['vault-only']) {
+  await benchVault(source, dir, runs);
+  if (!values.dir) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 if (values['held-only']) {
   await benchHeld();
   if (!values.dir) rmSync(dir, { recursive: true, force: true });
@@ -329,6 +336,8 @@ const peak = spawnSync(process.execPath, ['-e', `
   console.log(JSON.stringify({ base, peak }));
 `], { encoding: 'utf8', input: '', stdio: ['ignore', 'pipe', 'inherit'], env: process.env });
 const mem = JSON.parse(peak.stdout.trim().split('\n').at(-1) ?? '{}') as { base: number; peak: number };
+await benchVault(source, dir, runs);
+
 console.log(`\nBackup with verify, process RSS: ${(mem.base / 1e6).toFixed(0)} MB before, peak ${(mem.peak / 1e6).toFixed(0)} MB (worker + its SQLite cache: +${((mem.peak - mem.base) / 1e6).toFixed(0)} MB)`);
 
 if (!values.dir) rmSync(dir, { recursive: true, force: true });

@@ -7,6 +7,8 @@ import type { PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
+import type { RetentionPolicy } from '../api/types.ts';
+import type { VaultBackupResult, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 
 export interface Operations {
   inspect: { params: { path: string; options?: InspectOptions }; result: InspectResult };
@@ -14,6 +16,11 @@ export interface Operations {
   backup: { params: { source: string; destination: string; options?: BackupOptions }; result: BackupResult };
   restore: { params: { backup: string; target: string; options?: RestoreOptions }; result: RestoreResult };
   usage: { params: { path: string; options?: UsageOptions }; result: DatabaseUsage };
+  vaultBackup: { params: { source: string; vault: string; options?: { busyTimeoutMs?: number } }; result: VaultBackupResult };
+  vaultList: { params: { vault: string }; result: { vault: string; versions: VaultVersion[]; bytes: number } };
+  vaultRestore: { params: { vault: string; version: string; target: string; options?: RestoreOptions }; result: VaultRestoreResult };
+  vaultVerify: { params: { vault: string }; result: VaultVerifyResult };
+  vaultPrune: { params: { vault: string; policy: RetentionPolicy }; result: VaultPruneResult };
 }
 
 export type OperationName = keyof Operations;
