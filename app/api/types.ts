@@ -181,6 +181,8 @@ export interface BackupResult {
   durationMs: number;
   /** Leftover partial files of killed runs removed from the destination folder. */
   removedPartials: string[];
+  /** What went wrong without spoiling the backup (a checkpoint helper's failed write-back), in words. */
+  warnings: string[];
 }
 
 export interface RestoreResult {
