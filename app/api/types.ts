@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema } from './schemas.ts';
-import type { ApiErrorBody, EntryNote } from './errors.ts';
+import type { ApiErrorBody, EntryNote, ErrorCode } from './errors.ts';
 
 export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' | 'off';
 
@@ -393,6 +393,8 @@ export interface RestoreTarget {
   comparison: TableComparison | null;
   /** Why this target cannot be used; null when it can. */
   problem: string | null;
+  /** The code of `problem`, the one a restore into this target is refused with; null when it can be used. */
+  problemCode: ErrorCode | null;
 }
 
 /** Step 2 of the restore wizard: what the backup is and whether it is sound. */
