@@ -261,6 +261,8 @@ export interface BackupRecord {
   heldCopy: HeldCopy | null;
   /** Whether the file was cloned (sharing blocks with the source) or copied; null when unknown or there is no file. */
   copyMethod: CopyMethod | null;
+  /** What went wrong around a backup that still succeeded (BackupResult.warnings); empty for most. */
+  warnings: string[];
 }
 
 export type HistoryStatusFilter = (typeof historyStatusFilters)[number];
