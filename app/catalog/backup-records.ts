@@ -1,4 +1,5 @@
 /** The `backups` table: every backup run, succeeded or not, newest first. */
+import type { EntryNote } from '../api/errors.ts';
 import type { BackupManifest, BackupRecord, BackupStatus, CopyMethod, HeldCopy, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
@@ -9,25 +10,11 @@ export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'hel
 type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy'> & {
   verificationProblems: string;
   pinned: number;
-  errorCode: string | null;
+  /** Written only from an EntryNote, so it holds one of its codes. */
+  errorCode: EntryNote['code'] | null;
   errorMessage: string | null;
   heldCopy: string | null;
 };
-
-/**
- * What is wrong with a manifest's `heldCopy`, or null when it is absent or as Pagevault
- * writes it. Manifests come from folders anyone can write to; one that says it was a
- * held copy in a shape the UIs cannot show is not taken on trust.
- */
-export function heldCopyProblem(value: unknown): string | null {
-  if (value === undefined) return null;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `its heldCopy is ${JSON.stringify(value)}, not an object`;
-  const { journal, tries, consistentUpTo } = value as Record<string, unknown>;
-  if (journal !== 'wal' && journal !== 'rollback') return `its heldCopy.journal is ${JSON.stringify(journal)}, not "wal" or "rollback"`;
-  if (typeof tries !== 'number' || !Number.isInteger(tries) || tries < 1) return `its heldCopy.tries is ${JSON.stringify(tries)}, not a whole number from 1 up`;
-  if (typeof consistentUpTo !== 'string' || consistentUpTo.trim() === '') return `its heldCopy.consistentUpTo is ${JSON.stringify(consistentUpTo)}, not a description of a commit`;
-  return null;
-}
 
 /** The history entry of a successful backup, from its manifest. */
 export function entryFromManifest(

@@ -17,7 +17,7 @@ export type { DatabaseRow } from './database-records.ts';
 export type { ScheduleRow } from './schedule-records.ts';
 export type { RunningBackup } from './run-records.ts';
 export type { NewBackup, HistoryQuery } from './backup-records.ts';
-export { entryFromManifest, entryWithoutFile, heldCopyProblem } from './backup-records.ts';
+export { entryFromManifest, entryWithoutFile } from './backup-records.ts';
 
 /** The catalog's tables, each behind its own records class, on one connection. */
 export class Catalog {

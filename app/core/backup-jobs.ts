@@ -3,6 +3,7 @@
  * queue; when it ends, the history gets an entry, the UIs hear of it and the shell
  * may show a desktop notification.
  */
+import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname, uptime } from 'node:os';
 import { sep } from 'node:path';
@@ -11,6 +12,7 @@ import type { BackupRecord, BackupResult, BackupStatus, BackupTrigger, JobInfo }
 import { entryFromManifest, entryWithoutFile, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { removeStalePartials } from '../engine/partial-file.ts';
+import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
@@ -29,10 +31,6 @@ export interface BackupRequest {
   trigger?: Extract<BackupTrigger, 'manual' | 'schedule'>;
   /** Record a skipped run instead of copying when nothing changed since the last successful backup. */
   skipIfUnchanged?: boolean;
-}
-
-function asPagevaultError(error: unknown, row: DatabaseRow): PagevaultError {
-  return error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot back up ${row.path}: ${(error as Error).message}`);
 }
 
 /**
@@ -55,8 +53,11 @@ export class BackupJobs {
   readonly #retention: Retention;
   readonly #backup: EngineBackup;
 
-  constructor(ctx: CoreContext, databases: Databases, retention: Retention, backup: EngineBackup = engine.backup) {
+  readonly #encryption: BackupEncryptionSettings | undefined;
+
+  constructor(ctx: CoreContext, databases: Databases, retention: Retention, backup: EngineBackup = engine.backup, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
+    this.#encryption = encryption;
     this.#databases = databases;
     this.#retention = retention;
     this.#backup = backup;
@@ -78,7 +79,7 @@ export class BackupJobs {
     done
       .then(
         ({ record, failure }) => this.#finished(info, row, trigger, record, failure),
-        (error: unknown) => this.#finished(info, row, trigger, null, asPagevaultError(error, row)),
+        (error: unknown) => this.#finished(info, row, trigger, null, toPagevaultError(error, `Cannot back up ${row.path}`)),
       )
       .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the backup of '${row.label}'`, error));
     return info;
@@ -117,7 +118,9 @@ export class BackupJobs {
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
+      const encryption = await this.#encryption?.forBackup(row.id, row.label);
       result = await this.#backup(row.path, row.destination + sep, {
+        ...(encryption && { encryption }),
         mode: row.mode,
         verify: settings.verifyAfterBackup,
         pagesPerStep: row.pagesPerStep ?? undefined,
@@ -127,7 +130,7 @@ export class BackupJobs {
         now: startedAt,
       });
     } catch (error) {
-      const failure = asPagevaultError(error, row);
+      const failure = toPagevaultError(error, `Cannot back up ${row.path}`);
       const status = statusOfFailure(failure);
       return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }
@@ -142,7 +145,7 @@ export class BackupJobs {
    */
   #checkDestination(row: DatabaseRow): void {
     const problem = ownPathProblem(this.#ctx.dataDir, realPathOf(row.destination), 'folder');
-    if (problem) throw new PagevaultError('INVALID_REQUEST', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
+    if (problem) throw new PagevaultError('OWN_FILE', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
   }
 
   /**

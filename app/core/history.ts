@@ -4,18 +4,22 @@ import { basename, join, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
 import type { BackupRecord, HistoryPage, HistoryPoint, ImportResult } from '../api/types.ts';
-import { entryFromManifest, heldCopyProblem } from '../catalog/index.ts';
+import { entryFromManifest } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
-import { fileSystemError } from '../engine/sqlite-file.ts';
+import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
+import type { BackupEncryptionSettings } from './backup-encryption.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 
 export class History {
   readonly #ctx: CoreContext;
 
-  constructor(ctx: CoreContext) {
+  readonly #encryption: BackupEncryptionSettings | undefined;
+
+  constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
+    this.#encryption = encryption;
   }
 
   list(query: Params<'history.list'>): HistoryPage {
@@ -36,7 +40,7 @@ export class History {
   async verify(backupId: number, full = false): Promise<BackupRecord> {
     const record = this.#get(backupId);
     if (!record.path) throw new PagevaultError('NOT_FOUND', `The ${record.status} backup of '${record.databaseLabel}' from ${record.startedAt} has no file to verify`);
-    const result = await engine.verify(record.path, { full });
+    const result = await engine.verify(record.path, { full, keys: await this.#encryption?.keys() });
     const updated = this.#ctx.catalog.backups.setVerification(backupId, result.ok ? 'passed' : 'failed', result.problems, new Date().toISOString())!;
     this.#ctx.changed('history');
     this.#ctx.changed('databases');
@@ -79,18 +83,12 @@ export class History {
     }
     for (const name of manifests) {
       const backupPath = join(folder, name.slice(0, -MANIFEST_SUFFIX.length));
-      const manifest = await engine.readManifest(backupPath);
-      if (!manifest) {
-        result.problems.push(`${name}: not a Pagevault manifest`);
+      const reading = await engine.loadManifest(backupPath);
+      if (!reading || 'problem' in reading) {
+        result.problems.push(`${name}: ${reading ? reading.problem : 'it disappeared while the folder was read'}; not imported`);
         continue;
       }
-      // A manifest from before held copies has none; one whose heldCopy is not what Pagevault
-      // writes would put a claim about the copy in the history that nothing checked.
-      const heldProblem = heldCopyProblem(manifest.heldCopy);
-      if (heldProblem) {
-        result.problems.push(`${name}: ${heldProblem}; not imported (a manifest Pagevault wrote has none, or one with journal, tries and consistentUpTo)`);
-        continue;
-      }
+      const { manifest } = reading;
       if (this.#ctx.catalog.backups.hasPath(backupPath)) {
         result.alreadyKnown += 1;
         continue;

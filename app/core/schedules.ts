@@ -55,7 +55,9 @@ export class Schedules {
   set(databaseId: number, schedule: Schedule): ScheduleInfo {
     const database = this.#databases.get(databaseId);
     const problem = checkSchedule(schedule.spec);
-    if (problem) throw new PagevaultError('INVALID_REQUEST', `Cannot save the schedule of '${database.label}': ${problem.message}`);
+    if (problem) {
+      throw new PagevaultError('INVALID_REQUEST', `Cannot save the schedule of '${database.label}': ${problem.message}`, { issues: [{ path: `schedule.spec.${problem.field}`, message: problem.message }] });
+    }
     const row = this.#ctx.catalog.schedules.set(databaseId, schedule, this.#clock.now());
     this.#ctx.catalog.events.record('schedule.saved', `Schedule of '${database.label}': ${describeSchedule(schedule.spec)}${schedule.enabled ? '' : ' (disabled)'}`, databaseId);
     this.#changed();

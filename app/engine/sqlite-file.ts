@@ -8,6 +8,7 @@ import { read as readCallback, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
 import { checkCompanions, closeDatabaseFile, notARegularFile, openDatabaseFile } from './database-files.ts';
+import { fileSystemError } from './sqlite-errors.ts';
 
 const readAsync = promisify(readCallback);
 
@@ -193,31 +194,6 @@ export function looksEncrypted(bytes: Buffer): boolean {
     entropy -= p * Math.log2(p);
   }
   return entropy > 7.5;
-}
-
-/** Turns an fs error into a PagevaultError that names the file and the cause. */
-export function fileSystemError(error: unknown, subject: string): PagevaultError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return new PagevaultError('NOT_FOUND', `${subject}: the file does not exist`, { cause: error });
-    case 'ENOTDIR':
-      return new PagevaultError('NOT_FOUND', `${subject}: a part of the path is not a folder`, { cause: error });
-    case 'EACCES':
-    case 'EPERM':
-      return new PagevaultError('PERMISSION_DENIED', `${subject}: permission denied`, { cause: error });
-    case 'EISDIR':
-      return new PagevaultError('IS_A_DIRECTORY', `${subject}: it is a folder, not a file`, { cause: error });
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new PagevaultError('DISK_FULL', `${subject}: the disk is full`, { cause: error });
-    case 'EROFS':
-      return new PagevaultError('READ_ONLY', `${subject}: the file system is read-only`, { cause: error });
-    default: {
-      const detail = error instanceof Error ? error.message : String(error);
-      return new PagevaultError('INTERNAL', `${subject}: ${detail}`, { cause: error });
-    }
-  }
 }
 
 /** 1234567 → "1,234,567". */

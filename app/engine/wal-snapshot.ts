@@ -266,7 +266,7 @@ async function copyInOrder(copy: {
  * header or a frame's salt does not match the wal-index (then this is not the WAL the
  * snapshot was taken on, and nothing here is trusted).
  */
-function readFrameIndex(files: SourceFiles, index: WalIndexHeader): Map<number, number> | undefined {
+export function readFrameIndex(files: SourceFiles, index: WalIndexHeader): Map<number, number> | undefined {
   const fd = files.wal;
   if (fd === undefined) return undefined;
   try {

@@ -14,10 +14,10 @@ import { extname, join, normalize, sep } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { limits, PagevaultError, type Outcome, type WireRequest } from '../api/index.ts';
+import { httpStatusOfCode, limits, PagevaultError, type Outcome, type WireRequest } from '../api/index.ts';
 import type { Core } from '../core/core.ts';
 import { ClientChannel, type ChannelLimits } from './client-channel.ts';
-import { StagingArea, uploadStatus, type StagingLimits } from './staging.ts';
+import { StagingArea, type StagingLimits } from './staging.ts';
 
 export interface HostOptions {
   core: Core;
@@ -162,7 +162,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       reply(201, { ok: true, value: staged });
     } catch (error) {
       const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot take the dropped file: ${(error as Error).message}`);
-      reply(uploadStatus(failure), { ok: false, error: failure.toBody() });
+      reply(httpStatusOfCode[failure.code], { ok: false, error: failure.toBody() });
     }
   };
 

@@ -1,8 +1,10 @@
 import { useEffect, useState } from 'react';
 import { Alert, Button, Divider, Drawer, Group, Modal, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { EncryptionSettings } from './encryption/EncryptionSettings.tsx';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-react';
 import type { BackupMode, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
+import { defaults, formatMebibytes, limits } from '../../../app/api/limits.ts';
 import { api, type ApiError } from '../api/client.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { formatBytes, formatDuration } from '../store/selectors.ts';
@@ -46,6 +48,10 @@ function DrawerBody({ database, onRemoved }: { database: DatabaseSummary; onRemo
         {database.path}
       </Text>
       <SettingsForm database={database} />
+      <Stack gap="xs" role="region" aria-label="Encryption at rest">
+        <Title order={4}>Encryption at rest</Title>
+        <EncryptionSettings key={database.id} databaseId={database.id} />
+      </Stack>
       <Divider />
       <Stack gap="xs">
         <Title order={4}>Latest backups</Title>
@@ -131,7 +137,7 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
   return (
     <Stack gap="sm" component="form" aria-label="Backup settings" onSubmit={(event) => (event.preventDefault(), void save())}>
       <Title order={4}>Backup settings</Title>
-      <TextInput label="Name" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors.label} maxLength={80} />
+      <TextInput label="Name" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors.label} maxLength={limits.labelLength} />
       <FolderInput label="Backup folder" description="Created when missing; must be writable." value={destination} onChange={setDestination} error={errors.destination} />
       <div>
         <Text size="sm" fw={500} id={`mode-${database.id}`}>
@@ -155,8 +161,8 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
       </div>
       {mode === 'stepped' && (
         <Group grow align="flex-start">
-          <NumberInput label="Pages per step" placeholder="Default (16 MiB)" min={1} max={1_000_000} value={pagesPerStep} onChange={(v) => setPagesPerStep(typeof v === 'number' ? v : '')} allowDecimal={false} />
-          <NumberInput label="Pause between steps (ms)" placeholder="Default (2 ms)" min={0} max={10_000} value={pauseMs} onChange={(v) => setPauseMs(typeof v === 'number' ? v : '')} allowDecimal={false} />
+          <NumberInput label="Pages per step" placeholder={`Default (${formatMebibytes(defaults.steppedBytesPerStep)})`} min={limits.pagesPerStep.min} max={limits.pagesPerStep.max} value={pagesPerStep} onChange={(v) => setPagesPerStep(typeof v === 'number' ? v : '')} allowDecimal={false} />
+          <NumberInput label="Pause between steps (ms)" placeholder={`Default (${defaults.pauseMs} ms)`} min={limits.pauseMs.min} max={limits.pauseMs.max} value={pauseMs} onChange={(v) => setPauseMs(typeof v === 'number' ? v : '')} allowDecimal={false} />
         </Group>
       )}
       {errors.general && (

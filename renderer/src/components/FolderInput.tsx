@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Button, Group, TextInput } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { IconFolderOpen } from '@tabler/icons-react';
 import { api } from '../api/client.ts';
 
@@ -28,8 +29,12 @@ export function FolderInput({
   children?: ReactNode;
 }) {
   const choose = async () => {
-    const { paths } = await api.call('files.pick', { purpose: 'folder' });
-    if (paths[0]) onPicked(paths[0]);
+    try {
+      const { paths } = await api.call('files.pick', { purpose: 'folder' });
+      if (paths[0]) onPicked(paths[0]);
+    } catch (caught) {
+      notifications.show({ color: 'red', title: 'Cannot open the folder dialog', message: (caught as Error).message });
+    }
   };
   return (
     <Group align="flex-start" gap="xs" wrap="nowrap">

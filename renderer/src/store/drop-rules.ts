@@ -1,6 +1,6 @@
 /** What a drop onto the window may hold: exactly one database or backup file. */
 
-export const restorableExtensions = ['.db', '.sqlite', '.sqlite3', '.db3'] as const;
+export const restorableExtensions = ['.db', '.sqlite', '.sqlite3', '.db3', '.age'] as const;
 
 /** One dropped item as the browser describes it. */
 export interface DroppedItem {
