@@ -77,7 +77,7 @@ export async function backupDatabase(
       // A copy hashed as it was written is only checked with SQLite; anything else is read again for its hash.
       verification = copied.sha256
         ? await verifyWrittenFile(claim.path, ctx, { sha256: copied.sha256, full: options.fullVerify })
-        : await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false });
+        : await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, mapped: true });
     }
     ctx.throwIfCancelled(subject);
     // Read from the plain copy, before an encrypted backup replaces it with ciphertext.

@@ -22,6 +22,11 @@ export interface VerifyOptions {
   action?: string;
   /** Keys for a backup encrypted with age (identities, passphrases). */
   keys?: AgeKeyInput[];
+  /**
+   * The file is a partial of the engine's own, which nothing else truncates: SQLite's check
+   * reads it through a memory map (see verifyWrittenFile). Never for a file a user gave.
+   */
+  mapped?: boolean;
 }
 
 const CHUNK = 1 << 20;
@@ -59,7 +64,7 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
     });
   });
 
-  const { pageCount } = checkWithSqlite(path, check, subject, problems, false);
+  const { pageCount } = checkWithSqlite(path, check, subject, problems, options.mapped === true);
   ctx.throwIfCancelled(subject);
 
   let manifestChecked = false;
