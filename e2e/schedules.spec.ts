@@ -124,3 +124,25 @@ test('a catalog that another program keeps locked across a scheduled run is said
   await expect.poll(backups, { timeout: 30_000 }).toBeGreaterThan(before);
   await expect(row).toContainText('Backed up');
 });
+
+// The browser draws the time field in the clock of its locale; the next runs beside it
+// must use the same one.
+for (const [locale, clock] of [
+  ['en-US', /at 06:30 PM$/],
+  ['en-GB', /at 18:30$/],
+] as const) {
+  test.describe(`in the ${locale} locale`, () => {
+    test.use({ locale });
+    test(`the schedule editor's next runs use the time field's clock`, async ({ app, chinookPath }) => {
+      await addDatabase(app, chinookPath);
+      await app.getByRole('link', { name: 'Schedules' }).click();
+      await app.getByRole('button', { name: 'Add a schedule for chinook' }).click();
+      const editor = app.getByRole('dialog', { name: 'Schedule of chinook' });
+      await editor.getByText('Daily', { exact: true }).click();
+      await editor.getByLabel('At').fill('18:30');
+      const runs = editor.getByRole('region', { name: 'Next runs' }).getByRole('listitem');
+      await expect(runs).toHaveCount(5);
+      for (const run of await runs.all()) await expect(run).toHaveText(clock);
+    });
+  });
+}

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Core, type ShellServices } from '../app/core/core.ts';
 import type { Settings } from '../app/api/index.ts';
+import { databaseFileExtensions } from '../app/api/rules.ts';
 import { useHelperStarter } from '../app/engine/index.ts';
 import { HostLock } from '../app/host/host-lock.ts';
 import { sealedStore, type SecretStore } from '../app/secrets/secret-store.ts';
@@ -151,7 +152,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 const sqliteFilters: Electron.FileFilter[] = [
-  { name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] },
+  { name: 'SQLite databases', extensions: [...databaseFileExtensions] },
   { name: 'All files', extensions: ['*'] },
 ];
 

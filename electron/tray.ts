@@ -7,6 +7,7 @@ import { Menu, nativeImage, Notification, Tray, type MenuItemConstructorOptions 
 import type { Core } from '../app/core/core.ts';
 import type { JobInfo, MethodName, Params, Settings } from '../app/api/index.ts';
 import { reportingCaller } from './tray-calls.ts';
+import { pauseEnd, schedulesPaused } from '../app/api/rules.ts';
 import { trayBitmap, trayTooltip, type TrayState } from './tray-icon.ts';
 
 const ICON_SIZE = 32;
@@ -34,22 +35,19 @@ export function createTray(core: Core, openWindow: () => void): () => void {
   const render = () => {
     tray.setImage(iconOf(state()));
     tray.setToolTip(trayTooltip(state(), running.length, failure));
-    const pausedUntil = settings?.schedulesPausedUntil;
-    const paused = pausedUntil != null && Date.parse(pausedUntil) > Date.now();
-    const tomorrow = new Date();
-    tomorrow.setDate(tomorrow.getDate() + 1);
-    tomorrow.setHours(0, 0, 0, 0);
+    const pausedUntil = settings?.schedulesPausedUntil ?? null;
+    const paused = schedulesPaused(pausedUntil, new Date());
     const template: MenuItemConstructorOptions[] = [
       { label: 'Open Pagevault', click: openWindow },
       { type: 'separator' },
       { label: 'Backup all now', click: () => call('Backup all now', 'backups.startAll', {}) },
       paused
-        ? { label: `Resume schedules (paused until ${new Date(pausedUntil).toLocaleString()})`, click: () => call('Resume schedules', 'schedules.pause', { until: null }) }
+        ? { label: `Resume schedules (paused until ${new Date(pausedUntil!).toLocaleString()})`, click: () => call('Resume schedules', 'schedules.pause', { until: null }) }
         : {
             label: 'Pause schedules',
             submenu: [
-              { label: 'For 1 hour', click: () => call('Pause schedules for 1 hour', 'schedules.pause', { until: new Date(Date.now() + 3_600_000).toISOString() }) },
-              { label: 'Until tomorrow', click: () => call('Pause schedules until tomorrow', 'schedules.pause', { until: tomorrow.toISOString() }) },
+              { label: 'For 1 hour', click: () => call('Pause schedules for 1 hour', 'schedules.pause', { until: pauseEnd('hour', new Date()).toISOString() }) },
+              { label: 'Until tomorrow', click: () => call('Pause schedules until tomorrow', 'schedules.pause', { until: pauseEnd('tomorrow', new Date()).toISOString() }) },
             ],
           },
       { type: 'separator' },

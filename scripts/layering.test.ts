@@ -40,6 +40,11 @@ describe('layering lint', () => {
     expect(readFileSync('app/api/limits.ts', 'utf8')).not.toMatch(/^\s*import\b/m);
   });
 
+  it('lets the renderer import the shared rules of app/api/rules.ts, which import nothing', async () => {
+    expect(await messagesFor('renderer/src/ok.ts', "import { schedulesPaused } from '../../app/api/rules.ts';\nexport const x = schedulesPaused;\n")).toEqual([]);
+    expect((await messagesFor('renderer/src/bad.ts', "import { requestSchemas } from '../../app/api';\nexport const x = requestSchemas;\n")).join()).toContain('import only types from app/api');
+  });
+
   it('refuses renderer code in electron/', async () => {
     expect((await messagesFor('electron/bad.ts', "import { App } from '../renderer/src/App.tsx';\nexport const x = App;\n")).join()).toContain('electron/ never imports renderer code');
   });

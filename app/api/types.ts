@@ -181,6 +181,8 @@ export interface BackupResult {
   durationMs: number;
   /** Leftover partial files of killed runs removed from the destination folder. */
   removedPartials: string[];
+  /** What went wrong without spoiling the backup (a checkpoint helper's failed write-back), in words. */
+  warnings: string[];
 }
 
 export interface RestoreResult {
@@ -348,7 +350,7 @@ export interface ImportResult {
   problems: string[];
 }
 
-export type CatalogTopic = 'databases' | 'history' | 'settings' | 'schedules';
+export type CatalogTopic = 'databases' | 'history' | 'settings' | 'schedules' | 'retention';
 
 /** Signs that another program is using a database right now. */
 export interface DatabaseUsage {

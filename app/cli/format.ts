@@ -124,6 +124,7 @@ export function renderBackup(result: BackupResult): string {
   if (m.encryption) lines.push(`  encrypted with age ${m.encryption.recipient === 'scrypt' ? 'with a passphrase' : `to ${m.encryption.recipient}`}; opens with \`age -d\``);
   lines.push(`  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`);
   if (result.removedPartials.length > 0) lines.push(`  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`);
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
 }
 

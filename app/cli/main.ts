@@ -12,7 +12,7 @@ import { defaultDataDir } from '../core/data-dir.ts';
 import * as engine from '../engine/index.ts';
 import type { EngineProgress } from '../engine/index.ts';
 import { HostLock } from '../host/host-lock.ts';
-import { policyLimits } from '../retention/retention-policy.ts';
+import { keepsOnlySome } from '../retention/retention-policy.ts';
 import { discover } from './discover.ts';
 import { backupEncryptionOf, backupKeysOf } from './key-files.ts';
 import { exitCodeOfError, formatProgressLine, renderBackup, renderDiscovery, renderInspect, renderVaultBackup, renderVaultList, renderVaultPrune, renderVaultVerify, renderVerify } from './format.ts';
@@ -147,7 +147,7 @@ async function main(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(given) || (key !== 'minAgeDays' && Number(given) < 1)) return usageError(`Expected --${flag} to be a whole number from ${key === 'minAgeDays' ? 0 : 1} and up, got '${given}'`);
     policy[key] = Number(given);
   }
-  if (vaultCommand === 'prune' && !policyLimits(policy)) return usageError('vault prune needs at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly');
+  if (vaultCommand === 'prune' && !keepsOnlySome(policy)) return usageError('vault prune needs at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly');
   if (values.mode !== undefined && values.vault !== undefined) return usageError('--mode goes with a backup to a file or folder; a vault reads the source itself');
   const mode = values.mode;
   if (mode !== undefined && (command !== 'backup' || !['snapshot', 'stepped', 'compact'].includes(mode))) {

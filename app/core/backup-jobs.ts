@@ -14,13 +14,15 @@ import * as engine from '../engine/index.ts';
 import { removeStalePartials } from '../engine/partial-file.ts';
 import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
+import { withFileFacts } from './file-facts.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
 
 /** This process among all that ever ran Pagevault here: its runs are not another's interrupted ones. */
 const PROCESS_INSTANCE = randomUUID();
 
-interface Outcome {
+/** What a backup run left: its record and, when it failed, why. */
+interface RunResult {
   /** Null when the catalog could not record the run (the UIs were told why). */
   record: BackupRecord | null;
   failure: PagevaultError | null;
@@ -67,7 +69,7 @@ export class BackupJobs {
   start(databaseId: number, request: BackupRequest = {}): JobInfo {
     const row = this.#databases.get(databaseId);
     const trigger = request.trigger ?? 'manual';
-    const { info, done } = this.#ctx.queue.enqueue<Outcome>({
+    const { info, done } = this.#ctx.queue.enqueue<RunResult>({
       kind: 'backup',
       databaseId: row.id,
       label: row.label,
@@ -104,7 +106,7 @@ export class BackupJobs {
    * cannot record it (locked, damaged) does not fail a backup that succeeded: the file
    * and its manifest are on disk, and the UIs are told what could not be recorded.
    */
-  async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
+  async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<RunResult> {
     const startedAt = new Date();
     const runId = this.#startRun(row, trigger, startedAt);
     const recorded = (status: BackupRecord['status'], write: () => BackupRecord, next?: string) => this.#recorded(row, runId, status, write, next);
@@ -114,7 +116,7 @@ export class BackupJobs {
       const settings = this.#ctx.catalog.settings.get();
       // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
       mark = await engine.changeMark(row.path);
-      const last = skipIfUnchanged ? this.#ctx.catalog.backups.lastChangeMark(row.id) : undefined;
+      const last = skipIfUnchanged ? await this.#lastChangeMark(row.id) : undefined;
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
@@ -143,6 +145,24 @@ export class BackupJobs {
    * its catalog backups, its staging folder, whose files are removed after a day), also
    * when the backup folder reaches them through a symlink: real paths are compared.
    */
+  /**
+   * The change mark of the latest successful backup whose file is still on disk. Read a
+   * few backups at a time and looked at asynchronously: usually the newest one answers,
+   * and a long history is neither read whole nor checked file by file on this thread.
+   */
+  async #lastChangeMark(databaseId: number): Promise<{ mark: string; backup: BackupRecord } | undefined> {
+    const limit = 8;
+    for (let offset = 0; ; offset += limit) {
+      const backups = this.#ctx.catalog.backups.withFiles(databaseId, { offset, limit });
+      const backup = (await withFileFacts(backups)).find((candidate) => candidate.fileExists);
+      if (backup) {
+        const mark = this.#ctx.catalog.backups.changeMarkOf(backup.id);
+        return mark ? { mark, backup } : undefined;
+      }
+      if (backups.length < limit) return undefined;
+    }
+  }
+
   #checkDestination(row: DatabaseRow): void {
     const problem = ownPathProblem(this.#ctx.dataDir, realPathOf(row.destination), 'folder');
     if (problem) throw new PagevaultError('OWN_FILE', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);

@@ -10,6 +10,7 @@ import { discoverDatabases, type DiscoveryOptions } from '../discovery/index.ts'
 import * as engine from '../engine/index.ts';
 import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
+import { withFileFacts } from './file-facts.ts';
 
 /** The mode a database gets when it is added: snapshot for WAL, stepped for rollback journals. */
 export function defaultModeFor(journalMode: JournalMode): BackupMode {
@@ -36,7 +37,7 @@ export class Databases {
   async summary(row: DatabaseRow): Promise<DatabaseSummary> {
     // Missing or unreadable: shown as such.
     const sizeBytes = await stat(row.path).then((stats) => stats.size, () => null);
-    const [lastBackup = null] = this.#ctx.catalog.backups.latest(row.id, 1);
+    const [lastBackup = null] = await withFileFacts(this.#ctx.catalog.backups.latest(row.id, 1));
     return { ...row, sizeBytes, lastBackup };
   }
 
@@ -104,19 +105,23 @@ export class Databases {
     return { id, backupsKept, destination: row.destination };
   }
 
+  /**
+   * The row with a fresh look inside the file. A read: what inspect finds is shown, not
+   * stored; the catalog learns a changed journal mode or page size from the next backup,
+   * which is where it matters.
+   */
   async details(id: number): Promise<DatabaseDetails> {
-    let row = this.get(id);
+    const row = this.get(id);
     let inspect: DatabaseDetails['inspect'] = null;
     let inspectError: string | null = null;
     try {
       inspect = await engine.inspect(row.path);
-      if (inspect.journalMode !== row.journalMode || inspect.pageSize !== row.pageSize) {
-        row = this.#ctx.catalog.databases.update(id, { journalMode: inspect.journalMode, pageSize: inspect.pageSize })!;
-      }
     } catch (error) {
       inspectError = (error as Error).message;
     }
-    return { database: await this.summary(row), inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
+    const database = await this.summary(row);
+    const current = inspect ? { ...database, journalMode: inspect.journalMode, pageSize: inspect.pageSize } : database;
+    return { database: current, inspect, inspectError, latestBackups: await withFileFacts(this.#ctx.catalog.backups.latest(id, 5)) };
   }
 
   /**

@@ -9,6 +9,7 @@ import * as engine from '../engine/index.ts';
 import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 import type { BackupEncryptionSettings } from './backup-encryption.ts';
+import { withFileFact, withFileFacts } from './file-facts.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 
@@ -22,8 +23,10 @@ export class History {
     this.#encryption = encryption;
   }
 
-  list(query: Params<'history.list'>): HistoryPage {
-    return this.#ctx.catalog.backups.list(query);
+  /** One page of the history, each entry's file looked for on disk. */
+  async list(query: Params<'history.list'>): Promise<HistoryPage> {
+    const page = this.#ctx.catalog.backups.list(query);
+    return { ...page, entries: await withFileFacts(page.entries) };
   }
 
   series(databaseId: number, limit = 200): HistoryPoint[] {
@@ -44,7 +47,7 @@ export class History {
     const updated = this.#ctx.catalog.backups.setVerification(backupId, result.ok ? 'passed' : 'failed', result.problems, new Date().toISOString())!;
     this.#ctx.changed('history');
     this.#ctx.changed('databases');
-    return updated;
+    return withFileFact(updated);
   }
 
   /** Deletes a backup's file and manifest from disk and its entry from the history. */
@@ -60,11 +63,11 @@ export class History {
   }
 
   /** Pins a backup so retention never deletes it, or unpins it. */
-  pin(backupId: number, pinned: boolean): BackupRecord {
+  pin(backupId: number, pinned: boolean): Promise<BackupRecord> {
     this.#get(backupId);
     const updated = this.#ctx.catalog.backups.setPinned(backupId, pinned)!;
     this.#ctx.changed('history');
-    return updated;
+    return withFileFact(updated);
   }
 
   /** Rebuilds history entries from the manifests in a folder of backups. */

@@ -17,7 +17,7 @@ import type { OperationContext } from './context.ts';
 import { resolveDestination } from './destination.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
-import { checkSqliteFile } from './sqlite-file.ts';
+import { checkSqliteFile, sqliteVersion } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { folderClones } from './clone.ts';
 import { beginCopy, defaultMode, type BegunCopy, type CopyResult, type SourceShape } from './strategies/index.ts';
@@ -25,6 +25,7 @@ import { verifyFile, verifyWrittenFile } from './verify.ts';
 
 export type { BackupOptions } from './backup-options.ts';
 export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_RESTARTS, DEFAULT_PAUSE_MS } from './backup-options.ts';
+export { sqliteVersion } from './sqlite-file.ts';
 
 /** Called with a partial's names before its files are made, so the thread that started a worker can remove them if the worker is stopped. */
 export type ClaimListener = (claim: PartialClaim) => void;
@@ -102,7 +103,7 @@ export async function backupDatabase(
         `The backup of ${source} was written to ${destination} but failed verification: ${verification.problems.slice(0, 3).join('; ')}`,
       );
     }
-    return { path: destination, manifestPath, manifest, durationMs: Date.now() - startedAt.getTime(), removedPartials };
+    return { path: destination, manifestPath, manifest, durationMs: Date.now() - startedAt.getTime(), removedPartials, warnings: ctx.warnings() };
   } catch (error) {
     begun?.abort();
     if (claim) await abandonPartial(claim);
@@ -178,13 +179,3 @@ async function rollbackPoint(path: string, heldCopy: HeldCopy): Promise<string> 
   return `commit ${header.changeCounter.toLocaleString('en-US')} (the file change counter)${rolledBack ? '; a transaction in progress was rolled back in the copy' : ''}`;
 }
 
-let cachedSqliteVersion: string | undefined;
-/** The SQLite library version better-sqlite3 was built with. */
-export function sqliteVersion(): string {
-  if (!cachedSqliteVersion) {
-    const db = new Database(':memory:');
-    cachedSqliteVersion = String(db.prepare('SELECT sqlite_version()').pluck().get());
-    db.close();
-  }
-  return cachedSqliteVersion;
-}

@@ -14,14 +14,26 @@ export const PROGRESS_INTERVAL_MS = 100;
 
 export class OperationContext {
   readonly #cancelFlag: Int32Array;
+  readonly #warnings: string[];
   readonly #started = performance.now();
   #throttle: ProgressThrottle<EngineProgress>;
   /** Set on a view made by withPhase: every report carries this phase. */
   #phase: JobPhase | undefined;
 
-  constructor(cancelFlag: Int32Array, send: (progress: EngineProgress) => void, clock?: ThrottleClock) {
+  constructor(cancelFlag: Int32Array, send: (progress: EngineProgress) => void, clock?: ThrottleClock, warnings: string[] = []) {
     this.#cancelFlag = cancelFlag;
     this.#throttle = new ProgressThrottle(PROGRESS_INTERVAL_MS, send, clock);
+    this.#warnings = warnings;
+  }
+
+  /** Notes something that went wrong without failing the operation; its result lists it. */
+  warn(message: string): void {
+    this.#warnings.push(message);
+  }
+
+  /** What `warn` noted so far, in order. */
+  warnings(): string[] {
+    return [...this.#warnings];
   }
 
   /** Milliseconds since the operation started. */
@@ -45,7 +57,7 @@ export class OperationContext {
 
   /** A view of this context whose reports all carry `phase` (a backup nested in a restore); it shares this throttle. */
   withPhase(phase: JobPhase): OperationContext {
-    const view = new OperationContext(this.#cancelFlag, () => undefined);
+    const view = new OperationContext(this.#cancelFlag, () => undefined, undefined, this.#warnings);
     view.#throttle = this.#throttle;
     view.#phase = phase;
     return view;

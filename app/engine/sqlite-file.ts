@@ -6,6 +6,7 @@
 import { stat } from 'node:fs/promises';
 import { read as readCallback, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import { checkCompanions, closeDatabaseFile, notARegularFile, openDatabaseFile } from './database-files.ts';
 import { fileSystemError } from './sqlite-errors.ts';
@@ -199,4 +200,15 @@ export function looksEncrypted(bytes: Buffer): boolean {
 /** 1234567 → "1,234,567". */
 export function formatCount(value: number): string {
   return value.toLocaleString('en-US');
+}
+
+let cachedSqliteVersion: string | undefined;
+/** The SQLite library version better-sqlite3 was built with (the checkpoint helper's too: it loads the same library). */
+export function sqliteVersion(): string {
+  if (!cachedSqliteVersion) {
+    const db = new Database(':memory:');
+    cachedSqliteVersion = String(db.prepare('SELECT sqlite_version()').pluck().get());
+    db.close();
+  }
+  return cachedSqliteVersion;
 }

@@ -13,6 +13,8 @@ const monospace = { input: { fontFamily: 'var(--mantine-font-family-monospace)',
 export function FolderInput({
   label,
   description,
+  placeholder,
+  autoFocus,
   value,
   onChange,
   onPicked = onChange,
@@ -20,7 +22,10 @@ export function FolderInput({
   children,
 }: {
   label: string;
-  description: string;
+  description?: string;
+  placeholder?: string;
+  /** Focused when its dialog opens. */
+  autoFocus?: boolean;
   value: string;
   onChange: (value: string) => void;
   /** Called with the folder chosen in the dialog (default: `onChange`). */
@@ -42,6 +47,8 @@ export function FolderInput({
         flex={1}
         label={label}
         description={description}
+        placeholder={placeholder}
+        data-autofocus={autoFocus || undefined}
         value={value}
         onChange={(event) => onChange(event.currentTarget.value)}
         error={error}
@@ -50,7 +57,7 @@ export function FolderInput({
       />
       {children}
       {api.shell === 'electron' && (
-        <Button mt={46} variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void choose()}>
+        <Button mt={description ? 46 : 25} variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void choose()}>
           Choose…
         </Button>
       )}

@@ -1,22 +1,11 @@
 import { memo } from 'react';
 import { Button, Group, Progress, Stack, Text } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
 import { IconPlayerStopFilled } from '@tabler/icons-react';
 import type { JobPhase } from '../../../app/api/index.ts';
-import { api } from '../api/client.ts';
-import type { JobView } from '../store/jobs-store.ts';
-import { formatDuration, formatRate, fractionDone, secondsLeft } from '../store/selectors.ts';
+import { cancelJob, type JobView } from '../store/jobs-store.ts';
+import { formatDuration, formatRate, fractionDone, secondsLeft } from '../format.ts';
 
 type JobKind = JobView['info']['kind'];
-
-/** Asks the core to cancel; a refusal is shown, since the job then goes on while the user thinks it stops. */
-async function cancel(jobId: string, what: string): Promise<void> {
-  try {
-    await api.call('jobs.cancel', { jobId });
-  } catch (caught) {
-    notifications.show({ color: 'red', title: `Cannot cancel the ${what}`, message: (caught as Error).message, autoClose: false });
-  }
-}
 
 /** How each kind of job words its phases and its ending. */
 const wording: Record<JobKind, { noun: string; phases: Record<JobPhase, string>; done: string; cancelled: string }> = {
@@ -101,7 +90,7 @@ export const JobProgressBar = memo(function JobProgressBar({ view }: { view: Job
               size="compact-sm"
               variant="default"
               leftSection={<IconPlayerStopFilled size={12} />}
-              onClick={() => void cancel(info.jobId, `${words.noun.toLowerCase()} of ${info.label}`)}
+              onClick={() => void cancelJob(info.jobId, `${words.noun.toLowerCase()} of ${info.label}`)}
               aria-label={`Cancel the ${words.noun.toLowerCase()} of ${info.label}`}
             >
               Cancel

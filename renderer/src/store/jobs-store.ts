@@ -5,6 +5,7 @@
  * and a row finds its job without looking at every job.
  */
 import { create } from 'zustand';
+import { notifications } from '@mantine/notifications';
 import type { JobFinished, JobInfo, JobProgress } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { indexBackups, type JobsState, type JobView } from './job-views.ts';
@@ -63,6 +64,15 @@ function applyFinished(finished: JobFinished): void {
     return { jobs, backupOf: indexBackups(jobs) };
   });
   forgetLater(finished.jobId);
+}
+
+/** Asks the core to cancel a job; says so when it cannot (the job may have just ended). */
+export async function cancelJob(jobId: string, what: string): Promise<void> {
+  try {
+    await api.call('jobs.cancel', { jobId });
+  } catch (caught) {
+    notifications.show({ color: 'red', title: `Cannot cancel the ${what}`, message: (caught as Error).message, autoClose: false });
+  }
 }
 
 /** Subscribes once; on every (re)connection asks which jobs run, so progress survives a reload. */

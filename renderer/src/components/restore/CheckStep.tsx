@@ -5,7 +5,7 @@ import { api } from '../../api/client.ts';
 import { useJobsStore } from '../../store/jobs-store.ts';
 import { checkWithKey, goToStep, resetRestore, useRestoreStore } from '../../store/restore-store.ts';
 import { BackupKeyForm } from '../encryption/BackupKeyForm.tsx';
-import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../store/selectors.ts';
+import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../format.ts';
 import { Facts } from '../Facts.tsx';
 import { JobProgressBar } from '../JobProgressBar.tsx';
 import { useNow } from '../use-now.ts';

@@ -6,7 +6,7 @@ import { IconAlertTriangle, IconPin, IconTrash } from '@tabler/icons-react';
 import type { DatabaseSummary, RetentionPolicy, RetentionPreview } from '../../../../app/api/index.ts';
 import { api, messageAt } from '../../api/client.ts';
 import { describePolicy, emptyPolicy } from '../../store/schedule-form.ts';
-import { formatBytes } from '../../store/selectors.ts';
+import { formatBytes } from '../../format.ts';
 
 const fields: Array<{ key: keyof RetentionPolicy; label: string; description: string }> = [
   { key: 'keepLast', label: 'Keep the last', description: 'backups' },
