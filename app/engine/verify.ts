@@ -34,6 +34,8 @@ const CHUNK = 1 << 20;
  * SQLite maps at most this much of a file (its compile-time SQLITE_MAX_MMAP_SIZE caps it,
  * about 2 GB); the rest is read. Only address space: the pages are the page cache's.
  * Measured on a 1 GB copy: quick_check took 0.6 s of CPU mapped, 1.6 s through reads.
+ * The process's RSS counts the mapped pages while the check runs (RssFile peaked at
+ * 1,062 MB for a 1 GB backup); its own memory does not grow (RssAnon peaked at 80 MB).
  */
 const MAPPED_BYTES = 2 ** 31;
 const readAsync = promisify(readCallback);
