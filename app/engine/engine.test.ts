@@ -204,10 +204,10 @@ describe('online backup with another process writing', () => {
 
   it.each([
     // The helper is pointed at a file that does not exist: it exits at once.
-    ['a checkpoint helper that cannot start', (dir: string) => new CheckpointHandoff(join(dir, 'missing.db'))],
+    ['a checkpoint helper that cannot start leaves the snapshot to end with a plain COMMIT', (dir: string) => new CheckpointHandoff(join(dir, 'missing.db'))],
     // A helper would be ready and take the backlog (the test above): not under this version.
-    ['under a SQLite whose wal-index layout was not verified, no helper is started and', (dir: string, source: string) => new CheckpointHandoff(source, { sqliteVersion: '3.55.0' })],
-  ])('%s the snapshot ends with a plain COMMIT', async (_case, handoffFor) => {
+    ['under a SQLite whose wal-index layout was not verified, no helper is started and the snapshot ends with a plain COMMIT', (dir: string, source: string) => new CheckpointHandoff(source, { sqliteVersion: '3.55.0' })],
+  ])('%s', async (_case, handoffFor) => {
     const dir = fresh();
     const source = join(dir, 'no-helper.db');
     makeDatabase(source, { bytes: 1_000_000 });
