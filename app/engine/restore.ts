@@ -18,6 +18,7 @@ import { targetBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { hashFile, verifyFile } from './verify.ts';
 import { runBackupApi } from './backup-api.ts';
 
+/** How a restore may differ from the default: the safety copy, where it goes, verification and the lock wait. */
 export interface RestoreOptions {
   /** Take a copy of the current target first (default true). */
   safetyCopy?: boolean;

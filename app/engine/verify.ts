@@ -13,6 +13,7 @@ import { manifestPathOf, readManifest } from './manifest.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 
+/** Which check a verification runs and whether it compares the file with its manifest. */
 export interface VerifyOptions {
   /** Run `integrity_check` instead of the faster `quick_check`. */
   full?: boolean;

@@ -34,6 +34,7 @@ import { cloneDescriptor, type CopyMethod } from './clone.ts';
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
 
+/** The fields of the wal-index header (the start of the -shm) a snapshot copy needs to know which WAL frames it may read. */
 export interface WalIndexHeader {
   mxFrame: number;
   pageSize: number;

@@ -52,6 +52,7 @@ import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 
+/** The vault's one file inside its folder; the folder alone restores. */
 export const VAULT_FILE = 'vault.sqlite';
 const FORMAT = 'pagevault-vault';
 const FORMAT_VERSION = '1';

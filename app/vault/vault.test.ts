@@ -2,31 +2,23 @@
 // pages between versions, each version is compared page by page with a raw snapshot of
 // the source taken independently at the same commit, processes are killed at every step
 // of a backup and of a prune, and a flipped byte in a stored page is found and named.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { PagevaultError } from '../api/errors.ts';
 import { vaultBackup, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
 import { VAULT_FILE } from './vault-store.ts';
+import { caseFolders, failureOf } from '../../test-support/unit.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-vault-'));
-let n = 0;
-const fresh = (name = 'case') => {
-  const dir = join(root, `${name}-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = caseFolders('pv-vault-');
 const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const writerScript = fileURLToPath(new URL('../../test-support/page-writer.ts', import.meta.url));
 const crashScript = fileURLToPath(new URL('../../test-support/vault-crash.ts', import.meta.url));
 const keepLast = (count: number) => ({ keepLast: count, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null });
 
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A writer process holding the database open; `change` resolves once its commit is done. */
 class Writer {
@@ -88,16 +80,6 @@ function firstDifferentPage(a: Buffer, b: Buffer, pageSize: number): number | nu
     if (!a.subarray(page * pageSize, (page + 1) * pageSize).equals(b.subarray(page * pageSize, (page + 1) * pageSize))) return page + 1;
   }
   return null;
-}
-
-async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PagevaultError);
-    return { code: (error as PagevaultError).code, message: (error as Error).message };
-  }
-  throw new Error('expected a failure');
 }
 
 describe('versions in the vault', () => {
@@ -180,16 +162,16 @@ describe('versions in the vault', () => {
     new Database(source).exec('CREATE TABLE t (v)');
     const notVault = join(dir, 'empty');
     mkdirSync(notVault);
-    expect((await codeOf(vaultList(notVault))).code).toBe('NOT_FOUND');
+    expect((await failureOf(vaultList(notVault))).code).toBe('NOT_FOUND');
     expect(readdirSync(notVault)).toEqual([]);
     const vault = join(dir, 'vault');
     await vaultBackup(source, vault);
-    const missing = await codeOf(vaultRestore(vault, '7', join(dir, 'x.db')));
+    const missing = await failureOf(vaultRestore(vault, '7', join(dir, 'x.db')));
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.message).toContain("no version '7'");
     expect(existsSync(join(dir, 'x.db'))).toBe(false);
     writeFileSync(join(dir, 'text.txt'), 'not a database');
-    expect((await codeOf(vaultRestore(vault, 'latest', join(dir, 'text.txt')))).code).toBe('NOT_A_DATABASE');
+    expect((await failureOf(vaultRestore(vault, 'latest', join(dir, 'text.txt')))).code).toBe('NOT_A_DATABASE');
     expect(readFileSync(join(dir, 'text.txt'), 'utf8')).toBe('not a database');
   });
 });
@@ -227,7 +209,7 @@ describe('a damaged vault', () => {
     expect(text.stdout).toContain(`version 2, page 2: stored page ${id}`);
 
     const target = join(dir, 'back.db');
-    expect((await codeOf(vaultRestore(vault, '1', target))).code).toBe('CORRUPT');
+    expect((await failureOf(vaultRestore(vault, '1', target))).code).toBe('CORRUPT');
     expect(readdirSync(dir).filter((name) => name.startsWith('back.db'))).toEqual([]);
   });
 });
@@ -257,7 +239,7 @@ describe('a process killed at every step', () => {
       expect({ when, problems: verdict.problems }).toEqual({ when, problems: [] });
       const listed = await vaultList(vault);
       for (const { id } of listed.versions) {
-        const target = join(dir, `check-${(n += 1)}.db`);
+        const target = join(fresh('check'), `version-${id}.db`);
         await vaultRestore(vault, String(id), target);
         expect({ when, id, page: firstDifferentPage(readFileSync(target), expected.get(id)!, 4096) }).toEqual({ when, id, page: null });
         rmSync(target);

@@ -37,6 +37,7 @@ export type { VaultProblem, VaultVersion };
  */
 export type VaultStep = 'snapshot' | 'pages-half' | 'pages-done' | 'version-written' | 'committed' | 'versions-deleted' | 'marked' | 'swept' | 'vacuumed';
 
+/** What adding a version answers: the version and how its pages were read. */
 export interface VaultBackupResult {
   vault: string;
   version: VaultVersion;
@@ -45,6 +46,7 @@ export interface VaultBackupResult {
   durationMs: number;
 }
 
+/** What checking a vault found: how much was checked and each damaged page by version and page number. */
 export interface VaultVerifyResult {
   vault: string;
   ok: boolean;
@@ -55,6 +57,7 @@ export interface VaultVerifyResult {
   problemCount: number;
 }
 
+/** What a prune did: the versions removed, and each kept one with the rule that kept it. */
 export interface VaultPruneResult {
   vault: string;
   removed: VaultVersion[];
@@ -64,6 +67,7 @@ export interface VaultPruneResult {
   bytesAfter: number;
 }
 
+/** What restoring a version wrote, and where. */
 export interface VaultRestoreResult {
   vault: string;
   version: VaultVersion;
