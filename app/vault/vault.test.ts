@@ -7,6 +7,7 @@ import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } f
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -205,13 +206,16 @@ describe('a damaged vault', () => {
     await writer.change(5, 3);
     await vaultBackup(source, vault);
     await writer.close();
-    // The page both versions have at page 2, its data as stored with one bit flipped.
+    // The page both versions have at page 2, its bytes as stored with one bit flipped: its
+    // block decompressed, the byte flipped inside page 2's slot, the block compressed again.
     const store = new Database(join(vault, VAULT_FILE));
     const version2Map = store.prepare('SELECT map FROM version WHERE id = 2').pluck().get() as Buffer;
     expect(version2Map.length).toBeGreaterThan(0);
-    const { id, data } = store.prepare('SELECT id, data FROM page ORDER BY id LIMIT 1 OFFSET 1').get() as { id: number; data: Buffer };
-    data[Math.floor(data.length / 2)]! ^= 0x10;
-    store.prepare('UPDATE page SET data = ? WHERE id = ?').run(data, id);
+    const id = new Uint32Array(zstdDecompressSync(store.prepare('SELECT map FROM version WHERE id = 1').pluck().get() as Buffer).buffer.slice(0))[1]!;
+    const block = store.prepare('SELECT id, data FROM block WHERE id = ?').get(Math.floor(id / 64)) as { id: number; data: Buffer };
+    const bytes = zstdDecompressSync(block.data);
+    bytes[(id % 64) * 4096 + 2048]! ^= 0x10;
+    store.prepare('UPDATE block SET data = ? WHERE id = ?').run(zstdCompressSync(bytes), block.id);
     store.close();
 
     const verdict = await vaultVerify(vault);
