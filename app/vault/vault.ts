@@ -84,13 +84,36 @@ function standaloneHeader(page: Buffer): void {
   page[19] = 1;
 }
 
-/** Reads pages in order from a database file with, for WAL snapshots, some pages taken from WAL frames. */
-function* readPages(db: number, pageSize: number, pageCount: number, wal?: { fd: number; frames: Map<number, number> }): Generator<Buffer> {
-  const chunk = Buffer.allocUnsafe(Math.max(pageSize, CHUNK_BYTES - (CHUNK_BYTES % pageSize)));
+/**
+ * Decompresses a block. Sized to the block, zstd writes it into one buffer that is
+ * returned as is, instead of 16 KiB pieces joined into a second copy.
+ */
+function decompressBlock(data: Buffer, bytes: number): Buffer {
+  return zstdDecompressSync(data, { chunkSize: Math.max(bytes, 64) });
+}
+
+/** A run of pages read in order: `pages` holds `count` pages from page number `first`. */
+interface PageChunk {
+  first: number;
+  count: number;
+  pages: Buffer;
+}
+
+/**
+ * Reads pages in order, CHUNK_BYTES at a time, from a database file with, for WAL
+ * snapshots, some pages taken from WAL frames. One buffer serves every chunk, so reading
+ * a 10 GB database leaves no garbage behind for the collector to lag on. Page 1 is made
+ * standalone here, before it is hashed.
+ */
+function* readChunks(db: number, pageSize: number, pageCount: number, wal?: { fd: number; frames: Map<number, number> }): Generator<PageChunk> {
+  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / pageSize));
   const fileBytes = fstatSync(db).size;
-  for (let first = 1; first <= pageCount; first += chunk.length / pageSize) {
+  const buffer = Buffer.allocUnsafeSlow(Math.min(perChunk, pageCount) * pageSize);
+  for (let first = 1; first <= pageCount; first += perChunk) {
+    const count = Math.min(perChunk, pageCount - first + 1);
+    const chunk = buffer.subarray(0, count * pageSize);
     const start = (first - 1) * pageSize;
-    const want = Math.min(chunk.length, (pageCount - first + 1) * pageSize);
+    const want = chunk.length;
     let got = 0;
     while (got < want && start + got < fileBytes) {
       const read = readSync(db, chunk, got, want - got, start + got);
@@ -99,16 +122,16 @@ function* readPages(db: number, pageSize: number, pageCount: number, wal?: { fd:
     }
     // Past the file's end, a page only the WAL has so far (or none: zeros, as SQLite reads it).
     chunk.fill(0, got, want);
-    for (let offset = 0; offset < want; offset += pageSize) {
-      const pgno = first + offset / pageSize;
-      const page = chunk.subarray(offset, offset + pageSize);
-      const frame = wal?.frames.get(pgno);
-      if (frame !== undefined) {
+    if (wal) {
+      for (let pgno = first; pgno < first + count; pgno += 1) {
+        const frame = wal.frames.get(pgno);
+        if (frame === undefined) continue;
         const at = WAL_HEADER_BYTES + (frame - 1) * (pageSize + FRAME_HEADER_BYTES) + FRAME_HEADER_BYTES;
-        if (readSync(wal!.fd, page, 0, pageSize, at) !== pageSize) throw new Error(`WAL frame ${frame} of page ${pgno} is cut short`);
+        if (readSync(wal.fd, chunk, (pgno - first) * pageSize, pageSize, at) !== pageSize) throw new Error(`WAL frame ${frame} of page ${pgno} is cut short`);
       }
-      yield page;
     }
+    if (first === 1) standaloneHeader(chunk);
+    yield { first, count, pages: chunk };
   }
 }
 
@@ -189,7 +212,7 @@ export async function addVersion(
   let copy: string | undefined;
   let inputFd: number | undefined;
   try {
-    let pages: Generator<Buffer> | undefined;
+    let pages: Generator<PageChunk> | undefined;
     let pageSize = 0;
     let pageCount = 0;
     const held = header.writeVersion === 2 && exists(`${source}-wal`) && !exists(`${source}-shm`);
@@ -202,7 +225,7 @@ export async function addVersion(
       if (snapshot && frames) {
         pageSize = snapshot.index.pageSize;
         pageCount = snapshot.pageCount;
-        pages = readPages(files.database, pageSize, pageCount, frames.size > 0 ? { fd: files.wal!, frames } : undefined);
+        pages = readChunks(files.database, pageSize, pageCount, frames.size > 0 ? { fd: files.wal!, frames } : undefined);
       } else {
         reader.abort();
         reader = undefined;
@@ -216,7 +239,7 @@ export async function addVersion(
       pageSize = Number(standalone.pragma('page_size', { simple: true }));
       pageCount = Number(standalone.pragma('page_count', { simple: true }));
       standalone.close();
-      pages = readPages(inputFd, pageSize, pageCount);
+      pages = readChunks(inputFd, pageSize, pageCount);
     }
     options.onStep?.('snapshot');
     ctx.throwIfCancelled(subject);
@@ -238,27 +261,34 @@ export async function addVersion(
     const ids = new Uint32Array(pageCount);
     let pgno = 0;
     const totalBytes = pageCount * pageSize;
-    for (const page of pages) {
-      pgno += 1;
-      const index = pgno - 1;
-      const slot = index % TIP_CHUNK_PAGES;
-      const chunk = (index - slot) / TIP_CHUNK_PAGES;
-      if (slot === 0) oldTip = index < previousIds.length ? ((readTip.get(chunk) as Buffer | undefined) ?? undefined) : undefined;
-      if (pgno === 1) standaloneHeader(page);
-      const key = pageHash(page);
-      key.copy(tip, slot * 32);
-      const unchanged = oldTip !== undefined && index < previousIds.length && oldTip.length >= (slot + 1) * 32 && key.compare(oldTip, slot * 32, slot * 32 + 32) === 0;
-      ids[index] = unchanged ? previousIds[index]! : ((find.get(key) as number | undefined) ?? blocks.add(key, page));
-      if (slot === TIP_CHUNK_PAGES - 1 || pgno === pageCount) {
-        const hashes = tip.subarray(0, (slot + 1) * 32);
-        if (!oldTip?.equals(hashes)) writeTip.run(chunk, Buffer.from(hashes));
+    const take = (chunk: PageChunk, hashes: Buffer) => {
+      for (let i = 0; i < chunk.count; i += 1) {
+        pgno += 1;
+        const index = pgno - 1;
+        const slot = index % TIP_CHUNK_PAGES;
+        const tipChunk = (index - slot) / TIP_CHUNK_PAGES;
+        if (slot === 0) oldTip = index < previousIds.length ? ((readTip.get(tipChunk) as Buffer | undefined) ?? undefined) : undefined;
+        hashes.copy(tip, slot * 32, i * 32, i * 32 + 32);
+        const unchanged = oldTip !== undefined && index < previousIds.length && oldTip.length >= (slot + 1) * 32 && hashes.compare(oldTip, slot * 32, slot * 32 + 32, i * 32, i * 32 + 32) === 0;
+        if (unchanged) ids[index] = previousIds[index]!;
+        else {
+          const key = Buffer.from(hashes.subarray(i * 32, i * 32 + 32));
+          ids[index] = (find.get(key) as number | undefined) ?? blocks.add(key, chunk.pages.subarray(i * pageSize, (i + 1) * pageSize));
+        }
+        if (slot === TIP_CHUNK_PAGES - 1 || pgno === pageCount) {
+          const hashesOfChunk = tip.subarray(0, (slot + 1) * 32);
+          if (!oldTip?.equals(hashesOfChunk)) writeTip.run(tipChunk, Buffer.from(hashesOfChunk));
+        }
+        if (pgno === Math.ceil(pageCount / 2)) options.onStep?.('pages-half');
       }
-      if (pgno % 512 === 0) {
-        ctx.throwIfCancelled(subject);
-        const copied = pgno * pageSize;
-        ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - pgno, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
-      }
-      if (pgno === Math.ceil(pageCount / 2)) options.onStep?.('pages-half');
+      ctx.throwIfCancelled(subject);
+      const copied = pgno * pageSize;
+      ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - pgno, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
+    };
+    const hashes = Buffer.allocUnsafeSlow((CHUNK_BYTES / pageSize + 1) * 32);
+    for (const chunk of pages) {
+      for (let i = 0; i < chunk.count; i += 1) pageHash(chunk.pages.subarray(i * pageSize, (i + 1) * pageSize)).copy(hashes, i * 32);
+      take(chunk, hashes);
     }
     blocks.finish();
     const { newPages, newBytes } = blocks;
@@ -347,7 +377,7 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
       if (!row) throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} names stored page ${ids[first]}, which is missing; run pagevault vault verify ${store.dir}`);
       let bytes: Buffer;
       try {
-        bytes = zstdDecompressSync(row.data);
+        bytes = decompressBlock(row.data, row.pages * row.page_size);
       } catch {
         throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} (stored page ${ids[first]}) does not decompress; run pagevault vault verify ${store.dir}`);
       }
@@ -442,7 +472,7 @@ export function verifyVault(vaultArg: string, ctx: OperationContext): VaultVerif
       let bytes: Buffer | undefined;
       let whole: string | undefined;
       try {
-        bytes = zstdDecompressSync(row.data);
+        bytes = decompressBlock(row.data, row.pages * row.page_size);
         if (bytes.length !== row.pages * row.page_size) whole = `holds ${bytes.length} bytes in its block ${row.id}, not ${row.pages * row.page_size}`;
       } catch (error) {
         whole = `does not decompress (block ${row.id}: ${(error as Error).message})`;
