@@ -2,14 +2,16 @@
  * The Electron main process: one hardened window, the native menu, the single-instance
  * lock, and the core behind IPC. No business logic lives here.
  */
-import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
+import { app, BrowserWindow, dialog, Menu, Notification, powerMonitor, safeStorage, session, shell, utilityProcess, type MenuItemConstructorOptions } from 'electron';
 import { mkdirSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Core, type ShellServices } from '../app/core/core.ts';
 import type { Settings } from '../app/api/index.ts';
+import { databaseFileExtensions } from '../app/api/rules.ts';
 import { useHelperStarter } from '../app/engine/index.ts';
 import { HostLock } from '../app/host/host-lock.ts';
+import { sealedStore, type SecretStore } from '../app/secrets/secret-store.ts';
 import { wireIpc } from './ipc.ts';
 import { createTray } from './tray.ts';
 import { isAllowedExternalLink } from './external-links.ts';
@@ -60,7 +62,7 @@ if (!app.requestSingleInstanceLock()) {
       mkdirSync(dataDir, { recursive: true, mode: 0o700 });
       // A host (npm run web) on the same data folder would run every schedule a second time.
       folderLock = HostLock.acquire(dataDir, 'desktop app');
-      core = new Core({ dataDir, shell: 'electron', services: shellServices(() => mainWindow) });
+      core = new Core({ dataDir, shell: 'electron', services: shellServices(() => mainWindow), secrets: keychainStore(dataDir) });
     } catch (error) {
       dialog.showErrorBox('Pagevault cannot start', (error as Error).message);
       app.exit(1);
@@ -96,8 +98,10 @@ if (!app.requestSingleInstanceLock()) {
     });
     const unwire = wireIpc(core, mainWindow);
     const settingsOf = async (): Promise<Settings | undefined> => {
-      const outcome = await core.handle('settings.get', {});
-      return outcome.ok ? (outcome.value as Settings) : undefined;
+      return core.call('settings.get', {}).catch((error: unknown) => {
+        console.error('Pagevault: cannot read the settings', error);
+        return undefined;
+      });
     };
     const openWindow = () => {
       if (!mainWindow) return;
@@ -127,7 +131,7 @@ if (!app.requestSingleInstanceLock()) {
         if (Notification.isSupported()) {
           new Notification({ title: 'Pagevault is still running', body: 'Scheduled backups keep running in the background. Open Pagevault or quit it from its icon in the tray.' }).show();
         }
-        void core.handle('settings.update', { closeToTrayExplained: true });
+        core.call('settings.update', { closeToTrayExplained: true }).catch((error: unknown) => console.error('Pagevault: cannot save the settings', error));
       });
     });
     powerMonitor.on('resume', () => core.resumed());
@@ -148,11 +152,26 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 const sqliteFilters: Electron.FileFilter[] = [
-  { name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] },
+  { name: 'SQLite databases', extensions: [...databaseFileExtensions] },
   { name: 'All files', extensions: ['*'] },
 ];
 
 /** Dialogs, the file manager and notifications, for the core to call. */
+/**
+ * The OS keychain when there is one. On Linux without a secret service safeStorage falls
+ * back to a hard-coded password ('basic_text'), no better than the 0600 key file the core
+ * uses by default, which at least says so in its permissions.
+ */
+function keychainStore(dataDir: string): SecretStore | undefined {
+  if (!safeStorage.isEncryptionAvailable()) return undefined;
+  if (process.platform === 'linux' && safeStorage.getSelectedStorageBackend() === 'basic_text') return undefined;
+  return sealedStore(dataDir, {
+    // safeStorage seals strings; base64 carries any bytes through it.
+    encrypt: (plain) => safeStorage.encryptString(plain.toString('base64')),
+    decrypt: (sealed) => Buffer.from(safeStorage.decryptString(sealed), 'base64'),
+  });
+}
+
 function shellServices(window: () => BrowserWindow | undefined): ShellServices {
   return {
     pickPaths: async (purpose) => {

@@ -7,6 +7,7 @@ import { chmodSync, closeSync, existsSync, mkdirSync, openSync, readdirSync, rea
 import { basename, dirname, join, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
+import { SECRET_FILE_PATTERN } from '../secrets/secret-store.ts';
 
 export const CATALOG_FILE_NAME = 'catalog.sqlite';
 /** SQLite's companion files of the catalog, which hold part of its content. */
@@ -103,7 +104,7 @@ export function timeStamp(at: Date): string {
 
 /** True for a name Pagevault puts into its data folder. */
 export function isPagevaultEntry(name: string): boolean {
-  return OWN_ENTRIES.test(name);
+  return OWN_ENTRIES.test(name) || SECRET_FILE_PATTERN.test(name);
 }
 
 /**
@@ -118,7 +119,7 @@ export function ensureOwnFolder(folder: string): void {
     return;
   }
   const stats = statSync(folder);
-  if (!stats.isDirectory()) throw new PagevaultError('INVALID_REQUEST', `Cannot use ${folder} as a Pagevault folder: it is a file, not a folder; move it away or choose another data folder`);
+  if (!stats.isDirectory()) throw new PagevaultError('NOT_A_FOLDER', `Cannot use ${folder} as a Pagevault folder: it is a file, not a folder; move it away or choose another data folder`);
   if ((stats.mode & 0o777) !== CATALOG_FOLDER_MODE && readdirSync(folder).every(isPagevaultEntry)) {
     try {
       chmodSync(folder, CATALOG_FOLDER_MODE);

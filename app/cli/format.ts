@@ -121,8 +121,10 @@ export function renderBackup(result: BackupResult): string {
   if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
   // A clone is the unusual case, and the one that explains a backup of any size in milliseconds.
   if (m.copyMethod === 'cloned') lines.push('  cloned: shares its unchanged blocks with the database (copy-on-write file system)');
+  if (m.encryption) lines.push(`  encrypted with age ${m.encryption.recipient === 'scrypt' ? 'with a passphrase' : `to ${m.encryption.recipient}`}; opens with \`age -d\``);
   lines.push(`  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`);
   if (result.removedPartials.length > 0) lines.push(`  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`);
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
 }
 

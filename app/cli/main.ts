@@ -12,8 +12,9 @@ import { defaultDataDir } from '../core/data-dir.ts';
 import * as engine from '../engine/index.ts';
 import type { EngineProgress } from '../engine/index.ts';
 import { HostLock } from '../host/host-lock.ts';
-import { policyLimits } from '../retention/retention-policy.ts';
+import { keepsOnlySome } from '../retention/retention-policy.ts';
 import { discover } from './discover.ts';
+import { backupEncryptionOf, backupKeysOf } from './key-files.ts';
 import { exitCodeOfError, formatProgressLine, renderBackup, renderDiscovery, renderInspect, renderVaultBackup, renderVaultList, renderVaultPrune, renderVaultVerify, renderVerify } from './format.ts';
 
 const usage = `Usage: pagevault <command> [options]
@@ -25,10 +26,15 @@ Commands:
       --mode snapshot|stepped|compact   default: snapshot for WAL databases, stepped otherwise
       --force                           replace an existing destination file
       --no-verify                       skip quick_check and SHA-256 of the copy
+      --encrypt-to RECIPIENT            encrypt it with age to this public key (age1…): <name>.db.age
+      --encrypt-passphrase-file F       encrypt it with age to the passphrase in F (age's scrypt)
   restore <backup> <target>           Load a backup into a database (a safety copy is taken first)
       --no-safety-copy                  do not copy the current target first
   verify <file>                       quick_check, SHA-256 and manifest comparison
       --full                            integrity_check instead of quick_check
+      --identity F                      restore, verify: an age identity file (AGE-SECRET-KEY-1…) for a .age backup
+      --passphrase-file F               restore, verify: the passphrase of a .age backup, in F
+                                        (key files must be readable by you only: chmod 600)
   vault list <dir>                    The versions in a vault: number, time, pages, new data each added
   vault restore <dir> <version> <target>
                                       Write a version (its number, or latest) to a new file, or load it into a
@@ -94,6 +100,10 @@ async function main(argv: string[]): Promise<number> {
         'no-verify': { type: 'boolean', default: false },
         'no-safety-copy': { type: 'boolean', default: false },
         full: { type: 'boolean', default: false },
+        'encrypt-to': { type: 'string' },
+        'encrypt-passphrase-file': { type: 'string' },
+        identity: { type: 'string' },
+        'passphrase-file': { type: 'string' },
         'data-dir': { type: 'string' },
         from: { type: 'string' },
         add: { type: 'boolean', default: false },
@@ -137,12 +147,17 @@ async function main(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(given) || (key !== 'minAgeDays' && Number(given) < 1)) return usageError(`Expected --${flag} to be a whole number from ${key === 'minAgeDays' ? 0 : 1} and up, got '${given}'`);
     policy[key] = Number(given);
   }
-  if (vaultCommand === 'prune' && !policyLimits(policy)) return usageError('vault prune needs at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly');
+  if (vaultCommand === 'prune' && !keepsOnlySome(policy)) return usageError('vault prune needs at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly');
   if (values.mode !== undefined && values.vault !== undefined) return usageError('--mode goes with a backup to a file or folder; a vault reads the source itself');
   const mode = values.mode;
   if (mode !== undefined && (command !== 'backup' || !['snapshot', 'stepped', 'compact'].includes(mode))) {
     return usageError(command !== 'backup' ? '--mode goes with backup' : `Expected --mode to be snapshot, stepped or compact, got '${mode}'`);
   }
+
+  if (values['encrypt-to'] !== undefined && values['encrypt-passphrase-file'] !== undefined) return usageError('Give --encrypt-to or --encrypt-passphrase-file, not both');
+  if (command !== 'backup' && (values['encrypt-to'] !== undefined || values['encrypt-passphrase-file'] !== undefined)) return usageError('--encrypt-to and --encrypt-passphrase-file go with backup');
+  if (values.identity !== undefined && values['passphrase-file'] !== undefined) return usageError('Give --identity or --passphrase-file, not both');
+  if (command !== 'restore' && command !== 'verify' && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('--identity and --passphrase-file go with restore and verify');
 
   const json = values.json;
   const out = (object: unknown) => process.stdout.write(`${JSON.stringify(object)}\n`);
@@ -174,19 +189,20 @@ async function main(argv: string[]): Promise<number> {
           text = renderVaultBackup(result);
           break;
         }
-        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'] });
+        const encryption = backupEncryptionOf(values);
+        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'], ...(encryption && { encryption }) });
         value = result;
         text = renderBackup(result);
         break;
       }
       case 'restore': {
-        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy' });
+        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy', keys: backupKeysOf(values) });
         value = result;
         text = `Restored ${result.backup} into ${result.target} (${result.pageCount.toLocaleString('en-US')} pages, verified)${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
         break;
       }
       case 'verify': {
-        const result = await engine.verify(args[0]!, { ...run, full: values.full });
+        const result = await engine.verify(args[0]!, { ...run, full: values.full, keys: backupKeysOf(values) });
         value = result;
         text = renderVerify(result);
         clearLine();
@@ -261,6 +277,7 @@ async function main(argv: string[]): Promise<number> {
     clearLine();
     const body = error instanceof PagevaultError ? error.toBody() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
     if (command === 'backup' && body.code === 'DEST_EXISTS' && !values.force) body.message += ' (pass --force to replace it)';
+    if (body.code === 'KEY_NEEDED') body.message += ' (pass --identity FILE or --passphrase-file FILE)';
     if (json) out({ type: 'error', ...body });
     else console.error(`pagevault: ${body.message} [${body.code}]`);
     return exitCodeOfError(body.code);

@@ -3,6 +3,7 @@ import type { PickPurpose } from '../api/index.ts';
 import type { CatalogTopic, JobFinished } from '../api/types.ts';
 import type { Catalog } from '../catalog/index.ts';
 import type { JobQueue } from '../jobs/job-queue.ts';
+import type { SecretStore } from '../secrets/secret-store.ts';
 import type { EventBus } from './event-bus.ts';
 
 /**
@@ -35,6 +36,8 @@ export interface CoreContext {
   queue: JobQueue;
   events: EventBus;
   shell: ShellServices;
+  /** Keys of encrypted databases and backups: never in the catalog, logs or messages. */
+  secrets: SecretStore;
   /** Tells every UI that part of the catalog changed. */
   changed(topic: CatalogTopic): void;
   finished(result: JobFinished): void;

@@ -8,7 +8,7 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PagevaultError, type ErrorCode } from '../api/errors.ts';
+import { PagevaultError } from '../api/errors.ts';
 import type { RetentionPolicy } from '../api/types.ts';
 import type { VaultBackupResult, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
@@ -26,8 +26,9 @@ import type { VerifyOptions } from './verify.ts';
 export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
 export { backupFileName } from './destination.ts';
 export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
-export { manifestPathOf, readManifest } from './manifest.ts';
+export { loadManifest, manifestPathOf, readManifest } from './manifest.ts';
 export { reserveOwnFiles } from './database-files.ts';
+export { AGE_SUFFIX, ageHeaderOf, isAgeFile } from './age-files.ts';
 
 export interface RunOptions {
   onProgress?: (progress: EngineProgress) => void;
@@ -210,7 +211,7 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
           break;
         case 'error':
           answered = true;
-          settle(() => rejectPromise(new PagevaultError(message.error.code as ErrorCode, message.error.message)));
+          settle(() => rejectPromise(new PagevaultError(message.error.code, message.error.message)));
           break;
       }
     });
@@ -238,12 +239,12 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
 
 /** Reads what `path` is: header facts, pragmas, tables with row counts. */
 export function inspect(path: string, options?: InspectOptions & RunOptions): Promise<InspectResult> {
-  return run('inspect', { path, options: { rowCountBudgetMs: options?.rowCountBudgetMs, busyTimeoutMs: options?.busyTimeoutMs } }, options);
+  return run('inspect', { path, options: { rowCountBudgetMs: options?.rowCountBudgetMs, busyTimeoutMs: options?.busyTimeoutMs, keys: options?.keys } }, options);
 }
 
 /** Checks a backup: quick_check (or integrity_check with `full`), SHA-256, manifest. */
 export function verify(path: string, options?: VerifyOptions & RunOptions): Promise<VerifyResult> {
-  return run('verify', { path, options: { full: options?.full, useManifest: options?.useManifest } }, options);
+  return run('verify', { path, options: { full: options?.full, useManifest: options?.useManifest, keys: options?.keys, action: options?.action } }, options);
 }
 
 /** Backs up a live database to a file or into a folder. */

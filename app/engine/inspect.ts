@@ -2,7 +2,8 @@
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { InspectResult, JournalMode, TableInfo } from '../api/types.ts';
+import type { AgeKeyInput, InspectResult, JournalMode, TableInfo } from '../api/types.ts';
+import { decryptToTemporary, isAgeFile } from './age-files.ts';
 import { checkSqliteFile, type SqliteHeader } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { whenReadable } from './read-lock.ts';
@@ -14,11 +15,22 @@ export interface InspectOptions {
   /** How long row counting may take in all before the remaining tables are left uncounted. */
   rowCountBudgetMs?: number;
   busyTimeoutMs?: number;
+  /** Keys for a backup encrypted with age: it is inspected decrypted, in a private temporary copy. */
+  keys?: AgeKeyInput[];
 }
 
 /** Reads header facts, pragmas and per-table row counts of `path`, read-only. */
 export async function inspectFile(path: string, options: InspectOptions = {}): Promise<InspectResult> {
   const subject = `Cannot inspect ${path}`;
+  if (await isAgeFile(path)) {
+    const copy = await decryptToTemporary(path, options.keys, undefined, subject);
+    try {
+      const inside = await inspectFile(copy.path, { ...options, keys: undefined });
+      return { ...inside, path, sizeBytes: (await stat(path)).size };
+    } finally {
+      await copy.remove();
+    }
+  }
   const { stats, header } = await checkSqliteFile(path, 'Cannot inspect');
   const walBytes = await stat(`${path}-wal`).then((s) => s.size, () => -1);
 

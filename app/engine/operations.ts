@@ -1,4 +1,5 @@
 /** The operations the engine worker runs, by name, with their parameters and results. */
+import type { ApiErrorBody } from '../api/errors.ts';
 import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import type { EngineProgress } from './context.ts';
@@ -47,4 +48,4 @@ export type WorkerMessage =
   /** Open a database file for the worker, which waits on `answer` (database-files.ts). */
   | { type: 'open'; path: string; answer: Int32Array }
   | { type: 'result'; value: unknown }
-  | { type: 'error'; error: { code: string; message: string } };
+  | { type: 'error'; error: ApiErrorBody };

@@ -8,11 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { realpath, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { RestoreResult } from '../api/types.ts';
+import type { AgeKeyInput, RestoreResult, VerifyResult } from '../api/types.ts';
+import { checkAgainstManifest, decryptToTemporary, encryptionForSafetyCopy, isAgeFile, type DecryptedCopy } from './age-files.ts';
+import { readManifest } from './manifest.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
 import type { OperationContext } from './context.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
-import { toPagevaultError } from './sqlite-errors.ts';
+import { targetBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 import { runBackupApi } from './backup-api.ts';
 
@@ -25,6 +27,8 @@ export interface RestoreOptions {
   busyTimeoutMs?: number;
   /** What a failed safety copy advises (default: another folder, or no safety copy). */
   safetyCopyAdvice?: string;
+  /** Keys for a backup encrypted with age; the safety copy is then encrypted for the key that opened it. */
+  keys?: AgeKeyInput[];
 }
 
 /** Restores `backupArg` into `targetArg` (an existing database, replaced in place, or a new file). */
@@ -41,7 +45,36 @@ export async function restoreDatabase(
   const subject = `Cannot restore ${backup} into ${target}`;
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
 
-  const verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from' });
+  // An encrypted backup is decrypted once, into a private temporary copy that the
+  // restore reads from and that is removed at the end; the target gets the plain database.
+  let decrypted: DecryptedCopy | undefined;
+  if (await isAgeFile(backup)) decrypted = await decryptToTemporary(backup, options.keys, ctx.withPhase('check'), subject, 'check');
+  try {
+    return await restoreFrom(backup, decrypted, target, subject, busyTimeoutMs, ctx, options, onClaim, started);
+  } finally {
+    await decrypted?.remove();
+  }
+}
+
+async function restoreFrom(
+  backup: string,
+  decrypted: DecryptedCopy | undefined,
+  target: string,
+  subject: string,
+  busyTimeoutMs: number,
+  ctx: OperationContext,
+  options: RestoreOptions,
+  onClaim: ClaimListener | undefined,
+  started: number,
+): Promise<RestoreResult> {
+  const readable = decrypted?.path ?? backup;
+  let verdict: VerifyResult;
+  if (decrypted) {
+    const plain = await verifyFile(readable, ctx.withPhase('check'), { action: 'restore from', useManifest: false });
+    verdict = checkAgainstManifest({ ...plain, path: backup, sha256: decrypted.hashes.ciphertextSha256 }, await readManifest(backup), decrypted.hashes, (await stat(backup)).size);
+  } else {
+    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from' });
+  }
   if (!verdict.ok) {
     throw new PagevaultError('VERIFY_FAILED', `${subject}: the backup failed verification (${verdict.problems.slice(0, 3).join('; ')}); the target was not touched`);
   }
@@ -50,7 +83,7 @@ export async function restoreDatabase(
   const targetStats = await stat(target).catch(() => undefined);
   if (!targetStats) {
     // A new file: written like a backup (partial, fsync, atomic publish).
-    const result = await backupDatabase(backup, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore' }, onClaim);
+    const result = await backupDatabase(readable, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore' }, onClaim);
     const verification = await verifyFile(target, ctx, { useManifest: false });
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
   }
@@ -58,11 +91,11 @@ export async function restoreDatabase(
   if ((await realpath(target)) === (await realpath(backup))) {
     throw new PagevaultError('DEST_IS_SOURCE', `${subject}: the backup and the target are the same file`);
   }
-  const backupPageSize = verdictPageSize(backup);
+  const backupPageSize = verdictPageSize(readable);
   const targetInfo = readTargetInfo(target, subject, busyTimeoutMs);
   if (targetInfo.journalMode === 'wal' && targetInfo.pageSize !== backupPageSize) {
     throw new PagevaultError(
-      'INVALID_REQUEST',
+      'NOT_SUPPORTED',
       `${subject}: the target is in WAL mode with ${targetInfo.pageSize}-byte pages and the backup has ${backupPageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
     );
   }
@@ -70,7 +103,9 @@ export async function restoreDatabase(
   let safetyCopy: string | null = null;
   if (options.safetyCopy !== false) {
     const safetyCtx = ctx.withPhase('safety-copy');
-    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs, action: 'take the safety copy of' }, onClaim).catch((error: unknown) => {
+    // Beside an encrypted backup, the safety copy is encrypted for the key that opened it.
+    const encryption = decrypted && encryptionForSafetyCopy(decrypted);
+    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs, action: 'take the safety copy of', ...(encryption && { encryption }) }, onClaim).catch((error: unknown) => {
       const failure = toPagevaultError(error, subject);
       if (failure.code === 'CANCELLED') throw failure;
       const advice = options.safetyCopyAdvice ?? 'Choose another folder for the safety copy, or restore without one';
@@ -80,14 +115,14 @@ export async function restoreDatabase(
   }
   ctx.throwIfCancelled(subject);
 
-  const source = new Database(backup, { readonly: true, fileMustExist: true });
+  const source = new Database(readable, { readonly: true, fileMustExist: true });
   let pageCount: number;
   try {
     pageCount = await loadInto(source, target, ctx, subject, busyTimeoutMs);
   } catch (error) {
     const wrapped = toPagevaultError(error, subject);
     if (wrapped.code === 'SOURCE_BUSY') {
-      throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`, { cause: error });
+      throw targetBusyError(subject, busyTimeoutMs, error);
     }
     throw wrapped;
   } finally {
@@ -105,7 +140,7 @@ export async function restoreDatabase(
 async function loadInto(source: Database.Database, target: string, ctx: OperationContext, subject: string, busyTimeoutMs: number): Promise<number> {
   const pageSize = Number(source.pragma('page_size', { simple: true }));
   // SQLITE_BUSY on the target: its readers must finish before the commit.
-  const busy = () => new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
+  const busy = () => targetBusyError(subject, busyTimeoutMs);
   const fixed = { first: 1024, next: () => 1024 };
   const copied = await runBackupApi(source, target, ctx, subject, fixed, { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled; the target is unchanged` });
   return copied.totalPages;

@@ -4,7 +4,9 @@ import { read as readCallback } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import type { VerifyResult } from '../api/types.ts';
+import { PagevaultError } from '../api/errors.ts';
+import type { AgeKeyInput, VerifyResult } from '../api/types.ts';
+import { checkAgainstManifest, decryptToTemporary, isAgeFile } from './age-files.ts';
 import type { OperationContext } from './context.ts';
 import { closeDatabaseFile, openDatabaseFile, specialFileKind } from './database-files.ts';
 import { manifestPathOf, readManifest } from './manifest.ts';
@@ -18,6 +20,8 @@ export interface VerifyOptions {
   useManifest?: boolean;
   /** How messages name what failed, "Cannot <action> <file>: …" (default "verify"). */
   action?: string;
+  /** Keys for a backup encrypted with age (identities, passphrases). */
+  keys?: AgeKeyInput[];
 }
 
 const CHUNK = 1 << 20;
@@ -31,6 +35,7 @@ const readAsync = promisify(readCallback);
 export async function verifyFile(path: string, ctx: OperationContext, options: VerifyOptions = {}): Promise<VerifyResult> {
   const action = options.action ?? 'verify';
   const subject = `Cannot ${action} ${path}`;
+  if (await isAgeFile(path)) return verifyAgeFile(path, ctx, options, subject);
   const { stats, header } = await checkSqliteFile(path, `Cannot ${action}`);
   const check = options.full ? 'integrity_check' : 'quick_check';
   const problems: string[] = [];
@@ -81,6 +86,27 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
   }
   ctx.report({ phase: 'verify', totalPages, remainingPages: 0, bytesCopied: stats.size, bytesPerSecond: 0, restarts: 0 }, true);
   return { path, ok: problems.length === 0, check, problems, pageCount, sha256, manifestChecked };
+}
+
+/**
+ * An age-encrypted backup: decrypted (which proves it whole and unchanged, chunk by
+ * chunk) into a private temporary copy, checked there, and compared with its manifest.
+ * The copy is removed whatever happens.
+ */
+async function verifyAgeFile(path: string, ctx: OperationContext, options: VerifyOptions, subject: string): Promise<VerifyResult> {
+  const copy = await decryptToTemporary(path, options.keys, ctx, subject);
+  try {
+    const plain = await verifyFile(copy.path, ctx, { full: options.full, useManifest: false, action: options.action });
+    const result = { ...plain, path, sha256: copy.hashes.ciphertextSha256, problems: plain.problems.map((p) => p.replaceAll(copy.path, path)) };
+    const manifest = options.useManifest === false ? undefined : await readManifest(path);
+    return checkAgainstManifest(result, manifest, copy.hashes, (await stat(path)).size);
+  } catch (error) {
+    // Messages about the temporary copy name the backup the user gave.
+    if (error instanceof PagevaultError) throw new PagevaultError(error.code, error.message.replaceAll(copy.path, `${path} (decrypted)`), { cause: error });
+    throw error;
+  } finally {
+    await copy.remove();
+  }
 }
 
 /**

@@ -33,8 +33,11 @@ async function main(): Promise<void> {
   const ctx = new OperationContext(input.cancelFlag, (progress) => post({ type: 'progress', progress }));
   try {
     const run = operations[input.operation] as (params: unknown, ctx: OperationContext) => Promise<unknown>;
-    post({ type: 'result', value: await run(input.params, ctx) });
+    const value = await run(input.params, ctx);
+    ctx.flush();
+    post({ type: 'result', value });
   } catch (error) {
+    ctx.flush();
     const wrapped = error instanceof PagevaultError ? error : toPagevaultError(error, `Pagevault ${input.operation} failed`);
     post({ type: 'error', error: wrapped.toBody() });
   }

@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { PagevaultError } from '../../api/errors.ts';
 import { runBackupApi } from '../backup-api.ts';
 import { steppedOptions } from '../backup-options.ts';
+import { sourceBusyError } from '../sqlite-errors.ts';
 import type { SourceReader, SourceShape, StrategyInput, BegunCopy } from './strategy.ts';
 
 /** Snapshot mode sizes steps to take about this long: frequent progress, prompt cancel. */
@@ -25,7 +26,7 @@ export function pageCopy(reader: SourceReader, input: StrategyInput, mode: 'snap
 /** Runs the backup API from the open source connection into `partial`. Returns the number of restarts. */
 export async function copyPages(db: Database.Database, partial: string, input: StrategyInput, mode: 'snapshot' | 'stepped', pageSize: number): Promise<number> {
   const { ctx, subject, busyTimeoutMs } = input;
-  const busy = () => new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
+  const busy = () => sourceBusyError(subject, { waitedMs: busyTimeoutMs });
   const run = { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled` };
   if (mode === 'snapshot') {
     // Size the next step to take about TARGET_STEP_MS, from how long this one took.
