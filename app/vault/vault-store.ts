@@ -5,10 +5,12 @@
  * rollback journal, `synchronous=FULL`, incremental auto-vacuum), with these tables:
  * - `meta(key, value)`: `format = pagevault-vault`, `formatVersion = 2`, `nextBlock` (the
  *   next block id; ids only grow, never reused) and `tipVersion` (see `tip`).
- * - `block(id INTEGER PRIMARY KEY, pages, page_size, hashes, data)`: up to 64 distinct
- *   page contents stored together. `data` is their bytes, concatenated, compressed with
- *   zstd (node:zlib) in one frame, so a restore decompresses a block once, not 64 times;
- *   `hashes` their SHA-256s, 32 bytes each, in the same order.
+ * - `block(id INTEGER PRIMARY KEY, pages, page_size, digest, hashes, data)`: up to 64
+ *   distinct page contents stored together. `data` is their bytes, concatenated,
+ *   compressed with zstd (node:zlib) in one frame, so a restore decompresses a block once,
+ *   not 64 times; `hashes` their SHA-256s, 32 bytes each, in the same order; `digest` the
+ *   SHA-256 of all their bytes, so a restore that takes most of a block checks it with one
+ *   hash (verify checks every page against its own).
  * - `page(id INTEGER PRIMARY KEY, hash BLOB UNIQUE)`: the index from content to where it
  *   is stored. A page's id is `block * 64 + slot`, so a restore needs no look-up to find
  *   it. A page stored once is shared by every version that has it, at any page number.
@@ -162,7 +164,7 @@ export class VaultStore {
         db.exec(`
           BEGIN;
           CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
-          CREATE TABLE block (id INTEGER PRIMARY KEY, pages INTEGER NOT NULL, page_size INTEGER NOT NULL, hashes BLOB NOT NULL, data BLOB NOT NULL);
+          CREATE TABLE block (id INTEGER PRIMARY KEY, pages INTEGER NOT NULL, page_size INTEGER NOT NULL, digest BLOB NOT NULL, hashes BLOB NOT NULL, data BLOB NOT NULL);
           CREATE TABLE page (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE);
           CREATE TABLE tip (chunk INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
           CREATE TABLE version (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, source TEXT NOT NULL,
