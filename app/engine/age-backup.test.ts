@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { backup, restore, verify } from './index.ts';
+import { parseManifest } from './manifest.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { generateAgeIdentity } from '../age/keys.ts';
 import { PagevaultError } from '../api/errors.ts';
@@ -49,6 +50,15 @@ async function encryptedBackup(bytes = 3 << 20) {
 }
 
 describe('an encrypted backup', () => {
+  it('keeps its encryption when its manifest is read back from the folder, as an import reads it', async () => {
+    const { result } = await encryptedBackup(1 << 20);
+    const text = readFileSync(`${result.path}.manifest.json`, 'utf8');
+    const written = JSON.parse(text) as BackupManifest;
+    const reading = parseManifest(text);
+    expect(reading).toEqual({ manifest: expect.objectContaining({ encryption: written.encryption }) });
+    expect(written.encryption).toMatchObject({ format: 'age', recipient: expect.stringMatching(/^age1/) });
+  });
+
   it.skipIf(!!ageMissing)('is <name>-YYYYMMDD-HHMMSS.db.age with its manifest, nothing plain beside it, and age -d -i gives a database that passes integrity_check', async () => {
     const { dir, source, result } = await encryptedBackup();
     expect(result.path).toMatch(/app-\d{8}-\d{6}\.db\.age$/);
