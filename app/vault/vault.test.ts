@@ -275,7 +275,7 @@ describe('a damaged vault', () => {
     expect(verdict.ok).toBe(false);
     const named = verdict.problems.filter((p) => p.version === 1).map((p) => p.pageId);
     expect(named).toEqual(Array.from({ length: Math.min(block.pages, 100) }, (_, slot) => block.id * 64 + slot));
-    expect((await codeOf(vaultRestore(vault, '1', join(dir, 'back.db')))).code).toBe('CORRUPT');
+    expect((await failureOf(vaultRestore(vault, '1', join(dir, 'back.db')))).code).toBe('CORRUPT');
     expect(readdirSync(dir).filter((name) => name.startsWith('back.db'))).toEqual([]);
   });
 });
