@@ -13,6 +13,7 @@ import { withFileFact, withFileFacts } from './file-facts.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 
+/** The `history.*` methods, over the backup records and the files on disk. */
 export class History {
   readonly #ctx: CoreContext;
 

@@ -46,6 +46,7 @@ function unusable(target: RestoreTarget, error: unknown): RestoreTarget {
 /** The real path when the file exists, else the resolved path. */
 const canonical = (path: string): Promise<string> => realpath(path).catch(() => path);
 
+/** The restore wizard's methods and the restore job they start. */
 export class Restores {
   readonly #ctx: CoreContext;
   readonly #encryption: BackupEncryptionSettings | undefined;

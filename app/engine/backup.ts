@@ -21,7 +21,7 @@ import { checkSqliteFile, sqliteVersion } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { folderClones } from './clone.ts';
 import { beginCopy, defaultMode, type BegunCopy, type CopyResult, type SourceShape } from './strategies/index.ts';
-import { verifyFile } from './verify.ts';
+import { verifyFile, verifyWrittenFile } from './verify.ts';
 
 export type { BackupOptions } from './backup-options.ts';
 export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_RESTARTS, DEFAULT_PAUSE_MS } from './backup-options.ts';
@@ -75,7 +75,10 @@ export async function backupDatabase(
 
     let verification: VerifyResult | undefined;
     if (options.verify !== false) {
-      verification = await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false });
+      // A copy hashed as it was written is only checked with SQLite; anything else is read again for its hash.
+      verification = copied.sha256
+        ? await verifyWrittenFile(claim.path, ctx, { sha256: copied.sha256, full: options.fullVerify })
+        : await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, mapped: true });
     }
     ctx.throwIfCancelled(subject);
     // Read from the plain copy, before an encrypted backup replaces it with ciphertext.

@@ -61,6 +61,19 @@ const manifestSchema = z.object({
       { error: 'an object with journal, tries and consistentUpTo' },
     )
     .optional(),
+  encryption: z
+    .object(
+      {
+        format: z.literal('age', { error: '"age"' }),
+        recipient: z.string({ error: 'an age1… recipient or "scrypt"' }).min(1, { error: 'an age1… recipient or "scrypt"' }),
+        plaintextSha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'a hex SHA-256' }).nullable(),
+        plaintextBytes: count,
+      },
+      { error: 'an object with format, recipient, plaintextSha256 and plaintextBytes' },
+    )
+    .optional(),
+  // A word this version does not know (a newer Pagevault's) says nothing about how the file was made.
+  copyMethod: z.enum(['cloned', 'copied']).optional().catch(undefined),
 }) satisfies z.ZodType<BackupManifest>;
 
 /** A manifest read from disk: the manifest, or why it cannot be used. */

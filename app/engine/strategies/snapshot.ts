@@ -51,8 +51,8 @@ function walFileCopy(
   return {
     shape,
     async copy(partial) {
-      const copyMethod = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones);
-      if (copyMethod) return { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize }, copyMethod };
+      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones);
+      if (made) return { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize }, copyMethod: made.method, ...(made.sha256 && { sha256: made.sha256 }) };
       await truncate(partial, 0).catch(() => undefined);
       return { restarts: await copyPages(reader.db, partial, input, 'snapshot', shape.pageSize) };
     },
