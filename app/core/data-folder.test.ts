@@ -84,8 +84,8 @@ describe('a symlinked data folder', () => {
       expect(await failureOf(core, 'databases.add', { path: catalog })).toMatchObject({ code: 'OWN_FILE', message: expect.stringContaining("it is Pagevault's own catalog") });
       expect((await callCore(core, 'restore.target', { backupPath: backup, targetPath: catalog })).problem).toContain("is Pagevault's own catalog");
       expect(await failureOf(core, 'restore.start', { backupPath: backup, targetPath: catalog, safetyCopy: true, proceedWhileInUse: true })).toMatchObject({
-        code: 'INVALID_REQUEST',
-        message: expect.stringContaining("is Pagevault's own catalog"),
+        code: 'OWN_FILE',
+        message: expect.stringContaining(`into ${catalog}: it is Pagevault's own catalog`),
       });
       // A file that does not exist yet, by a path through the link.
       expect((await callCore(core, 'restore.target', { backupPath: backup, targetPath: join(linked, 'catalog.sqlite-journal') })).problem).toContain("belongs to Pagevault's own catalog");

@@ -177,7 +177,7 @@ export class Restores {
       problemCode: null,
     };
     const refused = (facts: RestoreTarget, problemCode: ErrorCode, problem: string): RestoreTarget => ({ ...facts, problem, problemCode });
-    const own = this.#ownFileProblem(path, realPathOf(path));
+    const own = this.#ownFileProblem(realPathOf(path));
     if (own) return refused({ ...target, exists: await stat(path).then(() => true, () => false) }, 'OWN_FILE', own);
     const stats = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
     if (stats instanceof Error) return unusable(target, fileSystemError(stats, `Cannot read ${path}`));
@@ -223,9 +223,8 @@ export class Restores {
    * staging folder, the data folder itself. Compared by real path (`dataDir` is one), so
    * a symlinked data folder does not hide them.
    */
-  #ownFileProblem(path: string, real: string): string | null {
-    const problem = ownPathProblem(this.#ctx.dataDir, real, 'file');
-    return problem && `${path}: ${problem}`;
+  #ownFileProblem(real: string): string | null {
+    return ownPathProblem(this.#ctx.dataDir, real, 'file');
   }
 
   async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {

@@ -36,8 +36,9 @@ function utilityLike(modulePath: string, args: string[]): StartedHelper {
   return {
     stdout: child.stdout,
     on: (event, listener) => child.on(event, (code) => listener(code ?? -1)),
-    // As utilityProcess does, a message to a helper that has exited goes nowhere (a ChildProcess would emit an error).
-    postMessage: (message) => void (child.connected && child.send(message)),
+    // As utilityProcess does, a message to a helper that has exited goes nowhere. A ChildProcess
+    // would emit an error (EPIPE when it exits between the check and the write): the callback takes it.
+    postMessage: (message) => void (child.connected && child.send(message, () => undefined)),
   };
 }
 
