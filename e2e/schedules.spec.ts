@@ -8,6 +8,10 @@ import Database from 'better-sqlite3';
 import { expect, saveScreenshot, test } from './fixtures.ts';
 import { addDatabase } from './helpers.ts';
 
+// Times are written in the clock of the browser's locale: one locale for the whole file,
+// so a sentence does not depend on the machine's LANG (the locale tests below set their own).
+test.use({ locale: 'en-US' });
+
 test('create a schedule with its next five runs previewed, see it run, and find the run in the history', async ({ app, chinookPath, host }) => {
   await addDatabase(app, chinookPath);
   await expect(app.getByRole('row', { name: /^chinook / })).toBeVisible();
@@ -20,7 +24,7 @@ test('create a schedule with its next five runs previewed, see it run, and find 
   await editor.getByText('Weekly', { exact: true }).click();
   await editor.getByText('Sat', { exact: true }).click();
   const preview = editor.getByRole('region', { name: 'Next runs' });
-  await expect(preview).toContainText('Every Monday, Tuesday, Wednesday, Thursday, Friday and Saturday at 18:30');
+  await expect(preview).toContainText('Every Monday, Tuesday, Wednesday, Thursday, Friday and Saturday at 06:30 PM');
   await expect(preview.getByRole('listitem')).toHaveCount(5);
 
   // An impossible cron expression is refused at the field, and Save is off.
