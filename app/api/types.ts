@@ -19,6 +19,31 @@ export interface AppInfo {
   platform: string;
 }
 
+/**
+ * The encryption schemes of SQLite3MultipleCiphers that Pagevault offers, by the name the
+ * UI and `--cipher` use. SQLCipher 4 is what Signal Desktop and most apps use today.
+ */
+export const cipherNames = ['sqlcipher-4', 'sqlcipher-3', 'sqlcipher-2', 'sqlcipher-1', 'aes256cbc', 'aes128cbc', 'sqleet', 'chacha20', 'rc4', 'ascon128'] as const;
+export type CipherName = (typeof cipherNames)[number];
+
+/**
+ * The key of an encrypted database: a passphrase, or a raw key written `x'<hex>'` (32
+ * bytes for SQLCipher). Kept in the secret store, never in the catalog or a message.
+ */
+export interface SourceKey {
+  key: string;
+  kind: 'passphrase' | 'raw';
+  cipher: CipherName;
+}
+
+/** What inspect found out about a database's encryption. */
+export type EncryptionState =
+  | { state: 'plain' }
+  /** Opened with the key given: its cipher, in words ("SQLCipher 4"). */
+  | { state: 'key-accepted'; cipher: CipherName; cipherLabel: string }
+  /** Random bytes where the SQLite header should be: encrypted, and no key (or not that one) opens it. */
+  | { state: 'key-needed' };
+
 export interface TableInfo {
   name: string;
   /** Null when counting was skipped because the time budget ran out. */
@@ -48,6 +73,8 @@ export interface InspectResult {
    * the tables cannot be listed. Backups copy it without a lock.
    */
   heldByAnotherProgram: boolean;
+  /** Absent in results of earlier versions: plain. */
+  encryption?: EncryptionState;
 }
 
 export interface VerifyResult {
@@ -60,6 +87,11 @@ export interface VerifyResult {
   sha256: string;
   /** Whether a manifest was found beside the file and compared. */
   manifestChecked: boolean;
+  /**
+   * What could not be checked, in words, when the file is encrypted and no key was given:
+   * then only its SHA-256 (against the manifest) was, and `check` did not run.
+   */
+  notChecked?: string;
 }
 
 export interface JobProgress {
@@ -117,6 +149,8 @@ export interface BackupManifest {
   };
   /** Present when another program held the database exclusively and it was copied without a lock. */
   heldCopy?: HeldCopy;
+  /** Present when the source was encrypted: the backup is too, with the same key and cipher. */
+  encryption?: { cipher: CipherName; cipherLabel: string };
 }
 
 /**

@@ -13,11 +13,12 @@ import { constants, fstatSync } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupManifest, BackupMode, BackupResult, HeldCopy, JournalMode, VerifyResult } from '../api/types.ts';
+import type { BackupManifest, BackupMode, BackupResult, HeldCopy, JournalMode, SourceKey, VerifyResult } from '../api/types.ts';
 import type { OperationContext } from './context.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
 import { checkSqliteFile, fileSystemError } from './sqlite-file.ts';
+import { checkDatabaseFile, cipherLabel, openEncrypted } from './connection.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 import { SourceFiles } from './source-files.ts';
@@ -57,6 +58,12 @@ export interface BackupOptions {
    * (default "back up"; a restore into a new file says "restore").
    */
   action?: string;
+  /**
+   * The key of an encrypted source (connection.ts). The backup is then encrypted with the
+   * same key and cipher: the file-level copies copy its pages as they are, encrypted, and
+   * VACUUM INTO (compact, and where the backup API would run) keeps its encryption.
+   */
+  key?: SourceKey;
 }
 
 /** Called with a partial's names before its files are made, so the thread that started a worker can remove them if the worker is stopped. */
@@ -100,7 +107,8 @@ export async function backupDatabase(
   const startedAt = new Date();
   const source = resolve(sourceArg);
   const action = options.action ?? 'back up';
-  const { header } = await checkSqliteFile(source, `Cannot ${action}`);
+  const { header, encrypted } = await checkDatabaseFile(source, `Cannot ${action}`, options.key);
+  const key = encrypted ? options.key : undefined;
   const destination = await resolveDestination(source, destinationArg, options);
   const subject = `Cannot ${action} ${source} to ${destination}`;
   const folder = dirname(destination);
@@ -123,16 +131,18 @@ export async function backupDatabase(
     let sourcePageSize = header.pageSize;
     let walSnapshot: ReturnType<typeof beginWalSnapshot>;
     if (!held) {
-      db = new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+      db = key ? openEncrypted(source, key, subject, { readonly: true, timeout: busyTimeoutMs }) : new Database(source, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
       const open = db;
       // Bytes 18/19 of the header say WAL (2) or rollback journal (1) without taking a lock.
       // A WAL source in snapshot mode is copied as a file with its WAL frames laid over it
       // (wal-snapshot.ts); otherwise, and whenever that path declines, SQLite's backup API.
       // File-level copies (see wal-snapshot.ts and stepped-copy.ts) read the database directly.
       if ((mode === 'snapshot' && header.writeVersion === 2) || (mode === 'stepped' && header.writeVersion === 1)) sourceFiles = new SourceFiles(source);
-      walSnapshot = sourceFiles && mode === 'snapshot' ? beginWalSnapshot(sourceFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS)) : undefined;
-      // A copy long enough for writers to pile up a WAL backlog hands it to a helper at the end.
-      handoff = walSnapshot && fstatSync(sourceFiles!.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(source) : undefined;
+      const openLock = key && ((path: string) => openEncrypted(path, key, subject, { timeout: 0 }));
+      walSnapshot = sourceFiles && mode === 'snapshot' ? beginWalSnapshot(sourceFiles, open, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS), openLock || undefined) : undefined;
+      // A copy long enough for writers to pile up a WAL backlog hands it to a helper at the
+      // end; the helper's checkpoints of an encrypted database would need its key.
+      handoff = !key && walSnapshot && fstatSync(sourceFiles!.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(source) : undefined;
       // Take (and, in snapshot mode, keep) a read lock now, so a locked source is found
       // before anything is written. One that stays locked is held by another program.
       const locked = walSnapshot
@@ -147,7 +157,10 @@ export async function backupDatabase(
             };
           });
       if (locked) ({ sourceJournalMode, sourcePages, sourcePageSize } = locked);
-      else {
+      else if (key) {
+        // The lock-free copy proves its consistency from the database header, which is encrypted here.
+        throw new PagevaultError('NOT_SUPPORTED', `${subject}: another program holds this encrypted database exclusively; Pagevault cannot copy an encrypted database while another program holds it. Try again once that program is closed`);
+      } else {
         // Held: nothing of this process may keep a descriptor or connection of it open.
         held = true;
         db.close();
@@ -178,10 +191,18 @@ export async function backupDatabase(
       db!.prepare('VACUUM INTO ?').run(claim.path);
       ctx.throwIfCancelled(subject);
     } else {
-      fileCopied = walSnapshot !== undefined && (await copyWalSnapshot(sourceFiles!, claim.path, walSnapshot, ctx, subject));
+      fileCopied = walSnapshot !== undefined && (await copyWalSnapshot(sourceFiles!, claim.path, walSnapshot, ctx, subject, key !== undefined));
       if (!fileCopied) {
         if (walSnapshot) await truncate(claim.path, 0).catch(() => undefined);
-        restarts = await copyPages(db!, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
+        if (key) {
+          // The backup API cannot write an encrypted copy (connection.ts). VACUUM INTO is
+          // one read transaction of its own, so one point in time; it runs in none other.
+          if (db!.inTransaction) db!.exec('COMMIT');
+          db!.prepare('VACUUM INTO ?').run(claim.path);
+          ctx.throwIfCancelled(subject);
+        } else {
+          restarts = await copyPages(db!, claim.path, ctx, subject, mode, sourcePageSize, options, busyTimeoutMs);
+        }
       }
     }
     if (handoff && db?.inTransaction) await handoff.end(db, sourceFiles!, walSnapshot!.index.mxFrame, Math.min(busyTimeoutMs, WAL_LOCK_TIMEOUT_MS));
@@ -197,8 +218,9 @@ export async function backupDatabase(
     ctx.report(finalizing, true);
     let pageCount = copiedPages;
     let pageSize = sourcePageSize;
-    if (!fileCopied) {
-      const copy = new Database(claim.path, { fileMustExist: true });
+    // An encrypted copy's header is encrypted: only a keyed connection can switch it.
+    if (!fileCopied || key) {
+      const copy = key ? openEncrypted(claim.path, key, subject) : new Database(claim.path, { fileMustExist: true });
       try {
         if (heldCopy) {
           // SQLite's recovery: the WAL's committed frames are replayed, a hot journal is
@@ -217,7 +239,7 @@ export async function backupDatabase(
 
     let verification: VerifyResult | undefined;
     if (options.verify !== false) {
-      verification = await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false });
+      verification = await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, key });
     }
     ctx.throwIfCancelled(subject);
     await publishPartial(claim, options.overwrite === true);
@@ -242,6 +264,7 @@ export async function backupDatabase(
       verification: verification
         ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
         : { verdict: 'skipped', check: null, problems: [] },
+      ...(key && { encryption: { cipher: key.cipher, cipherLabel: cipherLabel(key.cipher) } }),
       ...(heldCopy && { heldCopy: heldCopy.journal === 'rollback' ? { ...heldCopy, consistentUpTo: await rollbackPoint(destination, heldCopy) } : heldCopy }),
     };
     const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);

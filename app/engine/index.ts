@@ -234,12 +234,12 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
 
 /** Reads what `path` is: header facts, pragmas, tables with row counts. */
 export function inspect(path: string, options?: InspectOptions & RunOptions): Promise<InspectResult> {
-  return run('inspect', { path, options: { rowCountBudgetMs: options?.rowCountBudgetMs, busyTimeoutMs: options?.busyTimeoutMs } }, options);
+  return run('inspect', { path, options: { rowCountBudgetMs: options?.rowCountBudgetMs, busyTimeoutMs: options?.busyTimeoutMs, key: options?.key } }, options);
 }
 
 /** Checks a backup: quick_check (or integrity_check with `full`), SHA-256, manifest. */
 export function verify(path: string, options?: VerifyOptions & RunOptions): Promise<VerifyResult> {
-  return run('verify', { path, options: { full: options?.full, useManifest: options?.useManifest } }, options);
+  return run('verify', { path, options: { full: options?.full, useManifest: options?.useManifest, key: options?.key } }, options);
 }
 
 /** Backs up a live database to a file or into a folder. */

@@ -2,8 +2,9 @@
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { InspectResult, JournalMode, TableInfo } from '../api/types.ts';
-import { checkSqliteFile, type SqliteHeader } from './sqlite-file.ts';
+import type { EncryptionState, InspectResult, JournalMode, SourceKey, TableInfo } from '../api/types.ts';
+import { checkDatabaseFile, cipherLabel, openEncrypted } from './connection.ts';
+import type { SqliteHeader } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { whenReadable } from './read-lock.ts';
 
@@ -14,12 +15,15 @@ export interface InspectOptions {
   /** How long row counting may take in all before the remaining tables are left uncounted. */
   rowCountBudgetMs?: number;
   busyTimeoutMs?: number;
+  /** The key of an encrypted database; without it, an encrypted file is ENCRYPTED (key needed). */
+  key?: SourceKey;
 }
 
 /** Reads header facts, pragmas and per-table row counts of `path`, read-only. */
 export async function inspectFile(path: string, options: InspectOptions = {}): Promise<InspectResult> {
   const subject = `Cannot inspect ${path}`;
-  const { stats, header } = await checkSqliteFile(path, 'Cannot inspect');
+  const { stats, header, encrypted } = await checkDatabaseFile(path, 'Cannot inspect', options.key);
+  const encryption: EncryptionState = encrypted ? { state: 'key-accepted', cipher: options.key!.cipher, cipherLabel: cipherLabel(options.key!.cipher) } : { state: 'plain' };
   const walBytes = await stat(`${path}-wal`).then((s) => s.size, () => -1);
 
   // A WAL database with a -wal and no -shm: a connection would create the -shm beside it.
@@ -27,7 +31,9 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
   if (noShm) return fromHeader(path, stats, header, walBytes);
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+    db = encrypted
+      ? openEncrypted(path, options.key!, subject, { readonly: true, timeout: options.busyTimeoutMs ?? 5000 })
+      : new Database(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
     const open = db;
     const pragma = (name: string): unknown => open.pragma(name, { simple: true });
     let tableNames: string[];
@@ -73,6 +79,7 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
       tables,
       rowCountsIncomplete,
       heldByAnotherProgram: false,
+      encryption,
     };
   } catch (error) {
     throw toPagevaultError(error, subject);

@@ -8,10 +8,11 @@ import { dirname, resolve } from 'node:path';
 import { realpath, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { RestoreResult } from '../api/types.ts';
+import type { RestoreResult, SourceKey } from '../api/types.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
 import type { OperationContext } from './context.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
+import { checkDatabaseFile } from './connection.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 
@@ -24,6 +25,8 @@ export interface RestoreOptions {
   busyTimeoutMs?: number;
   /** What a failed safety copy advises (default: another folder, or no safety copy). */
   safetyCopyAdvice?: string;
+  /** The key of an encrypted backup (the key of the database it was taken from). */
+  key?: SourceKey;
 }
 
 /** Restores `backupArg` into `targetArg` (an existing database, replaced in place, or a new file). */
@@ -40,7 +43,11 @@ export async function restoreDatabase(
   const subject = `Cannot restore ${backup} into ${target}`;
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
 
-  const verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from' });
+  const { key } = options;
+  const verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', key });
+  if (verdict.notChecked) {
+    throw new PagevaultError('ENCRYPTED', `${subject}: the backup is encrypted and no key was given; give the key of the database it was taken from (--key-file); the target was not touched`);
+  }
   if (!verdict.ok) {
     throw new PagevaultError('VERIFY_FAILED', `${subject}: the backup failed verification (${verdict.problems.slice(0, 3).join('; ')}); the target was not touched`);
   }
@@ -49,9 +56,14 @@ export async function restoreDatabase(
   const targetStats = await stat(target).catch(() => undefined);
   if (!targetStats) {
     // A new file: written like a backup (partial, fsync, atomic publish).
-    const result = await backupDatabase(backup, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore' }, onClaim);
-    const verification = await verifyFile(target, ctx, { useManifest: false });
+    const result = await backupDatabase(backup, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore', key }, onClaim);
+    const verification = await verifyFile(target, ctx, { useManifest: false, key });
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
+  }
+  if (key && (await checkDatabaseFile(backup, 'Cannot restore from', key)).encrypted) {
+    // Loading pages into a live database goes through the backup API, which cannot write
+    // into an encrypted target from JavaScript (connection.ts).
+    throw new PagevaultError('NOT_SUPPORTED', `${subject}: an encrypted backup can only be restored into a new file for now; restore it to a new file name, then put that file in place of ${target} while the program that uses it is closed. The target was not touched`);
   }
   await checkSqliteFile(target, 'Cannot restore into');
   if ((await realpath(target)) === (await realpath(backup))) {

@@ -4,11 +4,11 @@ import { read as readCallback } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import type { VerifyResult } from '../api/types.ts';
+import type { SourceKey, VerifyResult } from '../api/types.ts';
+import { checkDatabaseFile, openEncrypted, type CheckedDatabase } from './connection.ts';
 import type { OperationContext } from './context.ts';
 import { closeDatabaseFile, openDatabaseFile, specialFileKind } from './database-files.ts';
 import { manifestPathOf, readManifest } from './manifest.ts';
-import { checkSqliteFile } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 
 export interface VerifyOptions {
@@ -18,6 +18,8 @@ export interface VerifyOptions {
   useManifest?: boolean;
   /** How messages name what failed, "Cannot <action> <file>: …" (default "verify"). */
   action?: string;
+  /** The key of an encrypted backup. Without it, only the SHA-256 is checked against the manifest. */
+  key?: SourceKey;
 }
 
 const CHUNK = 1 << 20;
@@ -31,7 +33,7 @@ const readAsync = promisify(readCallback);
 export async function verifyFile(path: string, ctx: OperationContext, options: VerifyOptions = {}): Promise<VerifyResult> {
   const action = options.action ?? 'verify';
   const subject = `Cannot ${action} ${path}`;
-  const { stats, header } = await checkSqliteFile(path, `Cannot ${action}`);
+  const { stats, header, encrypted, keyless } = await checkForVerify(path, action, options.key);
   const check = options.full ? 'integrity_check' : 'quick_check';
   const problems: string[] = [];
   const totalPages = Math.ceil(stats.size / header.pageSize);
@@ -48,19 +50,22 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
     });
   });
 
-  let pageCount = 0;
+  // Encrypted without a key, nothing opens it: the SHA-256 is all there is to check.
+  let pageCount = keyless ? (header.pageCount ?? 0) : 0;
   let db: Database.Database | undefined;
-  try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
-    pageCount = Number(db.pragma('page_count', { simple: true }));
-    const rows = db.prepare(`PRAGMA ${check}(100)`).pluck().all() as string[];
-    if (!(rows.length === 1 && rows[0] === 'ok')) problems.push(...rows.map((row) => `${check}: ${row}`));
-  } catch (error) {
-    const wrapped = toPagevaultError(error, subject);
-    if (wrapped.code !== 'CORRUPT' && wrapped.code !== 'NOT_A_DATABASE') throw wrapped;
-    problems.push(wrapped.message);
-  } finally {
-    db?.close();
+  if (!keyless) {
+    try {
+      db = encrypted ? openEncrypted(path, options.key!, subject, { readonly: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+      pageCount = Number(db.pragma('page_count', { simple: true }));
+      const rows = db.prepare(`PRAGMA ${check}(100)`).pluck().all() as string[];
+      if (!(rows.length === 1 && rows[0] === 'ok')) problems.push(...rows.map((row) => `${check}: ${row}`));
+    } catch (error) {
+      const wrapped = toPagevaultError(error, subject);
+      if (wrapped.code !== 'CORRUPT' && wrapped.code !== 'NOT_A_DATABASE') throw wrapped;
+      problems.push(wrapped.message);
+    } finally {
+      db?.close();
+    }
   }
   ctx.throwIfCancelled(subject);
 
@@ -80,7 +85,39 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
     }
   }
   ctx.report({ phase: 'verify', totalPages, remainingPages: 0, bytesCopied: stats.size, bytesPerSecond: 0, restarts: 0 }, true);
-  return { path, ok: problems.length === 0, check, problems, pageCount, sha256, manifestChecked };
+  if (keyless && !manifestChecked) problems.push('it is encrypted, no key was given and there is no manifest to compare its SHA-256 with: nothing could be checked');
+  return {
+    path,
+    ok: problems.length === 0,
+    check,
+    problems,
+    pageCount,
+    sha256,
+    manifestChecked,
+    ...(keyless && { notChecked: `${check} did not run: the backup is encrypted and no key was given; only its SHA-256 was compared with the manifest` }),
+  };
+}
+
+/**
+ * checkDatabaseFile; and for an encrypted file without a key, what its manifest says (page
+ * size and count) in place of its header, so its SHA-256 and size can still be compared.
+ */
+async function checkForVerify(path: string, action: string, key: SourceKey | undefined): Promise<CheckedDatabase & { keyless: boolean }> {
+  try {
+    return { ...(await checkDatabaseFile(path, `Cannot ${action}`, key)), keyless: false };
+  } catch (error) {
+    if (key || (error as { code?: string }).code !== 'ENCRYPTED') throw error;
+  }
+  const manifest = await readManifest(path).catch(() => undefined);
+  const stats = await stat(path);
+  const pageSize = manifest?.pageSize ?? 4096;
+  return {
+    path,
+    stats,
+    encrypted: true,
+    keyless: true,
+    header: { pageSize, pageCount: manifest?.pageCount ?? Math.ceil(stats.size / pageSize), changeCounter: 0, writeVersion: 1, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) },
+  };
 }
 
 /**

@@ -88,10 +88,16 @@ export function takeWriteLock(db: Database.Database, timeoutMs: number): boolean
  * Returns the snapshot's frame count and page count, or undefined (the reader then has
  * no transaction open) when the fast path cannot be used.
  */
-export function beginWalSnapshot(files: SourceFiles, reader: Database.Database, busyTimeoutMs: number): { index: WalIndexHeader; pageCount: number } | undefined {
+export function beginWalSnapshot(
+  files: SourceFiles,
+  reader: Database.Database,
+  busyTimeoutMs: number,
+  /** Opens the lock connection; an encrypted source's needs its key (connection.ts). */
+  openLock: (path: string) => Database.Database = (path) => new Database(path, { fileMustExist: true, timeout: 0 }),
+): { index: WalIndexHeader; pageCount: number } | undefined {
   let lock: Database.Database | undefined;
   try {
-    lock = new Database(files.source, { fileMustExist: true, timeout: 0 });
+    lock = openLock(files.source);
     if (String(lock.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return undefined;
     if (!takeWriteLock(lock, busyTimeoutMs)) return undefined;
     // Only the snapshot's start and the wal-index read happen while writers wait.
@@ -131,6 +137,8 @@ export async function copyWalSnapshot(
   snapshot: { index: WalIndexHeader; pageCount: number },
   ctx: OperationContext,
   subject: string,
+  /** Page 1 is encrypted: its header is left as it is, and switched through a keyed connection afterwards. */
+  encrypted = false,
 ): Promise<boolean> {
   const { index, pageCount } = snapshot;
   const pageSize = index.pageSize;
@@ -168,7 +176,7 @@ export async function copyWalSnapshot(
     }
     ftruncateSync(output, totalBytes);
     // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
-    writeAll(output, Buffer.from([1, 1]), 2, 18);
+    if (!encrypted) writeAll(output, Buffer.from([1, 1]), 2, 18);
     await writeBehind.settle();
     fdatasyncSync(output);
     ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: totalBytes / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 }, true);
