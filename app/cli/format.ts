@@ -34,6 +34,7 @@ export function renderInspect(r: InspectResult): string {
     `  journal mode  ${r.journalMode}${r.hasWal ? ` (-wal: ${r.walBytes.toLocaleString('en-US')} bytes)` : ''}`,
     `  encoding      ${r.encoding}`,
     `  user_version  ${r.userVersion}    application_id ${r.applicationId}`,
+    ...(r.encryption?.state === 'key-accepted' ? [`  encryption    ${r.encryption.cipherLabel} (key accepted)`] : []),
     `  tables        ${r.tables.length}`,
   ];
   const width = Math.max(0, ...r.tables.map((t) => t.name.length));
@@ -43,6 +44,7 @@ export function renderInspect(r: InspectResult): string {
 }
 
 export function renderVerify(r: VerifyResult): string {
+  if (r.ok && r.notChecked) return `${r.path}: OK (its SHA-256 matches its manifest)\n  not checked: ${r.notChecked}\n  sha256 ${r.sha256}`;
   if (r.ok) {
     return `${r.path}: OK (${r.check} passed, ${r.pageCount.toLocaleString('en-US')} pages${r.manifestChecked ? ', matches its manifest' : ', no manifest beside it'})\n  sha256 ${r.sha256}`;
   }
@@ -118,6 +120,7 @@ export function renderBackup(result: BackupResult): string {
     `  ${m.pageCount.toLocaleString('en-US')} pages × ${m.pageSize} bytes, ${m.mode} mode, ${m.restarts} restart${m.restarts === 1 ? '' : 's'}, ${(result.durationMs / 1000).toFixed(1)} s`,
   ];
   if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
+  if (m.encryption) lines.push(`  encrypted with the source's key (${m.encryption.cipherLabel})`);
   lines.push(`  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`);
   if (result.removedPartials.length > 0) lines.push(`  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`);
   return lines.join('\n');
