@@ -6,7 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import { hostname, uptime } from 'node:os';
 import { sep } from 'node:path';
-import { PagevaultError } from '../api/errors.ts';
+import { isPagevaultError, PagevaultError } from '../api/errors.ts';
 import type { BackupRecord, BackupResult, BackupStatus, BackupTrigger, JobInfo } from '../api/types.ts';
 import { entryFromManifest, entryWithoutFile, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
@@ -14,6 +14,7 @@ import { removeStalePartials } from '../engine/partial-file.ts';
 import type { CoreContext } from './context.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
+import { keyMissingError, sourceKeyOf } from './source-keys.ts';
 
 /** This process among all that ever ran Pagevault here: its runs are not another's interrupted ones. */
 const PROCESS_INSTANCE = randomUUID();
@@ -117,7 +118,9 @@ export class BackupJobs {
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
+      const key = await sourceKeyOf(this.#ctx.secrets, row.id);
       result = await this.#backup(row.path, row.destination + sep, {
+        key,
         mode: row.mode,
         verify: settings.verifyAfterBackup,
         pagesPerStep: row.pagesPerStep ?? undefined,
@@ -127,7 +130,7 @@ export class BackupJobs {
         now: startedAt,
       });
     } catch (error) {
-      const failure = asPagevaultError(error, row);
+      const failure = isPagevaultError(error) && error.code === 'ENCRYPTED' ? keyMissingError(row.path, row.label, this.#ctx.secrets.kind, error) : asPagevaultError(error, row);
       const status = statusOfFailure(failure);
       return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }

@@ -179,7 +179,7 @@ export class Core {
         return { paths: await shell.pickPaths(purpose) };
       },
       'databases.list': () => databases.list(),
-      'databases.add': ({ path, label }) => databases.add(path, label),
+      'databases.add': ({ path, label, key }) => databases.add(path, label, key),
       'databases.update': (params) => databases.update(params),
       'databases.remove': ({ id }) => databases.remove(id),
       'databases.details': ({ id }) => databases.details(id),

@@ -8,6 +8,7 @@ import { entryFromManifest, heldCopyProblem } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { fileSystemError } from '../engine/sqlite-file.ts';
 import type { CoreContext } from './context.ts';
+import { sourceKeyOf } from './source-keys.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 
@@ -36,7 +37,9 @@ export class History {
   async verify(backupId: number, full = false): Promise<BackupRecord> {
     const record = this.#get(backupId);
     if (!record.path) throw new PagevaultError('NOT_FOUND', `The ${record.status} backup of '${record.databaseLabel}' from ${record.startedAt} has no file to verify`);
-    const result = await engine.verify(record.path, { full });
+    // An encrypted backup is checked with its database's key; without one, by its SHA-256.
+    const key = record.databaseId === null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
+    const result = await engine.verify(record.path, { full, key });
     const updated = this.#ctx.catalog.backups.setVerification(backupId, result.ok ? 'passed' : 'failed', result.problems, new Date().toISOString())!;
     this.#ctx.changed('history');
     this.#ctx.changed('databases');

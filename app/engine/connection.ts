@@ -196,3 +196,21 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
     db.close();
   }
 }
+
+/**
+ * `key` with the cipher that opens `path`, tried in DETECT_ORDER ("Detect" in the add
+ * flow); WRONG_KEY naming the file when none does. A plain file keeps `key` as it is.
+ */
+export async function withDetectedCipher(path: string, key: SourceKey, action: string): Promise<SourceKey> {
+  try {
+    await checkSqliteFile(path, action);
+    return key;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENCRYPTED') return key; // judged again, with its message, by the caller
+  }
+  const cipher = detectCipher(path, key);
+  if (!cipher) {
+    throw new PagevaultError('WRONG_KEY', `${action} ${path}: the key opens it with none of the ciphers Pagevault knows (${DETECT_ORDER.map(cipherLabel).join(', ')}); check the key`);
+  }
+  return { ...key, cipher };
+}

@@ -3,7 +3,7 @@ import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EncryptionState, InspectResult, JournalMode, SourceKey, TableInfo } from '../api/types.ts';
-import { checkDatabaseFile, cipherLabel, openEncrypted } from './connection.ts';
+import { checkDatabaseFile, cipherLabel, openEncrypted, withDetectedCipher } from './connection.ts';
 import type { SqliteHeader } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { whenReadable } from './read-lock.ts';
@@ -17,11 +17,14 @@ export interface InspectOptions {
   busyTimeoutMs?: number;
   /** The key of an encrypted database; without it, an encrypted file is ENCRYPTED (key needed). */
   key?: SourceKey;
+  /** Find the cipher `key` opens the file with, instead of taking `key.cipher` as given. */
+  detectCipher?: boolean;
 }
 
 /** Reads header facts, pragmas and per-table row counts of `path`, read-only. */
-export async function inspectFile(path: string, options: InspectOptions = {}): Promise<InspectResult> {
+export async function inspectFile(path: string, given: InspectOptions = {}): Promise<InspectResult> {
   const subject = `Cannot inspect ${path}`;
+  const options = given.key && given.detectCipher ? { ...given, key: await withDetectedCipher(path, given.key, 'Cannot inspect') } : given;
   const { stats, header, encrypted } = await checkDatabaseFile(path, 'Cannot inspect', options.key);
   const encryption: EncryptionState = encrypted ? { state: 'key-accepted', cipher: options.key!.cipher, cipherLabel: cipherLabel(options.key!.cipher) } : { state: 'plain' };
   const walBytes = await stat(`${path}-wal`).then((s) => s.size, () => -1);
