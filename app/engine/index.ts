@@ -22,7 +22,7 @@ import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
 
 export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
-export { backupFileName } from './backup.ts';
+export { backupFileName } from './destination.ts';
 export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
 export { manifestPathOf, readManifest } from './manifest.ts';
 export { reserveOwnFiles } from './database-files.ts';

@@ -15,6 +15,7 @@ import { checkSqliteFile } from './sqlite-file.ts';
 import { checkDatabaseFile } from './connection.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
+import { runBackupApi } from './backup-api.ts';
 
 export interface RestoreOptions {
   /** Take a copy of the current target first (default true). */
@@ -114,41 +115,12 @@ export async function restoreDatabase(
 
 /** Copies every page of `source` into the file `target` in one write transaction. */
 async function loadInto(source: Database.Database, target: string, ctx: OperationContext, subject: string, busyTimeoutMs: number): Promise<number> {
-  const deadline = performance.now() + busyTimeoutMs;
   const pageSize = Number(source.pragma('page_size', { simple: true }));
-  for (;;) {
-    let lastCopied = -1;
-    let stalledSince = 0;
-    const copyStarted = performance.now();
-    const result = await source.backup(target, {
-      progress: ({ totalPages, remainingPages }) => {
-        const copied = totalPages - remainingPages;
-        ctx.throwIfCancelled(subject);
-        if (copied === lastCopied) {
-          // SQLITE_BUSY on the target: its readers must finish before the commit.
-          stalledSince ||= performance.now();
-          if (performance.now() - stalledSince > busyTimeoutMs) {
-            throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
-          }
-          if (ctx.pause(10)) throw new PagevaultError('CANCELLED', `${subject}: cancelled; the target is unchanged`);
-          return 1024;
-        }
-        stalledSince = 0;
-        lastCopied = copied;
-        const bytes = copied * pageSize;
-        ctx.report({ phase: 'copy', totalPages, remainingPages, bytesCopied: bytes, bytesPerSecond: bytes / Math.max((performance.now() - copyStarted) / 1000, 0.001), restarts: 0 });
-        return 1024;
-      },
-    });
-    if (result.totalPages > 0) {
-      ctx.report({ phase: 'copy', totalPages: result.totalPages, remainingPages: 0, bytesCopied: result.totalPages * pageSize, bytesPerSecond: 0, restarts: 0 }, true);
-      return result.totalPages;
-    }
-    if (performance.now() > deadline) {
-      throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
-    }
-    if (ctx.pause(50)) throw new PagevaultError('CANCELLED', `${subject}: cancelled; the target is unchanged`);
-  }
+  // SQLITE_BUSY on the target: its readers must finish before the commit.
+  const busy = () => new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
+  const fixed = { first: 1024, next: () => 1024 };
+  const copied = await runBackupApi(source, target, ctx, subject, fixed, { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled; the target is unchanged` });
+  return copied.totalPages;
 }
 
 function verdictPageSize(path: string): number {

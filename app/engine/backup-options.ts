@@ -1,0 +1,54 @@
+/** What a backup may be asked to do differently, and the defaults; shared by the pipeline and its strategies. */
+import type { BackupMode, SourceKey } from '../api/types.ts';
+
+export interface BackupOptions {
+  /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
+  mode?: BackupMode;
+  /** Replace an existing destination file (default: refuse with DEST_EXISTS). */
+  overwrite?: boolean;
+  /** Verify the copy before publishing it (default true). */
+  verify?: boolean;
+  /** Verify with integrity_check instead of quick_check. */
+  fullVerify?: boolean;
+  /** Stepped mode: pages per step (default: 16 MiB worth of pages). */
+  pagesPerStep?: number;
+  /** Stepped mode: pause between steps, in milliseconds (default 2). */
+  pauseMs?: number;
+  /** Stepped mode: restarts after which the rest is copied in one step (default 10). */
+  maxRestarts?: number;
+  /** How long to wait for a lock held by another program (default 5000 ms). */
+  busyTimeoutMs?: number;
+  /** A database another program holds: copies tried without a lock before the backup is deferred. */
+  heldCopyTries?: number;
+  /** Write the JSON manifest beside the backup (default true). */
+  manifest?: boolean;
+  /** Directory mode: a word added to the file name ("before-restore"). */
+  label?: string;
+  /** Directory mode: the time the file name is made from (default now). */
+  now?: Date;
+  /**
+   * How messages name what failed, "Cannot <action> <source> to <destination>: …"
+   * (default "back up"; a restore into a new file says "restore").
+   */
+  action?: string;
+  /**
+   * The key of an encrypted source (connection.ts). The backup is then encrypted with the
+   * same key and cipher: the file-level copies copy its pages as they are, encrypted, and
+   * VACUUM INTO (compact, and where the backup API would run) keeps its encryption.
+   */
+  key?: SourceKey;
+}
+
+export const DEFAULT_PAUSE_MS = 2;
+export const DEFAULT_MAX_RESTARTS = 10;
+export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
+const STEPPED_BYTES_PER_STEP = 16 << 20;
+
+/** Stepped mode's step size, pause and restart bound, from the options or the defaults. */
+export function steppedOptions(pageSize: number, options: BackupOptions): { pagesPerStep: number; pauseMs: number; maxRestarts: number } {
+  return {
+    pagesPerStep: Math.max(1, Math.round(options.pagesPerStep ?? Math.max(16, STEPPED_BYTES_PER_STEP / pageSize))),
+    pauseMs: Math.max(0, options.pauseMs ?? DEFAULT_PAUSE_MS),
+    maxRestarts: Math.max(0, options.maxRestarts ?? DEFAULT_MAX_RESTARTS),
+  };
+}
