@@ -151,7 +151,16 @@ export interface BackupManifest {
   heldCopy?: HeldCopy;
   /** Present when the source was encrypted: the backup is too, with the same key and cipher. */
   encryption?: { cipher: CipherName; cipherLabel: string };
+  /**
+   * How the database file came to be: "cloned" on a copy-on-write file system (the backup
+   * shares its unchanged blocks with the source), "copied" byte by byte. Absent in
+   * manifests of Pagevault versions that only copied.
+   */
+  copyMethod?: CopyMethod;
 }
+
+/** Cloned (blocks shared with the source, on a copy-on-write file system) or copied. */
+export type CopyMethod = 'cloned' | 'copied';
 
 /**
  * How a database that another program held exclusively was copied: its files were read
@@ -251,6 +260,8 @@ export interface BackupRecord {
   pinned: boolean;
   /** How a database another program held was copied without a lock; null for a normal backup. */
   heldCopy: HeldCopy | null;
+  /** Whether the file was cloned (sharing blocks with the source) or copied; null when unknown or there is no file. */
+  copyMethod: CopyMethod | null;
 }
 
 export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'deferred' | 'verified' | 'unverified';

@@ -1,9 +1,9 @@
 /** The `backups` table: every backup run, succeeded or not, newest first. */
-import type { BackupManifest, BackupRecord, BackupStatus, HeldCopy, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
+import type { BackupManifest, BackupRecord, BackupStatus, CopyMethod, HeldCopy, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
 /** A new history entry; `changeMark` is the source's state when a successful backup began. */
-export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'heldCopy'> & { pinned?: boolean; changeMark?: string | null; heldCopy?: HeldCopy | null };
+export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'heldCopy' | 'copyMethod'> & { pinned?: boolean; changeMark?: string | null; heldCopy?: HeldCopy | null; copyMethod?: CopyMethod | null };
 
 /** A row as SQLite returns it: problems and the held copy as JSON text, the error in two columns. */
 type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy'> & {
@@ -50,6 +50,8 @@ export function entryFromManifest(
     verifiedAt: manifest.verification.verdict === 'skipped' ? null : manifest.finishedAt,
     error: null,
     heldCopy: manifest.heldCopy ? { journal: manifest.heldCopy.journal, tries: manifest.heldCopy.tries, consistentUpTo: manifest.heldCopy.consistentUpTo } : null,
+    // A manifest from a folder may say anything: only the two words Pagevault writes are taken.
+    copyMethod: manifest.copyMethod === 'cloned' || manifest.copyMethod === 'copied' ? manifest.copyMethod : null,
   };
 }
 
@@ -77,7 +79,8 @@ export function entryWithoutFile(
 const columns = `id, database_id AS databaseId, database_label AS databaseLabel, source, path, status, trigger, mode,
   started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, bytes, page_size AS pageSize,
   page_count AS pageCount, sha256, restarts, verification, verification_problems AS verificationProblems,
-  verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage, pinned, held_copy AS heldCopy`;
+  verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage, pinned, held_copy AS heldCopy,
+  copy_method AS copyMethod`;
 
 const statusCondition: Record<HistoryStatusFilter, string> = {
   all: '1',
@@ -127,16 +130,17 @@ export class BackupRecords {
       .prepare(
         `INSERT INTO backups (database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
            duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
-           error_code, error_message, pinned, change_mark, held_copy)
+           error_code, error_message, pinned, change_mark, held_copy, copy_method)
          VALUES (@databaseId, @databaseLabel, @source, @path, @status, @trigger, @mode, @startedAt, @finishedAt,
            @durationMs, @bytes, @pageSize, @pageCount, @sha256, @restarts, @verification, @verificationProblems, @verifiedAt,
-           @errorCode, @errorMessage, @pinned, @changeMark, @heldCopy)`,
+           @errorCode, @errorMessage, @pinned, @changeMark, @heldCopy, @copyMethod)`,
       )
       .run({
         ...record,
         pinned: record.pinned ? 1 : 0,
         changeMark: record.changeMark ?? null,
         heldCopy: record.heldCopy ? JSON.stringify(record.heldCopy) : null,
+        copyMethod: record.copyMethod ?? null,
         verificationProblems: JSON.stringify(record.verificationProblems),
         errorCode: record.error?.code ?? null,
         errorMessage: record.error?.message ?? null,

@@ -210,4 +210,10 @@ export const migrations: readonly string[] = [
   CREATE UNIQUE INDEX backups_by_path ON backups (path) WHERE path IS NOT NULL;
   CREATE INDEX backups_by_sha256 ON backups (sha256) WHERE sha256 IS NOT NULL;
   `,
+  // 5: a backup says whether its file was cloned on a copy-on-write file system (sharing
+  // blocks with the source) or copied (copy_method; NULL for entries from before, and for
+  // runs that made no file).
+  `
+  ALTER TABLE backups ADD COLUMN copy_method TEXT CHECK (copy_method IS NULL OR copy_method IN ('cloned', 'copied'));
+  `,
 ];

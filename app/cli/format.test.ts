@@ -38,6 +38,13 @@ describe('pagevault backup output', () => {
     ]);
   });
 
+  it('says a backup was cloned on a copy-on-write file system, and nothing of a copied one', () => {
+    const cloned = { ...result, manifest: { ...result.manifest, copyMethod: 'cloned' as const } };
+    expect(renderBackup(cloned).split('\n')[2]).toBe('  cloned: shares its unchanged blocks with the database (copy-on-write file system)');
+    const copied = { ...result, manifest: { ...result.manifest, copyMethod: 'copied' as const } };
+    expect(renderBackup(copied)).not.toMatch(/clone/);
+  });
+
   it('names a rollback journal and a single try as such', () => {
     expect(describeHeldCopy({ journal: 'rollback', tries: 1, consistentUpTo: 'change counter 4,711' })).toBe(
       'Copied while another program held it (rollback journal, consistent up to change counter 4,711; 1 try)',

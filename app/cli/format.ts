@@ -121,6 +121,8 @@ export function renderBackup(result: BackupResult): string {
   ];
   if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
   if (m.encryption) lines.push(`  encrypted with the source's key (${m.encryption.cipherLabel})`);
+  // A clone is the unusual case, and the one that explains a backup of any size in milliseconds.
+  if (m.copyMethod === 'cloned') lines.push('  cloned: shares its unchanged blocks with the database (copy-on-write file system)');
   lines.push(`  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`);
   if (result.removedPartials.length > 0) lines.push(`  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`);
   return lines.join('\n');

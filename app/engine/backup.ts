@@ -19,6 +19,7 @@ import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type
 import { checkSqliteFile } from './sqlite-file.ts';
 import { checkDatabaseFile, cipherLabel, openEncrypted } from './connection.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
+import { folderClones } from './clone.ts';
 import { beginCopy, defaultMode, type BegunCopy, type CopyResult, type SourceShape } from './strategies/index.ts';
 import { verifyFile } from './verify.ts';
 
@@ -51,8 +52,10 @@ export async function backupDatabase(
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let begun: BegunCopy | undefined;
   let claim: PartialClaim | undefined;
+  // Probed before the copy begins, so no snapshot is held while the probe is written.
+  const destinationClones = await folderClones(dirname(destination));
   try {
-    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, key }, mode);
+    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key }, mode);
     const { shape } = begun;
     ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
@@ -143,6 +146,7 @@ async function manifestOf(backup: {
     sha256: verification?.sha256 ?? null,
     sqliteVersion: sqliteVersion(),
     restarts: backup.copied.restarts,
+    copyMethod: backup.copied.copyMethod ?? 'copied',
     verification: verification
       ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
       : { verdict: 'skipped', check: null, problems: [] },

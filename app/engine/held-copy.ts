@@ -43,6 +43,11 @@
  *   copied, and there is nothing to roll back.
  * Anything else is copied again.
  *
+ * On a file system that clones (clone.ts), a database larger than what is read into memory
+ * is cloned instead of read: the time between the proof's two reads is then that of a
+ * clone, milliseconds whatever the size, where a chunked copy would leave a busy writer
+ * seconds to start a new WAL generation or commit. The proof is the same either way.
+ *
  * A copy that cannot be proven is copied again, after a short pause, up to `maxTries`;
  * a try after the first rewrites only the chunks of the copy that differ from the source.
  * After that the backup is deferred (DEFERRED), never published torn.
@@ -59,6 +64,7 @@ import type { HeldCopy } from '../api/types.ts';
 import type { OperationContext } from './context.ts';
 import { closeDatabaseFile, openDatabaseFile, openRegularFile } from './database-files.ts';
 import { COPY_CHUNK_BYTES, writeAll, WriteBehind, WRITE_BACK_BYTES } from './source-files.ts';
+import { cloneDescriptor, type CopyMethod } from './clone.ts';
 
 /** How many copies are tried before the backup is deferred. */
 export const DEFAULT_HELD_COPY_TRIES = 30;
@@ -75,6 +81,8 @@ const DATABASE_HEADER_BYTES = 100;
 export interface HeldCopyOptions {
   /** Copies tried before the backup is deferred (default DEFAULT_HELD_COPY_TRIES). */
   maxTries?: number;
+  /** The partial's folder clones (clone.ts): a large database is cloned rather than read. */
+  clone?: boolean;
 }
 
 /** What the copy found, for the manifest; `consistentUpTo` is completed once SQLite has recovered the copy. */
@@ -83,6 +91,8 @@ export interface HeldCopyResult {
   pageSize: number;
   /** The companion file written beside the partial (`<partial>-wal` or `<partial>-journal`), if any. */
   companion: string | undefined;
+  /** How the proven try made the database file. */
+  copyMethod: CopyMethod;
 }
 
 /** The state of a file at one read: absent, or its identity, size and times. */
@@ -120,10 +130,21 @@ export async function copyHeldDatabase(
     if (pageSize < 512) throw new PagevaultError('CORRUPT', `${subject}: its header gives no valid page size`);
 
     let whole: Buffer | undefined;
+    let copyMethod: CopyMethod = 'copied';
     for (let attempt = 1; ; attempt += 1) {
       const copyDatabase = async (): Promise<CopiedDatabase> => {
         const size = fstatSync(database.fd).size;
         const totalPages = Math.max(1, Math.ceil(size / pageSize));
+        // A clone takes the file as it is at one moment, from a child process (see clone.ts).
+        // Not on Windows, where the lock-byte page must be left out (readChunk).
+        if (options.clone && size > WHOLE_READ_MAX_BYTES && (await cloneDescriptor(database.fd, partial))) {
+          copyMethod = 'cloned';
+          bytesCopied += size;
+          ctx.throwIfCancelled(subject);
+          ctx.report({ phase: 'copy', totalPages, remainingPages: 0, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts: attempt - 1 });
+          return { bytes: fstatSync(output).size, write: async () => undefined };
+        }
+        copyMethod = 'copied';
         if (size <= WHOLE_READ_MAX_BYTES) {
           // Small enough to read at once: the time between the proof's two reads is then a
           // read of the file into memory, not a read and a write chunk by chunk, so a copy
@@ -185,6 +206,7 @@ export async function copyHeldDatabase(
           heldCopy: { journal: walMode ? 'wal' : 'rollback', tries: attempt, consistentUpTo: proof.consistentUpTo },
           pageSize,
           companion: proof.companion ? companionPath : undefined,
+          copyMethod,
         };
       }
       removeQuietly(companionPath);

@@ -9,7 +9,9 @@
  *    WAL frames into the database file meanwhile, but never a frame past any open
  *    snapshot, and the WAL cannot restart under it; so every page of the database file
  *    holds a version at or before the snapshot.
- * 3. The database file is copied in large chunks; then, for each page in WAL frames
+ * 3. The database file is cloned where the destination's file system clones and shares
+ *    it (clone.ts; milliseconds whatever its size, so the snapshot is held that long), or
+ *    else copied in large chunks; then, for each page in WAL frames
  *    1..mxFrame, its latest such frame is written over the copy; the copy is cut to the
  *    snapshot's page count and its header switched to rollback-journal mode.
  *
@@ -26,6 +28,7 @@ import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync 
 import Database from 'better-sqlite3';
 import type { OperationContext } from './context.ts';
 import { COPY_CHUNK_BYTES, copyRange, writeAll, WriteBehind, type SourceFiles } from './source-files.ts';
+import { cloneDescriptor, type CopyMethod } from './clone.ts';
 
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
@@ -128,8 +131,9 @@ export function beginWalSnapshot(
 
 /**
  * Copies the snapshot begun by `beginWalSnapshot` into `partial` (created empty by the
- * caller). Returns false when the WAL does not match the wal-index (the caller falls
- * back); throws CANCELLED through `ctx`.
+ * caller), cloning the database file when `tryClone` (the destination clones). Returns
+ * how the file was made, or false when the WAL does not match the wal-index (the caller
+ * falls back); throws CANCELLED through `ctx`.
  */
 export async function copyWalSnapshot(
   files: SourceFiles,
@@ -137,9 +141,10 @@ export async function copyWalSnapshot(
   snapshot: { index: WalIndexHeader; pageCount: number },
   ctx: OperationContext,
   subject: string,
+  tryClone = false,
   /** Page 1 is encrypted: its header is left as it is, and switched through a keyed connection afterwards. */
   encrypted = false,
-): Promise<boolean> {
+): Promise<CopyMethod | false> {
   const { index, pageCount } = snapshot;
   const pageSize = index.pageSize;
   const totalBytes = pageCount * pageSize;
@@ -158,7 +163,14 @@ export async function copyWalSnapshot(
       const done = Math.floor(copied / pageSize);
       ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - done, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
     };
-    await copyRange(input, output, 0, sourceBytes, buffer, writeBehind, report);
+    // Every page of the file is at or before the snapshot (see the header), in a clone as in a copy.
+    const method: CopyMethod = tryClone && (await cloneDescriptor(input, partial)) ? 'cloned' : 'copied';
+    if (method === 'copied') {
+      ftruncateSync(output, 0); // whatever a failed clone left
+      await copyRange(input, output, 0, sourceBytes, buffer, writeBehind, report);
+    } else {
+      report(sourceBytes);
+    }
 
     if (frames.size > 0) {
       const wal = files.wal!;
@@ -180,7 +192,7 @@ export async function copyWalSnapshot(
     await writeBehind.settle();
     fdatasyncSync(output);
     ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: totalBytes / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 }, true);
-    return true;
+    return method;
   } finally {
     // No flush may still be at work on the descriptor when it is closed.
     await writeBehind.settle().catch(() => undefined);

@@ -18,8 +18,8 @@ export const heldStrategy = {
     return {
       shape,
       async copy(partial) {
-        const copied = await copyHeldDatabase(source, wal, partial, input.ctx, input.subject, { maxTries: input.options.heldCopyTries });
-        return { restarts: copied.heldCopy.tries - 1, heldCopy: copied.heldCopy };
+        const copied = await copyHeldDatabase(source, wal, partial, input.ctx, input.subject, { maxTries: input.options.heldCopyTries, clone: input.destinationClones });
+        return { restarts: copied.heldCopy.tries - 1, heldCopy: copied.heldCopy, copyMethod: copied.copyMethod };
       },
       end: async () => undefined,
       abort: () => undefined,

@@ -16,10 +16,12 @@
  * 3. Tests beside engine.test.ts that back up a real database while a writer commits and
  *    check the copy with SQLite itself.
  *
+ * Clones on a copy-on-write file system are not a mode but a way of making the file: the
+ * pipeline probes the destination (`destinationClones`), and the file-level copies
+ * (snapshot's WAL path, the held copy) clone the database file where they can and say so
+ * in `copyMethod` (clone.ts).
+ *
  * What the interface leaves room for:
- * - A clone on a copy-on-write file system copies the database file by reflink and lays
- *   the snapshot's WAL frames over it: like the WAL path of snapshot.ts, its `copy`
- *   writes the partial itself and returns `finished`.
  * - An encrypted source opens its connections with a key: `SourceReader` is the one
  *   place a strategy's connection is opened, so the key is applied there (from an option
  *   in `StrategyInput`), and the pipeline's finalize and verify open the copy the same way.

@@ -3,7 +3,8 @@
  * copy is a single point in time and never restarts; in WAL mode writers go on.
  *
  * A WAL source is copied as a file with the snapshot's WAL frames laid over it
- * (wal-snapshot.ts); a copy long enough for writers to pile up a WAL backlog hands that
+ * (wal-snapshot.ts), cloned rather than read where the destination clones (clone.ts); a
+ * copy long enough for writers to pile up a WAL backlog hands that
  * backlog to a helper process as the snapshot ends (checkpoint-handoff.ts). Whenever the
  * file path declines, and for a rollback-journal source, SQLite's backup API copies the
  * pages from the same pinned transaction.
@@ -47,16 +48,16 @@ function walFileCopy(
   input: StrategyInput,
   lockTimeoutMs: number,
 ): BegunCopy {
-  // The helper's checkpoints of an encrypted database would need its key: it gets no handoff.
-  const handoff = !input.key && fstatSync(files.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(input.source) : undefined;
+  // A clone holds the snapshot for milliseconds: no backlog to hand off, and no helper to wait for.
+  // The helper's checkpoints of an encrypted database would need its key: it gets no handoff either.
+  const handoff = !input.key && !input.destinationClones && fstatSync(files.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(input.source) : undefined;
   const shape = { journalMode: 'wal' as const, pageCount: snapshot.pageCount, pageSize: snapshot.index.pageSize };
   return {
     shape,
     async copy(partial) {
-      if (await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.key !== undefined)) {
-        // An encrypted copy's page 1 still says WAL: the pipeline switches it with the key.
-        return input.key ? { restarts: 0 } : { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize } };
-      }
+      const copyMethod = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones, input.key !== undefined);
+      // An encrypted copy's page 1 still says WAL: the pipeline switches it with the key.
+      if (copyMethod) return input.key ? { restarts: 0, copyMethod } : { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize }, copyMethod };
       await truncate(partial, 0).catch(() => undefined);
       return { restarts: await copyPages(reader.db, partial, input, 'snapshot', shape.pageSize) };
     },

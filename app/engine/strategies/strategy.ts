@@ -1,6 +1,6 @@
 /** The shape every backup strategy has; see index.ts for how one is added. */
 import Database from 'better-sqlite3';
-import type { HeldCopy, JournalMode, SourceKey } from '../../api/types.ts';
+import type { CopyMethod, HeldCopy, JournalMode, SourceKey } from '../../api/types.ts';
 import { openEncrypted } from '../connection.ts';
 import type { BackupOptions } from '../backup-options.ts';
 import type { OperationContext } from '../context.ts';
@@ -21,6 +21,8 @@ export interface StrategyInput {
   subject: string;
   /** Set only for an encrypted source, checked to open it: every connection to it is opened with it. */
   key?: SourceKey;
+  /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
+  destinationClones?: boolean;
 }
 
 /** The source as the copy sees it: the prepare phase's numbers and the manifest's journal mode. */
@@ -41,6 +43,8 @@ export interface CopyResult {
   finished?: { pageCount: number; pageSize: number };
   /** Set when the partial is a copy taken without a lock, which SQLite recovers (replays its WAL, rolls back a hot journal) as it is finalized. */
   heldCopy?: HeldCopy;
+  /** How the database file was made, for the manifest (default "copied"). */
+  copyMethod?: CopyMethod;
 }
 
 /**

@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import { Badge, Tooltip, type BadgeProps } from '@mantine/core';
-import { IconClockPause, IconLockOpen, IconShieldCheck } from '@tabler/icons-react';
+import { IconClockPause, IconCopy, IconLockOpen, IconShieldCheck } from '@tabler/icons-react';
 import type { BackupRecord, HeldCopy } from '../../../app/api/index.ts';
-import { describeHeldCopy, toneColor } from '../store/selectors.ts';
+import { describeClone, describeHeldCopy, toneColor } from '../store/selectors.ts';
 
 /** A badge whose explanation shows on hover and on keyboard focus (it is a tab stop for that). */
 function ExplainedBadge({ detail, children, ...badge }: BadgeProps & { detail: string; children: ReactNode }) {
@@ -22,6 +22,16 @@ export function HeldCopyBadge({ heldCopy }: { heldCopy: HeldCopy | null }) {
   return (
     <ExplainedBadge detail={describeHeldCopy(heldCopy)} color="cyan" variant="outline" size="sm" leftSection={<IconLockOpen size={11} />}>
       Copied while in use
+    </ExplainedBadge>
+  );
+}
+
+/** Marks a backup cloned on a copy-on-write file system (a copied one, the usual case, has no badge); says what that means on hover or focus. */
+export function CloneBadge({ entry }: { entry: Pick<BackupRecord, 'copyMethod' | 'bytes'> }) {
+  if (entry.copyMethod !== 'cloned') return null;
+  return (
+    <ExplainedBadge detail={describeClone(entry.bytes)} color="indigo" variant="outline" size="sm" leftSection={<IconCopy size={11} />}>
+      Cloned
     </ExplainedBadge>
   );
 }

@@ -4,7 +4,7 @@ import { notifications } from '@mantine/notifications';
 import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconPin, IconPinFilled, IconPinnedOff, IconRestore, IconShieldCheck, IconTrash, IconFileImport, IconFolderOpen } from '@tabler/icons-react';
 import type { BackupRecord, HistoryPage, HistoryStatusFilter } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
-import { HeldCopyBadge, StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
+import { CloneBadge, HeldCopyBadge, StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { HistoryChart } from '../components/HistoryChart.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
@@ -218,6 +218,7 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
         <Stack gap={4} align="flex-start">
           <StatusBadge entry={entry} />
           <HeldCopyBadge heldCopy={entry.heldCopy} />
+          <CloneBadge entry={entry} />
         </Stack>
       </Table.Td>
       <Table.Td ta="right" style={{ whiteSpace: 'nowrap' }}>

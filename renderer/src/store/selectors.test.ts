@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupOutcome, compareForDisplay, describeComparison, describeHeldCopy, formatBytes, formatDuration, formatRelativeTime, fractionDone, screenFromHash, secondsLeft, shortenMiddle } from './selectors.ts';
+import { backupOutcome, compareForDisplay, describeClone, describeComparison, describeHeldCopy, formatBytes, formatDuration, formatRelativeTime, fractionDone, screenFromHash, secondsLeft, shortenMiddle } from './selectors.ts';
 
 describe('screenFromHash', () => {
   it.each([
@@ -97,6 +97,15 @@ describe('compareForDisplay', () => {
     expect(compareForDisplay(backup, null).every((row) => row.change === 'unknown' && row.targetRows === undefined)).toBe(true);
     const same = compareForDisplay(backup.slice(0, 1), { added: [], removed: [], changed: [], unchanged: 1 });
     expect(describeComparison(same)).toBe('Every table has the same number of rows as now.');
+  });
+});
+
+describe('cloned backups', () => {
+  it('explain that the backup shares its blocks and is still a file of its own', () => {
+    expect(describeClone(2_500_000)).toBe(
+      'Cloned on a copy-on-write file system: this backup of 2.5 MB shares its blocks with the database it came from, so it took milliseconds and takes new space only for the blocks either of them changes later. It is a standalone file all the same.',
+    );
+    expect(describeClone(null)).toMatch(/^Cloned on a copy-on-write file system: this backup shares/);
   });
 });
 

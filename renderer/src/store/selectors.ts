@@ -129,6 +129,12 @@ export function describeHeldCopy(held: HeldCopy): string {
   return `Another program held this database, so Pagevault copied it without a lock and checked the copy: consistent up to ${held.consistentUpTo}; ${tries}.`;
 }
 
+/** The explanation of a cloned backup's badge: what sharing blocks means for the user's disk. */
+export function describeClone(bytes: number | null): string {
+  const size = bytes === null ? '' : ` of ${formatBytes(bytes)}`;
+  return `Cloned on a copy-on-write file system: this backup${size} shares its blocks with the database it came from, so it took milliseconds and takes new space only for the blocks either of them changes later. It is a standalone file all the same.`;
+}
+
 /** How much an outcome asks of the user: `calm` is not a fault and needs nothing (a deferred run). */
 export type OutcomeTone = 'good' | 'warn' | 'calm' | 'muted' | 'bad';
 
