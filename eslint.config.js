@@ -33,6 +33,8 @@ const layering = {
   },
 };
 
+const apiValueMessage = 'Bad layering: import only types from app/api (`import type`), or values from app/api/rules.ts and app/api/limits.ts. Call the core through api.call.';
+
 export default tseslint.config(
   { ignores: ['dist/**', 'release/**', 'node_modules/**', 'test-results/**', 'playwright-report/**'] },
   js.configs.recommended,
@@ -58,7 +60,13 @@ export default tseslint.config(
       // Type-only imports from app/api are erased; a value import would pull Node code into the bundle.
       '@typescript-eslint/no-restricted-imports': [
         'error',
-        { patterns: [{ group: ['**/app/api', '**/app/api/**'], allowTypeImports: true, message: 'Bad layering: import only types from app/api (`import type`). Call the core through api.call.' }] },
+        // rules.ts and limits.ts import nothing, so their values bundle into the renderer without Node code.
+        {
+          patterns: [
+            { group: ['**/app/api/**', '!**/app/api/rules.ts', '!**/app/api/limits.ts'], allowTypeImports: true, message: apiValueMessage },
+            { regex: '/app/api/?$', allowTypeImports: true, message: apiValueMessage },
+          ],
+        },
       ],
     },
   },

@@ -47,6 +47,30 @@ test('create a schedule with its next five runs previewed, see it run, and find 
   expect(readdirSync(join(host.dataDir, 'backups', 'chinook')).some((name) => name.endsWith('.db'))).toBe(true);
 });
 
+test('a schedule that cannot run is refused under the field the core names, with the core\'s words for it', async ({ app, chinookPath }) => {
+  await addDatabase(app, chinookPath);
+  await app.getByRole('link', { name: 'Schedules' }).click();
+  await app.getByRole('row', { name: /^chinook / }).getByRole('button', { name: 'Add a schedule for chinook' }).click();
+  const editor = app.getByRole('dialog', { name: 'Schedule of chinook' });
+  const save = editor.getByRole('button', { name: 'Save schedule' });
+
+  await editor.getByText('Every…', { exact: true }).click();
+  const every = editor.getByRole('textbox', { name: 'Every' });
+  await every.fill('0');
+  await expect(every).toHaveAccessibleDescription('The interval is at least 1 minute');
+  await expect(save).toBeDisabled();
+  await every.fill('15');
+  await expect(editor.getByRole('region', { name: 'Next runs' })).toContainText('Every 15 hours');
+
+  // No day and no time: one problem, at the days, in the core's words and nothing else.
+  await editor.getByText('Weekly', { exact: true }).click();
+  for (const day of ['Mon', 'Tue', 'Wed', 'Thu', 'Fri']) await editor.getByText(day, { exact: true }).click();
+  await editor.getByRole('textbox', { name: 'At' }).fill('');
+  await expect(editor.getByText('Choose at least one day', { exact: true })).toBeVisible();
+  await expect(editor.getByText(/spec\./)).toHaveCount(0);
+  await expect(save).toBeDisabled();
+});
+
 test('a retention policy previews which backups it would delete and the space it frees', async ({ app, chinookPath }) => {
   await addDatabase(app, chinookPath);
   const databaseRow = app.getByRole('row', { name: /^chinook / });
@@ -100,3 +124,25 @@ test('a catalog that another program keeps locked across a scheduled run is said
   await expect.poll(backups, { timeout: 30_000 }).toBeGreaterThan(before);
   await expect(row).toContainText('Backed up');
 });
+
+// The browser draws the time field in the clock of its locale; the next runs beside it
+// must use the same one.
+for (const [locale, clock] of [
+  ['en-US', /at 06:30 PM$/],
+  ['en-GB', /at 18:30$/],
+] as const) {
+  test.describe(`in the ${locale} locale`, () => {
+    test.use({ locale });
+    test(`the schedule editor's next runs use the time field's clock`, async ({ app, chinookPath }) => {
+      await addDatabase(app, chinookPath);
+      await app.getByRole('link', { name: 'Schedules' }).click();
+      await app.getByRole('button', { name: 'Add a schedule for chinook' }).click();
+      const editor = app.getByRole('dialog', { name: 'Schedule of chinook' });
+      await editor.getByText('Daily', { exact: true }).click();
+      await editor.getByLabel('At').fill('18:30');
+      const runs = editor.getByRole('region', { name: 'Next runs' }).getByRole('listitem');
+      await expect(runs).toHaveCount(5);
+      for (const run of await runs.all()) await expect(run).toHaveText(clock);
+    });
+  });
+}

@@ -8,6 +8,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Core, type ShellServices } from '../app/core/core.ts';
 import type { Settings } from '../app/api/index.ts';
+import { databaseFileExtensions } from '../app/api/rules.ts';
 import { useHelperStarter } from '../app/engine/index.ts';
 import { HostLock } from '../app/host/host-lock.ts';
 import { sealedStore, type SecretStore } from '../app/secrets/secret-store.ts';
@@ -97,8 +98,10 @@ if (!app.requestSingleInstanceLock()) {
     });
     const unwire = wireIpc(core, mainWindow);
     const settingsOf = async (): Promise<Settings | undefined> => {
-      const outcome = await core.handle('settings.get', {});
-      return outcome.ok ? (outcome.value as Settings) : undefined;
+      return core.call('settings.get', {}).catch((error: unknown) => {
+        console.error('Pagevault: cannot read the settings', error);
+        return undefined;
+      });
     };
     const openWindow = () => {
       if (!mainWindow) return;
@@ -128,7 +131,7 @@ if (!app.requestSingleInstanceLock()) {
         if (Notification.isSupported()) {
           new Notification({ title: 'Pagevault is still running', body: 'Scheduled backups keep running in the background. Open Pagevault or quit it from its icon in the tray.' }).show();
         }
-        void core.handle('settings.update', { closeToTrayExplained: true });
+        core.call('settings.update', { closeToTrayExplained: true }).catch((error: unknown) => console.error('Pagevault: cannot save the settings', error));
       });
     });
     powerMonitor.on('resume', () => core.resumed());
@@ -149,7 +152,7 @@ if (!app.requestSingleInstanceLock()) {
 }
 
 const sqliteFilters: Electron.FileFilter[] = [
-  { name: 'SQLite databases', extensions: ['db', 'sqlite', 'sqlite3', 'db3'] },
+  { name: 'SQLite databases', extensions: [...databaseFileExtensions] },
   { name: 'All files', extensions: ['*'] },
 ];
 

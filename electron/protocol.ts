@@ -4,23 +4,14 @@
  */
 import { net, protocol } from 'electron';
 import { pathToFileURL } from 'node:url';
+import { contentSecurityPolicy } from '../app/api/rules.ts';
 import { rendererPathOf } from './renderer-path.ts';
 
 export const APP_SCHEME = 'app';
 export const APP_ORIGIN = `${APP_SCHEME}://pagevault`;
 
-export const CONTENT_SECURITY_POLICY = [
-  "default-src 'self'",
-  "script-src 'self'",
-  "style-src 'self' 'unsafe-inline'",
-  "img-src 'self' data:",
-  "font-src 'self' data:",
-  "connect-src 'none'",
-  "object-src 'none'",
-  "base-uri 'none'",
-  "frame-ancestors 'none'",
-  "form-action 'none'",
-].join('; ');
+/** The window talks to the core over IPC: it connects nowhere. */
+const CONTENT_SECURITY_POLICY = contentSecurityPolicy([]);
 
 /** Must run before the app is ready. */
 export function registerAppScheme(): void {

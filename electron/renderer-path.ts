@@ -2,7 +2,8 @@
  * Which file of the built renderer an app:// request asks for. Kept apart from the protocol
  * handler so that it runs (and is tested) without Electron.
  */
-import { join, normalize, sep } from 'node:path';
+import { join } from 'node:path';
+import { fileUnder } from '../app/host/static-path.ts';
 
 /** A file to serve, or the status to answer with instead. */
 export type RendererPath = { file: string } | { status: 400 | 404 };
@@ -27,8 +28,8 @@ export function rendererPathOf(rendererDir: string, requestUrl: string, host: st
     return { status: 400 };
   }
   if (relative.includes('\0')) return { status: 400 };
-  const file = normalize(join(rendererDir, relative));
-  if (!file.startsWith(rendererDir + sep)) return { status: 404 };
+  const file = fileUnder(rendererDir, relative);
+  if (file === undefined) return { status: 404 };
   if (relative === '/' || !/\.[a-z0-9]+$/i.test(relative)) return { file: join(rendererDir, 'index.html') };
   return { file };
 }

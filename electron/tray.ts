@@ -3,9 +3,11 @@
  * window, back everything up now, pause or resume schedules, and quit. It follows the
  * core's events; what it does, it asks of the core like any UI.
  */
-import { Menu, nativeImage, Tray, type MenuItemConstructorOptions } from 'electron';
+import { Menu, nativeImage, Notification, Tray, type MenuItemConstructorOptions } from 'electron';
 import type { Core } from '../app/core/core.ts';
-import type { JobInfo, Settings } from '../app/api/index.ts';
+import type { JobInfo, MethodName, Params, Settings } from '../app/api/index.ts';
+import { reportingCaller } from './tray-calls.ts';
+import { pauseEnd, schedulesPaused } from '../app/api/rules.ts';
 import { trayBitmap, trayTooltip, type TrayState } from './tray-icon.ts';
 
 const ICON_SIZE = 32;
@@ -23,26 +25,29 @@ export function createTray(core: Core, openWindow: () => void): () => void {
   let settings: Settings | undefined;
 
   const state = (): TrayState => (running.length > 0 ? 'running' : failure ? 'failed' : 'idle');
-  const call = (method: Parameters<Core['handle']>[0], params: unknown = {}) => void core.handle(method, params);
+  const reportingCall = reportingCaller(core, (title, error) => {
+    failure = error.message;
+    render();
+    console.error(`Pagevault: ${title} failed: ${error.message} [${error.code}]`);
+    if (Notification.isSupported()) new Notification({ title: `${title} failed`, body: error.message }).show();
+  });
+  const call = <M extends MethodName>(title: string, method: M, params: Params<M>) => void reportingCall(title, method, params);
   const render = () => {
     tray.setImage(iconOf(state()));
     tray.setToolTip(trayTooltip(state(), running.length, failure));
-    const pausedUntil = settings?.schedulesPausedUntil;
-    const paused = pausedUntil != null && Date.parse(pausedUntil) > Date.now();
-    const tomorrow = new Date();
-    tomorrow.setDate(tomorrow.getDate() + 1);
-    tomorrow.setHours(0, 0, 0, 0);
+    const pausedUntil = settings?.schedulesPausedUntil ?? null;
+    const paused = schedulesPaused(pausedUntil, new Date());
     const template: MenuItemConstructorOptions[] = [
       { label: 'Open Pagevault', click: openWindow },
       { type: 'separator' },
-      { label: 'Backup all now', click: () => call('backups.startAll') },
+      { label: 'Backup all now', click: () => call('Backup all now', 'backups.startAll', {}) },
       paused
-        ? { label: `Resume schedules (paused until ${new Date(pausedUntil).toLocaleString()})`, click: () => call('schedules.pause', { until: null }) }
+        ? { label: `Resume schedules (paused until ${new Date(pausedUntil!).toLocaleString()})`, click: () => call('Resume schedules', 'schedules.pause', { until: null }) }
         : {
             label: 'Pause schedules',
             submenu: [
-              { label: 'For 1 hour', click: () => call('schedules.pause', { until: new Date(Date.now() + 3_600_000).toISOString() }) },
-              { label: 'Until tomorrow', click: () => call('schedules.pause', { until: tomorrow.toISOString() }) },
+              { label: 'For 1 hour', click: () => call('Pause schedules for 1 hour', 'schedules.pause', { until: pauseEnd('hour', new Date()).toISOString() }) },
+              { label: 'Until tomorrow', click: () => call('Pause schedules until tomorrow', 'schedules.pause', { until: pauseEnd('tomorrow', new Date()).toISOString() }) },
             ],
           },
       { type: 'separator' },
@@ -51,8 +56,7 @@ export function createTray(core: Core, openWindow: () => void): () => void {
     tray.setContextMenu(Menu.buildFromTemplate(template));
   };
   const reloadSettings = async () => {
-    const outcome = await core.handle('settings.get', {});
-    if (outcome.ok) settings = outcome.value as Settings;
+    settings = await core.call('settings.get', {}).catch(() => settings);
     render();
   };
 

@@ -1,5 +1,6 @@
 // The layering rule of DESIGN.md fails the lint, with a message that names the fix.
 import { describe, expect, it } from 'vitest';
+import { readFileSync } from 'node:fs';
 import { ESLint } from 'eslint';
 
 const eslint = new ESLint({ cwd: new URL('..', import.meta.url).pathname });
@@ -31,6 +32,17 @@ describe('layering lint', () => {
   it('allows type imports from app/api in the renderer but not value imports', async () => {
     expect(await messagesFor('renderer/src/ok.ts', "import type { AppInfo } from '../../app/api/index.ts';\nexport type X = AppInfo;\n")).toEqual([]);
     expect((await messagesFor('renderer/src/bad.ts', "import { requestSchemas } from '../../app/api/index.ts';\nexport const x = requestSchemas;\n")).join()).toContain('import only types from app/api');
+    expect((await messagesFor('renderer/src/bad.ts', "import { limits } from '../../app/api/index.ts';\nexport const x = limits;\n")).join()).toContain('import only types from app/api');
+  });
+
+  it('allows the core\'s limits and defaults as values in the renderer, from limits.ts, which imports nothing', async () => {
+    expect(await messagesFor('renderer/src/ok.ts', "import { defaults, limits } from '../../app/api/limits.ts';\nexport const x = [defaults, limits];\n")).toEqual([]);
+    expect(readFileSync('app/api/limits.ts', 'utf8')).not.toMatch(/^\s*import\b/m);
+  });
+
+  it('lets the renderer import the shared rules of app/api/rules.ts, which import nothing', async () => {
+    expect(await messagesFor('renderer/src/ok.ts', "import { schedulesPaused } from '../../app/api/rules.ts';\nexport const x = schedulesPaused;\n")).toEqual([]);
+    expect((await messagesFor('renderer/src/bad.ts', "import { requestSchemas } from '../../app/api';\nexport const x = requestSchemas;\n")).join()).toContain('import only types from app/api');
   });
 
   it('refuses renderer code in electron/', async () => {

@@ -4,18 +4,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { afterAll, beforeEach } from 'vitest';
-import type { JobFinished, MethodName, Params, Result } from '../app/api/index.ts';
+import type { ApiErrorBody, JobFinished, MethodName, Params, Result } from '../app/api/index.ts';
 import { Core } from '../app/core/core.ts';
 
-/** Calls `method`; throws an Error carrying the API error's code when it fails. */
-export async function callCore<M extends MethodName>(core: Core, method: M, params: Params<M>): Promise<Result<M>> {
-  const outcome = await core.handle(method, params);
-  if (!outcome.ok) throw Object.assign(new Error(outcome.error.message), { code: outcome.error.code });
-  return outcome.value as Result<M>;
+/** Calls `method`; throws the PagevaultError, with its code, when it fails. */
+export function callCore<M extends MethodName>(core: Core, method: M, params: Params<M>): Promise<Result<M>> {
+  return core.call(method, params);
 }
 
 /** Calls `method` expecting it to fail; resolves with the error it answered. */
-export async function failureOf(core: Core, method: MethodName, params: unknown): Promise<{ code: string; message: string }> {
+export async function failureOf(core: Core, method: MethodName, params: unknown): Promise<ApiErrorBody> {
   const outcome = await core.handle(method, params);
   if (outcome.ok) throw new Error(`${method} succeeded but was expected to fail`);
   return outcome.error;

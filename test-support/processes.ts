@@ -10,6 +10,28 @@ export interface Running {
   stop(): Promise<string>;
   /** Everything it printed so far. */
   output(): string;
+  /**
+   * Resolves once it has printed `text`; rejects if it exits first. No time limit of its
+   * own: on a loaded machine a child may take long to get going, and the test's timeout
+   * is the only limit.
+   */
+  printed(text: string): Promise<void>;
+}
+
+/**
+ * Resolves once `condition` holds, looking every `intervalMs`; a condition that throws
+ * (a folder not made yet) does not hold yet, as with expect.poll. For what no event tells
+ * (a file another program creates); like `printed`, bounded only by the test's timeout.
+ */
+export async function until(condition: () => boolean | Promise<boolean>, intervalMs = 20): Promise<void> {
+  const holds = async () => {
+    try {
+      return await condition();
+    } catch {
+      return false;
+    }
+  };
+  while (!(await holds())) await new Promise((wake) => setTimeout(wake, intervalMs));
 }
 
 // A test that fails half-way must not leave a writer running (it would grow its database
@@ -38,6 +60,24 @@ function startProcess(command: string, args: string[], script: string): Promise<
         resolve({
           child,
           output: () => output,
+          printed: (text) =>
+            new Promise<void>((done, fail) => {
+              const look = () => {
+                if (!output.includes(text)) return false;
+                child.stdout!.off('data', look);
+                child.off('exit', exited);
+                done();
+                return true;
+              };
+              const exited = (code: number | null) => {
+                child.stdout!.off('data', look);
+                if (!look()) fail(new Error(`${script} exited with ${code} before printing ${JSON.stringify(text)}: ${output}`));
+              };
+              if (look()) return;
+              if (child.exitCode !== null || child.signalCode !== null) return exited(child.exitCode);
+              child.stdout!.on('data', look);
+              child.once('exit', exited);
+            }),
           stop: () =>
             new Promise((done) => {
               child.once('exit', () => done(output.trim().split('\n').at(-1) ?? ''));

@@ -7,6 +7,8 @@ import { z } from 'zod';
 import { cipherNames } from './types.ts';
 import type { ApiErrorBody } from './errors.ts';
 import type { EventName, MethodName } from './names.ts';
+import { limits } from './limits.ts';
+import { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema, type ScheduleProblem } from './schemas.ts';
 import type {
   AppInfo,
   BackupRecord,
@@ -28,57 +30,32 @@ import type {
   ScheduleInfo,
   SchedulePreview,
   Settings,
+  BackupEncryptionInfo,
   VerifyResult,
 } from './types.ts';
 
 export * from './errors.ts';
 export * from './names.ts';
+export * from './limits.ts';
+export * from './schemas.ts';
 export type * from './types.ts';
 
 const filePath = z.string().trim().min(1, 'A file path is required');
 const id = z.number().int().positive();
-const backupMode = z.enum(['snapshot', 'stepped', 'compact']);
+const backupMode = backupModeSchema;
 const sourceKey = z.strictObject({
   key: z.string().min(1, 'The key is empty'),
   kind: z.enum(['passphrase', 'raw']).optional(),
   cipher: z.union([z.enum(cipherNames), z.literal('detect')]).optional(),
 });
 
-/** Limits the UI shows next to the fields they apply to. */
-export const limits = {
-  labelLength: 80,
-  concurrency: { min: 1, max: 8 },
-  pagesPerStep: { min: 1, max: 1_000_000 },
-  pauseMs: { min: 0, max: 10_000 },
-  historyPageSize: { max: 500 },
-  /** The largest file the browser shell accepts dropped onto its window. */
-  stagedFileBytes: 8 * 1024 ** 3,
-} as const;
-
-export const historyStatusFilters = ['all', 'succeeded', 'failed', 'cancelled', 'skipped', 'missed', 'interrupted', 'deferred', 'verified', 'unverified'] as const;
-
 const label = z.string().trim().min(1, 'A name is required').max(limits.labelLength, `A name has at most ${limits.labelLength} characters`);
 
-const hhmm = z.string().regex(/^([01]\d|2[0-3]):[0-5]\d$/, 'Expected a time as HH:MM (00:00 to 23:59)');
-
-/** When a schedule runs; the core checks cron expressions and says which field is wrong. */
-export const scheduleSpecSchema = z.discriminatedUnion('kind', [
-  z.strictObject({ kind: z.literal('interval'), everyMinutes: z.number().int().min(1, 'The interval is at least 1 minute').max(366 * 24 * 60, 'The interval is at most a year') }),
-  z.strictObject({ kind: z.literal('daily'), time: hhmm }),
-  z.strictObject({ kind: z.literal('weekly'), days: z.array(z.number().int().min(0).max(6)).min(1, 'Choose at least one day').max(7), time: hhmm }),
-  z.strictObject({ kind: z.literal('cron'), expression: z.string().max(200) }),
+/** A key for an encrypted (.age) backup the user gives: an age identity file's text, or a passphrase. */
+export const ageKeySchema = z.discriminatedUnion('kind', [
+  z.strictObject({ kind: z.literal('identity'), identity: z.string().min(1, 'Paste the identity (AGE-SECRET-KEY-1…)').max(64 * 1024) }),
+  z.strictObject({ kind: z.literal('passphrase'), passphrase: z.string().min(1, 'Type the passphrase').max(1024) }),
 ]);
-
-const keepCount = z.number().int().min(1, 'Keep at least 1, or leave the field empty').max(100_000).nullable();
-export const retentionPolicySchema = z.strictObject({
-  keepLast: keepCount,
-  keepHourly: keepCount,
-  keepDaily: keepCount,
-  keepWeekly: keepCount,
-  keepMonthly: keepCount,
-  keepYearly: keepCount,
-  minAgeDays: z.number().int().min(0).max(36_500).nullable(),
-});
 
 /** What the file dialog is for: databases to add, a folder, a backup to restore, a new database file. */
 export const pickPurposes = ['databases', 'folder', 'backup', 'new-database'] as const;
@@ -88,7 +65,7 @@ export type PickPurpose = (typeof pickPurposes)[number];
 export const requestSchemas = {
   'app.info': z.strictObject({}),
   'files.inspect': z.strictObject({ path: filePath }),
-  'files.verify': z.strictObject({ path: filePath, full: z.boolean().optional() }),
+  'files.verify': z.strictObject({ path: filePath, full: z.boolean().optional(), key: ageKeySchema.optional() }),
   'files.reveal': z.strictObject({ path: filePath }),
   'files.pick': z.strictObject({ purpose: z.enum(pickPurposes) }),
   'databases.list': z.strictObject({}),
@@ -126,13 +103,14 @@ export const requestSchemas = {
   'history.pin': z.strictObject({ backupId: id, pinned: z.boolean() }),
   'schedules.list': z.strictObject({}),
   'schedules.preview': z.strictObject({ spec: scheduleSpecSchema }),
-  'schedules.set': z.strictObject({ databaseId: id, schedule: z.strictObject({ spec: scheduleSpecSchema, enabled: z.boolean(), skipIfUnchanged: z.boolean() }) }),
+  'schedules.set': z.strictObject({ databaseId: id, schedule: scheduleSchema }),
   'schedules.remove': z.strictObject({ databaseId: id }),
   'schedules.pause': z.strictObject({ until: z.iso.datetime().nullable() }),
   'retention.get': z.strictObject({ databaseId: id }),
   'retention.preview': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
   'retention.set': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
-  'restore.check': z.strictObject({ backupPath: filePath }),
+  /** `key` opens an encrypted backup whose key Pagevault does not keep. */
+  'restore.check': z.strictObject({ backupPath: filePath, key: ageKeySchema.optional() }),
   'restore.target': z.strictObject({ backupPath: filePath, targetPath: filePath }),
   'restore.start': z.strictObject({
     backupPath: filePath,
@@ -141,6 +119,7 @@ export const requestSchemas = {
     safetyCopy: z.boolean(),
     /** The user saw that another program uses the target and chose to go ahead. */
     proceedWhileInUse: z.boolean().optional(),
+    key: ageKeySchema.optional(),
   }),
   'settings.get': z.strictObject({}),
   'settings.update': z.strictObject({
@@ -153,10 +132,20 @@ export const requestSchemas = {
       .optional(),
     verifyAfterBackup: z.boolean().optional(),
     notifyOnSuccess: z.boolean().optional(),
-    theme: z.enum(['system', 'light', 'dark']).optional(),
+    theme: themeSettingSchema.optional(),
     closeToTray: z.boolean().optional(),
     closeToTrayExplained: z.boolean().optional(),
     startAtLogin: z.boolean().optional(),
+  }),
+  /** `databaseId` null: the default for databases without their own choice. */
+  'encryption.get': z.strictObject({ databaseId: id.nullable() }),
+  'encryption.set': z.strictObject({
+    databaseId: id.nullable(),
+    mode: z.enum(['inherit', 'none', 'x25519', 'passphrase']),
+    /** For `passphrase`: a new passphrase (kept in the key store); omitted keeps the one stored. */
+    passphrase: z.string().min(8, 'A backup passphrase has at least 8 characters').max(1024).optional(),
+    /** For `x25519`: generate a new identity even when one is kept (older backups then need the old recovery key). */
+    newIdentity: z.boolean().optional(),
   }),
 } satisfies Record<MethodName, z.ZodType>;
 
@@ -187,7 +176,7 @@ export interface MethodResults {
   'history.pin': BackupRecord;
   'schedules.list': ScheduleInfo[];
   /** `problem` names the field that is wrong; then there are no runs to show. */
-  'schedules.preview': SchedulePreview & { problem: { field: 'everyMinutes' | 'time' | 'days' | 'expression'; message: string } | null };
+  'schedules.preview': SchedulePreview & { problem: ScheduleProblem | null };
   'schedules.set': ScheduleInfo;
   'schedules.remove': { removed: boolean };
   'schedules.pause': Settings;
@@ -202,6 +191,9 @@ export interface MethodResults {
   'restore.start': JobInfo;
   'settings.get': Settings;
   'settings.update': Settings;
+  'encryption.get': BackupEncryptionInfo;
+  /** `recoveryKey` is set when an identity was generated: show it once, to be saved. */
+  'encryption.set': BackupEncryptionInfo;
 }
 
 /** The payload of each push event. */

@@ -37,6 +37,8 @@ export const methodNames = [
   'retention.set',
   'settings.get',
   'settings.update',
+  'encryption.get',
+  'encryption.set',
 ] as const;
 
 export const eventNames = ['job.progress', 'job.finished', 'jobs.changed', 'catalog.changed', 'catalog.problem', 'schedules.caughtUp'] as const;

@@ -1,9 +1,15 @@
-/** Data shapes that cross the API. Plain JSON: no Dates, no class instances. */
+/**
+ * Data shapes that cross the API. Plain JSON: no Dates, no class instances. The shapes a
+ * request also carries are derived from their schemas in `schemas.ts`.
+ */
+import type { z } from 'zod';
+import type { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema } from './schemas.ts';
+import type { ApiErrorBody, EntryNote } from './errors.ts';
 
 export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' | 'off';
 
 /** How a backup copies pages; see the engine's README section in the project README. */
-export type BackupMode = 'snapshot' | 'stepped' | 'compact';
+export type BackupMode = z.infer<typeof backupModeSchema>;
 
 /** `check` is a restore verifying its backup before it touches the target; `verify` checks the result. */
 export type JobPhase = 'prepare' | 'check' | 'safety-copy' | 'copy' | 'finalize' | 'verify';
@@ -94,16 +100,24 @@ export interface VerifyResult {
   notChecked?: string;
 }
 
-export interface JobProgress {
-  jobId: string;
-  kind: 'backup' | 'restore' | 'verify';
+/** One progress report of an engine operation: SQLite's page counts of the latest step, and what they mean. */
+export interface OperationProgress {
   phase: JobPhase;
   totalPages: number;
   remainingPages: number;
   bytesCopied: number;
   bytesPerSecond: number;
+  /** How many times a write by another program started the copy over. */
   restarts: number;
   elapsedMs: number;
+}
+
+/** An operation's progress as the job that runs it reports it to the UIs. */
+export interface JobProgress extends OperationProgress {
+  jobId: string;
+  kind: 'backup' | 'restore' | 'verify';
+  /** The database the job is for, so a row finds its job's progress without looking at every job. */
+  databaseId: number | null;
 }
 
 export interface JobFinished {
@@ -115,7 +129,7 @@ export interface JobFinished {
   cancelled: boolean;
   /** The history entry the job made, when it made one. */
   backup: BackupRecord | null;
-  error: { code: string; message: string } | null;
+  error: ApiErrorBody | null;
   /** What a restore check found (kind 'verify' from restore.check). */
   check?: RestoreCheck;
   /** What a restore did (kind 'restore'). */
@@ -149,8 +163,22 @@ export interface BackupManifest {
   };
   /** Present when another program held the database exclusively and it was copied without a lock. */
   heldCopy?: HeldCopy;
-  /** Present when the source was encrypted: the backup is too, with the same key and cipher. */
-  encryption?: { cipher: CipherName; cipherLabel: string };
+  /**
+   * Present when the source was encrypted (SQLCipher…): the backup is too, with the same
+   * key and cipher. Independent of `encryption`, which is the age layer at rest around it.
+   */
+  sourceEncryption?: { cipher: CipherName; cipherLabel: string };
+  /**
+   * Present when the backup is encrypted at rest with age: then `bytes` and `sha256` are
+   * the encrypted file's, and these are of the database it holds.
+   */
+  encryption?: {
+    format: 'age';
+    /** The `age1…` public key it is encrypted to, or `scrypt` for a passphrase. */
+    recipient: string;
+    plaintextSha256: string | null;
+    plaintextBytes: number;
+  };
   /**
    * How the database file came to be: "cloned" on a copy-on-write file system (the backup
    * shares its unchanged blocks with the source), "copied" byte by byte. Absent in
@@ -161,6 +189,22 @@ export interface BackupManifest {
 
 /** Cloned (blocks shared with the source, on a copy-on-write file system) or copied. */
 export type CopyMethod = 'cloned' | 'copied';
+
+/** How a backup is encrypted at rest: to an age X25519 public key, or with a passphrase (age's scrypt recipient). */
+export type BackupEncryption = { kind: 'x25519'; recipient: string } | { kind: 'passphrase'; passphrase: string; logN?: number };
+
+/** A key that opens an encrypted backup: an age identity file's text, or a passphrase. */
+export type AgeKeyInput = { kind: 'identity'; identity: string } | { kind: 'passphrase'; passphrase: string };
+
+/**
+ * The keys a read of a backup or database may need, of two kinds that can meet in one
+ * file: `source` opens an encrypted (SQLCipher…) database, `age` decrypts a backup
+ * encrypted at rest; a backup of an encrypted source encrypted with age needs both.
+ */
+export interface Keys {
+  source?: SourceKey;
+  age?: AgeKeyInput[];
+}
 
 /**
  * How a database that another program held exclusively was copied: its files were read
@@ -184,6 +228,8 @@ export interface BackupResult {
   durationMs: number;
   /** Leftover partial files of killed runs removed from the destination folder. */
   removedPartials: string[];
+  /** What went wrong without spoiling the backup (a checkpoint helper's failed write-back), in words. */
+  warnings: string[];
 }
 
 export interface RestoreResult {
@@ -253,7 +299,7 @@ export interface BackupRecord {
   verificationProblems: string[];
   verifiedAt: string | null;
   /** Why it failed, or for skipped and missed entries, what happened. */
-  error: { code: string; message: string } | null;
+  error: EntryNote | null;
   /** False once the file has been found missing on disk. */
   fileExists: boolean;
   /** Pinned backups are never deleted by retention. */
@@ -264,7 +310,7 @@ export interface BackupRecord {
   copyMethod: CopyMethod | null;
 }
 
-export type HistoryStatusFilter = 'all' | 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'deferred' | 'verified' | 'unverified';
+export type HistoryStatusFilter = (typeof historyStatusFilters)[number];
 
 export interface HistoryPage {
   entries: BackupRecord[];
@@ -301,7 +347,7 @@ export interface JobInfo {
   progress: JobProgress | null;
 }
 
-export type ThemeSetting = 'system' | 'light' | 'dark';
+export type ThemeSetting = z.infer<typeof themeSettingSchema>;
 
 export interface Settings {
   /** Where new databases' backups go; each gets a subfolder named after it. */
@@ -320,6 +366,26 @@ export interface Settings {
   closeToTrayExplained: boolean;
   /** Desktop app: start Pagevault when the user logs in. */
   startAtLogin: boolean;
+  /** Encryption at rest of backups, by database id and `default`; a database not named follows the default. */
+  backupEncryption: Record<string, BackupEncryptionMode>;
+}
+
+/** How backups are encrypted at rest: not, with age to an X25519 identity Pagevault keeps, or with a passphrase. */
+export type BackupEncryptionMode = 'none' | 'x25519' | 'passphrase';
+
+/** The encryption setting of a database (or the default, `databaseId` null) as the settings show it. */
+export interface BackupEncryptionInfo {
+  databaseId: number | null;
+  mode: BackupEncryptionMode;
+  /** True when the database follows the default. */
+  inherited: boolean;
+  /** The `age1…` public key backups are encrypted to (x25519). */
+  recipient: string | null;
+  /** False when the key for the mode was removed from the store: backups then fail until it is chosen again. */
+  keyStored: boolean;
+  store: 'keychain' | 'key-file';
+  /** Only in the answer that generated it: the identity to save as the recovery key, shown once. */
+  recoveryKey: string | null;
 }
 
 export interface ImportResult {
@@ -331,7 +397,7 @@ export interface ImportResult {
   problems: string[];
 }
 
-export type CatalogTopic = 'databases' | 'history' | 'settings' | 'schedules';
+export type CatalogTopic = 'databases' | 'history' | 'settings' | 'schedules' | 'retention';
 
 /** Signs that another program is using a database right now. */
 export interface DatabaseUsage {
@@ -411,21 +477,10 @@ export interface RestoreSummary {
 }
 
 /** When a schedule runs: every N minutes, daily or weekly at a time, or a cron expression. */
-export type ScheduleSpec =
-  | { kind: 'interval'; everyMinutes: number }
-  /** `time` is local 'HH:MM'. */
-  | { kind: 'daily'; time: string }
-  /** `days`: 0 = Sunday … 6 = Saturday. */
-  | { kind: 'weekly'; days: number[]; time: string }
-  /** Five fields, or six with seconds first (croner syntax). */
-  | { kind: 'cron'; expression: string };
+export type ScheduleSpec = z.infer<typeof scheduleSpecSchema>;
 
-export interface Schedule {
-  spec: ScheduleSpec;
-  enabled: boolean;
-  /** Do not copy a database that has not changed since its last successful backup. */
-  skipIfUnchanged: boolean;
-}
+/** A schedule as saved: its spec, whether it is on, and whether an unchanged database is skipped. */
+export type Schedule = z.infer<typeof scheduleSchema>;
 
 /** A database's schedule as the Schedules screen lists it. */
 export interface ScheduleInfo {
@@ -447,20 +502,8 @@ export interface SchedulePreview {
   nextRuns: string[];
 }
 
-/**
- * Which backups to keep; the rest are deleted after each successful backup. Null counts
- * do not apply; with every count null nothing is deleted. Pinned backups and the most
- * recent verified backup are always kept, and so is anything younger than `minAgeDays`.
- */
-export interface RetentionPolicy {
-  keepLast: number | null;
-  keepHourly: number | null;
-  keepDaily: number | null;
-  keepWeekly: number | null;
-  keepMonthly: number | null;
-  keepYearly: number | null;
-  minAgeDays: number | null;
-}
+/** Which backups to keep (see `retentionPolicySchema` for the rules). */
+export type RetentionPolicy = z.infer<typeof retentionPolicySchema>;
 
 /** What a retention policy would do to the backups on disk now. */
 export interface RetentionPreview {

@@ -1,4 +1,5 @@
 /** The `backups` table: every backup run, succeeded or not, newest first. */
+import type { EntryNote } from '../api/errors.ts';
 import type { BackupManifest, BackupRecord, BackupStatus, CopyMethod, HeldCopy, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
@@ -9,25 +10,11 @@ export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'hel
 type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy'> & {
   verificationProblems: string;
   pinned: number;
-  errorCode: string | null;
+  /** Written only from an EntryNote, so it holds one of its codes. */
+  errorCode: EntryNote['code'] | null;
   errorMessage: string | null;
   heldCopy: string | null;
 };
-
-/**
- * What is wrong with a manifest's `heldCopy`, or null when it is absent or as Pagevault
- * writes it. Manifests come from folders anyone can write to; one that says it was a
- * held copy in a shape the UIs cannot show is not taken on trust.
- */
-export function heldCopyProblem(value: unknown): string | null {
-  if (value === undefined) return null;
-  if (typeof value !== 'object' || value === null || Array.isArray(value)) return `its heldCopy is ${JSON.stringify(value)}, not an object`;
-  const { journal, tries, consistentUpTo } = value as Record<string, unknown>;
-  if (journal !== 'wal' && journal !== 'rollback') return `its heldCopy.journal is ${JSON.stringify(journal)}, not "wal" or "rollback"`;
-  if (typeof tries !== 'number' || !Number.isInteger(tries) || tries < 1) return `its heldCopy.tries is ${JSON.stringify(tries)}, not a whole number from 1 up`;
-  if (typeof consistentUpTo !== 'string' || consistentUpTo.trim() === '') return `its heldCopy.consistentUpTo is ${JSON.stringify(consistentUpTo)}, not a description of a commit`;
-  return null;
-}
 
 /** The history entry of a successful backup, from its manifest. */
 export function entryFromManifest(
@@ -105,12 +92,9 @@ export interface HistoryQuery {
 
 export class BackupRecords {
   readonly #db: CatalogConnection;
-  readonly #exists: (path: string) => boolean;
 
-  /** `exists` tells whether a backup file is still on disk (injected so listing stays cheap to test). */
-  constructor(db: CatalogConnection, exists: (path: string) => boolean) {
+  constructor(db: CatalogConnection) {
     this.#db = db;
-    this.#exists = exists;
   }
 
   #toRecord = (row: BackupRow): BackupRecord => {
@@ -121,7 +105,9 @@ export class BackupRecords {
       heldCopy: heldCopy === null ? null : (JSON.parse(heldCopy) as HeldCopy),
       verificationProblems: JSON.parse(verificationProblems) as string[],
       error: errorCode ? { code: errorCode, message: errorMessage ?? '' } : null,
-      fileExists: row.path !== null && this.#exists(row.path),
+      // Whether it has a file at all: the catalog never looks on disk (a look per row would
+      // block the thread that serves the UI); the core does, asynchronously (core/file-facts.ts).
+      fileExists: row.path !== null,
     };
   };
 
@@ -215,22 +201,21 @@ export class BackupRecords {
     return this.get(id);
   }
 
-  /** The succeeded backups of a database that have a file, newest first: what retention works on. */
-  withFiles(databaseId: number): BackupRecord[] {
+  /**
+   * The succeeded backups of a database that have a file, newest first: what retention
+   * works on; `page` reads a few at a time.
+   */
+  withFiles(databaseId: number, page?: { offset: number; limit: number }): BackupRecord[] {
     const rows = this.#db
-      .prepare(`SELECT ${columns} FROM backups WHERE database_id = ? AND status = 'succeeded' AND path IS NOT NULL ORDER BY started_at DESC, id DESC`)
-      .all(databaseId) as BackupRow[];
+      .prepare(`SELECT ${columns} FROM backups WHERE database_id = ? AND status = 'succeeded' AND path IS NOT NULL ORDER BY started_at DESC, id DESC LIMIT ? OFFSET ?`)
+      .all(databaseId, page?.limit ?? -1, page?.offset ?? 0) as BackupRow[];
     return rows.map(this.#toRecord);
   }
 
-  /** The change mark recorded with the latest successful backup whose file still exists. */
-  lastChangeMark(databaseId: number): { mark: string; backup: BackupRecord } | undefined {
-    for (const backup of this.withFiles(databaseId)) {
-      if (!backup.fileExists) continue;
-      const { mark } = this.#db.prepare('SELECT change_mark AS mark FROM backups WHERE id = ?').get(backup.id) as { mark: string | null };
-      return mark ? { mark, backup } : undefined;
-    }
-    return undefined;
+  /** The change mark recorded with a backup, if one was. */
+  changeMarkOf(backupId: number): string | null {
+    const row = this.#db.prepare('SELECT change_mark AS mark FROM backups WHERE id = ?').get(backupId) as { mark: string | null } | undefined;
+    return row?.mark ?? null;
   }
 
   /** The latest entry of a database made by `trigger`. */

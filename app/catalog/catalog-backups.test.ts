@@ -303,6 +303,7 @@ describe('automatic catalog backups', () => {
       await backups.check();
     }
     expect(failures).toHaveLength(1);
+    expect(failures[0]!.code).toBe('NOT_A_FOLDER');
     expect(failures[0]!.message).toContain(`Cannot use ${blocker} as a Pagevault folder: it is a file, not a folder`);
     expect(backups.pending).toBe(true);
     rmSync(blocker);

@@ -119,7 +119,7 @@ export function ensureOwnFolder(folder: string): void {
     return;
   }
   const stats = statSync(folder);
-  if (!stats.isDirectory()) throw new PagevaultError('INVALID_REQUEST', `Cannot use ${folder} as a Pagevault folder: it is a file, not a folder; move it away or choose another data folder`);
+  if (!stats.isDirectory()) throw new PagevaultError('NOT_A_FOLDER', `Cannot use ${folder} as a Pagevault folder: it is a file, not a folder; move it away or choose another data folder`);
   if ((stats.mode & 0o777) !== CATALOG_FOLDER_MODE && readdirSync(folder).every(isPagevaultEntry)) {
     try {
       chmodSync(folder, CATALOG_FOLDER_MODE);

@@ -104,14 +104,15 @@ describe('catalog', () => {
     );
     v3.close();
 
-    const catalog = new Catalog(dataDir, defaults, { fileExists: () => true });
+    const catalog = new Catalog(dataDir, defaults);
     const { entries, total } = catalog.backups.list();
     expect(total).toBe(statuses.length);
     expect(entries.map((e) => e.status).reverse()).toEqual([...statuses]);
     expect(entries.every((e) => e.heldCopy === null)).toBe(true);
     expect(entries.find((e) => e.status === 'failed')!.error).toEqual({ code: 'FAILED', message: 'why failed' });
-    expect(entries.find((e) => e.status === 'succeeded')).toMatchObject({ path: '/b/a-1.db', pinned: true });
-    expect(catalog.backups.lastChangeMark(1)?.mark).toBe('mark-1');
+    const succeeded = entries.find((e) => e.status === 'succeeded')!;
+    expect(succeeded).toMatchObject({ path: '/b/a-1.db', pinned: true });
+    expect(catalog.backups.changeMarkOf(succeeded.id)).toBe('mark-1');
 
     const heldCopy = { journal: 'wal', tries: 2, consistentUpTo: 'WAL commit frame 1,234 of checkpoint 7' } as const;
     const held = catalog.backups.insert(entry({ databaseId: 1, path: '/b/a-2.db', heldCopy, startedAt: '2026-02-01T00:00:00.000Z' }));
@@ -159,7 +160,7 @@ describe('catalog', () => {
   });
 
   it('lists and filters 10,000 history entries a page at a time', () => {
-    const catalog = new Catalog(dir(), defaults, { fileExists: () => true });
+    const catalog = new Catalog(dir(), defaults);
     const database = catalog.databases.insert({ path: '/data/db.sqlite', label: 'db', destination: '/b', mode: 'snapshot', pagesPerStep: null, pauseMs: null, journalMode: 'wal', pageSize: 4096, addedAt: '2026-01-01T00:00:00Z' });
     const statuses = ['succeeded', 'succeeded', 'failed', 'cancelled'] as const;
     catalog.connection.transaction(() => {

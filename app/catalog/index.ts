@@ -1,5 +1,4 @@
 /** The catalog with its tables, opened once per core. */
-import { existsSync } from 'node:fs';
 import type { Settings } from '../api/types.ts';
 import { BackupRecords } from './backup-records.ts';
 import { openCatalog, type CatalogConnection } from './catalog.ts';
@@ -17,7 +16,7 @@ export type { DatabaseRow } from './database-records.ts';
 export type { ScheduleRow } from './schedule-records.ts';
 export type { RunningBackup } from './run-records.ts';
 export type { NewBackup, HistoryQuery } from './backup-records.ts';
-export { entryFromManifest, entryWithoutFile, heldCopyProblem } from './backup-records.ts';
+export { entryFromManifest, entryWithoutFile } from './backup-records.ts';
 
 /** The catalog's tables, each behind its own records class, on one connection. */
 export class Catalog {
@@ -30,10 +29,10 @@ export class Catalog {
   readonly retention: RetentionRecords;
   readonly runs: RunRecords;
 
-  constructor(dataDir: string, defaults: Settings, options: { fileExists?: (path: string) => boolean } = {}) {
+  constructor(dataDir: string, defaults: Settings) {
     this.connection = openCatalog(dataDir);
     this.databases = new DatabaseRecords(this.connection);
-    this.backups = new BackupRecords(this.connection, options.fileExists ?? existsSync);
+    this.backups = new BackupRecords(this.connection);
     this.settings = new SettingsRecords(this.connection, defaults);
     this.events = new EventLog(this.connection);
     this.schedules = new ScheduleRecords(this.connection);

@@ -95,7 +95,7 @@ describe('pagevault', () => {
       const run = pagevault('restore', join(media, 'backup.db'), target);
       expect(run.status).toBe(1);
       expect(run.stderr).toContain(`Cannot take the safety copy of ${target} to ${media}/`);
-      expect(run.stderr).toContain(`is on a read-only file system. The target was not touched. Restore without one with --no-safety-copy. [READ_ONLY]`);
+      expect(run.stderr).toContain(`is read-only (its file system is mounted read-only). The target was not touched. Restore without one with --no-safety-copy. [READ_ONLY]`);
       expect(readState(target)).toEqual(before);
       const without = pagevault('restore', join(media, 'backup.db'), target, '--no-safety-copy');
       expect(without.status).toBe(0);

@@ -1,7 +1,7 @@
 /** `pagevault discover [--add]`: what the CLI finds and adds, through the core like the UIs. */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { PagevaultError } from '../api/errors.ts';
+import { PagevaultError, type ApiErrorBody } from '../api/errors.ts';
 import type { DatabaseSummary, DiscoveryResult } from '../api/types.ts';
 import { catalogPathOf } from '../catalog/index.ts';
 import { Core } from '../core/core.ts';
@@ -12,7 +12,7 @@ export interface DiscoverOutcome {
   /** With --add: the databases added, under their suggested names. */
   added: DatabaseSummary[];
   /** With --add: the ones that could not be added, with why. */
-  failed: Array<{ path: string; code: string; message: string }>;
+  failed: Array<{ path: string } & ApiErrorBody>;
 }
 
 /**

@@ -8,6 +8,7 @@ const result: BackupResult = {
   manifestPath: '/backups/places-20261201-103000.db.manifest.json',
   durationMs: 1_250,
   removedPartials: [],
+  warnings: [],
   manifest: {
     format: 'pagevault-backup',
     formatVersion: 1,
@@ -53,6 +54,11 @@ describe('pagevault backup output', () => {
 
   it('says nothing of held copies for a normal backup', () => {
     expect(renderBackup(result)).not.toContain('another program');
+  });
+
+  it("prints each of the backup's warnings on a line of its own", () => {
+    const warned = renderBackup({ ...result, warnings: ['the helper could not write x.db-wal back (EIO)'] }).split('\n');
+    expect(warned.at(-1)).toBe('  warning: the helper could not write x.db-wal back (EIO)');
   });
 
   it('exits 75 (EX_TEMPFAIL) for a deferred backup, 1 for any other error', () => {

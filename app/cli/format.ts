@@ -2,6 +2,7 @@
 import type { ErrorCode } from '../api/errors.ts';
 import type { BackupResult, DatabaseSummary, DiscoveryResult, HeldCopy, InspectResult, VerifyResult } from '../api/types.ts';
 import type { EngineProgress } from '../engine/index.ts';
+import type { VaultBackupResult, VaultPruneResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 
 const phaseLabel: Record<EngineProgress['phase'], string> = {
   prepare: 'preparing',
@@ -120,10 +121,43 @@ export function renderBackup(result: BackupResult): string {
     `  ${m.pageCount.toLocaleString('en-US')} pages × ${m.pageSize} bytes, ${m.mode} mode, ${m.restarts} restart${m.restarts === 1 ? '' : 's'}, ${(result.durationMs / 1000).toFixed(1)} s`,
   ];
   if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
-  if (m.encryption) lines.push(`  encrypted with the source's key (${m.encryption.cipherLabel})`);
+  if (m.sourceEncryption) lines.push(`  encrypted with the source's key (${m.sourceEncryption.cipherLabel})`);
   // A clone is the unusual case, and the one that explains a backup of any size in milliseconds.
   if (m.copyMethod === 'cloned') lines.push('  cloned: shares its unchanged blocks with the database (copy-on-write file system)');
+  if (m.encryption) lines.push(`  encrypted with age ${m.encryption.recipient === 'scrypt' ? 'with a passphrase' : `to ${m.encryption.recipient}`}; opens with \`age -d\``);
   lines.push(`  verification: ${m.verification.verdict}${m.sha256 ? `, sha256 ${m.sha256}` : ''}`);
   if (result.removedPartials.length > 0) lines.push(`  removed ${result.removedPartials.length} leftover partial file(s) of an interrupted backup`);
+  for (const warning of result.warnings) lines.push(`  warning: ${warning}`);
   return lines.join('\n');
+}
+
+const mb = (bytes: number) => `${(bytes / 1e6).toLocaleString('en-US', { maximumFractionDigits: 1 })} MB`;
+
+/** One version added: its number and the new data it cost. */
+export function renderVaultBackup(r: VaultBackupResult): string {
+  const v = r.version;
+  return `Added version ${v.id} to ${r.vault}: ${v.pageCount.toLocaleString('en-US')} pages, ${v.newPages.toLocaleString('en-US')} new (${mb(v.newBytes)} compressed)${r.viaCopy ? '\n  read through a temporary copy (the source is not a WAL database Pagevault can read in place)' : ''}`;
+}
+
+/** The versions of a vault as a table, oldest first. */
+export function renderVaultList(r: { vault: string; versions: VaultVersion[]; bytes: number }): string {
+  if (r.versions.length === 0) return `${r.vault}: no versions yet`;
+  const rows = r.versions.map((v) => [String(v.id), v.createdAt, v.pageCount.toLocaleString('en-US'), v.newPages.toLocaleString('en-US'), mb(v.newBytes)]);
+  const head = ['version', 'taken', 'pages', 'new pages', 'new data'];
+  const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
+  const line = (cells: string[]) => cells.map((cell, i) => (i === 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
+  return [line(head), ...rows.map(line), `${r.versions.length} version${r.versions.length === 1 ? '' : 's'} in ${r.vault}, ${mb(r.bytes)} on disk`].join('\n');
+}
+
+/** A vault's verdict, and each damaged page by version, page number and stored page. */
+export function renderVaultVerify(r: VaultVerifyResult): string {
+  if (r.ok) return `${r.vault}: all ${r.pages.toLocaleString('en-US')} stored pages of ${r.versions} version${r.versions === 1 ? '' : 's'} match their SHA-256`;
+  return [`${r.vault}: ${r.problemCount} problem${r.problemCount === 1 ? '' : 's'}`, ...r.problems.map((p) => `  ${p.message}`)].join('\n');
+}
+
+/** What a prune removed and what it kept, with the rule that kept each. */
+export function renderVaultPrune(r: VaultPruneResult): string {
+  const removed = r.removed.length === 0 ? 'removed no version' : `removed version${r.removed.length === 1 ? '' : 's'} ${r.removed.map((v) => v.id).join(', ')}`;
+  const kept = r.kept.map(({ version, reasons }) => `  kept ${version.id} (${reasons.join(', ')})`);
+  return [`${r.vault}: ${removed}; ${r.freedPages.toLocaleString('en-US')} pages no kept version names were deleted; ${mb(r.bytesBefore)} → ${mb(r.bytesAfter)} on disk`, ...kept].join('\n');
 }

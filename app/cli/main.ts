@@ -6,27 +6,45 @@ import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
-import { cipherNames, type BackupMode, type SourceKey } from '../api/types.ts';
+import { cipherNames, type BackupMode, type RetentionPolicy, type SourceKey } from '../api/types.ts';
 import { restoreCatalogBackup } from '../catalog/catalog-backups.ts';
 import { defaultDataDir } from '../core/data-dir.ts';
 import * as engine from '../engine/index.ts';
 import { isCipherName, parseKey } from '../engine/connection.ts';
 import type { EngineProgress } from '../engine/index.ts';
 import { HostLock } from '../host/host-lock.ts';
+import { keepsOnlySome } from '../retention/retention-policy.ts';
 import { discover } from './discover.ts';
-import { exitCodeOfError, formatProgressLine, renderBackup, renderDiscovery, renderInspect, renderVerify } from './format.ts';
+import { backupEncryptionOf, backupKeysOf } from './key-files.ts';
+import { exitCodeOfError, formatProgressLine, renderBackup, renderDiscovery, renderInspect, renderVaultBackup, renderVaultList, renderVaultPrune, renderVaultVerify, renderVerify } from './format.ts';
 
 const usage = `Usage: pagevault <command> [options]
 
 Commands:
   backup <source> <dest-file-or-dir>  Back up a live database (a folder gets <name>-YYYYMMDD-HHMMSS.db)
+  backup <source> --vault <dir>       Add a version to the page vault in <dir> (made on first use); a version
+                                      stores only the pages no earlier version has, compressed
       --mode snapshot|stepped|compact   default: snapshot for WAL databases, stepped otherwise
       --force                           replace an existing destination file
       --no-verify                       skip quick_check and SHA-256 of the copy
+      --encrypt-to RECIPIENT            encrypt it with age to this public key (age1…): <name>.db.age
+      --encrypt-passphrase-file F       encrypt it with age to the passphrase in F (age's scrypt)
   restore <backup> <target>           Load a backup into a database (a safety copy is taken first)
       --no-safety-copy                  do not copy the current target first
   verify <file>                       quick_check, SHA-256 and manifest comparison
       --full                            integrity_check instead of quick_check
+      --identity F                      restore, verify: an age identity file (AGE-SECRET-KEY-1…) for a .age backup
+      --passphrase-file F               restore, verify: the passphrase of a .age backup, in F
+                                        (key files must be readable by you only: chmod 600)
+  vault list <dir>                    The versions in a vault: number, time, pages, new data each added
+  vault restore <dir> <version> <target>
+                                      Write a version (its number, or latest) to a new file, or load it into a
+                                      database (a safety copy is taken first, as restore does)
+      --no-safety-copy                  do not copy the current target first
+  vault verify <dir>                  Check every page of every version against its SHA-256; names what is damaged
+  vault prune <dir>                   Delete the versions a retention policy drops, and the pages only they had
+      --keep-last N --keep-hourly N --keep-daily N --keep-weekly N --keep-monthly N --keep-yearly N
+      --min-age-days N                  as retention keeps copies; the newest version is always kept
   inspect <file>                      What the file is: pages, journal mode, tables and rows
 
 Encrypted databases (backup, restore, verify, inspect):
@@ -61,6 +79,17 @@ const commands = {
   inspect: 1,
   catalog: 1,
   discover: 0,
+  vault: -1,
+} as const;
+const vaultCommands: Record<string, number> = { list: 1, restore: 3, verify: 1, prune: 1 };
+const retentionFlags = {
+  'keep-last': 'keepLast',
+  'keep-hourly': 'keepHourly',
+  'keep-daily': 'keepDaily',
+  'keep-weekly': 'keepWeekly',
+  'keep-monthly': 'keepMonthly',
+  'keep-yearly': 'keepYearly',
+  'min-age-days': 'minAgeDays',
 } as const;
 type Command = keyof typeof commands;
 
@@ -77,11 +106,17 @@ async function main(argv: string[]): Promise<number> {
         'no-verify': { type: 'boolean', default: false },
         'no-safety-copy': { type: 'boolean', default: false },
         full: { type: 'boolean', default: false },
+        'encrypt-to': { type: 'string' },
+        'encrypt-passphrase-file': { type: 'string' },
+        identity: { type: 'string' },
+        'passphrase-file': { type: 'string' },
         'data-dir': { type: 'string' },
         from: { type: 'string' },
         add: { type: 'boolean', default: false },
         'key-file': { type: 'string' },
         cipher: { type: 'string' },
+        vault: { type: 'string' },
+        ...(Object.fromEntries(Object.keys(retentionFlags).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof retentionFlags, { type: 'string' }>),
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
       },
@@ -97,13 +132,31 @@ async function main(argv: string[]): Promise<number> {
   const [name, ...args] = positionals;
   if (!(name! in commands)) return usageError(`Unknown command '${name}'`);
   const command = name as Command;
-  if (args.length !== commands[command]) {
+  const vaultCommand = command === 'vault' ? args[0] : undefined;
+  if (command === 'vault' && (vaultCommand === undefined || !(vaultCommand in vaultCommands))) return usageError(`Unknown vault command '${vaultCommand ?? ''}'; expected list, restore, verify or prune`);
+  if (vaultCommand !== undefined && args.length - 1 !== vaultCommands[vaultCommand]) {
+    return usageError(`'vault ${vaultCommand}' takes ${vaultCommands[vaultCommand] === 3 ? 'a vault folder, a version and a target' : 'a vault folder'}, got ${args.length - 1} path${args.length === 2 ? '' : 's'}`);
+  }
+  if (values.vault !== undefined && command !== 'backup') return usageError('--vault goes with backup');
+  const expected = command === 'backup' && values.vault !== undefined ? 1 : commands[command];
+  if (command !== 'vault' && args.length !== expected) {
+    if (command === 'backup' && values.vault !== undefined) return usageError(`'backup --vault' takes the source only, got ${args.length} paths`);
     return usageError(commands[command] === 0 ? `'${command}' takes no path, got ${args.length}` : `'${command}' takes ${commands[command]} path${commands[command] > 1 ? 's' : ''}, got ${args.length}`);
   }
   if (command === 'catalog' && args[0] !== 'restore') return usageError(`Unknown catalog command '${args[0]}'; did you mean 'catalog restore'?`);
   if (command !== 'catalog' && values.from !== undefined) return usageError('--from goes with catalog restore');
   if (command !== 'catalog' && command !== 'discover' && values['data-dir'] !== undefined) return usageError('--data-dir goes with catalog restore and discover');
   if (command !== 'discover' && values.add) return usageError('--add goes with discover');
+  const policy: RetentionPolicy = { keepLast: null, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null };
+  for (const [flag, key] of Object.entries(retentionFlags) as Array<[keyof typeof retentionFlags, keyof RetentionPolicy]>) {
+    const given = values[flag];
+    if (given === undefined) continue;
+    if (vaultCommand !== 'prune') return usageError(`--${flag} goes with vault prune`);
+    if (!/^\d+$/.test(given) || (key !== 'minAgeDays' && Number(given) < 1)) return usageError(`Expected --${flag} to be a whole number from ${key === 'minAgeDays' ? 0 : 1} and up, got '${given}'`);
+    policy[key] = Number(given);
+  }
+  if (vaultCommand === 'prune' && !keepsOnlySome(policy)) return usageError('vault prune needs at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly');
+  if (values.mode !== undefined && values.vault !== undefined) return usageError('--mode goes with a backup to a file or folder; a vault reads the source itself');
   const mode = values.mode;
   if (mode !== undefined && (command !== 'backup' || !['snapshot', 'stepped', 'compact'].includes(mode))) {
     return usageError(command !== 'backup' ? '--mode goes with backup' : `Expected --mode to be snapshot, stepped or compact, got '${mode}'`);
@@ -115,13 +168,17 @@ async function main(argv: string[]): Promise<number> {
   if (values.cipher !== undefined && !isCipherName(values.cipher)) return usageError(`Expected --cipher to be one of ${cipherNames.join(', ')}, got '${values.cipher}'`);
   let key: SourceKey | undefined;
   if (values['key-file'] !== undefined) {
-    const read = readKeyFile(values['key-file'], values.cipher as SourceKey['cipher'] | undefined);
+    const read = readSourceKeyFile(values['key-file'], values.cipher as SourceKey['cipher'] | undefined);
     if (typeof read === 'string') {
       console.error(`pagevault: ${read}`);
       return 2;
     }
     key = read;
   }
+  if (values['encrypt-to'] !== undefined && values['encrypt-passphrase-file'] !== undefined) return usageError('Give --encrypt-to or --encrypt-passphrase-file, not both');
+  if (command !== 'backup' && (values['encrypt-to'] !== undefined || values['encrypt-passphrase-file'] !== undefined)) return usageError('--encrypt-to and --encrypt-passphrase-file go with backup');
+  if (values.identity !== undefined && values['passphrase-file'] !== undefined) return usageError('Give --identity or --passphrase-file, not both');
+  if (command !== 'restore' && command !== 'verify' && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('--identity and --passphrase-file go with restore and verify');
 
   const json = values.json;
   const out = (object: unknown) => process.stdout.write(`${JSON.stringify(object)}\n`);
@@ -147,19 +204,26 @@ async function main(argv: string[]): Promise<number> {
     let text: string;
     switch (command) {
       case 'backup': {
-        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'], key });
+        if (values.vault !== undefined) {
+          const result = await engine.vaultBackup(args[0]!, values.vault, run);
+          value = result;
+          text = renderVaultBackup(result);
+          break;
+        }
+        const encryption = backupEncryptionOf(values);
+        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'], key, ...(encryption && { encryption }) });
         value = result;
         text = renderBackup(result);
         break;
       }
       case 'restore': {
-        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy', key });
+        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy', keys: { source: key, age: backupKeysOf(values) } });
         value = result;
         text = `Restored ${result.backup} into ${result.target} (${result.pageCount.toLocaleString('en-US')} pages, verified)${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
         break;
       }
       case 'verify': {
-        const result = await engine.verify(args[0]!, { ...run, full: values.full, key });
+        const result = await engine.verify(args[0]!, { ...run, full: values.full, keys: { source: key, age: backupKeysOf(values) } });
         value = result;
         text = renderVerify(result);
         clearLine();
@@ -196,15 +260,38 @@ async function main(argv: string[]): Promise<number> {
         }
         break;
       }
+      case 'vault': {
+        const dir = args[1]!;
+        if (vaultCommand === 'list') {
+          const result = await engine.vaultList(dir, run);
+          value = result;
+          text = renderVaultList(result);
+        } else if (vaultCommand === 'restore') {
+          const result = await engine.vaultRestore(dir, args[2]!, args[3]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy' });
+          value = result;
+          text = `Restored version ${result.version.id} (${result.version.createdAt}) of ${result.vault} into ${result.target} (${result.version.pageCount.toLocaleString('en-US')} pages, each checked against its SHA-256)${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
+        } else if (vaultCommand === 'verify') {
+          const result = await engine.vaultVerify(dir, run);
+          clearLine();
+          if (json) out({ type: 'result', command: 'vault verify', value: result });
+          else console.log(renderVaultVerify(result));
+          return result.ok ? 0 : 1;
+        } else {
+          const result = await engine.vaultPrune(dir, policy, run);
+          value = result;
+          text = renderVaultPrune(result);
+        }
+        break;
+      }
       case 'inspect': {
-        const result = await engine.inspect(args[0]!, { ...run, key });
+        const result = await engine.inspect(args[0]!, { ...run, keys: { source: key } });
         value = result;
         text = renderInspect(result);
         break;
       }
     }
     clearLine();
-    if (json) out({ type: 'result', command, value });
+    if (json) out({ type: 'result', command: vaultCommand ? `vault ${vaultCommand}` : command, value });
     else console.log(text);
     return 0;
   } catch (error) {
@@ -212,6 +299,7 @@ async function main(argv: string[]): Promise<number> {
     const body = error instanceof PagevaultError ? error.toBody() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
     if (command === 'backup' && body.code === 'DEST_EXISTS' && !values.force) body.message += ' (pass --force to replace it)';
     if (body.code === 'ENCRYPTED' && !key) body.message += ' (pass its key with --key-file)';
+    if (body.code === 'KEY_NEEDED') body.message += ' (pass --identity FILE or --passphrase-file FILE)';
     if (json) out({ type: 'error', ...body });
     else console.error(`pagevault: ${body.message} [${body.code}]`);
     return exitCodeOfError(body.code);
@@ -223,7 +311,7 @@ async function main(argv: string[]): Promise<number> {
  * ssh refuses such a private key: the key would no longer be secret. The key itself is
  * never part of a message.
  */
-function readKeyFile(path: string, cipher: SourceKey['cipher'] | undefined): SourceKey | string {
+function readSourceKeyFile(path: string, cipher: SourceKey['cipher'] | undefined): SourceKey | string {
   let text: string;
   let mode: number;
   try {

@@ -3,15 +3,18 @@
  * queue; when it ends, the history gets an entry, the UIs hear of it and the shell
  * may show a desktop notification.
  */
+import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { randomUUID } from 'node:crypto';
 import { hostname, uptime } from 'node:os';
 import { sep } from 'node:path';
-import { isPagevaultError, PagevaultError } from '../api/errors.ts';
+import { PagevaultError } from '../api/errors.ts';
 import type { BackupRecord, BackupResult, BackupStatus, BackupTrigger, JobInfo } from '../api/types.ts';
 import { entryFromManifest, entryWithoutFile, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { removeStalePartials } from '../engine/partial-file.ts';
+import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
+import { withFileFacts } from './file-facts.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
 import { keyMissingError, sourceKeyOf } from './source-keys.ts';
@@ -19,7 +22,8 @@ import { keyMissingError, sourceKeyOf } from './source-keys.ts';
 /** This process among all that ever ran Pagevault here: its runs are not another's interrupted ones. */
 const PROCESS_INSTANCE = randomUUID();
 
-interface Outcome {
+/** What a backup run left: its record and, when it failed, why. */
+interface RunResult {
   /** Null when the catalog could not record the run (the UIs were told why). */
   record: BackupRecord | null;
   failure: PagevaultError | null;
@@ -30,10 +34,6 @@ export interface BackupRequest {
   trigger?: Extract<BackupTrigger, 'manual' | 'schedule'>;
   /** Record a skipped run instead of copying when nothing changed since the last successful backup. */
   skipIfUnchanged?: boolean;
-}
-
-function asPagevaultError(error: unknown, row: DatabaseRow): PagevaultError {
-  return error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot back up ${row.path}: ${(error as Error).message}`);
 }
 
 /**
@@ -56,8 +56,11 @@ export class BackupJobs {
   readonly #retention: Retention;
   readonly #backup: EngineBackup;
 
-  constructor(ctx: CoreContext, databases: Databases, retention: Retention, backup: EngineBackup = engine.backup) {
+  readonly #encryption: BackupEncryptionSettings | undefined;
+
+  constructor(ctx: CoreContext, databases: Databases, retention: Retention, backup: EngineBackup = engine.backup, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
+    this.#encryption = encryption;
     this.#databases = databases;
     this.#retention = retention;
     this.#backup = backup;
@@ -67,7 +70,7 @@ export class BackupJobs {
   start(databaseId: number, request: BackupRequest = {}): JobInfo {
     const row = this.#databases.get(databaseId);
     const trigger = request.trigger ?? 'manual';
-    const { info, done } = this.#ctx.queue.enqueue<Outcome>({
+    const { info, done } = this.#ctx.queue.enqueue<RunResult>({
       kind: 'backup',
       databaseId: row.id,
       label: row.label,
@@ -79,7 +82,7 @@ export class BackupJobs {
     done
       .then(
         ({ record, failure }) => this.#finished(info, row, trigger, record, failure),
-        (error: unknown) => this.#finished(info, row, trigger, null, asPagevaultError(error, row)),
+        (error: unknown) => this.#finished(info, row, trigger, null, toPagevaultError(error, `Cannot back up ${row.path}`)),
       )
       .catch((error: unknown) => this.#ctx.catalogProblem(`Finishing the backup of '${row.label}'`, error));
     return info;
@@ -104,7 +107,7 @@ export class BackupJobs {
    * cannot record it (locked, damaged) does not fail a backup that succeeded: the file
    * and its manifest are on disk, and the UIs are told what could not be recorded.
    */
-  async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<Outcome> {
+  async #run(row: DatabaseRow, trigger: BackupTrigger, skipIfUnchanged: boolean, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<RunResult> {
     const startedAt = new Date();
     const runId = this.#startRun(row, trigger, startedAt);
     const recorded = (status: BackupRecord['status'], write: () => BackupRecord, next?: string) => this.#recorded(row, runId, status, write, next);
@@ -114,13 +117,15 @@ export class BackupJobs {
       const settings = this.#ctx.catalog.settings.get();
       // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
       mark = await engine.changeMark(row.path);
-      const last = skipIfUnchanged ? this.#ctx.catalog.backups.lastChangeMark(row.id) : undefined;
+      const last = skipIfUnchanged ? await this.#lastChangeMark(row.id) : undefined;
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
       const key = await sourceKeyOf(this.#ctx.secrets, row.id);
+      const encryption = await this.#encryption?.forBackup(row.id, row.label);
       result = await this.#backup(row.path, row.destination + sep, {
         key,
+        ...(encryption && { encryption }),
         mode: row.mode,
         verify: settings.verifyAfterBackup,
         pagesPerStep: row.pagesPerStep ?? undefined,
@@ -130,7 +135,7 @@ export class BackupJobs {
         now: startedAt,
       });
     } catch (error) {
-      const failure = isPagevaultError(error) && error.code === 'ENCRYPTED' ? keyMissingError(row.path, row.label, this.#ctx.secrets.kind, error) : asPagevaultError(error, row);
+      const failure = error instanceof PagevaultError && error.code === 'ENCRYPTED' ? keyMissingError(row.path, row.label, this.#ctx.secrets.kind, error) : toPagevaultError(error, `Cannot back up ${row.path}`);
       const status = statusOfFailure(failure);
       return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }
@@ -143,9 +148,27 @@ export class BackupJobs {
    * its catalog backups, its staging folder, whose files are removed after a day), also
    * when the backup folder reaches them through a symlink: real paths are compared.
    */
+  /**
+   * The change mark of the latest successful backup whose file is still on disk. Read a
+   * few backups at a time and looked at asynchronously: usually the newest one answers,
+   * and a long history is neither read whole nor checked file by file on this thread.
+   */
+  async #lastChangeMark(databaseId: number): Promise<{ mark: string; backup: BackupRecord } | undefined> {
+    const limit = 8;
+    for (let offset = 0; ; offset += limit) {
+      const backups = this.#ctx.catalog.backups.withFiles(databaseId, { offset, limit });
+      const backup = (await withFileFacts(backups)).find((candidate) => candidate.fileExists);
+      if (backup) {
+        const mark = this.#ctx.catalog.backups.changeMarkOf(backup.id);
+        return mark ? { mark, backup } : undefined;
+      }
+      if (backups.length < limit) return undefined;
+    }
+  }
+
   #checkDestination(row: DatabaseRow): void {
     const problem = ownPathProblem(this.#ctx.dataDir, realPathOf(row.destination), 'folder');
-    if (problem) throw new PagevaultError('INVALID_REQUEST', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
+    if (problem) throw new PagevaultError('OWN_FILE', `Cannot back up ${row.path} into ${row.destination}: ${problem}; choose another backup folder in the database's settings`);
   }
 
   /**

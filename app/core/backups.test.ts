@@ -3,7 +3,7 @@
  * history, settings. Every backup is checked on disk.
  */
 import { describe, expect, it } from 'vitest';
-import { copyFileSync, existsSync, mkdirSync, readdirSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { BackupRecord, JobProgress } from '../api/index.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
@@ -75,7 +75,7 @@ describe('database settings', () => {
     const path = chinookCopy();
     const { id } = await call('databases.add', { path });
     writeFileSync(join(t.work, 'a-file'), 'x');
-    expect(await failure('databases.update', { id, destination: join(t.work, 'a-file') })).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining('it is a file, not a folder') });
+    expect(await failure('databases.update', { id, destination: join(t.work, 'a-file') })).toMatchObject({ code: 'NOT_A_FOLDER', message: expect.stringContaining('it is a file, not a folder') });
     expect((await failure('databases.update', { id, destination: path })).code).toBe('DEST_IS_SOURCE');
     expect((await failure('databases.update', { id, destination: join(t.work, 'a-file', 'sub') })).message).toContain('part of the path is a file');
     expect((await failure('databases.update', { id, label: '  ' })).message).toContain('A name is required');
@@ -221,6 +221,34 @@ describe('history', () => {
     const empty = await fresh.handle('history.import', { folder: t.work });
     expect(empty).toMatchObject({ ok: false, error: { code: 'NOT_FOUND', message: expect.stringContaining('holds no Pagevault manifests') } });
   });
+
+  it('reports each bad manifest of a folder by name and why, skips it, and imports the rest', async () => {
+    const record = await backedUp();
+    const folder = join(record.path!, '..');
+    const good = JSON.parse(readFileSync(`${record.path}.manifest.json`, 'utf8')) as Record<string, unknown>;
+    // Named to sort before the good one, so the import has to go on past them.
+    const bad: Array<[string, string]> = [
+      ['a-no-verification.db', JSON.stringify({ ...good, file: 'a-no-verification.db', verification: undefined })],
+      ['b-not-json.db', '{"format": "pagevault-backup", '],
+      ['c-odd-mode.db', JSON.stringify({ ...good, file: 'c-odd-mode.db', mode: 'fast' })],
+      ['d-other-tool.db', JSON.stringify({ format: 'someone-else', file: 'd-other-tool.db' })],
+    ];
+    for (const [file, text] of bad) {
+      copyFileSync(record.path!, join(folder, file));
+      writeFileSync(join(folder, `${file}.manifest.json`), text);
+    }
+    const fresh = t.another(join(t.work, 'other-data'));
+    const imported = await fresh.handle('history.import', { folder });
+    expect(imported).toMatchObject({ ok: true, value: { imported: 1, alreadyKnown: 0 } });
+    const { problems } = (imported as { value: { problems: string[] } }).value;
+    expect(problems).toEqual([
+      'a-no-verification.db.manifest.json: its verification is missing, not an object with verdict, check and problems; not imported',
+      expect.stringMatching(/^b-not-json\.db\.manifest\.json: it is not JSON \(.+\); not imported$/),
+      'c-odd-mode.db.manifest.json: its mode is "fast", not snapshot, stepped or compact; not imported',
+      'd-other-tool.db.manifest.json: not a Pagevault manifest (no "format": "pagevault-backup"); not imported',
+    ]);
+    expect(await fresh.handle('history.list', {})).toMatchObject({ ok: true, value: { total: 1, entries: [{ path: record.path, trigger: 'import' }] } });
+  });
 });
 
 describe('settings', () => {
@@ -236,6 +264,7 @@ describe('settings', () => {
       closeToTray: true,
       closeToTrayExplained: false,
       startAtLogin: false,
+      backupEncryption: {},
     });
     expect((await failure('settings.update', { concurrency: 0 })).message).toContain('Concurrency is a number from 1 to 8');
     writeFileSync(join(t.work, 'file'), '');

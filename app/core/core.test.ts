@@ -44,3 +44,28 @@ describe('Core.handle', () => {
     });
   });
 });
+
+describe('Core.call', () => {
+  it('resolves with the typed result of the method, no cast needed', async () => {
+    const settings = await core.call('settings.get', {});
+    expect(settings.concurrency).toBe(2);
+    const databases = await core.call('databases.list', {});
+    expect(databases).toEqual([]);
+  });
+
+  it('rejects with the PagevaultError the request answered', async () => {
+    const text = join(dir, 'call-notes.txt');
+    writeFileSync(text, 'hello world\n');
+    await expect(core.call('files.inspect', { path: text })).rejects.toMatchObject({ name: 'PagevaultError', code: 'NOT_A_DATABASE' });
+    await expect(core.call('backups.start', { databaseId: 999 })).rejects.toMatchObject({ code: 'UNKNOWN_ID' });
+  });
+
+  it('makes a misspelt method or a wrong param a compile error (tsc checks this file)', async () => {
+    // @ts-expect-error: there is no method 'databases.lst'.
+    await expect(core.call('databases.lst', {})).rejects.toMatchObject({ code: 'UNKNOWN_METHOD' });
+    // @ts-expect-error: `pinned` is a boolean.
+    await expect(core.call('history.pin', { backupId: 1, pinned: 'yes' })).rejects.toMatchObject({ code: 'INVALID_REQUEST' });
+    // @ts-expect-error: a settings result has no `colour`.
+    expect((await core.call('settings.get', {})).colour).toBeUndefined();
+  });
+});

@@ -4,7 +4,7 @@
  */
 import { dirname, join, resolve } from 'node:path';
 import type { z } from 'zod';
-import { methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Result } from '../api/index.ts';
+import { defaults, methodNames, PagevaultError, requestSchemas, type MethodName, type Outcome, type Params, type Result } from '../api/index.ts';
 import type { Settings } from '../api/types.ts';
 import { Catalog, CATALOG_COMPANIONS, CatalogBackups, catalogPathOf, isBusyError, isDamageError, openDataDir, shellQuote, STAGING_FOLDER } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
@@ -20,6 +20,7 @@ import { Restores } from './restores.ts';
 import { Retention } from './retention.ts';
 import { Schedules } from './schedules.ts';
 import { keyFileStore, type SecretStore } from '../secrets/secret-store.ts';
+import { BackupEncryptionSettings } from './backup-encryption.ts';
 import { systemClock, type Clock, type Scheduler } from '../scheduler/scheduler.ts';
 
 export type { DesktopNotification, ShellServices } from './context.ts';
@@ -53,7 +54,7 @@ const knownMethods = new Set<string>(methodNames);
 export function defaultSettings(dataDir: string): Settings {
   return {
     defaultBackupFolder: join(dataDir, 'backups'),
-    concurrency: 2,
+    concurrency: defaults.concurrency,
     verifyAfterBackup: true,
     notifyOnSuccess: false,
     theme: 'system',
@@ -61,6 +62,7 @@ export function defaultSettings(dataDir: string): Settings {
     closeToTray: true,
     closeToTrayExplained: false,
     startAtLogin: false,
+    backupEncryption: {},
   };
 }
 
@@ -146,12 +148,13 @@ export class Core {
     };
     const databases = new Databases(this.#ctx);
     const retention = new Retention(this.#ctx, databases);
-    const backups = new BackupJobs(this.#ctx, databases, retention, options.backup);
+    const backupEncryption = new BackupEncryptionSettings(this.#ctx);
+    const backups = new BackupJobs(this.#ctx, databases, retention, options.backup, backupEncryption);
     this.#recovered = backups.recoverInterrupted().catch((error: unknown) => catalogProblem('Recording the backups interrupted when Pagevault last ended', error));
     const schedules = new Schedules(this.#ctx, databases, backups, options.clock ?? systemClock, options.timezone);
     this.#scheduler = schedules.scheduler;
-    const history = new History(this.#ctx);
-    const restores = new Restores(this.#ctx);
+    const history = new History(this.#ctx, backupEncryption);
+    const restores = new Restores(this.#ctx, backupEncryption);
     const unsupported = (what: string) => new PagevaultError('NOT_SUPPORTED', `${what} is only available in the Pagevault desktop app`);
 
     this.#handlers = {
@@ -168,7 +171,7 @@ export class Core {
         };
       },
       'files.inspect': ({ path }) => engine.inspect(path),
-      'files.verify': ({ path, full }) => engine.verify(path, { full }),
+      'files.verify': async ({ path, full, key }) => engine.verify(path, { full, keys: { age: [...(key ? [key] : []), ...(await backupEncryption.keys())] } }),
       'files.reveal': ({ path }) => {
         if (!shell.reveal) throw unsupported('Showing a file in the file manager');
         shell.reveal(resolve(path));
@@ -202,7 +205,7 @@ export class Core {
       'retention.get': ({ databaseId }) => retention.get(databaseId),
       'retention.preview': ({ databaseId, policy }) => retention.preview(databaseId, policy),
       'retention.set': ({ databaseId, policy }) => retention.set(databaseId, policy),
-      'restore.check': ({ backupPath }) => restores.check(backupPath),
+      'restore.check': ({ backupPath, key }) => restores.check(backupPath, key),
       'restore.target': ({ backupPath, targetPath }) => restores.target(backupPath, targetPath),
       'restore.start': (params) => restores.start(params),
       'settings.get': () => catalog.settings.get(),
@@ -215,6 +218,14 @@ export class Core {
         const settings = catalog.settings.update(changes);
         this.#ctx.changed('settings');
         return settings;
+      },
+      'encryption.get': ({ databaseId }) => {
+        if (databaseId !== null) databases.get(databaseId);
+        return backupEncryption.get(databaseId);
+      },
+      'encryption.set': ({ databaseId, mode, passphrase, newIdentity }) => {
+        if (databaseId !== null) databases.get(databaseId);
+        return backupEncryption.set(databaseId, mode, { passphrase, newIdentity });
       },
     };
   }
@@ -230,8 +241,9 @@ export class Core {
     const name = method as MethodName;
     const parsed = requestSchemas[name].safeParse(params ?? {});
     if (!parsed.success) {
-      const detail = parsed.error.issues.map((issue) => `${issue.path.join('.') || 'params'}: ${issue.message}`).join('; ');
-      return { ok: false, error: { code: 'INVALID_REQUEST', message: `Invalid request to ${method}: ${detail}` } };
+      const issues = parsed.error.issues.map((issue) => ({ path: issue.path.join('.'), message: issue.message }));
+      const detail = issues.map((issue) => `${issue.path || 'params'}: ${issue.message}`).join('; ');
+      return { ok: false, error: { code: 'INVALID_REQUEST', message: `Invalid request to ${method}: ${detail}`, issues } };
     }
     try {
       const handler = this.#handlers[name] as (params: unknown) => Promise<unknown>;
@@ -242,6 +254,17 @@ export class Core {
       const message = error instanceof Error ? error.message : String(error);
       return { ok: false, error: { code: 'INTERNAL', message: `${method} failed: ${message}` } };
     }
+  }
+
+  /**
+   * `handle` for callers in this process (the Electron shell, tests): typed by the method
+   * table, so a misspelt method or a wrong param is a compile error and the result needs
+   * no cast. Validates like `handle`; a failure rejects with its PagevaultError.
+   */
+  async call<M extends MethodName>(method: M, params: Params<M>): Promise<Result<M>> {
+    const outcome = await this.handle(method, params);
+    if (!outcome.ok) throw PagevaultError.fromBody(outcome.error);
+    return outcome.value as Result<M>;
   }
 
   /** Cancels running jobs (their partial files are removed), backs up the catalog if it changed, and closes it. */

@@ -81,7 +81,7 @@ describe('a symlinked data folder', () => {
     try {
       const catalog = join(linked, 'catalog.sqlite');
       const before = sha256(catalog);
-      expect(await failureOf(core, 'databases.add', { path: catalog })).toMatchObject({ code: 'INVALID_REQUEST', message: expect.stringContaining("it is Pagevault's own catalog") });
+      expect(await failureOf(core, 'databases.add', { path: catalog })).toMatchObject({ code: 'OWN_FILE', message: expect.stringContaining("it is Pagevault's own catalog") });
       expect((await callCore(core, 'restore.target', { backupPath: backup, targetPath: catalog })).problem).toContain("is Pagevault's own catalog");
       expect(await failureOf(core, 'restore.start', { backupPath: backup, targetPath: catalog, safetyCopy: true, proceedWhileInUse: true })).toMatchObject({
         code: 'INVALID_REQUEST',
@@ -116,7 +116,7 @@ describe('a symlinked data folder', () => {
         await callCore(core, 'databases.update', { id: database!.id, destination: folder });
         const job = await callCore(core, 'backups.start', { databaseId: database!.id });
         const done = await jobFinished(core, job.jobId);
-        expect(done).toMatchObject({ ok: false, error: { code: 'INVALID_REQUEST' } });
+        expect(done).toMatchObject({ ok: false, error: { code: 'OWN_FILE' } });
         expect(done.error!.message).toContain(`into ${folder}: ${says}`);
       }
       expect(readdirSync(linked).filter((name) => name.endsWith('.db'))).toEqual([]);

@@ -8,7 +8,9 @@ import type { BackupMode, DatabaseDetails, DatabaseSummary, DiscoveryResult, Jou
 import { CATALOG_FILE_NAME, type DatabaseRow } from '../catalog/index.ts';
 import { discoverDatabases, type DiscoveryOptions } from '../discovery/index.ts';
 import * as engine from '../engine/index.ts';
+import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
+import { withFileFacts } from './file-facts.ts';
 import { forgetSourceKey, saveSourceKey, sourceKeyOf } from './source-keys.ts';
 
 /** The mode a database gets when it is added: snapshot for WAL, stepped for rollback journals. */
@@ -36,7 +38,7 @@ export class Databases {
   async summary(row: DatabaseRow): Promise<DatabaseSummary> {
     // Missing or unreadable: shown as such.
     const sizeBytes = await stat(row.path).then((stats) => stats.size, () => null);
-    const [lastBackup = null] = this.#ctx.catalog.backups.latest(row.id, 1);
+    const [lastBackup = null] = await withFileFacts(this.#ctx.catalog.backups.latest(row.id, 1));
     return { ...row, sizeBytes, lastBackup };
   }
 
@@ -60,10 +62,10 @@ export class Databases {
       kind: givenKey.kind ?? (/^x'[0-9a-fA-F]+'$/.test(givenKey.key) ? 'raw' : 'passphrase'),
       cipher: givenKey.cipher === undefined || givenKey.cipher === 'detect' ? 'sqlcipher-4' : givenKey.cipher,
     };
-    const info = await engine.inspect(absolute, { rowCountBudgetMs: 0, key, detectCipher: givenKey?.cipher === 'detect' });
+    const info = await engine.inspect(absolute, { rowCountBudgetMs: 0, keys: { source: key }, detectCipher: givenKey?.cipher === 'detect' });
     const path = await realpath(absolute);
     if (path === join(this.#ctx.dataDir, CATALOG_FILE_NAME)) {
-      throw new PagevaultError('INVALID_REQUEST', `Cannot add ${path}: it is Pagevault's own catalog`);
+      throw new PagevaultError('OWN_FILE', `Cannot add ${path}: it is Pagevault's own catalog`);
     }
     const existing = this.#ctx.catalog.databases.findByPath(path);
     if (existing) throw new PagevaultError('ALREADY_ADDED', `${path} is already in Pagevault as '${existing.label}'`);
@@ -121,19 +123,23 @@ export class Databases {
     return { id, backupsKept, destination: row.destination };
   }
 
+  /**
+   * The row with a fresh look inside the file. A read: what inspect finds is shown, not
+   * stored; the catalog learns a changed journal mode or page size from the next backup,
+   * which is where it matters.
+   */
   async details(id: number): Promise<DatabaseDetails> {
-    let row = this.get(id);
+    const row = this.get(id);
     let inspect: DatabaseDetails['inspect'] = null;
     let inspectError: string | null = null;
     try {
-      inspect = await engine.inspect(row.path, { key: await sourceKeyOf(this.#ctx.secrets, id) });
-      if (inspect.journalMode !== row.journalMode || inspect.pageSize !== row.pageSize) {
-        row = this.#ctx.catalog.databases.update(id, { journalMode: inspect.journalMode, pageSize: inspect.pageSize })!;
-      }
+      inspect = await engine.inspect(row.path, { keys: { source: await sourceKeyOf(this.#ctx.secrets, id) } });
     } catch (error) {
       inspectError = (error as Error).message;
     }
-    return { database: await this.summary(row), inspect, inspectError, latestBackups: this.#ctx.catalog.backups.latest(id, 5) };
+    const database = await this.summary(row);
+    const current = inspect ? { ...database, journalMode: inspect.journalMode, pageSize: inspect.pageSize } : database;
+    return { database: current, inspect, inspectError, latestBackups: await withFileFacts(this.#ctx.catalog.backups.latest(id, 5)) };
   }
 
   /**
@@ -162,7 +168,7 @@ export class Databases {
     const subject = `Cannot use ${folder} as the backup folder of '${row.label}'`;
     if (folder === row.path) throw new PagevaultError('DEST_IS_SOURCE', `${subject}: it is the database file itself`);
     const existing = await stat(folder).catch(() => undefined);
-    if (existing && !existing.isDirectory()) throw new PagevaultError('INVALID_REQUEST', `${subject}: it is a file, not a folder`);
+    if (existing && !existing.isDirectory()) throw new PagevaultError('NOT_A_FOLDER', `${subject}: it is a file, not a folder`);
     await ensureWritableFolder(folder, subject);
     return folder;
   }
@@ -176,23 +182,10 @@ export async function ensureWritableFolder(folder: string, subject: string): Pro
   if (!isAbsolute(folder)) throw new PagevaultError('INVALID_REQUEST', `${subject}: give a full path`);
   try {
     await mkdir(folder, { recursive: true, mode: 0o700 });
-  } catch (error) {
-    throw folderError(error, subject);
-  }
-  try {
     await access(folder, constants.W_OK);
   } catch (error) {
-    throw folderError(error, subject);
+    throw fileSystemError(error, subject, { folder });
   }
-}
-
-function folderError(error: unknown, subject: string): PagevaultError {
-  const code = (error as NodeJS.ErrnoException).code;
-  if (code === 'EACCES' || code === 'EPERM') return new PagevaultError('PERMISSION_DENIED', `${subject}: permission denied`);
-  if (code === 'EROFS') return new PagevaultError('READ_ONLY', `${subject}: the disk is read-only`);
-  if (code === 'ENOTDIR' || code === 'EEXIST') return new PagevaultError('INVALID_REQUEST', `${subject}: part of the path is a file, not a folder`);
-  if (code === 'ENOSPC') return new PagevaultError('DISK_FULL', `${subject}: the disk is full`);
-  return new PagevaultError('INTERNAL', `${subject}: ${(error as Error).message}`);
 }
 
 /** The job-queue key of a database's backup: one at a time per database. */

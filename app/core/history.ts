@@ -4,10 +4,12 @@ import { basename, join, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
 import type { BackupRecord, HistoryPage, HistoryPoint, ImportResult } from '../api/types.ts';
-import { entryFromManifest, heldCopyProblem } from '../catalog/index.ts';
+import { entryFromManifest } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
-import { fileSystemError } from '../engine/sqlite-file.ts';
+import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
+import type { BackupEncryptionSettings } from './backup-encryption.ts';
+import { withFileFact, withFileFacts } from './file-facts.ts';
 import { sourceKeyOf } from './source-keys.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
@@ -15,12 +17,17 @@ const MANIFEST_SUFFIX = '.manifest.json';
 export class History {
   readonly #ctx: CoreContext;
 
-  constructor(ctx: CoreContext) {
+  readonly #encryption: BackupEncryptionSettings | undefined;
+
+  constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
+    this.#encryption = encryption;
   }
 
-  list(query: Params<'history.list'>): HistoryPage {
-    return this.#ctx.catalog.backups.list(query);
+  /** One page of the history, each entry's file looked for on disk. */
+  async list(query: Params<'history.list'>): Promise<HistoryPage> {
+    const page = this.#ctx.catalog.backups.list(query);
+    return { ...page, entries: await withFileFacts(page.entries) };
   }
 
   series(databaseId: number, limit = 200): HistoryPoint[] {
@@ -37,13 +44,13 @@ export class History {
   async verify(backupId: number, full = false): Promise<BackupRecord> {
     const record = this.#get(backupId);
     if (!record.path) throw new PagevaultError('NOT_FOUND', `The ${record.status} backup of '${record.databaseLabel}' from ${record.startedAt} has no file to verify`);
-    // An encrypted backup is checked with its database's key; without one, by its SHA-256.
-    const key = record.databaseId === null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
-    const result = await engine.verify(record.path, { full, key });
+    // An encrypted source's backup is checked with its database's key; without one, by its SHA-256.
+    const source = record.databaseId === null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
+    const result = await engine.verify(record.path, { full, keys: { source, age: await this.#encryption?.keys() } });
     const updated = this.#ctx.catalog.backups.setVerification(backupId, result.ok ? 'passed' : 'failed', result.problems, new Date().toISOString())!;
     this.#ctx.changed('history');
     this.#ctx.changed('databases');
-    return updated;
+    return withFileFact(updated);
   }
 
   /** Deletes a backup's file and manifest from disk and its entry from the history. */
@@ -59,11 +66,11 @@ export class History {
   }
 
   /** Pins a backup so retention never deletes it, or unpins it. */
-  pin(backupId: number, pinned: boolean): BackupRecord {
+  pin(backupId: number, pinned: boolean): Promise<BackupRecord> {
     this.#get(backupId);
     const updated = this.#ctx.catalog.backups.setPinned(backupId, pinned)!;
     this.#ctx.changed('history');
-    return updated;
+    return withFileFact(updated);
   }
 
   /** Rebuilds history entries from the manifests in a folder of backups. */
@@ -82,18 +89,12 @@ export class History {
     }
     for (const name of manifests) {
       const backupPath = join(folder, name.slice(0, -MANIFEST_SUFFIX.length));
-      const manifest = await engine.readManifest(backupPath);
-      if (!manifest) {
-        result.problems.push(`${name}: not a Pagevault manifest`);
+      const reading = await engine.loadManifest(backupPath);
+      if (!reading || 'problem' in reading) {
+        result.problems.push(`${name}: ${reading ? reading.problem : 'it disappeared while the folder was read'}; not imported`);
         continue;
       }
-      // A manifest from before held copies has none; one whose heldCopy is not what Pagevault
-      // writes would put a claim about the copy in the history that nothing checked.
-      const heldProblem = heldCopyProblem(manifest.heldCopy);
-      if (heldProblem) {
-        result.problems.push(`${name}: ${heldProblem}; not imported (a manifest Pagevault wrote has none, or one with journal, tries and consistentUpTo)`);
-        continue;
-      }
+      const { manifest } = reading;
       if (this.#ctx.catalog.backups.hasPath(backupPath)) {
         result.alreadyKnown += 1;
         continue;

@@ -17,7 +17,7 @@ it('inspect, verify and add of the catalog or its -wal/-shm are refused, and the
   await t.core.backUpCatalog();
   for (const [method, path] of [['files.inspect', catalog], ['files.verify', `${catalog}-shm`], ['files.inspect', `${catalog}-wal`], ['databases.add', catalog]] as const) {
     const failure = await t.failure(method, { path });
-    expect(failure.code).toBe('INVALID_REQUEST');
+    expect(failure.code).toBe('OWN_FILE');
     expect(failure.message).toContain("it is Pagevault's own catalog, which Pagevault keeps open");
   }
   // The core's hold on its catalog is intact: a catalog restore still sees it open.

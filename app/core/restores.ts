@@ -8,12 +8,14 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
-import type { BackupRecord, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
+import type { AgeKeyInput, BackupRecord, Keys, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
 import { entryFromManifest, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import type { JobHandle } from '../jobs/job-queue.ts';
 import type { CoreContext } from './context.ts';
+import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { backupKey, ensureWritableFolder } from './databases.ts';
+import { sourceKeyOf } from './source-keys.ts';
 
 /** How a backup's tables differ from the target's: what the restore adds, removes and changes. */
 export function compareTables(backup: readonly TableInfo[], target: readonly TableInfo[]): TableComparison {
@@ -37,14 +39,33 @@ const canonical = (path: string): Promise<string> => realpath(path).catch(() => 
 
 export class Restores {
   readonly #ctx: CoreContext;
+  readonly #encryption: BackupEncryptionSettings | undefined;
+  /**
+   * Keys the user typed for encrypted backups in this run of the wizard, by backup path:
+   * in memory only, so the later steps open the file without asking again.
+   */
+  readonly #givenKeys = new Map<string, AgeKeyInput>();
 
-  constructor(ctx: CoreContext) {
+  constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
+    this.#encryption = encryption;
   }
 
-  /** Queues the wizard's step 2 for `backupPath`; job.finished carries the RestoreCheck. */
-  check(rawPath: string): JobInfo {
+  /**
+   * The keys that may open `backupPath`: for age, the one given for it, then those the key
+   * store keeps; for an encrypted source, the key kept for the database it was taken from.
+   */
+  async #keys(backupPath: string): Promise<Keys> {
+    const given = this.#givenKeys.get(backupPath);
+    const record = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath));
+    const source = record?.databaseId == null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
+    return { source, age: [...(given ? [given] : []), ...((await this.#encryption?.keys()) ?? [])] };
+  }
+
+  /** Queues the wizard's step 2 for `backupPath`; job.finished carries the RestoreCheck. `key` opens an encrypted backup whose key is not kept. */
+  check(rawPath: string, key?: AgeKeyInput): JobInfo {
     const backupPath = resolve(rawPath);
+    if (key) this.#givenKeys.set(backupPath, key);
     const label = basename(backupPath);
     const { info, done } = this.#ctx.queue.enqueue<RestoreCheck>({
       kind: 'verify',
@@ -66,7 +87,7 @@ export class Restores {
   /** What restoring `backupPath` into `targetPath` would mean (step 3 of the wizard). */
   async target(rawBackup: string, rawTarget: string): Promise<RestoreTarget> {
     const backupPath = resolve(rawBackup);
-    const backup = await engine.inspect(backupPath);
+    const backup = await engine.inspect(backupPath, { keys: await this.#keys(backupPath) });
     return this.#describeTarget(backupPath, backup, resolve(rawTarget));
   }
 
@@ -76,7 +97,8 @@ export class Restores {
    */
   async start(params: Params<'restore.start'>): Promise<JobInfo> {
     const backupPath = resolve(params.backupPath);
-    const backup = await engine.inspect(backupPath);
+    if (params.key) this.#givenKeys.set(backupPath, params.key);
+    const backup = await engine.inspect(backupPath, { keys: await this.#keys(backupPath) });
     const target = await this.#describeTarget(backupPath, backup, resolve(params.targetPath));
     const subject = `Cannot restore ${backupPath} into ${target.path}`;
     if (target.problem) throw new PagevaultError('INVALID_REQUEST', `${subject}: ${target.problem}`);
@@ -109,8 +131,15 @@ export class Restores {
   }
 
   async #check(backupPath: string, job: JobHandle): Promise<RestoreCheck> {
-    const inspect = await engine.inspect(backupPath, { signal: job.signal });
-    const verification = await engine.verify(backupPath, { onProgress: job.progress, signal: job.signal });
+    const keys = await this.#keys(backupPath);
+    const inspect = await engine.inspect(backupPath, { signal: job.signal, keys }).catch((error: unknown) => {
+      // None of the kept keys opens it and the user gave none: the wizard asks for one.
+      if (error instanceof PagevaultError && error.code === 'WRONG_KEY' && !this.#givenKeys.has(backupPath)) {
+        throw new PagevaultError('KEY_NEEDED', `Cannot check ${backupPath}: it is encrypted with age and no key Pagevault keeps opens it; give its identity (AGE-SECRET-KEY-1…) or its passphrase`, { cause: error });
+      }
+      throw error;
+    });
+    const verification = await engine.verify(backupPath, { onProgress: job.progress, signal: job.signal, keys });
     if (!verification.ok) {
       throw new PagevaultError('VERIFY_FAILED', `${backupPath} failed verification, so it cannot be restored: ${verification.problems.slice(0, 3).join('; ')}`);
     }
@@ -200,7 +229,7 @@ export class Restores {
 
   async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {
     const startedAt = new Date();
-    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal });
+    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: await this.#keys(backupPath) });
     let safetyCopyEntry: BackupRecord | null = null;
     // The target is restored by now: a catalog that cannot record it must not report the restore as failed.
     const manifest = result.safetyCopy ? await engine.readManifest(result.safetyCopy) : undefined;

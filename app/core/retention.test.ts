@@ -57,3 +57,19 @@ it('previews exactly what a policy deletes, never a pinned backup, and deletes i
   expect(await call('retention.set', { databaseId: id, policy: none })).toBeNull();
   expect(await call('retention.get', { databaseId: id })).toBeNull();
 });
+
+it('announces a saved policy as a retention change, not a schedules one', async () => {
+  const path = join(work, 'announced.sqlite');
+  copyFileSync(chinookFixture, path);
+  const { id } = await call('databases.add', { path });
+  const topics: unknown[] = [];
+  const stop = core.events.onAny((event, payload) => {
+    if (event === 'catalog.changed') topics.push((payload as { topic: string }).topic);
+  });
+  try {
+    await call('retention.set', { databaseId: id, policy: { ...none, keepLast: 3 } });
+  } finally {
+    stop();
+  }
+  expect(topics).toEqual(['retention']);
+});

@@ -4,7 +4,7 @@
  * recorded in the event log.
  */
 import type { RetentionPolicy, RetentionPreview } from '../api/types.ts';
-import { applyRetention, policyLimits } from '../retention/retention-policy.ts';
+import { applyRetention, keepsOnlySome } from '../retention/retention-policy.ts';
 import type { CoreContext } from './context.ts';
 import type { Databases } from './databases.ts';
 import { removeBackupFiles } from './history.ts';
@@ -33,17 +33,17 @@ export class Retention {
   /** Saves the policy (null: keep everything); it applies after the next successful backup. */
   set(databaseId: number, policy: RetentionPolicy | null): RetentionPolicy | null {
     const row = this.#databases.get(databaseId);
-    const stored = policyLimits(policy) ? policy : null;
+    const stored = keepsOnlySome(policy) ? policy : null;
     this.#ctx.catalog.retention.set(databaseId, stored, new Date());
     this.#ctx.catalog.events.record('retention.changed', stored ? `Retention of '${row.label}' set to ${JSON.stringify(stored)}` : `Retention of '${row.label}' turned off`, databaseId);
-    this.#ctx.changed('schedules');
+    this.#ctx.changed('retention');
     return stored;
   }
 
   /** Deletes what the policy does not keep; resolves to the deleted backup files. */
   async apply(databaseId: number): Promise<string[]> {
     const policy = this.#ctx.catalog.retention.get(databaseId);
-    if (!policyLimits(policy)) return [];
+    if (!keepsOnlySome(policy)) return [];
     const row = this.#databases.get(databaseId);
     const { remove } = applyRetention(this.#ctx.catalog.backups.withFiles(databaseId), policy, new Date());
     const deleted: string[] = [];

@@ -10,6 +10,7 @@ import { checkSchedule, describeSchedule, nextRuns, type ScheduleProblem } from 
 import { Scheduler, type Clock, type MissedWindow } from '../scheduler/scheduler.ts';
 import type { BackupJobs } from './backup-jobs.ts';
 import type { CoreContext } from './context.ts';
+import { withFileFact } from './file-facts.ts';
 import type { Databases } from './databases.ts';
 
 const PREVIEW_COUNT = 5;
@@ -37,11 +38,13 @@ export class Schedules {
     );
   }
 
-  list(): ScheduleInfo[] {
-    return this.#ctx.catalog.schedules.list().flatMap((row) => {
-      const database = this.#ctx.catalog.databases.get(row.databaseId);
-      return database ? [this.#info(row, database.label)] : [];
-    });
+  list(): Promise<ScheduleInfo[]> {
+    return Promise.all(
+      this.#ctx.catalog.schedules.list().flatMap((row) => {
+        const database = this.#ctx.catalog.databases.get(row.databaseId);
+        return database ? [this.#info(row, database.label)] : [];
+      }),
+    );
   }
 
   /** What a schedule would do, or what is wrong with it (shown at its field). */
@@ -52,10 +55,12 @@ export class Schedules {
     return { description: describeSchedule(spec), nextRuns: nextRuns(spec, now, now, PREVIEW_COUNT).map((d) => d.toISOString()), problem: null };
   }
 
-  set(databaseId: number, schedule: Schedule): ScheduleInfo {
+  set(databaseId: number, schedule: Schedule): Promise<ScheduleInfo> {
     const database = this.#databases.get(databaseId);
     const problem = checkSchedule(schedule.spec);
-    if (problem) throw new PagevaultError('INVALID_REQUEST', `Cannot save the schedule of '${database.label}': ${problem.message}`);
+    if (problem) {
+      throw new PagevaultError('INVALID_REQUEST', `Cannot save the schedule of '${database.label}': ${problem.message}`, { issues: [{ path: `schedule.spec.${problem.field}`, message: problem.message }] });
+    }
     const row = this.#ctx.catalog.schedules.set(databaseId, schedule, this.#clock.now());
     this.#ctx.catalog.events.record('schedule.saved', `Schedule of '${database.label}': ${describeSchedule(schedule.spec)}${schedule.enabled ? '' : ' (disabled)'}`, databaseId);
     this.#changed();
@@ -82,15 +87,16 @@ export class Schedules {
     return settings;
   }
 
-  #info(row: ScheduleRow, label: string): ScheduleInfo {
+  async #info(row: ScheduleRow, label: string): Promise<ScheduleInfo> {
     const { spec, enabled, skipIfUnchanged } = row;
+    const lastRun = await withFileFact(this.#ctx.catalog.backups.latestByTrigger(row.databaseId, 'schedule') ?? null);
     return {
       databaseId: row.databaseId,
       label,
       schedule: { spec, enabled, skipIfUnchanged },
       description: describeSchedule(spec),
       nextRuns: this.scheduler.nextRunsOf(row, PREVIEW_COUNT).map((d) => d.toISOString()),
-      lastRun: this.#ctx.catalog.backups.latestByTrigger(row.databaseId, 'schedule') ?? null,
+      lastRun,
       updatedAt: row.updatedAt,
     };
   }

@@ -1,5 +1,6 @@
 /** What a backup may be asked to do differently, and the defaults; shared by the pipeline and its strategies. */
-import type { BackupMode, SourceKey } from '../api/types.ts';
+import { defaults } from '../api/limits.ts';
+import type { BackupEncryption, BackupMode, SourceKey } from '../api/types.ts';
 
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
@@ -37,12 +38,18 @@ export interface BackupOptions {
    * VACUUM INTO (compact, and where the backup API would run) keeps its encryption.
    */
   key?: SourceKey;
+  /**
+   * Encrypt the backup at rest with age: the published file is `<name>.db.age`, and the
+   * plain copy exists only as a 0600 partial until it has been verified and encrypted.
+   * Independent of `key`: a backup of an encrypted source can be encrypted at rest too.
+   */
+  encryption?: BackupEncryption;
 }
 
-export const DEFAULT_PAUSE_MS = 2;
+export const DEFAULT_PAUSE_MS = defaults.pauseMs;
 export const DEFAULT_MAX_RESTARTS = 10;
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
-const STEPPED_BYTES_PER_STEP = 16 << 20;
+const STEPPED_BYTES_PER_STEP = defaults.steppedBytesPerStep;
 
 /** Stepped mode's step size, pause and restart bound, from the options or the defaults. */
 export function steppedOptions(pageSize: number, options: BackupOptions): { pagesPerStep: number; pauseMs: number; maxRestarts: number } {

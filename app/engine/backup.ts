@@ -10,13 +10,14 @@ import { basename, dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupManifest, BackupResult, HeldCopy, SourceKey, VerifyResult } from '../api/types.ts';
+import { encryptionEntry, encryptPartial, plainPartialName, recipientOf } from './age-files.ts';
 import type { BackupOptions } from './backup-options.ts';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './backup-options.ts';
 import type { OperationContext } from './context.ts';
 import { resolveDestination } from './destination.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
-import { checkSqliteFile } from './sqlite-file.ts';
+import { checkSqliteFile, sqliteVersion } from './sqlite-file.ts';
 import { checkDatabaseFile, cipherLabel, openEncrypted } from './connection.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { folderClones } from './clone.ts';
@@ -25,6 +26,7 @@ import { verifyFile } from './verify.ts';
 
 export type { BackupOptions } from './backup-options.ts';
 export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_RESTARTS, DEFAULT_PAUSE_MS } from './backup-options.ts';
+export { sqliteVersion } from './sqlite-file.ts';
 
 /** Called with a partial's names before its files are made, so the thread that started a worker can remove them if the worker is stopped. */
 export type ClaimListener = (claim: PartialClaim) => void;
@@ -43,6 +45,8 @@ export async function backupDatabase(
   // An encrypted source is checked with its key; the copy keeps its encryption (connection.ts).
   const { header, encrypted } = await checkDatabaseFile(source, `Cannot ${action}`, options.key);
   const key = encrypted ? options.key : undefined;
+  // A malformed recipient is refused before anything is written.
+  if (options.encryption) recipientOf(options.encryption, `Cannot ${action} ${source}`);
   const destination = await resolveDestination(source, destinationArg, options);
   const subject = `Cannot ${action} ${source} to ${destination}`;
   const removedPartials = await removeStalePartials(dirname(destination));
@@ -60,7 +64,9 @@ export async function backupDatabase(
     ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
     // Never more readable than the source: the copy takes its permission bits.
-    claim = await claimPartial(destination, (await stat(source)).mode & 0o666, onClaim);
+    const fileMode = (await stat(source)).mode & 0o666;
+    // An encrypted backup's plain partial is readable by this user only, whatever the source.
+    claim = await claimPartial(options.encryption ? plainPartialName(destination) : destination, options.encryption ? 0o600 : fileMode, onClaim);
     const copied = await begun.copy(claim.path);
     await begun.end();
     begun = undefined;
@@ -72,14 +78,24 @@ export async function backupDatabase(
 
     let verification: VerifyResult | undefined;
     if (options.verify !== false) {
-      verification = await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, key });
+      verification = await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, keys: { source: key } });
     }
     ctx.throwIfCancelled(subject);
+    // Read from the plain copy, before an encrypted backup replaces it with ciphertext.
+    const consistentUpTo = copied.heldCopy?.journal === 'rollback' ? await rollbackPoint(claim.path, copied.heldCopy) : undefined;
+    let encrypted: { sha256: string; entry: NonNullable<BackupManifest['encryption']> } | undefined;
+    if (options.encryption) {
+      const plainBytes = (await stat(claim.path)).size;
+      const result = await encryptPartial(claim, destination, fileMode, options.encryption, ctx, subject, onClaim);
+      claim = result.claim;
+      encrypted = { sha256: result.ciphertextSha256, entry: encryptionEntry(options.encryption, verification?.sha256 ?? null, plainBytes) };
+      ctx.throwIfCancelled(subject);
+    }
     await publishPartial(claim, options.overwrite === true);
     const bytes = (await stat(destination)).size;
     claim = undefined;
 
-    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, key });
+    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, consistentUpTo, encrypted, key });
     const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);
     if (verification && !verification.ok) {
       throw new PagevaultError(
@@ -87,7 +103,7 @@ export async function backupDatabase(
         `The backup of ${source} was written to ${destination} but failed verification: ${verification.problems.slice(0, 3).join('; ')}`,
       );
     }
-    return { path: destination, manifestPath, manifest, durationMs: Date.now() - startedAt.getTime(), removedPartials };
+    return { path: destination, manifestPath, manifest, durationMs: Date.now() - startedAt.getTime(), removedPartials, warnings: ctx.warnings() };
   } catch (error) {
     begun?.abort();
     if (claim) await abandonPartial(claim);
@@ -128,6 +144,11 @@ async function manifestOf(backup: {
   pageSize: number;
   bytes: number;
   verification: VerifyResult | undefined;
+  /** A rollback-journal held copy's point, read from the plain copy before it was encrypted. */
+  consistentUpTo: string | undefined;
+  /** Encrypted at rest with age. */
+  encrypted: { sha256: string; entry: NonNullable<BackupManifest['encryption']> } | undefined;
+  /** The key of an encrypted source, whose cipher the copy keeps. */
   key: SourceKey | undefined;
 }): Promise<BackupManifest> {
   const { verification, copied: { heldCopy } } = backup;
@@ -143,15 +164,16 @@ async function manifestOf(backup: {
     pageSize: backup.pageSize,
     pageCount: backup.pageCount,
     bytes: backup.bytes,
-    sha256: verification?.sha256 ?? null,
+    sha256: backup.encrypted?.sha256 ?? verification?.sha256 ?? null,
     sqliteVersion: sqliteVersion(),
     restarts: backup.copied.restarts,
     copyMethod: backup.copied.copyMethod ?? 'copied',
     verification: verification
       ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
       : { verdict: 'skipped', check: null, problems: [] },
-    ...(backup.key && { encryption: { cipher: backup.key.cipher, cipherLabel: cipherLabel(backup.key.cipher) } }),
-    ...(heldCopy && { heldCopy: heldCopy.journal === 'rollback' ? { ...heldCopy, consistentUpTo: await rollbackPoint(backup.destination, heldCopy) } : heldCopy }),
+    ...(backup.key && { sourceEncryption: { cipher: backup.key.cipher, cipherLabel: cipherLabel(backup.key.cipher) } }),
+    ...(heldCopy && { heldCopy: backup.consistentUpTo ? { ...heldCopy, consistentUpTo: backup.consistentUpTo } : heldCopy }),
+    ...(backup.encrypted && { encryption: backup.encrypted.entry }),
   };
 }
 
@@ -162,13 +184,3 @@ async function rollbackPoint(path: string, heldCopy: HeldCopy): Promise<string> 
   return `commit ${header.changeCounter.toLocaleString('en-US')} (the file change counter)${rolledBack ? '; a transaction in progress was rolled back in the copy' : ''}`;
 }
 
-let cachedSqliteVersion: string | undefined;
-/** The SQLite library version better-sqlite3 was built with. */
-export function sqliteVersion(): string {
-  if (!cachedSqliteVersion) {
-    const db = new Database(':memory:');
-    cachedSqliteVersion = String(db.prepare('SELECT sqlite_version()').pluck().get());
-    db.close();
-  }
-  return cachedSqliteVersion;
-}

@@ -28,7 +28,9 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { startHelper, type HelperProcess } from './helper-process.ts';
 import type { SourceFiles } from './source-files.ts';
-import { readWalIndex, takeWriteLock } from './wal-snapshot.ts';
+import { sqliteVersion } from './sqlite-file.ts';
+import { checkpointProgressReadable, readWalIndex, takeWriteLock } from './wal-snapshot.ts';
+import { WRITE_BACK_FAILED } from './wal-write-back.ts';
 
 /** Fewer frames than this left to backfill is quick work for SQLite's own auto-checkpoint. */
 const SMALL_BACKLOG_FRAMES = 1000;
@@ -46,6 +48,14 @@ const SYNC_TIMEOUT_MS = 2000;
 const helperPath = new URL(import.meta.url.endsWith('.ts') ? './checkpointer.ts' : './checkpointer.js', import.meta.url);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
+/** The warnings in a helper's output about `source`, each once. */
+export function helperWarnings(source: string, output: string): string[] {
+  const failures = new Set(output.split('\n').filter((line) => line.startsWith(WRITE_BACK_FAILED)).map((line) => line.slice(WRITE_BACK_FAILED.length)));
+  return [...failures].map(
+    (why) => `The checkpoint helper could not write ${source}-wal back to disk ahead of its checkpoint (${why}); SQLite's own checkpoint writes it instead, which may hold up the database's writers for a moment`,
+  );
+}
+
 /** How a snapshot ended: its backlog handed to the helper, or left to the writers. */
 export type SnapshotEnd = 'handed-off' | 'committed';
 
@@ -55,9 +65,17 @@ export class CheckpointHandoff {
   readonly #child: HelperProcess | undefined;
   #output = '';
 
-  /** Starts the helper; it opens the database and waits. Never throws: without a helper, ending is a plain COMMIT. */
-  constructor(source: string) {
+  /**
+   * Starts the helper; it opens the database and waits. Never throws: without a helper,
+   * ending is a plain COMMIT. Nor is one started when `sqliteVersion` (the library's own,
+   * unless a test says otherwise) is not one whose wal-index layout is known: reading
+   * nBackfillAttempted from an unknown layout could not tell whether the helper's
+   * checkpoint has started, and the writers would wait under the write lock for a sign
+   * that means nothing.
+   */
+  constructor(source: string, options: { sqliteVersion?: string } = {}) {
     this.#source = source;
+    if (!checkpointProgressReadable(options.sqliteVersion ?? sqliteVersion())) return;
     try {
       // Spawned with this Node, or in Electron a utility process (helper-process.ts).
       this.#child = startHelper(fileURLToPath(helperPath), [source]);
@@ -124,6 +142,14 @@ export class CheckpointHandoff {
       // The helper finishes on its own; nothing here waits for it.
       this.#release();
     }
+  }
+
+  /**
+   * What the helper said went wrong so far, in words for the backup's warnings: write-backs
+   * the system refused (checkpointer.ts). The backup itself is whole either way.
+   */
+  warnings(): string[] {
+    return helperWarnings(this.#source, this.#output);
   }
 
   /** Tells an unused helper to exit without touching the database. */

@@ -11,29 +11,31 @@
  * Anything else on stdin, or its end, and it exits without checkpointing. In Electron it
  * runs as a utility process, which has no stdin: the same commands come as messages.
  *
- * It is a process of its own, not a thread: POSIX record locks belong to a process, and
- * the engine's threads open and close descriptors of the same files (source-files.ts),
- * which would silently drop this checkpoint's locks halfway through. Its own descriptor of
- * the `-wal` and the database are never closed before it exits.
+ * A write-back the system refuses is printed as "write-back-failed <why>" (the engine
+ * puts it in the backup's warnings); the work is then left to SQLite's own syncs.
+ *
+ * Why a process of its own, although database-files.ts now keeps the engine's descriptors
+ * from dropping SQLite's locks (POSIX record locks belong to a process, and closing any
+ * descriptor of a file drops them all): that rule holds a database's descriptors open only
+ * while an engine worker is at work on it, and this checkpoint is no such worker. It goes
+ * on after the backup has returned, nothing waits for it, and it holds the checkpoint lock
+ * on the `-shm` and writes the database meanwhile. As a thread of the engine's process,
+ * the next close of a descriptor of those files there (the backup worker's own, released
+ * as it ends; a change mark, inspect or verify of the same database a moment later) would
+ * drop its locks halfway through a backfill. A process owns its locks whatever the
+ * engine's process opens and closes, and finishes a checkpoint it began even if the app
+ * quits meanwhile. Its own descriptors of the `-wal` and the database are never closed
+ * before it exits. (Hence also helper-process.ts: a packaged Electron app starts it as a
+ * utility process.)
  */
 import { fdatasyncSync, fstatSync, openSync, writeSync } from 'node:fs';
 import { isMainThread, Worker, workerData } from 'node:worker_threads';
 import Database from 'better-sqlite3';
+import { describeFailure, WRITE_BACK_FAILED, writeBackLoop, type WriteBackInput } from './wal-write-back.ts';
 
 /** How long to keep trying while another connection's checkpoint holds the lock. */
 const BUSY_RETRY_MS = 100;
 
-/**
- * How much the WAL may grow before it is written back. A sync of this much holds up a
- * writer appending to the same file no longer than SQLite's own auto-checkpoints do (they
- * sync a WAL of 1000 pages); syncing a backlog of hundreds of megabytes at once held
- * writers up for tens of milliseconds.
- */
-const WRITE_BACK_BYTES = 4 * 1024 * 1024;
-/** How often the WAL's size is looked at. */
-const WRITE_BACK_POLL_MS = 2;
-
-const sleeper = new Int32Array(new SharedArrayBuffer(4));
 
 interface CheckpointerReport {
   /** Frames in the WAL and frames backfilled (-1 when it never got the lock). */
@@ -88,8 +90,8 @@ class WriteBack {
       // Measured here, before "ready" is said, not by the thread once it runs: WAL that a
       // writer adds between the two would otherwise never count towards a write-back.
       const input: WriteBackInput = { ...this.#files, start: fstatSync(this.#files.wal).size, checkpointing: this.#checkpointing };
-      // It runs until this process exits.
-      new Worker(new URL(import.meta.url), { workerData: input }).on('error', () => undefined).unref();
+      // It runs until this process exits, or until a write-back fails, which it says.
+      new Worker(new URL(import.meta.url), { workerData: input }).on('error', (error) => say(`${WRITE_BACK_FAILED}${describeFailure(error)}`)).unref();
     } catch {
       this.#files = undefined;
     }
@@ -97,7 +99,7 @@ class WriteBack {
 
   /** Writes back what is left of the WAL, now. */
   flushWal(): void {
-    if (this.#files) syncQuietly(this.#files.wal);
+    if (this.#files) syncOrSay(this.#files.wal);
   }
 
   /** Runs `checkpoint` with the database file written back as it goes, and at the end. */
@@ -107,43 +109,17 @@ class WriteBack {
       return checkpoint();
     } finally {
       Atomics.store(this.#checkpointing, 0, 0);
-      if (this.#files) syncQuietly(this.#files.database);
+      if (this.#files) syncOrSay(this.#files.database);
     }
   }
 }
 
-/** A failed write-back leaves the work to SQLite's own sync. */
-function syncQuietly(fd: number): void {
+/** A failed write-back leaves the work to SQLite's own sync, and is said. */
+function syncOrSay(fd: number): void {
   try {
     fdatasyncSync(fd);
-  } catch {
-    // See above.
-  }
-}
-
-interface WriteBackInput {
-  wal: number;
-  database: number;
-  /** The WAL's size when the helper said "ready": what is written back is counted from here. */
-  start: number;
-  checkpointing: Int32Array;
-}
-
-/** The write-back thread: every `WRITE_BACK_POLL_MS`, what the WriteBack comment says. */
-function writeBackLoop({ wal, database, start, checkpointing }: WriteBackInput): void {
-  try {
-    let synced = start;
-    for (;;) {
-      Atomics.wait(sleeper, 0, 0, WRITE_BACK_POLL_MS);
-      if (Atomics.load(checkpointing, 0) === 1) syncQuietly(database);
-      const size = fstatSync(wal).size;
-      if (size - synced < WRITE_BACK_BYTES) continue;
-      fdatasyncSync(wal);
-      synced = size;
-      say(`wrote-back ${synced - start}`);
-    }
-  } catch {
-    // See syncQuietly.
+  } catch (error) {
+    say(`${WRITE_BACK_FAILED}${describeFailure(error)}`);
   }
 }
 
@@ -204,4 +180,4 @@ async function main(): Promise<void> {
 }
 
 if (isMainThread) await main();
-else writeBackLoop(workerData as WriteBackInput);
+else writeBackLoop(workerData as WriteBackInput, say);

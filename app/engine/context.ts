@@ -1,34 +1,39 @@
 /**
  * What an engine operation gets from the worker it runs in: a way to report progress
- * (throttled), to notice a cancel, and to pause without spinning.
+ * (throttled, with a trailing flush), to notice a cancel, and to pause without spinning.
  */
 import { PagevaultError } from '../api/errors.ts';
-import type { JobPhase } from '../api/types.ts';
+import type { JobPhase, OperationProgress } from '../api/types.ts';
+import { ProgressThrottle, type ThrottleClock } from './progress-throttle.ts';
 
 /** One progress report as the engine emits it. */
-export interface EngineProgress {
-  phase: JobPhase;
-  totalPages: number;
-  remainingPages: number;
-  bytesCopied: number;
-  bytesPerSecond: number;
-  restarts: number;
-  elapsedMs: number;
-}
+export type EngineProgress = OperationProgress;
 
-/** Minimum time between two progress reports: at most 20 a second. */
-export const PROGRESS_INTERVAL_MS = 50;
+/** Minimum time between two progress reports: about 10 a second. */
+export const PROGRESS_INTERVAL_MS = 100;
 
 export class OperationContext {
   readonly #cancelFlag: Int32Array;
-  readonly #send: (progress: EngineProgress) => void;
+  readonly #warnings: string[];
   readonly #started = performance.now();
-  #lastSent = -Infinity;
-  #lastPhase: JobPhase | undefined;
+  #throttle: ProgressThrottle<EngineProgress>;
+  /** Set on a view made by withPhase: every report carries this phase. */
+  #phase: JobPhase | undefined;
 
-  constructor(cancelFlag: Int32Array, send: (progress: EngineProgress) => void) {
+  constructor(cancelFlag: Int32Array, send: (progress: EngineProgress) => void, clock?: ThrottleClock, warnings: string[] = []) {
     this.#cancelFlag = cancelFlag;
-    this.#send = send;
+    this.#throttle = new ProgressThrottle(PROGRESS_INTERVAL_MS, send, clock);
+    this.#warnings = warnings;
+  }
+
+  /** Notes something that went wrong without failing the operation; its result lists it. */
+  warn(message: string): void {
+    this.#warnings.push(message);
+  }
+
+  /** What `warn` noted so far, in order. */
+  warnings(): string[] {
+    return [...this.#warnings];
   }
 
   /** Milliseconds since the operation started. */
@@ -37,21 +42,25 @@ export class OperationContext {
   }
 
   /**
-   * Reports progress. Reports closer together than PROGRESS_INTERVAL_MS are dropped,
-   * except the first of a phase and `force`d ones (the last of a phase).
+   * Reports progress, throttled (ProgressThrottle): reports closer together than
+   * PROGRESS_INTERVAL_MS wait for the interval, the latest of them is sent; the first of a
+   * phase and `force`d ones go at once.
    */
   report(progress: Omit<EngineProgress, 'elapsedMs'>, force = false): void {
-    const now = performance.now();
-    const newPhase = progress.phase !== this.#lastPhase;
-    if (!force && !newPhase && now - this.#lastSent < PROGRESS_INTERVAL_MS) return;
-    this.#lastSent = now;
-    this.#lastPhase = progress.phase;
-    this.#send({ ...progress, elapsedMs: Math.round(now - this.#started) });
+    this.#throttle.offer({ ...progress, phase: this.#phase ?? progress.phase, elapsedMs: Math.round(this.elapsedMs()) }, force);
   }
 
-  /** A view of this context whose reports all carry `phase` (a backup nested in a restore). */
+  /** Sends the report still waiting for its interval; the worker calls it when the operation ends. */
+  flush(): void {
+    this.#throttle.flush();
+  }
+
+  /** A view of this context whose reports all carry `phase` (a backup nested in a restore); it shares this throttle. */
   withPhase(phase: JobPhase): OperationContext {
-    return new OperationContext(this.#cancelFlag, (progress) => this.#send({ ...progress, phase }));
+    const view = new OperationContext(this.#cancelFlag, () => undefined, undefined, this.#warnings);
+    view.#throttle = this.#throttle;
+    view.#phase = phase;
+    return view;
   }
 
   isCancelled(): boolean {
@@ -65,6 +74,8 @@ export class OperationContext {
 
   /** Sleeps up to `ms` on the worker's thread; wakes at once on cancel. Returns true if cancelled. */
   pause(ms: number): boolean {
+    // The thread sleeps: what is waiting for its interval goes out first, not after the pause.
+    this.flush();
     if (ms > 0) Atomics.wait(this.#cancelFlag, 0, 0, ms);
     return this.isCancelled();
   }

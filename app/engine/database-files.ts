@@ -104,7 +104,7 @@ async function refuseReserved(path: string, subject: string): Promise<void> {
   const real = await realpath(path).catch(() => resolve(path));
   for (const candidate of [real, ...COMPANIONS.map(({ suffix }) => real + suffix)]) {
     const entry = reserved.get(candidate);
-    if (entry) throw new PagevaultError('INVALID_REQUEST', `${subject}: ${entry.reason}`);
+    if (entry) throw new PagevaultError('OWN_FILE', `${subject}: ${entry.reason}`);
   }
 }
 

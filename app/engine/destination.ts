@@ -8,7 +8,8 @@ import { access, mkdir, realpath, stat } from 'node:fs/promises';
 import { constants } from 'node:fs';
 import { basename, dirname, extname, join, resolve, sep } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
-import { fileSystemError } from './sqlite-file.ts';
+import { AGE_SUFFIX } from './age-files.ts';
+import { fileSystemError } from './sqlite-errors.ts';
 
 /** `<stem>-YYYYMMDD-HHMMSS[-label].db` in local time. */
 export function backupFileName(source: string, now: Date, label?: string): string {
@@ -25,6 +26,8 @@ export interface DestinationOptions {
   label?: string;
   now?: Date;
   action?: string;
+  /** Set for an encrypted backup: a folder gets `<name>.db.age`. */
+  encryption?: unknown;
 }
 
 /**
@@ -48,9 +51,9 @@ export async function resolveDestination(source: string, destinationArg: string,
       throw fileSystemError(error, `${cannot}: cannot create the folder ${raw}`);
     });
     const now = options.now ?? new Date();
-    const name = backupFileName(source, now, options.label);
+    const name = backupFileName(source, now, options.label) + (options.encryption ? AGE_SUFFIX : '');
     destination = join(raw, name);
-    for (let n = 2; await pathExists(destination); n += 1) destination = join(raw, name.replace(/\.db$/, `-${n}.db`));
+    for (let n = 2; await pathExists(destination); n += 1) destination = join(raw, name.replace(/\.db(\.age)?$/, `-${n}.db$1`));
   } else {
     destination = raw;
   }
@@ -77,9 +80,7 @@ export async function resolveDestination(source: string, destinationArg: string,
   try {
     await access(folder, constants.W_OK);
   } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    if (code === 'EROFS') throw new PagevaultError('READ_ONLY', `${cannot} to ${destination}: the folder ${folder} is on a read-only file system`);
-    throw new PagevaultError('PERMISSION_DENIED', `${cannot} to ${destination}: the folder ${folder} is not writable (permission denied)`);
+    throw fileSystemError(error, `${cannot} to ${destination}`, { folder });
   }
   return destination;
 }

@@ -46,7 +46,7 @@ describe('inspect', () => {
     const dir = fresh();
     const source = join(dir, 'secret.db');
     makeEncryptedDatabase(source, passphrase);
-    const accepted = await inspect(source, { key });
+    const accepted = await inspect(source, { keys: { source: key } });
     expect(accepted.encryption).toEqual({ state: 'key-accepted', cipher: 'sqlcipher-4', cipherLabel: 'SQLCipher 4' });
     expect(accepted.tables).toEqual([
       { name: 'blobs', rows: 66 },
@@ -61,11 +61,11 @@ describe('inspect', () => {
 
     const text = join(dir, 'notes.txt');
     writeFileSync(text, 'these are notes, not a database\n'.repeat(200));
-    expect(await failureOf(inspect(text, { key }))).toMatchObject({ code: 'NOT_A_DATABASE' });
+    expect(await failureOf(inspect(text, { keys: { source: key } }))).toMatchObject({ code: 'NOT_A_DATABASE' });
 
     const plain = join(dir, 'plain.db');
     makeDatabase(plain);
-    expect((await inspect(plain, { key })).encryption).toEqual({ state: 'plain' });
+    expect((await inspect(plain, { keys: { source: key } })).encryption).toEqual({ state: 'plain' });
   });
 
   it('a wrong key and a wrong cipher are each WRONG_KEY, naming the file and never the key, and leave nothing beside it', async () => {
@@ -73,9 +73,9 @@ describe('inspect', () => {
     const source = join(dir, 'secret.db');
     makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
     const before = readdirSync(dir);
-    const wrongKey = await failureOf(inspect(source, { key: { ...key, key: 'hunter2' } }));
+    const wrongKey = await failureOf(inspect(source, { keys: { source: { ...key, key: 'hunter2' } } }));
     expect(wrongKey).toMatchObject({ code: 'WRONG_KEY', message: `Cannot inspect ${source}: the key does not open it as SQLCipher 4; check the key and the cipher (or use Detect)` });
-    const wrongCipher = await failureOf(inspect(source, { key: { ...key, cipher: 'aes256cbc' } }));
+    const wrongCipher = await failureOf(inspect(source, { keys: { source: { ...key, cipher: 'aes256cbc' } } }));
     expect(wrongCipher).toMatchObject({ code: 'WRONG_KEY', message: expect.stringContaining('as wxSQLite3 AES-256') });
     expect(wrongCipher.message).not.toContain(passphrase);
     expect(readdirSync(dir)).toEqual(before);
@@ -113,7 +113,7 @@ describe('backup of an encrypted database', () => {
     expect(pairsOf(source, passphrase)).toMatchObject({ a: before.a + 20, b: before.b + 20 });
     expectEncrypted(result.path);
     expect(existsSync(`${result.path}-wal`)).toBe(false);
-    expect(result.manifest).toMatchObject({ encryption: { cipher: 'sqlcipher-4', cipherLabel: 'SQLCipher 4' }, verification: { verdict: 'passed' }, sourceJournalMode: 'wal' });
+    expect(result.manifest).toMatchObject({ sourceEncryption: { cipher: 'sqlcipher-4', cipherLabel: 'SQLCipher 4' }, verification: { verdict: 'passed' }, sourceJournalMode: 'wal' });
   });
 
   it.each(['snapshot', 'stepped', 'compact'] as const)('%s mode while a writer process commits flat out: one consistent copy, encrypted, verified with the key', async (mode) => {
@@ -135,7 +135,7 @@ describe('backup of an encrypted database', () => {
     expect(copy.a).toBeGreaterThanOrEqual(committed);
     expectEncrypted(result.path);
     expect(readdirSync(join(dir, 'backups')).sort()).toEqual([expect.stringMatching(/\.db$/), expect.stringMatching(/\.db\.manifest\.json$/)]);
-    expect((await verify(result.path, { key, full: true })).ok).toBe(true);
+    expect((await verify(result.path, { keys: { source: key }, full: true })).ok).toBe(true);
   });
 
   it('a wrong key or a wrong cipher: WRONG_KEY naming the file, and nothing is written', async () => {
@@ -158,18 +158,18 @@ describe('verify of an encrypted backup', () => {
     const source = join(dir, 'secret.db');
     makeEncryptedDatabase(source, passphrase);
     const { path } = await backup(source, join(dir, 'out.db'), { key });
-    const withKey = await verify(path, { key, full: true });
+    const withKey = await verify(path, { keys: { source: key }, full: true });
     expect(withKey).toMatchObject({ ok: true, check: 'integrity_check', manifestChecked: true, problems: [] });
     expect(withKey.notChecked).toBeUndefined();
     const withoutKey = await verify(path);
     expect(withoutKey).toMatchObject({ ok: true, manifestChecked: true, problems: [], notChecked: expect.stringContaining('the backup is encrypted and no key was given; only its SHA-256 was compared with the manifest') });
-    expect(await failureOf(verify(path, { key: { ...key, key: 'hunter2' } }))).toMatchObject({ code: 'WRONG_KEY', message: expect.stringContaining(`Cannot verify ${path}`) });
+    expect(await failureOf(verify(path, { keys: { source: { ...key, key: 'hunter2' } } }))).toMatchObject({ code: 'WRONG_KEY', message: expect.stringContaining(`Cannot verify ${path}`) });
 
     const bytes = readFileSync(path);
     bytes[5000] = bytes[5000]! ^ 0xff;
     writeFileSync(path, bytes);
     expect((await verify(path)).problems).toEqual(['SHA-256 differs from the manifest: the file changed after the backup was taken']);
-    const keyed = await verify(path, { key });
+    const keyed = await verify(path, { keys: { source: key } });
     expect(keyed.ok).toBe(false);
   });
 });

@@ -9,12 +9,13 @@ import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { backup, changeMark, inspect, restore, verify, type EngineProgress } from './index.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
-import { startLocker, startReader, startWalBacklog, startWriter } from '../../test-support/processes.ts';
+import { startLocker, startReader, startWalBacklog, startWriter, until } from '../../test-support/processes.ts';
 import { SourceFiles, WriteBehind } from './source-files.ts';
 import { copySteppedFile } from './stepped-copy.ts';
 import { OperationContext, createCancelFlag, raiseCancelFlag } from './context.ts';
 import { backupDatabase } from './backup.ts';
-import { beginWalSnapshot, readWalIndex } from './wal-snapshot.ts';
+import { beginWalSnapshot, checkpointProgressReadable, readWalIndex } from './wal-snapshot.ts';
+import { sqliteVersion } from './sqlite-file.ts';
 import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { enterDatabases, leaveDatabases } from './database-files.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
@@ -216,8 +217,9 @@ describe('online backup with another process writing', () => {
       expect(before.mxFrame - before.nBackfill).toBeGreaterThan(3000);
       const result = await backup(source, join(dir, 'out.db'), { mode: 'snapshot' });
       expect(readState(result.path)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100, maxA: 3100, maxB: 3100 });
+      expect(result.warnings).toEqual([]);
       // The helper goes on after the backup has returned: it backfills every frame.
-      await expect.poll(() => { const index = walIndex(); return index.nBackfill === index.mxFrame; }, { timeout: 10_000, interval: 50 }).toBe(true);
+      await until(() => { const index = walIndex(); return index.nBackfill === index.mxFrame; });
       expect(walIndex().mxFrame).toBe(before.mxFrame);
       expect(readState(source)).toMatchObject({ integrity: 'ok', a: 3100, b: 3100 });
     } finally {
@@ -249,6 +251,44 @@ describe('online backup with another process writing', () => {
     }
   });
 
+  it('under a SQLite whose wal-index layout was not verified, no helper is started and the snapshot ends with a plain COMMIT', async () => {
+    const dir = fresh();
+    const source = join(dir, 'unknown-layout.db');
+    makeDatabase(source, { bytes: 1_000_000 });
+    const backlog = await startWalBacklog(source, 3000);
+    const files = new SourceFiles(source);
+    const reader = new Database(source, { readonly: true, fileMustExist: true });
+    try {
+      const snapshot = beginWalSnapshot(files, reader, 1000)!;
+      // A helper would be ready and take the backlog (the test above): not under this version.
+      const handoff = new CheckpointHandoff(source, { sqliteVersion: '3.55.0' });
+      expect(await handoff.end(reader, files, snapshot.index.mxFrame, 1000)).toBe('committed');
+      expect(reader.inTransaction).toBe(false);
+      const index = readWalIndex(files)!;
+      expect(index.mxFrame - index.nBackfill).toBeGreaterThan(3000);
+    } finally {
+      reader.close();
+      files.close();
+      await backlog.stop();
+    }
+  });
+
+  it.each([
+    ['3.54.1', true],
+    ['3.50.0', true],
+    ['3.49.2', false],
+    ['3.10.2', false],
+    ['3.55.0', false],
+    ['4.0.0', false],
+    ['not a version', false],
+  ])('the checkpoint progress in the -shm is read under SQLite %s: %s', (version, readable) => {
+    expect(checkpointProgressReadable(version)).toBe(readable);
+  });
+
+  it("the SQLite better-sqlite3 ships is one whose wal-index layout was verified (after an upgrade, read its src/wal.c and widen the range)", () => {
+    expect(checkpointProgressReadable(sqliteVersion())).toBe(true);
+  });
+
   it('the checkpoint helper writes the WAL back as it grows, then checkpoints all of it', async () => {
     const dir = fresh();
     const source = join(dir, 'write-back.db');
@@ -257,7 +297,7 @@ describe('online backup with another process writing', () => {
     let output = '';
     helper.stdout.setEncoding('utf8').on('data', (chunk: string) => (output += chunk));
     const exited = new Promise((resolve) => helper.once('exit', resolve));
-    await expect.poll(() => output, { timeout: 10_000 }).toContain('ready\n');
+    await until(() => output.includes('ready\n'));
     // Another connection commits a WAL of three write-backs' worth and more, a round at a
     // time, and keeps it (auto-checkpoint off). Each round adds more than one write-back's
     // worth, so each must be written back before the next begins, however slow the machine.
@@ -275,11 +315,11 @@ describe('online backup with another process writing', () => {
         while (statSync(`${source}-wal`).size - roundStart <= 4 * 1024 * 1024) for (let i = 0; i < 50; i += 1) commit();
         const grown = statSync(`${source}-wal`).size - walBefore;
         // Written back while it grew, without being asked: all but less than one write-back's worth.
-        await expect.poll(wroteBack, { timeout: 30_000 }).toBeGreaterThan(grown - 4 * 1024 * 1024);
+        await until(() => wroteBack() > grown - 4 * 1024 * 1024);
       }
       expect(output.match(/^wrote-back /gm)!.length).toBeGreaterThanOrEqual(3);
       helper.stdin!.write('s');
-      await expect.poll(() => output, { timeout: 10_000 }).toContain('synced\n');
+      await until(() => output.includes('synced\n'));
       helper.stdin!.end('g');
       await exited;
       const report = JSON.parse(output.trim().split('\n').at(-1)!) as { log: number; checkpointed: number };
@@ -650,9 +690,9 @@ describe('restore', () => {
   it('a reader in another process never sees a mix of old and new rows; the safety copy holds the old ones', async () => {
     const reader = await startReader(target);
     // The reader has read the old rows before the restore begins, and the new ones after it.
-    await expect.poll(() => reader.output(), { timeout: 30_000 }).toContain('saw 1\n');
+    await reader.printed('saw 1\n');
     const result = await restore(backupPath, target);
-    await expect.poll(() => reader.output(), { timeout: 30_000 }).toContain('saw 2\n');
+    await reader.printed('saw 2\n');
     const seen = JSON.parse(await reader.stop()) as { reads: number; mixed: number; versions: number[] };
     expect(seen.reads).toBeGreaterThanOrEqual(2);
     expect(seen.mixed).toBe(0);

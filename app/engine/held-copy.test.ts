@@ -14,7 +14,7 @@ import { backupDatabase } from './backup.ts';
 import { OperationContext, createCancelFlag } from './context.ts';
 import { lastCommitFrame } from './held-copy.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
-import { startExclusiveWriter } from '../../test-support/processes.ts';
+import { startExclusiveWriter, until } from '../../test-support/processes.ts';
 import { PagevaultError } from '../api/errors.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-held-'));
@@ -92,7 +92,7 @@ describe('a database another program holds exclusively', () => {
     const source = join(dir, 'crashed.db');
     makeDatabase(source, { journalMode: 'delete', bytes: 500_000 });
     const writer = await startExclusiveWriter(source, 'delete', { hangMidTransaction: true });
-    await expect.poll(() => writer.output()).toContain('mid');
+    await writer.printed('mid');
     writer.child.kill('SIGKILL');
     await new Promise((done) => writer.child.once('exit', done));
     expect(readFileSync(`${source}-journal`)[0]).not.toBe(0); // hot: the transaction spilled into the file
@@ -112,7 +112,7 @@ describe('a database another program holds exclusively', () => {
     const source = join(dir, 'crashed-wal.db');
     makeDatabase(source, { journalMode: 'wal', bytes: 500_000 });
     const writer = await startExclusiveWriter(source, 'wal', { hangMidTransaction: true, autocheckpoint: 100_000 });
-    await expect.poll(() => writer.output()).toContain('mid');
+    await writer.printed('mid');
     writer.child.kill('SIGKILL');
     await new Promise((done) => writer.child.once('exit', done));
     const sums = [sha(source), sha(`${source}-wal`)];
@@ -136,7 +136,7 @@ describe('a database another program holds exclusively', () => {
       const first = await changeMark(source);
       expect(await changeMark(source)).toBe(first);
       writer.child.kill('SIGCONT');
-      await expect.poll(() => changeMark(source)).not.toBe(first);
+      await until(async () => (await changeMark(source)) !== first);
     } finally {
       writer.child.kill('SIGCONT');
       await writer.stop();
@@ -226,7 +226,7 @@ describe('Chromium, running, holding its profile databases', () => {
       const visits = Array.from({ length: 5 }, (_, i) => `http://127.0.0.1:${port}/visit-${i}`);
       for (const url of visits) await page.goto(url);
       const history = join(profile, 'Default', 'History');
-      await expect.poll(() => existsSync(history)).toBe(true);
+      await until(() => existsSync(history));
       const out = join(dir, 'out');
       let taken = 0;
       // Chromium commits its history in batches, every few seconds: back up, while it keeps

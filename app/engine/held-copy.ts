@@ -88,9 +88,6 @@ export interface HeldCopyOptions {
 /** What the copy found, for the manifest; `consistentUpTo` is completed once SQLite has recovered the copy. */
 export interface HeldCopyResult {
   heldCopy: HeldCopy;
-  pageSize: number;
-  /** The companion file written beside the partial (`<partial>-wal` or `<partial>-journal`), if any. */
-  companion: string | undefined;
   /** How the proven try made the database file. */
   copyMethod: CopyMethod;
 }
@@ -204,8 +201,6 @@ export async function copyHeldDatabase(
         ctx.report({ phase: 'copy', totalPages, remainingPages: 0, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts: attempt - 1 }, true);
         return {
           heldCopy: { journal: walMode ? 'wal' : 'rollback', tries: attempt, consistentUpTo: proof.consistentUpTo },
-          pageSize,
-          companion: proof.companion ? companionPath : undefined,
           copyMethod,
         };
       }
@@ -239,8 +234,6 @@ interface Proof {
   /** Puts the database as proven into the copy. */
   write: () => Promise<void>;
   consistentUpTo: string;
-  /** Whether the companion file was kept for SQLite's recovery. */
-  companion: boolean;
 }
 
 /** One try in WAL mode (see the header): undefined when the WAL started a new generation meanwhile. */
@@ -260,13 +253,12 @@ async function tryWal(source: string, databaseFd: number, walCopy: string, copyD
       return {
         bytes,
         write,
-        companion: true,
         consistentUpTo: commit ? `WAL commit frame ${commit.toLocaleString('en-US')} of checkpoint ${checkpoint.toLocaleString('en-US')}` : `the last checkpoint (the WAL of checkpoint ${checkpoint.toLocaleString('en-US')} held no commit)`,
       };
     }
     // No WAL header at either read: nothing may have been written at all.
     if (before.header || after.header || !sameWalFile || !sameState(before.wal, after.wal) || !sameState(before.database, after.database)) return undefined;
-    return { bytes, write, companion: false, consistentUpTo: 'the last checkpoint (the WAL was empty)' };
+    return { bytes, write, consistentUpTo: 'the last checkpoint (the WAL was empty)' };
   } finally {
     if (wal !== undefined) closeSync(wal);
   }
@@ -291,7 +283,7 @@ async function tryRollback(source: string, databaseFd: number, journalCopy: stri
       // A journal that names a super-journal (a transaction across attached databases) is
       // rolled back only while that file exists beside the source: not provable here.
       if (copied && isHot(copied) && nonce(copied).equals(nonce(before.journal!)) && nonce(after.journal!).equals(nonce(before.journal!)) && !namesSuperJournal(journalCopy, journalBytes)) {
-        return { bytes, write, companion: true, consistentUpTo: 'the commit before the transaction that was in progress, which the copy rolled back' };
+        return { bytes, write, consistentUpTo: 'the commit before the transaction that was in progress, which the copy rolled back' };
       }
       return undefined;
     }
@@ -302,7 +294,7 @@ async function tryRollback(source: string, databaseFd: number, journalCopy: stri
     // file's times show its writes, to the granularity of the file system's clock.) The
     // journal itself may change meanwhile: a transaction journals before it is hot.
     if (!before.database.equals(after.database) || !sameState(before.databaseState, after.databaseState)) return undefined;
-    return { bytes, write, companion: false, consistentUpTo: `commit ${counter(before.database).toLocaleString('en-US')} (the file change counter)` };
+    return { bytes, write, consistentUpTo: `commit ${counter(before.database).toLocaleString('en-US')} (the file change counter)` };
   } finally {
     if (journal !== undefined) closeSync(journal);
   }

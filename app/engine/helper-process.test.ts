@@ -9,7 +9,7 @@ import { join } from 'node:path';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import { afterAll, describe, expect, it } from 'vitest';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
-import { startWalBacklog } from '../../test-support/processes.ts';
+import { startWalBacklog, until } from '../../test-support/processes.ts';
 import { backup, useHelperStarter, type StartedHelper } from './index.ts';
 import { SourceFiles } from './source-files.ts';
 import { readWalIndex } from './wal-snapshot.ts';
@@ -65,7 +65,8 @@ describe('the checkpoint helper through a shell starter', () => {
       expect(started[0]!.modulePath).toBe(fileURLToPath(new URL('./checkpointer.ts', import.meta.url)));
       expect(started[0]!.args).toEqual([source]);
       // Its commands ("s", then "g") came as messages: it had no stdin.
-      await expect.poll(() => started[0]!.exitCode, { timeout: 10_000 }).toBe(0);
+      await until(() => started[0]!.exitCode !== undefined);
+      expect(started[0]!.exitCode).toBe(0);
       const lines = started[0]!.output.trim().split('\n');
       expect(lines).toContain('ready');
       expect(lines).toContain('synced');

@@ -8,7 +8,9 @@ import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
-import { PagevaultError, type ErrorCode } from '../api/errors.ts';
+import { PagevaultError } from '../api/errors.ts';
+import type { RetentionPolicy } from '../api/types.ts';
+import type { VaultBackupResult, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
@@ -24,8 +26,9 @@ import type { VerifyOptions } from './verify.ts';
 export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
 export { backupFileName } from './destination.ts';
 export { useHelperStarter, type HelperStarter, type StartedHelper } from './helper-process.ts';
-export { manifestPathOf, readManifest } from './manifest.ts';
+export { loadManifest, manifestPathOf, readManifest } from './manifest.ts';
 export { reserveOwnFiles } from './database-files.ts';
+export { AGE_SUFFIX, ageHeaderOf, isAgeFile } from './age-files.ts';
 
 export interface RunOptions {
   onProgress?: (progress: EngineProgress) => void;
@@ -90,7 +93,7 @@ class Slots {
  * Operations without a job queue above them: each worker takes about 10 MB of its own
  * (a hundred at once took 1 GB), so a burst of requests must not start a thread each.
  */
-const lightOperations: ReadonlySet<OperationName> = new Set(['inspect', 'verify', 'usage']);
+const lightOperations: ReadonlySet<OperationName> = new Set(['inspect', 'verify', 'usage', 'vaultList', 'vaultVerify']);
 const lightSlots = new Slots(Math.max(2, availableParallelism()));
 
 /** How many inspect, verify and usage workers may run at once, how many run and how many wait now. */
@@ -118,6 +121,8 @@ function namedFiles<O extends OperationName>(operation: O, params: Operations[O]
       const wantsFolder = p.destination!.endsWith('/') || p.destination!.endsWith(sep);
       return [{ path: source, subject: `Cannot back up ${source}` }, ...(wantsFolder ? [] : [{ path: destination, subject: `Cannot back up ${source} to ${destination}`, folderAllowed: true }])];
     }
+    case 'vaultBackup':
+      return [{ path: resolve(p.source!), subject: `Cannot back up ${resolve(p.source!)}` }];
     case 'restore':
       return [
         { path: resolve(p.backup!), subject: `Cannot restore ${resolve(p.backup!)}` },
@@ -206,7 +211,7 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
           break;
         case 'error':
           answered = true;
-          settle(() => rejectPromise(new PagevaultError(message.error.code as ErrorCode, message.error.message)));
+          settle(() => rejectPromise(new PagevaultError(message.error.code, message.error.message)));
           break;
       }
     });
@@ -234,12 +239,12 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
 
 /** Reads what `path` is: header facts, pragmas, tables with row counts. */
 export function inspect(path: string, options?: InspectOptions & RunOptions): Promise<InspectResult> {
-  return run('inspect', { path, options: { rowCountBudgetMs: options?.rowCountBudgetMs, busyTimeoutMs: options?.busyTimeoutMs, key: options?.key, detectCipher: options?.detectCipher } }, options);
+  return run('inspect', { path, options: { rowCountBudgetMs: options?.rowCountBudgetMs, busyTimeoutMs: options?.busyTimeoutMs, keys: options?.keys, detectCipher: options?.detectCipher } }, options);
 }
 
 /** Checks a backup: quick_check (or integrity_check with `full`), SHA-256, manifest. */
 export function verify(path: string, options?: VerifyOptions & RunOptions): Promise<VerifyResult> {
-  return run('verify', { path, options: { full: options?.full, useManifest: options?.useManifest, key: options?.key } }, options);
+  return run('verify', { path, options: { full: options?.full, useManifest: options?.useManifest, keys: options?.keys, action: options?.action } }, options);
 }
 
 /** Backs up a live database to a file or into a folder. */
@@ -259,3 +264,30 @@ export function usage(path: string, options?: UsageOptions & RunOptions): Promis
   return run('usage', { path, options: { sampleMs: options?.sampleMs } }, options);
 }
 export { changeMark } from './change-mark.ts';
+
+/** Adds a version of a live database to the page vault in `vault` (made on first use). */
+export function vaultBackup(source: string, vault: string, options?: { busyTimeoutMs?: number } & RunOptions): Promise<VaultBackupResult> {
+  const { onProgress, signal, ...rest } = options ?? {};
+  return run('vaultBackup', { source, vault, options: rest }, { onProgress, signal });
+}
+
+/** The versions in a vault, oldest first, and the vault's size on disk. */
+export function vaultList(vault: string, options?: RunOptions): Promise<{ vault: string; versions: VaultVersion[]; bytes: number }> {
+  return run('vaultList', { vault }, options);
+}
+
+/** Restores a version of a vault (its number, or `latest`) into a new file or a live database. */
+export function vaultRestore(vault: string, version: string, target: string, options?: RestoreOptions & RunOptions): Promise<VaultRestoreResult> {
+  const { onProgress, signal, ...rest } = options ?? {};
+  return run('vaultRestore', { vault, version, target, options: rest }, { onProgress, signal });
+}
+
+/** Checks every page of every version of a vault against its SHA-256. */
+export function vaultVerify(vault: string, options?: RunOptions): Promise<VaultVerifyResult> {
+  return run('vaultVerify', { vault }, options);
+}
+
+/** Deletes the versions a retention policy drops and the pages no kept version names. */
+export function vaultPrune(vault: string, policy: RetentionPolicy, options?: RunOptions): Promise<VaultPruneResult> {
+  return run('vaultPrune', { vault, policy }, options);
+}

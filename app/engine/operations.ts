@@ -1,4 +1,5 @@
 /** The operations the engine worker runs, by name, with their parameters and results. */
+import type { ApiErrorBody } from '../api/errors.ts';
 import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import type { EngineProgress } from './context.ts';
@@ -7,6 +8,8 @@ import type { PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
+import type { RetentionPolicy } from '../api/types.ts';
+import type { VaultBackupResult, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 
 export interface Operations {
   inspect: { params: { path: string; options?: InspectOptions }; result: InspectResult };
@@ -14,6 +17,11 @@ export interface Operations {
   backup: { params: { source: string; destination: string; options?: BackupOptions }; result: BackupResult };
   restore: { params: { backup: string; target: string; options?: RestoreOptions }; result: RestoreResult };
   usage: { params: { path: string; options?: UsageOptions }; result: DatabaseUsage };
+  vaultBackup: { params: { source: string; vault: string; options?: { busyTimeoutMs?: number } }; result: VaultBackupResult };
+  vaultList: { params: { vault: string }; result: { vault: string; versions: VaultVersion[]; bytes: number } };
+  vaultRestore: { params: { vault: string; version: string; target: string; options?: RestoreOptions }; result: VaultRestoreResult };
+  vaultVerify: { params: { vault: string }; result: VaultVerifyResult };
+  vaultPrune: { params: { vault: string; policy: RetentionPolicy }; result: VaultPruneResult };
 }
 
 export type OperationName = keyof Operations;
@@ -40,4 +48,4 @@ export type WorkerMessage =
   /** Open a database file for the worker, which waits on `answer` (database-files.ts). */
   | { type: 'open'; path: string; answer: Int32Array }
   | { type: 'result'; value: unknown }
-  | { type: 'error'; error: { code: string; message: string } };
+  | { type: 'error'; error: ApiErrorBody };

@@ -8,12 +8,14 @@ import { dirname, resolve } from 'node:path';
 import { realpath, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { RestoreResult, SourceKey } from '../api/types.ts';
+import type { Keys, RestoreResult, VerifyResult } from '../api/types.ts';
+import { checkAgainstManifest, decryptToTemporary, encryptionForSafetyCopy, isAgeFile, type DecryptedCopy } from './age-files.ts';
+import { readManifest } from './manifest.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
 import type { OperationContext } from './context.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
 import { checkDatabaseFile } from './connection.ts';
-import { toPagevaultError } from './sqlite-errors.ts';
+import { targetBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { verifyFile } from './verify.ts';
 import { runBackupApi } from './backup-api.ts';
 
@@ -26,8 +28,12 @@ export interface RestoreOptions {
   busyTimeoutMs?: number;
   /** What a failed safety copy advises (default: another folder, or no safety copy). */
   safetyCopyAdvice?: string;
-  /** The key of an encrypted backup (the key of the database it was taken from). */
-  key?: SourceKey;
+  /**
+   * `source`: the key of an encrypted backup (the key of the database it was taken from).
+   * `age`: keys for a backup encrypted with age; the safety copy is then encrypted for the
+   * key that opened it.
+   */
+  keys?: Keys;
 }
 
 /** Restores `backupArg` into `targetArg` (an existing database, replaced in place, or a new file). */
@@ -44,8 +50,37 @@ export async function restoreDatabase(
   const subject = `Cannot restore ${backup} into ${target}`;
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
 
-  const { key } = options;
-  const verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', key });
+  // An encrypted backup is decrypted once, into a private temporary copy that the
+  // restore reads from and that is removed at the end; the target gets the plain database.
+  let decrypted: DecryptedCopy | undefined;
+  if (await isAgeFile(backup)) decrypted = await decryptToTemporary(backup, options.keys?.age, ctx.withPhase('check'), subject, 'check');
+  try {
+    return await restoreFrom(backup, decrypted, target, subject, busyTimeoutMs, ctx, options, onClaim, started);
+  } finally {
+    await decrypted?.remove();
+  }
+}
+
+async function restoreFrom(
+  backup: string,
+  decrypted: DecryptedCopy | undefined,
+  target: string,
+  subject: string,
+  busyTimeoutMs: number,
+  ctx: OperationContext,
+  options: RestoreOptions,
+  onClaim: ClaimListener | undefined,
+  started: number,
+): Promise<RestoreResult> {
+  const readable = decrypted?.path ?? backup;
+  const key = options.keys?.source;
+  let verdict: VerifyResult;
+  if (decrypted) {
+    const plain = await verifyFile(readable, ctx.withPhase('check'), { action: 'restore from', useManifest: false, keys: { source: key } });
+    verdict = checkAgainstManifest({ ...plain, path: backup, sha256: decrypted.hashes.ciphertextSha256 }, await readManifest(backup), decrypted.hashes, (await stat(backup)).size);
+  } else {
+    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key } });
+  }
   if (verdict.notChecked) {
     throw new PagevaultError('ENCRYPTED', `${subject}: the backup is encrypted and no key was given; give the key of the database it was taken from (--key-file); the target was not touched`);
   }
@@ -57,11 +92,11 @@ export async function restoreDatabase(
   const targetStats = await stat(target).catch(() => undefined);
   if (!targetStats) {
     // A new file: written like a backup (partial, fsync, atomic publish).
-    const result = await backupDatabase(backup, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore', key }, onClaim);
-    const verification = await verifyFile(target, ctx, { useManifest: false, key });
+    const result = await backupDatabase(readable, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore', key }, onClaim);
+    const verification = await verifyFile(target, ctx, { useManifest: false, keys: { source: key } });
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
   }
-  if (key && (await checkDatabaseFile(backup, 'Cannot restore from', key)).encrypted) {
+  if (key && (await checkDatabaseFile(readable, 'Cannot restore from', key)).encrypted) {
     // Loading pages into a live database goes through the backup API, which cannot write
     // into an encrypted target from JavaScript (connection.ts).
     throw new PagevaultError('NOT_SUPPORTED', `${subject}: an encrypted backup can only be restored into a new file for now; restore it to a new file name, then put that file in place of ${target} while the program that uses it is closed. The target was not touched`);
@@ -70,11 +105,11 @@ export async function restoreDatabase(
   if ((await realpath(target)) === (await realpath(backup))) {
     throw new PagevaultError('DEST_IS_SOURCE', `${subject}: the backup and the target are the same file`);
   }
-  const backupPageSize = verdictPageSize(backup);
+  const backupPageSize = verdictPageSize(readable);
   const targetInfo = readTargetInfo(target, subject, busyTimeoutMs);
   if (targetInfo.journalMode === 'wal' && targetInfo.pageSize !== backupPageSize) {
     throw new PagevaultError(
-      'INVALID_REQUEST',
+      'NOT_SUPPORTED',
       `${subject}: the target is in WAL mode with ${targetInfo.pageSize}-byte pages and the backup has ${backupPageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
     );
   }
@@ -82,7 +117,9 @@ export async function restoreDatabase(
   let safetyCopy: string | null = null;
   if (options.safetyCopy !== false) {
     const safetyCtx = ctx.withPhase('safety-copy');
-    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs, action: 'take the safety copy of' }, onClaim).catch((error: unknown) => {
+    // Beside an encrypted backup, the safety copy is encrypted for the key that opened it.
+    const encryption = decrypted && encryptionForSafetyCopy(decrypted);
+    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs, action: 'take the safety copy of', ...(encryption && { encryption }) }, onClaim).catch((error: unknown) => {
       const failure = toPagevaultError(error, subject);
       if (failure.code === 'CANCELLED') throw failure;
       const advice = options.safetyCopyAdvice ?? 'Choose another folder for the safety copy, or restore without one';
@@ -92,14 +129,14 @@ export async function restoreDatabase(
   }
   ctx.throwIfCancelled(subject);
 
-  const source = new Database(backup, { readonly: true, fileMustExist: true });
+  const source = new Database(readable, { readonly: true, fileMustExist: true });
   let pageCount: number;
   try {
     pageCount = await loadInto(source, target, ctx, subject, busyTimeoutMs);
   } catch (error) {
     const wrapped = toPagevaultError(error, subject);
     if (wrapped.code === 'SOURCE_BUSY') {
-      throw new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`, { cause: error });
+      throw targetBusyError(subject, busyTimeoutMs, error);
     }
     throw wrapped;
   } finally {
@@ -117,7 +154,7 @@ export async function restoreDatabase(
 async function loadInto(source: Database.Database, target: string, ctx: OperationContext, subject: string, busyTimeoutMs: number): Promise<number> {
   const pageSize = Number(source.pragma('page_size', { simple: true }));
   // SQLITE_BUSY on the target: its readers must finish before the commit.
-  const busy = () => new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(busyTimeoutMs / 1000)} s; the target is unchanged`);
+  const busy = () => targetBusyError(subject, busyTimeoutMs);
   const fixed = { first: 1024, next: () => 1024 };
   const copied = await runBackupApi(source, target, ctx, subject, fixed, { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled; the target is unchanged` });
   return copied.totalPages;

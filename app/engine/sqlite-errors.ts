@@ -1,6 +1,68 @@
-/** Maps SQLite's result codes to PagevaultError codes with a message naming the file. */
+/**
+ * The one place where what the system and SQLite say goes wrong becomes a PagevaultError:
+ * errno codes of file operations and SQLite's result codes, plus the busy and read-only
+ * conditions the engine detects itself. Every code is worded here once, so a user sees
+ * the same cause in the same words whichever operation ran into it.
+ */
 import { PagevaultError } from '../api/errors.ts';
-import { fileSystemError } from './sqlite-file.ts';
+
+/** What a failed file operation was working on: a file (the default) or a folder, named. */
+export interface FailedPlace {
+  folder?: string;
+}
+
+/** READ_ONLY, worded once: `place` ("the folder /a", "the database file or its folder") and why. */
+export function readOnlyError(subject: string, place: string, why: string, cause?: unknown): PagevaultError {
+  return new PagevaultError('READ_ONLY', `${subject}: ${place} is read-only (${why})`, { cause });
+}
+
+/**
+ * SOURCE_BUSY, worded once. `waitedMs` is how long the engine waited for a pause in the
+ * other program's writes, when it did; `detail` is SQLite's own words, when it spoke.
+ */
+export function sourceBusyError(subject: string, options: { waitedMs?: number; detail?: string; cause?: unknown } = {}): PagevaultError {
+  const waited = options.waitedMs === undefined ? '' : ` for ${Math.round(options.waitedMs / 1000)} s without a pause long enough to read it`;
+  const detail = options.detail === undefined ? '' : ` (${options.detail})`;
+  return new PagevaultError('SOURCE_BUSY', `${subject}: another program kept the database locked${waited}${detail}; try again when it is idle`, { cause: options.cause });
+}
+
+/** TARGET_BUSY, worded once: a restore waited `waitedMs` for the target's other connections and wrote nothing. */
+export function targetBusyError(subject: string, waitedMs: number, cause?: unknown): PagevaultError {
+  return new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(waitedMs / 1000)} s; the target is unchanged`, { cause });
+}
+
+/**
+ * Turns an fs error into a PagevaultError that names the file (or `place.folder`) and
+ * the cause; anything without an errno Pagevault knows is INTERNAL with its own words.
+ */
+export function fileSystemError(error: unknown, subject: string, place: FailedPlace = {}): PagevaultError {
+  const code = (error as NodeJS.ErrnoException | undefined)?.code;
+  const what = place.folder === undefined ? 'the file' : `the folder ${place.folder}`;
+  switch (code) {
+    case 'ENOENT':
+      return new PagevaultError('NOT_FOUND', `${subject}: ${what} does not exist`, { cause: error });
+    case 'ENOTDIR':
+    case 'EEXIST':
+      if (place.folder !== undefined || code === 'EEXIST') {
+        return new PagevaultError('NOT_A_FOLDER', `${subject}: part of the path is a file, not a folder`, { cause: error });
+      }
+      return new PagevaultError('NOT_FOUND', `${subject}: part of the path is a file, not a folder`, { cause: error });
+    case 'EACCES':
+    case 'EPERM':
+      return new PagevaultError('PERMISSION_DENIED', `${subject}: ${place.folder === undefined ? 'permission denied' : `${what} is not writable (permission denied)`}`, { cause: error });
+    case 'EISDIR':
+      return new PagevaultError('IS_A_DIRECTORY', `${subject}: it is a folder, not a file`, { cause: error });
+    case 'ENOSPC':
+    case 'EDQUOT':
+      return new PagevaultError('DISK_FULL', `${subject}: the disk is full`, { cause: error });
+    case 'EROFS':
+      return readOnlyError(subject, place.folder === undefined ? 'the file' : what, 'its file system is mounted read-only', error);
+    default: {
+      const detail = error instanceof Error ? error.message : String(error);
+      return new PagevaultError('INTERNAL', `${subject}: ${detail}`, { cause: error });
+    }
+  }
+}
 
 /**
  * Wraps anything thrown while working on `subject` ("Cannot back up /a/b.db") into a
@@ -15,7 +77,7 @@ export function toPagevaultError(error: unknown, subject: string): PagevaultErro
     switch (primary) {
       case 'SQLITE_BUSY':
       case 'SQLITE_LOCKED':
-        return new PagevaultError('SOURCE_BUSY', `${subject}: another program is holding a lock on the database (${detail})`, { cause: error });
+        return sourceBusyError(subject, { detail, cause: error });
       case 'SQLITE_NOTADB':
         return new PagevaultError('NOT_A_DATABASE', `${subject}: the file is not a SQLite database or is encrypted (${detail})`, { cause: error });
       case 'SQLITE_CORRUPT':
@@ -23,7 +85,7 @@ export function toPagevaultError(error: unknown, subject: string): PagevaultErro
       case 'SQLITE_FULL':
         return new PagevaultError('DISK_FULL', `${subject}: the disk is full`, { cause: error });
       case 'SQLITE_READONLY':
-        return new PagevaultError('READ_ONLY', `${subject}: the file or its folder is read-only (${detail})`, { cause: error });
+        return readOnlyError(subject, 'the database file or its folder', detail, error);
       case 'SQLITE_PERM':
       case 'SQLITE_AUTH':
         return new PagevaultError('PERMISSION_DENIED', `${subject}: permission denied (${detail})`, { cause: error });

@@ -6,8 +6,10 @@
 import { stat } from 'node:fs/promises';
 import { read as readCallback, type Stats } from 'node:fs';
 import { promisify } from 'node:util';
+import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import { checkCompanions, closeDatabaseFile, notARegularFile, openDatabaseFile } from './database-files.ts';
+import { fileSystemError } from './sqlite-errors.ts';
 
 const readAsync = promisify(readCallback);
 
@@ -195,32 +197,18 @@ export function looksEncrypted(bytes: Buffer): boolean {
   return entropy > 7.5;
 }
 
-/** Turns an fs error into a PagevaultError that names the file and the cause. */
-export function fileSystemError(error: unknown, subject: string): PagevaultError {
-  const code = (error as NodeJS.ErrnoException | undefined)?.code;
-  switch (code) {
-    case 'ENOENT':
-      return new PagevaultError('NOT_FOUND', `${subject}: the file does not exist`, { cause: error });
-    case 'ENOTDIR':
-      return new PagevaultError('NOT_FOUND', `${subject}: a part of the path is not a folder`, { cause: error });
-    case 'EACCES':
-    case 'EPERM':
-      return new PagevaultError('PERMISSION_DENIED', `${subject}: permission denied`, { cause: error });
-    case 'EISDIR':
-      return new PagevaultError('IS_A_DIRECTORY', `${subject}: it is a folder, not a file`, { cause: error });
-    case 'ENOSPC':
-    case 'EDQUOT':
-      return new PagevaultError('DISK_FULL', `${subject}: the disk is full`, { cause: error });
-    case 'EROFS':
-      return new PagevaultError('READ_ONLY', `${subject}: the file system is read-only`, { cause: error });
-    default: {
-      const detail = error instanceof Error ? error.message : String(error);
-      return new PagevaultError('INTERNAL', `${subject}: ${detail}`, { cause: error });
-    }
-  }
-}
-
 /** 1234567 → "1,234,567". */
 export function formatCount(value: number): string {
   return value.toLocaleString('en-US');
+}
+
+let cachedSqliteVersion: string | undefined;
+/** The SQLite library version better-sqlite3 was built with (the checkpoint helper's too: it loads the same library). */
+export function sqliteVersion(): string {
+  if (!cachedSqliteVersion) {
+    const db = new Database(':memory:');
+    cachedSqliteVersion = String(db.prepare('SELECT sqlite_version()').pluck().get());
+    db.close();
+  }
+  return cachedSqliteVersion;
 }

@@ -12,6 +12,7 @@ import { PagevaultError } from '../api/errors.ts';
 import type { OperationContext } from './context.ts';
 import { COPY_CHUNK_BYTES, copyRange, WriteBehind, type SourceFiles } from './source-files.ts';
 import { whenReadable } from './read-lock.ts';
+import { sourceBusyError } from './sqlite-errors.ts';
 
 
 export interface SteppedCopyOptions {
@@ -53,8 +54,7 @@ export async function copySteppedFile(
           reader.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
         });
         if (!locked) {
-          const seconds = Math.round((options.busyTimeoutMs ?? 5000) / 1000);
-          throw new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${seconds} s without a pause long enough to read it`);
+          throw sourceBusyError(subject, { waitedMs: options.busyTimeoutMs ?? 5000 });
         }
         try {
           readSync(files.database, counter, 0, 4, 24);

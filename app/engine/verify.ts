@@ -4,7 +4,9 @@ import { read as readCallback } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
-import type { SourceKey, VerifyResult } from '../api/types.ts';
+import { PagevaultError } from '../api/errors.ts';
+import type { Keys, SourceKey, VerifyResult } from '../api/types.ts';
+import { checkAgainstManifest, decryptToTemporary, isAgeFile } from './age-files.ts';
 import { checkDatabaseFile, openEncrypted, type CheckedDatabase } from './connection.ts';
 import type { OperationContext } from './context.ts';
 import { closeDatabaseFile, openDatabaseFile, specialFileKind } from './database-files.ts';
@@ -18,8 +20,11 @@ export interface VerifyOptions {
   useManifest?: boolean;
   /** How messages name what failed, "Cannot <action> <file>: …" (default "verify"). */
   action?: string;
-  /** The key of an encrypted backup. Without it, only the SHA-256 is checked against the manifest. */
-  key?: SourceKey;
+  /**
+   * `source`: the key of an encrypted backup; without it, only the SHA-256 is checked
+   * against the manifest. `age`: identities or passphrases for a backup encrypted with age.
+   */
+  keys?: Keys;
 }
 
 const CHUNK = 1 << 20;
@@ -33,7 +38,8 @@ const readAsync = promisify(readCallback);
 export async function verifyFile(path: string, ctx: OperationContext, options: VerifyOptions = {}): Promise<VerifyResult> {
   const action = options.action ?? 'verify';
   const subject = `Cannot ${action} ${path}`;
-  const { stats, header, encrypted, keyless } = await checkForVerify(path, action, options.key);
+  if (await isAgeFile(path)) return verifyAgeFile(path, ctx, options, subject);
+  const { stats, header, encrypted, keyless } = await checkForVerify(path, action, options.keys?.source);
   const check = options.full ? 'integrity_check' : 'quick_check';
   const problems: string[] = [];
   const totalPages = Math.ceil(stats.size / header.pageSize);
@@ -55,7 +61,7 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
   let db: Database.Database | undefined;
   if (!keyless) {
     try {
-      db = encrypted ? openEncrypted(path, options.key!, subject, { readonly: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+      db = encrypted ? openEncrypted(path, options.keys!.source!, subject, { readonly: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
       pageCount = Number(db.pragma('page_count', { simple: true }));
       const rows = db.prepare(`PRAGMA ${check}(100)`).pluck().all() as string[];
       if (!(rows.length === 1 && rows[0] === 'ok')) problems.push(...rows.map((row) => `${check}: ${row}`));
@@ -118,6 +124,27 @@ async function checkForVerify(path: string, action: string, key: SourceKey | und
     keyless: true,
     header: { pageSize, pageCount: manifest?.pageCount ?? Math.ceil(stats.size / pageSize), changeCounter: 0, writeVersion: 1, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) },
   };
+}
+
+/**
+ * An age-encrypted backup: decrypted (which proves it whole and unchanged, chunk by
+ * chunk) into a private temporary copy, checked there, and compared with its manifest.
+ * The copy is removed whatever happens.
+ */
+async function verifyAgeFile(path: string, ctx: OperationContext, options: VerifyOptions, subject: string): Promise<VerifyResult> {
+  const copy = await decryptToTemporary(path, options.keys?.age, ctx, subject);
+  try {
+    const plain = await verifyFile(copy.path, ctx, { full: options.full, useManifest: false, action: options.action, keys: { source: options.keys?.source } });
+    const result = { ...plain, path, sha256: copy.hashes.ciphertextSha256, problems: plain.problems.map((p) => p.replaceAll(copy.path, path)) };
+    const manifest = options.useManifest === false ? undefined : await readManifest(path);
+    return checkAgainstManifest(result, manifest, copy.hashes, (await stat(path)).size);
+  } catch (error) {
+    // Messages about the temporary copy name the backup the user gave.
+    if (error instanceof PagevaultError) throw new PagevaultError(error.code, error.message.replaceAll(copy.path, `${path} (decrypted)`), { cause: error });
+    throw error;
+  } finally {
+    await copy.remove();
+  }
 }
 
 /**

@@ -37,10 +37,35 @@ export interface WalIndexHeader {
   mxFrame: number;
   pageSize: number;
   nBackfill: number;
-  /** The frame the latest checkpoint set out to backfill up to (set once it holds the checkpoint lock). */
+  /**
+   * The frame the latest checkpoint set out to backfill up to (set once it holds the
+   * checkpoint lock). Not part of SQLite's documented interface: meaningful only where
+   * `checkpointProgressReadable` says its place in the -shm is known.
+   */
   nBackfillAttempted: number;
   /** The WAL header's salts as stored (raw bytes 16..23 of the WAL file). */
   salt: Buffer;
+}
+
+/**
+ * SQLite versions whose src/wal.c was read to lay out the wal-index header as
+ * `readWalIndex` reads it, nBackfillAttempted included (a u32 at byte 128 of the -shm,
+ * after WalCkptInfo's nBackfill, five read marks and eight lock bytes): 3.50 (SQLite's
+ * own tree) and 3.54.1 (the amalgamation better-sqlite3 13.2 ships). 3.7.14 had no such
+ * field (bytes 128..135 were lock space, never written), so an older version is not
+ * trusted, and neither is a newer one until its source has been read.
+ */
+const CHECKPOINT_INFO_VERIFIED = { major: 3, minors: [50, 54] } as const;
+
+/**
+ * Whether a checkpoint run by SQLite `sqliteVersion` records the frame it sets out to
+ * backfill where `readWalIndex` reads `nBackfillAttempted`.
+ */
+export function checkpointProgressReadable(sqliteVersion: string): boolean {
+  const match = /^(\d+)\.(\d+)\.\d+/.exec(sqliteVersion);
+  if (!match) return false;
+  const [major, minor] = [Number(match[1]), Number(match[2])];
+  return major === CHECKPOINT_INFO_VERIFIED.major && minor >= CHECKPOINT_INFO_VERIFIED.minors[0] && minor <= CHECKPOINT_INFO_VERIFIED.minors[1];
 }
 
 /** Reads the wal-index header (both copies must agree) and the checkpoint info from `-shm`. */
@@ -205,14 +230,14 @@ export async function copyWalSnapshot(
  * header or a frame's salt does not match the wal-index (then this is not the WAL the
  * snapshot was taken on, and nothing here is trusted).
  */
-function readFrameIndex(files: SourceFiles, index: WalIndexHeader): Map<number, number> | undefined {
+export function readFrameIndex(files: SourceFiles, index: WalIndexHeader): Map<number, number> | undefined {
   const fd = files.wal;
   if (fd === undefined) return undefined;
   try {
     const header = Buffer.alloc(WAL_HEADER_BYTES);
     if (readSync(fd, header, 0, WAL_HEADER_BYTES, 0) !== WAL_HEADER_BYTES) return undefined;
     const magic = header.readUInt32BE(0);
-    if ((magic !== 0x377f0682 && magic !== 0x377f0683) || header.readUInt32BE(8) !== (index.pageSize === 65536 ? 65536 : index.pageSize)) return undefined;
+    if ((magic !== 0x377f0682 && magic !== 0x377f0683) || header.readUInt32BE(8) !== index.pageSize) return undefined;
     if (!header.subarray(16, 24).equals(index.salt)) return undefined;
     const frameBytes = index.pageSize + FRAME_HEADER_BYTES;
     const frames = new Map<number, number>();

@@ -21,6 +21,11 @@ const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx:
   backup: async (p, ctx) => (await import('./backup.ts')).backupDatabase(p.source, p.destination, ctx, p.options, onClaim),
   restore: async (p, ctx) => (await import('./restore.ts')).restoreDatabase(p.backup, p.target, ctx, p.options, onClaim),
   usage: async (p) => (await import('./usage.ts')).probeUsage(p.path, p.options),
+  vaultBackup: async (p, ctx) => (await import('../vault/vault.ts')).addVersion(p.source, p.vault, ctx, p.options, onClaim),
+  vaultList: async (p) => (await import('../vault/vault.ts')).listVersions(p.vault),
+  vaultRestore: async (p, ctx) => (await import('../vault/vault.ts')).restoreVersion(p.vault, p.version, p.target, ctx, p.options, onClaim),
+  vaultVerify: async (p, ctx) => (await import('../vault/vault.ts')).verifyVault(p.vault, ctx),
+  vaultPrune: async (p, ctx) => (await import('../vault/vault.ts')).pruneVault(p.vault, p.policy, ctx),
 };
 
 async function main(): Promise<void> {
@@ -28,8 +33,11 @@ async function main(): Promise<void> {
   const ctx = new OperationContext(input.cancelFlag, (progress) => post({ type: 'progress', progress }));
   try {
     const run = operations[input.operation] as (params: unknown, ctx: OperationContext) => Promise<unknown>;
-    post({ type: 'result', value: await run(input.params, ctx) });
+    const value = await run(input.params, ctx);
+    ctx.flush();
+    post({ type: 'result', value });
   } catch (error) {
+    ctx.flush();
     const wrapped = error instanceof PagevaultError ? error : toPagevaultError(error, `Pagevault ${input.operation} failed`);
     post({ type: 'error', error: wrapped.toBody() });
   }

@@ -283,7 +283,7 @@ function rawClient(): Promise<RawClient> {
 
 describe('backpressure: a client that stops reading', () => {
   const progress = (jobId: string, remainingPages: number, pad: string) =>
-    ({ jobId, kind: 'backup', phase: 'copy', totalPages: 1000, remainingPages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0, elapsedMs: 0, pad }) as JobProgress;
+    ({ jobId, kind: 'backup', databaseId: 1, phase: 'copy', totalPages: 1000, remainingPages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0, elapsedMs: 0, pad }) as JobProgress;
 
   it('gets only the latest progress of each job once it reads again, in order before what followed, and stays connected', async () => {
     const client = await rawClient();

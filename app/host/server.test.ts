@@ -121,7 +121,7 @@ describe('host access control', () => {
     ws.send(JSON.stringify({ id: 1, method: 'app.info', params: {} }));
     ws.send(JSON.stringify({ id: 2, method: 'files.inspect', params: { path: '' } }));
     await expect.poll(() => messages.length).toBe(2);
-    const progress = { jobId: 'j1', kind: 'backup', phase: 'copy', totalPages: 10, remainingPages: 5, bytesCopied: 5, bytesPerSecond: 1, restarts: 0, elapsedMs: 1 } as const;
+    const progress = { jobId: 'j1', kind: 'backup', databaseId: 1, phase: 'copy', totalPages: 10, remainingPages: 5, bytesCopied: 5, bytesPerSecond: 1, restarts: 0, elapsedMs: 1 } as const;
     core.events.emit('job.progress', progress);
     await expect.poll(() => messages.length).toBe(3);
     ws.close();
@@ -149,6 +149,7 @@ describe('files dropped onto the browser window', () => {
     const before = readdirSync(core.stagingDir).length;
     const { status, json } = await put('/api/stage?name=big.db', Buffer.alloc(65 * 1024), auth);
     expect(status).toBe(413);
+    expect(json.error!.code).toBe('TOO_LARGE');
     expect(json.error!.message).toContain('big.db');
     expect(json.error!.message).toContain('larger than');
     expect(readdirSync(core.stagingDir)).toHaveLength(before);

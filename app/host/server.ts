@@ -10,14 +10,16 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { timingSafeEqual } from 'node:crypto';
 import { readFile, stat } from 'node:fs/promises';
-import { extname, join, normalize, sep } from 'node:path';
+import { extname, join } from 'node:path';
 import type { AddressInfo } from 'node:net';
 import type { Duplex } from 'node:stream';
 import { WebSocketServer, type WebSocket } from 'ws';
-import { limits, PagevaultError, type Outcome, type WireRequest } from '../api/index.ts';
+import { httpStatusOfCode, limits, PagevaultError, type Outcome, type WireRequest } from '../api/index.ts';
+import { contentSecurityPolicy } from '../api/rules.ts';
+import { fileUnder } from './static-path.ts';
 import type { Core } from '../core/core.ts';
 import { ClientChannel, type ChannelLimits } from './client-channel.ts';
-import { StagingArea, uploadStatus, type StagingLimits } from './staging.ts';
+import { StagingArea, type StagingLimits } from './staging.ts';
 
 export interface HostOptions {
   core: Core;
@@ -140,7 +142,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
     const body = await readFile(file);
     res.writeHead(200, {
       'Content-Type': contentTypes[extname(file)] ?? 'application/octet-stream',
-      'Content-Security-Policy': contentSecurityPolicy(port),
+      'Content-Security-Policy': contentSecurityPolicy([`ws://127.0.0.1:${port}`, `ws://localhost:${port}`]),
       'X-Content-Type-Options': 'nosniff',
       'Referrer-Policy': 'no-referrer',
       'Cache-Control': file.endsWith('index.html') ? 'no-cache' : 'max-age=31536000, immutable',
@@ -162,7 +164,7 @@ export async function startHost(options: HostOptions): Promise<Host> {
       reply(201, { ok: true, value: staged });
     } catch (error) {
       const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', `Cannot take the dropped file: ${(error as Error).message}`);
-      reply(uploadStatus(failure), { ok: false, error: failure.toBody() });
+      reply(httpStatusOfCode[failure.code], { ok: false, error: failure.toBody() });
     }
   };
 
@@ -262,20 +264,6 @@ function refuseUpgrade(socket: Duplex, status: number): void {
   else socket.destroy();
 }
 
-function contentSecurityPolicy(port: number): string {
-  return [
-    "default-src 'self'",
-    "script-src 'self'",
-    "style-src 'self' 'unsafe-inline'",
-    "img-src 'self' data:",
-    "font-src 'self' data:",
-    `connect-src 'self' ws://127.0.0.1:${port} ws://localhost:${port}`,
-    "object-src 'none'",
-    "base-uri 'none'",
-    "frame-ancestors 'none'",
-    "form-action 'none'",
-  ].join('; ');
-}
 
 /** The file under `root` a URL path names; index.html for app routes; undefined for escapes or misses. */
 async function resolveStatic(root: string, pathname: string): Promise<string | undefined> {
@@ -285,8 +273,8 @@ async function resolveStatic(root: string, pathname: string): Promise<string | u
   } catch {
     return undefined;
   }
-  const candidate = normalize(join(root, decoded));
-  if (candidate !== root && !candidate.startsWith(root.endsWith(sep) ? root : root + sep)) return undefined;
+  const candidate = fileUnder(root, decoded);
+  if (candidate === undefined) return undefined;
   const stats = await stat(candidate).catch(() => undefined);
   if (stats?.isFile()) return candidate;
   if (stats?.isDirectory() || extname(decoded) === '') {

@@ -15,7 +15,7 @@ import { pipeline } from 'node:stream/promises';
 import { Transform } from 'node:stream';
 import { PagevaultError } from '../api/errors.ts';
 import { limits } from '../api/index.ts';
-import { fileSystemError } from '../engine/sqlite-file.ts';
+import { fileSystemError } from '../engine/sqlite-errors.ts';
 
 /** How long a staged file is kept before the sweep removes it. */
 export const STAGED_FILE_LIFETIME_MS = 24 * 60 * 60 * 1000;
@@ -58,17 +58,6 @@ export interface StagedFile {
 
 /** The longest file name, in bytes, that ext4, APFS, NTFS and the rest all accept. */
 const MAX_NAME_BYTES = 255;
-
-const tooLargeErrors = new WeakSet<Error>();
-
-/** The HTTP status that answers a failed upload. */
-export function uploadStatus(error: PagevaultError): number {
-  if (tooLargeErrors.has(error)) return 413;
-  if (error.code === 'INVALID_REQUEST') return 400;
-  if (error.code === 'DISK_FULL') return 507;
-  if (error.code === 'CANCELLED') return 400;
-  return 500;
-}
 
 const formatBytes = (bytes: number) =>
   bytes >= 1024 ** 3 ? `${(bytes / 1024 ** 3).toFixed(1)} GB` : bytes >= 1024 ** 2 ? `${(bytes / 1024 ** 2).toFixed(1)} MB` : `${Math.ceil(bytes / 1024)} KB`;
@@ -160,11 +149,8 @@ export class StagingArea {
   async #take(req: IncomingMessage, rawName: string | null): Promise<StagedFile> {
     const name = stagedName(rawName);
     const { fileBytes, quotaBytes, keepFreeBytes, checkEveryBytes } = this.limits;
-    const tooLarge = () => {
-      const error = new PagevaultError('INVALID_REQUEST', `Cannot take ${name}: it is larger than ${formatBytes(fileBytes)}, the most the browser window accepts; use Pagevault's desktop app or the CLI (npx pagevault restore) for larger files`);
-      tooLargeErrors.add(error);
-      return error;
-    };
+    const tooLarge = () =>
+      new PagevaultError('TOO_LARGE', `Cannot take ${name}: it is larger than ${formatBytes(fileBytes)}, the most the browser window accepts; use Pagevault's desktop app or the CLI (npx pagevault restore) for larger files`);
     const overQuota = (bytes: number) =>
       new PagevaultError('DISK_FULL', `Cannot take ${name} now: with the ${formatBytes(bytes)} of it, the files being taken at the same time would pass ${formatBytes(quotaBytes)}, the most the staging folder takes at once; drop it again when they are done`);
     const declared = Number(req.headers['content-length'] ?? NaN);

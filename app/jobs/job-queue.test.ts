@@ -1,7 +1,7 @@
-/** The job queue with real promises (and the test's own clock for throttling): order, concurrency, refusal, cancel, throttling. */
-import { describe, expect, it, vi } from 'vitest';
+/** The job queue with real promises: order, concurrency, refusal, cancel, progress with the job's ids. */
+import { describe, expect, it } from 'vitest';
 import type { JobInfo, JobProgress } from '../api/types.ts';
-import { JOB_PROGRESS_INTERVAL_MS, JobQueue, type JobHandle } from './job-queue.ts';
+import { JobQueue, type JobHandle } from './job-queue.ts';
 
 function gate() {
   let open!: () => void;
@@ -68,35 +68,20 @@ describe('JobQueue', () => {
     hold.open();
   });
 
-  it('passes on the first report, every phase change and the latest report, but not every report', async () => {
-    // The clock is the test's: the interval is up when the test says so, however busy the machine.
-    vi.useFakeTimers({ toFake: ['setTimeout', 'clearTimeout', 'performance'] });
-    try {
-      const { progress, listener } = recorder();
-      const queue = new JobQueue(1, listener);
-      const hold = gate();
-      let job!: JobHandle;
-      const { done } = queue.enqueue(spec('a', async (handle) => ((job = handle), await hold.opened, 'done')));
-      const report = (phase: 'copy' | 'verify', remainingPages: number) =>
-        job.progress({ phase, totalPages: 100, remainingPages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0, elapsedMs: 0 });
-      const sent = () => progress.map((p) => `${p.phase}:${p.remainingPages}`);
-      // 50 reports in a burst: the first passes at once, the rest wait for the interval.
-      for (let remaining = 100; remaining > 50; remaining -= 1) report('copy', remaining);
-      expect(sent()).toEqual(['copy:100']);
-      vi.advanceTimersByTime(JOB_PROGRESS_INTERVAL_MS - 1);
-      expect(sent()).toEqual(['copy:100']);
-      // The interval is up: the latest of the burst is sent, the others never are.
-      vi.advanceTimersByTime(1);
-      expect(sent()).toEqual(['copy:100', 'copy:51']);
-      // A phase change passes at once, and nothing of the old phase trails behind it.
-      report('copy', 40);
-      report('verify', 0);
-      vi.advanceTimersByTime(10 * JOB_PROGRESS_INTERVAL_MS);
-      expect(sent()).toEqual(['copy:100', 'copy:51', 'verify:0']);
-      hold.open();
-      expect(await done).toBe('done');
-    } finally {
-      vi.useRealTimers();
-    }
+  it('passes every report on as the job\'s, with its database, and keeps the latest in the job\'s info', async () => {
+    const { progress, listener } = recorder();
+    const queue = new JobQueue(1, listener);
+    const hold = gate();
+    let job!: JobHandle;
+    const { info, done } = queue.enqueue(spec('a', async (handle) => ((job = handle), await hold.opened, 'done')));
+    for (const remainingPages of [100, 99, 98]) job.progress({ phase: 'copy', totalPages: 100, remainingPages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0, elapsedMs: 0 });
+    expect(progress.map((p) => [p.jobId, p.kind, p.databaseId, p.remainingPages])).toEqual([
+      [info.jobId, 'backup', 1, 100],
+      [info.jobId, 'backup', 1, 99],
+      [info.jobId, 'backup', 1, 98],
+    ]);
+    expect(queue.list()[0]?.progress?.remainingPages).toBe(98);
+    hold.open();
+    expect(await done).toBe('done');
   });
 });

@@ -1,20 +1,18 @@
 /**
  * The core's job queue: runs at most `concurrency` jobs at once, in the order they came,
  * refuses a second job with the same key while one is queued or running, cancels, and
- * passes progress on at most about 10 updates a second per job.
+ * passes each job's progress on with the job's ids (the engine throttles it, once, with a
+ * trailing flush: ProgressThrottle).
  */
 import { randomUUID } from 'node:crypto';
 import { PagevaultError } from '../api/errors.ts';
 import type { JobInfo, JobProgress } from '../api/types.ts';
 import type { EngineProgress } from '../engine/index.ts';
 
-/** Minimum time between two progress events of one job (phase changes pass at once). */
-export const JOB_PROGRESS_INTERVAL_MS = 100;
-
 export interface JobHandle {
   readonly jobId: string;
   readonly signal: AbortSignal;
-  /** Passes engine progress on, throttled. */
+  /** Passes engine progress on as the job's. */
   progress(progress: EngineProgress): void;
 }
 
@@ -40,9 +38,6 @@ interface Entry {
   key: string;
   controller: AbortController;
   start: () => void;
-  lastSent: number;
-  pending: JobProgress | undefined;
-  timer: NodeJS.Timeout | undefined;
 }
 
 export class JobQueue {
@@ -106,7 +101,7 @@ export class JobQueue {
           },
         );
       };
-      entry = { info, key: spec.key, controller, start, lastSent: -Infinity, pending: undefined, timer: undefined };
+      entry = { info, key: spec.key, controller, start };
       controller.signal.addEventListener('abort', () => {
         if (entry.info.state !== 'queued') return;
         this.#finish(entry);
@@ -135,29 +130,12 @@ export class JobQueue {
 
   #progress(entry: Entry, engine: EngineProgress): void {
     if (!this.#entries.has(entry.info.jobId)) return;
-    const progress: JobProgress = { jobId: entry.info.jobId, kind: entry.info.kind, ...engine };
-    const phaseChanged = entry.info.progress?.phase !== progress.phase;
+    const progress: JobProgress = { jobId: entry.info.jobId, kind: entry.info.kind, databaseId: entry.info.databaseId, ...engine };
     entry.info = { ...entry.info, progress };
-    const now = performance.now();
-    if (phaseChanged || now - entry.lastSent >= JOB_PROGRESS_INTERVAL_MS) {
-      this.#send(entry, progress, now);
-    } else {
-      entry.pending = progress;
-      entry.timer ??= setTimeout(() => {
-        entry.timer = undefined;
-        if (entry.pending) this.#send(entry, entry.pending, performance.now());
-      }, JOB_PROGRESS_INTERVAL_MS - (now - entry.lastSent));
-    }
-  }
-
-  #send(entry: Entry, progress: JobProgress, now: number): void {
-    entry.lastSent = now;
-    entry.pending = undefined;
     this.#listener.progress(progress);
   }
 
   #finish(entry: Entry): void {
-    clearTimeout(entry.timer);
     if (!this.#entries.delete(entry.info.jobId)) return;
     this.#changed();
     this.#startWaiting();

@@ -34,7 +34,7 @@ const buckets: Array<[Bucket, keyof RetentionPolicy]> = [
 const DAY_MS = 86_400_000;
 
 /** True when the policy keeps only some backups (at least one count is set). */
-export function policyLimits(policy: RetentionPolicy | null): boolean {
+export function keepsOnlySome(policy: RetentionPolicy | null): boolean {
   return !!policy && [policy.keepLast, ...buckets.map(([, key]) => policy[key])].some((value) => value !== null && value !== undefined);
 }
 
@@ -82,7 +82,7 @@ export function applyRetention<T extends RetentionCandidate>(backups: readonly T
   const reasons = new Map<number, KeepReason[]>();
   const keep = (backup: T, reason: KeepReason) => reasons.set(backup.id, [...(reasons.get(backup.id) ?? []), reason]);
 
-  if (!policy || !policyLimits(policy)) {
+  if (!policy || !keepsOnlySome(policy)) {
     return { keep: newestFirst.map((backup) => ({ backup, reasons: [] })), remove: [] };
   }
   newestFirst.slice(0, policy.keepLast ?? 0).forEach((backup) => keep(backup, 'last'));

@@ -6,16 +6,13 @@
  */
 import { Cron } from 'croner';
 import cronstrue from 'cronstrue';
+import type { ScheduleProblem } from '../api/schemas.ts';
 import type { ScheduleSpec } from '../api/types.ts';
 
 const MINUTE_MS = 60_000;
 const dayNames = ['Sunday', 'Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday'];
 
-/** A problem with a schedule, and which field of the editor it belongs to. */
-export interface ScheduleProblem {
-  field: 'everyMinutes' | 'time' | 'days' | 'expression';
-  message: string;
-}
+export type { ScheduleProblem };
 
 function checkTime(time: string): ScheduleProblem | undefined {
   if (/^([01]\d|2[0-3]):[0-5]\d$/.test(time)) return undefined;
@@ -44,7 +41,8 @@ export function cronPatternOf(spec: ScheduleSpec): string | undefined {
 export function checkSchedule(spec: ScheduleSpec): ScheduleProblem | undefined {
   switch (spec.kind) {
     case 'interval':
-      if (!Number.isInteger(spec.everyMinutes) || spec.everyMinutes < 1) return { field: 'everyMinutes', message: 'The interval is at least 1 minute' };
+      if (!Number.isInteger(spec.everyMinutes)) return { field: 'everyMinutes', message: 'The interval is a whole number of minutes' };
+      if (spec.everyMinutes < 1) return { field: 'everyMinutes', message: 'The interval is at least 1 minute' };
       if (spec.everyMinutes > 366 * 24 * 60) return { field: 'everyMinutes', message: 'The interval is at most a year' };
       return undefined;
     case 'weekly':

@@ -105,7 +105,7 @@ describe('the scheduler', () => {
     reopened.stop();
   });
 
-  it('notices the machine slept (the clock jumped) and calls it a resume', () => {
+  it('calls the slots a late timer finds missed a resume: the machine slept', () => {
     catalog.schedules.set(databaseId, { spec: { kind: 'interval', everyMinutes: 60 }, enabled: true, skipIfUnchanged: true }, clock.now());
     scheduler.start();
     // The timer set before the sleep fires late, when the machine wakes.

@@ -7,6 +7,7 @@
  */
 import type { CatchUpSummary } from '../api/types.ts';
 import type { Catalog, ScheduleRow } from '../catalog/index.ts';
+import { schedulesPaused } from '../api/rules.ts';
 import { nextRuns, slotsBetween } from './schedule-rules.ts';
 
 export interface Clock {
@@ -57,8 +58,6 @@ export interface SchedulerOptions {
 
 const DEFAULT_GRACE_MS = 2 * 60_000;
 const DEFAULT_MAX_SLEEP_MS = 30_000;
-/** A timer that fires this much later than asked means the machine slept or the clock jumped. */
-const CLOCK_JUMP_MS = 60_000;
 
 export class Scheduler {
   readonly #catalog: Catalog;
@@ -68,7 +67,6 @@ export class Scheduler {
   readonly #graceMs: number;
   readonly #maxSleepMs: number;
   #cancelTimer: (() => void) | undefined;
-  #expectedAt = 0;
   #stopped = true;
   /** The message of the failure reported last; null once a tick went through. */
   #failure: string | null = null;
@@ -132,10 +130,11 @@ export class Scheduler {
 
   /** Starts and records the due slots; collects per-schedule failures; resolves to the pause's end when paused. */
   #runDue(now: Date, reason: 'timer' | 'start' | 'resume', failures: unknown[]): number | undefined {
-    let why: CatchUpSummary['reason'] = reason === 'start' ? 'start' : 'resume';
-    if (reason === 'timer' && this.#expectedAt && now.getTime() - this.#expectedAt > CLOCK_JUMP_MS) why = 'resume';
+    // Slots missed while Pagevault ran can only have passed while the machine slept (or
+    // its clock jumped), whether the wake-up or the late timer noticed it first.
+    const why: CatchUpSummary['reason'] = reason === 'start' ? 'start' : 'resume';
     const pausedUntil = this.#catalog.settings.get().schedulesPausedUntil;
-    const paused = pausedUntil !== null && Date.parse(pausedUntil) > now.getTime();
+    const paused = schedulesPaused(pausedUntil, now);
     let missed = 0;
     const labels: string[] = [];
 
@@ -211,9 +210,7 @@ export class Scheduler {
     } catch {
       // The catalog cannot be read now: look again after the longest sleep.
     }
-    const delay = Math.max(0, wake - now.getTime());
-    this.#expectedAt = now.getTime() + delay;
-    this.#cancelTimer = this.#clock.setTimer(() => this.tick('timer'), delay);
+    this.#cancelTimer = this.#clock.setTimer(() => this.tick('timer'), Math.max(0, wake - now.getTime()));
   }
 }
 

@@ -4,7 +4,7 @@ import { IconCalendarTime, IconDatabase, IconHistory, IconPlugConnectedX, IconRe
 import { WindowDropTarget } from './components/WindowDropTarget.tsx';
 import { navigate, useAppStore } from './store/app-store.ts';
 import { useCatalogStore } from './store/catalog-store.ts';
-import type { Screen } from './store/selectors.ts';
+import type { Screen } from './store/screens.ts';
 import { DatabasesScreen } from './screens/DatabasesScreen.tsx';
 import { HistoryScreen } from './screens/HistoryScreen.tsx';
 import { RestoreScreen } from './screens/RestoreScreen.tsx';

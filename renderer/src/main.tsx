@@ -9,6 +9,7 @@ import { App } from './App.tsx';
 import { startAppStore } from './store/app-store.ts';
 import { startCatalogStore } from './store/catalog-store.ts';
 import { notifyFinished } from './store/database-actions.ts';
+import { startHistoryStore } from './store/history-store.ts';
 import { startJobsStore } from './store/jobs-store.ts';
 import { startRestoreStore } from './store/restore-store.ts';
 import { startSchedulesStore } from './store/schedules-store.ts';
@@ -19,6 +20,7 @@ startCatalogStore();
 startJobsStore(notifyFinished);
 startRestoreStore();
 startSchedulesStore();
+startHistoryStore();
 
 createRoot(document.getElementById('root')!).render(
   <StrictMode>

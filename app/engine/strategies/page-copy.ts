@@ -6,6 +6,7 @@ import type Database from 'better-sqlite3';
 import { PagevaultError } from '../../api/errors.ts';
 import { runBackupApi } from '../backup-api.ts';
 import { steppedOptions } from '../backup-options.ts';
+import { sourceBusyError } from '../sqlite-errors.ts';
 import type { SourceReader, SourceShape, StrategyInput, BegunCopy } from './strategy.ts';
 
 /** Snapshot mode sizes steps to take about this long: frequent progress, prompt cancel. */
@@ -34,7 +35,7 @@ export async function copyPages(db: Database.Database, partial: string, input: S
     ctx.throwIfCancelled(subject);
     return 0;
   }
-  const busy = () => new PagevaultError('SOURCE_BUSY', `${subject}: busy: another program kept writing to it for ${Math.round(busyTimeoutMs / 1000)} s without a pause long enough to read it`);
+  const busy = () => sourceBusyError(subject, { waitedMs: busyTimeoutMs });
   const run = { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled` };
   if (mode === 'snapshot') {
     // Size the next step to take about TARGET_STEP_MS, from how long this one took.

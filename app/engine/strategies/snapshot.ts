@@ -64,6 +64,7 @@ function walFileCopy(
     async end() {
       if (handoff && reader.db.inTransaction) await handoff.end(reader.db, files, snapshot.index.mxFrame, lockTimeoutMs);
       else handoff?.dismiss();
+      for (const warning of handoff?.warnings() ?? []) input.ctx.warn(warning);
       reader.close();
     },
     abort() {

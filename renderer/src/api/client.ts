@@ -3,7 +3,9 @@
  * the host in a browser. Everything else in the renderer calls `api.call` and `api.on`.
  */
 import type {
+  ApiErrorBody,
   ErrorCode,
+  ErrorIssue,
   EventName,
   EventPayloads,
   MethodName,
@@ -21,14 +23,33 @@ declare global {
   }
 }
 
-/** A failed API call, with the core's stable code and its message for the user. */
+/** A failed API call, with the core's stable code, its message for the user, and the fields it is about. */
 export class ApiError extends Error {
   override readonly name = 'ApiError';
   readonly code: ErrorCode;
-  constructor(code: ErrorCode, message: string) {
+  readonly issues: readonly ErrorIssue[];
+  constructor(code: ErrorCode, message: string, issues: readonly ErrorIssue[] = []) {
     super(message);
     this.code = code;
+    this.issues = issues;
   }
+
+  /** The error as the core sent it. */
+  static of(body: ApiErrorBody): ApiError {
+    return new ApiError(body.code, body.message, body.issues);
+  }
+}
+
+/**
+ * What to show under the field at `path` (dotted, as in the request's params) for a failed
+ * call; the whole message for a failure that is not about one field.
+ */
+export function messageAt(caught: unknown, path: string): string {
+  if (caught instanceof ApiError) {
+    const issue = caught.issues.find((candidate) => candidate.path === path) ?? caught.issues[0];
+    if (issue) return issue.message;
+  }
+  return caught instanceof Error ? caught.message : String(caught);
 }
 
 /** `unauthorized`: the page has no valid access token, and trying again will not help. */
@@ -46,7 +67,7 @@ export interface ApiClient {
 
 function unwrap<T>(outcome: Outcome<T>): T {
   if (outcome.ok) return outcome.value;
-  throw new ApiError(outcome.error.code, outcome.error.message);
+  throw ApiError.of(outcome.error);
 }
 
 function electronClient(bridge: PagevaultBridge): ApiClient {

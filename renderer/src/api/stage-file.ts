@@ -24,7 +24,7 @@ export function stageFile(file: File, onProgress: (fraction: number) => void, si
     request.onload = () => {
       const outcome = request.response as Outcome<StagedFile> | null;
       if (outcome?.ok) resolve(outcome.value);
-      else if (outcome && !outcome.ok) reject(new ApiError(outcome.error.code, outcome.error.message));
+      else if (outcome && !outcome.ok) reject(ApiError.of(outcome.error));
       else reject(new ApiError('INTERNAL', `Cannot take ${file.name}: Pagevault answered HTTP ${request.status}`));
     };
     request.onerror = () => reject(new ApiError('INTERNAL', `Cannot take ${file.name}: the connection to Pagevault was lost`));

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Badge, Tooltip, type BadgeProps } from '@mantine/core';
 import { IconClockPause, IconCopy, IconLockOpen, IconShieldCheck } from '@tabler/icons-react';
 import type { BackupRecord, HeldCopy } from '../../../app/api/index.ts';
-import { describeClone, describeHeldCopy, toneColor } from '../store/selectors.ts';
+import { describeClone, describeHeldCopy, toneColor } from '../format.ts';
 
 /** A badge whose explanation shows on hover and on keyboard focus (it is a tab stop for that). */
 function ExplainedBadge({ detail, children, ...badge }: BadgeProps & { detail: string; children: ReactNode }) {

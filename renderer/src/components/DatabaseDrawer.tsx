@@ -1,12 +1,15 @@
-import { useEffect, useState } from 'react';
-import { Alert, Button, Divider, Drawer, Group, Modal, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
+import { useEffect, useRef, useState } from 'react';
+import { Alert, Button, Divider, Drawer, Group, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-react';
-import type { BackupMode, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
+import type { BackupMode, BackupRecord, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
+import { defaults, formatMebibytes, limits } from '../../../app/api/limits.ts';
+import { EncryptionSettings } from './encryption/EncryptionSettings.tsx';
 import { api, type ApiError } from '../api/client.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
-import { formatBytes, formatDuration } from '../store/selectors.ts';
+import { formatBytes, formatDuration } from '../format.ts';
 import { LastBackup } from './DatabaseTable.tsx';
+import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { FolderInput } from './FolderInput.tsx';
 import { InspectDetails } from './InspectPanel.tsx';
 
@@ -28,12 +31,31 @@ export function DatabaseDrawer({ databaseId, onClose }: { databaseId: number | u
 
 function DrawerBody({ database, onRemoved }: { database: DatabaseSummary; onRemoved: () => void }) {
   const [details, setDetails] = useState<DatabaseDetails>();
-  const historyVersion = useCatalogStore((s) => s.historyVersion);
+  const [latest, setLatest] = useState<BackupRecord[]>();
+  // Inspecting opens the file in a worker: once per opening of the drawer, not at every backup.
   useEffect(() => {
     let live = true;
     api.call('databases.details', { id: database.id }).then(
-      (value) => live && setDetails(value),
+      (value) => {
+        if (!live) return;
+        setDetails(value);
+        setLatest((shown) => shown ?? value.latestBackups);
+      },
       (error: Error) => live && notifications.show({ color: 'red', title: 'Cannot load the details', message: error.message }),
+    );
+    return () => {
+      live = false;
+    };
+  }, [database.id]);
+  // A backup, a deletion or an import: only the list of latest backups is asked again.
+  const historyVersion = useCatalogStore((s) => s.historyVersion);
+  const openedAt = useRef(historyVersion);
+  useEffect(() => {
+    if (historyVersion === openedAt.current) return;
+    let live = true;
+    api.call('history.list', { databaseId: database.id, limit: 5 }).then(
+      (page) => live && setLatest(page.entries),
+      (error: Error) => live && notifications.show({ color: 'red', title: 'Cannot load the latest backups', message: error.message }),
     );
     return () => {
       live = false;
@@ -46,19 +68,23 @@ function DrawerBody({ database, onRemoved }: { database: DatabaseSummary; onRemo
         {database.path}
       </Text>
       <SettingsForm database={database} />
+      <Stack gap="xs" role="region" aria-label="Encryption at rest">
+        <Title order={4}>Encryption at rest</Title>
+        <EncryptionSettings key={database.id} databaseId={database.id} />
+      </Stack>
       <Divider />
       <Stack gap="xs">
         <Title order={4}>Latest backups</Title>
-        {!details ? (
+        {!latest ? (
           <Skeleton height={60} />
-        ) : details.latestBackups.length === 0 ? (
+        ) : latest.length === 0 ? (
           <Text size="sm" c="dimmed">
             No backups yet. Press Backup now to take the first one.
           </Text>
         ) : (
           <Table aria-label="Latest backups" verticalSpacing={6}>
             <Table.Tbody>
-              {details.latestBackups.map((backup) => (
+              {latest.map((backup) => (
                 <Table.Tr key={backup.id}>
                   <Table.Td>
                     <LastBackup backup={backup} />
@@ -131,7 +157,7 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
   return (
     <Stack gap="sm" component="form" aria-label="Backup settings" onSubmit={(event) => (event.preventDefault(), void save())}>
       <Title order={4}>Backup settings</Title>
-      <TextInput label="Name" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors.label} maxLength={80} />
+      <TextInput label="Name" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors.label} maxLength={limits.labelLength} />
       <FolderInput label="Backup folder" description="Created when missing; must be writable." value={destination} onChange={setDestination} error={errors.destination} />
       <div>
         <Text size="sm" fw={500} id={`mode-${database.id}`}>
@@ -155,8 +181,8 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
       </div>
       {mode === 'stepped' && (
         <Group grow align="flex-start">
-          <NumberInput label="Pages per step" placeholder="Default (16 MiB)" min={1} max={1_000_000} value={pagesPerStep} onChange={(v) => setPagesPerStep(typeof v === 'number' ? v : '')} allowDecimal={false} />
-          <NumberInput label="Pause between steps (ms)" placeholder="Default (2 ms)" min={0} max={10_000} value={pauseMs} onChange={(v) => setPauseMs(typeof v === 'number' ? v : '')} allowDecimal={false} />
+          <NumberInput label="Pages per step" placeholder={`Default (${formatMebibytes(defaults.steppedBytesPerStep)})`} min={limits.pagesPerStep.min} max={limits.pagesPerStep.max} value={pagesPerStep} onChange={(v) => setPagesPerStep(typeof v === 'number' ? v : '')} allowDecimal={false} />
+          <NumberInput label="Pause between steps (ms)" placeholder={`Default (${defaults.pauseMs} ms)`} min={limits.pauseMs.min} max={limits.pauseMs.max} value={pauseMs} onChange={(v) => setPauseMs(typeof v === 'number' ? v : '')} allowDecimal={false} />
         </Group>
       )}
       {errors.general && (
@@ -175,18 +201,15 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
 
 function RemoveDatabase({ database, onRemoved }: { database: DatabaseSummary; onRemoved: () => void }) {
   const [confirming, setConfirming] = useState(false);
-  const [busy, setBusy] = useState(false);
   const remove = async () => {
-    setBusy(true);
     try {
       const result = await api.call('databases.remove', { id: database.id });
       notifications.show({ title: `Removed ${database.label} from Pagevault`, message: `Its ${result.backupsKept} backups stay in ${result.destination}.` });
-      setConfirming(false);
       onRemoved();
+      return true;
     } catch (caught) {
       notifications.show({ color: 'red', title: 'Not removed', message: (caught as Error).message });
-    } finally {
-      setBusy(false);
+      return false;
     }
   };
   return (
@@ -199,23 +222,13 @@ function RemoveDatabase({ database, onRemoved }: { database: DatabaseSummary; on
           Remove…
         </Button>
       </Group>
-      <Modal opened={confirming} onClose={() => setConfirming(false)} title={`Remove ${database.label} from Pagevault?`} closeButtonProps={{ 'aria-label': `Close without removing ${database.label}` }} centered>
-        <Stack>
-          <Text size="sm">Pagevault stops backing it up. The database file is not touched, and its backups stay on disk in:</Text>
-          <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
-            {database.destination}
-          </Text>
-          <Text size="sm">They stay listed in the history, and you can add the database again at any time.</Text>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={() => setConfirming(false)}>
-              Keep it
-            </Button>
-            <Button color="red" loading={busy} onClick={() => void remove()}>
-              Remove
-            </Button>
-          </Group>
-        </Stack>
-      </Modal>
+      <ConfirmDialog opened={confirming} title={`Remove ${database.label} from Pagevault?`} closeLabel={`Close without removing ${database.label}`} confirmLabel="Remove" onConfirm={remove} onClose={() => setConfirming(false)}>
+        <Text size="sm">Pagevault stops backing it up. The database file is not touched, and its backups stay on disk in:</Text>
+        <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+          {database.destination}
+        </Text>
+        <Text size="sm">They stay listed in the history, and you can add the database again at any time.</Text>
+      </ConfirmDialog>
     </>
   );
 }

@@ -4,7 +4,7 @@ import { IconAlertTriangle, IconCircleCheck, IconCircleMinus, IconCircleX, IconC
 import type { BackupRecord, DatabaseSummary } from '../../../app/api/index.ts';
 import { backupNow } from '../store/database-actions.ts';
 import { selectJobOfDatabase, useJobsStore } from '../store/jobs-store.ts';
-import { backupOutcome, describeHeldCopy, formatBytes, formatRelativeTime, shortenMiddle, toneColor, type OutcomeTone } from '../store/selectors.ts';
+import { backupOutcome, describeHeldCopy, formatBytes, formatRelativeTime, shortenMiddle, toneColor, type OutcomeTone } from '../format.ts';
 import { JobProgressBar } from './JobProgressBar.tsx';
 import { useNow } from './use-now.ts';
 

@@ -3,7 +3,7 @@ import { IconAlertTriangle, IconCheck, IconLock, IconPlus, IconRefresh } from '@
 import type { DiscoveredDatabase } from '../../../app/api/index.ts';
 import { addSelected, closeDiscovery, scanForDatabases, toggleSelected, useDiscoveryStore } from '../store/discovery-store.ts';
 import { addSelectedLabel, groupByApp, isSelectable } from '../store/discovery-selectors.ts';
-import { formatBytes, shortenMiddle } from '../store/selectors.ts';
+import { formatBytes, shortenMiddle } from '../format.ts';
 
 /** "Find databases on this computer": the databases of known apps under the home folder, to add in one go. */
 export function DiscoveryPanel() {

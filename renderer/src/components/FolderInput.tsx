@@ -1,5 +1,6 @@
 import type { ReactNode } from 'react';
 import { Button, Group, TextInput } from '@mantine/core';
+import { notifications } from '@mantine/notifications';
 import { IconFolderOpen } from '@tabler/icons-react';
 import { api } from '../api/client.ts';
 
@@ -12,6 +13,8 @@ const monospace = { input: { fontFamily: 'var(--mantine-font-family-monospace)',
 export function FolderInput({
   label,
   description,
+  placeholder,
+  autoFocus,
   value,
   onChange,
   onPicked = onChange,
@@ -19,7 +22,10 @@ export function FolderInput({
   children,
 }: {
   label: string;
-  description: string;
+  description?: string;
+  placeholder?: string;
+  /** Focused when its dialog opens. */
+  autoFocus?: boolean;
   value: string;
   onChange: (value: string) => void;
   /** Called with the folder chosen in the dialog (default: `onChange`). */
@@ -28,8 +34,12 @@ export function FolderInput({
   children?: ReactNode;
 }) {
   const choose = async () => {
-    const { paths } = await api.call('files.pick', { purpose: 'folder' });
-    if (paths[0]) onPicked(paths[0]);
+    try {
+      const { paths } = await api.call('files.pick', { purpose: 'folder' });
+      if (paths[0]) onPicked(paths[0]);
+    } catch (caught) {
+      notifications.show({ color: 'red', title: 'Cannot open the folder dialog', message: (caught as Error).message });
+    }
   };
   return (
     <Group align="flex-start" gap="xs" wrap="nowrap">
@@ -37,6 +47,8 @@ export function FolderInput({
         flex={1}
         label={label}
         description={description}
+        placeholder={placeholder}
+        data-autofocus={autoFocus || undefined}
         value={value}
         onChange={(event) => onChange(event.currentTarget.value)}
         error={error}
@@ -45,7 +57,7 @@ export function FolderInput({
       />
       {children}
       {api.shell === 'electron' && (
-        <Button mt={46} variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void choose()}>
+        <Button mt={description ? 46 : 25} variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void choose()}>
           Choose…
         </Button>
       )}

@@ -5,7 +5,7 @@ import type { InspectResult } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { Facts } from './Facts.tsx';
 import { useFileAction } from './use-file-action.ts';
-import { formatBytes, shortenMiddle } from '../store/selectors.ts';
+import { formatBytes, shortenMiddle } from '../format.ts';
 
 /** Type or paste a path; see what Pagevault reads from the file, or why it cannot. */
 export function InspectPanel() {

@@ -2,9 +2,8 @@ import { memo } from 'react';
 import { Button, Group, Progress, Stack, Text } from '@mantine/core';
 import { IconPlayerStopFilled } from '@tabler/icons-react';
 import type { JobPhase } from '../../../app/api/index.ts';
-import { api } from '../api/client.ts';
-import type { JobView } from '../store/jobs-store.ts';
-import { formatDuration, formatRate, fractionDone, secondsLeft } from '../store/selectors.ts';
+import { cancelJob, type JobView } from '../store/jobs-store.ts';
+import { formatDuration, formatRate, fractionDone, secondsLeft } from '../format.ts';
 
 type JobKind = JobView['info']['kind'];
 
@@ -91,7 +90,7 @@ export const JobProgressBar = memo(function JobProgressBar({ view }: { view: Job
               size="compact-sm"
               variant="default"
               leftSection={<IconPlayerStopFilled size={12} />}
-              onClick={() => void api.call('jobs.cancel', { jobId: info.jobId })}
+              onClick={() => void cancelJob(info.jobId, `${words.noun.toLowerCase()} of ${info.label}`)}
               aria-label={`Cancel the ${words.noun.toLowerCase()} of ${info.label}`}
             >
               Cancel

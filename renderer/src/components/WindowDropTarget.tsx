@@ -3,6 +3,7 @@ import { Box, Button, Group, Modal, Portal, Progress, Stack, Text, ThemeIcon } f
 import { useReducedMotion } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconDatabasePlus, IconRestore } from '@tabler/icons-react';
+import type { ErrorCode } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { useAppStore } from '../store/app-store.ts';
 import { addDatabases } from '../store/database-actions.ts';
@@ -184,7 +185,7 @@ async function handleDrop(transfer: DataTransfer, action: DropAction): Promise<v
   try {
     await restoreDroppedFile(verdict.item.file!);
   } catch (caught) {
-    const error = caught as Error & { code?: string };
+    const error = caught as Error & { code?: ErrorCode };
     if (error.code !== 'CANCELLED') refuse('Cannot restore from this file', error.message);
   }
 }

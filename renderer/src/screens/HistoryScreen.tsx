@@ -1,19 +1,33 @@
-import { useEffect, useState } from 'react';
-import { ActionIcon, Button, Group, Menu, Modal, Pagination, Paper, Select, Skeleton, Stack, Table, Text, TextInput, Tooltip, VisuallyHidden } from '@mantine/core';
-import { notifications } from '@mantine/notifications';
-import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconPin, IconPinFilled, IconPinnedOff, IconRestore, IconShieldCheck, IconTrash, IconFileImport, IconFolderOpen } from '@tabler/icons-react';
-import type { BackupRecord, HistoryPage, HistoryStatusFilter } from '../../../app/api/index.ts';
+import { useEffect } from 'react';
+import { ActionIcon, Button, Group, Menu, Modal, Pagination, Paper, Select, Skeleton, Stack, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
+import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconPin, IconPinFilled, IconPinnedOff, IconRestore, IconShieldCheck, IconTrash, IconFileImport } from '@tabler/icons-react';
+import { useShallow } from 'zustand/react/shallow';
+import type { BackupRecord, HistoryStatusFilter } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { CloneBadge, HeldCopyBadge, StatusBadge, TriggerBadge } from '../components/BackupBadges.tsx';
+import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
+import { FolderInput } from '../components/FolderInput.tsx';
 import { HistoryChart } from '../components/HistoryChart.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
+import { useFileAction } from '../components/use-file-action.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { copyPath, showOrCopyPath } from '../store/file-actions.ts';
+import {
+  confirmDelete,
+  deleteConfirmed,
+  filterHistory,
+  HISTORY_PAGE_SIZE,
+  importBackups,
+  openImport,
+  pinBackup,
+  showHistory,
+  showHistoryPage,
+  useHistoryStore,
+  verifyBackup,
+} from '../store/history-store.ts';
 import { openRestoreWith } from '../store/restore-store.ts';
-import { formatBytes, formatDuration, formatRate, shortenMiddle } from '../store/selectors.ts';
-
-const PAGE_SIZE = 50;
+import { formatBytes, formatDuration, formatRate, shortenMiddle } from '../format.ts';
 
 const modeLabel: Record<BackupRecord['mode'], string> = { snapshot: 'Snapshot', stepped: 'Stepped', compact: 'Compact' };
 
@@ -32,28 +46,15 @@ const statusOptions: Array<{ value: HistoryStatusFilter; label: string }> = [
 
 export function HistoryScreen() {
   const databases = useCatalogStore((s) => s.databases);
-  const historyVersion = useCatalogStore((s) => s.historyVersion);
-  const [databaseId, setDatabaseId] = useState<number>();
-  const [status, setStatus] = useState<HistoryStatusFilter>('all');
-  const [page, setPage] = useState(1);
-  const [history, setHistory] = useState<HistoryPage>();
-  const [deleting, setDeleting] = useState<BackupRecord>();
-  const [importing, setImporting] = useState(false);
-
+  const { databaseId, status, page, history } = useHistoryStore(useShallow((s) => ({ databaseId: s.databaseId, status: s.status, page: s.page, history: s.history })));
   useEffect(() => {
-    let live = true;
-    api.call('history.list', { databaseId, status, offset: (page - 1) * PAGE_SIZE, limit: PAGE_SIZE }).then(
-      (value) => live && setHistory(value),
-      (error: Error) => live && notifications.show({ color: 'red', title: 'Cannot load the history', message: error.message }),
-    );
-    return () => {
-      live = false;
-    };
-  }, [databaseId, status, page, historyVersion]);
+    showHistory(true);
+    return () => showHistory(false);
+  }, []);
 
   const selected = databases.find((d) => d.id === databaseId);
   const filtered = databaseId !== undefined || status !== 'all';
-  const pages = history ? Math.max(1, Math.ceil(history.total / PAGE_SIZE)) : 1;
+  const pages = history ? Math.max(1, Math.ceil(history.total / HISTORY_PAGE_SIZE)) : 1;
 
   return (
     <>
@@ -61,7 +62,7 @@ export function HistoryScreen() {
         title="History"
         description="Every backup, newest first, with its size, duration and verification."
         actions={
-          <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={() => setImporting(true)}>
+          <Button variant="default" leftSection={<IconFileImport size={16} />} onClick={() => openImport(true)}>
             Import backups from folder…
           </Button>
         }
@@ -80,10 +81,7 @@ export function HistoryScreen() {
               clearable
               data={databases.map((d) => ({ value: String(d.id), label: d.label }))}
               value={databaseId === undefined ? null : String(databaseId)}
-              onChange={(value) => {
-                setDatabaseId(value ? Number(value) : undefined);
-                setPage(1);
-              }}
+              onChange={(value) => filterHistory({ databaseId: value ? Number(value) : undefined })}
               w={240}
             />
             <Select
@@ -91,10 +89,7 @@ export function HistoryScreen() {
               data={statusOptions}
               value={status}
               allowDeselect={false}
-              onChange={(value) => {
-                setStatus((value as HistoryStatusFilter | null) ?? 'all');
-                setPage(1);
-              }}
+              onChange={(value) => filterHistory({ status: (value as HistoryStatusFilter | null) ?? 'all' })}
               w={180}
             />
             {history && (
@@ -133,7 +128,7 @@ export function HistoryScreen() {
                 </Table.Thead>
                 <Table.Tbody>
                   {history.entries.map((entry) => (
-                    <HistoryRow key={entry.id} entry={entry} onDelete={setDeleting} />
+                    <HistoryRow key={entry.id} entry={entry} />
                   ))}
                   {history.entries.length === 0 && (
                     <Table.Tr>
@@ -148,36 +143,17 @@ export function HistoryScreen() {
               </Table>
             </Paper>
           )}
-          {pages > 1 && <Pagination total={pages} value={page} onChange={setPage} style={{ alignSelf: 'center' }} aria-label="Pages" />}
+          {pages > 1 && <Pagination total={pages} value={page} onChange={showHistoryPage} style={{ alignSelf: 'center' }} aria-label="Pages" />}
         </Stack>
       )}
-      <DeleteBackup entry={deleting} onClose={() => setDeleting(undefined)} />
-      <ImportFolder opened={importing} onClose={() => setImporting(false)} />
+      <DeleteBackup />
+      <ImportFolder />
     </>
   );
 }
 
-function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry: BackupRecord) => void }) {
-  const [verifying, setVerifying] = useState(false);
-  const verify = async () => {
-    setVerifying(true);
-    try {
-      const result = await api.call('history.verify', { backupId: entry.id });
-      if (result.verification === 'passed') notifications.show({ color: 'teal', title: 'Backup verified', message: `${entry.path} passed quick_check and matches its SHA-256.` });
-      else notifications.show({ color: 'red', title: 'Backup damaged', message: result.verificationProblems.join('\n'), autoClose: false });
-    } catch (caught) {
-      notifications.show({ color: 'red', title: 'Cannot verify', message: (caught as Error).message });
-    } finally {
-      setVerifying(false);
-    }
-  };
-  const pin = async (pinned: boolean) => {
-    try {
-      await api.call('history.pin', { backupId: entry.id, pinned });
-    } catch (caught) {
-      notifications.show({ color: 'red', title: pinned ? 'Not pinned' : 'Not unpinned', message: (caught as Error).message });
-    }
-  };
+function HistoryRow({ entry }: { entry: BackupRecord }) {
+  const verifying = useHistoryStore((s) => s.verifying[entry.id] === true);
   const started = new Date(entry.startedAt);
   const rate = entry.bytes && entry.durationMs ? (entry.bytes / entry.durationMs) * 1000 : 0;
   return (
@@ -244,10 +220,10 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
             <Menu.Item leftSection={<IconRestore size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void openRestoreWith(entry.path!, 'history')}>
               Restore…
             </Menu.Item>
-            <Menu.Item leftSection={entry.pinned ? <IconPinnedOff size={16} /> : <IconPin size={16} />} disabled={!entry.path} onClick={() => void pin(!entry.pinned)}>
+            <Menu.Item leftSection={entry.pinned ? <IconPinnedOff size={16} /> : <IconPin size={16} />} disabled={!entry.path} onClick={() => void pinBackup(entry, !entry.pinned)}>
               {entry.pinned ? 'Unpin' : 'Pin (retention keeps it)'}
             </Menu.Item>
-            <Menu.Item leftSection={<IconShieldCheck size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void verify()}>
+            <Menu.Item leftSection={<IconShieldCheck size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void verifyBackup(entry)}>
               Verify again
             </Menu.Item>
             {api.shell === 'electron' ? (
@@ -261,7 +237,7 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
             )}
             <Menu.Divider />
             {/* Mantine colours an item with shade 6 (3.3:1 on white); red's text shade reads at AA in both schemes. */}
-            <Menu.Item color="red" style={{ color: 'var(--mantine-color-red-text)' }} leftSection={<IconTrash size={16} />} onClick={() => onDelete(entry)}>
+            <Menu.Item color="red" style={{ color: 'var(--mantine-color-red-text)' }} leftSection={<IconTrash size={16} />} onClick={() => confirmDelete(entry)}>
               Delete…
             </Menu.Item>
           </Menu.Dropdown>
@@ -271,93 +247,50 @@ function HistoryRow({ entry, onDelete }: { entry: BackupRecord; onDelete: (entry
   );
 }
 
-function DeleteBackup({ entry, onClose }: { entry: BackupRecord | undefined; onClose: () => void }) {
-  const [busy, setBusy] = useState(false);
-  const remove = async () => {
-    if (!entry) return;
-    setBusy(true);
-    try {
-      const { deleted } = await api.call('history.delete', { backupId: entry.id });
-      notifications.show({ title: 'Backup deleted', message: deleted.length > 0 ? `Deleted ${deleted.join(' and ')}` : 'The entry was removed from the history.' });
-      onClose();
-    } catch (caught) {
-      notifications.show({ color: 'red', title: 'Not deleted', message: (caught as Error).message });
-    } finally {
-      setBusy(false);
-    }
-  };
+function DeleteBackup() {
+  const entry = useHistoryStore((s) => s.deleting);
   return (
-    <Modal opened={entry !== undefined} onClose={onClose} title="Delete this backup?" closeButtonProps={{ 'aria-label': 'Close without deleting the backup' }} centered>
-      {entry && (
-        <Stack>
-          {entry.path ? (
-            <>
-              <Text size="sm">The backup file and its manifest are deleted from disk. This cannot be undone.</Text>
-              <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
-                {entry.path}
-              </Text>
-            </>
-          ) : (
-            <Text size="sm">This {entry.status} run left no file; only its entry is removed from the history.</Text>
-          )}
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Keep it
-            </Button>
-            <Button color="red" loading={busy} onClick={() => void remove()}>
-              Delete
-            </Button>
-          </Group>
-        </Stack>
+    <ConfirmDialog opened={entry !== undefined} title="Delete this backup?" closeLabel="Close without deleting the backup" confirmLabel="Delete" onConfirm={deleteConfirmed} onClose={() => confirmDelete(undefined)}>
+      {entry?.path ? (
+        <>
+          <Text size="sm">The backup file and its manifest are deleted from disk. This cannot be undone.</Text>
+          <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+            {entry.path}
+          </Text>
+        </>
+      ) : (
+        entry && <Text size="sm">This {entry.status} run left no file; only its entry is removed from the history.</Text>
       )}
-    </Modal>
+    </ConfirmDialog>
   );
 }
 
-function ImportFolder({ opened, onClose }: { opened: boolean; onClose: () => void }) {
-  const [folder, setFolder] = useState('');
-  const [error, setError] = useState<string>();
-  const [busy, setBusy] = useState(false);
-  const run = async () => {
-    if (!folder.trim()) return setError('Type or paste the path of a folder of Pagevault backups');
-    setBusy(true);
-    setError(undefined);
-    try {
-      const result = await api.call('history.import', { folder: folder.trim() });
-      const known = result.alreadyKnown > 0 ? `; ${result.alreadyKnown} were already listed` : '';
-      notifications.show({ color: 'teal', title: `Imported ${result.imported} backups`, message: `From ${result.folder}${known}.${result.problems.length ? ` Skipped: ${result.problems.join('; ')}` : ''}` });
-      setFolder('');
-      onClose();
-    } catch (caught) {
-      setError((caught as Error).message);
-    } finally {
-      setBusy(false);
-    }
-  };
+function ImportFolder() {
+  const opened = useHistoryStore((s) => s.importing);
   return (
-    <Modal opened={opened} onClose={onClose} title="Import backups from a folder" closeButtonProps={{ 'aria-label': 'Close without importing' }} centered size="lg">
-      <form onSubmit={(event) => (event.preventDefault(), void run())}>
-        <Stack>
-          <Text size="sm">Pagevault reads the manifest beside each backup and adds the backups it does not list yet. Nothing in the folder changes.</Text>
-          <Group align="flex-start" gap="xs" wrap="nowrap">
-            <TextInput flex={1} label="Folder" data-autofocus value={folder} onChange={(e) => setFolder(e.currentTarget.value)} error={error} spellCheck={false} placeholder="/home/you/Backups/zotero" />
-            {api.shell === 'electron' && (
-              <Button mt={25} variant="default" leftSection={<IconFolderOpen size={16} />} onClick={() => void api.call('files.pick', { purpose: 'folder' }).then(({ paths }) => paths[0] && setFolder(paths[0]))}>
-                Choose…
-              </Button>
-            )}
-          </Group>
-          <Group justify="flex-end">
-            <Button variant="default" onClick={onClose}>
-              Cancel
-            </Button>
-            <Button type="submit" loading={busy}>
-              Import
-            </Button>
-          </Group>
-        </Stack>
-      </form>
+    <Modal opened={opened} onClose={() => openImport(false)} title="Import backups from a folder" closeButtonProps={{ 'aria-label': 'Close without importing' }} centered size="lg">
+      {/* Mounted while open, so each opening starts with an empty field. */}
+      {opened && <ImportForm />}
     </Modal>
   );
 }
 
+function ImportForm() {
+  const action = useFileAction(importBackups, 'Type or paste the path of a folder of Pagevault backups');
+  return (
+    <form onSubmit={(event) => void action.submit(event)}>
+      <Stack>
+        <Text size="sm">Pagevault reads the manifest beside each backup and adds the backups it does not list yet. Nothing in the folder changes.</Text>
+        <FolderInput label="Folder" autoFocus value={action.path} onChange={action.setPath} error={action.error} placeholder="/home/you/Backups/zotero" />
+        <Group justify="flex-end">
+          <Button variant="default" onClick={() => openImport(false)}>
+            Cancel
+          </Button>
+          <Button type="submit" loading={action.busy}>
+            Import
+          </Button>
+        </Group>
+      </Stack>
+    </form>
+  );
+}

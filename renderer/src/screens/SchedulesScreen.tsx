@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Alert, Badge, Button, Group, Menu, Paper, Skeleton, Switch, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarPlus, IconCalendarTime, IconChevronDown, IconPencil, IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
-import type { BackupStatus, DatabaseSummary, ScheduleInfo } from '../../../app/api/index.ts';
+import type { DatabaseSummary, ScheduleInfo } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
@@ -12,7 +12,8 @@ import { navigate } from '../store/app-store.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { formatRunTime } from '../store/schedule-form.ts';
 import { useSchedulesStore } from '../store/schedules-store.ts';
-import { formatRelativeTime } from '../store/selectors.ts';
+import { pauseEnd, schedulesPaused } from '../../../app/api/rules.ts';
+import { capitalized, formatRelativeTime, runOutcome, toneColor } from '../format.ts';
 
 /** Every database with its schedule (or none), next run, last result and an on/off switch. */
 export function SchedulesScreen() {
@@ -22,7 +23,7 @@ export function SchedulesScreen() {
   const pausedUntil = useCatalogStore((s) => s.settings?.schedulesPausedUntil ?? null);
   const [editing, setEditing] = useState<number>();
   const now = useNow(15_000);
-  const paused = pausedUntil !== null && Date.parse(pausedUntil) > now.getTime();
+  const paused = schedulesPaused(pausedUntil, now);
   const byDatabase = new Map(schedules.map((schedule) => [schedule.databaseId, schedule]));
 
   return (
@@ -146,16 +147,6 @@ function ScheduleRow({ database, schedule, paused, now, onEdit }: { database: Da
   );
 }
 
-const resultBadge: Record<BackupStatus, { label: string; color: string }> = {
-  succeeded: { label: 'Backed up', color: 'teal' },
-  failed: { label: 'Failed', color: 'red' },
-  cancelled: { label: 'Cancelled', color: 'gray' },
-  skipped: { label: 'Skipped: unchanged', color: 'gray' },
-  missed: { label: 'Missed; caught up', color: 'orange' },
-  interrupted: { label: 'Interrupted', color: 'red' },
-  deferred: { label: 'Deferred: in use', color: 'indigo' },
-};
-
 function LastResult({ schedule, now }: { schedule: ScheduleInfo | undefined; now: Date }) {
   const last = schedule?.lastRun;
   if (!last) {
@@ -165,11 +156,11 @@ function LastResult({ schedule, now }: { schedule: ScheduleInfo | undefined; now
       </Text>
     );
   }
-  const badge = resultBadge[last.status];
+  const outcome = runOutcome[last.status];
   return (
     <Group gap={6} wrap="nowrap">
-      <Badge size="sm" variant="light" color={badge.color} title={last.error?.message}>
-        {badge.label}
+      <Badge size="sm" variant="light" color={toneColor[outcome.tone]} title={last.error?.message}>
+        {capitalized(outcome.word)}
       </Badge>
       <Text size="xs" c="dimmed" style={{ whiteSpace: 'nowrap' }}>
         {formatRelativeTime(last.finishedAt ?? last.startedAt, now)}
@@ -187,12 +178,6 @@ async function pause(until: Date | null): Promise<void> {
 }
 
 function PauseMenu({ paused }: { paused: boolean }) {
-  const tomorrow = () => {
-    const date = new Date();
-    date.setDate(date.getDate() + 1);
-    date.setHours(0, 0, 0, 0);
-    return date;
-  };
   if (paused) {
     return (
       <Button variant="light" leftSection={<IconPlayerPlay size={16} />} onClick={() => void pause(null)}>
@@ -208,8 +193,8 @@ function PauseMenu({ paused }: { paused: boolean }) {
         </Button>
       </Menu.Target>
       <Menu.Dropdown>
-        <Menu.Item onClick={() => void pause(new Date(Date.now() + 3_600_000))}>For 1 hour</Menu.Item>
-        <Menu.Item onClick={() => void pause(tomorrow())}>Until tomorrow</Menu.Item>
+        <Menu.Item onClick={() => void pause(pauseEnd('hour', new Date()))}>For 1 hour</Menu.Item>
+        <Menu.Item onClick={() => void pause(pauseEnd('tomorrow', new Date()))}>Until tomorrow</Menu.Item>
       </Menu.Dropdown>
     </Menu>
   );

@@ -1,8 +1,10 @@
 import { useState, type ReactNode } from 'react';
 import { Button, NumberInput, Paper, SegmentedControl, SimpleGrid, Skeleton, Stack, Switch, Text, useMantineColorScheme } from '@mantine/core';
 import type { Params, Settings, ThemeSetting } from '../../../app/api/index.ts';
-import { api } from '../api/client.ts';
+import { limits } from '../../../app/api/limits.ts';
+import { api, messageAt } from '../api/client.ts';
 import { FolderInput } from '../components/FolderInput.tsx';
+import { EncryptionSettings } from '../components/encryption/EncryptionSettings.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { useAppStore } from '../store/app-store.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
@@ -13,7 +15,7 @@ async function saveSetting(changes: Params<'settings.update'>): Promise<string |
     useCatalogStore.setState({ settings: await api.call('settings.update', changes) });
     return undefined;
   } catch (caught) {
-    return (caught as Error).message.replace(/^Invalid request to settings\.update: \w+: /, '');
+    return messageAt(caught, Object.keys(changes)[0] ?? '');
   }
 }
 
@@ -44,6 +46,9 @@ export function SettingsScreen() {
       <ScreenHeader title="Settings" description="How Pagevault backs up, tells you about it, and looks. Changes apply at once." />
       <Stack gap="lg">
         {settings ? <BackupSettings key={settings.defaultBackupFolder} settings={settings} /> : <Skeleton height={260} radius="md" />}
+        <Section title="Encryption at rest" description="The default for every database's backups; a database can choose its own in its details. Encrypted backups open with the standard age tool.">
+          <EncryptionSettings databaseId={null} />
+        </Section>
         {settings && api.shell === 'electron' && <DesktopSettings settings={settings} />}
         <Appearance theme={settings?.theme} />
         <About />
@@ -88,8 +93,8 @@ function BackupSettings({ settings }: { settings: Settings }) {
         <NumberInput
           label="Backups at the same time"
           description="More finishes sooner on fast disks; 1 is gentlest on the computer."
-          min={1}
-          max={8}
+          min={limits.concurrency.min}
+          max={limits.concurrency.max}
           allowDecimal={false}
           value={concurrency}
           onChange={(value) => void saveConcurrency(value)}

@@ -2,7 +2,7 @@
 import { create } from 'zustand';
 import type { AppInfo } from '../../../app/api/index.ts';
 import { api, type ConnectionState } from '../api/client.ts';
-import { screenFromHash, type Screen } from './selectors.ts';
+import { screenFromHash, type Screen } from './screens.ts';
 
 interface AppState {
   screen: Screen;

@@ -7,6 +7,7 @@ describe('judgeDrop', () => {
     { name: 'a .sqlite file', items: [{ name: 'places.sqlite', kind: 'file' as const }], ok: true },
     { name: 'upper-case .SQLITE3', items: [{ name: 'A.SQLITE3', kind: 'file' as const }], ok: true },
     { name: 'a .db3 file', items: [{ name: 'x.db3', kind: 'file' as const }], ok: true },
+    { name: 'an encrypted backup (.db.age)', items: [{ name: 'chinook-20261201-101500.db.age', kind: 'file' as const }], ok: true },
   ])('accepts $name', ({ items, ok }) => {
     expect(judgeDrop(items).ok).toBe(ok);
   });

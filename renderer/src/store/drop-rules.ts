@@ -1,6 +1,8 @@
 /** What a drop onto the window may hold: exactly one database or backup file. */
+import { databaseFileExtensions } from '../../../app/api/rules.ts';
 
-export const restorableExtensions = ['.db', '.sqlite', '.sqlite3', '.db3'] as const;
+/** Databases by their extensions, and backups encrypted at rest (`.db.age`). */
+export const restorableExtensions = [...databaseFileExtensions.map((extension) => `.${extension}`), '.age'];
 
 /** One dropped item as the browser describes it. */
 export interface DroppedItem {
@@ -21,7 +23,7 @@ export function judgeDrop<T extends DroppedItem>(items: readonly T[]): DropVerdi
   if (item.kind === 'directory') return { ok: false, message: `${item.name} is a folder. Drop ${expected}.` };
   const dot = item.name.lastIndexOf('.');
   const extension = dot > 0 ? item.name.slice(dot).toLowerCase() : '';
-  if (!(restorableExtensions as readonly string[]).includes(extension)) {
+  if (!restorableExtensions.includes(extension)) {
     return { ok: false, message: `${item.name} is not a database backup. Drop ${expected}.` };
   }
   return { ok: true, item };

@@ -1,26 +1,21 @@
 /**
  * Running jobs and their progress, keyed by job id, from one set of subscriptions made at
- * start-up. A progress tick replaces one entry only, so only that job's row re-renders.
+ * start-up, with each database's backup job indexed by the database (progress carries its
+ * databaseId). A progress tick replaces one entry only, so only that job's row re-renders,
+ * and a row finds its job without looking at every job.
  */
 import { create } from 'zustand';
+import { notifications } from '@mantine/notifications';
 import type { JobFinished, JobInfo, JobProgress } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { indexBackups, type JobsState, type JobView } from './job-views.ts';
 
-export interface JobView {
-  info: JobInfo;
-  progress: JobProgress | null;
-  /** Set once the job has ended; the row shows the outcome for a moment. */
-  finished: JobFinished | null;
-}
-
-interface JobsState {
-  jobs: Record<string, JobView>;
-}
+export { selectJobOfDatabase, type JobView } from './job-views.ts';
 
 /** How long a finished job's bar stays on screen, showing how it ended. */
 export const FINISHED_LINGER_MS = 4000;
 
-export const useJobsStore = create<JobsState>(() => ({ jobs: {} }));
+export const useJobsStore = create<JobsState>(() => ({ jobs: {}, backupOf: {} }));
 
 /** Keeps every entry whose content did not change, so unchanged rows keep their props. */
 function applyQueue(queue: JobInfo[]): void {
@@ -37,7 +32,7 @@ function applyQueue(queue: JobInfo[]): void {
       jobs[jobId] = view;
       if (!view.finished) forgetLater(jobId);
     }
-    return { jobs };
+    return { jobs, backupOf: indexBackups(jobs) };
   });
 }
 
@@ -47,7 +42,7 @@ function forgetLater(jobId: string): void {
     useJobsStore.setState((state) => {
       if (!state.jobs[jobId]) return state;
       const { [jobId]: _gone, ...rest } = state.jobs;
-      return { jobs: rest };
+      return { jobs: rest, backupOf: indexBackups(rest) };
     });
   }, FINISHED_LINGER_MS);
 }
@@ -65,9 +60,19 @@ function applyFinished(finished: JobFinished): void {
     const view = state.jobs[finished.jobId];
     const info: JobInfo = view?.info ?? { jobId: finished.jobId, kind: finished.kind, databaseId: finished.databaseId, label: finished.label, state: 'running', queuedAt: new Date().toISOString(), progress: null };
     const progress = view?.progress && finished.ok ? { ...view.progress, remainingPages: 0 } : (view?.progress ?? null);
-    return { jobs: { ...state.jobs, [finished.jobId]: { info, progress, finished } } };
+    const jobs = { ...state.jobs, [finished.jobId]: { info, progress, finished } };
+    return { jobs, backupOf: indexBackups(jobs) };
   });
   forgetLater(finished.jobId);
+}
+
+/** Asks the core to cancel a job; says so when it cannot (the job may have just ended). */
+export async function cancelJob(jobId: string, what: string): Promise<void> {
+  try {
+    await api.call('jobs.cancel', { jobId });
+  } catch (caught) {
+    notifications.show({ color: 'red', title: `Cannot cancel the ${what}`, message: (caught as Error).message, autoClose: false });
+  }
 }
 
 /** Subscribes once; on every (re)connection asks which jobs run, so progress survives a reload. */
@@ -81,14 +86,4 @@ export function startJobsStore(onFinished: (finished: JobFinished) => void): voi
   api.onConnection((state) => {
     if (state === 'open') void api.call('jobs.list', {}).then(applyQueue, () => undefined);
   });
-}
-
-/** The job of a database, running or just finished; undefined when there is none. */
-export function selectJobOfDatabase(state: JobsState, databaseId: number): JobView | undefined {
-  let found: JobView | undefined;
-  for (const view of Object.values(state.jobs)) {
-    if (view.info.databaseId !== databaseId || view.info.kind !== 'backup') continue;
-    if (!found || (found.finished && !view.finished)) found = view;
-  }
-  return found;
 }

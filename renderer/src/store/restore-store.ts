@@ -4,7 +4,7 @@
  * the work; this store follows the jobs by id through the jobs store's events.
  */
 import { create } from 'zustand';
-import type { JobFinished, RestoreCheck, RestoreSummary, RestoreTarget } from '../../../app/api/index.ts';
+import type { AgeKeyInput, JobFinished, RestoreCheck, RestoreSummary, RestoreTarget } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { stageFile } from '../api/stage-file.ts';
 import { navigate } from './app-store.ts';
@@ -29,6 +29,8 @@ export interface RestoreState {
   checkJobId: string | null;
   check: RestoreCheck | null;
   checkError: string | null;
+  /** The error code of a failed check: KEY_NEEDED or WRONG_KEY make the check step ask for a key. */
+  checkErrorCode: string | null;
 
   targetChoice: TargetChoice;
   /** The path typed or picked for the chosen kind of target. */
@@ -59,6 +61,7 @@ const initial = (): RestoreState => ({
   checkJobId: null,
   check: null,
   checkError: null,
+  checkErrorCode: null,
   targetChoice: 'origin',
   targetPath: '',
   target: null,
@@ -102,6 +105,22 @@ export async function openRestoreWith(backupPath: string, source: BackupSource, 
     if (finished) onJobFinished(finished);
   } catch (caught) {
     if (get().backupPath === backupPath) set({ checkError: (caught as Error).message });
+  }
+}
+
+/** Step 2 again for an encrypted backup, with the identity or passphrase the user typed; the core keeps it in memory for the later steps. */
+export async function checkWithKey(key: AgeKeyInput): Promise<void> {
+  const { backupPath } = get();
+  if (!backupPath) return;
+  set({ check: null, checkError: null, checkErrorCode: null, checkJobId: null });
+  try {
+    const job = await api.call('restore.check', { backupPath, key });
+    if (get().backupPath !== backupPath) return;
+    set({ checkJobId: job.jobId });
+    const finished = useJobsStore.getState().jobs[job.jobId]?.finished;
+    if (finished) onJobFinished(finished);
+  } catch (caught) {
+    if (get().backupPath === backupPath) set({ checkError: (caught as Error).message, checkErrorCode: (caught as { code?: string }).code ?? null });
   }
 }
 
@@ -188,7 +207,7 @@ export function onJobFinished(finished: JobFinished): void {
       const origin = finished.check.origin;
       set({ check: finished.check, targetChoice: origin ? 'origin' : 'new', targetPath: origin?.path ?? '', target: origin });
     } else {
-      set({ checkError: finished.error?.message ?? 'The check ended without a result' });
+      set({ checkError: finished.error?.message ?? 'The check ended without a result', checkErrorCode: finished.error?.code ?? null });
     }
   }
   if (finished.jobId === state.restoreJobId) {

@@ -20,10 +20,15 @@ describe('schedule form', () => {
 
   it('says when runs are, relative to today', () => {
     const now = new Date(2026, 10, 20, 9, 0);
-    expect(formatRunTime(new Date(2026, 10, 20, 18, 30).toISOString(), now)).toBe('Today at 18:30');
-    expect(formatRunTime(new Date(2026, 10, 21, 6, 0).toISOString(), now)).toBe('Tomorrow at 06:00');
-    expect(formatRunTime(new Date(2026, 10, 20, 18, 30, 15).toISOString(), now)).toBe('Today at 18:30:15');
-    expect(formatRunTime(new Date(2026, 10, 23, 7, 5).toISOString(), now)).toMatch(/^Mon.* at 07:05$/);
+    expect(formatRunTime(new Date(2026, 10, 20, 18, 30).toISOString(), now, 'en-GB')).toBe('Today at 18:30');
+    expect(formatRunTime(new Date(2026, 10, 21, 6, 0).toISOString(), now, 'en-GB')).toBe('Tomorrow at 06:00');
+    expect(formatRunTime(new Date(2026, 10, 20, 18, 30, 15).toISOString(), now, 'en-GB')).toBe('Today at 18:30:15');
+    expect(formatRunTime(new Date(2026, 10, 23, 7, 5).toISOString(), now, 'en-GB')).toMatch(/^Mon.* at 07:05$/);
+  });
+
+  it('uses the 12-hour clock where the locale does, as the time field does', () => {
+    const now = new Date(2026, 10, 20, 9, 0);
+    expect(formatRunTime(new Date(2026, 10, 20, 18, 30).toISOString(), now, 'en-US')).toBe('Today at 06:30 PM');
   });
 
   it('describes retention policies', () => {

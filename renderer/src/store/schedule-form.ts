@@ -47,15 +47,19 @@ export function specFromForm(form: ScheduleForm): ScheduleSpec {
 
 const sameDay = (a: Date, b: Date) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 
-/** "Today at 18:30", "Tomorrow at 06:00", "Mon 23 Nov at 18:30" (seconds when not zero). */
-export function formatRunTime(iso: string, now: Date = new Date()): string {
+/**
+ * "Today at 18:30", "Tomorrow at 06:00 AM", "Mon 23 Nov at 18:30" (seconds when not
+ * zero), in the clock of `locale` (the user's by default): the same 12- or 24-hour clock
+ * as the browser's own time field beside it.
+ */
+export function formatRunTime(iso: string, now: Date = new Date(), locale?: string): string {
   const at = new Date(iso);
-  const time = at.toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit', second: at.getSeconds() ? '2-digit' : undefined, hour12: false });
+  const time = at.toLocaleTimeString(locale, { hour: '2-digit', minute: '2-digit', second: at.getSeconds() ? '2-digit' : undefined });
   const tomorrow = new Date(now);
   tomorrow.setDate(now.getDate() + 1);
   if (sameDay(at, now)) return `Today at ${time}`;
   if (sameDay(at, tomorrow)) return `Tomorrow at ${time}`;
-  const day = at.toLocaleDateString(undefined, { weekday: 'short', day: 'numeric', month: 'short', year: at.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
+  const day = at.toLocaleDateString(locale, { weekday: 'short', day: 'numeric', month: 'short', year: at.getFullYear() === now.getFullYear() ? undefined : 'numeric' });
   return `${day} at ${time}`;
 }
 

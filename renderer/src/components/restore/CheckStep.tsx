@@ -3,8 +3,9 @@ import { IconAlertTriangle, IconArrowLeft, IconArrowRight, IconShieldCheck } fro
 import type { RestoreCheck } from '../../../../app/api/index.ts';
 import { api } from '../../api/client.ts';
 import { useJobsStore } from '../../store/jobs-store.ts';
-import { goToStep, resetRestore, useRestoreStore } from '../../store/restore-store.ts';
-import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../store/selectors.ts';
+import { checkWithKey, goToStep, resetRestore, useRestoreStore } from '../../store/restore-store.ts';
+import { BackupKeyForm } from '../encryption/BackupKeyForm.tsx';
+import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../format.ts';
 import { Facts } from '../Facts.tsx';
 import { JobProgressBar } from '../JobProgressBar.tsx';
 import { useNow } from '../use-now.ts';
@@ -16,6 +17,8 @@ export function CheckStep() {
   const displayName = useRestoreStore((s) => s.displayName);
   const check = useRestoreStore((s) => s.check);
   const checkError = useRestoreStore((s) => s.checkError);
+  const checkErrorCode = useRestoreStore((s) => s.checkErrorCode);
+  const needsKey = checkErrorCode === 'KEY_NEEDED' || checkErrorCode === 'WRONG_KEY';
   const jobId = useRestoreStore((s) => s.checkJobId);
   const view = useJobsStore((s) => (jobId ? s.jobs[jobId] : undefined));
   const source = useRestoreStore((s) => s.source);
@@ -39,7 +42,14 @@ export function CheckStep() {
           </Tooltip>
         )}
       </div>
-      {checkError ? (
+      {checkError && needsKey ? (
+        <Stack gap="sm">
+          <Text size="sm" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+            {checkError}
+          </Text>
+          <BackupKeyForm wrongKey={checkErrorCode === 'WRONG_KEY'} onSubmit={(key) => void checkWithKey(key)} />
+        </Stack>
+      ) : checkError ? (
         <Alert color="red" icon={<IconAlertTriangle size={18} />} title="This file cannot be restored" role="alert">
           <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
             {checkError}

@@ -5,7 +5,7 @@ import type { BackupRecord } from '../../../../app/api/index.ts';
 import { api } from '../../api/client.ts';
 import { useCatalogStore } from '../../store/catalog-store.ts';
 import { openRestoreWith } from '../../store/restore-store.ts';
-import { formatBytes, formatRelativeTime } from '../../store/selectors.ts';
+import { formatBytes, formatRelativeTime } from '../../format.ts';
 import { StatusBadge, TriggerBadge } from '../BackupBadges.tsx';
 import { useNow } from '../use-now.ts';
 

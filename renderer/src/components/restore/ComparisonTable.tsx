@@ -1,5 +1,5 @@
 import { Badge, Table, Text, VisuallyHidden } from '@mantine/core';
-import type { ComparedTable } from '../../store/selectors.ts';
+import type { ComparedTable } from '../../format.ts';
 
 const rowsText = (rows: number | null | undefined) => (rows === undefined ? '—' : rows === null ? 'not counted' : rows.toLocaleString());
 

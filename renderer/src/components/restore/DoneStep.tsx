@@ -5,7 +5,7 @@ import { api } from '../../api/client.ts';
 import { navigate } from '../../store/app-store.ts';
 import { showOrCopyPath } from '../../store/file-actions.ts';
 import { resetRestore, undoRestore, useRestoreStore } from '../../store/restore-store.ts';
-import { formatBytes, formatDuration, shortenMiddle } from '../../store/selectors.ts';
+import { formatBytes, formatDuration, shortenMiddle } from '../../format.ts';
 import { Facts } from '../Facts.tsx';
 
 /** Step 5: what happened, where the safety copy is, and Undo restore. */

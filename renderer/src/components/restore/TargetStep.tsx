@@ -13,7 +13,7 @@ import {
   useRestoreStore,
   type TargetChoice,
 } from '../../store/restore-store.ts';
-import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../store/selectors.ts';
+import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../format.ts';
 import { useNow } from '../use-now.ts';
 
 /** Step 3: where the backup goes, what that replaces, who else uses it, and the safety copy. */

@@ -4,9 +4,9 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconPin, IconTrash } from '@tabler/icons-react';
 import type { DatabaseSummary, RetentionPolicy, RetentionPreview } from '../../../../app/api/index.ts';
-import { api } from '../../api/client.ts';
+import { api, messageAt } from '../../api/client.ts';
 import { describePolicy, emptyPolicy } from '../../store/schedule-form.ts';
-import { formatBytes } from '../../store/selectors.ts';
+import { formatBytes } from '../../format.ts';
 
 const fields: Array<{ key: keyof RetentionPolicy; label: string; description: string }> = [
   { key: 'keepLast', label: 'Keep the last', description: 'backups' },
@@ -41,7 +41,7 @@ export function RetentionEditor({ database, onDone }: { database: DatabaseSummar
         setPreview(result);
         setError(undefined);
       },
-      (caught: Error) => current && setError(caught.message.replace(/^Invalid request to retention\.preview: [\w.]+: /, '')),
+      (caught: unknown) => current && setError(messageAt(caught, 'policy')),
     );
     return () => {
       current = false;

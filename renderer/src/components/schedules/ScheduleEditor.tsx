@@ -4,7 +4,7 @@ import { useDebouncedValue } from '@mantine/hooks';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCalendarTime, IconClockHour4, IconTrash } from '@tabler/icons-react';
 import type { DatabaseSummary, Result, ScheduleInfo } from '../../../../app/api/index.ts';
-import { api } from '../../api/client.ts';
+import { api, ApiError, messageAt } from '../../api/client.ts';
 import { defaultScheduleForm, formatRunTime, formFromSpec, specFromForm, type ScheduleForm } from '../../store/schedule-form.ts';
 import { RetentionEditor } from './RetentionEditor.tsx';
 
@@ -68,7 +68,7 @@ function WhenForm({ database, schedule, onDone }: { database: DatabaseSummary; s
     let current = true;
     api.call('schedules.preview', { spec: specFromForm(debounced) }).then(
       (result) => current && setPreview(result),
-      (caught: Error) => current && setPreview({ description: '', nextRuns: [], problem: { field: fieldOf(debounced), message: caught.message.replace(/^Invalid request to schedules\.preview: [\w.]+: /, '') } }),
+      (caught: unknown) => current && setPreview({ description: '', nextRuns: [], problem: problemOf(caught, debounced) }),
     );
     return () => {
       current = false;
@@ -76,7 +76,7 @@ function WhenForm({ database, schedule, onDone }: { database: DatabaseSummary; s
   }, [debounced]);
 
   const problem = preview?.problem;
-  const errorAt = (field: NonNullable<Preview['problem']>['field']) => (problem?.field === field ? problem.message : undefined);
+  const errorAt = (field: Field) => (problem?.field === field ? problem.message : undefined);
   const save = async () => {
     setSaving(true);
     setError(undefined);
@@ -204,7 +204,21 @@ function SchedulePreview({ preview }: { preview: Preview | undefined }) {
   );
 }
 
-function fieldOf(form: ScheduleForm): NonNullable<Preview['problem']>['field'] {
+type Field = NonNullable<Preview['problem']>['field'];
+const fields: readonly string[] = ['everyMinutes', 'time', 'days', 'expression'] satisfies Field[];
+
+/**
+ * A preview the core refused (a value of the wrong shape): shown at the field its issue
+ * names; a failure about no field (the connection) at the field being edited.
+ */
+function problemOf(caught: unknown, form: ScheduleForm): NonNullable<Preview['problem']> {
+  const issue = caught instanceof ApiError ? caught.issues.find((candidate) => candidate.path.startsWith('spec.')) : undefined;
+  const named = issue?.path.split('.')[1];
+  if (issue && named && fields.includes(named)) return { field: named as Field, message: issue.message };
+  return { field: fieldOf(form), message: messageAt(caught, 'spec') };
+}
+
+function fieldOf(form: ScheduleForm): Field {
   if (form.kind === 'interval') return 'everyMinutes';
   if (form.kind === 'cron') return 'expression';
   if (form.kind === 'weekly' && form.days.length === 0) return 'days';

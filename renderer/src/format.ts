@@ -1,14 +1,5 @@
-/** Small pure functions the UI reads state through; tested on their own. */
-import type { BackupRecord, BackupStatus, HeldCopy } from '../../../app/api/index.ts';
-
-export const screens = ['databases', 'schedules', 'history', 'restore', 'settings'] as const;
-export type Screen = (typeof screens)[number];
-
-/** The screen a location hash names (`#/history`), or Databases for anything else. */
-export function screenFromHash(hash: string): Screen {
-  const name = hash.replace(/^#\/?/, '').split(/[/?]/, 1)[0] ?? '';
-  return (screens as readonly string[]).includes(name) ? (name as Screen) : 'databases';
-}
+/** How the UI words and rounds what the core reports: sizes, durations, times, outcomes; pure and tested on their own. */
+import type { BackupRecord, BackupStatus, HeldCopy } from '../../app/api/index.ts';
 
 /** Shortens a long path in the middle, keeping the file name whole when it can. */
 export function shortenMiddle(path: string, max = 60): string {
@@ -138,21 +129,31 @@ export function describeClone(bytes: number | null): string {
 /** How much an outcome asks of the user: `calm` is not a fault and needs nothing (a deferred run). */
 export type OutcomeTone = 'good' | 'warn' | 'calm' | 'muted' | 'bad';
 
-const outcomeOfStatus: Record<Exclude<BackupStatus, 'succeeded'>, { word: string; tone: OutcomeTone }> = {
+/**
+ * How a run ended, in a few words: the Schedules screen's last run, and the Databases
+ * screen's last backup when it is not a backup.
+ */
+export const runOutcome: Record<BackupStatus, { word: string; tone: OutcomeTone }> = {
+  succeeded: { word: 'backed up', tone: 'good' },
   failed: { word: 'failed', tone: 'bad' },
   cancelled: { word: 'cancelled', tone: 'muted' },
   skipped: { word: 'skipped: unchanged', tone: 'muted' },
-  missed: { word: 'missed', tone: 'warn' },
+  missed: { word: 'missed; caught up', tone: 'warn' },
   interrupted: { word: 'interrupted', tone: 'bad' },
-  deferred: { word: 'deferred', tone: 'calm' },
+  deferred: { word: 'deferred: in use', tone: 'calm' },
 };
 
 /** The last-backup cell's few words: how the run ended, or for a backup, its verification. */
 export function backupOutcome(backup: Pick<BackupRecord, 'status' | 'verification'>): { word: string; tone: OutcomeTone } {
-  if (backup.status !== 'succeeded') return outcomeOfStatus[backup.status];
+  if (backup.status !== 'succeeded') return runOutcome[backup.status];
   if (backup.verification === 'passed') return { word: 'verified', tone: 'good' };
   if (backup.verification === 'failed') return { word: 'verification failed', tone: 'bad' };
   return { word: 'not verified', tone: 'warn' };
+}
+
+/** "deferred: in use" → "Deferred: in use", for a badge that stands alone. */
+export function capitalized(words: string): string {
+  return words.charAt(0).toUpperCase() + words.slice(1);
 }
 
 /** The Mantine colour of a tone; indigo for calm, so a deferred run never looks like a failure. */

@@ -1,15 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupOutcome, compareForDisplay, describeClone, describeComparison, describeHeldCopy, formatBytes, formatDuration, formatRelativeTime, fractionDone, screenFromHash, secondsLeft, shortenMiddle } from './selectors.ts';
-
-describe('screenFromHash', () => {
-  it.each([
-    ['#/history', 'history'],
-    ['#/settings?x=1', 'settings'],
-    ['#restore', 'restore'],
-    ['', 'databases'],
-    ['#/nowhere', 'databases'],
-  ])('%s → %s', (hash, screen) => expect(screenFromHash(hash)).toBe(screen));
-});
+import { backupOutcome, capitalized, runOutcome, compareForDisplay, describeClone, describeComparison, describeHeldCopy, formatBytes, formatDuration, formatRelativeTime, fractionDone, secondsLeft, shortenMiddle } from './format.ts';
 
 describe('shortenMiddle', () => {
   it('keeps short paths whole', () => expect(shortenMiddle('/a/b.db', 20)).toBe('/a/b.db'));
@@ -118,7 +108,7 @@ describe('held copies and deferred runs', () => {
   });
 
   it.each([
-    [{ status: 'deferred', verification: 'skipped' }, 'deferred', 'calm'],
+    [{ status: 'deferred', verification: 'skipped' }, 'deferred: in use', 'calm'],
     [{ status: 'failed', verification: 'skipped' }, 'failed', 'bad'],
     [{ status: 'skipped', verification: 'skipped' }, 'skipped: unchanged', 'muted'],
     [{ status: 'interrupted', verification: 'skipped' }, 'interrupted', 'bad'],
@@ -126,5 +116,11 @@ describe('held copies and deferred runs', () => {
     [{ status: 'succeeded', verification: 'skipped' }, 'not verified', 'warn'],
   ] as const)('names the outcome of %o: %s', (backup, word, tone) => {
     expect(backupOutcome(backup)).toEqual({ word, tone });
+  });
+
+  it('words a run the same on every screen, capitalised where it stands alone', () => {
+    expect(capitalized(runOutcome.deferred.word)).toBe('Deferred: in use');
+    expect(capitalized(runOutcome.succeeded.word)).toBe('Backed up');
+    expect(backupOutcome({ status: 'missed', verification: 'skipped' })).toBe(runOutcome.missed);
   });
 });

@@ -1,0 +1,450 @@
+/**
+ * The age v1 file format (https://age-encryption.org/v1) as Node streams, on node:crypto
+ * alone: a text header with one stanza per recipient and an HMAC, then a 16-byte nonce
+ * and the payload in 64 KiB ChaCha20-Poly1305 chunks (STREAM). Each side holds at most
+ * one chunk beyond what the stream it sits in buffers, so memory does not grow with the
+ * file. Files it writes open with `age -d`; files `age -e` wrote open here.
+ */
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, scrypt as scryptCallback, timingSafeEqual, type Hash } from 'node:crypto';
+import { Transform, type TransformCallback } from 'node:stream';
+import { promisify } from 'node:util';
+import { PagevaultError } from '../api/errors.ts';
+import { rawPublicKey, x25519, x25519PrivateKey, type AgeIdentity, type AgeRecipient } from './keys.ts';
+
+const scrypt = promisify(scryptCallback) as (password: Buffer, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
+
+export const AGE_MAGIC = 'age-encryption.org/v1';
+const MAGIC_LINE = Buffer.from(`${AGE_MAGIC}\n`);
+const ARMOR_LINE = '-----BEGIN AGE ENCRYPTED FILE-----';
+/** Plaintext bytes per payload chunk; the spec fixes it. */
+export const AGE_CHUNK = 64 * 1024;
+const TAG = 16;
+const SEALED_CHUNK = AGE_CHUNK + TAG;
+/** A header larger than this is not one a sane age writer makes (a stanza is ~100 bytes). */
+const MAX_HEADER = 64 * 1024;
+/** age's own default for `age -p`: 2^18 iterations, about a second and 256 MiB. */
+export const SCRYPT_LOG_N = 18;
+/** The largest work factor accepted when decrypting, as age's default: more would take minutes and gigabytes. */
+const MAX_SCRYPT_LOG_N = 22;
+const X25519_INFO = 'age-encryption.org/v1/X25519';
+const SCRYPT_SALT_LABEL = 'age-encryption.org/v1/scrypt';
+
+function b64(data: Buffer): string {
+  return data.toString('base64').replace(/=+$/, '');
+}
+
+/** age's base64: standard alphabet, no padding, canonical (re-encodes to the same text). */
+function unb64(text: string): Buffer | undefined {
+  if (!/^[A-Za-z0-9+/]*$/.test(text) || text.length % 4 === 1) return undefined;
+  const data = Buffer.from(text, 'base64');
+  return b64(data) === text ? data : undefined;
+}
+
+function hkdf(ikm: Buffer, salt: Buffer, info: string): Buffer {
+  return Buffer.from(hkdfSync('sha256', ikm, salt, info, 32));
+}
+
+function aead(key: Buffer, nonce: Buffer, data: Buffer): Buffer {
+  const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
+  return Buffer.concat([cipher.update(data), cipher.final(), cipher.getAuthTag()]);
+}
+
+function unaead(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer | undefined {
+  if (sealed.length < TAG) return undefined;
+  const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
+  decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
+  try {
+    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG)), decipher.final()]);
+  } catch {
+    return undefined;
+  }
+}
+
+const ZERO_NONCE = Buffer.alloc(12);
+
+function scryptOptions(logN: number) {
+  return { N: 2 ** logN, r: 8, p: 1, maxmem: 128 * 8 * 2 ** logN + (1 << 20) };
+}
+
+interface Stanza {
+  type: string;
+  args: string[];
+  body: Buffer;
+}
+
+function stanzaText(stanza: Stanza): string {
+  const body = b64(stanza.body);
+  const lines: string[] = [];
+  for (let i = 0; i < body.length; i += 64) lines.push(body.slice(i, i + 64));
+  // The body ends at the first line shorter than 64 columns, so a full last line needs an empty one after it.
+  if (body.length % 64 === 0) lines.push('');
+  return `-> ${[stanza.type, ...stanza.args].join(' ')}\n${lines.join('\n')}\n`;
+}
+
+async function wrapFileKey(recipient: AgeRecipient, fileKey: Buffer): Promise<Stanza> {
+  if (recipient.kind === 'x25519') {
+    const ephemeral = generateKeyPairSync('x25519');
+    const share = rawPublicKey(ephemeral.publicKey);
+    const shared = x25519(ephemeral.privateKey, recipient.publicKey);
+    const wrapKey = hkdf(shared, Buffer.concat([share, recipient.publicKey]), X25519_INFO);
+    return { type: 'X25519', args: [b64(share)], body: aead(wrapKey, ZERO_NONCE, fileKey) };
+  }
+  const logN = recipient.logN ?? SCRYPT_LOG_N;
+  const salt = randomBytes(16);
+  const wrapKey = await scrypt(recipient.passphrase, Buffer.concat([Buffer.from(SCRYPT_SALT_LABEL), salt]), 32, scryptOptions(logN));
+  return { type: 'scrypt', args: [b64(salt), String(logN)], body: aead(wrapKey, ZERO_NONCE, fileKey) };
+}
+
+function headerMac(fileKey: Buffer, headerUpToDashes: Buffer): Buffer {
+  return createHmac('sha256', hkdf(fileKey, Buffer.alloc(0), 'header')).update(headerUpToDashes).digest();
+}
+
+/** The 12-byte STREAM nonce of chunk `counter`: an 11-byte big-endian counter and the last-chunk flag. */
+function chunkNonce(counter: number, last: boolean): Buffer {
+  const nonce = Buffer.alloc(12);
+  nonce.writeUIntBE(counter, 5, 6);
+  nonce[11] = last ? 1 : 0;
+  return nonce;
+}
+
+/** SHA-256 of what went in and of what came out, as hex, once the stream has ended. */
+export interface StreamHashes {
+  plaintextSha256: string;
+  ciphertextSha256: string;
+}
+
+/**
+ * Encrypts what is written into it to `recipients` (one scrypt recipient alone, or any
+ * X25519 ones), pushing the age file. `hashes()` gives both SHA-256s after the end.
+ */
+export class AgeEncryptor extends Transform {
+  readonly #recipients: AgeRecipient[];
+  readonly #pending = Buffer.allocUnsafe(AGE_CHUNK);
+  #filled = 0;
+  #counter = 0;
+  #payloadKey: Buffer | undefined;
+  readonly #plainHash: Hash = createHash('sha256');
+  readonly #cipherHash: Hash = createHash('sha256');
+  #hashes: StreamHashes | undefined;
+
+  readonly #hashPlaintext: boolean;
+
+  /** `hashPlaintext: false` skips the plaintext's SHA-256 when the caller has it already (a verified backup). */
+  constructor(recipients: AgeRecipient[], options: { hashPlaintext?: boolean } = {}) {
+    super();
+    this.#hashPlaintext = options.hashPlaintext !== false;
+    if (recipients.length === 0) throw new Error('AgeEncryptor needs a recipient');
+    if (recipients.some((r) => r.kind === 'scrypt') && recipients.length > 1) throw new Error('a scrypt recipient must be the only one');
+    this.#recipients = recipients;
+  }
+
+  /** Both SHA-256s; only after the stream has finished. */
+  hashes(): StreamHashes {
+    if (!this.#hashes) throw new Error('the age stream has not finished');
+    return this.#hashes;
+  }
+
+  #out(data: Buffer): void {
+    this.#cipherHash.update(data);
+    this.push(data);
+  }
+
+  async #start(): Promise<void> {
+    const fileKey = randomBytes(16);
+    const stanzas = await Promise.all(this.#recipients.map((r) => wrapFileKey(r, fileKey)));
+    const upToDashes = Buffer.from(`${AGE_MAGIC}\n${stanzas.map(stanzaText).join('')}---`);
+    const header = Buffer.concat([upToDashes, Buffer.from(` ${b64(headerMac(fileKey, upToDashes))}\n`)]);
+    const nonce = randomBytes(16);
+    this.#payloadKey = hkdf(fileKey, nonce, 'payload');
+    this.#out(Buffer.concat([header, nonce]));
+  }
+
+  #seal(last: boolean): void {
+    const plaintext = this.#pending.subarray(0, this.#filled);
+    const cipher = createCipheriv('chacha20-poly1305', this.#payloadKey!, chunkNonce(this.#counter, last), { authTagLength: TAG });
+    this.#out(cipher.update(plaintext));
+    cipher.final();
+    this.#out(cipher.getAuthTag());
+    this.#counter += 1;
+    this.#filled = 0;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const run = async () => {
+      if (!this.#payloadKey) await this.#start();
+      if (this.#hashPlaintext) this.#plainHash.update(chunk);
+      let offset = 0;
+      while (offset < chunk.length) {
+        // A full chunk is sealed only once more data follows: the last one carries the flag.
+        if (this.#filled === AGE_CHUNK) this.#seal(false);
+        const copied = chunk.copy(this.#pending, this.#filled, offset);
+        this.#filled += copied;
+        offset += copied;
+      }
+    };
+    run().then(() => callback(), callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const run = async () => {
+      if (!this.#payloadKey) await this.#start();
+      this.#seal(true);
+      this.#hashes = { plaintextSha256: this.#hashPlaintext ? this.#plainHash.digest('hex') : '', ciphertextSha256: this.#cipherHash.digest('hex') };
+    };
+    run().then(() => callback(), callback);
+  }
+}
+
+/** What an age header says about who can open the file, without any key. */
+export interface AgeHeaderInfo {
+  /** Stanza types in order ("X25519", "scrypt", or another tool's). */
+  recipientTypes: string[];
+  /** True when a passphrase opens it (a scrypt stanza). */
+  passphrase: boolean;
+}
+
+interface ParsedHeader extends AgeHeaderInfo {
+  stanzas: Stanza[];
+  upToDashes: Buffer;
+  mac: Buffer;
+  /** Header bytes including the MAC line. */
+  length: number;
+}
+
+/**
+ * Parses an age header from the start of `data`; undefined while more bytes are needed.
+ * Throws, naming `subject`, when what is there is not an age v1 header.
+ */
+function parseHeader(data: Buffer, subject: string, final: boolean): ParsedHeader | undefined {
+  const probe = data.subarray(0, Math.min(data.length, MAGIC_LINE.length));
+  if (!MAGIC_LINE.subarray(0, probe.length).equals(probe)) {
+    if (data.subarray(0, ARMOR_LINE.length).toString('latin1') === ARMOR_LINE) {
+      throw new PagevaultError('NOT_SUPPORTED', `${subject}: it is an ASCII-armored age file (age -a); Pagevault reads binary age files: run \`age -d\` on it, or re-encrypt it without -a`);
+    }
+    throw new PagevaultError('CORRUPT', `${subject}: it is not an age-encrypted file (it does not begin with "${AGE_MAGIC}")`);
+  }
+  const end = data.indexOf('\n--- ');
+  const lineEnd = end < 0 ? -1 : data.indexOf('\n', end + 1);
+  if (lineEnd < 0) {
+    if (data.length > MAX_HEADER) throw new PagevaultError('CORRUPT', `${subject}: its age header is damaged (no end in the first ${MAX_HEADER / 1024} KiB)`);
+    if (final) throw new PagevaultError('TRUNCATED', `${subject}: the age file is cut short inside its header (${data.length} bytes); it was not copied whole`);
+    return undefined;
+  }
+  const damaged = (why: string) => new PagevaultError('CORRUPT', `${subject}: its age header is damaged (${why}); the file was changed or is not a whole age file`);
+  const text = data.subarray(0, lineEnd).toString('latin1');
+  const lines = text.split('\n');
+  const stanzas: Stanza[] = [];
+  let i = 1;
+  while (i < lines.length - 1) {
+    const line = lines[i]!;
+    if (!line.startsWith('-> ')) throw damaged(`line ${i + 1} is not a stanza`);
+    const [type, ...args] = line.slice(3).split(' ');
+    if (!type || [type, ...args].some((arg) => !/^[\x21-\x7e]+$/.test(arg))) throw damaged(`stanza on line ${i + 1} is malformed`);
+    i += 1;
+    let body = '';
+    for (;;) {
+      if (i >= lines.length - 1) throw damaged('a stanza body does not end');
+      const bodyLine = lines[i]!;
+      i += 1;
+      if (bodyLine.length > 64) throw damaged('a stanza line is longer than 64 columns');
+      body += bodyLine;
+      if (bodyLine.length < 64) break;
+    }
+    const decoded = unb64(body);
+    if (!decoded) throw damaged('a stanza body is not base64');
+    stanzas.push({ type, args, body: decoded });
+  }
+  const macText = lines[lines.length - 1]!.slice(4);
+  const mac = unb64(macText);
+  if (!mac || mac.length !== 32) throw damaged('its MAC line is malformed');
+  if (stanzas.length === 0) throw damaged('it names no recipient');
+  const upToDashes = data.subarray(0, end + 4);
+  const recipientTypes = stanzas.map((s) => s.type);
+  return { stanzas, upToDashes, mac, length: lineEnd + 1, recipientTypes, passphrase: recipientTypes.includes('scrypt') };
+}
+
+/** Reads what the age header at the start of `data` says (no key needed); throws when it is none. */
+export function readAgeHeader(data: Buffer, subject: string): AgeHeaderInfo {
+  const parsed = parseHeader(data, subject, true)!;
+  return { recipientTypes: parsed.recipientTypes, passphrase: parsed.passphrase };
+}
+
+/** True when `data` (the first bytes of a file) starts like an age file, binary or armored. */
+export function looksLikeAge(data: Buffer): boolean {
+  const n = Math.min(data.length, MAGIC_LINE.length);
+  return (n > 0 && MAGIC_LINE.subarray(0, n).equals(data.subarray(0, n)) && n === MAGIC_LINE.length) || data.subarray(0, ARMOR_LINE.length).toString('latin1') === ARMOR_LINE;
+}
+
+function describe(types: string[]): string {
+  const x = types.filter((t) => t === 'X25519').length;
+  if (types.includes('scrypt')) return 'a passphrase';
+  const others = types.filter((t) => t !== 'X25519');
+  const parts = [x ? `${x === 1 ? 'an age public key' : `${x} age public keys`} (X25519)` : '', others.length ? `${others.join(', ')} recipients` : ''].filter(Boolean);
+  return parts.join(' and ');
+}
+
+async function unwrapFileKey(header: ParsedHeader, identities: AgeIdentity[], subject: string): Promise<Buffer> {
+  const what = describe(header.recipientTypes);
+  const scryptStanza = header.stanzas.find((s) => s.type === 'scrypt');
+  if (scryptStanza && header.stanzas.length > 1) throw new PagevaultError('CORRUPT', `${subject}: its age header is damaged (a passphrase stanza must be the only one)`);
+  const passphrases = identities.filter((id) => id.kind === 'scrypt');
+  const keys = identities.filter((id) => id.kind === 'x25519');
+  if (scryptStanza) {
+    if (passphrases.length === 0) throw new PagevaultError(identities.length ? 'WRONG_KEY' : 'KEY_NEEDED', `${subject}: it is encrypted with a passphrase; give the passphrase (a passphrase file), not an identity`);
+    const [saltText, logNText] = scryptStanza.args;
+    const salt = saltText === undefined ? undefined : unb64(saltText);
+    if (scryptStanza.args.length !== 2 || !salt || salt.length !== 16 || !/^[1-9][0-9]?$/.test(logNText!) || scryptStanza.body.length !== 32) {
+      throw new PagevaultError('CORRUPT', `${subject}: its age header is damaged (a malformed passphrase stanza)`);
+    }
+    const logN = Number(logNText);
+    if (logN > MAX_SCRYPT_LOG_N) throw new PagevaultError('NOT_SUPPORTED', `${subject}: its passphrase work factor is 2^${logN}, more than the 2^${MAX_SCRYPT_LOG_N} Pagevault (and age) accept: it would take minutes and gigabytes to open`);
+    for (const id of passphrases) {
+      const wrapKey = await scrypt(id.passphrase, Buffer.concat([Buffer.from(SCRYPT_SALT_LABEL), salt]), 32, scryptOptions(logN));
+      const fileKey = unaead(wrapKey, ZERO_NONCE, scryptStanza.body);
+      if (fileKey) return fileKey;
+    }
+    throw new PagevaultError('WRONG_KEY', `${subject}: the passphrase does not open it (wrong passphrase)`);
+  }
+  if (keys.length === 0) throw new PagevaultError(identities.length ? 'WRONG_KEY' : 'KEY_NEEDED', `${subject}: it is encrypted to ${what}; give its age identity (AGE-SECRET-KEY-1…), not a passphrase`);
+  for (const stanza of header.stanzas) {
+    if (stanza.type !== 'X25519') continue;
+    const share = stanza.args.length === 1 ? unb64(stanza.args[0]!) : undefined;
+    if (!share || share.length !== 32 || stanza.body.length !== 32) throw new PagevaultError('CORRUPT', `${subject}: its age header is damaged (a malformed X25519 stanza)`);
+    for (const id of keys) {
+      const secret = x25519PrivateKey(id.secretKey);
+      let shared: Buffer;
+      try {
+        shared = x25519(secret, share);
+      } catch {
+        throw new PagevaultError('CORRUPT', `${subject}: its age header is damaged (an X25519 share that is not a valid point)`);
+      }
+      const own = rawPublicKey(createPublicKey(secret));
+      const fileKey = unaead(hkdf(shared, Buffer.concat([share, own]), X25519_INFO), ZERO_NONCE, stanza.body);
+      if (fileKey) return fileKey;
+    }
+  }
+  throw new PagevaultError('WRONG_KEY', `${subject}: the identity given does not open it (it is encrypted to ${what}, none of them this identity's)`);
+}
+
+/**
+ * Decrypts an age file written into it with `identities`, pushing the plaintext. Errors
+ * name `subject`: a wrong key (WRONG_KEY), none (KEY_NEEDED), a file cut short
+ * (TRUNCATED) or changed (CORRUPT). Nothing is pushed before the header's MAC checks.
+ */
+export class AgeDecryptor extends Transform {
+  readonly #identities: AgeIdentity[];
+  readonly #subject: string;
+  #head: Buffer | undefined = Buffer.alloc(0);
+  #payloadKey: Buffer | undefined;
+  #pending = Buffer.allocUnsafe(SEALED_CHUNK);
+  #filled = 0;
+  #counter = 0;
+  #sawNonce = false;
+  #nonceBytes = Buffer.alloc(0);
+  readonly #plainHash: Hash = createHash('sha256');
+  readonly #cipherHash: Hash = createHash('sha256');
+  #hashes: StreamHashes | undefined;
+  #info: AgeHeaderInfo | undefined;
+
+  constructor(identities: AgeIdentity[], subject: string) {
+    super();
+    this.#identities = identities;
+    this.#subject = subject;
+  }
+
+  /** Both SHA-256s (of the age file and of what it holds); only after the stream has finished. */
+  hashes(): StreamHashes {
+    if (!this.#hashes) throw new Error('the age stream has not finished');
+    return this.#hashes;
+  }
+
+  /** What the header said, once it was read. */
+  header(): AgeHeaderInfo | undefined {
+    return this.#info;
+  }
+
+  async #header(final: boolean): Promise<Buffer | undefined> {
+    const parsed = parseHeader(this.#head!, this.#subject, final);
+    if (!parsed) return undefined;
+    this.#info = { recipientTypes: parsed.recipientTypes, passphrase: parsed.passphrase };
+    const fileKey = await unwrapFileKey(parsed, this.#identities, this.#subject);
+    const expected = headerMac(fileKey, parsed.upToDashes);
+    if (!timingSafeEqual(expected, parsed.mac)) throw new PagevaultError('CORRUPT', `${this.#subject}: its age header was changed (the header MAC does not match)`);
+    const rest = this.#head!.subarray(parsed.length);
+    this.#head = undefined;
+    this.#payloadKey = fileKey;
+    return rest;
+  }
+
+  #open(last: boolean): Buffer | undefined {
+    return unaead(this.#payloadKey!, chunkNonce(this.#counter, last), this.#pending.subarray(0, this.#filled));
+  }
+
+  #payload(chunk: Buffer): void {
+    let offset = 0;
+    if (!this.#sawNonce) {
+      const need = 16 - this.#nonceBytes.length;
+      this.#nonceBytes = Buffer.concat([this.#nonceBytes, chunk.subarray(0, need)]);
+      offset = Math.min(need, chunk.length);
+      if (this.#nonceBytes.length < 16) return;
+      this.#sawNonce = true;
+      this.#payloadKey = hkdf(this.#payloadKey!, this.#nonceBytes, 'payload');
+    }
+    while (offset < chunk.length) {
+      if (this.#filled === SEALED_CHUNK) {
+        const plain = this.#open(false);
+        if (!plain) {
+          const detail = this.#open(true) ? 'data follows its last chunk' : `chunk ${this.#counter + 1} fails authentication`;
+          throw new PagevaultError('CORRUPT', `${this.#subject}: the age file was changed or damaged (${detail}); nothing of it can be trusted`);
+        }
+        this.#emit(plain);
+      }
+      const copied = chunk.copy(this.#pending, this.#filled, offset);
+      this.#filled += copied;
+      offset += copied;
+    }
+  }
+
+  #emit(plain: Buffer): void {
+    this.#plainHash.update(plain);
+    this.push(plain);
+    this.#counter += 1;
+    this.#filled = 0;
+  }
+
+  override _transform(chunk: Buffer, _encoding: BufferEncoding, callback: TransformCallback): void {
+    const run = async () => {
+      this.#cipherHash.update(chunk);
+      if (this.#head) {
+        this.#head = Buffer.concat([this.#head, chunk]);
+        const rest = await this.#header(false);
+        if (rest) this.#payload(rest);
+        return;
+      }
+      this.#payload(chunk);
+    };
+    run().then(() => callback(), callback);
+  }
+
+  override _flush(callback: TransformCallback): void {
+    const run = async () => {
+      if (this.#head) {
+        const rest = await this.#header(true);
+        if (rest) this.#payload(rest);
+      }
+      const cut = (why: string) => new PagevaultError('TRUNCATED', `${this.#subject}: the age file is cut short (${why}); it was not copied whole`);
+      if (!this.#sawNonce) throw cut('it ends before its payload');
+      if (this.#filled < TAG) throw cut(this.#counter === 0 ? 'it ends before its first chunk' : `it ends after chunk ${this.#counter}, which is not marked last`);
+      const plain = this.#open(true);
+      if (!plain) {
+        if (this.#filled === SEALED_CHUNK && this.#open(false)) throw cut(`it ends after chunk ${this.#counter + 1}, which is not marked last`);
+        // A chunk cut in the middle and a changed last chunk fail alike: say both.
+        throw new PagevaultError('CORRUPT', `${this.#subject}: the age file is cut short or was changed (its last chunk, chunk ${this.#counter + 1}, fails authentication); nothing of it can be trusted`);
+      }
+      if (plain.length === 0 && this.#counter > 0) throw new PagevaultError('CORRUPT', `${this.#subject}: the age file is malformed (an empty last chunk after full ones)`);
+      this.#emit(plain);
+      this.#hashes = { plaintextSha256: this.#plainHash.digest('hex'), ciphertextSha256: this.#cipherHash.digest('hex') };
+    };
+    run().then(() => callback(), callback);
+  }
+}

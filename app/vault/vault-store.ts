@@ -1,0 +1,206 @@
+/**
+ * The page vault: versions of one database, each costing only the pages it changed.
+ *
+ * Format. A vault is a folder holding one SQLite file, `vault.sqlite` (page size 16 KiB,
+ * rollback journal, `synchronous=FULL`, incremental auto-vacuum), with three tables:
+ * - `meta(key, value)`: `format = pagevault-vault`, `formatVersion = 1`.
+ * - `page(id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB UNIQUE, size, data)`: one row per
+ *   distinct page content ever stored. `hash` is the SHA-256 of the page's bytes,
+ *   `data` those bytes compressed with zstd (node:zlib), `size` their length. A page
+ *   stored once is shared by every version that has it, at any page number.
+ * - `version(id INTEGER PRIMARY KEY AUTOINCREMENT, created_at, source, page_size,
+ *   page_count, new_pages, new_bytes, map)`: `map` is the zstd-compressed array of
+ *   little-endian u32 page ids, one per page number (entry k = page k+1). Ids grow with
+ *   time and most pages keep theirs, so a map of 262,144 pages compresses to a few
+ *   kilobytes instead of 8 MB of hashes.
+ * Page 1 is stored as a standalone backup has it (header bytes 18/19 = 1, rollback
+ * journal), so a restored version never grows a `-wal`; every other byte is the source's.
+ *
+ * Why page granularity. SQLite rewrites pages in place at fixed offsets, so the page is
+ * the unit that changes: 1 % of pages changed at random costs 1 % here, where ~1 MiB
+ * content-defined chunks (restic, Borg, Kopia) would cost nearly a full copy.
+ *
+ * Why SQLite as the container. The alternative is a folder of immutable pack files named
+ * by their hash plus one index object per version (temp + fsync + rename each, index
+ * last). That ships to object storage as is, but every part of the crash-safety argument
+ * (a pack without an index, an index naming a missing pack, collecting pages that live in
+ * packs shared with kept versions, which means repacking) would be ours to get right and
+ * to test. SQLite's atomic commit gives all of it: a version, with its new pages and its
+ * map, is one transaction, and so is a prune. The file is self-describing (any `sqlite3`
+ * reads it; `pagevault vault restore` needs no catalog). For an off-site copy, page ids
+ * only grow and are never reused (AUTOINCREMENT), so version k's new data is exactly the
+ * pages with ids in (max id before k, max id of k]: it exports as one immutable object per
+ * version (its new pages and its map), and a pruned page is an object the remote may drop.
+ *
+ * Crash safety. With `synchronous=FULL` and a rollback journal, a transaction is either
+ * wholly in the file or wholly absent after a power cut (SQLite's journal is fsynced, and
+ * its directory, before the file is changed). A backup writes its pages and then its
+ * version row in one transaction: a crash leaves the vault as before (the pages it wrote
+ * vanish with the transaction), never a version with missing pages. A prune is
+ * mark-then-sweep in one transaction with the version table as the root: inside a write
+ * transaction (no other writer can add a version meanwhile) it deletes the versions
+ * retention drops, marks every page id the remaining maps name, and deletes the unmarked
+ * pages; a crash at any moment rolls all of it back. The freed space is given back to the
+ * file system afterwards by `incremental_vacuum`, in its own transaction, which moves no
+ * data a version can see. A backup holds the write lock from before it looks up pages
+ * until it commits, so a prune can never collect a page a backup is about to reference.
+ */
+import { hash } from 'node:crypto';
+import { mkdirSync, existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
+import Database from 'better-sqlite3';
+import { PagevaultError } from '../api/errors.ts';
+
+export const VAULT_FILE = 'vault.sqlite';
+const FORMAT = 'pagevault-vault';
+const FORMAT_VERSION = '1';
+
+/** One version as listed. */
+export interface VaultVersion {
+  id: number;
+  createdAt: string;
+  source: string;
+  pageSize: number;
+  pageCount: number;
+  /** Pages this version stored that no earlier version had. */
+  newPages: number;
+  /** Compressed bytes of those pages. */
+  newBytes: number;
+}
+
+/** A damaged page or map found by `VaultStore.verify`. */
+export interface VaultProblem {
+  version: number | null;
+  pageNumber: number | null;
+  pageId: number | null;
+  message: string;
+}
+
+/**
+ * Compresses one page. Told the input's size, zstd sizes its window and context to it:
+ * half the time per page of the defaults, here, at the same ratio.
+ */
+export function compressPage(page: Buffer): Buffer {
+  return zstdCompressSync(page, { pledgedSrcSize: page.length });
+}
+
+/** SHA-256 of a page's bytes, the key it is stored under. */
+export function pageHash(page: Uint8Array): Buffer {
+  // One-shot: a third faster per 4 KiB page than createHash().update().digest().
+  return hash('sha256', page, 'buffer');
+}
+
+/** Encodes a version's page ids, one per page number, as stored in `version.map`. */
+export function encodeMap(ids: Uint32Array): Buffer {
+  return zstdCompressSync(Buffer.from(ids.buffer, ids.byteOffset, ids.byteLength));
+}
+
+/** Decodes `version.map`; throws when it is damaged. */
+export function decodeMap(map: Buffer, pageCount: number): Uint32Array {
+  const bytes = zstdDecompressSync(map);
+  if (bytes.length !== pageCount * 4) throw new Error(`the page map holds ${bytes.length / 4} pages, not ${pageCount}`);
+  return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
+}
+
+/**
+ * An open vault. Opens `vault.sqlite` in `dir`; with `create`, makes the folder and the
+ * file on first use. Refuses a folder that holds something else.
+ */
+export class VaultStore {
+  readonly dir: string;
+  readonly db: Database.Database;
+
+  private constructor(dir: string, db: Database.Database) {
+    this.dir = dir;
+    this.db = db;
+  }
+
+  /** Opens the vault in `dirArg`; `create` makes it when missing. `subject` words errors. */
+  static open(dirArg: string, subject: string, options: { create?: boolean } = {}): VaultStore {
+    const dir = resolve(dirArg);
+    const file = join(dir, VAULT_FILE);
+    const exists = existsSync(file);
+    if (!exists && !options.create) {
+      throw new PagevaultError('NOT_FOUND', `${subject}: ${dir} is not a Pagevault vault (no ${VAULT_FILE} in it); back up with --vault ${dir} first`);
+    }
+    if (!exists) mkdirSync(dir, { recursive: true });
+    let db: Database.Database;
+    try {
+      // Opened for writing even to read: after a crash, SQLite rolls back the hot journal
+      // on the first read, which a read-only connection cannot (SQLITE_READONLY_ROLLBACK).
+      // A vault the user may not write to is opened read-only by SQLite itself.
+      db = new Database(file, { timeout: 10_000 });
+    } catch (error) {
+      throw new PagevaultError('PERMISSION_DENIED', `${subject}: cannot open ${file} (${(error as Error).message})`);
+    }
+    try {
+      if (!exists) {
+        db.pragma('page_size = 16384');
+        db.pragma('auto_vacuum = INCREMENTAL');
+        db.pragma('journal_mode = DELETE');
+        db.exec(`
+          BEGIN;
+          CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+          CREATE TABLE page (id INTEGER PRIMARY KEY AUTOINCREMENT, hash BLOB NOT NULL UNIQUE, size INTEGER NOT NULL, data BLOB NOT NULL);
+          CREATE TABLE version (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, source TEXT NOT NULL,
+            page_size INTEGER NOT NULL, page_count INTEGER NOT NULL, new_pages INTEGER NOT NULL, new_bytes INTEGER NOT NULL, map BLOB NOT NULL);
+          INSERT INTO meta VALUES ('format', '${FORMAT}'), ('formatVersion', '${FORMAT_VERSION}');
+          COMMIT;`);
+      }
+      db.pragma('synchronous = FULL');
+      // The hash index of a 1 GB database's pages is ~10 MB: kept in SQLite's cache, a
+      // look-up per page needs no read from the file (SQLite's default cache is 2 MB).
+      db.pragma('cache_size = -32768');
+      const format = db.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get();
+      const version = db.prepare("SELECT value FROM meta WHERE key = 'formatVersion'").pluck().get();
+      if (format !== FORMAT) throw new Error('not a vault');
+      if (version !== FORMAT_VERSION) {
+        db.close();
+        throw new PagevaultError('NOT_SUPPORTED', `${subject}: ${file} is a vault of format ${String(version)}; this Pagevault reads format ${FORMAT_VERSION}, update Pagevault`);
+      }
+    } catch (error) {
+      if (db.open) db.close();
+      if (error instanceof PagevaultError) throw error;
+      throw new PagevaultError('NOT_A_DATABASE', `${subject}: ${file} is not a Pagevault vault (${(error as Error).message})`);
+    }
+    return new VaultStore(dir, db);
+  }
+
+  /** Every version, oldest first. */
+  versions(): VaultVersion[] {
+    return (this.db.prepare('SELECT id, created_at, source, page_size, page_count, new_pages, new_bytes FROM version ORDER BY id').all() as Array<Record<string, number | string>>).map(
+      (row) => ({
+        id: Number(row.id),
+        createdAt: String(row.created_at),
+        source: String(row.source),
+        pageSize: Number(row.page_size),
+        pageCount: Number(row.page_count),
+        newPages: Number(row.new_pages),
+        newBytes: Number(row.new_bytes),
+      }),
+    );
+  }
+
+  /** The version `spec` names: its number as listed, or `latest`. */
+  resolveVersion(spec: string, subject: string): VaultVersion {
+    const all = this.versions();
+    const found = spec === 'latest' ? all.at(-1) : /^\d+$/.test(spec) ? all.find((v) => v.id === Number(spec)) : undefined;
+    if (!found) {
+      const listed = all.length === 0 ? 'the vault has no versions yet' : `versions are ${all[0]!.id}..${all.at(-1)!.id} (see pagevault vault list ${this.dir})`;
+      throw new PagevaultError('NOT_FOUND', `${subject}: no version '${spec}' in ${this.dir}; ${listed}`);
+    }
+    return found;
+  }
+
+  /** The page ids of version `id`, one per page number. */
+  pageMap(id: number): Uint32Array {
+    const row = this.db.prepare('SELECT map, page_count FROM version WHERE id = ?').get(id) as { map: Buffer; page_count: number };
+    return decodeMap(row.map, row.page_count);
+  }
+
+  /** Closes the vault's connection; a second call does nothing. */
+  close(): void {
+    if (this.db.open) this.db.close();
+  }
+}

@@ -1,0 +1,339 @@
+// The page vault against real files and real processes: a writer process changes random
+// pages between versions, each version is compared page by page with a raw snapshot of
+// the source taken independently at the same commit, processes are killed at every step
+// of a backup and of a prune, and a flipped byte in a stored page is found and named.
+import { afterAll, describe, expect, it } from 'vitest';
+import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createInterface } from 'node:readline';
+import { fileURLToPath } from 'node:url';
+import Database from 'better-sqlite3';
+import { PagevaultError } from '../api/errors.ts';
+import { vaultBackup, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
+import { VAULT_FILE } from './vault-store.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'pv-vault-'));
+let n = 0;
+const fresh = (name = 'case') => {
+  const dir = join(root, `${name}-${(n += 1)}`);
+  mkdirSync(dir);
+  return dir;
+};
+const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
+const writerScript = fileURLToPath(new URL('../../test-support/page-writer.ts', import.meta.url));
+const crashScript = fileURLToPath(new URL('../../test-support/vault-crash.ts', import.meta.url));
+const keepLast = (count: number) => ({ keepLast: count, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null });
+
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+
+/** A writer process holding the database open; `change` resolves once its commit is done. */
+class Writer {
+  readonly #child: ChildProcessWithoutNullStreams;
+  readonly #waiting: Array<() => void> = [];
+
+  constructor(path: string) {
+    this.#child = spawn(process.execPath, [writerScript, path], { stdio: ['pipe', 'pipe', 'inherit'] }) as unknown as ChildProcessWithoutNullStreams;
+    createInterface({ input: this.#child.stdout }).on('line', () => this.#waiting.shift()?.());
+  }
+
+  #send(line: string): Promise<void> {
+    return new Promise((resolve) => {
+      this.#waiting.push(resolve);
+      this.#child.stdin.write(`${line}\n`);
+    });
+  }
+
+  /** Commits `rows` random changes (seeded) and waits for the commit. */
+  change(rows: number, seed: number): Promise<void> {
+    return this.#send(`change ${rows} ${seed}`);
+  }
+
+  async close(): Promise<void> {
+    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
+    this.#child.stdin.end();
+    await exited;
+  }
+}
+
+/**
+ * The source's pages at its latest commit, found without the vault's code: its files are
+ * copied raw while a read transaction keeps any checkpoint from changing them, and SQLite
+ * checkpoints the copy's WAL into the copy. Page 1 as a standalone file has it (bytes 18/19 = 1).
+ */
+function rawSnapshot(source: string, dir: string): Buffer {
+  const copyDir = mkdtempSync(join(dir, 'snap-'));
+  const reader = new Database(source, { readonly: true });
+  reader.exec('BEGIN');
+  reader.prepare('SELECT count(*) FROM sqlite_schema').get();
+  copyFileSync(source, join(copyDir, 'db'));
+  if (existsSync(`${source}-wal`)) copyFileSync(`${source}-wal`, join(copyDir, 'db-wal'));
+  reader.exec('COMMIT');
+  reader.close();
+  const copy = new Database(join(copyDir, 'db'));
+  copy.pragma('wal_checkpoint(TRUNCATE)');
+  copy.close();
+  const bytes = readFileSync(join(copyDir, 'db'));
+  rmSync(copyDir, { recursive: true, force: true });
+  bytes[18] = 1;
+  bytes[19] = 1;
+  return bytes;
+}
+
+/** The first page at which two files differ, or null. */
+function firstDifferentPage(a: Buffer, b: Buffer, pageSize: number): number | null {
+  const pages = Math.max(a.length, b.length) / pageSize;
+  for (let page = 0; page < pages; page += 1) {
+    if (!a.subarray(page * pageSize, (page + 1) * pageSize).equals(b.subarray(page * pageSize, (page + 1) * pageSize))) return page + 1;
+  }
+  return null;
+}
+
+async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
+  try {
+    await promise;
+  } catch (error) {
+    expect(error).toBeInstanceOf(PagevaultError);
+    return { code: (error as PagevaultError).code, message: (error as Error).message };
+  }
+  throw new Error('expected a failure');
+}
+
+describe('versions in the vault', () => {
+  it('100 versions with random page changes by a writer between them: random versions restore to exactly the pages of a raw snapshot at the same commit', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const vault = join(dir, 'vault');
+    const writer = new Writer(source);
+    await writer.change(0, 1);
+    // Which versions are restored is chosen up front, so only their snapshots are kept.
+    const chosen = new Set([1, 2, 3, 17, 33, 50, 64, 71, 88, 99, 100]);
+    const snapshots = new Map<number, Buffer>();
+    let seed = 7;
+    try {
+      for (let version = 1; version <= 100; version += 1) {
+        if (version > 1) await writer.change(1 + (version % 23), (seed = (seed * 48271) % 2147483647));
+        if (chosen.has(version)) snapshots.set(version, rawSnapshot(source, dir));
+        const added = await vaultBackup(source, vault);
+        expect(added.version.id).toBe(version);
+        expect(added.viaCopy).toBe(false);
+        if (version > 1) expect(added.version.newPages).toBeLessThan(added.version.pageCount / 4);
+      }
+    } finally {
+      await writer.close();
+    }
+    const listed = await vaultList(vault);
+    expect(listed.versions.map((v) => v.id)).toEqual(Array.from({ length: 100 }, (_, i) => i + 1));
+    for (const [version, expected] of snapshots) {
+      const target = join(dir, `restored-${version}.db`);
+      await vaultRestore(vault, String(version), target);
+      const restored = readFileSync(target);
+      expect({ version, page: firstDifferentPage(restored, expected, 4096), bytes: restored.length }).toEqual({ version, page: null, bytes: expected.length });
+      const db = new Database(target, { readonly: true });
+      expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+      expect(db.pragma('journal_mode', { simple: true })).toBe('delete');
+      db.close();
+    }
+    const latest = join(dir, 'latest.db');
+    await vaultRestore(vault, 'latest', latest);
+    expect(readFileSync(latest).equals(snapshots.get(100)!)).toBe(true);
+    expect((await vaultVerify(vault)).ok).toBe(true);
+  }, 300_000);
+
+  it('a rollback-journal source is read through a temporary copy that is removed, and restores exactly', async () => {
+    const dir = fresh();
+    const source = join(dir, 'plain.db');
+    const db = new Database(source);
+    db.exec('CREATE TABLE t (v); INSERT INTO t VALUES (1), (2)');
+    db.close();
+    const vault = join(dir, 'vault');
+    const added = await vaultBackup(source, vault);
+    expect(added.viaCopy).toBe(true);
+    expect(readdirSync(vault)).toEqual([VAULT_FILE]);
+    const target = join(dir, 'back.db');
+    await vaultRestore(vault, '1', target);
+    expect(readFileSync(target).equals(readFileSync(source))).toBe(true);
+  });
+
+  it('restoring into an existing database takes a safety copy first, as restore does', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const db = new Database(source);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (v); INSERT INTO t VALUES (1)');
+    const vault = join(dir, 'vault');
+    await vaultBackup(source, vault);
+    db.exec('UPDATE t SET v = 2');
+    const restored = await vaultRestore(vault, '1', source);
+    expect(restored.safetyCopy).not.toBeNull();
+    expect(db.prepare('SELECT v FROM t').pluck().get()).toBe(1);
+    db.close();
+    const safety = new Database(restored.safetyCopy!, { readonly: true });
+    expect(safety.prepare('SELECT v FROM t').pluck().get()).toBe(2);
+    safety.close();
+  });
+
+  it('refuses a folder that is not a vault, a version it does not have and an existing file it would overwrite, changing nothing', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    new Database(source).exec('CREATE TABLE t (v)');
+    const notVault = join(dir, 'empty');
+    mkdirSync(notVault);
+    expect((await codeOf(vaultList(notVault))).code).toBe('NOT_FOUND');
+    expect(readdirSync(notVault)).toEqual([]);
+    const vault = join(dir, 'vault');
+    await vaultBackup(source, vault);
+    const missing = await codeOf(vaultRestore(vault, '7', join(dir, 'x.db')));
+    expect(missing.code).toBe('NOT_FOUND');
+    expect(missing.message).toContain("no version '7'");
+    expect(existsSync(join(dir, 'x.db'))).toBe(false);
+    writeFileSync(join(dir, 'text.txt'), 'not a database');
+    expect((await codeOf(vaultRestore(vault, 'latest', join(dir, 'text.txt')))).code).toBe('NOT_A_DATABASE');
+    expect(readFileSync(join(dir, 'text.txt'), 'utf8')).toBe('not a database');
+  });
+});
+
+describe('a damaged vault', () => {
+  it('a flipped byte in a stored page is found by verify and named by version, page number and stored page; restoring that version fails and writes nothing', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const vault = join(dir, 'vault');
+    const writer = new Writer(source);
+    await writer.change(0, 1);
+    await vaultBackup(source, vault);
+    await writer.change(5, 3);
+    await vaultBackup(source, vault);
+    await writer.close();
+    // The page both versions have at page 2, its data as stored with one bit flipped.
+    const store = new Database(join(vault, VAULT_FILE));
+    const version2Map = store.prepare('SELECT map FROM version WHERE id = 2').pluck().get() as Buffer;
+    expect(version2Map.length).toBeGreaterThan(0);
+    const { id, data } = store.prepare('SELECT id, data FROM page ORDER BY id LIMIT 1 OFFSET 1').get() as { id: number; data: Buffer };
+    data[Math.floor(data.length / 2)]! ^= 0x10;
+    store.prepare('UPDATE page SET data = ? WHERE id = ?').run(data, id);
+    store.close();
+
+    const verdict = await vaultVerify(vault);
+    expect(verdict.ok).toBe(false);
+    expect(verdict.problems.map((p) => [p.version, p.pageNumber, p.pageId])).toEqual([
+      [1, 2, id],
+      [2, 2, id],
+    ]);
+    expect(verdict.problems[0]!.message).toMatch(new RegExp(`^version 1, page 2: stored page ${id} (does not match its SHA-256|does not decompress)`));
+
+    const text = spawnSync(process.execPath, [cli, 'vault', 'verify', vault], { encoding: 'utf8' });
+    expect(text.status).toBe(1);
+    expect(text.stdout).toContain(`version 2, page 2: stored page ${id}`);
+
+    const target = join(dir, 'back.db');
+    expect((await codeOf(vaultRestore(vault, '1', target))).code).toBe('CORRUPT');
+    expect(readdirSync(dir).filter((name) => name.startsWith('back.db'))).toEqual([]);
+  });
+});
+
+describe('a process killed at every step', () => {
+  const backupSteps = ['snapshot', 'pages-half', 'pages-done', 'version-written', 'committed'] as const;
+  const pruneSteps = ['versions-deleted', 'marked', 'swept', 'committed', 'vacuumed'] as const;
+
+  /** Runs the crash script; true when it was killed, false when it finished. */
+  function runKilled(args: string[]): boolean {
+    const result = spawnSync(process.execPath, [crashScript, ...args], { encoding: 'utf8' });
+    if (result.signal !== 'SIGKILL' && result.status !== 0) throw new Error(`crash script failed: ${result.stderr}`);
+    return result.signal === 'SIGKILL';
+  }
+
+  it('a backup killed with SIGKILL at every step leaves a vault that verifies, whose listed versions all restore exactly; a prune killed at every step loses no version it keeps', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const vault = join(dir, 'vault');
+    const writer = new Writer(source);
+    await writer.change(0, 1);
+    await vaultBackup(source, vault);
+    const expected = new Map<number, Buffer>([[1, rawSnapshot(source, dir)]]);
+
+    const checkVault = async (when: string) => {
+      const verdict = await vaultVerify(vault);
+      expect({ when, problems: verdict.problems }).toEqual({ when, problems: [] });
+      const listed = await vaultList(vault);
+      for (const { id } of listed.versions) {
+        const target = join(dir, `check-${(n += 1)}.db`);
+        await vaultRestore(vault, String(id), target);
+        expect({ when, id, page: firstDifferentPage(readFileSync(target), expected.get(id)!, 4096) }).toEqual({ when, id, page: null });
+        rmSync(target);
+      }
+      // SQLite's journal of a transaction the kill cut short may stay (not hot: SQLite
+      // reuses it); nothing else of a killed run, no temporary source copy, is left.
+      expect({ when, files: readdirSync(vault).filter((name) => name !== `${VAULT_FILE}-journal`) }).toEqual({ when, files: [VAULT_FILE] });
+      return listed.versions.map((v) => v.id);
+    };
+
+    let seed = 11;
+    for (const step of backupSteps) {
+      await writer.change(20, (seed += 1));
+      const before = (await vaultList(vault)).versions.map((v) => v.id);
+      const snapshot = rawSnapshot(source, dir);
+      // Killed after its commit, the version is there and must hold this snapshot.
+      expected.set(before.at(-1)! + 1, snapshot);
+      expect(runKilled(['backup', source, vault, step])).toBe(true);
+      const after = await checkVault(`backup killed at ${step}`);
+      if (step === 'committed') {
+        expect(after).toEqual([...before, before.at(-1)! + 1]);
+      } else {
+        expect(after).toEqual(before);
+      }
+      // The next backup after a crash succeeds.
+      await writer.change(3, (seed += 1));
+      const next = await vaultBackup(source, vault);
+      expected.set(next.version.id, rawSnapshot(source, dir));
+    }
+    await writer.close();
+
+    for (const step of pruneSteps) {
+      const before = (await vaultList(vault)).versions.map((v) => v.id);
+      const keep = before.length - 1;
+      expect(runKilled(['prune', vault, String(keep), step])).toBe(true);
+      const after = await checkVault(`prune killed at ${step}`);
+      expect(after).toEqual(step === 'committed' || step === 'vacuumed' ? before.slice(-keep) : before);
+    }
+    // A prune to the last one deletes pages: what remains is what the last version names.
+    const pruned = await vaultPrune(vault, keepLast(1));
+    expect(pruned.freedPages).toBeGreaterThan(0);
+    expect(await checkVault('after the last prune')).toHaveLength(1);
+  }, 300_000);
+});
+
+describe('the command line', () => {
+  it('backup --vault, vault list, restore, verify and prune with --json; usage errors say what is wrong', () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const db = new Database(source);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (v); INSERT INTO t VALUES (1)');
+    const vault = join(dir, 'vault');
+    const json = (...args: string[]) => {
+      const lines = execFileSync(process.execPath, [cli, ...args, '--json'], { encoding: 'utf8' }).trim().split('\n');
+      return JSON.parse(lines.at(-1)!) as { type: string; command: string; value: Record<string, unknown> };
+    };
+    expect(json('backup', source, '--vault', vault)).toMatchObject({ type: 'result', command: 'backup', value: { version: { id: 1 } } });
+    db.exec('UPDATE t SET v = 2');
+    expect(json('backup', source, '--vault', vault)).toMatchObject({ value: { version: { id: 2, newPages: 1 } } });
+    db.close();
+    expect(json('vault', 'list', vault).value.versions).toHaveLength(2);
+    expect(json('vault', 'restore', vault, '1', join(dir, 'one.db'))).toMatchObject({ command: 'vault restore', value: { version: { id: 1 } } });
+    const one = new Database(join(dir, 'one.db'), { readonly: true });
+    expect(one.prepare('SELECT v FROM t').pluck().get()).toBe(1);
+    one.close();
+    expect(json('vault', 'verify', vault)).toMatchObject({ command: 'vault verify', value: { ok: true, versions: 2 } });
+    expect(json('vault', 'prune', vault, '--keep-last', '1')).toMatchObject({ command: 'vault prune', value: { removed: [{ id: 1 }] } });
+
+    const usage = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    expect(usage('vault', 'prune', vault)).toMatchObject({ status: 2, stderr: expect.stringContaining('needs at least one of --keep-last') });
+    expect(usage('vault', 'prune', vault, '--keep-last', '0')).toMatchObject({ status: 2, stderr: expect.stringContaining("Expected --keep-last to be a whole number from 1 and up, got '0'") });
+    expect(usage('vault', 'list', vault, '--keep-last', '2')).toMatchObject({ status: 2, stderr: expect.stringContaining('--keep-last goes with vault prune') });
+    expect(usage('vault', 'nope', vault)).toMatchObject({ status: 2, stderr: expect.stringContaining("Unknown vault command 'nope'") });
+    expect(usage('backup', source, join(dir, 'x'), '--vault', vault)).toMatchObject({ status: 2, stderr: expect.stringContaining("'backup --vault' takes the source only") });
+    expect(usage('vault', 'restore', vault, 'latest')).toMatchObject({ status: 2 });
+    expect(usage('--help').stdout).toContain('vault verify <dir>');
+  });
+});
