@@ -13,7 +13,9 @@ import { commitEncrypted, makeEncryptedDatabase, openWithKey, pairsOf, startEncr
 import { backupDatabase } from './backup.ts';
 import { detectCipher, parseKey } from './connection.ts';
 import { createCancelFlag, OperationContext } from './context.ts';
-import { backup, inspect, verify } from './index.ts';
+import { backup, inspect, restore, verify } from './index.ts';
+import { readManifest } from './manifest.ts';
+import { generateAgeIdentity } from '../age/keys.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-encrypted-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -181,4 +183,30 @@ it('the test helper really writes SQLCipher 4: a fresh connection opens it with 
   const db = openWithKey(source, passphrase, 'sqlcipher-4', true);
   expect(db.prepare('SELECT count(*) FROM pairs_a').pluck().get()).toBe(100);
   db.close();
+});
+
+describe('an encrypted source backed up with age at rest', () => {
+  it('keeps both in the manifest read back; verify and restore take both keys; without the source key only the hashes are checked, and the restored copy opens with the key', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase);
+    const identity = generateAgeIdentity();
+    const age = [{ kind: 'identity' as const, identity: identity.identity }];
+    const result = await backup(source, `${join(dir, 'out')}/`, { key, encryption: { kind: 'x25519', recipient: identity.recipient }, fullVerify: true });
+    expect(result.path).toMatch(/\.db\.age$/);
+    // The manifest as Pagevault reads it back (History, import, restore), not only as written.
+    const manifest = await readManifest(result.path);
+    expect(manifest).toMatchObject({ sourceEncryption: { cipher: 'sqlcipher-4', cipherLabel: 'SQLCipher 4' }, encryption: { format: 'age', recipient: identity.recipient }, copyMethod: expect.stringMatching(/^(cloned|copied)$/) });
+
+    expect(await verify(result.path, { keys: { source: key, age }, full: true })).toMatchObject({ ok: true, check: 'integrity_check', manifestChecked: true, problems: [] });
+    const hashesOnly = await verify(result.path, { keys: { age } });
+    expect(hashesOnly).toMatchObject({ ok: true, manifestChecked: true, problems: [], notChecked: expect.stringContaining('no key was given') });
+    expect(await failureOf(verify(result.path, { keys: { source: key } }))).toMatchObject({ code: 'KEY_NEEDED' });
+
+    const target = join(dir, 'restored.db');
+    await restore(result.path, target, { keys: { source: key, age } });
+    expectEncrypted(target);
+    // A backup is a standalone rollback-journal file, whatever the source's journal mode.
+    expect(pairsOf(target, passphrase)).toEqual({ ...pairsOf(source, passphrase), journalMode: 'delete' });
+  });
 });
