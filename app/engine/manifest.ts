@@ -81,7 +81,9 @@ const manifestSchema = z.object({
       { error: 'an object with format, recipient, plaintextSha256 and plaintextBytes' },
     )
     .optional(),
-  copyMethod: z.enum(['cloned', 'copied'], { error: '"cloned" or "copied"' }).optional(),
+  // Says how the file was made, not what it holds: a word a later version may add is read
+  // as unknown rather than costing the backup its manifest.
+  copyMethod: z.enum(['cloned', 'copied']).optional().catch(undefined),
 }) satisfies z.ZodType<BackupManifest>;
 
 /** A manifest read from disk: the manifest, or why it cannot be used. */
