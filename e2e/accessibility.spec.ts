@@ -43,6 +43,9 @@ const at = (...parts: string[]) => {
 makeDatabase(at('.mozilla', 'firefox', 'abcd1234.default-release', 'places.sqlite'));
 makeDatabase(at('Zotero', 'zotero.sqlite'), { journalMode: 'delete' });
 test.afterAll(() => rmSync(home, { recursive: true, force: true }));
+// Each test audits many views in turn, and axe's analysis of one view takes seconds of CPU:
+// the limit is for the whole walk, on a loaded machine too.
+test.describe.configure({ timeout: 240_000 });
 test.use({ hostEnv: { HOME: home, XDG_CONFIG_HOME: '', XDG_DATA_HOME: '' } });
 
 for (const colorScheme of ['light', 'dark'] as const) {

@@ -5,14 +5,13 @@
  * how it was copied.
  */
 import { existsSync, readdirSync } from 'node:fs';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeDatabase, readState } from '../test-support/databases.ts';
 import { startExclusiveWriter } from '../test-support/processes.ts';
 import { expect, saveScreenshot, test } from './fixtures.ts';
 import { addDatabase, recordProgress } from './helpers.ts';
+import { startBrowsingChromium } from '../test-support/browsing-chromium.ts';
 
 test('add a database another program holds, Backup now, and the History says it was copied while in use', async ({ app, host }) => {
   const source = join(host.workDir, 'places.sqlite');
@@ -56,22 +55,11 @@ test('add a database another program holds, Backup now, and the History says it 
 });
 
 test("Chromium's History, while Chromium browses: Backup now works and the History entry says how it was copied", async ({ app, host }) => {
-  const { chromium } = await import('@playwright/test');
-  const server = createServer((request, response) => {
-    response.setHeader('content-type', 'text/html');
-    response.end(`<!doctype html><title>Visit ${request.url}</title><link rel="icon" href="data:,"><h1>${request.url}</h1>`);
-  });
-  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-  const port = (server.address() as AddressInfo).port;
   const profile = join(host.workDir, 'chromium-profile');
-  const browser = await chromium.launchPersistentContext(profile, {
-    executablePath: '/usr/bin/chromium',
-    headless: true,
-    args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-  });
+  const chromium = await startBrowsingChromium(profile);
+  const { page } = chromium;
   try {
-    const page = await browser.newPage();
-    for (let i = 0; i < 3; i += 1) await page.goto(`http://127.0.0.1:${port}/visit-${i}`);
+    for (let i = 0; i < 3; i += 1) await page.goto(chromium.url(`/visit-${i}`));
     const history = join(profile, 'Default', 'History');
     // Chromium may take long to start on a loaded machine: only the test's own timeout bounds this.
     await expect.poll(() => existsSync(history), { timeout: 0 }).toBe(true);
@@ -80,7 +68,7 @@ test("Chromium's History, while Chromium browses: Backup now works and the Histo
     const row = app.getByRole('row', { name: /^History / });
     await row.getByRole('button', { name: 'Backup now: History' }).click();
     await expect(app.getByRole('group', { name: 'Backup of History' }).getByRole('status')).toHaveText('Backup complete');
-    await page.goto(`http://127.0.0.1:${port}/after`); // Chromium browses on
+    await page.goto(chromium.url('/after')); // Chromium browses on
 
     const folder = join(host.dataDir, 'backups', 'History');
     const backup = readdirSync(folder).find((name) => /^History-\d{8}-\d{6}\.db$/.test(name))!;
@@ -93,7 +81,6 @@ test("Chromium's History, while Chromium browses: Backup now works and the Histo
     await expect(entry).toContainText('Verified');
     await expect(entry.getByText('Copied while in use')).toBeVisible();
   } finally {
-    await browser.close();
-    server.close();
+    await chromium.close();
   }
 });

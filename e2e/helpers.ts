@@ -92,10 +92,28 @@ export async function seedHeldAndDeferred(app: Page, chinookPath: string, host: 
   );
 
   // A deferred run, as the core records one when the engine defers (the engine here never does on demand).
-  const message = `Deferred: another program kept writing to ${chinookPath} while it was copied; tried 12 times, and the next run tries again`;
-  const catalog = new Catalog(host.dataDir, defaultSettings(host.dataDir));
+  const message = recordDeferredRun(host.dataDir, chinookPath, { trigger: 'manual', durationMs: 2_000 });
+
+  await app.getByRole('link', { name: 'History' }).click();
+  await app.getByRole('button', { name: 'Import backups from folder…' }).click();
+  await app.getByRole('textbox', { name: 'Folder' }).fill(held);
+  await app.getByRole('button', { name: 'Import', exact: true }).click();
+  await expect(app.getByRole('alert').filter({ hasText: 'Imported 1 backups' })).toBeVisible();
+  return message;
+}
+
+/**
+ * Writes a deferred run of the registered database `path` into the catalog of `dataDir`, as
+ * the core records one when the engine defers (which it never does on demand), and with
+ * `schedule` a daily schedule beside it; resolves to the run's message. The host does not
+ * hear of it: reload the page to see it.
+ */
+export function recordDeferredRun(dataDir: string, path: string, run: { trigger: 'manual' | 'schedule'; durationMs: number; schedule?: boolean }): string {
+  const message = `Deferred: another program kept writing to ${path} while it was copied; tried 12 times, and the next run tries again`;
+  const catalog = new Catalog(dataDir, defaultSettings(dataDir));
   try {
-    const database = catalog.databases.findByPath(chinookPath)!;
+    const database = catalog.databases.findByPath(path)!;
+    if (run.schedule) catalog.schedules.set(database.id, { spec: { kind: 'daily', time: '03:00' }, enabled: true, skipIfUnchanged: true }, new Date());
     const now = new Date();
     catalog.backups.insert(
       entryWithoutFile({
@@ -103,22 +121,16 @@ export async function seedHeldAndDeferred(app: Page, chinookPath: string, host: 
         databaseLabel: database.label,
         source: database.path,
         status: 'deferred',
-        trigger: 'manual',
+        trigger: run.trigger,
         mode: database.mode,
         startedAt: now.toISOString(),
-        finishedAt: new Date(now.getTime() + 2_000).toISOString(),
-        durationMs: 2_000,
+        finishedAt: new Date(now.getTime() + run.durationMs).toISOString(),
+        durationMs: run.durationMs,
         error: { code: 'DEFERRED', message },
       }),
     );
   } finally {
     catalog.close();
   }
-
-  await app.getByRole('link', { name: 'History' }).click();
-  await app.getByRole('button', { name: 'Import backups from folder…' }).click();
-  await app.getByRole('textbox', { name: 'Folder' }).fill(held);
-  await app.getByRole('button', { name: 'Import', exact: true }).click();
-  await expect(app.getByRole('alert').filter({ hasText: 'Imported 1 backups' })).toBeVisible();
   return message;
 }

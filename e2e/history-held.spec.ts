@@ -4,10 +4,8 @@
  * catalog as the core records one) in the History, the Databases list and the details.
  */
 import type { Locator, Page } from '@playwright/test';
-import { Catalog, entryWithoutFile } from '../app/catalog/index.ts';
-import { defaultSettings } from '../app/core/core.ts';
 import { expect, saveScreenshot, test } from './fixtures.ts';
-import { addDatabase, seedHeldAndDeferred } from './helpers.ts';
+import { addDatabase, recordDeferredRun, seedHeldAndDeferred } from './helpers.ts';
 
 const heldDetail = 'Another program held this database, so Pagevault copied it without a lock and checked the copy: consistent up to WAL commit frame 1,234 of checkpoint 7; 2 tries.';
 
@@ -69,29 +67,7 @@ test('the Databases list and the details say the last run was deferred, calmly, 
 test('the Schedules screen shows a deferred last run as deferred', async ({ app, chinookPath, host }) => {
   await addDatabase(app, chinookPath);
   await expect(app.getByRole('row', { name: /^chinook / })).toContainText('Never');
-  const message = `Deferred: another program kept writing to ${chinookPath} while it was copied; tried 12 times, and the next run tries again`;
-  const catalog = new Catalog(host.dataDir, defaultSettings(host.dataDir));
-  try {
-    const database = catalog.databases.findByPath(chinookPath)!;
-    catalog.schedules.set(database.id, { spec: { kind: 'daily', time: '03:00' }, enabled: true, skipIfUnchanged: true }, new Date());
-    const now = new Date();
-    catalog.backups.insert(
-      entryWithoutFile({
-        databaseId: database.id,
-        databaseLabel: database.label,
-        source: database.path,
-        status: 'deferred',
-        trigger: 'schedule',
-        mode: database.mode,
-        startedAt: now.toISOString(),
-        finishedAt: now.toISOString(),
-        durationMs: 0,
-        error: { code: 'DEFERRED', message },
-      }),
-    );
-  } finally {
-    catalog.close();
-  }
+  recordDeferredRun(host.dataDir, chinookPath, { trigger: 'schedule', durationMs: 0, schedule: true });
   // Written behind the host's back: the page loads the schedules afresh.
   await app.reload();
   await app.getByRole('link', { name: 'Schedules' }).click();

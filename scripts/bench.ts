@@ -1,6 +1,8 @@
 /**
  * `npm run bench`: backup speed on a ~1 GB WAL database, as ratios against `cp` of the
- * same file measured in the same run; then again with a writer committing continuously
+ * same file measured in the same run; a verified backup, its verify phase against its own
+ * copy phase; a restore of a verified copy, safety copy kept, against `dd conv=fsync` of
+ * the same file; then again with a writer committing continuously
  * (restarts, and the writer's p99 and max commit latency during the backup against during
  * `cp`, round by round); the backup worker's peak memory; and stepped mode on a
  * rollback-journal copy against snapshot mode; and the lock-free copy of a copy of the
@@ -11,7 +13,9 @@
  * encrypted at rest with age against a plain one, with the age stream's MB/s; and the vault
  * (scripts/bench-vault.ts): incremental versions and their restores against full backups.
  *
- * Usage: npm run bench -- [--size-mb N] [--dir DIR] [--runs N] [--held-only] [--clone-only] [--encrypted-only] [--vault-only]
+ * `--copy-only` runs only the rows without a writer (copy, verified copy, stepped, restore).
+ *
+ * Usage: npm run bench -- [--size-mb N] [--dir DIR] [--runs N] [--held-only] [--clone-only] [--encrypted-only] [--vault-only] [--copy-only]
  */
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, mkdirSync, mkdtempSync, rmSync, statSync } from 'node:fs';
@@ -21,7 +25,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import Database from 'better-sqlite3';
-import { backup } from '../app/engine/index.ts';
+import { backup, restore } from '../app/engine/index.ts';
 import { AgeDecryptor, AgeEncryptor } from '../app/age/age-stream.ts';
 import { generateAgeIdentity, parseIdentityText, parseRecipient } from '../app/age/keys.ts';
 import { makeDatabase } from '../test-support/databases.ts';
@@ -29,7 +33,7 @@ import { benchVault } from './bench-vault.ts';
 import { startExclusiveWriter, startWriter } from '../test-support/processes.ts';
 import { makeCowMount, unavailable } from '../test-support/cow-mounts.ts';
 
-const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, dir: { type: 'string' }, runs: { type: 'string', default: '3' }, 'held-only': { type: 'boolean', default: false }, 'clone-only': { type: 'boolean', default: false }, 'vault-only': { type: 'boolean', default: false }, 'encrypted-only': { type: 'boolean', default: false } } });
+const { values } = parseArgs({ options: { 'size-mb': { type: 'string', default: '1024' }, dir: { type: 'string' }, runs: { type: 'string', default: '3' }, 'held-only': { type: 'boolean', default: false }, 'clone-only': { type: 'boolean', default: false }, 'vault-only': { type: 'boolean', default: false }, 'encrypted-only': { type: 'boolean', default: false }, 'copy-only': { type: 'boolean', default: false } } });
 const sizeMb = Number(values['size-mb']);
 const runs = Number(values.runs);
 const dir = values.dir ?? mkdtempSync(join(tmpdir(), 'pv-bench-'));
@@ -76,6 +80,17 @@ function timeCp(sync: boolean): number {
   execFileSync('cp', [source, copy]);
   if (sync) execFileSync('sync', ['-d', copy]);
   return seconds(start);
+}
+
+// A verified backup: the copy (up to the verify phase's first report) and the verify
+// phase after it, timed apart in the same backup.
+async function timeVerified(): Promise<{ s: number; copy: number; verify: number }> {
+  const copy = fresh('pv-verified');
+  const start = performance.now();
+  let verifyAt = 0;
+  await backup(source, copy, { onProgress: (p) => void (p.phase === 'verify' && !verifyAt && (verifyAt = performance.now())) });
+  const end = performance.now();
+  return { s: (end - start) / 1000, copy: (verifyAt - start) / 1000, verify: (end - verifyAt) / 1000 };
 }
 
 // Encrypted backups go to an X25519 recipient, as the default setting makes them.
@@ -270,7 +285,8 @@ converted.close();
 // hits one round of everyone rather than all runs of one. Ratios are taken per round.
 // The order turns from round to round: this disk is still busy with one run's writes
 // when the next starts, whatever `sync` said, so the first of a round has it easiest.
-type Round = { cp: number; cpSync: number; pv: number; stepped: number };
+type Round = { cp: number; cpSync: number; pv: number; stepped: number; verified: number };
+const verifiedRuns: Array<{ s: number; copy: number; verify: number }> = [];
 const rounds: Round[] = [];
 for (let i = 0; i < runs; i += 1) {
   const round: Partial<Round> = {};
@@ -279,6 +295,11 @@ for (let i = 0; i < runs; i += 1) {
     ['cpSync', async () => timeCp(true)],
     ['pv', async () => (await timePagevault('snapshot')).s],
     ['stepped', async () => (await timePagevault('stepped', rollback)).s],
+    ['verified', async () => {
+      const run = await timeVerified();
+      verifiedRuns.push(run);
+      return run.s;
+    }],
   ];
   for (const [key, time] of turned(contenders, i)) round[key] = await time();
   rounds.push(round as Round);
@@ -287,7 +308,7 @@ const cp = median(rounds.map((r) => r.cp));
 const cpSync = median(rounds.map((r) => r.cpSync));
 const pvTime = median(rounds.map((r) => r.pv));
 const steppedTime = median(rounds.map((r) => r.stepped));
-const ratio = (key: 'cpSync' | 'pv' | 'stepped', over: 'cp' | 'cpSync' | 'pv') => median(rounds.map((r) => r[key] / r[over]));
+const ratio = (key: 'cpSync' | 'pv' | 'stepped' | 'verified', over: 'cp' | 'cpSync' | 'pv') => median(rounds.map((r) => r[key] / r[over]));
 
 let sqliteCli: number | undefined;
 if (spawnSync('sqlite3', ['-version']).status === 0) {
@@ -299,13 +320,48 @@ if (spawnSync('sqlite3', ['-version']).status === 0) {
 
 console.log('\nWithout a writer (medians of %d rounds, warm page cache; ratios are medians of per-round ratios):', runs);
 for (const [i, r] of rounds.entries()) {
-  console.log(`  round ${i + 1}: cp ${r.cp.toFixed(2)} s, cp + fsync ${r.cpSync.toFixed(2)} s, snapshot ${r.pv.toFixed(2)} s, stepped ${r.stepped.toFixed(2)} s`);
+  const v = verifiedRuns[i]!;
+  console.log(`  round ${i + 1}: cp ${r.cp.toFixed(2)} s, cp + fsync ${r.cpSync.toFixed(2)} s, snapshot ${r.pv.toFixed(2)} s, stepped ${r.stepped.toFixed(2)} s, verified ${r.verified.toFixed(2)} s (copy ${v.copy.toFixed(2)} s, verify ${v.verify.toFixed(2)} s)`);
 }
 console.log(`  cp                          ${cp.toFixed(2)} s   1.00 × cp`);
 console.log(`  cp + fsync                  ${cpSync.toFixed(2)} s   ${ratio('cpSync', 'cp').toFixed(2)} × cp`);
 console.log(`  Pagevault snapshot backup   ${pvTime.toFixed(2)} s   ${ratio('pv', 'cp').toFixed(2)} × cp   ${ratio('pv', 'cpSync').toFixed(2)} × (cp + fsync)   (includes fsync, atomic publish; no verify)`);
 console.log(`  Pagevault stepped backup    ${steppedTime.toFixed(2)} s   ${ratio('stepped', 'pv').toFixed(2)} × snapshot mode   (rollback-journal copy of the same data)`);
+console.log(`  Pagevault verified backup   ${median(rounds.map((r) => r.verified)).toFixed(2)} s   ${ratio('verified', 'cpSync').toFixed(2)} × (cp + fsync)   verify ${median(verifiedRuns.map((v) => v.verify / v.copy)).toFixed(2)} × the same backup's copy   (quick_check and SHA-256)`);
 if (sqliteCli !== undefined) console.log(`  sqlite3 .backup             ${sqliteCli.toFixed(2)} s   ${(sqliteCli / cp).toFixed(2)} × cp`);
+// Restore of a plain (verified) copy into a live WAL database of the same size, with the
+// safety copy kept, against dd bs=4M conv=fsync of the same backup file, round by round.
+const restoreBackup = (await backup(source, join(dir, 'restore-from.db'))).path;
+const restoreTarget = join(dir, 'restore-target.db');
+execFileSync('cp', [source, restoreTarget]);
+const restoreRounds: Array<{ dd: number; restore: number }> = [];
+for (let i = 0; i < runs; i += 1) {
+  const round: Partial<(typeof restoreRounds)[number]> = {};
+  const contenders: Array<() => Promise<void>> = [
+    async () => {
+      const copy = fresh('dd');
+      const start = performance.now();
+      execFileSync('dd', [`if=${restoreBackup}`, `of=${copy}`, 'bs=4M', 'conv=fsync'], { stdio: 'ignore' });
+      round.dd = seconds(start);
+    },
+    async () => {
+      execFileSync('sync');
+      const start = performance.now();
+      await restore(restoreBackup, restoreTarget, { safetyCopyDir: out });
+      round.restore = seconds(start);
+    },
+  ];
+  for (const run of turned(contenders, i)) await run();
+  restoreRounds.push(round as (typeof restoreRounds)[number]);
+}
+console.log(`\nRestore of a verified plain copy into a live WAL database, safety copy kept (${runs} rounds):`);
+for (const [i, r] of restoreRounds.entries()) console.log(`  round ${i + 1}: dd bs=4M conv=fsync ${r.dd.toFixed(2)} s, Pagevault restore ${r.restore.toFixed(2)} s`);
+console.log(`  Pagevault restore           ${median(restoreRounds.map((r) => r.restore)).toFixed(2)} s   ${median(restoreRounds.map((r) => r.restore / r.dd)).toFixed(2)} × (dd + fsync)   (verify, safety copy, load)`);
+
+if (values['copy-only']) {
+  if (!values.dir) rmSync(dir, { recursive: true, force: true });
+  process.exit(0);
+}
 
 // With a writer committing continuously in another process: a fresh writer for each
 // contender, started after the previous run's files are written back, timed for a second

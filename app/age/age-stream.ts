@@ -13,6 +13,7 @@ import { rawPublicKey, x25519, x25519PrivateKey, type AgeIdentity, type AgeRecip
 
 const scrypt = promisify(scryptCallback) as (password: Buffer, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
 
+/** The first line of every age file (its version line); how a backup is told apart from a plain database. */
 export const AGE_MAGIC = 'age-encryption.org/v1';
 const MAGIC_LINE = Buffer.from(`${AGE_MAGIC}\n`);
 const ARMOR_LINE = '-----BEGIN AGE ENCRYPTED FILE-----';

@@ -1,28 +1,19 @@
 // The age format against the real `age` 1.1.1 CLI, both directions, X25519 and scrypt,
 // and every damaged or mismatched input; memory bounded on a stream far larger than a chunk.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { createReadStream, createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { randomBytes } from 'node:crypto';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { PagevaultError } from '../api/errors.ts';
 import { AGE_CHUNK, AgeDecryptor, AgeEncryptor, type StreamHashes } from './age-stream.ts';
 import { generateAgeIdentity, parseIdentityText, parsePassphraseText, parseRecipient, recipientOfIdentity, type AgeIdentity, type AgeRecipient } from './keys.ts';
 import { bech32Decode, bech32Encode } from './bech32.ts';
+import { ageMissing, caseFolders, failureOf } from '../../test-support/unit.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-age-'));
-let n = 0;
-const fresh = () => {
-  const dir = join(root, `case-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const { fresh } = caseFolders('pv-age-');
 
-const ageMissing = spawnSync('age', ['--version']).status !== 0 ? 'the age CLI is not installed (Debian package age)' : '';
 const scriptMissing = spawnSync('script', ['--version']).status !== 0 ? 'script(1) is not installed (Debian package bsdutils), needed to give age a passphrase on a terminal' : '';
 if (ageMissing) console.log(`skipping the age CLI round trips: ${ageMissing}`);
 
@@ -36,16 +27,6 @@ async function decryptFile(input: string, output: string, identities: AgeIdentit
   const decryptor = new AgeDecryptor(identities, `Cannot open ${input}`);
   await pipeline(createReadStream(input), decryptor, createWriteStream(output));
   return decryptor.hashes();
-}
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PagevaultError);
-    return { code: (error as PagevaultError).code, message: (error as Error).message };
-  }
-  throw new Error('expected a failure');
 }
 
 /** Runs `age` on a pseudo-terminal (age reads passphrases only from one), typing `typed`. */
@@ -129,7 +110,7 @@ describe.skipIf(!!ageMissing)('round trips with the age CLI', () => {
     const passphrase = parsePassphraseText(readFileSync(join(dir, 'pass.txt'), 'utf8'), 'pass.txt');
     await decryptFile(join(dir, 'file.age'), join(dir, 'out'), [{ kind: 'scrypt', passphrase }]);
     expect(readFileSync(join(dir, 'out')).equals(plain)).toBe(true);
-    const wrong = await failure(decryptFile(join(dir, 'file.age'), join(dir, 'out2'), [{ kind: 'scrypt', passphrase: Buffer.from('hunter3') }]));
+    const wrong = await failureOf(decryptFile(join(dir, 'file.age'), join(dir, 'out2'), [{ kind: 'scrypt', passphrase: Buffer.from('hunter3') }]));
     expect(wrong.code).toBe('WRONG_KEY');
     expect(wrong.message).toContain(join(dir, 'file.age'));
     expect(wrong.message).toContain('wrong passphrase');
@@ -153,7 +134,7 @@ describe('bad input', () => {
     const cuts: Array<[number, string]> = [[header + 2 * (AGE_CHUNK + 16), 'TRUNCATED'], [30, 'TRUNCATED'], [header - 16, 'TRUNCATED'], [header + AGE_CHUNK + 16 + 500, 'CORRUPT']];
     for (const [length, code] of cuts) {
       writeFileSync(join(dir, 'cut.age'), whole.subarray(0, length));
-      const error = await failure(decryptFile(join(dir, 'cut.age'), join(dir, 'out'), identities));
+      const error = await failureOf(decryptFile(join(dir, 'cut.age'), join(dir, 'out'), identities));
       expect(error.code, `${length}: ${error.message}`).toBe(code);
       expect(error.message).toContain(join(dir, 'cut.age'));
       expect(error.message).toContain('cut short');
@@ -177,7 +158,7 @@ describe('bad input', () => {
     ];
     for (const [what, bytes] of cases) {
       writeFileSync(join(dir, 'bad.age'), bytes);
-      const error = await failure(decryptFile(join(dir, 'bad.age'), join(dir, 'out'), identities));
+      const error = await failureOf(decryptFile(join(dir, 'bad.age'), join(dir, 'out'), identities));
       expect(['CORRUPT', 'WRONG_KEY'], `${what}: ${error.message}`).toContain(error.code);
       if (what !== 'header') expect(error.code, what).toBe('CORRUPT');
       expect(error.message).toContain(join(dir, 'bad.age'));
@@ -187,18 +168,18 @@ describe('bad input', () => {
   it('a wrong identity is WRONG_KEY; a passphrase for an X25519 file and an identity for a passphrase file say which is needed', async () => {
     const { dir, file } = await encrypted(1000);
     const other = parseIdentityText(generateAgeIdentity().identity, 'other');
-    const wrong = await failure(decryptFile(file, join(dir, 'out'), other));
+    const wrong = await failureOf(decryptFile(file, join(dir, 'out'), other));
     expect(wrong.code).toBe('WRONG_KEY');
     expect(wrong.message).toMatch(/identity given does not open it/);
-    const passphrase = await failure(decryptFile(file, join(dir, 'out'), [{ kind: 'scrypt', passphrase: Buffer.from('x') }]));
+    const passphrase = await failureOf(decryptFile(file, join(dir, 'out'), [{ kind: 'scrypt', passphrase: Buffer.from('x') }]));
     expect(passphrase.code).toBe('WRONG_KEY');
     expect(passphrase.message).toMatch(/give its age identity/);
     writeFileSync(join(dir, 'plain2'), 'hello');
     await encryptFile(join(dir, 'plain2'), join(dir, 'pw.age'), [{ kind: 'scrypt', passphrase: Buffer.from('pw'), logN: 10 }]);
-    const identity = await failure(decryptFile(join(dir, 'pw.age'), join(dir, 'out'), other));
+    const identity = await failureOf(decryptFile(join(dir, 'pw.age'), join(dir, 'out'), other));
     expect(identity.code).toBe('WRONG_KEY');
     expect(identity.message).toMatch(/encrypted with a passphrase/);
-    const none = await failure(decryptFile(join(dir, 'pw.age'), join(dir, 'out'), []));
+    const none = await failureOf(decryptFile(join(dir, 'pw.age'), join(dir, 'out'), []));
     expect(none.code).toBe('KEY_NEEDED');
   });
 
@@ -213,9 +194,9 @@ describe('bad input', () => {
   it('a file that is not age, and an armored one, are refused by what they are', async () => {
     const dir = fresh();
     writeFileSync(join(dir, 'plain.age'), 'SQLite format 3\0 and so on');
-    expect((await failure(decryptFile(join(dir, 'plain.age'), join(dir, 'out'), []))).message).toMatch(/not an age-encrypted file/);
+    expect((await failureOf(decryptFile(join(dir, 'plain.age'), join(dir, 'out'), []))).message).toMatch(/not an age-encrypted file/);
     writeFileSync(join(dir, 'armored.age'), '-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n');
-    expect((await failure(decryptFile(join(dir, 'armored.age'), join(dir, 'out'), []))).code).toBe('NOT_SUPPORTED');
+    expect((await failureOf(decryptFile(join(dir, 'armored.age'), join(dir, 'out'), []))).code).toBe('NOT_SUPPORTED');
   });
 });
 

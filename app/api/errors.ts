@@ -46,6 +46,7 @@ export const errorCodes = [
   'INTERNAL',
 ] as const;
 
+/** A stable code a caller may branch on; the UI shows the message, tests assert the code. */
 export type ErrorCode = (typeof errorCodes)[number];
 
 /**
@@ -108,6 +109,7 @@ export const httpStatusOfCode = {
  */
 export const outcomeCodes = ['UNCHANGED', 'MISSED', 'INTERRUPTED'] as const;
 
+/** What a history entry records when nothing failed but no backup was made. */
 export type OutcomeCode = (typeof outcomeCodes)[number];
 
 /** The note of a history entry: why it failed (an error code), or what happened instead (an outcome code). */

@@ -59,6 +59,7 @@ export const ageKeySchema = z.discriminatedUnion('kind', [
 
 /** What the file dialog is for: databases to add, a folder, a backup to restore, a new database file. */
 export const pickPurposes = ['databases', 'folder', 'backup', 'new-database'] as const;
+/** What a file dialog is opened for, so the shell can title it and filter its files. */
 export type PickPurpose = (typeof pickPurposes)[number];
 
 /** The runtime schema of every request's params. A missing entry is a compile error. */
@@ -221,7 +222,9 @@ const _eventsComplete: Exact<keyof EventPayloads, EventName> = true;
 void _methodsComplete;
 void _eventsComplete;
 
+/** The params a caller sends for method M, before the schema's defaults are filled in. */
 export type Params<M extends MethodName> = z.input<(typeof requestSchemas)[M]>;
+/** What method M answers when it succeeds. */
 export type Result<M extends MethodName> = MethodResults[M];
 
 /** How every result crosses a process boundary: never as a thrown exception. */

@@ -41,9 +41,12 @@ export const methodNames = [
   'encryption.set',
 ] as const;
 
+/** Every event the core pushes to its clients; the event payload map must cover exactly these. */
 export const eventNames = ['job.progress', 'job.finished', 'jobs.changed', 'catalog.changed', 'catalog.problem', 'schedules.caughtUp'] as const;
 
+/** A method of the API; a typo in a caller is a compile error. */
 export type MethodName = (typeof methodNames)[number];
+/** An event the core pushes; a typo in a subscriber is a compile error. */
 export type EventName = (typeof eventNames)[number];
 
 /** The Electron IPC channel of a method; one fixed channel per method. */

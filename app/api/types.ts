@@ -6,6 +6,7 @@ import type { z } from 'zod';
 import type { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema } from './schemas.ts';
 import type { ApiErrorBody, EntryNote } from './errors.ts';
 
+/** SQLite's journal_mode, lower-cased, which decides the default backup mode. */
 export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' | 'off';
 
 /** How a backup copies pages; see the engine's README section in the project README. */
@@ -14,6 +15,7 @@ export type BackupMode = z.infer<typeof backupModeSchema>;
 /** `check` is a restore verifying its backup before it touches the target; `verify` checks the result. */
 export type JobPhase = 'prepare' | 'check' | 'safety-copy' | 'copy' | 'finalize' | 'verify';
 
+/** Which app, shell, data folder and runtimes answer: shown in Settings. */
 export interface AppInfo {
   name: string;
   version: string;
@@ -30,6 +32,7 @@ export interface AppInfo {
  * UI and `--cipher` use. SQLCipher 4 is what Signal Desktop and most apps use today.
  */
 export const cipherNames = ['sqlcipher-4', 'sqlcipher-3', 'sqlcipher-2', 'sqlcipher-1', 'aes256cbc', 'aes128cbc', 'sqleet', 'chacha20', 'rc4', 'ascon128'] as const;
+/** One of cipherNames. */
 export type CipherName = (typeof cipherNames)[number];
 
 /**
@@ -50,12 +53,14 @@ export type EncryptionState =
   /** Random bytes where the SQLite header should be: encrypted, and no key (or not that one) opens it. */
   | { state: 'key-needed' };
 
+/** One table of an inspected database, with its row count when time allowed. */
 export interface TableInfo {
   name: string;
   /** Null when counting was skipped because the time budget ran out. */
   rows: number | null;
 }
 
+/** What a database file is, read without writing to it: header facts, journal, tables, and whether another program holds it. */
 export interface InspectResult {
   path: string;
   sizeBytes: number;
@@ -83,6 +88,7 @@ export interface InspectResult {
   encryption?: EncryptionState;
 }
 
+/** Whether a backup opens, passes its checks and matches its manifest, and what failed if not. */
 export interface VerifyResult {
   path: string;
   ok: boolean;
@@ -120,6 +126,7 @@ export interface JobProgress extends OperationProgress {
   databaseId: number | null;
 }
 
+/** The last event of a job: its outcome, so a screen can stop showing its progress. */
 export interface JobFinished {
   jobId: string;
   kind: 'backup' | 'restore' | 'verify';
@@ -136,6 +143,7 @@ export interface JobFinished {
   restore?: RestoreSummary;
 }
 
+/** The outcome of checking a copy after it was written; skipped only when the user turned it off. */
 export type VerificationVerdict = 'passed' | 'failed' | 'skipped';
 
 /** The JSON file written beside every backup, enough to restore without the catalog. */
@@ -220,6 +228,7 @@ export interface HeldCopy {
   consistentUpTo: string;
 }
 
+/** What a finished backup answers: the file, its manifest, and how it was copied. */
 export interface BackupResult {
   path: string;
   /** The manifest beside the backup, or null when none was asked for. */
@@ -232,6 +241,7 @@ export interface BackupResult {
   warnings: string[];
 }
 
+/** What a finished restore answers: what replaced what, the safety copy, and the check of the result. */
 export interface RestoreResult {
   backup: string;
   target: string;
@@ -272,6 +282,7 @@ export interface DatabaseSummary {
  */
 export type BackupStatus = 'succeeded' | 'failed' | 'cancelled' | 'skipped' | 'missed' | 'interrupted' | 'deferred';
 
+/** What started a backup, kept in the history so an entry says why it exists. */
 export type BackupTrigger = 'manual' | 'schedule' | 'import' | 'before-restore';
 
 /** One entry of the backup history. */
@@ -310,8 +321,10 @@ export interface BackupRecord {
   copyMethod: CopyMethod | null;
 }
 
+/** Which entries the History screen lists; derived from its schema so the two cannot drift. */
 export type HistoryStatusFilter = (typeof historyStatusFilters)[number];
 
+/** One page of the history, with the total so the screen can page through it. */
 export interface HistoryPage {
   entries: BackupRecord[];
   /** How many entries match the filter in all. */
@@ -325,6 +338,7 @@ export interface HistoryPoint {
   durationMs: number;
 }
 
+/** What the database drawer shows: the summary, the file as inspected now, and its settings. */
 export interface DatabaseDetails {
   database: DatabaseSummary;
   /** Null when the file cannot be read right now; `inspectError` says why. */
@@ -333,6 +347,7 @@ export interface DatabaseDetails {
   latestBackups: BackupRecord[];
 }
 
+/** Whether a queued job has started; a running one can report progress. */
 export type JobState = 'queued' | 'running';
 
 /** A job in the core's queue, as the UI lists it. */
@@ -347,8 +362,10 @@ export interface JobInfo {
   progress: JobProgress | null;
 }
 
+/** The theme the user picked, or the system's; derived from its schema. */
 export type ThemeSetting = z.infer<typeof themeSettingSchema>;
 
+/** The app-wide preferences kept in the catalog, with the defaults new databases take. */
 export interface Settings {
   /** Where new databases' backups go; each gets a subfolder named after it. */
   defaultBackupFolder: string;
@@ -388,6 +405,7 @@ export interface BackupEncryptionInfo {
   recoveryKey: string | null;
 }
 
+/** What importing a folder of backups found: how many were new, known, or unreadable. */
 export interface ImportResult {
   folder: string;
   imported: number;
@@ -397,6 +415,7 @@ export interface ImportResult {
   problems: string[];
 }
 
+/** Which part of the catalog changed, so a screen refetches only what it shows. */
 export type CatalogTopic = 'databases' | 'history' | 'settings' | 'schedules' | 'retention';
 
 /** Signs that another program is using a database right now. */
@@ -406,6 +425,7 @@ export interface DatabaseUsage {
   reasons: string[];
 }
 
+/** One table whose row count differs between a backup and the database it would replace; null where the table is missing. */
 export interface TableDifference {
   name: string;
   backupRows: number | null;

@@ -90,6 +90,7 @@ export interface HistoryQuery {
   limit?: number;
 }
 
+/** The backup history in the catalog: one row per backup made, imported, missed or failed, queried by the History screen and retention. */
 export class BackupRecords {
   readonly #db: CatalogConnection;
 

@@ -28,6 +28,7 @@ import type { CatalogConnection } from './catalog.ts';
 /** How many automatic catalog backups are kept. */
 export const CATALOG_BACKUPS_KEPT = 5;
 
+/** When the catalog is backed up after writes: late enough that a burst of changes is one backup, early enough that a busy catalog still gets one. */
 export interface CatalogBackupOptions {
   /** A backup is taken once the catalog has had no write for this long (default 3 s). */
   quietMs?: number;

@@ -9,6 +9,7 @@ import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import { SECRET_FILE_PATTERN } from '../secrets/secret-store.ts';
 
+/** The catalog's file name in the data folder; the companions and backups are named after it. */
 export const CATALOG_FILE_NAME = 'catalog.sqlite';
 /** SQLite's companion files of the catalog, which hold part of its content. */
 export const CATALOG_COMPANIONS = ['-wal', '-shm', '-journal'] as const;
@@ -16,6 +17,7 @@ export const CATALOG_COMPANIONS = ['-wal', '-shm', '-journal'] as const;
 export const CATALOG_BACKUPS_FOLDER = 'catalog-backups';
 /** The catalog's files are the user's whole Pagevault setup: only the owner may read them. */
 export const CATALOG_FILE_MODE = 0o600;
+/** The data folder and the catalog backups folder hold the same setup: only the owner may list or enter them. */
 export const CATALOG_FOLDER_MODE = 0o700;
 
 const BACKUP_NAME = /^catalog-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.sqlite$/;

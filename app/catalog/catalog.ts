@@ -27,6 +27,7 @@ export { CATALOG_FILE_NAME } from './catalog-files.ts';
 /** Marks the file as a Pagevault catalog (`PRAGMA application_id`, "PVLT"). */
 export const CATALOG_APPLICATION_ID = 0x50564c54;
 
+/** The catalog's one open connection; the record classes take it so they share its transactions. */
 export type CatalogConnection = Database.Database;
 
 /** The schema version this build writes: the number of migrations. */

@@ -5,7 +5,9 @@ import type { CatalogConnection } from './catalog.ts';
 /** A registered database as stored: the summary without what is read at listing time. */
 export type DatabaseRow = Omit<DatabaseSummary, 'sizeBytes' | 'lastBackup'>;
 
+/** A database row before the catalog has given it an id. */
 export type NewDatabase = Omit<DatabaseRow, 'id'>;
+/** The settings of a registered database the user may change; its path and id stay. */
 export type DatabaseChanges = Partial<Pick<DatabaseRow, 'label' | 'destination' | 'mode' | 'pagesPerStep' | 'pauseMs' | 'journalMode' | 'pageSize'>>;
 
 const columns = `id, path, label, destination, mode, pages_per_step AS pagesPerStep, pause_ms AS pauseMs,
@@ -21,6 +23,7 @@ const columnOf: Record<keyof DatabaseChanges, string> = {
   pageSize: 'page_size',
 };
 
+/** The `databases` table: the databases registered with Pagevault and their backup settings. */
 export class DatabaseRecords {
   readonly #db: CatalogConnection;
 

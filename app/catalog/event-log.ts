@@ -5,6 +5,7 @@
  */
 import type { CatalogConnection } from './catalog.ts';
 
+/** Appends to the `events` table; write-only by design, see above. */
 export class EventLog {
   readonly #db: CatalogConnection;
 

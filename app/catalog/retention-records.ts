@@ -2,6 +2,7 @@
 import type { RetentionPolicy } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
+/** The retention policy of each database, kept as JSON; none means keep everything. */
 export class RetentionRecords {
   readonly #db: CatalogConnection;
 

@@ -5,6 +5,7 @@
 import type { BackupMode, BackupTrigger } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
+/** One backup in progress as recorded before it starts, so a crash leaves a row the next start turns into an interrupted entry. */
 export interface RunningBackup {
   id: number;
   databaseId: number | null;

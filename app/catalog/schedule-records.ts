@@ -2,6 +2,7 @@
 import type { Schedule, ScheduleSpec } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
+/** A schedule as stored, with what the scheduler needs to count its slots and catch up. */
 export interface ScheduleRow extends Schedule {
   databaseId: number;
   /** Slots are counted from here: when the schedule was last saved. */
@@ -30,6 +31,7 @@ const toRow = (raw: RawRow): ScheduleRow => ({
   skipIfUnchanged: raw.skipIfUnchanged === 1,
 });
 
+/** The `schedules` table: one schedule per database, and when each last ran. */
 export class ScheduleRecords {
   readonly #db: CatalogConnection;
 

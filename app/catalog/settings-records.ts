@@ -2,6 +2,7 @@
 import type { Settings } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
+/** The app-wide settings, stored key by key; a key never written reads as its default. */
 export class SettingsRecords {
   readonly #db: CatalogConnection;
   readonly #defaults: Settings;

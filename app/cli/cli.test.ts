@@ -1,24 +1,17 @@
 // The pagevault command as a user runs it: its messages name the right operation and the
 // flag that helps.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { spawnSync } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
+import { caseFolders } from '../../test-support/unit.ts';
 
 const cli = fileURLToPath(new URL('./main.ts', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'pv-cli-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const { fresh } = caseFolders('pv-cli-');
 const isRoot = process.getuid?.() === 0;
-let n = 0;
-const fresh = () => {
-  const dir = join(root, `case-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
 const pagevault = (...args: string[]) => {
   const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
   return { status, stdout, stderr };

@@ -7,6 +7,7 @@ import { catalogPathOf } from '../catalog/index.ts';
 import { Core } from '../core/core.ts';
 import { discoverDatabases } from '../discovery/index.ts';
 
+/** What `discover` found, and with --add what it registered, for the table or the JSON lines. */
 export interface DiscoverOutcome {
   result: DiscoveryResult;
   /** With --add: the databases added, under their suggested names. */

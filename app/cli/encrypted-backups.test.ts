@@ -1,24 +1,16 @@
 // `pagevault backup --encrypt-to / --encrypt-passphrase-file`, `restore` and `verify`
 // with `--identity / --passphrase-file`, against the real age CLI: keys only in files.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
+import { ageMissing, caseFolders } from '../../test-support/unit.ts';
 
 const cli = fileURLToPath(new URL('./main.ts', import.meta.url));
-const root = mkdtempSync(join(tmpdir(), 'pv-cli-age-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const fresh = () => {
-  const dir = join(root, `case-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = caseFolders('pv-cli-age-');
 const pagevault = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
-const ageMissing = spawnSync('age', ['--version']).status !== 0 ? 'the age CLI is not installed (Debian package age)' : '';
 if (ageMissing) console.log(`skipping the CLI's encrypted-backup tests: ${ageMissing}`);
 
 function withKey() {

@@ -27,6 +27,7 @@ export function formatProgressLine(p: EngineProgress, width: number): string {
   return `${label} [${'#'.repeat(filled)}${'-'.repeat(barWidth - filled)}] ${tail}`.slice(0, Math.max(20, width - 1));
 }
 
+/** The `inspect` command's readable answer: the header facts, journal and tables, one per line. */
 export function renderInspect(r: InspectResult): string {
   const lines = [
     r.path,
@@ -44,6 +45,7 @@ export function renderInspect(r: InspectResult): string {
   return lines.join('\n');
 }
 
+/** The `verify` command's readable answer: OK with the hash, or each problem found. */
 export function renderVerify(r: VerifyResult): string {
   if (r.ok && r.notChecked) return `${r.path}: OK (its SHA-256 matches its manifest)\n  not checked: ${r.notChecked}\n  sha256 ${r.sha256}`;
   if (r.ok) {

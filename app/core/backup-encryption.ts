@@ -15,6 +15,7 @@ type Scope = number | 'default';
 const identityId = (scope: Scope) => `age-identity:${scope}`;
 const passphraseId = (scope: Scope) => `age-passphrase:${scope}`;
 
+/** Reads and changes the encryption choice of each database and the default, and hands the engine the key a backup is encrypted for. */
 export class BackupEncryptionSettings {
   readonly #ctx: CoreContext;
 

@@ -50,6 +50,7 @@ export function statusOfFailure(failure: PagevaultError): Extract<BackupStatus, 
 /** The engine's backup, or what stands in for it (see CoreOptions.backup). */
 export type EngineBackup = typeof engine.backup;
 
+/** Queues backups as jobs and records each outcome in the history; the one way a backup starts, by hand or by schedule. */
 export class BackupJobs {
   readonly #ctx: CoreContext;
   readonly #databases: Databases;

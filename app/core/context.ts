@@ -29,6 +29,7 @@ export interface ShellServices {
   notify?(notification: DesktopNotification): void;
 }
 
+/** Handed to every part of the core instead of globals, so a test can build a core on a temporary data folder. */
 export interface CoreContext {
   /** The data folder's real path (symlinks resolved). */
   dataDir: string;

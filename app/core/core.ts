@@ -25,6 +25,7 @@ import { systemClock, type Clock, type Scheduler } from '../scheduler/scheduler.
 
 export type { DesktopNotification, ShellServices } from './context.ts';
 
+/** How a shell starts the core: its data folder, which shell it is, and the services only that shell has. */
 export interface CoreOptions {
   dataDir: string;
   shell: 'electron' | 'web';
@@ -66,6 +67,7 @@ export function defaultSettings(dataDir: string): Settings {
   };
 }
 
+/** The core a shell starts once: `handle` for requests off the wire, `call` for typed in-process callers, `events` for what it pushes. */
 export class Core {
   readonly events = new EventBus();
   readonly options: CoreOptions;

@@ -3,12 +3,12 @@
 // each fs/promises request (a synchronous stat creates none): counted with async_hooks,
 // they show the stats leave this thread and are all under way before the first returns.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHook } from 'node:async_hooks';
 import { copyFileSync, mkdtempSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Core } from './core.ts';
 import { callCore } from '../../test-support/core-calls.ts';
+import { countingFileRequests } from '../../test-support/file-requests.ts';
 import { chinookFixture } from '../../scripts/fixtures.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pv-databases-list-'));
@@ -28,26 +28,10 @@ describe('databases.list', () => {
     for (const path of paths) await callCore(core, 'databases.add', { path });
     rmSync(paths[4]!);
 
-    const requests = new Set<number>();
-    let startedBeforeFirstAnswer: number | undefined;
-    const hook = createHook({
-      init(id, type) {
-        if (type === 'FSREQPROMISE') requests.add(id);
-      },
-      before(id) {
-        if (requests.has(id)) startedBeforeFirstAnswer ??= requests.size;
-      },
-    });
-    hook.enable();
-    let list;
-    try {
-      list = await callCore(core, 'databases.list', {});
-    } finally {
-      hook.disable();
-    }
+    const { value: list, requests, beforeFirstAnswer } = await countingFileRequests(() => callCore(core, 'databases.list', {}));
 
     expect(list.map((row) => [row.path, row.sizeBytes])).toEqual([...paths.slice(0, 4).map((path) => [path, statSync(path).size]), [paths[4], null]]);
-    expect(requests.size).toBeGreaterThanOrEqual(paths.length);
-    expect(startedBeforeFirstAnswer).toBeGreaterThanOrEqual(paths.length);
+    expect(requests).toBeGreaterThanOrEqual(paths.length);
+    expect(beforeFirstAnswer).toBeGreaterThanOrEqual(paths.length);
   });
 });

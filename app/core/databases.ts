@@ -18,6 +18,7 @@ export function defaultModeFor(journalMode: JournalMode): BackupMode {
   return journalMode === 'wal' ? 'snapshot' : 'stepped';
 }
 
+/** The `databases.*` methods over the catalog and the engine; other parts use it to look a database up by id. */
 export class Databases {
   readonly #ctx: CoreContext;
 

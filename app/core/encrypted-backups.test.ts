@@ -6,15 +6,15 @@
  */
 import { describe, expect, it } from 'vitest';
 import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
 import { chinookFixture } from '../../scripts/fixtures.ts';
 import { coreCases } from '../../test-support/core-calls.ts';
 import { generateAgeIdentity } from '../age/keys.ts';
+import { ageMissing } from '../../test-support/unit.ts';
 
 const t = coreCases('pv-core-age-');
 const { call, failure, finished } = t;
-const ageMissing = spawnSync('age', ['--version']).status !== 0 ? 'the age CLI is not installed (Debian package age)' : '';
 if (ageMissing) console.log(`skipping the age CLI checks of encrypted backups in the core: ${ageMissing}`);
 
 function chinookCopy(name = 'chinook.sqlite'): string {

@@ -4,6 +4,7 @@ import type { EventName, EventPayloads } from '../api/index.ts';
 type Listener<E extends EventName> = (payload: EventPayloads[E]) => void;
 type AnyListener = <E extends EventName>(event: E, payload: EventPayloads[E]) => void;
 
+/** Delivers each event to its subscribers and to the shells' forwarders, which send every event on. */
 export class EventBus {
   readonly #listeners = new Map<EventName, Set<Listener<EventName>>>();
   readonly #anyListeners = new Set<AnyListener>();

@@ -14,6 +14,7 @@ import { sourceKeyOf } from './source-keys.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 
+/** The `history.*` methods, over the backup records and the files on disk. */
 export class History {
   readonly #ctx: CoreContext;
 

@@ -3,6 +3,7 @@ import { existsSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
+/** The fields of package.json that `app.info` answers with. */
 export interface PackageInfo {
   name: string;
   productName: string;

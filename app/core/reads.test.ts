@@ -5,7 +5,6 @@
 // serves the UI. Node creates an FSREQPROMISE resource for each fs/promises request (a
 // synchronous existsSync creates none): counted with async_hooks.
 import { afterAll, describe, expect, it } from 'vitest';
-import { createHook } from 'node:async_hooks';
 import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -14,6 +13,7 @@ import { catalogPathOf } from '../catalog/index.ts';
 import { Core } from './core.ts';
 import { callCore, jobFinished } from '../../test-support/core-calls.ts';
 import { chinookFixture } from '../../scripts/fixtures.ts';
+import { countingFileRequests } from '../../test-support/file-requests.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pv-core-reads-'));
 const dataDir = join(dir, 'data');
@@ -54,27 +54,6 @@ describe('databases.details', () => {
     expect(listed!.journalMode).toBe(added.journalMode);
   });
 });
-
-/** The fs/promises requests `run` starts, and how many were under way before the first answered. */
-async function countingFileRequests<T>(run: () => Promise<T>): Promise<{ value: T; requests: number; beforeFirstAnswer: number | undefined }> {
-  const requests = new Set<number>();
-  let beforeFirstAnswer: number | undefined;
-  const hook = createHook({
-    init(id, type) {
-      if (type === 'FSREQPROMISE') requests.add(id);
-    },
-    before(id) {
-      if (requests.has(id)) beforeFirstAnswer ??= requests.size;
-    },
-  });
-  hook.enable();
-  try {
-    const value = await run();
-    return { value, requests: requests.size, beforeFirstAnswer };
-  } finally {
-    hook.disable();
-  }
-}
 
 describe('history.list', () => {
   it('finds which backup files are gone with one asynchronous look per entry, all at once', async () => {

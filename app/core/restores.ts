@@ -37,6 +37,7 @@ const TARGET_BUSY_TIMEOUT_MS = 500;
 /** The real path when the file exists, else the resolved path. */
 const canonical = (path: string): Promise<string> => realpath(path).catch(() => path);
 
+/** The restore wizard's methods and the restore job they start. */
 export class Restores {
   readonly #ctx: CoreContext;
   readonly #encryption: BackupEncryptionSettings | undefined;

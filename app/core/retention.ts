@@ -9,6 +9,7 @@ import type { CoreContext } from './context.ts';
 import type { Databases } from './databases.ts';
 import { removeBackupFiles } from './history.ts';
 
+/** Reads and saves retention policies and applies one after each successful backup. */
 export class Retention {
   readonly #ctx: CoreContext;
   readonly #databases: Databases;

@@ -15,6 +15,7 @@ import type { Databases } from './databases.ts';
 
 const PREVIEW_COUNT = 5;
 
+/** The `schedules.*` methods and the scheduler that runs the saved schedules through BackupJobs. */
 export class Schedules {
   readonly #ctx: CoreContext;
   readonly #databases: Databases;

@@ -12,6 +12,7 @@ import { isHeld, readHeldFiles } from './held-files.ts';
 import { isThrowaway, knownAppCandidates, type Candidate, type UserFolders } from './known-apps.ts';
 import { readHead } from './quiet-files.ts';
 
+/** What discovery may be told instead of the real machine, so tests can point it at a made-up home folder and platform. */
 export interface DiscoveryOptions {
   /** Where the user's folders are named (HOME, XDG_CONFIG_HOME, XDG_DATA_HOME, APPDATA, LOCALAPPDATA); process.env by default. */
   env?: NodeJS.ProcessEnv;

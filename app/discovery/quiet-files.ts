@@ -21,6 +21,7 @@ export function kindOf(stats: Stats): string | undefined {
   return 'a special file';
 }
 
+/** The start of a file as read without blocking: its bytes and size, why it could not be read, or that it is not there. */
 export type Head = { ok: true; bytes: Buffer; size: number } | { ok: false; reason: string } | { ok: 'missing' };
 
 /** The first `length` bytes of the regular file `path`, or why it cannot be read (missing when it is not there). */

@@ -1,42 +1,25 @@
 // Encrypted backups end to end through the engine's workers: the file published is age,
 // readable by the real age CLI and passing integrity_check; verify and restore decrypt
 // into a private temporary copy; every bad key or damaged file names the file and writes nothing.
-import { afterAll, describe, expect, it } from 'vitest';
-import { execFileSync, spawnSync } from 'node:child_process';
+import { describe, expect, it } from 'vitest';
+import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { backup, restore, verify } from './index.ts';
+import { parseManifest } from './manifest.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { generateAgeIdentity } from '../age/keys.ts';
-import { PagevaultError } from '../api/errors.ts';
 import type { BackupManifest } from '../api/types.ts';
+import { ageMissing, caseFolders, failureOf } from '../../test-support/unit.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-age-backup-'));
-let n = 0;
-const fresh = () => {
-  const dir = join(root, `case-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-const ageMissing = spawnSync('age', ['--version']).status !== 0 ? 'the age CLI is not installed (Debian package age)' : '';
+const { fresh } = caseFolders('pv-age-backup-');
 if (ageMissing) console.log(`skipping the encrypted-backup checks with the age CLI: ${ageMissing}`);
 
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 const decryptedFolders = () => readdirSync(tmpdir()).filter((name) => name.startsWith('pagevault-decrypted-')).length;
-
-async function failure(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PagevaultError);
-    return { code: (error as PagevaultError).code, message: (error as Error).message };
-  }
-  throw new Error('expected a failure');
-}
 
 async function encryptedBackup(bytes = 3 << 20) {
   const dir = fresh();
@@ -49,6 +32,15 @@ async function encryptedBackup(bytes = 3 << 20) {
 }
 
 describe('an encrypted backup', () => {
+  it('keeps its encryption when its manifest is read back from the folder, as an import reads it', async () => {
+    const { result } = await encryptedBackup(1 << 20);
+    const text = readFileSync(`${result.path}.manifest.json`, 'utf8');
+    const written = JSON.parse(text) as BackupManifest;
+    const reading = parseManifest(text);
+    expect(reading).toEqual({ manifest: expect.objectContaining({ encryption: written.encryption }) });
+    expect(written.encryption).toMatchObject({ format: 'age', recipient: expect.stringMatching(/^age1/) });
+  });
+
   it.skipIf(!!ageMissing)('is <name>-YYYYMMDD-HHMMSS.db.age with its manifest, nothing plain beside it, and age -d -i gives a database that passes integrity_check', async () => {
     const { dir, source, result } = await encryptedBackup();
     expect(result.path).toMatch(/app-\d{8}-\d{6}\.db\.age$/);
@@ -90,13 +82,13 @@ describe('an encrypted backup', () => {
   it('without a key is KEY_NEEDED, with another identity WRONG_KEY, each naming the file and leaving nothing', async () => {
     const { result } = await encryptedBackup(256 << 10);
     const before = decryptedFolders();
-    const none = await failure(verify(result.path));
+    const none = await failureOf(verify(result.path));
     expect(none.code).toBe('KEY_NEEDED');
     expect(none.message).toContain(result.path);
-    const wrong = await failure(verify(result.path, { keys: { age: [{ kind: 'identity', identity: generateAgeIdentity().identity }] } }));
+    const wrong = await failureOf(verify(result.path, { keys: { age: [{ kind: 'identity', identity: generateAgeIdentity().identity }] } }));
     expect(wrong.code).toBe('WRONG_KEY');
     expect(wrong.message).toContain(result.path);
-    const passphrase = await failure(verify(result.path, { keys: { age: [{ kind: 'identity', identity: 'my passphrase\n' }] } }));
+    const passphrase = await failureOf(verify(result.path, { keys: { age: [{ kind: 'identity', identity: 'my passphrase\n' }] } }));
     expect(passphrase.code).toBe('WRONG_KEY');
     expect(passphrase.message).toMatch(/looks like a passphrase/);
     expect(decryptedFolders()).toBe(before);
@@ -107,14 +99,14 @@ describe('an encrypted backup', () => {
     const whole = readFileSync(result.path);
     const cut = join(dir, 'cut.db.age');
     writeFileSync(cut, whole.subarray(0, 200 + 2 * (65536 + 16)));
-    const truncated = await failure(verify(cut, { keys: { age: identity } }));
+    const truncated = await failureOf(verify(cut, { keys: { age: identity } }));
     expect(['TRUNCATED', 'CORRUPT']).toContain(truncated.code);
     expect(truncated.message).toContain(cut);
     expect(truncated.message).toMatch(/cut short/);
     const changed = Buffer.from(whole);
     changed[whole.length - 70_000] = changed[whole.length - 70_000]! ^ 0x20;
     writeFileSync(result.path, changed);
-    const tampered = await failure(verify(result.path, { keys: { age: identity } }));
+    const tampered = await failureOf(verify(result.path, { keys: { age: identity } }));
     expect(tampered.code).toBe('CORRUPT');
     expect(tampered.message).toContain(result.path);
   });
@@ -136,10 +128,10 @@ describe('an encrypted backup', () => {
     const { dir, source, result } = await encryptedBackup(256 << 10);
     const beforeHash = sha256(source);
     const listing = readdirSync(join(dir, 'backups')).sort();
-    const wrong = await failure(restore(result.path, source, { keys: { age: [{ kind: 'identity', identity: generateAgeIdentity().identity }] } }));
+    const wrong = await failureOf(restore(result.path, source, { keys: { age: [{ kind: 'identity', identity: generateAgeIdentity().identity }] } }));
     expect(wrong.code).toBe('WRONG_KEY');
     const newTarget = join(dir, 'new.db');
-    const none = await failure(restore(result.path, newTarget));
+    const none = await failureOf(restore(result.path, newTarget));
     expect(none.code).toBe('KEY_NEEDED');
     expect(sha256(source)).toBe(beforeHash);
     expect(readdirSync(join(dir, 'backups')).sort()).toEqual(listing);

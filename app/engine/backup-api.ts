@@ -25,6 +25,7 @@ export interface BackupApiPacing {
   committed?(): boolean;
 }
 
+/** What one run of the backup-API loop needs: the page size, how long it may stall on a lock, and the words of its failures. */
 export interface BackupApiRun {
   pageSize: number;
   /** How long the copy may make no progress (a lock held elsewhere) before `busy()` is thrown. */

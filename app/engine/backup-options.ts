@@ -2,6 +2,7 @@
 import { defaults } from '../api/limits.ts';
 import type { BackupEncryption, BackupMode, SourceKey } from '../api/types.ts';
 
+/** How a caller shapes one backup: the mode, overwriting, verifying, encryption and the stepped copy's pacing. */
 export interface BackupOptions {
   /** Default: snapshot for WAL sources, stepped for rollback-journal sources. */
   mode?: BackupMode;
@@ -46,8 +47,11 @@ export interface BackupOptions {
   encryption?: BackupEncryption;
 }
 
+/** The pause between two steps of a stepped copy, with no lock held, so a writer waits at most one step. */
 export const DEFAULT_PAUSE_MS = defaults.pauseMs;
+/** Restarts of a stepped copy before the rest is copied in one step, so a busy database still gets a backup. */
 export const DEFAULT_MAX_RESTARTS = 10;
+/** How long a backup or restore waits for a lock another connection holds before it fails with SOURCE_BUSY. */
 export const DEFAULT_BUSY_TIMEOUT_MS = 5000;
 const STEPPED_BYTES_PER_STEP = defaults.steppedBytesPerStep;
 

@@ -22,7 +22,7 @@ import { checkDatabaseFile, cipherLabel, openEncrypted } from './connection.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { folderClones } from './clone.ts';
 import { beginCopy, defaultMode, type BegunCopy, type CopyResult, type SourceShape } from './strategies/index.ts';
-import { verifyFile } from './verify.ts';
+import { verifyFile, verifyWrittenFile } from './verify.ts';
 
 export type { BackupOptions } from './backup-options.ts';
 export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_RESTARTS, DEFAULT_PAUSE_MS } from './backup-options.ts';
@@ -78,7 +78,12 @@ export async function backupDatabase(
 
     let verification: VerifyResult | undefined;
     if (options.verify !== false) {
-      verification = await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, keys: { source: key } });
+      // A copy hashed as it was written is only checked with SQLite; anything else (an
+      // encrypted copy among them: its page 1 is rewritten with the key after the copy) is
+      // read again for its hash.
+      verification = copied.sha256
+        ? await verifyWrittenFile(claim.path, ctx, { sha256: copied.sha256, full: options.fullVerify })
+        : await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, mapped: true, keys: { source: key } });
     }
     ctx.throwIfCancelled(subject);
     // Read from the plain copy, before an encrypted backup replaces it with ciphertext.

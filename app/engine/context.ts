@@ -12,6 +12,7 @@ export type EngineProgress = OperationProgress;
 /** Minimum time between two progress reports: about 10 a second. */
 export const PROGRESS_INTERVAL_MS = 100;
 
+/** One operation's progress, cancel flag and warnings, as the worker hands them to the engine code it runs. */
 export class OperationContext {
   readonly #cancelFlag: Int32Array;
   readonly #warnings: string[];

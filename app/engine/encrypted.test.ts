@@ -3,6 +3,7 @@
  * SQLite3MultipleCiphers, backed up online into copies encrypted with the same key.
  */
 import { afterAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -116,6 +117,8 @@ describe('backup of an encrypted database', () => {
     expectEncrypted(result.path);
     expect(existsSync(`${result.path}-wal`)).toBe(false);
     expect(result.manifest).toMatchObject({ sourceEncryption: { cipher: 'sqlcipher-4', cipherLabel: 'SQLCipher 4' }, verification: { verdict: 'passed' }, sourceJournalMode: 'wal' });
+    // Page 1 is rewritten with the key after the copy: the hash published is of the final bytes.
+    expect(result.manifest.sha256).toBe(createHash('sha256').update(readFileSync(result.path)).digest('hex'));
   });
 
   it.each(['snapshot', 'stepped', 'compact'] as const)('%s mode while a writer process commits flat out: one consistent copy, encrypted, verified with the key', async (mode) => {
@@ -138,6 +141,7 @@ describe('backup of an encrypted database', () => {
     expectEncrypted(result.path);
     expect(readdirSync(join(dir, 'backups')).sort()).toEqual([expect.stringMatching(/\.db$/), expect.stringMatching(/\.db\.manifest\.json$/)]);
     expect((await verify(result.path, { keys: { source: key }, full: true })).ok).toBe(true);
+    expect(result.manifest.sha256).toBe(createHash('sha256').update(readFileSync(result.path)).digest('hex'));
   });
 
   it('a wrong key or a wrong cipher: WRONG_KEY naming the file, and nothing is written', async () => {

@@ -2,8 +2,7 @@
 // every bad input, disk full, a killed process, cancel, restore under a reader.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync, spawn } from 'node:child_process';
-import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { chmodSync, closeSync, copyFileSync, openSync, existsSync, mkdirSync, readdirSync, readFileSync, statSync, symlinkSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
@@ -19,30 +18,13 @@ import { sqliteVersion } from './sqlite-file.ts';
 import { CheckpointHandoff } from './checkpoint-handoff.ts';
 import { enterDatabases, leaveDatabases } from './database-files.ts';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
-import { PagevaultError } from '../api/errors.ts';
+import { caseFolders, failureOf } from '../../test-support/unit.ts';
+import { walIndexOf } from '../../test-support/wal-index.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-engine-'));
-let n = 0;
-const fresh = (name = 'case') => {
-  const dir = join(root, `${name}-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = caseFolders('pv-engine-');
 const isRoot = process.getuid?.() === 0;
 const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const commitScript = fileURLToPath(new URL('../../test-support/commit.ts', import.meta.url));
-
-async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PagevaultError);
-    return { code: (error as PagevaultError).code, message: (error as Error).message };
-  }
-  throw new Error('expected a failure');
-}
-
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 describe('writing a copy back to disk behind it', () => {
   it('a flush that fails is thrown by the next flush or settle, never left unhandled', async () => {
@@ -204,14 +186,7 @@ describe('online backup with another process writing', () => {
     // 3000 commits that only a checkpoint would move into the database file. Their process
     // keeps its connection open, so nobody else's close checkpoints them.
     const backlog = await startWalBacklog(source, 3000);
-    const walIndex = () => {
-      const files = new SourceFiles(source);
-      try {
-        return readWalIndex(files)!;
-      } finally {
-        files.close();
-      }
-    };
+    const walIndex = () => walIndexOf(source);
     try {
       const before = walIndex();
       expect(before.mxFrame - before.nBackfill).toBeGreaterThan(3000);
@@ -227,7 +202,12 @@ describe('online backup with another process writing', () => {
     }
   });
 
-  it('a checkpoint helper that cannot start leaves the snapshot to end with a plain COMMIT', async () => {
+  it.each([
+    // The helper is pointed at a file that does not exist: it exits at once.
+    ['a checkpoint helper that cannot start leaves the snapshot to end with a plain COMMIT', (dir: string) => new CheckpointHandoff(join(dir, 'missing.db'))],
+    // A helper would be ready and take the backlog (the test above): not under this version.
+    ['under a SQLite whose wal-index layout was not verified, no helper is started and the snapshot ends with a plain COMMIT', (dir: string, source: string) => new CheckpointHandoff(source, { sqliteVersion: '3.55.0' })],
+  ])('%s', async (_case, handoffFor) => {
     const dir = fresh();
     const source = join(dir, 'no-helper.db');
     makeDatabase(source, { bytes: 1_000_000 });
@@ -237,33 +217,9 @@ describe('online backup with another process writing', () => {
     try {
       const snapshot = beginWalSnapshot(files, reader, 1000)!;
       expect(reader.inTransaction).toBe(true);
-      // The helper is pointed at a file that does not exist: it exits at once.
-      const handoff = new CheckpointHandoff(join(dir, 'missing.db'));
-      expect(await handoff.end(reader, files, snapshot.index.mxFrame, 1000)).toBe('committed');
+      expect(await handoffFor(dir, source).end(reader, files, snapshot.index.mxFrame, 1000)).toBe('committed');
       expect(reader.inTransaction).toBe(false);
       // Nothing was checkpointed on the helper's behalf: the backlog is still there.
-      const index = readWalIndex(files)!;
-      expect(index.mxFrame - index.nBackfill).toBeGreaterThan(3000);
-    } finally {
-      reader.close();
-      files.close();
-      await backlog.stop();
-    }
-  });
-
-  it('under a SQLite whose wal-index layout was not verified, no helper is started and the snapshot ends with a plain COMMIT', async () => {
-    const dir = fresh();
-    const source = join(dir, 'unknown-layout.db');
-    makeDatabase(source, { bytes: 1_000_000 });
-    const backlog = await startWalBacklog(source, 3000);
-    const files = new SourceFiles(source);
-    const reader = new Database(source, { readonly: true, fileMustExist: true });
-    try {
-      const snapshot = beginWalSnapshot(files, reader, 1000)!;
-      // A helper would be ready and take the backlog (the test above): not under this version.
-      const handoff = new CheckpointHandoff(source, { sqliteVersion: '3.55.0' });
-      expect(await handoff.end(reader, files, snapshot.index.mxFrame, 1000)).toBe('committed');
-      expect(reader.inTransaction).toBe(false);
       const index = readWalIndex(files)!;
       expect(index.mxFrame - index.nBackfill).toBeGreaterThan(3000);
     } finally {
@@ -436,7 +392,7 @@ describe('bad sources and destinations', () => {
     makeDatabase(source);
     symlinkSync(dir, join(dir, 'alias'));
     for (const destination of [source, join(dir, 'alias', 'self.db'), `${source}-wal`]) {
-      const failure = await codeOf(backup(source, destination, { overwrite: true }));
+      const failure = await failureOf(backup(source, destination, { overwrite: true }));
       expect(failure.code).toBe('DEST_IS_SOURCE');
     }
     expect(readState(source).integrity).toBe('ok');
@@ -447,7 +403,7 @@ describe('bad sources and destinations', () => {
     const source = join(dir, 'a.db');
     makeDatabase(source);
     writeFileSync(join(dir, 'out.db'), 'keep me');
-    expect((await codeOf(backup(source, join(dir, 'out.db')))).code).toBe('DEST_EXISTS');
+    expect((await failureOf(backup(source, join(dir, 'out.db')))).code).toBe('DEST_EXISTS');
     expect(readFileSync(join(dir, 'out.db'), 'utf8')).toBe('keep me');
     await backup(source, join(dir, 'out.db'), { overwrite: true });
     expect(readState(join(dir, 'out.db')).integrity).toBe('ok');
@@ -457,7 +413,7 @@ describe('bad sources and destinations', () => {
     const dir = fresh();
     const source = join(dir, 'a.db');
     makeDatabase(source);
-    const failure = await codeOf(backup(source, join(dir, 'nope', 'out.db')));
+    const failure = await failureOf(backup(source, join(dir, 'nope', 'out.db')));
     expect(failure).toMatchObject({ code: 'NOT_FOUND' });
     expect(failure.message).toContain(join(dir, 'nope'));
   });
@@ -470,7 +426,7 @@ describe('bad sources and destinations', () => {
     mkdirSync(mount);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=1M,ro', 'tmpfs', mount]);
     try {
-      const failure = await codeOf(backup(source, join(mount, 'out.db')));
+      const failure = await failureOf(backup(source, join(mount, 'out.db')));
       expect(failure.code).toBe('READ_ONLY');
       expect(failure.message).toContain(mount);
     } finally {
@@ -486,7 +442,7 @@ describe('bad sources and destinations', () => {
     const folder = join(dir, 'ro');
     mkdirSync(folder);
     chmodSync(folder, 0o555);
-    expect((await codeOf(backup(source, join(folder, 'out.db')))).code).toBe('PERMISSION_DENIED');
+    expect((await failureOf(backup(source, join(folder, 'out.db')))).code).toBe('PERMISSION_DENIED');
   });
 
   it.skipIf(!isRoot)('a full disk fails with DISK_FULL and leaves neither a partial nor a final file', async () => {
@@ -497,7 +453,7 @@ describe('bad sources and destinations', () => {
     mkdirSync(mount);
     execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8M', 'tmpfs', mount]);
     try {
-      const failure = await codeOf(backup(source, join(mount, 'out.db')));
+      const failure = await failureOf(backup(source, join(mount, 'out.db')));
       expect(failure.code).toBe('DISK_FULL');
       expect(failure.message).toContain(source);
       expect(readdirSync(mount)).toEqual([]);
@@ -525,7 +481,7 @@ describe('bad sources and destinations', () => {
         }
       },
     });
-    const failure = await codeOf(promise);
+    const failure = await failureOf(promise);
     expect(failure.code).toBe('CANCELLED');
     await expect.poll(() => readdirSync(dir).filter((f) => f !== 'big.db')).toEqual([]);
     expect(statSync(source).mtimeMs).toBe(before);
@@ -538,7 +494,7 @@ describe('bad sources and destinations', () => {
     const out = join(dir, 'out');
     mkdirSync(out);
     const controller = new AbortController();
-    const failure = await codeOf(backup(source, out, { mode: 'compact', signal: controller.signal, onProgress: () => controller.abort() }));
+    const failure = await failureOf(backup(source, out, { mode: 'compact', signal: controller.signal, onProgress: () => controller.abort() }));
     expect(failure.code).toBe('CANCELLED');
     // At once, not eventually: the caller says "nothing was kept" as soon as this answers.
     expect(readdirSync(out)).toEqual([]);
@@ -559,7 +515,7 @@ describe('bad sources and destinations', () => {
         raiseCancelFlag(flag);
       }
     });
-    const failure = await codeOf(backupDatabase(source, join(dir, 'out.db'), ctx, { mode, pagesPerStep: 64, pauseMs: 0 }));
+    const failure = await failureOf(backupDatabase(source, join(dir, 'out.db'), ctx, { mode, pagesPerStep: 64, pauseMs: 0 }));
     expect(failure.code).toBe('CANCELLED');
     expect(cancelled).toBe(true);
     expect(after.filter((p) => p.phase === 'copy' && p.remainingPages < p.totalPages)).toEqual([]);
@@ -650,7 +606,7 @@ describe('inspect refuses bad input with a clear error', () => {
   ];
   it.each(cases)('%s', async (_name, make, code, pattern) => {
     const path = make();
-    const failure = await codeOf(inspect(path));
+    const failure = await failureOf(inspect(path));
     expect(failure.code).toBe(code);
     expect(failure.message).toContain(`Cannot inspect ${path}`);
     expect(failure.message).toMatch(pattern);
@@ -661,7 +617,7 @@ describe('inspect refuses bad input with a clear error', () => {
     const path = join(dir, 'secret.db');
     makeDatabase(path);
     chmodSync(path, 0);
-    expect((await codeOf(inspect(path))).code).toBe('PERMISSION_DENIED');
+    expect((await failureOf(inspect(path))).code).toBe('PERMISSION_DENIED');
   });
 });
 
@@ -729,7 +685,7 @@ describe('restore', () => {
     const bad = join(dir, 'bad.db');
     writeFileSync(bad, readFileSync(backupPath).subarray(0, 50_000));
     const before = readFileSync(target);
-    const failure = await codeOf(restore(bad, target));
+    const failure = await failureOf(restore(bad, target));
     expect(failure.code).toBe('TRUNCATED');
     expect(readFileSync(target).equals(before)).toBe(true);
   });

@@ -14,14 +14,9 @@ import { readManifest } from './manifest.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
 import { chinookFixture } from '../../scripts/fixtures.ts';
 import { PagevaultError } from '../api/errors.ts';
+import { caseFolders } from '../../test-support/unit.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-file-types-'));
-let n = 0;
-const fresh = () => {
-  const dir = join(root, `case-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = caseFolders('pv-file-types-');
 const mkfifo = (path: string) => execFileSync('mkfifo', [path]);
 const url = (relative: string) => new URL(relative, import.meta.url).href;
 
@@ -30,7 +25,6 @@ afterEach(() => {
   for (const child of children) child.kill('SIGKILL');
   children.clear();
 });
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 type Outcome = { value: unknown } | { error: { code: string; message: string } };
 
@@ -56,7 +50,7 @@ function inChild(body: string, paths: Record<string, string>): Promise<{ ponged:
     );
   `;
   // A file, not --eval: the engine's workers inherit the process's flags.
-  const script = join(root, `child-${(n += 1)}.mjs`);
+  const script = join(fresh('child'), 'child.mjs');
   writeFileSync(script, code);
   const child = spawn(process.execPath, [script], {
     env: { ...process.env, PV_PATHS: JSON.stringify(paths) },

@@ -3,8 +3,6 @@
 // commits pairs back to back while they are backed up without any lock.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { createServer } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -16,6 +14,7 @@ import { lastCommitFrame } from './held-copy.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startExclusiveWriter, until } from '../../test-support/processes.ts';
 import { PagevaultError } from '../api/errors.ts';
+import { startBrowsingChromium } from '../../test-support/browsing-chromium.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-held-'));
 let n = 0;
@@ -206,24 +205,12 @@ describe('the WAL commit a copy is consistent up to', () => {
 
 describe('Chromium, running, holding its profile databases', () => {
   it('History, Cookies and Favicons back up while it browses; the copies pass integrity_check and hold the visits it committed', async () => {
-    const { chromium } = await import('@playwright/test');
     const dir = fresh('chromium');
     const profile = join(dir, 'profile');
-    // Pages served here, so that Chromium records visits without reaching any network.
-    const server = createServer((request, response) => {
-      response.setHeader('content-type', 'text/html');
-      response.end(`<!doctype html><title>Visit ${request.url}</title><link rel="icon" href="data:,"><h1>${request.url}</h1>`);
-    });
-    await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
-    const port = (server.address() as AddressInfo).port;
-    const browser = await chromium.launchPersistentContext(profile, {
-      executablePath: '/usr/bin/chromium',
-      headless: true,
-      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
-    });
+    const chromium = await startBrowsingChromium(profile);
+    const { page } = chromium;
     try {
-      const page = await browser.newPage();
-      const visits = Array.from({ length: 5 }, (_, i) => `http://127.0.0.1:${port}/visit-${i}`);
+      const visits = Array.from({ length: 5 }, (_, i) => chromium.url(`/visit-${i}`));
       for (const url of visits) await page.goto(url);
       const history = join(profile, 'Default', 'History');
       await until(() => existsSync(history));
@@ -234,7 +221,7 @@ describe('Chromium, running, holding its profile databases', () => {
       await expect
         .poll(
           async () => {
-            await page.goto(`http://127.0.0.1:${port}/while-${taken}`);
+            await page.goto(chromium.url(`/while-${taken}`));
             const result = await backup(history, `${out}/`, { heldCopyTries: tries, now: new Date(2026, 0, 1, 0, 0, (taken += 1)) });
             expect(result.manifest.heldCopy).toMatchObject({ journal: 'rollback' });
             const copy = new Database(result.path, { readonly: true });
@@ -259,11 +246,10 @@ describe('Chromium, running, holding its profile databases', () => {
         copy.close();
       }
       // Chromium went on browsing through all of it.
-      await page.goto(`http://127.0.0.1:${port}/after`);
+      await page.goto(chromium.url('/after'));
       expect(await page.title()).toBe('Visit /after');
     } finally {
-      await browser.close();
-      server.close();
+      await chromium.close();
     }
   }, 120_000);
 });

@@ -78,6 +78,7 @@ const WAL_FRAME_HEADER_BYTES = 24;
 const JOURNAL_HEADER_BYTES = 28;
 const DATABASE_HEADER_BYTES = 100;
 
+/** How hard a lock-free copy of a held database tries, and whether it may clone the database instead of reading it. */
 export interface HeldCopyOptions {
   /** Copies tried before the backup is deferred (default DEFAULT_HELD_COPY_TRIES). */
   maxTries?: number;

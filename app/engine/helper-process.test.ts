@@ -11,8 +11,7 @@ import { afterAll, describe, expect, it } from 'vitest';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startWalBacklog, until } from '../../test-support/processes.ts';
 import { backup, useHelperStarter, type StartedHelper } from './index.ts';
-import { SourceFiles } from './source-files.ts';
-import { readWalIndex } from './wal-snapshot.ts';
+import { walIndexOf } from '../../test-support/wal-index.ts';
 
 const dir = mkdtempSync(join(tmpdir(), 'pv-helper-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -48,14 +47,7 @@ describe('the checkpoint helper through a shell starter', () => {
     const source = join(dir, 'backlog.db');
     makeDatabase(source, { bytes: 40_000_000 });
     const backlog = await startWalBacklog(source, 3000);
-    const walIndex = () => {
-      const files = new SourceFiles(source);
-      try {
-        return readWalIndex(files)!;
-      } finally {
-        files.close();
-      }
-    };
+    const walIndex = () => walIndexOf(source);
     try {
       const before = walIndex();
       expect(before.mxFrame - before.nBackfill).toBeGreaterThan(3000);

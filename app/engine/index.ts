@@ -30,6 +30,7 @@ export { loadManifest, manifestPathOf, readManifest } from './manifest.ts';
 export { reserveOwnFiles } from './database-files.ts';
 export { AGE_SUFFIX, ageHeaderOf, isAgeFile } from './age-files.ts';
 
+/** What a caller of an engine operation may pass besides its params: a progress callback and a signal that cancels it. */
 export interface RunOptions {
   onProgress?: (progress: EngineProgress) => void;
   signal?: AbortSignal;

@@ -12,6 +12,7 @@ import { whenReadable } from './read-lock.ts';
 /** How long inspect tries for a read lock before it takes the database as held by another program. */
 const HELD_DETECT_MS = 1000;
 
+/** Bounds on how long inspecting a live database may take, and the keys that open an encrypted backup. */
 export interface InspectOptions {
   /** How long row counting may take in all before the remaining tables are left uncounted. */
   rowCountBudgetMs?: number;

@@ -74,7 +74,7 @@ const manifestSchema = z.object({
     .object(
       {
         format: z.literal('age', { error: '"age"' }),
-        recipient: z.string({ error: 'an age1… public key or "scrypt"' }).min(1, { error: 'an age1… public key or "scrypt"' }),
+        recipient: z.string({ error: 'an age1… recipient or "scrypt"' }).min(1, { error: 'an age1… recipient or "scrypt"' }),
         plaintextSha256: z.string().regex(/^[0-9a-f]{64}$/, { error: 'a hex SHA-256' }).nullable(),
         plaintextBytes: count,
       },

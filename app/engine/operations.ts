@@ -11,6 +11,7 @@ import type { VerifyOptions } from './verify.ts';
 import type { RetentionPolicy } from '../api/types.ts';
 import type { VaultBackupResult, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 
+/** The table of engine operations, by name: the worker, the pool and the callers all type against it. */
 export interface Operations {
   inspect: { params: { path: string; options?: InspectOptions }; result: InspectResult };
   verify: { params: { path: string; options?: VerifyOptions }; result: VerifyResult };
@@ -24,6 +25,7 @@ export interface Operations {
   vaultPrune: { params: { vault: string; policy: RetentionPolicy }; result: VaultPruneResult };
 }
 
+/** The name of an engine operation, as the worker dispatches it. */
 export type OperationName = keyof Operations;
 
 /** The database files an operation reads, live ones included (see database-files.ts). */

@@ -1,8 +1,7 @@
 // Partial files: Pagevault removes only what it can prove it made and nobody still
 // writes, with real processes that hold, lose or never had the owner's lock.
-import { afterAll, describe, expect, it } from 'vitest';
-import { chmodSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { describe, expect, it } from 'vitest';
+import { chmodSync, mkdirSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import Database from 'better-sqlite3';
@@ -10,15 +9,9 @@ import { backup } from './index.ts';
 import { claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
 import { startScript, type Running } from '../../test-support/processes.ts';
+import { caseFolders } from '../../test-support/unit.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-partial-'));
-afterAll(() => rmSync(root, { recursive: true, force: true }));
-let n = 0;
-const fresh = () => {
-  const dir = join(root, `case-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = caseFolders('pv-partial-');
 
 /** A process that claims a partial of `destination` and holds it until killed. */
 async function startClaimer(destination: string): Promise<{ running: Running; claim: PartialClaim }> {

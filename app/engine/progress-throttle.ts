@@ -19,6 +19,7 @@ const realClock: ThrottleClock = {
   },
 };
 
+/** Passes on at most one report per interval, the first of each phase at once, and flushes the latest when the interval ends. */
 export class ProgressThrottle<T extends { phase: string }> {
   readonly #intervalMs: number;
   readonly #send: (value: T) => void;

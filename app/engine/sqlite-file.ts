@@ -13,6 +13,7 @@ import { fileSystemError } from './sqlite-errors.ts';
 
 const readAsync = promisify(readCallback);
 
+/** The first 16 bytes of every SQLite database file; what tells a database from anything else picked. */
 export const SQLITE_MAGIC = Buffer.from('SQLite format 3\0', 'latin1');
 const HEADER_BYTES = 100;
 const SNIFF_BYTES = 4096;
@@ -30,6 +31,7 @@ export interface SqliteHeader {
   bytes: Buffer;
 }
 
+/** A file that passed the checks, with what was read on the way so no one opens it again to learn it. */
 export interface CheckedFile {
   path: string;
   stats: Stats;

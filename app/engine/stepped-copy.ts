@@ -15,6 +15,7 @@ import { whenReadable } from './read-lock.ts';
 import { sourceBusyError } from './sqlite-errors.ts';
 
 
+/** The pacing of one stepped copy, resolved from the backup's options and the defaults. */
 export interface SteppedCopyOptions {
   pagesPerStep: number;
   pauseMs: number;

@@ -12,6 +12,7 @@ import type { DatabaseUsage } from '../api/types.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 
+/** How long the usage check watches a database for writes by another program. */
 export interface UsageOptions {
   /** How long to watch the `-wal` for writes (default 300 ms). */
   sampleMs?: number;

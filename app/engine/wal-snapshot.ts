@@ -24,15 +24,17 @@
  * wal-index this code does not know, frames with foreign salts), it answers undefined and
  * the caller copies through SQLite's backup API instead.
  */
+import { createHash } from 'node:crypto';
 import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { OperationContext } from './context.ts';
-import { COPY_CHUNK_BYTES, copyRange, writeAll, WriteBehind, type SourceFiles } from './source-files.ts';
+import { COPY_CHUNK_BYTES, WRITE_BACK_BYTES, writeAll, WriteBehind, type SourceFiles } from './source-files.ts';
 import { cloneDescriptor, type CopyMethod } from './clone.ts';
 
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
 
+/** The fields of the wal-index header (the start of the -shm) a snapshot copy needs to know which WAL frames it may read. */
 export interface WalIndexHeader {
   mxFrame: number;
   pageSize: number;
@@ -154,6 +156,13 @@ export function beginWalSnapshot(
   }
 }
 
+/** How a snapshot copy made the partial, and the SHA-256 of its bytes when this process wrote every one of them. */
+export interface WalSnapshotCopy {
+  method: CopyMethod;
+  /** Set for a copy (not a clone): hashed chunk by chunk as written, so nothing has to read the file again for it. */
+  sha256?: string;
+}
+
 /**
  * Copies the snapshot begun by `beginWalSnapshot` into `partial` (created empty by the
  * caller), cloning the database file when `tryClone` (the destination clones). Returns
@@ -169,7 +178,7 @@ export async function copyWalSnapshot(
   tryClone = false,
   /** Page 1 is encrypted: its header is left as it is, and switched through a keyed connection afterwards. */
   encrypted = false,
-): Promise<CopyMethod | false> {
+): Promise<WalSnapshotCopy | false> {
   const { index, pageCount } = snapshot;
   const pageSize = index.pageSize;
   const totalBytes = pageCount * pageSize;
@@ -190,39 +199,103 @@ export async function copyWalSnapshot(
     };
     // Every page of the file is at or before the snapshot (see the header), in a clone as in a copy.
     const method: CopyMethod = tryClone && (await cloneDescriptor(input, partial)) ? 'cloned' : 'copied';
+    let sha256: string | undefined;
     if (method === 'copied') {
       ftruncateSync(output, 0); // whatever a failed clone left
-      await copyRange(input, output, 0, sourceBytes, buffer, writeBehind, report);
+      const hashed = await copyInOrder({ input, wal: files.wal, output, frames, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted });
+      if (hashed === false) return false;
+      // An encrypted copy's page 1 is rewritten after this: its hash would not be the file's.
+      if (!encrypted) sha256 = hashed;
     } else {
       report(sourceBytes);
-    }
-
-    if (frames.size > 0) {
-      const wal = files.wal!;
-      const page = Buffer.allocUnsafe(pageSize);
-      let laid = 0;
-      for (const [pgno, frame] of frames) {
-        if (pgno > pageCount) continue;
-        // Keep the reports (and cancel checks) coming while a large WAL is laid over the copy.
-        if (++laid % 1024 === 0) report(sourceBytes);
-        const offset = WAL_HEADER_BYTES + (frame - 1) * (pageSize + FRAME_HEADER_BYTES) + FRAME_HEADER_BYTES;
-        if (readSync(wal, page, 0, pageSize, offset) !== pageSize) return false;
-        writeAll(output, page, pageSize, (pgno - 1) * pageSize);
-      }
+      if (!layFrames(files, output, frames, pageSize, pageCount, () => report(sourceBytes))) return false;
       ctx.throwIfCancelled(subject);
+      ftruncateSync(output, totalBytes);
+      // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
+      if (!encrypted) writeAll(output, Buffer.from([1, 1]), 2, 18);
     }
-    ftruncateSync(output, totalBytes);
-    // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
-    if (!encrypted) writeAll(output, Buffer.from([1, 1]), 2, 18);
     await writeBehind.settle();
     fdatasyncSync(output);
     ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: totalBytes / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 }, true);
-    return method;
+    return sha256 === undefined ? { method } : { method, sha256 };
   } finally {
     // No flush may still be at work on the descriptor when it is closed.
     await writeBehind.settle().catch(() => undefined);
     closeSync(output);
   }
+}
+
+/** Where page `frame`'s content starts in the WAL. */
+const frameOffset = (frame: number, pageSize: number) => WAL_HEADER_BYTES + (frame - 1) * (pageSize + FRAME_HEADER_BYTES) + FRAME_HEADER_BYTES;
+
+/** Writes each page's latest snapshot frame over a clone. False when the WAL is shorter than its index says. */
+function layFrames(files: SourceFiles, output: number, frames: Map<number, number>, pageSize: number, pageCount: number, onProgress: () => void): boolean {
+  if (frames.size === 0) return true;
+  const wal = files.wal!;
+  const page = Buffer.allocUnsafe(pageSize);
+  let laid = 0;
+  for (const [pgno, frame] of frames) {
+    if (pgno > pageCount) continue;
+    // Keep the reports (and cancel checks) coming while a large WAL is laid over the clone.
+    if (++laid % 1024 === 0) onProgress();
+    if (readSync(wal, page, 0, pageSize, frameOffset(frame, pageSize)) !== pageSize) return false;
+    writeAll(output, page, pageSize, (pgno - 1) * pageSize);
+  }
+  return true;
+}
+
+/**
+ * Writes the snapshot into `output` once, front to back, each chunk finished in memory
+ * (the database file's bytes, the snapshot's WAL frames for its pages, the header's
+ * journal bytes) before it is written and hashed: the hash is that of every byte of the
+ * published file, with no second read of it. Returns the SHA-256, or false when the WAL is
+ * shorter than its index says.
+ */
+async function copyInOrder(copy: {
+  input: number;
+  wal: number | undefined;
+  output: number;
+  frames: Map<number, number>;
+  pageSize: number;
+  totalBytes: number;
+  sourceBytes: number;
+  buffer: Buffer;
+  writeBehind: WriteBehind;
+  report: (copied: number) => void;
+  /** Page 1 is encrypted, header and all: its journal bytes are left for a keyed connection. */
+  encrypted: boolean;
+}): Promise<string | false> {
+  const { input, wal, output, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted } = copy;
+  const hash = createHash('sha256');
+  // Chunks hold whole pages: every page size (512 B to 64 KiB) divides the chunk.
+  const pages = [...copy.frames].filter(([pgno]) => pgno <= totalBytes / pageSize).sort((a, b) => a[0] - b[0]);
+  let next = 0;
+  let position = 0;
+  while (position < totalBytes) {
+    const length = Math.min(buffer.length, totalBytes - position);
+    const fromFile = Math.max(0, Math.min(length, sourceBytes - position));
+    let read = 0;
+    while (read < fromFile) {
+      const got = readSync(input, buffer, read, fromFile - read, position + read);
+      if (got === 0) break;
+      read += got;
+    }
+    // Past the file's end, a page the WAL does not hold reads as zeros, as a truncate extends it.
+    buffer.fill(0, read, length);
+    const end = position + length;
+    for (; next < pages.length && (pages[next]![0] - 1) * pageSize < end; next += 1) {
+      const [pgno, frame] = pages[next]!;
+      if (readSync(wal!, buffer, (pgno - 1) * pageSize - position, pageSize, frameOffset(frame, pageSize)) !== pageSize) return false;
+    }
+    // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
+    if (position === 0 && !encrypted) buffer.fill(1, 18, 20);
+    hash.update(buffer.subarray(0, length));
+    writeAll(output, buffer, length, position);
+    position = end;
+    if (Math.floor(position / WRITE_BACK_BYTES) !== Math.floor((position - length) / WRITE_BACK_BYTES)) await writeBehind.flush();
+    report(position);
+  }
+  return hash.digest('hex');
 }
 
 /**

@@ -9,6 +9,7 @@
 import type { WebSocket } from 'ws';
 import type { WireMessage } from '../api/index.ts';
 
+/** The backlog a client may leave unread before its progress is coalesced, and before it is closed. */
 export interface ChannelLimits {
   /** Bytes waiting for the socket above which progress ticks are coalesced. */
   softBytes: number;
@@ -22,6 +23,7 @@ export const defaultChannelLimits: ChannelLimits = { softBytes: 1 << 20, hardByt
 /** The close code for a client too far behind ("Try Again Later", RFC 6455 registry). */
 export const TOO_FAR_BEHIND = 1013;
 
+/** One client's WebSocket with a bounded backlog: a client that stops reading cannot grow the host's memory. */
 export class ClientChannel {
   readonly #ws: WebSocket;
   readonly #limits: ChannelLimits;

@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import { reserveOwnFiles } from '../engine/index.ts';
 
+/** Who holds a data folder, as written to host.json for a second host to name in its refusal. */
 export interface HostOwner {
   pid: number;
   /** What holds the folder: "host" (npm run web) or "desktop app". */
@@ -21,6 +22,7 @@ export interface HostOwner {
   startedAt: string;
 }
 
+/** The lock on a data folder, held from start until release or process end. */
 export class HostLock {
   readonly #db: Database.Database;
   readonly #infoPath: string;

@@ -21,6 +21,7 @@ import type { Core } from '../core/core.ts';
 import { ClientChannel, type ChannelLimits } from './client-channel.ts';
 import { StagingArea, type StagingLimits } from './staging.ts';
 
+/** What the host serves: the core, the built renderer, where it listens and the token it asks for. */
 export interface HostOptions {
   core: Core;
   /** Folder of the built renderer (index.html and assets). */
@@ -38,6 +39,7 @@ export interface HostOptions {
   channelLimits?: ChannelLimits;
 }
 
+/** A running host, with the address to open and a way to stop it. */
 export interface Host {
   server: Server;
   port: number;
@@ -52,6 +54,7 @@ export const STAGE_PATH = '/api/stage';
 export const SESSION_PATH = '/api/session';
 /** The WebSocket subprotocol of the API; the client offers it beside `TOKEN_PROTOCOL_PREFIX` + base64url(token). */
 export const API_PROTOCOL = 'pagevault';
+/** A WebSocket subprotocol starting with this carries the token, since a browser's WebSocket cannot set headers. */
 export const TOKEN_PROTOCOL_PREFIX = 'pagevault.token.';
 const UNAUTHORIZED_REASON = 'Unauthorized: open the address printed by `npm run web`; it ends in #token=…, the access token';
 /** The largest WebSocket message the host reads; a longer one closes that socket with 1009. */

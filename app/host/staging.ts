@@ -20,6 +20,7 @@ import { fileSystemError } from '../engine/sqlite-errors.ts';
 /** How long a staged file is kept before the sweep removes it. */
 export const STAGED_FILE_LIFETIME_MS = 24 * 60 * 60 * 1000;
 
+/** Bounds on uploads, so a page cannot fill the disk or the host's memory through the stage endpoint. */
 export interface StagingLimits {
   /** The largest file one drop may upload. */
   fileBytes: number;
@@ -51,6 +52,7 @@ interface Claim {
   written: number;
 }
 
+/** A file taken in by the stage endpoint: where it now is, for the API to read it from, and its size. */
 export interface StagedFile {
   path: string;
   bytes: number;

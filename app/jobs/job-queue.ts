@@ -9,6 +9,7 @@ import { PagevaultError } from '../api/errors.ts';
 import type { JobInfo, JobProgress } from '../api/types.ts';
 import type { EngineProgress } from '../engine/index.ts';
 
+/** What a running job gets: its id, a signal that cancels it and a way to report progress. */
 export interface JobHandle {
   readonly jobId: string;
   readonly signal: AbortSignal;
@@ -16,6 +17,7 @@ export interface JobHandle {
   progress(progress: EngineProgress): void;
 }
 
+/** A job to queue: what it is, for which database, how it is shown, and the work itself. */
 export interface JobSpec<T> {
   kind: JobInfo['kind'];
   databaseId: number | null;
@@ -27,6 +29,7 @@ export interface JobSpec<T> {
   run(job: JobHandle): Promise<T>;
 }
 
+/** Where the queue reports its changes; the core forwards them as API events. */
 export interface QueueListener {
   /** The whole queue, whenever a job is queued, starts or ends. */
   changed(jobs: JobInfo[]): void;
@@ -40,6 +43,7 @@ interface Entry {
   start: () => void;
 }
 
+/** Runs the core's backups, restores and verifications a few at a time, one per database at once. */
 export class JobQueue {
   readonly #entries = new Map<string, Entry>();
   readonly #listener: QueueListener;

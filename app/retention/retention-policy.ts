@@ -15,8 +15,10 @@ export interface RetentionCandidate {
   verification: 'passed' | 'failed' | 'skipped';
 }
 
+/** Which rule of a policy kept a backup, so the UI can say why it stays. */
 export type KeepReason = 'last' | 'hourly' | 'daily' | 'weekly' | 'monthly' | 'yearly' | 'pinned' | 'latest verified' | 'too young';
 
+/** What a policy does to a list of backups: each kept one with its reasons, and the ones to remove. */
 export interface RetentionDecision<T> {
   keep: Array<{ backup: T; reasons: KeepReason[] }>;
   remove: T[];

@@ -10,12 +10,14 @@ import type { Catalog, ScheduleRow } from '../catalog/index.ts';
 import { schedulesPaused } from '../api/rules.ts';
 import { nextRuns, slotsBetween } from './schedule-rules.ts';
 
+/** The scheduler's time, injectable so tests move it without waiting. */
 export interface Clock {
   now(): Date;
   /** Calls `fn` after `ms`; returns a function that cancels it. */
   setTimer(fn: () => void, ms: number): () => void;
 }
 
+/** Real time, for the app; tests pass a fake clock instead. */
 export const systemClock: Clock = {
   now: () => new Date(),
   setTimer: (fn, ms) => {
@@ -34,6 +36,7 @@ export interface MissedWindow {
   more: boolean;
 }
 
+/** What the scheduler asks of the core: start a backup and record the runs it missed. */
 export interface SchedulerHooks {
   /** Queues a scheduled backup; may throw when one of that database is already queued or running. */
   startBackup(databaseId: number, skipIfUnchanged: boolean): void;
@@ -47,6 +50,7 @@ export interface SchedulerHooks {
   failed?(error: unknown): void;
 }
 
+/** The time zone and lateness rules the scheduler judges slots by. */
 export interface SchedulerOptions {
   /** IANA time zone for calendar schedules; the machine's when absent. */
   timezone?: string;
@@ -59,6 +63,7 @@ export interface SchedulerOptions {
 const DEFAULT_GRACE_MS = 2 * 60_000;
 const DEFAULT_MAX_SLEEP_MS = 30_000;
 
+/** Runs saved schedules at their slots, catches up once after a gap, and reports the runs it missed. */
 export class Scheduler {
   readonly #catalog: Catalog;
   readonly #clock: Clock;

@@ -2,31 +2,24 @@
 // pages between versions, each version is compared page by page with a raw snapshot of
 // the source taken independently at the same commit, processes are killed at every step
 // of a backup and of a prune, and a flipped byte in a stored page is found and named.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
 import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { PagevaultError } from '../api/errors.ts';
 import { vaultBackup, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
 import { VAULT_FILE } from './vault-store.ts';
+import { caseFolders, failureOf } from '../../test-support/unit.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-vault-'));
-let n = 0;
-const fresh = (name = 'case') => {
-  const dir = join(root, `${name}-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
+const { fresh } = caseFolders('pv-vault-');
 const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
 const writerScript = fileURLToPath(new URL('../../test-support/page-writer.ts', import.meta.url));
 const crashScript = fileURLToPath(new URL('../../test-support/vault-crash.ts', import.meta.url));
 const keepLast = (count: number) => ({ keepLast: count, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null });
 
-afterAll(() => rmSync(root, { recursive: true, force: true }));
 
 /** A writer process holding the database open; `change` resolves once its commit is done. */
 class Writer {
@@ -90,16 +83,6 @@ function firstDifferentPage(a: Buffer, b: Buffer, pageSize: number): number | nu
   return null;
 }
 
-async function codeOf(promise: Promise<unknown>): Promise<{ code: string; message: string }> {
-  try {
-    await promise;
-  } catch (error) {
-    expect(error).toBeInstanceOf(PagevaultError);
-    return { code: (error as PagevaultError).code, message: (error as Error).message };
-  }
-  throw new Error('expected a failure');
-}
-
 describe('versions in the vault', () => {
   it('100 versions with random page changes by a writer between them: random versions restore to exactly the pages of a raw snapshot at the same commit', async () => {
     const dir = fresh();
@@ -141,6 +124,48 @@ describe('versions in the vault', () => {
     expect((await vaultVerify(vault)).ok).toBe(true);
   }, 300_000);
 
+  it('a database that shrinks below the newest version and grows past it again, across several rows of the tip, restores exactly at each version', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const vault = join(dir, 'vault');
+    const db = new Database(source);
+    db.pragma('page_size = 512');
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
+    const fill = db.prepare('INSERT INTO t (v) VALUES (randomblob(400))');
+    db.transaction(() => {
+      for (let i = 0; i < 12_000; i += 1) fill.run();
+    })();
+    const steps: Array<() => void> = [
+      () => undefined,
+      () => db.exec('UPDATE t SET v = randomblob(400) WHERE id % 97 = 0'),
+      () => db.exec('DELETE FROM t WHERE id > 3000; VACUUM'),
+      () => db.exec('UPDATE t SET v = randomblob(400) WHERE id % 13 = 0'),
+      () => db.transaction(() => {
+        for (let i = 0; i < 14_000; i += 1) fill.run();
+      })(),
+    ];
+    const expected: Buffer[] = [];
+    const counts: number[] = [];
+    for (const step of steps) {
+      step();
+      expected.push(rawSnapshot(source, dir));
+      const added = await vaultBackup(source, vault);
+      counts.push(added.version.pageCount);
+    }
+    db.close();
+    // Several rows of 4096 pages each, then fewer, then more than at first.
+    expect(counts[0]).toBeGreaterThan(8192);
+    expect(counts[2]).toBeLessThan(counts[1]! / 2);
+    expect(counts[4]).toBeGreaterThan(counts[0]!);
+    for (const [index, snapshot] of expected.entries()) {
+      const target = join(dir, `restored-${index + 1}.db`);
+      await vaultRestore(vault, String(index + 1), target);
+      expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, 512) }).toEqual({ version: index + 1, page: null });
+    }
+    expect((await vaultVerify(vault)).ok).toBe(true);
+  }, 120_000);
+
   it('a rollback-journal source is read through a temporary copy that is removed, and restores exactly', async () => {
     const dir = fresh();
     const source = join(dir, 'plain.db');
@@ -180,16 +205,16 @@ describe('versions in the vault', () => {
     new Database(source).exec('CREATE TABLE t (v)');
     const notVault = join(dir, 'empty');
     mkdirSync(notVault);
-    expect((await codeOf(vaultList(notVault))).code).toBe('NOT_FOUND');
+    expect((await failureOf(vaultList(notVault))).code).toBe('NOT_FOUND');
     expect(readdirSync(notVault)).toEqual([]);
     const vault = join(dir, 'vault');
     await vaultBackup(source, vault);
-    const missing = await codeOf(vaultRestore(vault, '7', join(dir, 'x.db')));
+    const missing = await failureOf(vaultRestore(vault, '7', join(dir, 'x.db')));
     expect(missing.code).toBe('NOT_FOUND');
     expect(missing.message).toContain("no version '7'");
     expect(existsSync(join(dir, 'x.db'))).toBe(false);
     writeFileSync(join(dir, 'text.txt'), 'not a database');
-    expect((await codeOf(vaultRestore(vault, 'latest', join(dir, 'text.txt')))).code).toBe('NOT_A_DATABASE');
+    expect((await failureOf(vaultRestore(vault, 'latest', join(dir, 'text.txt')))).code).toBe('NOT_A_DATABASE');
     expect(readFileSync(join(dir, 'text.txt'), 'utf8')).toBe('not a database');
   });
 });
@@ -205,13 +230,16 @@ describe('a damaged vault', () => {
     await writer.change(5, 3);
     await vaultBackup(source, vault);
     await writer.close();
-    // The page both versions have at page 2, its data as stored with one bit flipped.
+    // The page both versions have at page 2, its bytes as stored with one bit flipped: its
+    // block decompressed, the byte flipped inside page 2's slot, the block compressed again.
     const store = new Database(join(vault, VAULT_FILE));
     const version2Map = store.prepare('SELECT map FROM version WHERE id = 2').pluck().get() as Buffer;
     expect(version2Map.length).toBeGreaterThan(0);
-    const { id, data } = store.prepare('SELECT id, data FROM page ORDER BY id LIMIT 1 OFFSET 1').get() as { id: number; data: Buffer };
-    data[Math.floor(data.length / 2)]! ^= 0x10;
-    store.prepare('UPDATE page SET data = ? WHERE id = ?').run(data, id);
+    const id = zstdDecompressSync(store.prepare('SELECT map FROM version WHERE id = 1').pluck().get() as Buffer).readUInt32LE(4);
+    const block = store.prepare('SELECT id, data FROM block WHERE id = ?').get(Math.floor(id / 64)) as { id: number; data: Buffer };
+    const bytes = zstdDecompressSync(block.data);
+    bytes[(id % 64) * 4096 + 2048]! ^= 0x10;
+    store.prepare('UPDATE block SET data = ? WHERE id = ?').run(zstdCompressSync(bytes), block.id);
     store.close();
 
     const verdict = await vaultVerify(vault);
@@ -227,7 +255,27 @@ describe('a damaged vault', () => {
     expect(text.stdout).toContain(`version 2, page 2: stored page ${id}`);
 
     const target = join(dir, 'back.db');
-    expect((await codeOf(vaultRestore(vault, '1', target))).code).toBe('CORRUPT');
+    expect((await failureOf(vaultRestore(vault, '1', target))).code).toBe('CORRUPT');
+    expect(readdirSync(dir).filter((name) => name.startsWith('back.db'))).toEqual([]);
+  });
+  it('a block whose zstd frame is damaged (a flipped byte in its header) names every page stored in it, and restoring a version that has one of them fails', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const vault = join(dir, 'vault');
+    const writer = new Writer(source);
+    await writer.change(0, 1);
+    await vaultBackup(source, vault);
+    await writer.close();
+    const store = new Database(join(vault, VAULT_FILE));
+    const block = store.prepare('SELECT id, pages, data FROM block ORDER BY id LIMIT 1').get() as { id: number; pages: number; data: Buffer };
+    block.data[0]! ^= 0x10;
+    store.prepare('UPDATE block SET data = ? WHERE id = ?').run(block.data, block.id);
+    store.close();
+    const verdict = await vaultVerify(vault);
+    expect(verdict.ok).toBe(false);
+    const named = verdict.problems.filter((p) => p.version === 1).map((p) => p.pageId);
+    expect(named).toEqual(Array.from({ length: Math.min(block.pages, 100) }, (_, slot) => block.id * 64 + slot));
+    expect((await failureOf(vaultRestore(vault, '1', join(dir, 'back.db')))).code).toBe('CORRUPT');
     expect(readdirSync(dir).filter((name) => name.startsWith('back.db'))).toEqual([]);
   });
 });
@@ -257,7 +305,7 @@ describe('a process killed at every step', () => {
       expect({ when, problems: verdict.problems }).toEqual({ when, problems: [] });
       const listed = await vaultList(vault);
       for (const { id } of listed.versions) {
-        const target = join(dir, `check-${(n += 1)}.db`);
+        const target = join(fresh('check'), `version-${id}.db`);
         await vaultRestore(vault, String(id), target);
         expect({ when, id, page: firstDifferentPage(readFileSync(target), expected.get(id)!, 4096) }).toEqual({ when, id, page: null });
         rmSync(target);

@@ -27,7 +27,7 @@ import { checkSqliteFile } from '../engine/sqlite-file.ts';
 import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import { beginWalSnapshot, readFrameIndex } from '../engine/wal-snapshot.ts';
 import { applyRetention, type KeepReason } from '../retention/retention-policy.ts';
-import { compressPage, decodeMap, pageHash, encodeMap, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
+import { BLOCK_PAGES, compressBlock, decodeMap, pageHash, encodeMap, TIP_CHUNK_PAGES, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
 
 export type { VaultProblem, VaultVersion };
 
@@ -37,6 +37,7 @@ export type { VaultProblem, VaultVersion };
  */
 export type VaultStep = 'snapshot' | 'pages-half' | 'pages-done' | 'version-written' | 'committed' | 'versions-deleted' | 'marked' | 'swept' | 'vacuumed';
 
+/** What adding a version answers: the version and how its pages were read. */
 export interface VaultBackupResult {
   vault: string;
   version: VaultVersion;
@@ -45,6 +46,7 @@ export interface VaultBackupResult {
   durationMs: number;
 }
 
+/** What checking a vault found: how much was checked and each damaged page by version and page number. */
 export interface VaultVerifyResult {
   vault: string;
   ok: boolean;
@@ -55,6 +57,7 @@ export interface VaultVerifyResult {
   problemCount: number;
 }
 
+/** What a prune did: the versions removed, and each kept one with the rule that kept it. */
 export interface VaultPruneResult {
   vault: string;
   removed: VaultVersion[];
@@ -64,6 +67,7 @@ export interface VaultPruneResult {
   bytesAfter: number;
 }
 
+/** What restoring a version wrote, and where. */
 export interface VaultRestoreResult {
   vault: string;
   version: VaultVersion;
@@ -84,13 +88,36 @@ function standaloneHeader(page: Buffer): void {
   page[19] = 1;
 }
 
-/** Reads pages in order from a database file with, for WAL snapshots, some pages taken from WAL frames. */
-function* readPages(db: number, pageSize: number, pageCount: number, wal?: { fd: number; frames: Map<number, number> }): Generator<Buffer> {
-  const chunk = Buffer.allocUnsafe(Math.max(pageSize, CHUNK_BYTES - (CHUNK_BYTES % pageSize)));
+/**
+ * Decompresses a block. Sized to the block, zstd writes it into one buffer that is
+ * returned as is, instead of 16 KiB pieces joined into a second copy.
+ */
+function decompressBlock(data: Buffer, bytes: number): Buffer {
+  return zstdDecompressSync(data, { chunkSize: Math.max(bytes, 64) });
+}
+
+/** A run of pages read in order: `pages` holds `count` pages from page number `first`. */
+interface PageChunk {
+  first: number;
+  count: number;
+  pages: Buffer;
+}
+
+/**
+ * Reads pages in order, CHUNK_BYTES at a time, from a database file with, for WAL
+ * snapshots, some pages taken from WAL frames. One buffer serves every chunk, so reading
+ * a 10 GB database leaves no garbage behind for the collector to lag on. Page 1 is made
+ * standalone here, before it is hashed.
+ */
+function* readChunks(db: number, pageSize: number, pageCount: number, wal?: { fd: number; frames: Map<number, number> }): Generator<PageChunk> {
+  const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / pageSize));
   const fileBytes = fstatSync(db).size;
-  for (let first = 1; first <= pageCount; first += chunk.length / pageSize) {
+  const buffer = Buffer.allocUnsafeSlow(Math.min(perChunk, pageCount) * pageSize);
+  for (let first = 1; first <= pageCount; first += perChunk) {
+    const count = Math.min(perChunk, pageCount - first + 1);
+    const chunk = buffer.subarray(0, count * pageSize);
     const start = (first - 1) * pageSize;
-    const want = Math.min(chunk.length, (pageCount - first + 1) * pageSize);
+    const want = chunk.length;
     let got = 0;
     while (got < want && start + got < fileBytes) {
       const read = readSync(db, chunk, got, want - got, start + got);
@@ -99,16 +126,74 @@ function* readPages(db: number, pageSize: number, pageCount: number, wal?: { fd:
     }
     // Past the file's end, a page only the WAL has so far (or none: zeros, as SQLite reads it).
     chunk.fill(0, got, want);
-    for (let offset = 0; offset < want; offset += pageSize) {
-      const pgno = first + offset / pageSize;
-      const page = chunk.subarray(offset, offset + pageSize);
-      const frame = wal?.frames.get(pgno);
-      if (frame !== undefined) {
+    if (wal) {
+      for (let pgno = first; pgno < first + count; pgno += 1) {
+        const frame = wal.frames.get(pgno);
+        if (frame === undefined) continue;
         const at = WAL_HEADER_BYTES + (frame - 1) * (pageSize + FRAME_HEADER_BYTES) + FRAME_HEADER_BYTES;
-        if (readSync(wal!.fd, page, 0, pageSize, at) !== pageSize) throw new Error(`WAL frame ${frame} of page ${pgno} is cut short`);
+        if (readSync(wal.fd, chunk, (pgno - first) * pageSize, pageSize, at) !== pageSize) throw new Error(`WAL frame ${frame} of page ${pgno} is cut short`);
       }
-      yield page;
     }
+    if (first === 1) standaloneHeader(chunk);
+    yield { first, count, pages: chunk };
+  }
+}
+
+/**
+ * Gathers the new pages of a version into blocks of up to BLOCK_PAGES, each compressed
+ * in one zstd frame. A page's index row is written as it is added, with the id it will
+ * have in its block, so a repeat of it later in the same version is found by its hash;
+ * the block follows within the same transaction.
+ */
+class BlockWriter {
+  readonly #store: VaultStore;
+  readonly #pageSize: number;
+  readonly #pages: Buffer;
+  readonly #hashes = Buffer.alloc(BLOCK_PAGES * 32);
+  readonly #insertPage;
+  readonly #insertBlock;
+  #count = 0;
+  #next: number;
+  newPages = 0;
+  newBytes = 0;
+
+  constructor(store: VaultStore, pageSize: number) {
+    this.#store = store;
+    this.#pageSize = pageSize;
+    this.#pages = Buffer.allocUnsafe(BLOCK_PAGES * pageSize);
+    this.#insertPage = store.db.prepare('INSERT INTO page (id, hash) VALUES (?, ?)');
+    this.#insertBlock = store.db.prepare('INSERT INTO block (id, pages, page_size, digest, hashes, data) VALUES (?, ?, ?, ?, ?, ?)');
+    this.#next = Math.max(1, store.metaNumber('nextBlock'));
+  }
+
+  /** Stores `page` (its SHA-256 `key`) in the block being filled; returns its page id. */
+  add(key: Buffer, page: Buffer): number {
+    const id = this.#next * BLOCK_PAGES + this.#count;
+    // Page ids are u32 in a version's map: 4 billion pages stored over a vault's life.
+    if (id > 0xffffffff) throw new PagevaultError('NOT_SUPPORTED', `the vault ${this.#store.dir} has used every page id; restore its latest version and start a new vault`);
+    page.copy(this.#pages, this.#count * this.#pageSize);
+    key.copy(this.#hashes, this.#count * 32);
+    this.#insertPage.run(id, key);
+    this.#count += 1;
+    this.newPages += 1;
+    if (this.#count === BLOCK_PAGES) this.#flush();
+    return id;
+  }
+
+  #flush(): void {
+    if (this.#count === 0) return;
+    const pages = this.#pages.subarray(0, this.#count * this.#pageSize);
+    const data = compressBlock(pages);
+    this.#insertBlock.run(this.#next, this.#count, this.#pageSize, pageHash(pages), Buffer.from(this.#hashes.subarray(0, this.#count * 32)), data);
+    this.newBytes += data.length;
+    this.#next += 1;
+    this.#count = 0;
+  }
+
+  /** Writes the last, partly filled block and the next block id. */
+  finish(): void {
+    this.#flush();
+    this.#store.setMetaNumber('nextBlock', this.#next);
   }
 }
 
@@ -132,7 +217,7 @@ export async function addVersion(
   let copy: string | undefined;
   let inputFd: number | undefined;
   try {
-    let pages: Generator<Buffer> | undefined;
+    let pages: Generator<PageChunk> | undefined;
     let pageSize = 0;
     let pageCount = 0;
     const held = header.writeVersion === 2 && exists(`${source}-wal`) && !exists(`${source}-shm`);
@@ -145,7 +230,7 @@ export async function addVersion(
       if (snapshot && frames) {
         pageSize = snapshot.index.pageSize;
         pageCount = snapshot.pageCount;
-        pages = readPages(files.database, pageSize, pageCount, frames.size > 0 ? { fd: files.wal!, frames } : undefined);
+        pages = readChunks(files.database, pageSize, pageCount, frames.size > 0 ? { fd: files.wal!, frames } : undefined);
       } else {
         reader.abort();
         reader = undefined;
@@ -159,7 +244,7 @@ export async function addVersion(
       pageSize = Number(standalone.pragma('page_size', { simple: true }));
       pageCount = Number(standalone.pragma('page_count', { simple: true }));
       standalone.close();
-      pages = readPages(inputFd, pageSize, pageCount);
+      pages = readChunks(inputFd, pageSize, pageCount);
     }
     options.onStep?.('snapshot');
     ctx.throwIfCancelled(subject);
@@ -168,31 +253,51 @@ export async function addVersion(
     // page this version is about to name (vault-store.ts).
     store.db.exec('BEGIN IMMEDIATE');
     const find = store.db.prepare('SELECT id FROM page WHERE hash = ?').pluck();
-    const insert = store.db.prepare('INSERT INTO page (hash, size, data) VALUES (?, ?, ?)');
+    const blocks = new BlockWriter(store, pageSize);
+    // The tip: the newest version's hashes, so an unchanged page costs its hash and a
+    // compare, no look-up (why that is enough is in vault-store.ts).
+    const previous = store.db.prepare('SELECT id, page_size, page_count FROM version ORDER BY id DESC LIMIT 1').get() as { id: number; page_size: number; page_count: number } | undefined;
+    const tipUsable = previous !== undefined && previous.id === store.metaNumber('tipVersion') && previous.page_size === pageSize;
+    const previousIds = tipUsable ? store.pageMap(previous.id) : new Uint32Array(0);
+    const readTip = store.db.prepare('SELECT hashes FROM tip WHERE chunk = ?').pluck();
+    const writeTip = store.db.prepare('INSERT OR REPLACE INTO tip (chunk, hashes) VALUES (?, ?)');
+    const tip = Buffer.alloc(TIP_CHUNK_PAGES * 32);
+    let oldTip: Buffer | undefined;
     const ids = new Uint32Array(pageCount);
-    let newPages = 0;
-    let newBytes = 0;
     let pgno = 0;
     const totalBytes = pageCount * pageSize;
-    for (const page of pages) {
-      pgno += 1;
-      if (pgno === 1) standaloneHeader(page);
-      const key = pageHash(page);
-      let id = find.get(key) as number | undefined;
-      if (id === undefined) {
-        const data = compressPage(page);
-        id = Number(insert.run(key, pageSize, data).lastInsertRowid);
-        newPages += 1;
-        newBytes += data.length;
+    const take = (chunk: PageChunk, hashes: Buffer) => {
+      for (let i = 0; i < chunk.count; i += 1) {
+        pgno += 1;
+        const index = pgno - 1;
+        const slot = index % TIP_CHUNK_PAGES;
+        const tipChunk = (index - slot) / TIP_CHUNK_PAGES;
+        if (slot === 0) oldTip = index < previousIds.length ? ((readTip.get(tipChunk) as Buffer | undefined) ?? undefined) : undefined;
+        hashes.copy(tip, slot * 32, i * 32, i * 32 + 32);
+        const unchanged = oldTip !== undefined && index < previousIds.length && oldTip.length >= (slot + 1) * 32 && hashes.compare(oldTip, slot * 32, slot * 32 + 32, i * 32, i * 32 + 32) === 0;
+        if (unchanged) ids[index] = previousIds[index]!;
+        else {
+          const key = Buffer.from(hashes.subarray(i * 32, i * 32 + 32));
+          ids[index] = (find.get(key) as number | undefined) ?? blocks.add(key, chunk.pages.subarray(i * pageSize, (i + 1) * pageSize));
+        }
+        if (slot === TIP_CHUNK_PAGES - 1 || pgno === pageCount) {
+          const hashesOfChunk = tip.subarray(0, (slot + 1) * 32);
+          if (!oldTip?.equals(hashesOfChunk)) writeTip.run(tipChunk, Buffer.from(hashesOfChunk));
+        }
+        if (pgno === Math.ceil(pageCount / 2)) options.onStep?.('pages-half');
       }
-      ids[pgno - 1] = id;
-      if (pgno % 512 === 0) {
-        ctx.throwIfCancelled(subject);
-        const copied = pgno * pageSize;
-        ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - pgno, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
-      }
-      if (pgno === Math.ceil(pageCount / 2)) options.onStep?.('pages-half');
+      ctx.throwIfCancelled(subject);
+      const copied = pgno * pageSize;
+      ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - pgno, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
+    };
+    const hashes = Buffer.allocUnsafeSlow((CHUNK_BYTES / pageSize + 1) * 32);
+    for (const chunk of pages) {
+      for (let i = 0; i < chunk.count; i += 1) pageHash(chunk.pages.subarray(i * pageSize, (i + 1) * pageSize)).copy(hashes, i * 32);
+      take(chunk, hashes);
     }
+    blocks.finish();
+    const { newPages, newBytes } = blocks;
+    store.db.prepare('DELETE FROM tip WHERE chunk >= ?').run(Math.ceil(pageCount / TIP_CHUNK_PAGES));
     if (pgno !== pageCount) throw new Error(`read ${pgno} pages of ${pageCount}`);
     options.onStep?.('pages-done');
     const createdAt = (options.now ?? new Date()).toISOString();
@@ -201,6 +306,7 @@ export async function addVersion(
         .prepare('INSERT INTO version (created_at, source, page_size, page_count, new_pages, new_bytes, map) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(createdAt, source, pageSize, pageCount, newPages, newBytes, encodeMap(ids)).lastInsertRowid,
     );
+    store.setMetaNumber('tipVersion', versionId);
     options.onStep?.('version-written');
     store.db.exec('COMMIT');
     options.onStep?.('committed');
@@ -245,41 +351,76 @@ export function listVersions(vaultArg: string): { vault: string; versions: Vault
 }
 
 /**
- * Writes version `id` into `partial` page by page, checking each page against its hash,
- * so the file is proven to hold exactly that version's pages.
+ * Writes version `id` into `partial`, checking each page against its hash, so the file is
+ * proven to hold exactly that version's pages. Pages are taken block by block (a
+ * counting sort of page numbers by block), so each block is read and decompressed once;
+ * pages that follow each other in the file and in their block are written in one call.
  */
 function writeVersion(store: VaultStore, version: VaultVersion, partial: string, ctx: OperationContext, subject: string): void {
   const ids = store.pageMap(version.id);
-  const get = store.db.prepare('SELECT hash, data FROM page WHERE id = ?');
-  const out = openSync(partial, 'w');
+  const { pageSize, pageCount } = version;
+  let lastBlock = 0;
+  for (const id of ids) lastBlock = Math.max(lastBlock, Math.floor(id / BLOCK_PAGES));
+  const starts = new Uint32Array(lastBlock + 2);
+  for (const id of ids) starts[Math.floor(id / BLOCK_PAGES) + 1]! += 1;
+  for (let b = 1; b < starts.length; b += 1) starts[b]! += starts[b - 1]!;
+  const order = new Uint32Array(pageCount);
+  const cursor = starts.slice();
+  for (let index = 0; index < pageCount; index += 1) order[cursor[Math.floor(ids[index]! / BLOCK_PAGES)]!++] = index;
+  const get = store.db.prepare('SELECT pages, page_size, digest, hashes, data FROM block WHERE id = ?');
+  // The partial is new and empty: opened without O_TRUNC, ext4 does not write it back on
+  // close (its guard for files replaced by truncation); the publish's fsync does, once.
+  const out = openSync(partial, 'r+');
   const started = performance.now();
+  const checked = new Uint8Array(BLOCK_PAGES);
+  let written = 0;
   try {
-    const { pageSize, pageCount } = version;
-    const chunk = Buffer.allocUnsafe(Math.max(pageSize, CHUNK_BYTES - (CHUNK_BYTES % pageSize)));
-    let filled = 0;
-    let written = 0;
-    const flush = () => {
-      let done = 0;
-      while (done < filled) done += writeSync(out, chunk, done, filled - done, written + done);
-      written += filled;
-      filled = 0;
-    };
-    for (let index = 0; index < pageCount; index += 1) {
-      const row = get.get(ids[index]) as { hash: Buffer; data: Buffer } | undefined;
-      if (!row) throw new PagevaultError('CORRUPT', `${subject}: page ${index + 1} of version ${version.id} names stored page ${ids[index]}, which is missing; run pagevault vault verify ${store.dir}`);
-      const page = zstdDecompressSync(row.data);
-      if (page.length !== pageSize || !pageHash(page).equals(row.hash)) {
-        throw new PagevaultError('CORRUPT', `${subject}: page ${index + 1} of version ${version.id} (stored page ${ids[index]}) does not match its SHA-256; run pagevault vault verify ${store.dir}`);
+    for (let block = 0; block <= lastBlock; block += 1) {
+      const from = starts[block]!;
+      const to = starts[block + 1]!;
+      if (from === to) continue;
+      const first = order[from]!;
+      const row = get.get(block) as { pages: number; page_size: number; digest: Buffer; hashes: Buffer; data: Buffer } | undefined;
+      if (!row) throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} names stored page ${ids[first]}, which is missing; run pagevault vault verify ${store.dir}`);
+      let bytes: Buffer;
+      try {
+        bytes = decompressBlock(row.data, row.pages * row.page_size);
+      } catch {
+        throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} (stored page ${ids[first]}) does not decompress; run pagevault vault verify ${store.dir}`);
       }
-      page.copy(chunk, filled);
-      filled += pageSize;
-      if (filled === chunk.length) {
-        flush();
+      if (row.page_size !== pageSize || bytes.length !== row.pages * pageSize) {
+        throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} (stored page ${ids[first]}) does not match its SHA-256; run pagevault vault verify ${store.dir}`);
+      }
+      // Where this version takes half the block or more, one hash of the whole block proves
+      // every page in it is as written (the page hashes were taken of the same bytes, in the
+      // same process, as the block's); otherwise, or when it does not match, page by page.
+      checked.fill((to - from) * 2 >= row.pages && pageHash(bytes).equals(row.digest) ? 1 : 0);
+      for (let k = from; k < to; ) {
+        // A run: consecutive page numbers stored in consecutive slots.
+        const index = order[k]!;
+        let end = k + 1;
+        while (end < to && order[end] === order[end - 1]! + 1 && ids[order[end]!] === ids[order[end - 1]!]! + 1) end += 1;
+        for (let j = k; j < end; j += 1) {
+          const slot = ids[order[j]!]! - block * BLOCK_PAGES;
+          if (slot >= row.pages) throw new PagevaultError('CORRUPT', `${subject}: page ${order[j]! + 1} of version ${version.id} names stored page ${ids[order[j]!]}, which is missing; run pagevault vault verify ${store.dir}`);
+          if (checked[slot]) continue;
+          if (pageHash(bytes.subarray(slot * pageSize, (slot + 1) * pageSize)).compare(row.hashes, slot * 32, slot * 32 + 32) !== 0) {
+            throw new PagevaultError('CORRUPT', `${subject}: page ${order[j]! + 1} of version ${version.id} (stored page ${ids[order[j]!]}) does not match its SHA-256; run pagevault vault verify ${store.dir}`);
+          }
+          checked[slot] = 1;
+        }
+        const slot = ids[index]! - block * BLOCK_PAGES;
+        const length = (end - k) * pageSize;
+        let done = 0;
+        while (done < length) done += writeSync(out, bytes, slot * pageSize + done, length - done, index * pageSize + done);
+        written += length;
+        k = end;
+      }
+      if (block % 16 === 0) {
         ctx.throwIfCancelled(subject);
-        ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - index - 1, bytesCopied: written, bytesPerSecond: written / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
+        ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - written / pageSize, bytesCopied: written, bytesPerSecond: written / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
       }
     }
-    flush();
   } finally {
     closeSync(out);
   }
@@ -323,25 +464,55 @@ export function verifyVault(vaultArg: string, ctx: OperationContext): VaultVerif
   const store = VaultStore.open(vault, subject);
   try {
     const damaged = new Map<number, string>();
-    const maxId = Number(store.db.prepare('SELECT coalesce(max(id), 0) FROM page').pluck().get());
+    const nextBlock = store.metaNumber('nextBlock');
+    const maxId = Math.max(0, nextBlock * BLOCK_PAGES - 1);
     const present = new Uint8Array(maxId + 1);
     let pages = 0;
-    const total = Number(store.db.prepare('SELECT count(*) FROM page').pluck().get());
-    for (const row of store.db.prepare('SELECT id, hash, size, data FROM page').iterate() as Iterable<{ id: number; hash: Buffer; size: number; data: Buffer }>) {
-      pages += 1;
-      present[row.id] = 1;
-      let page: Buffer | undefined;
+    let indexed = 0;
+    const total = Number(store.db.prepare('SELECT coalesce(sum(pages), 0) FROM block').pluck().get());
+    // One block at a time by id, so the index rows of each are read beside it.
+    const nextRow = store.db.prepare('SELECT id, pages, page_size, hashes, data FROM block WHERE id > ? ORDER BY id LIMIT 1');
+    const indexRows = store.db.prepare('SELECT id, hash FROM page WHERE id BETWEEN ? AND ?');
+    let after = -1;
+    for (;;) {
+      const row = nextRow.get(after) as { id: number; pages: number; page_size: number; hashes: Buffer; data: Buffer } | undefined;
+      if (!row) break;
+      after = row.id;
+      const base = row.id * BLOCK_PAGES;
+      let bytes: Buffer | undefined;
+      let whole: string | undefined;
       try {
-        page = zstdDecompressSync(row.data);
+        bytes = decompressBlock(row.data, row.pages * row.page_size);
+        if (bytes.length !== row.pages * row.page_size) whole = `holds ${bytes.length} bytes in its block ${row.id}, not ${row.pages * row.page_size}`;
       } catch (error) {
-        damaged.set(row.id, `stored page ${row.id} does not decompress (${(error as Error).message})`);
-        continue;
+        whole = `does not decompress (block ${row.id}: ${(error as Error).message})`;
       }
-      if (page.length !== row.size) damaged.set(row.id, `stored page ${row.id} holds ${page.length} bytes, not ${row.size}`);
-      else if (!pageHash(page).equals(row.hash)) damaged.set(row.id, `stored page ${row.id} does not match its SHA-256 ${row.hash.toString('hex').slice(0, 16)}…`);
-      if (pages % 4096 === 0) {
+      for (let slot = 0; slot < row.pages; slot += 1) {
+        const id = base + slot;
+        if (id <= maxId) present[id] = 1;
+        pages += 1;
+        if (whole) damaged.set(id, `stored page ${id} ${whole}`);
+        else if (row.hashes.length < (slot + 1) * 32 || pageHash(bytes!.subarray(slot * row.page_size, (slot + 1) * row.page_size)).compare(row.hashes, slot * 32, slot * 32 + 32) !== 0) {
+          damaged.set(id, `stored page ${id} does not match its SHA-256 ${row.hashes.subarray(slot * 32, slot * 32 + 8).toString('hex')}…`);
+        }
+      }
+      // The index must name each page by the hash its block holds, or a later version
+      // would share a page whose bytes are not the ones it hashed.
+      for (const entry of indexRows.all(base, base + BLOCK_PAGES - 1) as Array<{ id: number; hash: Buffer }>) {
+        indexed += 1;
+        const slot = entry.id - base;
+        if (slot >= row.pages || !entry.hash.equals(row.hashes.subarray(slot * 32, slot * 32 + 32))) {
+          if (!damaged.has(entry.id)) damaged.set(entry.id, `stored page ${entry.id} is named in the index by a SHA-256 its block does not hold`);
+        }
+      }
+      if (row.id % 64 === 0) {
         ctx.throwIfCancelled(subject);
         ctx.report({ phase: 'verify', totalPages: total, remainingPages: total - pages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 });
+      }
+    }
+    if (indexed !== Number(store.db.prepare('SELECT count(*) FROM page').pluck().get())) {
+      for (const id of store.db.prepare('SELECT id FROM page').pluck().all() as number[]) {
+        if (id > maxId || !present[id]) damaged.set(id, `stored page ${id} is in the index, but no block holds it`);
       }
     }
     const problems: VaultProblem[] = [];
@@ -395,18 +566,37 @@ export function pruneVault(vaultArg: string, policy: RetentionPolicy, ctx: Opera
     const remove = store.db.prepare('DELETE FROM version WHERE id = ?');
     for (const version of decision.remove) remove.run(version.id);
     options.onStep?.('versions-deleted');
-    // Mark: every page a remaining version names, read from the maps as committed plus this transaction's deletions.
-    const maxId = Number(store.db.prepare('SELECT coalesce(max(id), 0) FROM page').pluck().get());
-    const marked = new Uint8Array(maxId + 1);
+    // The tip describes one version; with that version gone, so is the tip (vault-store.ts).
+    const tipVersion = store.metaNumber('tipVersion');
+    if (decision.remove.some((version) => version.id === tipVersion)) {
+      store.db.exec('DELETE FROM tip');
+      store.setMetaNumber('tipVersion', 0);
+    }
+    // Mark: every page a remaining version names, read from the maps as committed plus
+    // this transaction's deletions. A block goes when none of its pages is marked; an
+    // unmarked page of a block that stays leaves the index, so nothing new shares it.
+    const nextBlock = store.metaNumber('nextBlock');
+    const maxId = nextBlock * BLOCK_PAGES;
+    const marked = new Uint8Array(maxId);
+    const markedBlocks = new Uint8Array(nextBlock);
     for (const row of store.db.prepare('SELECT map, page_count FROM version').iterate() as Iterable<{ map: Buffer; page_count: number }>) {
-      for (const id of decodeMap(row.map, row.page_count)) if (id <= maxId) marked[id] = 1;
+      for (const id of decodeMap(row.map, row.page_count)) {
+        if (id >= maxId) continue;
+        marked[id] = 1;
+        markedBlocks[Math.floor(id / BLOCK_PAGES)] = 1;
+      }
     }
     options.onStep?.('marked');
     ctx.throwIfCancelled(subject);
-    const unmarked: number[] = [];
-    for (const id of store.db.prepare('SELECT id FROM page').pluck().iterate() as Iterable<number>) if (!marked[id]) unmarked.push(id);
-    const sweep = store.db.prepare('DELETE FROM page WHERE id = ?');
-    for (const id of unmarked) sweep.run(id);
+    const unmarkedBlocks: number[] = [];
+    for (const id of store.db.prepare('SELECT id FROM block').pluck().iterate() as Iterable<number>) if (id >= nextBlock || !markedBlocks[id]) unmarkedBlocks.push(id);
+    const unmarkedPages: number[] = [];
+    for (const id of store.db.prepare('SELECT id FROM page').pluck().iterate() as Iterable<number>) if (id >= maxId || !marked[id]) unmarkedPages.push(id);
+    const sweepBlock = store.db.prepare('DELETE FROM block WHERE id = ?');
+    const sweepPage = store.db.prepare('DELETE FROM page WHERE id = ?');
+    for (const id of unmarkedBlocks) sweepBlock.run(id);
+    for (const id of unmarkedPages) sweepPage.run(id);
+    const freedPages = unmarkedPages.length;
     options.onStep?.('swept');
     store.db.exec('COMMIT');
     options.onStep?.('committed');
@@ -416,7 +606,7 @@ export function pruneVault(vaultArg: string, policy: RetentionPolicy, ctx: Opera
       vault,
       removed: decision.remove.map((candidate) => byId.get(candidate.id)!),
       kept: decision.keep.map(({ backup, reasons }) => ({ version: byId.get(backup.id)!, reasons })),
-      freedPages: unmarked.length,
+      freedPages,
       bytesBefore,
       bytesAfter: statSync(file).size,
     };

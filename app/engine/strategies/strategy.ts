@@ -45,6 +45,12 @@ export interface CopyResult {
   heldCopy?: HeldCopy;
   /** How the database file was made, for the manifest (default "copied"). */
   copyMethod?: CopyMethod;
+  /**
+   * The SHA-256 of the partial, hashed as this process wrote every byte of it; only with
+   * `finished`, since nothing else writes the file after the copy. Verification then
+   * checks the file with SQLite and does not read it again to hash it.
+   */
+  sha256?: string;
 }
 
 /**

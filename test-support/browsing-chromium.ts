@@ -1,0 +1,51 @@
+/**
+ * A real Chromium browsing pages served on loopback, for the tests of databases another
+ * program holds: Chromium keeps its profile's History, Cookies and Favicons locked while it
+ * runs, and records a visit for every page, without reaching any network.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { Page } from '@playwright/test';
+
+/** A running Chromium on `profile` and the local pages it may visit. */
+export interface BrowsingChromium {
+  page: Page;
+  /** The address of a local page; each path is a page of its own, titled `Visit <path>`. */
+  url(path: string): string;
+  /** Closes the browser, then the page server. */
+  close(): Promise<void>;
+}
+
+/** Starts Debian's Chromium, headless, on the profile folder `profile`, with a page server of its own. */
+export async function startBrowsingChromium(profile: string): Promise<BrowsingChromium> {
+  // Imported here, not at the top: the unit tests load this module under Vitest.
+  const { chromium } = await import('@playwright/test');
+  const server = createServer((request, response) => {
+    response.setHeader('content-type', 'text/html');
+    response.end(`<!doctype html><title>Visit ${request.url}</title><link rel="icon" href="data:,"><h1>${request.url}</h1>`);
+  });
+  await new Promise<void>((listening) => server.listen(0, '127.0.0.1', listening));
+  const port = (server.address() as AddressInfo).port;
+  try {
+    const browser = await chromium.launchPersistentContext(profile, {
+      executablePath: '/usr/bin/chromium',
+      headless: true,
+      args: ['--no-sandbox', '--disable-gpu', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+    });
+    const page = await browser.newPage().catch(async (error: unknown) => {
+      await browser.close();
+      throw error;
+    });
+    return {
+      page,
+      url: (path) => `http://127.0.0.1:${port}${path}`,
+      close: async () => {
+        await browser.close();
+        server.close();
+      },
+    };
+  } catch (error) {
+    server.close();
+    throw error;
+  }
+}
