@@ -84,6 +84,7 @@ export function parseKey(text: string, cipher: CipherName = 'sqlcipher-4'): Sour
   return { key, kind: RAW_KEY.test(key) ? 'raw' : 'passphrase', cipher };
 }
 
+/** How openEncrypted opens a file: better-sqlite3's options that an encrypted open honours. */
 export interface OpenOptions {
   readonly?: boolean;
   fileMustExist?: boolean;
