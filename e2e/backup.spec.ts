@@ -64,6 +64,9 @@ test('the details panel shows what the database holds and edits its settings', a
   await details.getByRole('textbox', { name: 'Backup folder' }).fill(file);
   await details.getByRole('button', { name: 'Save settings' }).click();
   await expect(details.getByText(`Cannot use ${file} as the backup folder of 'chinook': it is a file, not a folder`)).toBeVisible();
+  // Under the field the core names, not the one its words suggest.
+  await expect(details.getByRole('textbox', { name: 'Backup folder' })).toHaveAccessibleDescription(/it is a file, not a folder/);
+  await expect(details.getByRole('textbox', { name: 'Name' })).not.toHaveAttribute('aria-invalid', 'true');
 
   const folder = join(dirname(chinookPath), 'my backups');
   await details.getByRole('textbox', { name: 'Backup folder' }).fill(folder);

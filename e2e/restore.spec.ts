@@ -81,7 +81,7 @@ test('dropping a text file, several files or a non-database says what was expect
   const text = { name: 'notes.txt', bytes: Buffer.from('remember the milk\n') };
   let { drop } = await dragFiles(app, [text]);
   await drop();
-  await expect(app.getByRole('alert').filter({ hasText: 'Nothing to restore' })).toContainText('notes.txt is not a database backup. Drop a SQLite database or Pagevault backup file (.db, .sqlite, .sqlite3, .db3).');
+  await expect(app.getByRole('alert').filter({ hasText: 'Nothing to restore' })).toContainText('notes.txt is not a database backup. Drop a SQLite database or Pagevault backup file (.db, .sqlite, .sqlite3, .db3, or an encrypted .db.age).');
   ({ drop } = await dragFiles(app, [text, { name: 'b.db', bytes: Buffer.from('x') }]));
   await drop();
   await expect(app.getByRole('alert').filter({ hasText: '2 items were dropped' })).toBeVisible();

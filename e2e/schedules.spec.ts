@@ -127,13 +127,13 @@ test('a catalog that another program keeps locked across a scheduled run is said
 
 // The browser draws the time field in the clock of its locale; the next runs beside it
 // must use the same one.
-for (const [locale, clock] of [
-  ['en-US', /at 06:30 PM$/],
-  ['en-GB', /at 18:30$/],
+for (const [locale, clock, sentence] of [
+  ['en-US', /at 06:30 PM$/, 'Every day at 06:30 PM'],
+  ['en-GB', /at 18:30$/, 'Every day at 18:30'],
 ] as const) {
   test.describe(`in the ${locale} locale`, () => {
     test.use({ locale });
-    test(`the schedule editor's next runs use the time field's clock`, async ({ app, chinookPath }) => {
+    test(`the schedule editor's sentence and next runs use the time field's clock`, async ({ app, chinookPath }) => {
       await addDatabase(app, chinookPath);
       await app.getByRole('link', { name: 'Schedules' }).click();
       await app.getByRole('button', { name: 'Add a schedule for chinook' }).click();
@@ -143,6 +143,7 @@ for (const [locale, clock] of [
       const runs = editor.getByRole('region', { name: 'Next runs' }).getByRole('listitem');
       await expect(runs).toHaveCount(5);
       for (const run of await runs.all()) await expect(run).toHaveText(clock);
+      await expect(editor.getByRole('region', { name: 'Next runs' }).getByText(sentence, { exact: true })).toBeVisible();
     });
   });
 }

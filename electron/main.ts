@@ -131,7 +131,12 @@ if (!app.requestSingleInstanceLock()) {
         if (Notification.isSupported()) {
           new Notification({ title: 'Pagevault is still running', body: 'Scheduled backups keep running in the background. Open Pagevault or quit it from its icon in the tray.' }).show();
         }
-        core.call('settings.update', { closeToTrayExplained: true }).catch((error: unknown) => console.error('Pagevault: cannot save the settings', error));
+        core.call('settings.update', { closeToTrayExplained: true }).catch((error: unknown) => {
+          // Not saved: the explanation shows again at the next close, so say why once here.
+          const message = error instanceof Error ? error.message : String(error);
+          console.error(`Pagevault: cannot save the settings: ${message}`);
+          if (Notification.isSupported()) new Notification({ title: 'Cannot save the settings', body: message }).show();
+        });
       });
     });
     powerMonitor.on('resume', () => core.resumed());

@@ -135,16 +135,28 @@ export class PagevaultError extends Error {
   readonly code: ErrorCode;
   /** The request's fields that are wrong; empty when the error is not about a field. */
   readonly issues: readonly ErrorIssue[];
+  /**
+   * The cause without its subject ("the file is empty (0 bytes)"), so a caller in the core
+   * that words its own subject reuses it as data instead of cutting up the message. It
+   * crosses the engine's worker boundary, not the API: users read the whole message.
+   */
+  readonly reason: string | undefined;
 
-  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: readonly ErrorIssue[] }) {
+  constructor(code: ErrorCode, message: string, options?: { cause?: unknown; issues?: readonly ErrorIssue[]; reason?: string }) {
     super(message, options?.cause === undefined ? undefined : { cause: options.cause });
     this.code = code;
     this.issues = options?.issues ?? [];
+    this.reason = options?.reason;
+  }
+
+  /** An error whose message is `subject: reason`, keeping `reason` apart for callers that word their own subject. */
+  static about(code: ErrorCode, subject: string, reason: string, options?: { cause?: unknown; issues?: readonly ErrorIssue[] }): PagevaultError {
+    return new PagevaultError(code, `${subject}: ${reason}`, { ...options, reason });
   }
 
   /** The error again from its plain form, as it arrived over IPC, a socket or a worker message. */
-  static fromBody(body: ApiErrorBody): PagevaultError {
-    return new PagevaultError(body.code, body.message, { issues: body.issues });
+  static fromBody(body: ApiErrorBody, reason?: string): PagevaultError {
+    return new PagevaultError(body.code, body.message, { issues: body.issues, reason });
   }
 
   /** The plain object form that crosses a process boundary. */

@@ -103,7 +103,8 @@ export const requestSchemas = {
   'history.import': z.strictObject({ folder: filePath }),
   'history.pin': z.strictObject({ backupId: id, pinned: z.boolean() }),
   'schedules.list': z.strictObject({}),
-  'schedules.preview': z.strictObject({ spec: scheduleSpecSchema }),
+  /** `hour12`: the reader's clock, for the sentence's times (the time field and next runs follow the locale too). */
+  'schedules.preview': z.strictObject({ spec: scheduleSpecSchema, hour12: z.boolean().optional() }),
   'schedules.set': z.strictObject({ databaseId: id, schedule: scheduleSchema }),
   'schedules.remove': z.strictObject({ databaseId: id }),
   'schedules.pause': z.strictObject({ until: z.iso.datetime().nullable() }),

@@ -4,7 +4,7 @@
  */
 import type { z } from 'zod';
 import type { backupModeSchema, historyStatusFilters, retentionPolicySchema, scheduleSchema, scheduleSpecSchema, themeSettingSchema } from './schemas.ts';
-import type { ApiErrorBody, EntryNote } from './errors.ts';
+import type { ApiErrorBody, EntryNote, ErrorCode } from './errors.ts';
 
 /** SQLite's journal_mode, lower-cased, which decides the default backup mode. */
 export type JournalMode = 'delete' | 'truncate' | 'persist' | 'memory' | 'wal' | 'off';
@@ -319,6 +319,8 @@ export interface BackupRecord {
   heldCopy: HeldCopy | null;
   /** Whether the file was cloned (sharing blocks with the source) or copied; null when unknown or there is no file. */
   copyMethod: CopyMethod | null;
+  /** What went wrong around a backup that still succeeded (BackupResult.warnings); empty for most. */
+  warnings: string[];
 }
 
 /** Which entries the History screen lists; derived from its schema so the two cannot drift. */
@@ -460,6 +462,8 @@ export interface RestoreTarget {
   comparison: TableComparison | null;
   /** Why this target cannot be used; null when it can. */
   problem: string | null;
+  /** The code of `problem`, the one a restore into this target is refused with; null when it can be used. */
+  problemCode: ErrorCode | null;
 }
 
 /** Step 2 of the restore wizard: what the backup is and whether it is sound. */

@@ -4,11 +4,18 @@ import type { BackupManifest, BackupRecord, BackupStatus, CopyMethod, HeldCopy, 
 import type { CatalogConnection } from './catalog.ts';
 
 /** A new history entry; `changeMark` is the source's state when a successful backup began. */
-export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'heldCopy' | 'copyMethod'> & { pinned?: boolean; changeMark?: string | null; heldCopy?: HeldCopy | null; copyMethod?: CopyMethod | null };
+export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'heldCopy' | 'copyMethod' | 'warnings'> & {
+  pinned?: boolean;
+  changeMark?: string | null;
+  heldCopy?: HeldCopy | null;
+  copyMethod?: CopyMethod | null;
+  warnings?: string[];
+};
 
 /** A row as SQLite returns it: problems and the held copy as JSON text, the error in two columns. */
-type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy'> & {
+type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy' | 'warnings'> & {
   verificationProblems: string;
+  warnings: string;
   pinned: number;
   /** Written only from an EntryNote, so it holds one of its codes. */
   errorCode: EntryNote['code'] | null;
@@ -67,7 +74,7 @@ const columns = `id, database_id AS databaseId, database_label AS databaseLabel,
   started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, bytes, page_size AS pageSize,
   page_count AS pageCount, sha256, restarts, verification, verification_problems AS verificationProblems,
   verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage, pinned, held_copy AS heldCopy,
-  copy_method AS copyMethod`;
+  copy_method AS copyMethod, warnings`;
 
 const statusCondition: Record<HistoryStatusFilter, string> = {
   all: '1',
@@ -99,12 +106,13 @@ export class BackupRecords {
   }
 
   #toRecord = (row: BackupRow): BackupRecord => {
-    const { errorCode, errorMessage, verificationProblems, pinned, heldCopy, ...rest } = row;
+    const { errorCode, errorMessage, verificationProblems, pinned, heldCopy, warnings, ...rest } = row;
     return {
       ...rest,
       pinned: pinned === 1,
       heldCopy: heldCopy === null ? null : (JSON.parse(heldCopy) as HeldCopy),
       verificationProblems: JSON.parse(verificationProblems) as string[],
+      warnings: JSON.parse(warnings) as string[],
       error: errorCode ? { code: errorCode, message: errorMessage ?? '' } : null,
       // Whether it has a file at all: the catalog never looks on disk (a look per row would
       // block the thread that serves the UI); the core does, asynchronously (core/file-facts.ts).
@@ -117,10 +125,10 @@ export class BackupRecords {
       .prepare(
         `INSERT INTO backups (database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
            duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
-           error_code, error_message, pinned, change_mark, held_copy, copy_method)
+           error_code, error_message, pinned, change_mark, held_copy, copy_method, warnings)
          VALUES (@databaseId, @databaseLabel, @source, @path, @status, @trigger, @mode, @startedAt, @finishedAt,
            @durationMs, @bytes, @pageSize, @pageCount, @sha256, @restarts, @verification, @verificationProblems, @verifiedAt,
-           @errorCode, @errorMessage, @pinned, @changeMark, @heldCopy, @copyMethod)`,
+           @errorCode, @errorMessage, @pinned, @changeMark, @heldCopy, @copyMethod, @warnings)`,
       )
       .run({
         ...record,
@@ -128,6 +136,7 @@ export class BackupRecords {
         changeMark: record.changeMark ?? null,
         heldCopy: record.heldCopy ? JSON.stringify(record.heldCopy) : null,
         copyMethod: record.copyMethod ?? null,
+        warnings: JSON.stringify(record.warnings ?? []),
         verificationProblems: JSON.stringify(record.verificationProblems),
         errorCode: record.error?.code ?? null,
         errorMessage: record.error?.message ?? null,

@@ -109,6 +109,7 @@ describe('catalog', () => {
     expect(total).toBe(statuses.length);
     expect(entries.map((e) => e.status).reverse()).toEqual([...statuses]);
     expect(entries.every((e) => e.heldCopy === null)).toBe(true);
+    expect(entries.every((e) => e.warnings.length === 0)).toBe(true);
     expect(entries.find((e) => e.status === 'failed')!.error).toEqual({ code: 'FAILED', message: 'why failed' });
     const succeeded = entries.find((e) => e.status === 'succeeded')!;
     expect(succeeded).toMatchObject({ path: '/b/a-1.db', pinned: true });
@@ -117,6 +118,11 @@ describe('catalog', () => {
     const heldCopy = { journal: 'wal', tries: 2, consistentUpTo: 'WAL commit frame 1,234 of checkpoint 7' } as const;
     const held = catalog.backups.insert(entry({ databaseId: 1, path: '/b/a-2.db', heldCopy, startedAt: '2026-02-01T00:00:00.000Z' }));
     expect(catalog.backups.get(held.id)!.heldCopy).toEqual(heldCopy);
+    // A backup that succeeded with warnings keeps them with its entry (migration 6).
+    const warnings = ["The checkpoint helper could not write /data/db.sqlite-wal back to disk ahead of its checkpoint (EIO); SQLite's own checkpoint writes it instead"];
+    const warned = catalog.backups.insert(entry({ databaseId: 1, path: '/b/a-3.db', warnings, startedAt: '2026-02-01T12:00:00.000Z' }));
+    expect(catalog.backups.get(warned.id)!.warnings).toEqual(warnings);
+    expect(held.warnings).toEqual([]);
     const deferred = catalog.backups.insert(
       entry({ databaseId: 1, status: 'deferred', verification: 'skipped', error: { code: 'DEFERRED', message: 'Deferred: another program kept writing' }, startedAt: '2026-02-02T00:00:00.000Z' }),
     );

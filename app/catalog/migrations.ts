@@ -216,4 +216,9 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE backups ADD COLUMN copy_method TEXT CHECK (copy_method IS NULL OR copy_method IN ('cloned', 'copied'));
   `,
+  // 6: what went wrong around a backup that still succeeded (the checkpoint helper's
+  // write-back failures), as a JSON list of sentences; empty for entries from before.
+  `
+  ALTER TABLE backups ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(warnings));
+  `,
 ];

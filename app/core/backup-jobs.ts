@@ -311,6 +311,7 @@ export class BackupJobs {
           durationMs: result.durationMs,
         }),
         changeMark,
+        warnings: result.warnings,
       },
     );
   }
@@ -347,6 +348,9 @@ export class BackupJobs {
       }
     } else if (failure) {
       this.#ctx.shell.notify?.({ kind: 'failure', title: `Backup of ${row.label} failed`, body: failure.message });
+    } else if (record && record.warnings.length > 0) {
+      // A success that needs a look is said even to those who asked not to hear of successes.
+      this.#ctx.shell.notify?.({ kind: 'notice', title: `${row.label} backed up, with a warning`, body: record.warnings.join('\n') });
     } else if (this.#ctx.catalog.settings.get().notifyOnSuccess) {
       const verified = record?.verification === 'passed' ? ' and verified' : '';
       this.#ctx.shell.notify?.({ kind: 'success', title: `${row.label} backed up`, body: `Saved${verified} in ${row.destination}` });

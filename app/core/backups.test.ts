@@ -79,6 +79,10 @@ describe('database settings', () => {
     expect((await failure('databases.update', { id, destination: path })).code).toBe('DEST_IS_SOURCE');
     expect((await failure('databases.update', { id, destination: join(t.work, 'a-file', 'sub') })).message).toContain('part of the path is a file');
     expect((await failure('databases.update', { id, label: '  ' })).message).toContain('A name is required');
+    // Each refusal names its field as data, so the form shows it there without reading the message.
+    expect((await failure('databases.update', { id, destination: join(t.work, 'a-file') })).issues).toEqual([{ path: 'destination', message: expect.stringContaining('it is a file, not a folder') }]);
+    expect((await failure('databases.update', { id, destination: path })).issues).toEqual([{ path: 'destination', message: expect.stringContaining('it is the database file itself') }]);
+    expect((await failure('databases.update', { id, label: '  ' })).issues).toEqual([{ path: 'label', message: 'A name is required' }]);
     const folder = join(t.work, 'new', 'folder');
     const updated = await call('databases.update', { id, destination: folder, label: 'Music store', mode: 'snapshot' });
     expect(updated).toMatchObject({ destination: folder, label: 'Music store', mode: 'snapshot' });

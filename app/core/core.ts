@@ -200,7 +200,7 @@ export class Core {
       'history.import': ({ folder }) => history.import(folder),
       'history.pin': ({ backupId, pinned }) => history.pin(backupId, pinned),
       'schedules.list': () => schedules.list(),
-      'schedules.preview': ({ spec }) => schedules.preview(spec),
+      'schedules.preview': ({ spec, hour12 }) => schedules.preview(spec, { hour12 }),
       'schedules.set': ({ databaseId, schedule }) => schedules.set(databaseId, schedule),
       'schedules.remove': ({ databaseId }) => schedules.remove(databaseId),
       'schedules.pause': ({ until }) => schedules.pause(until),

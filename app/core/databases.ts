@@ -98,7 +98,7 @@ export class Databases {
 
   async update(params: Params<'databases.update'>): Promise<DatabaseSummary> {
     const row = this.get(params.id);
-    const destination = params.destination === undefined ? undefined : await this.#checkDestination(row, params.destination);
+    const destination = params.destination === undefined ? undefined : await this.#checkDestination(row, params.destination).catch(atField('destination'));
     const updated = this.#ctx.catalog.databases.update(row.id, {
       label: params.label,
       destination,
@@ -173,6 +173,17 @@ export class Databases {
     await ensureWritableFolder(folder, subject);
     return folder;
   }
+}
+
+/**
+ * Rethrows a refusal of the field at `path` with that field among its issues, so a form
+ * shows it under the field without reading the message.
+ */
+function atField(path: string): (error: unknown) => never {
+  return (error) => {
+    if (!(error instanceof PagevaultError) || error.issues.length > 0) throw error;
+    throw new PagevaultError(error.code, error.message, { cause: error.cause, reason: error.reason, issues: [{ path, message: error.message }] });
+  };
 }
 
 /**

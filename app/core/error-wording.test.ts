@@ -39,6 +39,7 @@ describe('one wording per cause', () => {
       expect(await t.failure('databases.update', { id, destination: mount })).toEqual({
         code: 'READ_ONLY',
         message: `Cannot use ${mount} as the backup folder of 'chinook': ${cause}`,
+        issues: [{ path: 'destination', message: `Cannot use ${mount} as the backup folder of 'chinook': ${cause}` }],
       });
       expect(await backupFailure(path, join(mount, 'out.db'))).toEqual({ code: 'READ_ONLY', message: `Cannot back up ${path} to ${join(mount, 'out.db')}: ${cause}` });
     } finally {
@@ -54,6 +55,7 @@ describe('one wording per cause', () => {
     expect(await t.failure('databases.update', { id, destination: folder })).toEqual({
       code: 'NOT_A_FOLDER',
       message: `Cannot use ${folder} as the backup folder of 'chinook': part of the path is a file, not a folder`,
+      issues: [{ path: 'destination', message: `Cannot use ${folder} as the backup folder of 'chinook': part of the path is a file, not a folder` }],
     });
     // The destination may name a file, so it is not there (NOT_FOUND); the cause reads the same.
     expect(await backupFailure(path, `${folder}/`)).toEqual({

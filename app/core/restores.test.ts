@@ -112,13 +112,15 @@ describe('describing a target (step 3)', () => {
     const { backup } = await chinookWithBackup();
     const notes = join(t.work, 'notes.txt');
     writeFileSync(notes, 'hello\n'.repeat(100));
-    expect((await call('restore.target', { backupPath: backup, targetPath: t.work })).problem).toContain('is a folder');
-    expect((await call('restore.target', { backupPath: backup, targetPath: backup })).problem).toBe('the backup and the target are the same file');
-    expect((await call('restore.target', { backupPath: backup, targetPath: join(t.work, 'no', 'such', 'dir', 'x.db') })).problem).toContain('does not exist');
-    expect((await call('restore.target', { backupPath: backup, targetPath: notes })).problem).toContain('not a SQLite database');
-    expect((await call('restore.target', { backupPath: backup, targetPath: join(t.work, 'data', 'catalog.sqlite') })).problem).toContain("Pagevault's own catalog");
+    expect(await call('restore.target', { backupPath: backup, targetPath: t.work })).toMatchObject({ problemCode: 'IS_A_DIRECTORY', problem: expect.stringContaining('is a folder') });
+    expect(await call('restore.target', { backupPath: backup, targetPath: backup })).toMatchObject({ problemCode: 'DEST_IS_SOURCE', problem: 'the backup and the target are the same file' });
+    expect(await call('restore.target', { backupPath: backup, targetPath: join(t.work, 'no', 'such', 'dir', 'x.db') })).toMatchObject({ problemCode: 'NOT_FOUND', problem: expect.stringContaining('does not exist') });
+    // The engine's cause as it words it, without the engine's own subject.
+    const notADatabase = await call('restore.target', { backupPath: backup, targetPath: notes });
+    expect(notADatabase).toMatchObject({ problemCode: 'NOT_A_DATABASE', problem: expect.stringMatching(/^the file is not a SQLite database \(/) });
+    expect(await call('restore.target', { backupPath: backup, targetPath: join(t.work, 'data', 'catalog.sqlite') })).toMatchObject({ problemCode: 'OWN_FILE', problem: expect.stringContaining("Pagevault's own catalog") });
     const fresh = await call('restore.target', { backupPath: backup, targetPath: join(t.work, 'fresh.db') });
-    expect(fresh).toMatchObject({ exists: false, problem: null, usage: null, comparison: null, label: 'fresh' });
+    expect(fresh).toMatchObject({ exists: false, problem: null, problemCode: null, usage: null, comparison: null, label: 'fresh' });
   });
 
   it('sees another program holding a lock, and refuses to restore unless told to go ahead', async () => {
@@ -133,6 +135,8 @@ describe('describing a target (step 3)', () => {
       const refused = await failure('restore.start', { backupPath: backup, targetPath: other, safetyCopy: true });
       expect(refused.code).toBe('TARGET_BUSY');
       expect(refused.message).toContain(other);
+      expect(refused.message).toContain('holds a lock');
+      expect(refused.message).toContain('the target is unchanged');
     } finally {
       await locker.stop();
     }
@@ -212,8 +216,10 @@ describe('restoring (steps 4 to 6)', () => {
     writeFileSync(notes, 'hello\n'.repeat(100));
     const before = statSync(notes).mtimeMs;
     const refused = await failure('restore.start', { backupPath: backup, targetPath: notes, safetyCopy: true });
-    expect(refused.code).toBe('INVALID_REQUEST');
-    expect(refused.message).toContain(notes);
+    // Refused with the engine's own code and words for the cause, not a generic bad request.
+    expect(refused.code).toBe('NOT_A_DATABASE');
+    expect(refused.message).toBe(`Cannot restore ${backup} into ${notes}: ${(await call('restore.target', { backupPath: backup, targetPath: notes })).problem}`);
+    expect(refused.message).toContain('the file is not a SQLite database (');
     expect(statSync(notes).mtimeMs).toBe(before);
     expect(await call('jobs.list', {})).toEqual([]);
   });

@@ -6,11 +6,12 @@
  */
 import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
-import { PagevaultError } from '../api/errors.ts';
+import { PagevaultError, type ErrorCode } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
 import type { AgeKeyInput, BackupRecord, Keys, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
 import { entryFromManifest, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
+import { fileSystemError, targetInUseError } from '../engine/sqlite-errors.ts';
 import type { JobHandle } from '../jobs/job-queue.ts';
 import type { CoreContext } from './context.ts';
 import type { BackupEncryptionSettings } from './backup-encryption.ts';
@@ -33,6 +34,15 @@ export function compareTables(backup: readonly TableInfo[], target: readonly Tab
 
 /** How long describing a target waits for another program's lock before calling it in use. */
 const TARGET_BUSY_TIMEOUT_MS = 500;
+
+/**
+ * The target as the engine's refusal leaves it: its code, and its cause without the
+ * engine's subject ("the file is not a SQLite database (…)"), since the caller words its own.
+ */
+function unusable(target: RestoreTarget, error: unknown): RestoreTarget {
+  const failure = error instanceof PagevaultError ? error : new PagevaultError('INTERNAL', String((error as Error)?.message ?? error));
+  return { ...target, problem: failure.reason ?? failure.message, problemCode: failure.code };
+}
 
 /** The real path when the file exists, else the resolved path. */
 const canonical = (path: string): Promise<string> => realpath(path).catch(() => path);
@@ -102,10 +112,8 @@ export class Restores {
     const backup = await engine.inspect(backupPath, { keys: await this.#keys(backupPath) });
     const target = await this.#describeTarget(backupPath, backup, resolve(params.targetPath));
     const subject = `Cannot restore ${backupPath} into ${target.path}`;
-    if (target.problem) throw new PagevaultError('INVALID_REQUEST', `${subject}: ${target.problem}`);
-    if (target.usage?.inUse && !params.proceedWhileInUse) {
-      throw new PagevaultError('TARGET_BUSY', `${subject}: ${target.usage.reasons[0]}; close that program, or confirm that you want to restore anyway`);
-    }
+    if (target.problem) throw PagevaultError.about(target.problemCode ?? 'INTERNAL', subject, target.problem);
+    if (target.usage?.inUse && !params.proceedWhileInUse) throw targetInUseError(subject, target.usage.reasons[0] ?? 'another program uses it');
     const row = target.databaseId === null ? undefined : this.#ctx.catalog.databases.get(target.databaseId);
     const safetyCopyDir = row?.destination ?? this.#ctx.catalog.settings.get().defaultBackupFolder;
     if (params.safetyCopy && target.exists) await ensureWritableFolder(safetyCopyDir, `${subject}: the safety copy cannot be written to ${safetyCopyDir}`);
@@ -172,29 +180,26 @@ export class Restores {
       usage: null,
       comparison: null,
       problem: null,
+      problemCode: null,
     };
+    const refused = (facts: RestoreTarget, problemCode: ErrorCode, problem: string): RestoreTarget => ({ ...facts, problem, problemCode });
     const own = this.#ownFileProblem(path, realPathOf(path));
-    if (own) return { ...target, exists: await stat(path).then(() => true, () => false), problem: own };
+    if (own) return refused({ ...target, exists: await stat(path).then(() => true, () => false) }, 'OWN_FILE', own);
     const stats = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
-    if (stats instanceof Error) return { ...target, problem: `${path} cannot be read (${stats.code ?? stats.message})` };
+    if (stats instanceof Error) return unusable(target, fileSystemError(stats, `Cannot read ${path}`));
     if (!stats) {
       const folder = await stat(dirname(path)).catch(() => undefined);
-      if (!folder?.isDirectory()) return { ...target, problem: `the folder ${dirname(path)} does not exist` };
+      if (!folder?.isDirectory()) return refused(target, 'NOT_FOUND', `the folder ${dirname(path)} does not exist`);
       return target;
     }
-    if (stats.isDirectory()) return { ...target, exists: true, problem: `${path} is a folder; choose a database file or type the name of a new file` };
+    if (stats.isDirectory()) return refused({ ...target, exists: true }, 'IS_A_DIRECTORY', `${path} is a folder; choose a database file or type the name of a new file`);
     const described: RestoreTarget = { ...target, exists: true, sizeBytes: stats.size, modifiedAt: stats.mtime.toISOString() };
-    if (real === (await canonical(backupPath))) return { ...described, problem: 'the backup and the target are the same file' };
-    const unusable = (error: unknown): RestoreTarget => ({
-      ...described,
-      // The engine's reason without its subject: "the file is not a SQLite database (…)".
-      problem: (error as Error).message.replace(/^Cannot [^:]+: /, ''),
-    });
+    if (real === (await canonical(backupPath))) return refused(described, 'DEST_IS_SOURCE', 'the backup and the target are the same file');
     let usage: DatabaseUsage;
     try {
       usage = await engine.usage(path);
     } catch (error) {
-      return unusable(error);
+      return unusable(described, error);
     }
     let current: InspectResult;
     try {
@@ -205,14 +210,15 @@ export class Restores {
         if (!usage.inUse) usage = { inUse: true, reasons: ['another program holds a lock on it right now (it is writing)'] };
         return { ...described, usage };
       }
-      return unusable(error);
+      return unusable(described, error);
     }
     const withFacts: RestoreTarget = { ...described, journalMode: current.journalMode, usage, comparison: compareTables(backup.tables, current.tables) };
     if (current.journalMode === 'wal' && current.pageSize !== backup.pageSize) {
-      return {
-        ...withFacts,
-        problem: `the target is in WAL mode with ${current.pageSize}-byte pages and the backup has ${backup.pageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
-      };
+      return refused(
+        withFacts,
+        'NOT_SUPPORTED',
+        `the target is in WAL mode with ${current.pageSize}-byte pages and the backup has ${backup.pageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
+      );
     }
     return withFacts;
   }

@@ -49,11 +49,11 @@ export class Schedules {
   }
 
   /** What a schedule would do, or what is wrong with it (shown at its field). */
-  preview(spec: ScheduleSpec): SchedulePreview & { problem: ScheduleProblem | null } {
+  preview(spec: ScheduleSpec, clock: { hour12?: boolean } = {}): SchedulePreview & { problem: ScheduleProblem | null } {
     const problem = checkSchedule(spec) ?? null;
     if (problem) return { description: '', nextRuns: [], problem };
     const now = this.#clock.now();
-    return { description: describeSchedule(spec), nextRuns: nextRuns(spec, now, now, PREVIEW_COUNT).map((d) => d.toISOString()), problem: null };
+    return { description: describeSchedule(spec, clock), nextRuns: nextRuns(spec, now, now, PREVIEW_COUNT).map((d) => d.toISOString()), problem: null };
   }
 
   set(databaseId: number, schedule: Schedule): Promise<ScheduleInfo> {

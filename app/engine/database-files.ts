@@ -59,9 +59,9 @@ export function notARegularFile(path: string, stats: Stats, subject: string, com
   const kind = specialFileKind(stats) ?? 'a special file';
   const code = stats.isDirectory() ? 'IS_A_DIRECTORY' : 'NOT_A_DATABASE';
   if (companion) {
-    return new PagevaultError(code, `${subject}: ${path} is ${kind}, not a regular file, and SQLite keeps the database's ${companion} there; move it out of the way`);
+    return PagevaultError.about(code, subject, `${path} is ${kind}, not a regular file, and SQLite keeps the database's ${companion} there; move it out of the way`);
   }
-  return new PagevaultError(code, `${subject}: it is ${kind}, not a database file`);
+  return PagevaultError.about(code, subject, `it is ${kind}, not a database file`);
 }
 
 /**

@@ -212,7 +212,7 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
           break;
         case 'error':
           answered = true;
-          settle(() => rejectPromise(new PagevaultError(message.error.code, message.error.message)));
+          settle(() => rejectPromise(PagevaultError.fromBody(message.error, message.reason)));
           break;
       }
     });

@@ -50,4 +50,5 @@ export type WorkerMessage =
   /** Open a database file for the worker, which waits on `answer` (database-files.ts). */
   | { type: 'open'; path: string; answer: Int32Array }
   | { type: 'result'; value: unknown }
-  | { type: 'error'; error: ApiErrorBody };
+  /** `reason` is the error's cause without its subject, for the core to word its own (PagevaultError.reason). */
+  | { type: 'error'; error: ApiErrorBody; reason?: string };

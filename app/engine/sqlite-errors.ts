@@ -13,7 +13,7 @@ export interface FailedPlace {
 
 /** READ_ONLY, worded once: `place` ("the folder /a", "the database file or its folder") and why. */
 export function readOnlyError(subject: string, place: string, why: string, cause?: unknown): PagevaultError {
-  return new PagevaultError('READ_ONLY', `${subject}: ${place} is read-only (${why})`, { cause });
+  return PagevaultError.about('READ_ONLY', subject, `${place} is read-only (${why})`, { cause });
 }
 
 /**
@@ -23,12 +23,20 @@ export function readOnlyError(subject: string, place: string, why: string, cause
 export function sourceBusyError(subject: string, options: { waitedMs?: number; detail?: string; cause?: unknown } = {}): PagevaultError {
   const waited = options.waitedMs === undefined ? '' : ` for ${Math.round(options.waitedMs / 1000)} s without a pause long enough to read it`;
   const detail = options.detail === undefined ? '' : ` (${options.detail})`;
-  return new PagevaultError('SOURCE_BUSY', `${subject}: another program kept the database locked${waited}${detail}; try again when it is idle`, { cause: options.cause });
+  return PagevaultError.about('SOURCE_BUSY', subject, `another program kept the database locked${waited}${detail}; try again when it is idle`, { cause: options.cause });
 }
 
 /** TARGET_BUSY, worded once: a restore waited `waitedMs` for the target's other connections and wrote nothing. */
 export function targetBusyError(subject: string, waitedMs: number, cause?: unknown): PagevaultError {
-  return new PagevaultError('TARGET_BUSY', `${subject}: another program kept the target locked for ${Math.round(waitedMs / 1000)} s; the target is unchanged`, { cause });
+  return PagevaultError.about('TARGET_BUSY', subject, `another program kept the target locked for ${Math.round(waitedMs / 1000)} s; the target is unchanged`, { cause });
+}
+
+/**
+ * TARGET_BUSY before a restore starts: `inUse` is how the target is in use ("another
+ * program holds a lock on it right now"); nothing was written, and the user may go ahead.
+ */
+export function targetInUseError(subject: string, inUse: string): PagevaultError {
+  return PagevaultError.about('TARGET_BUSY', subject, `${inUse}; the target is unchanged: close that program, or confirm that you want to restore anyway`);
 }
 
 /**
@@ -40,26 +48,26 @@ export function fileSystemError(error: unknown, subject: string, place: FailedPl
   const what = place.folder === undefined ? 'the file' : `the folder ${place.folder}`;
   switch (code) {
     case 'ENOENT':
-      return new PagevaultError('NOT_FOUND', `${subject}: ${what} does not exist`, { cause: error });
+      return PagevaultError.about('NOT_FOUND', subject, `${what} does not exist`, { cause: error });
     case 'ENOTDIR':
     case 'EEXIST':
       if (place.folder !== undefined || code === 'EEXIST') {
-        return new PagevaultError('NOT_A_FOLDER', `${subject}: part of the path is a file, not a folder`, { cause: error });
+        return PagevaultError.about('NOT_A_FOLDER', subject, `part of the path is a file, not a folder`, { cause: error });
       }
-      return new PagevaultError('NOT_FOUND', `${subject}: part of the path is a file, not a folder`, { cause: error });
+      return PagevaultError.about('NOT_FOUND', subject, `part of the path is a file, not a folder`, { cause: error });
     case 'EACCES':
     case 'EPERM':
-      return new PagevaultError('PERMISSION_DENIED', `${subject}: ${place.folder === undefined ? 'permission denied' : `${what} is not writable (permission denied)`}`, { cause: error });
+      return PagevaultError.about('PERMISSION_DENIED', subject, `${place.folder === undefined ? 'permission denied' : `${what} is not writable (permission denied)`}`, { cause: error });
     case 'EISDIR':
-      return new PagevaultError('IS_A_DIRECTORY', `${subject}: it is a folder, not a file`, { cause: error });
+      return PagevaultError.about('IS_A_DIRECTORY', subject, `it is a folder, not a file`, { cause: error });
     case 'ENOSPC':
     case 'EDQUOT':
-      return new PagevaultError('DISK_FULL', `${subject}: the disk is full`, { cause: error });
+      return PagevaultError.about('DISK_FULL', subject, `the disk is full`, { cause: error });
     case 'EROFS':
       return readOnlyError(subject, place.folder === undefined ? 'the file' : what, 'its file system is mounted read-only', error);
     default: {
       const detail = error instanceof Error ? error.message : String(error);
-      return new PagevaultError('INTERNAL', `${subject}: ${detail}`, { cause: error });
+      return PagevaultError.about('INTERNAL', subject, `${detail}`, { cause: error });
     }
   }
 }
@@ -79,27 +87,27 @@ export function toPagevaultError(error: unknown, subject: string): PagevaultErro
       case 'SQLITE_LOCKED':
         return sourceBusyError(subject, { detail, cause: error });
       case 'SQLITE_NOTADB':
-        return new PagevaultError('NOT_A_DATABASE', `${subject}: the file is not a SQLite database or is encrypted (${detail})`, { cause: error });
+        return PagevaultError.about('NOT_A_DATABASE', subject, `the file is not a SQLite database or is encrypted (${detail})`, { cause: error });
       case 'SQLITE_CORRUPT':
-        return new PagevaultError('CORRUPT', `${subject}: the database is damaged (${detail})`, { cause: error });
+        return PagevaultError.about('CORRUPT', subject, `the database is damaged (${detail})`, { cause: error });
       case 'SQLITE_FULL':
-        return new PagevaultError('DISK_FULL', `${subject}: the disk is full`, { cause: error });
+        return PagevaultError.about('DISK_FULL', subject, `the disk is full`, { cause: error });
       case 'SQLITE_READONLY':
         return readOnlyError(subject, 'the database file or its folder', detail, error);
       case 'SQLITE_PERM':
       case 'SQLITE_AUTH':
-        return new PagevaultError('PERMISSION_DENIED', `${subject}: permission denied (${detail})`, { cause: error });
+        return PagevaultError.about('PERMISSION_DENIED', subject, `permission denied (${detail})`, { cause: error });
       case 'SQLITE_CANTOPEN':
-        return new PagevaultError('PERMISSION_DENIED', `${subject}: the file cannot be opened; check that it and its folder are readable and writable (${detail})`, { cause: error });
+        return PagevaultError.about('PERMISSION_DENIED', subject, `the file cannot be opened; check that it and its folder are readable and writable (${detail})`, { cause: error });
       case 'SQLITE_IOERR':
         if (/disk is full|ENOSPC/i.test(detail) || code === 'SQLITE_IOERR_WRITE') {
-          return new PagevaultError('DISK_FULL', `${subject}: writing failed, the disk is probably full (${detail})`, { cause: error });
+          return PagevaultError.about('DISK_FULL', subject, `writing failed, the disk is probably full (${detail})`, { cause: error });
         }
-        return new PagevaultError('INTERNAL', `${subject}: an I/O error occurred (${detail})`, { cause: error });
+        return PagevaultError.about('INTERNAL', subject, `an I/O error occurred (${detail})`, { cause: error });
       default:
-        return new PagevaultError('INTERNAL', `${subject}: ${detail}`, { cause: error });
+        return PagevaultError.about('INTERNAL', subject, `${detail}`, { cause: error });
     }
   }
   if (typeof code === 'string' && /^E[A-Z]+$/.test(code)) return fileSystemError(error, subject);
-  return new PagevaultError('INTERNAL', `${subject}: ${detail}`, { cause: error });
+  return PagevaultError.about('INTERNAL', subject, `${detail}`, { cause: error });
 }

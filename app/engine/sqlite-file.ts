@@ -64,7 +64,7 @@ export async function checkSqliteFile(path: string, action: string): Promise<Che
   if (!stats.isFile()) throw notARegularFile(path, stats, subject);
   await checkCompanions(path, subject);
   if (stats.size === 0) {
-    throw new PagevaultError('EMPTY_FILE', `${subject}: the file is empty (0 bytes)`);
+    throw PagevaultError.about('EMPTY_FILE', subject, `the file is empty (0 bytes)`);
   }
 
   let bytes: Buffer;
@@ -84,17 +84,13 @@ export async function checkSqliteFile(path: string, action: string): Promise<Che
 
   if (!bytes.subarray(0, SQLITE_MAGIC.length).equals(SQLITE_MAGIC)) {
     if (looksEncrypted(bytes)) {
-      throw new PagevaultError(
-        'ENCRYPTED',
-        `${subject}: the file has no SQLite header and its bytes look random; it is probably an encrypted database (SQLCipher or similar), which Pagevault cannot read without its key`,
+      throw PagevaultError.about('ENCRYPTED', subject, `the file has no SQLite header and its bytes look random; it is probably an encrypted database (SQLCipher or similar), which Pagevault cannot read without its key`,
       );
     }
-    throw new PagevaultError('NOT_A_DATABASE', `${subject}: the file is not a SQLite database (${describeHeader(bytes)})`);
+    throw PagevaultError.about('NOT_A_DATABASE', subject, `the file is not a SQLite database (${describeHeader(bytes)})`);
   }
   if (bytes.length < HEADER_BYTES) {
-    throw new PagevaultError(
-      'TRUNCATED',
-      `${subject}: the file is only ${stats.size} bytes, shorter than a SQLite header; it was cut short`,
+    throw PagevaultError.about('TRUNCATED', subject, `the file is only ${stats.size} bytes, shorter than a SQLite header; it was cut short`,
     );
   }
 
@@ -108,9 +104,7 @@ export async function checkSqliteFile(path: string, action: string): Promise<Che
     // transaction: a size read a moment before the header can be short. A file that was
     // really cut short stays short; look again before calling it truncated.
     if (stats.size < expected && !(await growsTo(path, expected))) {
-      throw new PagevaultError(
-        'TRUNCATED',
-        `${subject}: the file is ${formatCount(stats.size)} bytes but its header says ${formatCount(header.pageCount)} pages of ${header.pageSize} bytes (${formatCount(expected)} bytes); it was cut short`,
+      throw PagevaultError.about('TRUNCATED', subject, `the file is ${formatCount(stats.size)} bytes but its header says ${formatCount(header.pageCount)} pages of ${header.pageSize} bytes (${formatCount(expected)} bytes); it was cut short`,
       );
     }
   }

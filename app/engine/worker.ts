@@ -39,7 +39,7 @@ async function main(): Promise<void> {
   } catch (error) {
     ctx.flush();
     const wrapped = error instanceof PagevaultError ? error : toPagevaultError(error, `Pagevault ${input.operation} failed`);
-    post({ type: 'error', error: wrapped.toBody() });
+    post({ type: 'error', error: wrapped.toBody(), ...(wrapped.reason === undefined ? {} : { reason: wrapped.reason }) });
   }
 }
 

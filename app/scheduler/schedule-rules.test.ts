@@ -85,6 +85,16 @@ describe('describeSchedule', () => {
   ])('%j → %s', (spec, sentence) => {
     expect(describeSchedule(spec)).toBe(sentence);
   });
+
+  it.each<[ScheduleSpec, string]>([
+    [{ kind: 'daily', time: '18:30' }, 'Every day at 06:30 PM'],
+    [{ kind: 'daily', time: '00:05' }, 'Every day at 12:05 AM'],
+    [{ kind: 'weekly', days: [1, 2, 3, 4, 5], time: '12:00' }, 'Every weekday at 12:00 PM'],
+    [{ kind: 'cron', expression: '30 18 * * 1-5' }, 'At 06:30 PM, Monday through Friday'],
+    [{ kind: 'interval', everyMinutes: 60 }, 'Every hour'],
+  ])('on the 12-hour clock, %j → %s', (spec, sentence) => {
+    expect(describeSchedule(spec, { hour12: true })).toBe(sentence);
+  });
 });
 
 describe('checkSchedule', () => {

@@ -100,8 +100,20 @@ export function slotsBetween(spec: ScheduleSpec, anchor: Date, from: Date, to: D
 
 const listOf = (names: string[]) => (names.length <= 1 ? names.join('') : `${names.slice(0, -1).join(', ')} and ${names.at(-1)}`);
 
-/** "Every weekday at 18:30", "Every 2 hours", "At 03:15, only on Sunday". */
-export function describeSchedule(spec: ScheduleSpec): string {
+/** "18:30" as a 12-hour clock writes it ("06:30 PM", as en-US's two-digit time does), or unchanged. */
+function clockTime(time: string, hour12: boolean): string {
+  if (!hour12) return time;
+  const [hours = 0, minutes = 0] = time.split(':').map(Number);
+  return `${String(hours % 12 || 12).padStart(2, '0')}:${String(minutes).padStart(2, '0')} ${hours < 12 ? 'AM' : 'PM'}`;
+}
+
+/**
+ * "Every weekday at 18:30", "Every 2 hours", "At 03:15, only on Sunday". `hour12` writes
+ * times on the 12-hour clock ("06:30 PM"): the reader's locale decides, which the core
+ * does not know, so the caller says.
+ */
+export function describeSchedule(spec: ScheduleSpec, { hour12 = false }: { hour12?: boolean } = {}): string {
+  if (spec.kind === 'daily' || spec.kind === 'weekly') spec = { ...spec, time: clockTime(spec.time, hour12) };
   switch (spec.kind) {
     case 'interval': {
       const n = spec.everyMinutes;
@@ -121,7 +133,7 @@ export function describeSchedule(spec: ScheduleSpec): string {
     }
     case 'cron':
       try {
-        return cronstrue.toString(spec.expression.trim(), { use24HourTimeFormat: true, verbose: false });
+        return cronstrue.toString(spec.expression.trim(), { use24HourTimeFormat: !hour12, verbose: false });
       } catch {
         return `Cron: ${spec.expression.trim()}`;
       }

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Badge, Tooltip, type BadgeProps } from '@mantine/core';
-import { IconClockPause, IconCopy, IconLockOpen, IconShieldCheck } from '@tabler/icons-react';
+import { IconAlertTriangle, IconClockPause, IconCopy, IconLockOpen, IconShieldCheck } from '@tabler/icons-react';
 import type { BackupRecord, HeldCopy } from '../../../app/api/index.ts';
 import { describeClone, describeHeldCopy, toneColor } from '../format.ts';
 
@@ -32,6 +32,16 @@ export function CloneBadge({ entry }: { entry: Pick<BackupRecord, 'copyMethod' |
   return (
     <ExplainedBadge detail={describeClone(entry.bytes)} color="indigo" variant="outline" size="sm" leftSection={<IconCopy size={11} />}>
       Cloned
+    </ExplainedBadge>
+  );
+}
+
+/** Marks a backup that succeeded with warnings (the checkpoint helper's write-back failures); the text shows on hover or focus. */
+export function WarningBadge({ warnings }: { warnings: readonly string[] }) {
+  if (warnings.length === 0) return null;
+  return (
+    <ExplainedBadge detail={warnings.join(' ')} color="yellow" autoContrast size="sm" leftSection={<IconAlertTriangle size={11} />}>
+      {warnings.length === 1 ? 'Warning' : `${warnings.length} warnings`}
     </ExplainedBadge>
   );
 }

@@ -5,7 +5,7 @@ import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-re
 import type { BackupMode, BackupRecord, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
 import { defaults, formatMebibytes, limits } from '../../../app/api/limits.ts';
 import { EncryptionSettings } from './encryption/EncryptionSettings.tsx';
-import { api, type ApiError } from '../api/client.ts';
+import { api, ApiError } from '../api/client.ts';
 import { useCatalogStore } from '../store/catalog-store.ts';
 import { formatBytes, formatDuration } from '../format.ts';
 import { LastBackup } from './DatabaseTable.tsx';
@@ -145,10 +145,10 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
       });
       notifications.show({ color: 'teal', title: 'Saved', message: `Backups of ${label.trim()} go to ${destination.trim()}` });
     } catch (caught) {
-      const error = caught as ApiError;
-      if (/backup folder/.test(error.message)) setErrors({ destination: error.message });
-      else if (/label|name/i.test(error.message)) setErrors({ label: error.message });
-      else setErrors({ general: error.message });
+      const issues = caught instanceof ApiError ? caught.issues : [];
+      const at = (path: 'label' | 'destination') => issues.find((issue) => issue.path === path)?.message;
+      if (at('label') || at('destination')) setErrors({ label: at('label'), destination: at('destination') });
+      else setErrors({ general: (caught as Error).message });
     } finally {
       setBusy(false);
     }

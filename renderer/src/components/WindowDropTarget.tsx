@@ -90,7 +90,7 @@ export function WindowDropTarget() {
             }}
           >
             <DropZone action="restore" active={!offerAdd || hovered === 'restore'} icon={<IconRestore size={40} />} title="Drop a backup to restore it">
-              A {restorableExtensions.join(', ')} file or a Pagevault backup. It is checked before anything changes.
+              A {restorableExtensions.filter((extension) => extension !== '.age').join(', ')} file or a Pagevault backup, encrypted (.db.age) or not. It is checked before anything changes.
             </DropZone>
             {offerAdd && (
               <DropZone action="add" active={hovered === 'add'} icon={<IconDatabasePlus size={40} />} title="Drop databases to add them">

@@ -13,7 +13,7 @@ export interface DroppedItem {
 
 export type DropVerdict<T> = { ok: true; item: T } | { ok: false; message: string };
 
-const expected = `a SQLite database or Pagevault backup file (${restorableExtensions.join(', ')})`;
+const expected = `a SQLite database or Pagevault backup file (${databaseFileExtensions.map((extension) => `.${extension}`).join(', ')}, or an encrypted .db.age)`;
 
 /** Accepts exactly one file with a database extension; says what was expected otherwise. */
 export function judgeDrop<T extends DroppedItem>(items: readonly T[]): DropVerdict<T> {

@@ -47,6 +47,11 @@ export function specFromForm(form: ScheduleForm): ScheduleSpec {
 
 const sameDay = (a: Date, b: Date) => a.getFullYear() === b.getFullYear() && a.getMonth() === b.getMonth() && a.getDate() === b.getDate();
 
+/** Whether `locale` (the user's by default) writes times on the 12-hour clock, as its time field does. */
+export function usesHour12(locale?: string): boolean {
+  return new Intl.DateTimeFormat(locale, { hour: 'numeric' }).resolvedOptions().hour12 ?? false;
+}
+
 /**
  * "Today at 18:30", "Tomorrow at 06:00 AM", "Mon 23 Nov at 18:30" (seconds when not
  * zero), in the clock of `locale` (the user's by default): the same 12- or 24-hour clock

@@ -5,7 +5,7 @@ import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconCalendarTime, IconClockHour4, IconTrash } from '@tabler/icons-react';
 import type { DatabaseSummary, Result, ScheduleInfo } from '../../../../app/api/index.ts';
 import { api, ApiError, messageAt } from '../../api/client.ts';
-import { defaultScheduleForm, formatRunTime, formFromSpec, specFromForm, type ScheduleForm } from '../../store/schedule-form.ts';
+import { defaultScheduleForm, formatRunTime, formFromSpec, specFromForm, usesHour12, type ScheduleForm } from '../../store/schedule-form.ts';
 import { RetentionEditor } from './RetentionEditor.tsx';
 
 const kinds = [
@@ -66,7 +66,7 @@ function WhenForm({ database, schedule, onDone }: { database: DatabaseSummary; s
 
   useEffect(() => {
     let current = true;
-    api.call('schedules.preview', { spec: specFromForm(debounced) }).then(
+    api.call('schedules.preview', { spec: specFromForm(debounced), hour12: usesHour12() }).then(
       (result) => current && setPreview(result),
       (caught: unknown) => current && setPreview({ description: '', nextRuns: [], problem: problemOf(caught, debounced) }),
     );
