@@ -13,7 +13,10 @@ export const errorCodes = [
   'EMPTY_FILE',
   'NOT_A_DATABASE',
   'TRUNCATED',
+  /** Encrypted, and no key was given (or the one kept for it was removed). */
   'ENCRYPTED',
+  /** Encrypted, and the key given (or the cipher chosen) does not open it. */
+  'WRONG_KEY',
   'CORRUPT',
   'SOURCE_BUSY',
   /** Another program held the database and kept writing: no consistent copy in the tries allowed. */

@@ -4,6 +4,7 @@
  * nothing from the rest of the core.
  */
 import { z } from 'zod';
+import { cipherNames } from './types.ts';
 import type { ApiErrorBody } from './errors.ts';
 import type { EventName, MethodName } from './names.ts';
 import { limits } from './limits.ts';
@@ -42,6 +43,11 @@ export type * from './types.ts';
 const filePath = z.string().trim().min(1, 'A file path is required');
 const id = z.number().int().positive();
 const backupMode = backupModeSchema;
+const sourceKey = z.strictObject({
+  key: z.string().min(1, 'The key is empty'),
+  kind: z.enum(['passphrase', 'raw']).optional(),
+  cipher: z.union([z.enum(cipherNames), z.literal('detect')]).optional(),
+});
 
 const label = z.string().trim().min(1, 'A name is required').max(limits.labelLength, `A name has at most ${limits.labelLength} characters`);
 
@@ -65,7 +71,11 @@ export const requestSchemas = {
   'files.pick': z.strictObject({ purpose: z.enum(pickPurposes) }),
   'databases.list': z.strictObject({}),
   /** `label` names it from the start (as a found database's suggested name); the file name otherwise. */
-  'databases.add': z.strictObject({ path: filePath, label: label.optional() }),
+  /**
+   * `key`: an encrypted database's passphrase or raw key (`x'<hex>'`); `kind` is read from
+   * its form when not given, `cipher` is SQLCipher 4 unless given, or found by 'detect'.
+   */
+  'databases.add': z.strictObject({ path: filePath, label: label.optional(), key: sourceKey.optional() }),
   'databases.update': z.strictObject({
     id,
     label: label.optional(),

@@ -27,6 +27,32 @@ export interface AppInfo {
   platform: string;
 }
 
+/**
+ * The encryption schemes of SQLite3MultipleCiphers that Pagevault offers, by the name the
+ * UI and `--cipher` use. SQLCipher 4 is what Signal Desktop and most apps use today.
+ */
+export const cipherNames = ['sqlcipher-4', 'sqlcipher-3', 'sqlcipher-2', 'sqlcipher-1', 'aes256cbc', 'aes128cbc', 'sqleet', 'chacha20', 'rc4', 'ascon128'] as const;
+/** One of cipherNames. */
+export type CipherName = (typeof cipherNames)[number];
+
+/**
+ * The key of an encrypted database: a passphrase, or a raw key written `x'<hex>'` (32
+ * bytes for SQLCipher). Kept in the secret store, never in the catalog or a message.
+ */
+export interface SourceKey {
+  key: string;
+  kind: 'passphrase' | 'raw';
+  cipher: CipherName;
+}
+
+/** What inspect found out about a database's encryption. */
+export type EncryptionState =
+  | { state: 'plain' }
+  /** Opened with the key given: its cipher, in words ("SQLCipher 4"). */
+  | { state: 'key-accepted'; cipher: CipherName; cipherLabel: string }
+  /** Random bytes where the SQLite header should be: encrypted, and no key (or not that one) opens it. */
+  | { state: 'key-needed' };
+
 /** One table of an inspected database, with its row count when time allowed. */
 export interface TableInfo {
   name: string;
@@ -58,6 +84,8 @@ export interface InspectResult {
    * the tables cannot be listed. Backups copy it without a lock.
    */
   heldByAnotherProgram: boolean;
+  /** Absent in results of earlier versions: plain. */
+  encryption?: EncryptionState;
 }
 
 /** Whether a backup opens, passes its checks and matches its manifest, and what failed if not. */
@@ -71,6 +99,11 @@ export interface VerifyResult {
   sha256: string;
   /** Whether a manifest was found beside the file and compared. */
   manifestChecked: boolean;
+  /**
+   * What could not be checked, in words, when the file is encrypted and no key was given:
+   * then only its SHA-256 (against the manifest) was, and `check` did not run.
+   */
+  notChecked?: string;
 }
 
 /** One progress report of an engine operation: SQLite's page counts of the latest step, and what they mean. */
@@ -139,6 +172,11 @@ export interface BackupManifest {
   /** Present when another program held the database exclusively and it was copied without a lock. */
   heldCopy?: HeldCopy;
   /**
+   * Present when the source was encrypted (SQLCipher…): the backup is too, with the same
+   * key and cipher. Independent of `encryption`, which is the age layer at rest around it.
+   */
+  sourceEncryption?: { cipher: CipherName; cipherLabel: string };
+  /**
    * Present when the backup is encrypted at rest with age: then `bytes` and `sha256` are
    * the encrypted file's, and these are of the database it holds.
    */
@@ -165,6 +203,16 @@ export type BackupEncryption = { kind: 'x25519'; recipient: string } | { kind: '
 
 /** A key that opens an encrypted backup: an age identity file's text, or a passphrase. */
 export type AgeKeyInput = { kind: 'identity'; identity: string } | { kind: 'passphrase'; passphrase: string };
+
+/**
+ * The keys a read of a backup or database may need, of two kinds that can meet in one
+ * file: `source` opens an encrypted (SQLCipher…) database, `age` decrypts a backup
+ * encrypted at rest; a backup of an encrypted source encrypted with age needs both.
+ */
+export interface Keys {
+  source?: SourceKey;
+  age?: AgeKeyInput[];
+}
 
 /**
  * How a database that another program held exclusively was copied: its files were read

@@ -36,6 +36,7 @@ export function renderInspect(r: InspectResult): string {
     `  journal mode  ${r.journalMode}${r.hasWal ? ` (-wal: ${r.walBytes.toLocaleString('en-US')} bytes)` : ''}`,
     `  encoding      ${r.encoding}`,
     `  user_version  ${r.userVersion}    application_id ${r.applicationId}`,
+    ...(r.encryption?.state === 'key-accepted' ? [`  encryption    ${r.encryption.cipherLabel} (key accepted)`] : []),
     `  tables        ${r.tables.length}`,
   ];
   const width = Math.max(0, ...r.tables.map((t) => t.name.length));
@@ -46,6 +47,7 @@ export function renderInspect(r: InspectResult): string {
 
 /** The `verify` command's readable answer: OK with the hash, or each problem found. */
 export function renderVerify(r: VerifyResult): string {
+  if (r.ok && r.notChecked) return `${r.path}: OK (its SHA-256 matches its manifest)\n  not checked: ${r.notChecked}\n  sha256 ${r.sha256}`;
   if (r.ok) {
     return `${r.path}: OK (${r.check} passed, ${r.pageCount.toLocaleString('en-US')} pages${r.manifestChecked ? ', matches its manifest' : ', no manifest beside it'})\n  sha256 ${r.sha256}`;
   }
@@ -121,6 +123,7 @@ export function renderBackup(result: BackupResult): string {
     `  ${m.pageCount.toLocaleString('en-US')} pages × ${m.pageSize} bytes, ${m.mode} mode, ${m.restarts} restart${m.restarts === 1 ? '' : 's'}, ${(result.durationMs / 1000).toFixed(1)} s`,
   ];
   if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
+  if (m.sourceEncryption) lines.push(`  encrypted with the source's key (${m.sourceEncryption.cipherLabel})`);
   // A clone is the unusual case, and the one that explains a backup of any size in milliseconds.
   if (m.copyMethod === 'cloned') lines.push('  cloned: shares its unchanged blocks with the database (copy-on-write file system)');
   if (m.encryption) lines.push(`  encrypted with age ${m.encryption.recipient === 'scrypt' ? 'with a passphrase' : `to ${m.encryption.recipient}`}; opens with \`age -d\``);

@@ -2,14 +2,15 @@
  * `pagevault <command>`: backup, restore, verify and inspect from a terminal. A progress
  * bar on a TTY; `--json` prints one JSON object per line. Exit codes: see `exitCodes`.
  */
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync, statSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { parseArgs } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupMode, RetentionPolicy } from '../api/types.ts';
+import { cipherNames, type BackupMode, type RetentionPolicy, type SourceKey } from '../api/types.ts';
 import { restoreCatalogBackup } from '../catalog/catalog-backups.ts';
 import { defaultDataDir } from '../core/data-dir.ts';
 import * as engine from '../engine/index.ts';
+import { isCipherName, parseKey } from '../engine/connection.ts';
 import type { EngineProgress } from '../engine/index.ts';
 import { HostLock } from '../host/host-lock.ts';
 import { keepsOnlySome } from '../retention/retention-policy.ts';
@@ -45,6 +46,11 @@ Commands:
       --keep-last N --keep-hourly N --keep-daily N --keep-weekly N --keep-monthly N --keep-yearly N
       --min-age-days N                  as retention keeps copies; the newest version is always kept
   inspect <file>                      What the file is: pages, journal mode, tables and rows
+
+Encrypted databases (backup, restore, verify, inspect):
+  --key-file F  the file holding the database's passphrase, or its raw key as x'<hex>'
+                (only you may read it: chmod 600); never give a key on the command line
+  --cipher NAME when it is not SQLCipher 4: ${cipherNames.join(', ')}
   catalog restore                     Put an automatic catalog backup in place of a damaged catalog
       --data-dir DIR                    the data folder (default: the platform's)
       --from FILE                       this backup instead of the newest in <data dir>/catalog-backups
@@ -107,6 +113,8 @@ async function main(argv: string[]): Promise<number> {
         'data-dir': { type: 'string' },
         from: { type: 'string' },
         add: { type: 'boolean', default: false },
+        'key-file': { type: 'string' },
+        cipher: { type: 'string' },
         vault: { type: 'string' },
         ...(Object.fromEntries(Object.keys(retentionFlags).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof retentionFlags, { type: 'string' }>),
         json: { type: 'boolean', default: false },
@@ -154,6 +162,19 @@ async function main(argv: string[]): Promise<number> {
     return usageError(command !== 'backup' ? '--mode goes with backup' : `Expected --mode to be snapshot, stepped or compact, got '${mode}'`);
   }
 
+  const keyCommands: readonly string[] = ['backup', 'restore', 'verify', 'inspect'];
+  if ((values['key-file'] !== undefined || values.cipher !== undefined) && !keyCommands.includes(command)) return usageError('--key-file and --cipher go with backup, restore, verify and inspect');
+  if (values.cipher !== undefined && values['key-file'] === undefined) return usageError('--cipher goes with --key-file');
+  if (values.cipher !== undefined && !isCipherName(values.cipher)) return usageError(`Expected --cipher to be one of ${cipherNames.join(', ')}, got '${values.cipher}'`);
+  let key: SourceKey | undefined;
+  if (values['key-file'] !== undefined) {
+    const read = readSourceKeyFile(values['key-file'], values.cipher as SourceKey['cipher'] | undefined);
+    if (typeof read === 'string') {
+      console.error(`pagevault: ${read}`);
+      return 2;
+    }
+    key = read;
+  }
   if (values['encrypt-to'] !== undefined && values['encrypt-passphrase-file'] !== undefined) return usageError('Give --encrypt-to or --encrypt-passphrase-file, not both');
   if (command !== 'backup' && (values['encrypt-to'] !== undefined || values['encrypt-passphrase-file'] !== undefined)) return usageError('--encrypt-to and --encrypt-passphrase-file go with backup');
   if (values.identity !== undefined && values['passphrase-file'] !== undefined) return usageError('Give --identity or --passphrase-file, not both');
@@ -190,19 +211,19 @@ async function main(argv: string[]): Promise<number> {
           break;
         }
         const encryption = backupEncryptionOf(values);
-        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'], ...(encryption && { encryption }) });
+        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'], key, ...(encryption && { encryption }) });
         value = result;
         text = renderBackup(result);
         break;
       }
       case 'restore': {
-        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy', keys: backupKeysOf(values) });
+        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy', keys: { source: key, age: backupKeysOf(values) } });
         value = result;
         text = `Restored ${result.backup} into ${result.target} (${result.pageCount.toLocaleString('en-US')} pages, verified)${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
         break;
       }
       case 'verify': {
-        const result = await engine.verify(args[0]!, { ...run, full: values.full, keys: backupKeysOf(values) });
+        const result = await engine.verify(args[0]!, { ...run, full: values.full, keys: { source: key, age: backupKeysOf(values) } });
         value = result;
         text = renderVerify(result);
         clearLine();
@@ -263,7 +284,7 @@ async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'inspect': {
-        const result = await engine.inspect(args[0]!, run);
+        const result = await engine.inspect(args[0]!, { ...run, keys: { source: key } });
         value = result;
         text = renderInspect(result);
         break;
@@ -277,11 +298,33 @@ async function main(argv: string[]): Promise<number> {
     clearLine();
     const body = error instanceof PagevaultError ? error.toBody() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
     if (command === 'backup' && body.code === 'DEST_EXISTS' && !values.force) body.message += ' (pass --force to replace it)';
+    if (body.code === 'ENCRYPTED' && !key) body.message += ' (pass its key with --key-file)';
     if (body.code === 'KEY_NEEDED') body.message += ' (pass --identity FILE or --passphrase-file FILE)';
     if (json) out({ type: 'error', ...body });
     else console.error(`pagevault: ${body.message} [${body.code}]`);
     return exitCodeOfError(body.code);
   }
+}
+
+/**
+ * The key in `path`, or why it cannot be used. A key file others may read is refused, as
+ * ssh refuses such a private key: the key would no longer be secret. The key itself is
+ * never part of a message.
+ */
+function readSourceKeyFile(path: string, cipher: SourceKey['cipher'] | undefined): SourceKey | string {
+  let text: string;
+  let mode: number;
+  try {
+    mode = statSync(path).mode;
+    text = readFileSync(path, 'utf8');
+  } catch (error) {
+    return `Cannot read the key from ${path}: ${(error as NodeJS.ErrnoException).code === 'ENOENT' ? 'the file does not exist' : (error as Error).message}`;
+  }
+  if (process.platform !== 'win32' && (mode & 0o077) !== 0) {
+    return `Cannot use the key in ${path}: other users can read it (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); run chmod 600 ${path} and try again`;
+  }
+  if (text.replace(/\r?\n$/, '').length === 0) return `Cannot use the key in ${path}: the file is empty`;
+  return parseKey(text, cipher);
 }
 
 function usageError(message: string): number {

@@ -17,6 +17,7 @@ import type { CoreContext } from './context.ts';
 import { withFileFacts } from './file-facts.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
+import { keyMissingError, sourceKeyOf } from './source-keys.ts';
 
 /** This process among all that ever ran Pagevault here: its runs are not another's interrupted ones. */
 const PROCESS_INSTANCE = randomUUID();
@@ -121,8 +122,10 @@ export class BackupJobs {
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
+      const key = await sourceKeyOf(this.#ctx.secrets, row.id);
       const encryption = await this.#encryption?.forBackup(row.id, row.label);
       result = await this.#backup(row.path, row.destination + sep, {
+        key,
         ...(encryption && { encryption }),
         mode: row.mode,
         verify: settings.verifyAfterBackup,
@@ -133,7 +136,7 @@ export class BackupJobs {
         now: startedAt,
       });
     } catch (error) {
-      const failure = toPagevaultError(error, `Cannot back up ${row.path}`);
+      const failure = error instanceof PagevaultError && error.code === 'ENCRYPTED' ? keyMissingError(row.path, row.label, this.#ctx.secrets.kind, error) : toPagevaultError(error, `Cannot back up ${row.path}`);
       const status = statusOfFailure(failure);
       return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }

@@ -173,7 +173,7 @@ export class Core {
         };
       },
       'files.inspect': ({ path }) => engine.inspect(path),
-      'files.verify': async ({ path, full, key }) => engine.verify(path, { full, keys: [...(key ? [key] : []), ...(await backupEncryption.keys())] }),
+      'files.verify': async ({ path, full, key }) => engine.verify(path, { full, keys: { age: [...(key ? [key] : []), ...(await backupEncryption.keys())] } }),
       'files.reveal': ({ path }) => {
         if (!shell.reveal) throw unsupported('Showing a file in the file manager');
         shell.reveal(resolve(path));
@@ -184,7 +184,7 @@ export class Core {
         return { paths: await shell.pickPaths(purpose) };
       },
       'databases.list': () => databases.list(),
-      'databases.add': ({ path, label }) => databases.add(path, label),
+      'databases.add': ({ path, label, key }) => databases.add(path, label, key),
       'databases.update': (params) => databases.update(params),
       'databases.remove': ({ id }) => databases.remove(id),
       'databases.details': ({ id }) => databases.details(id),

@@ -4,13 +4,14 @@ import { constants } from 'node:fs';
 import { basename, extname, isAbsolute, join, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
-import type { BackupMode, DatabaseDetails, DatabaseSummary, DiscoveryResult, JournalMode } from '../api/types.ts';
+import type { BackupMode, DatabaseDetails, DatabaseSummary, DiscoveryResult, JournalMode, SourceKey } from '../api/types.ts';
 import { CATALOG_FILE_NAME, type DatabaseRow } from '../catalog/index.ts';
 import { discoverDatabases, type DiscoveryOptions } from '../discovery/index.ts';
 import * as engine from '../engine/index.ts';
 import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 import { withFileFacts } from './file-facts.ts';
+import { forgetSourceKey, saveSourceKey, sourceKeyOf } from './source-keys.ts';
 
 /** The mode a database gets when it is added: snapshot for WAL, stepped for rollback journals. */
 export function defaultModeFor(journalMode: JournalMode): BackupMode {
@@ -51,11 +52,18 @@ export class Databases {
 
   /**
    * Inspects `path` and registers it as `label` (the file name when none is given);
-   * refuses anything that is not a readable SQLite database.
+   * refuses anything that is not a readable SQLite database. An encrypted one needs its
+   * `key`, which is checked by opening the database before anything is saved, and then
+   * kept in the secret store, never in the catalog.
    */
-  async add(rawPath: string, givenLabel?: string): Promise<DatabaseSummary> {
+  async add(rawPath: string, givenLabel?: string, givenKey?: Params<'databases.add'>['key']): Promise<DatabaseSummary> {
     const absolute = resolve(rawPath);
-    const info = await engine.inspect(absolute, { rowCountBudgetMs: 0 });
+    const key: SourceKey | undefined = givenKey && {
+      key: givenKey.key,
+      kind: givenKey.kind ?? (/^x'[0-9a-fA-F]+'$/.test(givenKey.key) ? 'raw' : 'passphrase'),
+      cipher: givenKey.cipher === undefined || givenKey.cipher === 'detect' ? 'sqlcipher-4' : givenKey.cipher,
+    };
+    const info = await engine.inspect(absolute, { rowCountBudgetMs: 0, keys: { source: key }, detectCipher: givenKey?.cipher === 'detect' });
     const path = await realpath(absolute);
     if (path === join(this.#ctx.dataDir, CATALOG_FILE_NAME)) {
       throw new PagevaultError('OWN_FILE', `Cannot add ${path}: it is Pagevault's own catalog`);
@@ -74,7 +82,16 @@ export class Databases {
       pageSize: info.pageSize,
       addedAt: new Date().toISOString(),
     });
-    this.#ctx.catalog.events.record('database.added', `Added ${path}`, row.id);
+    if (info.encryption?.state === 'key-accepted') {
+      try {
+        await saveSourceKey(this.#ctx.secrets, row.id, { ...key!, cipher: info.encryption.cipher });
+      } catch (error) {
+        // Without its key the database could not be backed up: it is not added.
+        this.#ctx.catalog.databases.remove(row.id);
+        throw error;
+      }
+    }
+    this.#ctx.catalog.events.record('database.added', `Added ${path}${info.encryption?.state === 'key-accepted' ? ` (encrypted, ${info.encryption.cipherLabel})` : ''}`, row.id);
     this.#ctx.changed('databases');
     return this.summary(row);
   }
@@ -100,6 +117,7 @@ export class Databases {
     }
     const backupsKept = this.#ctx.catalog.backups.countFiles(id);
     this.#ctx.catalog.databases.remove(id);
+    void forgetSourceKey(this.#ctx.secrets, id).catch((error: unknown) => console.error(`Pagevault: could not remove the key of database ${id} from the key store: ${(error as Error).message}`));
     this.#ctx.catalog.events.record('database.removed', `Removed ${row.path} from Pagevault; its ${backupsKept} backups stay in ${row.destination}`, id);
     this.#ctx.changed('databases');
     this.#ctx.changed('history');
@@ -116,7 +134,7 @@ export class Databases {
     let inspect: DatabaseDetails['inspect'] = null;
     let inspectError: string | null = null;
     try {
-      inspect = await engine.inspect(row.path);
+      inspect = await engine.inspect(row.path, { keys: { source: await sourceKeyOf(this.#ctx.secrets, id) } });
     } catch (error) {
       inspectError = (error as Error).message;
     }

@@ -10,6 +10,7 @@ import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { withFileFact, withFileFacts } from './file-facts.ts';
+import { sourceKeyOf } from './source-keys.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
 
@@ -44,7 +45,9 @@ export class History {
   async verify(backupId: number, full = false): Promise<BackupRecord> {
     const record = this.#get(backupId);
     if (!record.path) throw new PagevaultError('NOT_FOUND', `The ${record.status} backup of '${record.databaseLabel}' from ${record.startedAt} has no file to verify`);
-    const result = await engine.verify(record.path, { full, keys: await this.#encryption?.keys() });
+    // An encrypted source's backup is checked with its database's key; without one, by its SHA-256.
+    const source = record.databaseId === null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
+    const result = await engine.verify(record.path, { full, keys: { source, age: await this.#encryption?.keys() } });
     const updated = this.#ctx.catalog.backups.setVerification(backupId, result.ok ? 'passed' : 'failed', result.problems, new Date().toISOString())!;
     this.#ctx.changed('history');
     this.#ctx.changed('databases');

@@ -8,7 +8,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { PagevaultError, type ErrorCode } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
-import type { AgeKeyInput, BackupRecord, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
+import type { AgeKeyInput, BackupRecord, Keys, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
 import { entryFromManifest, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { fileSystemError, targetInUseError } from '../engine/sqlite-errors.ts';
@@ -16,6 +16,7 @@ import type { JobHandle } from '../jobs/job-queue.ts';
 import type { CoreContext } from './context.ts';
 import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { backupKey, ensureWritableFolder } from './databases.ts';
+import { sourceKeyOf } from './source-keys.ts';
 
 /** How a backup's tables differ from the target's: what the restore adds, removes and changes. */
 export function compareTables(backup: readonly TableInfo[], target: readonly TableInfo[]): TableComparison {
@@ -61,10 +62,15 @@ export class Restores {
     this.#encryption = encryption;
   }
 
-  /** The keys that may open `backupPath`: the one given for it, then those the key store keeps. */
-  async #keys(backupPath: string): Promise<AgeKeyInput[]> {
+  /**
+   * The keys that may open `backupPath`: for age, the one given for it, then those the key
+   * store keeps; for an encrypted source, the key kept for the database it was taken from.
+   */
+  async #keys(backupPath: string): Promise<Keys> {
     const given = this.#givenKeys.get(backupPath);
-    return [...(given ? [given] : []), ...((await this.#encryption?.keys()) ?? [])];
+    const record = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath));
+    const source = record?.databaseId == null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
+    return { source, age: [...(given ? [given] : []), ...((await this.#encryption?.keys()) ?? [])] };
   }
 
   /** Queues the wizard's step 2 for `backupPath`; job.finished carries the RestoreCheck. `key` opens an encrypted backup whose key is not kept. */

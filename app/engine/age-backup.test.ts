@@ -66,14 +66,14 @@ describe('an encrypted backup', () => {
     const result = await backup(source, join(dir, 'out') + '/', { encryption: { kind: 'passphrase', passphrase: 'a long passphrase', logN: 12 } });
     expect(readFileSync(result.path, 'latin1')).toMatch(/^age-encryption\.org\/v1\n-> scrypt \S+ 12\n/);
     expect(result.manifest.encryption?.recipient).toBe('scrypt');
-    const verdict = await verify(result.path, { keys: [{ kind: 'passphrase', passphrase: 'a long passphrase' }] });
+    const verdict = await verify(result.path, { keys: { age: [{ kind: 'passphrase', passphrase: 'a long passphrase' }] } });
     expect(verdict).toMatchObject({ ok: true, manifestChecked: true, sha256: sha256(result.path) });
   });
 
   it('verifies with its identity against the manifest, and leaves no decrypted copy behind', async () => {
     const { result, identity } = await encryptedBackup();
     const before = decryptedFolders();
-    const verdict = await verify(result.path, { keys: identity, full: true });
+    const verdict = await verify(result.path, { keys: { age: identity }, full: true });
     expect(verdict).toMatchObject({ ok: true, check: 'integrity_check', manifestChecked: true, problems: [] });
     expect(verdict.pageCount).toBe(result.manifest.pageCount);
     expect(decryptedFolders()).toBe(before);
@@ -85,10 +85,10 @@ describe('an encrypted backup', () => {
     const none = await failureOf(verify(result.path));
     expect(none.code).toBe('KEY_NEEDED');
     expect(none.message).toContain(result.path);
-    const wrong = await failureOf(verify(result.path, { keys: [{ kind: 'identity', identity: generateAgeIdentity().identity }] }));
+    const wrong = await failureOf(verify(result.path, { keys: { age: [{ kind: 'identity', identity: generateAgeIdentity().identity }] } }));
     expect(wrong.code).toBe('WRONG_KEY');
     expect(wrong.message).toContain(result.path);
-    const passphrase = await failureOf(verify(result.path, { keys: [{ kind: 'identity', identity: 'my passphrase\n' }] }));
+    const passphrase = await failureOf(verify(result.path, { keys: { age: [{ kind: 'identity', identity: 'my passphrase\n' }] } }));
     expect(passphrase.code).toBe('WRONG_KEY');
     expect(passphrase.message).toMatch(/looks like a passphrase/);
     expect(decryptedFolders()).toBe(before);
@@ -99,14 +99,14 @@ describe('an encrypted backup', () => {
     const whole = readFileSync(result.path);
     const cut = join(dir, 'cut.db.age');
     writeFileSync(cut, whole.subarray(0, 200 + 2 * (65536 + 16)));
-    const truncated = await failureOf(verify(cut, { keys: identity }));
+    const truncated = await failureOf(verify(cut, { keys: { age: identity } }));
     expect(['TRUNCATED', 'CORRUPT']).toContain(truncated.code);
     expect(truncated.message).toContain(cut);
     expect(truncated.message).toMatch(/cut short/);
     const changed = Buffer.from(whole);
     changed[whole.length - 70_000] = changed[whole.length - 70_000]! ^ 0x20;
     writeFileSync(result.path, changed);
-    const tampered = await failureOf(verify(result.path, { keys: identity }));
+    const tampered = await failureOf(verify(result.path, { keys: { age: identity } }));
     expect(tampered.code).toBe('CORRUPT');
     expect(tampered.message).toContain(result.path);
   });
@@ -116,11 +116,11 @@ describe('an encrypted backup', () => {
     const db = new Database(source);
     db.exec("INSERT INTO pairs_a (k, v) VALUES (1000, 'after the backup')");
     db.close();
-    const restored = await restore(result.path, source, { keys: identity });
+    const restored = await restore(result.path, source, { keys: { age: identity } });
     expect(readState(source).maxA).toBe(100);
     expect(restored.safetyCopy).toMatch(/-before-restore\.db\.age$/);
     expect(readdirSync(join(dir, 'backups')).filter((f) => !f.endsWith('.age') && !f.endsWith('.manifest.json'))).toEqual([]);
-    await restore(restored.safetyCopy!, source, { keys: identity, safetyCopy: false });
+    await restore(restored.safetyCopy!, source, { keys: { age: identity }, safetyCopy: false });
     expect(readState(source).maxA).toBe(1000);
   });
 
@@ -128,7 +128,7 @@ describe('an encrypted backup', () => {
     const { dir, source, result } = await encryptedBackup(256 << 10);
     const beforeHash = sha256(source);
     const listing = readdirSync(join(dir, 'backups')).sort();
-    const wrong = await failureOf(restore(result.path, source, { keys: [{ kind: 'identity', identity: generateAgeIdentity().identity }] }));
+    const wrong = await failureOf(restore(result.path, source, { keys: { age: [{ kind: 'identity', identity: generateAgeIdentity().identity }] } }));
     expect(wrong.code).toBe('WRONG_KEY');
     const newTarget = join(dir, 'new.db');
     const none = await failureOf(restore(result.path, newTarget));
@@ -145,7 +145,7 @@ describe('an encrypted backup', () => {
     execFileSync('age-keygen', ['-o', join(dir, 'key.txt')], { stdio: 'ignore' });
     const recipient = execFileSync('age-keygen', ['-y', join(dir, 'key.txt')], { encoding: 'utf8' }).trim();
     execFileSync('age', ['-e', '-r', recipient, '-o', join(dir, 'theirs.db.age'), plain]);
-    const restored = await restore(join(dir, 'theirs.db.age'), join(dir, 'restored.db'), { keys: [{ kind: 'identity', identity: readFileSync(join(dir, 'key.txt'), 'utf8') }] });
+    const restored = await restore(join(dir, 'theirs.db.age'), join(dir, 'restored.db'), { keys: { age: [{ kind: 'identity', identity: readFileSync(join(dir, 'key.txt'), 'utf8') }] } });
     expect(restored.verification.ok).toBe(true);
     expect(readState(join(dir, 'restored.db'))).toMatchObject({ integrity: 'ok', a: 100 });
   });

@@ -1,6 +1,6 @@
 /** What a backup may be asked to do differently, and the defaults; shared by the pipeline and its strategies. */
 import { defaults } from '../api/limits.ts';
-import type { BackupEncryption, BackupMode } from '../api/types.ts';
+import type { BackupEncryption, BackupMode, SourceKey } from '../api/types.ts';
 
 /** How a caller shapes one backup: the mode, overwriting, verifying, encryption and the stepped copy's pacing. */
 export interface BackupOptions {
@@ -34,8 +34,15 @@ export interface BackupOptions {
    */
   action?: string;
   /**
+   * The key of an encrypted source (connection.ts). The backup is then encrypted with the
+   * same key and cipher: the file-level copies copy its pages as they are, encrypted, and
+   * VACUUM INTO (compact, and where the backup API would run) keeps its encryption.
+   */
+  key?: SourceKey;
+  /**
    * Encrypt the backup at rest with age: the published file is `<name>.db.age`, and the
    * plain copy exists only as a 0600 partial until it has been verified and encrypted.
+   * Independent of `key`: a backup of an encrypted source can be encrypted at rest too.
    */
   encryption?: BackupEncryption;
 }

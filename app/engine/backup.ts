@@ -9,7 +9,7 @@ import { stat } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupManifest, BackupResult, HeldCopy, VerifyResult } from '../api/types.ts';
+import type { BackupManifest, BackupResult, HeldCopy, SourceKey, VerifyResult } from '../api/types.ts';
 import { encryptionEntry, encryptPartial, plainPartialName, recipientOf } from './age-files.ts';
 import type { BackupOptions } from './backup-options.ts';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './backup-options.ts';
@@ -18,6 +18,7 @@ import { resolveDestination } from './destination.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
 import { checkSqliteFile, sqliteVersion } from './sqlite-file.ts';
+import { checkDatabaseFile, cipherLabel, openEncrypted } from './connection.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { folderClones } from './clone.ts';
 import { beginCopy, defaultMode, type BegunCopy, type CopyResult, type SourceShape } from './strategies/index.ts';
@@ -41,7 +42,9 @@ export async function backupDatabase(
   const startedAt = new Date();
   const source = resolve(sourceArg);
   const action = options.action ?? 'back up';
-  const { header } = await checkSqliteFile(source, `Cannot ${action}`);
+  // An encrypted source is checked with its key; the copy keeps its encryption (connection.ts).
+  const { header, encrypted } = await checkDatabaseFile(source, `Cannot ${action}`, options.key);
+  const key = encrypted ? options.key : undefined;
   // A malformed recipient is refused before anything is written.
   if (options.encryption) recipientOf(options.encryption, `Cannot ${action} ${source}`);
   const destination = await resolveDestination(source, destinationArg, options);
@@ -56,7 +59,7 @@ export async function backupDatabase(
   // Probed before the copy begins, so no snapshot is held while the probe is written.
   const destinationClones = await folderClones(dirname(destination));
   try {
-    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones }, mode);
+    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key }, mode);
     const { shape } = begun;
     ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
@@ -70,15 +73,17 @@ export async function backupDatabase(
 
     const finalizing = { phase: 'finalize' as const, totalPages: shape.pageCount, remainingPages: 0, bytesCopied: shape.pageCount * shape.pageSize, bytesPerSecond: 0, restarts: copied.restarts };
     ctx.report(finalizing, true);
-    const { pageCount, pageSize } = copied.finished ?? finalize(claim.path, copied);
+    const { pageCount, pageSize } = copied.finished ?? finalize(claim.path, copied, key, subject);
     ctx.throwIfCancelled(subject);
 
     let verification: VerifyResult | undefined;
     if (options.verify !== false) {
-      // A copy hashed as it was written is only checked with SQLite; anything else is read again for its hash.
+      // A copy hashed as it was written is only checked with SQLite; anything else (an
+      // encrypted copy among them: its page 1 is rewritten with the key after the copy) is
+      // read again for its hash.
       verification = copied.sha256
         ? await verifyWrittenFile(claim.path, ctx, { sha256: copied.sha256, full: options.fullVerify })
-        : await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, mapped: true });
+        : await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, mapped: true, keys: { source: key } });
     }
     ctx.throwIfCancelled(subject);
     // Read from the plain copy, before an encrypted backup replaces it with ciphertext.
@@ -95,7 +100,7 @@ export async function backupDatabase(
     const bytes = (await stat(destination)).size;
     claim = undefined;
 
-    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, consistentUpTo, encrypted });
+    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, consistentUpTo, encrypted, key });
     const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);
     if (verification && !verification.ok) {
       throw new PagevaultError(
@@ -116,8 +121,9 @@ export async function backupDatabase(
  * and reads its page count and size. A copy taken without a lock is recovered by SQLite
  * first: the WAL's committed frames are replayed, a hot journal is rolled back.
  */
-function finalize(path: string, copied: CopyResult): { pageCount: number; pageSize: number } {
-  const copy = new Database(path, { fileMustExist: true });
+function finalize(path: string, copied: CopyResult, key: SourceKey | undefined, subject: string): { pageCount: number; pageSize: number } {
+  // An encrypted copy's header is encrypted with the rest of page 1: only a keyed connection can switch it.
+  const copy = key ? openEncrypted(path, key, subject) : new Database(path, { fileMustExist: true });
   try {
     if (copied.heldCopy) {
       // Exclusive locking keeps the wal-index in memory: no -shm is made.
@@ -145,7 +151,10 @@ async function manifestOf(backup: {
   verification: VerifyResult | undefined;
   /** A rollback-journal held copy's point, read from the plain copy before it was encrypted. */
   consistentUpTo: string | undefined;
+  /** Encrypted at rest with age. */
   encrypted: { sha256: string; entry: NonNullable<BackupManifest['encryption']> } | undefined;
+  /** The key of an encrypted source, whose cipher the copy keeps. */
+  key: SourceKey | undefined;
 }): Promise<BackupManifest> {
   const { verification, copied: { heldCopy } } = backup;
   return {
@@ -167,6 +176,7 @@ async function manifestOf(backup: {
     verification: verification
       ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
       : { verdict: 'skipped', check: null, problems: [] },
+    ...(backup.key && { sourceEncryption: { cipher: backup.key.cipher, cipherLabel: cipherLabel(backup.key.cipher) } }),
     ...(heldCopy && { heldCopy: backup.consistentUpTo ? { ...heldCopy, consistentUpTo: backup.consistentUpTo } : heldCopy }),
     ...(backup.encrypted && { encryption: backup.encrypted.entry }),
   };

@@ -2,9 +2,10 @@
 import { stat } from 'node:fs/promises';
 import type { Stats } from 'node:fs';
 import Database from 'better-sqlite3';
-import type { AgeKeyInput, InspectResult, JournalMode, TableInfo } from '../api/types.ts';
+import type { EncryptionState, InspectResult, JournalMode, Keys, TableInfo } from '../api/types.ts';
 import { decryptToTemporary, isAgeFile } from './age-files.ts';
-import { checkSqliteFile, type SqliteHeader } from './sqlite-file.ts';
+import { checkDatabaseFile, cipherLabel, openEncrypted, withDetectedCipher } from './connection.ts';
+import type { SqliteHeader } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { whenReadable } from './read-lock.ts';
 
@@ -16,23 +17,31 @@ export interface InspectOptions {
   /** How long row counting may take in all before the remaining tables are left uncounted. */
   rowCountBudgetMs?: number;
   busyTimeoutMs?: number;
-  /** Keys for a backup encrypted with age: it is inspected decrypted, in a private temporary copy. */
-  keys?: AgeKeyInput[];
+  /**
+   * `source`: the key of an encrypted database; without it, an encrypted file is ENCRYPTED
+   * (key needed). `age`: keys for a backup encrypted with age: it is inspected decrypted,
+   * in a private temporary copy (with `source` too when the database inside is encrypted).
+   */
+  keys?: Keys;
+  /** Find the cipher `keys.source` opens the file with, instead of taking its cipher as options. */
+  detectCipher?: boolean;
 }
 
 /** Reads header facts, pragmas and per-table row counts of `path`, read-only. */
 export async function inspectFile(path: string, options: InspectOptions = {}): Promise<InspectResult> {
   const subject = `Cannot inspect ${path}`;
   if (await isAgeFile(path)) {
-    const copy = await decryptToTemporary(path, options.keys, undefined, subject);
+    const copy = await decryptToTemporary(path, options.keys?.age, undefined, subject);
     try {
-      const inside = await inspectFile(copy.path, { ...options, keys: undefined });
+      const inside = await inspectFile(copy.path, { ...options, keys: { source: options.keys?.source } });
       return { ...inside, path, sizeBytes: (await stat(path)).size };
     } finally {
       await copy.remove();
     }
   }
-  const { stats, header } = await checkSqliteFile(path, 'Cannot inspect');
+  const source = options.keys?.source && options.detectCipher ? await withDetectedCipher(path, options.keys.source, 'Cannot inspect') : options.keys?.source;
+  const { stats, header, encrypted } = await checkDatabaseFile(path, 'Cannot inspect', source);
+  const encryption: EncryptionState = encrypted ? { state: 'key-accepted', cipher: source!.cipher, cipherLabel: cipherLabel(source!.cipher) } : { state: 'plain' };
   const walBytes = await stat(`${path}-wal`).then((s) => s.size, () => -1);
 
   // A WAL database with a -wal and no -shm: a connection would create the -shm beside it.
@@ -40,7 +49,9 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
   if (noShm) return fromHeader(path, stats, header, walBytes);
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
+    db = encrypted
+      ? openEncrypted(path, source!, subject, { readonly: true, timeout: options.busyTimeoutMs ?? 5000 })
+      : new Database(path, { readonly: true, fileMustExist: true, timeout: options.busyTimeoutMs ?? 5000 });
     const open = db;
     const pragma = (name: string): unknown => open.pragma(name, { simple: true });
     let tableNames: string[];
@@ -86,6 +97,7 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
       tables,
       rowCountsIncomplete,
       heldByAnotherProgram: false,
+      encryption,
     };
   } catch (error) {
     throw toPagevaultError(error, subject);

@@ -2,7 +2,7 @@
 import { open } from 'node:fs/promises';
 import { z } from 'zod';
 import { READ_NONBLOCKING } from './database-files.ts';
-import type { BackupManifest } from '../api/types.ts';
+import { cipherNames, type BackupManifest } from '../api/types.ts';
 import { writeFileAtomic } from './partial-file.ts';
 
 /** The manifest path of a backup file: `<file>.manifest.json`. */
@@ -61,6 +61,15 @@ const manifestSchema = z.object({
       { error: 'an object with journal, tries and consistentUpTo' },
     )
     .optional(),
+  sourceEncryption: z
+    .object(
+      {
+        cipher: z.enum(cipherNames, { error: `one of ${cipherNames.join(', ')}` }),
+        cipherLabel: z.string({ error: 'the name of a cipher' }),
+      },
+      { error: 'an object with cipher and cipherLabel' },
+    )
+    .optional(),
   encryption: z
     .object(
       {
@@ -72,7 +81,8 @@ const manifestSchema = z.object({
       { error: 'an object with format, recipient, plaintextSha256 and plaintextBytes' },
     )
     .optional(),
-  // A word this version does not know (a newer Pagevault's) says nothing about how the file was made.
+  // Says how the file was made, not what it holds: a word a later version may add is read
+  // as unknown rather than costing the backup its manifest.
   copyMethod: z.enum(['cloned', 'copied']).optional().catch(undefined),
 }) satisfies z.ZodType<BackupManifest>;
 

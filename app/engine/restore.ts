@@ -8,12 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { realpath, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { AgeKeyInput, RestoreResult, VerifyResult } from '../api/types.ts';
+import type { Keys, RestoreResult, VerifyResult } from '../api/types.ts';
 import { checkAgainstManifest, decryptToTemporary, encryptionForSafetyCopy, isAgeFile, type DecryptedCopy } from './age-files.ts';
 import { readManifest } from './manifest.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
 import type { OperationContext } from './context.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
+import { checkDatabaseFile } from './connection.ts';
 import { targetBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { hashFile, verifyFile } from './verify.ts';
 import { runBackupApi } from './backup-api.ts';
@@ -28,8 +29,12 @@ export interface RestoreOptions {
   busyTimeoutMs?: number;
   /** What a failed safety copy advises (default: another folder, or no safety copy). */
   safetyCopyAdvice?: string;
-  /** Keys for a backup encrypted with age; the safety copy is then encrypted for the key that opened it. */
-  keys?: AgeKeyInput[];
+  /**
+   * `source`: the key of an encrypted backup (the key of the database it was taken from).
+   * `age`: keys for a backup encrypted with age; the safety copy is then encrypted for the
+   * key that opened it.
+   */
+  keys?: Keys;
 }
 
 /** Restores `backupArg` into `targetArg` (an existing database, replaced in place, or a new file). */
@@ -49,7 +54,7 @@ export async function restoreDatabase(
   // An encrypted backup is decrypted once, into a private temporary copy that the
   // restore reads from and that is removed at the end; the target gets the plain database.
   let decrypted: DecryptedCopy | undefined;
-  if (await isAgeFile(backup)) decrypted = await decryptToTemporary(backup, options.keys, ctx.withPhase('check'), subject, 'check');
+  if (await isAgeFile(backup)) decrypted = await decryptToTemporary(backup, options.keys?.age, ctx.withPhase('check'), subject, 'check');
   try {
     return await restoreFrom(backup, decrypted, target, subject, busyTimeoutMs, ctx, options, onClaim, started);
   } finally {
@@ -69,12 +74,16 @@ async function restoreFrom(
   started: number,
 ): Promise<RestoreResult> {
   const readable = decrypted?.path ?? backup;
+  const key = options.keys?.source;
   let verdict: VerifyResult;
   if (decrypted) {
-    const plain = await verifyFile(readable, ctx.withPhase('check'), { action: 'restore from', useManifest: false });
+    const plain = await verifyFile(readable, ctx.withPhase('check'), { action: 'restore from', useManifest: false, keys: { source: key } });
     verdict = checkAgainstManifest({ ...plain, path: backup, sha256: decrypted.hashes.ciphertextSha256 }, await readManifest(backup), decrypted.hashes, (await stat(backup)).size);
   } else {
-    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from' });
+    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key } });
+  }
+  if (verdict.notChecked) {
+    throw new PagevaultError('ENCRYPTED', `${subject}: the backup is encrypted and no key was given; give the key of the database it was taken from (--key-file); the target was not touched`);
   }
   if (!verdict.ok) {
     throw new PagevaultError('VERIFY_FAILED', `${subject}: the backup failed verification (${verdict.problems.slice(0, 3).join('; ')}); the target was not touched`);
@@ -84,9 +93,15 @@ async function restoreFrom(
   const targetStats = await stat(target).catch(() => undefined);
   if (!targetStats) {
     // A new file: written like a backup (partial, fsync, atomic publish).
-    const result = await backupDatabase(readable, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore' }, onClaim);
-    const verification = await loadedVerification(target, result.manifest.pageCount, verdict, ctx);
+    const result = await backupDatabase(readable, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore', key }, onClaim);
+    // An encrypted target's header is encrypted: only a keyed check reads it.
+    const verification = key ? await verifyFile(target, ctx, { useManifest: false, keys: { source: key } }) : await loadedVerification(target, result.manifest.pageCount, verdict, ctx);
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
+  }
+  if (key && (await checkDatabaseFile(readable, 'Cannot restore from', key)).encrypted) {
+    // Loading pages into a live database goes through the backup API, which cannot write
+    // into an encrypted target from JavaScript (connection.ts).
+    throw new PagevaultError('NOT_SUPPORTED', `${subject}: an encrypted backup can only be restored into a new file for now; restore it to a new file name, then put that file in place of ${target} while the program that uses it is closed. The target was not touched`);
   }
   await checkSqliteFile(target, 'Cannot restore into');
   if ((await realpath(target)) === (await realpath(backup))) {

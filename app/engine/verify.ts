@@ -5,8 +5,9 @@ import { stat } from 'node:fs/promises';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { AgeKeyInput, VerifyResult } from '../api/types.ts';
+import type { Keys, SourceKey, VerifyResult } from '../api/types.ts';
 import { checkAgainstManifest, decryptToTemporary, isAgeFile } from './age-files.ts';
+import { checkDatabaseFile, openEncrypted, type CheckedDatabase } from './connection.ts';
 import type { OperationContext } from './context.ts';
 import { closeDatabaseFile, openDatabaseFile, specialFileKind } from './database-files.ts';
 import { manifestPathOf, readManifest } from './manifest.ts';
@@ -21,8 +22,11 @@ export interface VerifyOptions {
   useManifest?: boolean;
   /** How messages name what failed, "Cannot <action> <file>: …" (default "verify"). */
   action?: string;
-  /** Keys for a backup encrypted with age (identities, passphrases). */
-  keys?: AgeKeyInput[];
+  /**
+   * `source`: the key of an encrypted backup; without it, only the SHA-256 is checked
+   * against the manifest. `age`: identities or passphrases for a backup encrypted with age.
+   */
+  keys?: Keys;
   /**
    * The file is a partial of the engine's own, which nothing else truncates: SQLite's check
    * reads it through a memory map (see verifyWrittenFile). Never for a file a user gave.
@@ -50,7 +54,7 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
   const action = options.action ?? 'verify';
   const subject = `Cannot ${action} ${path}`;
   if (await isAgeFile(path)) return verifyAgeFile(path, ctx, options, subject);
-  const { stats, header } = await checkSqliteFile(path, `Cannot ${action}`);
+  const { stats, header, encrypted, keyless } = await checkForVerify(path, action, options.keys?.source);
   const check = options.full ? 'integrity_check' : 'quick_check';
   const problems: string[] = [];
   const totalPages = Math.ceil(stats.size / header.pageSize);
@@ -67,7 +71,8 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
     });
   });
 
-  const { pageCount } = checkWithSqlite(path, check, subject, problems, options.mapped === true);
+  // Encrypted without a key, nothing opens it: the SHA-256 is all there is to check.
+  const pageCount = keyless ? (header.pageCount ?? 0) : checkWithSqlite(path, check, subject, problems, options.mapped === true, encrypted ? options.keys!.source! : undefined).pageCount;
   ctx.throwIfCancelled(subject);
 
   let manifestChecked = false;
@@ -86,7 +91,41 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
     }
   }
   ctx.report({ phase: 'verify', totalPages, remainingPages: 0, bytesCopied: stats.size, bytesPerSecond: 0, restarts: 0 }, true);
-  return { path, ok: problems.length === 0, check, problems, pageCount, sha256, manifestChecked };
+  // A caller that checks the manifest itself (the age layer: it compares the decrypted
+  // copy's SHA-256 with it) asks for no manifest here; nothing was checked only otherwise.
+  if (keyless && !manifestChecked && options.useManifest !== false) problems.push('it is encrypted, no key was given and there is no manifest to compare its SHA-256 with: nothing could be checked');
+  return {
+    path,
+    ok: problems.length === 0,
+    check,
+    problems,
+    pageCount,
+    sha256,
+    manifestChecked,
+    ...(keyless && { notChecked: `${check} did not run: the backup is encrypted and no key was given; only its SHA-256 was compared with the manifest` }),
+  };
+}
+
+/**
+ * checkDatabaseFile; and for an encrypted file without a key, what its manifest says (page
+ * size and count) in place of its header, so its SHA-256 and size can still be compared.
+ */
+async function checkForVerify(path: string, action: string, key: SourceKey | undefined): Promise<CheckedDatabase & { keyless: boolean }> {
+  try {
+    return { ...(await checkDatabaseFile(path, `Cannot ${action}`, key)), keyless: false };
+  } catch (error) {
+    if (key || (error as { code?: string }).code !== 'ENCRYPTED') throw error;
+  }
+  const manifest = await readManifest(path).catch(() => undefined);
+  const stats = await stat(path);
+  const pageSize = manifest?.pageSize ?? 4096;
+  return {
+    path,
+    stats,
+    encrypted: true,
+    keyless: true,
+    header: { pageSize, pageCount: manifest?.pageCount ?? Math.ceil(stats.size / pageSize), changeCounter: 0, writeVersion: 1, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) },
+  };
 }
 
 /**
@@ -112,13 +151,14 @@ export async function verifyWrittenFile(path: string, ctx: OperationContext, wri
 /**
  * Opens `path` read-only and runs `check`, adding what it finds to `problems`; a file
  * SQLite calls corrupt or not a database is a problem too. `mapped` reads the file
- * through a memory map (only for the engine's own partials: see verifyWrittenFile).
+ * through a memory map (only for the engine's own partials: see verifyWrittenFile);
+ * `key` opens an encrypted file with it (connection.ts).
  */
-function checkWithSqlite(path: string, check: 'quick_check' | 'integrity_check', subject: string, problems: string[], mapped: boolean): { pageCount: number } {
+function checkWithSqlite(path: string, check: 'quick_check' | 'integrity_check', subject: string, problems: string[], mapped: boolean, key?: SourceKey): { pageCount: number } {
   let pageCount = 0;
   let db: Database.Database | undefined;
   try {
-    db = new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+    db = key ? openEncrypted(path, key, subject, { readonly: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
     if (mapped) db.pragma(`mmap_size = ${MAPPED_BYTES}`);
     pageCount = Number(db.pragma('page_count', { simple: true }));
     const rows = db.prepare(`PRAGMA ${check}(100)`).pluck().all() as string[];
@@ -139,9 +179,9 @@ function checkWithSqlite(path: string, check: 'quick_check' | 'integrity_check',
  * The copy is removed whatever happens.
  */
 async function verifyAgeFile(path: string, ctx: OperationContext, options: VerifyOptions, subject: string): Promise<VerifyResult> {
-  const copy = await decryptToTemporary(path, options.keys, ctx, subject);
+  const copy = await decryptToTemporary(path, options.keys?.age, ctx, subject);
   try {
-    const plain = await verifyFile(copy.path, ctx, { full: options.full, useManifest: false, action: options.action });
+    const plain = await verifyFile(copy.path, ctx, { full: options.full, useManifest: false, action: options.action, keys: { source: options.keys?.source } });
     const result = { ...plain, path, sha256: copy.hashes.ciphertextSha256, problems: plain.problems.map((p) => p.replaceAll(copy.path, path)) };
     const manifest = options.useManifest === false ? undefined : await readManifest(path);
     return checkAgainstManifest(result, manifest, copy.hashes, (await stat(path)).size);

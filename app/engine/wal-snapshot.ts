@@ -118,10 +118,16 @@ export function takeWriteLock(db: Database.Database, timeoutMs: number): boolean
  * Returns the snapshot's frame count and page count, or undefined (the reader then has
  * no transaction open) when the fast path cannot be used.
  */
-export function beginWalSnapshot(files: SourceFiles, reader: Database.Database, busyTimeoutMs: number): { index: WalIndexHeader; pageCount: number } | undefined {
+export function beginWalSnapshot(
+  files: SourceFiles,
+  reader: Database.Database,
+  busyTimeoutMs: number,
+  /** Opens the lock connection; an encrypted source's needs its key (connection.ts). */
+  openLock: (path: string) => Database.Database = (path) => new Database(path, { fileMustExist: true, timeout: 0 }),
+): { index: WalIndexHeader; pageCount: number } | undefined {
   let lock: Database.Database | undefined;
   try {
-    lock = new Database(files.source, { fileMustExist: true, timeout: 0 });
+    lock = openLock(files.source);
     if (String(lock.pragma('journal_mode', { simple: true })).toLowerCase() !== 'wal') return undefined;
     if (!takeWriteLock(lock, busyTimeoutMs)) return undefined;
     // Only the snapshot's start and the wal-index read happen while writers wait.
@@ -170,6 +176,8 @@ export async function copyWalSnapshot(
   ctx: OperationContext,
   subject: string,
   tryClone = false,
+  /** Page 1 is encrypted: its header is left as it is, and switched through a keyed connection afterwards. */
+  encrypted = false,
 ): Promise<WalSnapshotCopy | false> {
   const { index, pageCount } = snapshot;
   const pageSize = index.pageSize;
@@ -194,16 +202,17 @@ export async function copyWalSnapshot(
     let sha256: string | undefined;
     if (method === 'copied') {
       ftruncateSync(output, 0); // whatever a failed clone left
-      const hashed = await copyInOrder({ input, wal: files.wal, output, frames, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report });
+      const hashed = await copyInOrder({ input, wal: files.wal, output, frames, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted });
       if (hashed === false) return false;
-      sha256 = hashed;
+      // An encrypted copy's page 1 is rewritten after this: its hash would not be the file's.
+      if (!encrypted) sha256 = hashed;
     } else {
       report(sourceBytes);
       if (!layFrames(files, output, frames, pageSize, pageCount, () => report(sourceBytes))) return false;
       ctx.throwIfCancelled(subject);
       ftruncateSync(output, totalBytes);
       // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
-      writeAll(output, Buffer.from([1, 1]), 2, 18);
+      if (!encrypted) writeAll(output, Buffer.from([1, 1]), 2, 18);
     }
     await writeBehind.settle();
     fdatasyncSync(output);
@@ -253,8 +262,10 @@ async function copyInOrder(copy: {
   buffer: Buffer;
   writeBehind: WriteBehind;
   report: (copied: number) => void;
+  /** Page 1 is encrypted, header and all: its journal bytes are left for a keyed connection. */
+  encrypted: boolean;
 }): Promise<string | false> {
-  const { input, wal, output, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report } = copy;
+  const { input, wal, output, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted } = copy;
   const hash = createHash('sha256');
   // Chunks hold whole pages: every page size (512 B to 64 KiB) divides the chunk.
   const pages = [...copy.frames].filter(([pgno]) => pgno <= totalBytes / pageSize).sort((a, b) => a[0] - b[0]);
@@ -277,7 +288,7 @@ async function copyInOrder(copy: {
       if (readSync(wal!, buffer, (pgno - 1) * pageSize - position, pageSize, frameOffset(frame, pageSize)) !== pageSize) return false;
     }
     // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
-    if (position === 0) buffer.fill(1, 18, 20);
+    if (position === 0 && !encrypted) buffer.fill(1, 18, 20);
     hash.update(buffer.subarray(0, length));
     writeAll(output, buffer, length, position);
     position = end;

@@ -30,6 +30,7 @@
  *   destination is the one pipeline step such a strategy would add as a hook of its own.
  */
 import { stat } from 'node:fs/promises';
+import { PagevaultError } from '../../api/errors.ts';
 import type { BackupMode } from '../../api/types.ts';
 import type { SqliteHeader } from '../sqlite-file.ts';
 import { compactStrategy } from './compact.ts';
@@ -67,5 +68,9 @@ export async function chooseStrategy(input: StrategyInput, mode: BackupMode): Pr
 /** Begins the backup's copy with the chosen strategy, or without a lock when the source turns out to be held. */
 export async function beginCopy(input: StrategyInput, mode: BackupMode): Promise<BegunCopy> {
   const begun = await (await chooseStrategy(input, mode)).begin(input);
+  if (begun === 'held' && input.key) {
+    // The lock-free copy proves its consistency from the database header, which is encrypted here.
+    throw new PagevaultError('NOT_SUPPORTED', `${input.subject}: another program holds this encrypted database exclusively; Pagevault cannot copy an encrypted database while another program holds it. Try again once that program is closed`);
+  }
   return begun === 'held' ? heldStrategy.begin(input) : begun;
 }

@@ -26,6 +26,15 @@ export function pageCopy(reader: SourceReader, input: StrategyInput, mode: 'snap
 /** Runs the backup API from the open source connection into `partial`. Returns the number of restarts. */
 export async function copyPages(db: Database.Database, partial: string, input: StrategyInput, mode: 'snapshot' | 'stepped', pageSize: number): Promise<number> {
   const { ctx, subject, busyTimeoutMs } = input;
+  if (input.key) {
+    // The backup API cannot write an encrypted copy (connection.ts); VACUUM INTO keeps the
+    // key and cipher. It is one read transaction of its own, so one point in time, and
+    // runs inside no other: a pinned one ends first.
+    if (db.inTransaction) db.exec('COMMIT');
+    db.prepare('VACUUM INTO ?').run(partial);
+    ctx.throwIfCancelled(subject);
+    return 0;
+  }
   const busy = () => sourceBusyError(subject, { waitedMs: busyTimeoutMs });
   const run = { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled` };
   if (mode === 'snapshot') {

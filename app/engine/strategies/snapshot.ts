@@ -14,6 +14,7 @@ import { truncate } from 'node:fs/promises';
 import { CheckpointHandoff } from '../checkpoint-handoff.ts';
 import type { SourceFiles } from '../source-files.ts';
 import { beginWalSnapshot, copyWalSnapshot } from '../wal-snapshot.ts';
+import { openEncrypted } from '../connection.ts';
 import { copyPages, pageCopy } from './page-copy.ts';
 import { beginWithReader, readShape, type BackupStrategy, type BegunCopy, type SourceReader, type StrategyInput } from './strategy.ts';
 
@@ -28,7 +29,9 @@ export const snapshotStrategy: BackupStrategy = {
     return beginWithReader(input, input.header.writeVersion === 2, (reader) => {
       const files = reader.files;
       const lockTimeoutMs = Math.min(input.busyTimeoutMs, WAL_LOCK_TIMEOUT_MS);
-      const snapshot = files && beginWalSnapshot(files, reader.db, lockTimeoutMs);
+      const { key, subject } = input;
+      const openLock = key && ((path: string) => openEncrypted(path, key, subject, { timeout: 0 }));
+      const snapshot = files && beginWalSnapshot(files, reader.db, lockTimeoutMs, openLock || undefined);
       if (files && snapshot) return walFileCopy(reader, files, snapshot, input, lockTimeoutMs);
       // Take and keep the read lock now, so a locked source is found before anything is written.
       const shape = readShape(reader, input, true);
@@ -46,12 +49,16 @@ function walFileCopy(
   lockTimeoutMs: number,
 ): BegunCopy {
   // A clone holds the snapshot for milliseconds: no backlog to hand off, and no helper to wait for.
-  const handoff = !input.destinationClones && fstatSync(files.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(input.source) : undefined;
+  // The helper's checkpoints of an encrypted database would need its key: it gets no handoff either.
+  const handoff = !input.key && !input.destinationClones && fstatSync(files.database).size >= HANDOFF_MIN_BYTES ? new CheckpointHandoff(input.source) : undefined;
   const shape = { journalMode: 'wal' as const, pageCount: snapshot.pageCount, pageSize: snapshot.index.pageSize };
   return {
     shape,
     async copy(partial) {
-      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones);
+      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones, input.key !== undefined);
+      // An encrypted copy's page 1 still says WAL: the pipeline switches it with the key,
+      // so the file is not finished here and is hashed after that rewrite.
+      if (made && input.key) return { restarts: 0, copyMethod: made.method };
       if (made) return { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize }, copyMethod: made.method, ...(made.sha256 && { sha256: made.sha256 }) };
       await truncate(partial, 0).catch(() => undefined);
       return { restarts: await copyPages(reader.db, partial, input, 'snapshot', shape.pageSize) };

@@ -1,6 +1,7 @@
 /** The shape every backup strategy has; see index.ts for how one is added. */
 import Database from 'better-sqlite3';
-import type { CopyMethod, HeldCopy, JournalMode } from '../../api/types.ts';
+import type { CopyMethod, HeldCopy, JournalMode, SourceKey } from '../../api/types.ts';
+import { openEncrypted } from '../connection.ts';
 import type { BackupOptions } from '../backup-options.ts';
 import type { OperationContext } from '../context.ts';
 import { whenReadable } from '../read-lock.ts';
@@ -18,6 +19,8 @@ export interface StrategyInput {
   ctx: OperationContext;
   /** "Cannot back up <source> to <destination>", the start of every message. */
   subject: string;
+  /** Set only for an encrypted source, checked to open it: every connection to it is opened with it. */
+  key?: SourceKey;
   /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
   destinationClones?: boolean;
 }
@@ -83,7 +86,9 @@ export class SourceReader {
   #files: SourceFiles | undefined;
 
   constructor(input: StrategyInput, withFiles: boolean) {
-    this.db = new Database(input.source, { readonly: true, fileMustExist: true, timeout: input.busyTimeoutMs });
+    this.db = input.key
+      ? openEncrypted(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs })
+      : new Database(input.source, { readonly: true, fileMustExist: true, timeout: input.busyTimeoutMs });
     try {
       this.#files = withFiles ? new SourceFiles(input.source) : undefined;
     } catch (error) {

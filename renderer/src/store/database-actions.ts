@@ -1,6 +1,6 @@
 /** Things the user does to databases from several places: add, back up, and report how it went. */
 import { notifications } from '@mantine/notifications';
-import type { JobFinished } from '../../../app/api/index.ts';
+import type { CipherName, JobFinished } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { reloadDatabases } from './catalog-store.ts';
 
@@ -8,8 +8,9 @@ import { reloadDatabases } from './catalog-store.ts';
  * Adds each path (under its label when one is given); resolves to the error message of
  * each one that was refused and the paths that were added.
  */
-export async function addDatabases(paths: Array<string | { path: string; label: string }>): Promise<{ failures: string[]; addedPaths: string[] }> {
+export async function addDatabases(paths: Array<string | { path: string; label: string }>): Promise<{ failures: string[]; addedPaths: string[]; needKey: string[] }> {
   const failures: string[] = [];
+  const needKey: string[] = [];
   const added: string[] = [];
   const addedPaths: string[] = [];
   for (const item of paths) {
@@ -19,13 +20,30 @@ export async function addDatabases(paths: Array<string | { path: string; label: 
       addedPaths.push(params.path);
     } catch (caught) {
       failures.push((caught as Error).message);
+      // Encrypted: the add form asks for its key.
+      if ((caught as { code?: string }).code === 'ENCRYPTED') needKey.push(params.path);
     }
   }
   if (added.length > 0) {
     await reloadDatabases();
     notifications.show({ color: 'teal', title: added.length === 1 ? `Added ${added[0]}` : `Added ${added.length} databases`, message: 'Press Backup now to take the first backup.' });
   }
-  return { failures, addedPaths };
+  return { failures, addedPaths, needKey };
+}
+
+/**
+ * Adds an encrypted database with its key (checked by the core before it keeps it);
+ * resolves to the refusal's message, or undefined once added.
+ */
+export async function addEncryptedDatabase(path: string, key: string, cipher: CipherName | 'detect'): Promise<string | undefined> {
+  try {
+    const { label } = await api.call('databases.add', { path, key: { key, cipher } });
+    await reloadDatabases();
+    notifications.show({ color: 'teal', title: `Added ${label}`, message: 'Its key is kept by Pagevault, never in the catalog. Press Backup now to take the first backup.' });
+    return undefined;
+  } catch (caught) {
+    return (caught as Error).message;
+  }
 }
 
 /** Starts a backup; a refusal (one already running, database gone) shows as a notification. */

@@ -1,0 +1,90 @@
+// The pagevault command with an encrypted database: the key comes from a file, never the
+// command line, and every refusal names the file and changes nothing.
+import { afterAll, expect, it } from 'vitest';
+import { spawnSync } from 'node:child_process';
+import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { makeEncryptedDatabase, pairsOf } from '../../test-support/encrypted-databases.ts';
+
+const cli = fileURLToPath(new URL('./main.ts', import.meta.url));
+const root = mkdtempSync(join(tmpdir(), 'pv-cli-keys-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => {
+  const dir = join(root, `case-${(n += 1)}`);
+  mkdirSync(dir);
+  return dir;
+};
+const pagevault = (...args: string[]) => {
+  const { status, stdout, stderr } = spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+  return { status, stdout, stderr };
+};
+const passphrase = 'a passphrase only the user knows';
+
+function keyFile(dir: string, content: string, mode = 0o600): string {
+  const path = join(dir, 'db.key');
+  writeFileSync(path, content, { mode });
+  chmodSync(path, mode);
+  return path;
+}
+
+it('backup, verify, inspect and restore take --key-file; the backup is encrypted with the same key', () => {
+  const dir = fresh();
+  const source = join(dir, 'signal.db');
+  makeEncryptedDatabase(source, passphrase);
+  const key = keyFile(dir, `${passphrase}\n`);
+
+  const inspected = pagevault('inspect', source, '--key-file', key);
+  expect(inspected.stderr).toBe('');
+  expect(inspected.stdout).toContain('  encryption    SQLCipher 4 (key accepted)');
+  expect(inspected.stdout).toMatch(/pairs_a +100/);
+
+  const backedUp = pagevault('backup', source, join(dir, 'out.db'), '--key-file', key);
+  expect(backedUp.status).toBe(0);
+  expect(backedUp.stdout).toContain("encrypted with the source's key (SQLCipher 4)");
+  expect(readFileSync(join(dir, 'out.db')).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
+
+  const verified = pagevault('verify', join(dir, 'out.db'), '--key-file', key, '--full');
+  expect(verified.status).toBe(0);
+  expect(verified.stdout).toContain('OK (integrity_check passed');
+  const keyless = pagevault('verify', join(dir, 'out.db'));
+  expect(keyless.status).toBe(0);
+  expect(keyless.stdout).toContain('not checked: quick_check did not run: the backup is encrypted and no key was given');
+
+  const restored = pagevault('restore', join(dir, 'out.db'), join(dir, 'restored.db'), '--key-file', key);
+  expect(restored.stderr).toBe('');
+  expect(restored.status).toBe(0);
+  expect(pairsOf(join(dir, 'restored.db'), passphrase)).toMatchObject({ a: 100, b: 100, integrity: 'ok' });
+  expect(pagevault('restore', join(dir, 'out.db'), join(dir, 'other.db')).stderr).toContain('the backup is encrypted and no key was given');
+  expect(existsSync(join(dir, 'other.db'))).toBe(false);
+});
+
+it('a wrong key, a wrong cipher, a missing key, a key file others can read: each a clear message naming the file, and nothing written', () => {
+  const dir = fresh();
+  const source = join(dir, 'secret.db');
+  makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+  const out = join(dir, 'backups');
+  mkdirSync(out);
+
+  const wrong = pagevault('backup', source, out, '--key-file', keyFile(dir, 'hunter2\n'));
+  expect(wrong.status).toBe(1);
+  expect(wrong.stderr).toBe(`pagevault: Cannot back up ${source}: the key does not open it as SQLCipher 4; check the key and the cipher (or use Detect) [WRONG_KEY]\n`);
+
+  const cipher = pagevault('inspect', source, '--key-file', keyFile(dir, passphrase), '--cipher', 'aes256cbc');
+  expect(cipher.stderr).toContain(`Cannot inspect ${source}: the key does not open it as wxSQLite3 AES-256`);
+  expect(cipher.stderr).not.toContain(passphrase);
+
+  const missing = pagevault('backup', source, out);
+  expect(missing.stderr).toContain(`Cannot back up ${source}`);
+  expect(missing.stderr).toContain('(pass its key with --key-file) [ENCRYPTED]');
+
+  const readable = pagevault('backup', source, out, '--key-file', keyFile(dir, passphrase, 0o644));
+  expect(readable.status).toBe(2);
+  expect(readable.stderr).toContain(`Cannot use the key in ${join(dir, 'db.key')}: other users can read it (mode 0644); run chmod 600`);
+
+  expect(pagevault('inspect', source, '--key-file', keyFile(dir, passphrase), '--cipher', 'rot13').stderr).toContain("Expected --cipher to be one of sqlcipher-4, sqlcipher-3");
+  expect(pagevault('inspect', source, '--cipher', 'aes256cbc').stderr).toContain('--cipher goes with --key-file');
+  expect(readdirSync(out)).toEqual([]);
+});

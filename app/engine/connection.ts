@@ -1,0 +1,217 @@
+/**
+ * Opening an encrypted database, with its key.
+ *
+ * Two SQLite libraries, each for its own files. better-sqlite3 (SQLite 3.54.1) opens the
+ * catalog and every plain database; better-sqlite3-multiple-ciphers (SQLite3MultipleCiphers
+ * on SQLite 3.53.4) opens only files whose first bytes are not SQLite's header, that is,
+ * encrypted ones, and only here. Measured on this machine: both have the same compile
+ * options (USE_URI, FTS5, STAT4, no `sqlite_dbpage`, no snapshot API exposed to
+ * JavaScript, no file control call), and a plain `backup()` of a 308 MB WAL database took
+ * 2.7–3.6 s with better-sqlite3 and 3.4–3.9 s with the multiple-ciphers build (README,
+ * "Encrypted databases"). Nothing would pay for moving the catalog and every plain
+ * database to the older SQLite; keeping better-sqlite3 keeps the rest of the engine as it is.
+ *
+ * Why never both libraries on one file: POSIX record locks belong to the process, and
+ * each SQLite keeps its own table of the files it has open to avoid closing a descriptor
+ * while another of its connections holds locks on that file. Two SQLite libraries in one
+ * process do not see each other's table, so a close in one drops the other's locks (the
+ * "multiple copies of SQLite in one application" case of sqlite.org/howtocorrupt.html).
+ * A file with SQLite's header is never handed to this module; a file without one is
+ * refused by better-sqlite3's callers before they open it (sqlite-file.ts). A SQLCipher
+ * database with a plaintext header (`cipher_plaintext_header_size`) would break that rule
+ * and is not supported.
+ *
+ * What works between encrypted connections (measured): the backup API from an encrypted
+ * source to a plain target fails ("incompatible source and target databases"), and
+ * better-sqlite3's `backup()` cannot key its target (it opens the file itself and refuses
+ * a URI). `VACUUM INTO` writes a copy encrypted with the same key, cipher and salt. And a
+ * copy of the file's bytes is the same pages, encrypted as they are: that is how the
+ * engine's file-level copies (the WAL snapshot, stepped copy) back up an encrypted source,
+ * with only the header switch to rollback-journal mode done through a keyed connection.
+ */
+import { stat } from 'node:fs/promises';
+import { createRequire } from 'node:module';
+import type Database from 'better-sqlite3';
+import { PagevaultError } from '../api/errors.ts';
+import { cipherNames, type CipherName, type SourceKey } from '../api/types.ts';
+import { checkSqliteFile, type CheckedFile } from './sqlite-file.ts';
+
+const require = createRequire(import.meta.url);
+let cipherLibrary: typeof Database | undefined;
+/** Loaded on first use: a worker that never meets an encrypted file never loads a second SQLite. */
+function CipherDatabase(): typeof Database {
+  // Its API is better-sqlite3's, and so are its types.
+  cipherLibrary ??= require('better-sqlite3-multiple-ciphers') as typeof Database;
+  return cipherLibrary;
+}
+
+/** Each cipher's SQLite3MultipleCiphers settings, and its name in words. */
+const CIPHERS: Record<CipherName, { label: string; pragmas: string[] }> = {
+  'sqlcipher-4': { label: 'SQLCipher 4', pragmas: ["cipher = 'sqlcipher'", 'legacy = 4'] },
+  'sqlcipher-3': { label: 'SQLCipher 3', pragmas: ["cipher = 'sqlcipher'", 'legacy = 3'] },
+  'sqlcipher-2': { label: 'SQLCipher 2', pragmas: ["cipher = 'sqlcipher'", 'legacy = 2'] },
+  'sqlcipher-1': { label: 'SQLCipher 1', pragmas: ["cipher = 'sqlcipher'", 'legacy = 1'] },
+  aes256cbc: { label: 'wxSQLite3 AES-256', pragmas: ["cipher = 'aes256cbc'"] },
+  aes128cbc: { label: 'wxSQLite3 AES-128', pragmas: ["cipher = 'aes128cbc'"] },
+  sqleet: { label: 'sqleet (ChaCha20-Poly1305)', pragmas: ["cipher = 'chacha20'", 'legacy = 1'] },
+  chacha20: { label: 'SQLite3MultipleCiphers ChaCha20-Poly1305', pragmas: ["cipher = 'chacha20'"] },
+  rc4: { label: 'System.Data.SQLite RC4', pragmas: ["cipher = 'rc4'", 'legacy = 1'] },
+  ascon128: { label: 'Ascon-128', pragmas: ["cipher = 'ascon128'"] },
+};
+
+/** The order "Detect" tries: the schemes apps use most first. */
+export const DETECT_ORDER: readonly CipherName[] = ['sqlcipher-4', 'sqlcipher-3', 'chacha20', 'sqleet', 'aes256cbc', 'aes128cbc', 'sqlcipher-2', 'sqlcipher-1', 'ascon128', 'rc4'];
+
+/** "SQLCipher 4" for 'sqlcipher-4'. */
+export function cipherLabel(cipher: CipherName): string {
+  return CIPHERS[cipher].label;
+}
+
+/** True for a name `--cipher` and the API accept. */
+export function isCipherName(value: string): value is CipherName {
+  return (cipherNames as readonly string[]).includes(value);
+}
+
+const RAW_KEY = /^x'([0-9a-fA-F]+)'$/;
+
+/**
+ * Reads a key as a user gives it (a key file's content, a field): `x'<hex>'` is a raw
+ * key, anything else a passphrase. One trailing newline is dropped, as editors add one.
+ */
+export function parseKey(text: string, cipher: CipherName = 'sqlcipher-4'): SourceKey {
+  const key = text.replace(/\r?\n$/, '');
+  if (key.length === 0) throw new PagevaultError('INVALID_REQUEST', 'The key is empty');
+  return { key, kind: RAW_KEY.test(key) ? 'raw' : 'passphrase', cipher };
+}
+
+/** How openEncrypted opens a file: better-sqlite3's options that an encrypted open honours. */
+export interface OpenOptions {
+  readonly?: boolean;
+  fileMustExist?: boolean;
+  /** Busy timeout in milliseconds. */
+  timeout?: number;
+}
+
+/**
+ * Opens the encrypted database `path` with `key`, and proves the key by reading the
+ * schema. A wrong key or a wrong cipher both read as "not a database" to SQLite: that
+ * is WRONG_KEY, with a message starting `subject` that never contains the key.
+ */
+export function openEncrypted(path: string, key: SourceKey, subject: string, options: OpenOptions = {}): Database.Database {
+  const db = new (CipherDatabase())(path, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
+  try {
+    applyKey(db, key);
+    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
+    return db;
+  } catch (error) {
+    db.close();
+    if ((error as { code?: string }).code === 'SQLITE_NOTADB') {
+      throw new PagevaultError('WRONG_KEY', `${subject}: the key does not open it as ${cipherLabel(key.cipher)}; check the key and the cipher (or use Detect)`, { cause: error });
+    }
+    throw error;
+  }
+}
+
+/**
+ * Opens a new file that will take a copy of an encrypted database (VACUUM INTO's target
+ * needs none; a restore's new target does), keyed so that what is written is encrypted.
+ */
+export function openEncryptedForWriting(path: string, key: SourceKey, options: OpenOptions = {}): Database.Database {
+  const db = new (CipherDatabase())(path, { fileMustExist: options.fileMustExist ?? false, timeout: options.timeout ?? 5000 });
+  try {
+    applyKey(db, key);
+    return db;
+  } catch (error) {
+    db.close();
+    throw error;
+  }
+}
+
+/** Tries each cipher of DETECT_ORDER with the key; the first that opens the file, or undefined. */
+export function detectCipher(path: string, key: Omit<SourceKey, 'cipher'>): CipherName | undefined {
+  for (const cipher of DETECT_ORDER) {
+    try {
+      openEncrypted(path, { ...key, cipher }, 'detect', { readonly: true, timeout: 0 }).close();
+      return cipher;
+    } catch {
+      // the next setting
+    }
+  }
+  return undefined;
+}
+
+/** The cipher's settings, then the key: SQLite3MultipleCiphers reads both when the first page is. */
+function applyKey(db: Database.Database, key: SourceKey): void {
+  for (const pragma of CIPHERS[key.cipher].pragmas) db.pragma(pragma);
+  // A raw key stays in SQLCipher's x'…' form, which its scheme reads as key bytes; for the
+  // other schemes hexkey passes the bytes themselves.
+  const raw = RAW_KEY.exec(key.key)?.[1];
+  if (raw && !key.cipher.startsWith('sqlcipher')) db.pragma(`hexkey = '${raw}'`);
+  else db.pragma(`key = '${key.key.replaceAll("'", "''")}'`);
+}
+
+/** A checked file, and whether it is an encrypted database opened with its key. */
+export interface CheckedDatabase extends CheckedFile {
+  encrypted: boolean;
+}
+
+/**
+ * checkSqliteFile, and for a file it finds encrypted, a check of `key` (WRONG_KEY when it
+ * does not open it; ENCRYPTED as before without one). The header of an encrypted file is
+ * encrypted too: its facts come from the keyed connection (the change counter and SQLite
+ * version are unknown, 0).
+ */
+export async function checkDatabaseFile(path: string, action: string, key?: SourceKey): Promise<CheckedDatabase> {
+  try {
+    return { ...(await checkSqliteFile(path, action)), encrypted: false };
+  } catch (error) {
+    if (!key || (error as { code?: string }).code !== 'ENCRYPTED') throw error;
+  }
+  const subject = `${action} ${path}`;
+  const exists = (file: string) => stat(file).then(() => true, () => false);
+  // A -wal without a -shm: a program holds it in exclusive mode (or crashed so), and any
+  // connection would create a -shm beside it. Copying it without a lock needs its header,
+  // which is encrypted.
+  if ((await exists(`${path}-wal`)) && !(await exists(`${path}-shm`))) {
+    throw new PagevaultError('NOT_SUPPORTED', `${subject}: another program holds this encrypted database exclusively (it has a -wal and no -shm); Pagevault cannot copy an encrypted database while another program holds it that way. Try again once that program is closed`);
+  }
+  const stats = await stat(path);
+  const db = openEncrypted(path, key, subject, { readonly: true });
+  try {
+    const pragma = (name: string) => db.pragma(name, { simple: true });
+    const pageSize = Number(pragma('page_size'));
+    return {
+      path,
+      stats,
+      encrypted: true,
+      header: {
+        pageSize,
+        pageCount: Number(pragma('page_count')),
+        changeCounter: 0,
+        writeVersion: String(pragma('journal_mode')).toLowerCase() === 'wal' ? 2 : 1,
+        sqliteVersionNumber: 0,
+        bytes: Buffer.alloc(100),
+      },
+    };
+  } finally {
+    db.close();
+  }
+}
+
+/**
+ * `key` with the cipher that opens `path`, tried in DETECT_ORDER ("Detect" in the add
+ * flow); WRONG_KEY naming the file when none does. A plain file keeps `key` as it is.
+ */
+export async function withDetectedCipher(path: string, key: SourceKey, action: string): Promise<SourceKey> {
+  try {
+    await checkSqliteFile(path, action);
+    return key;
+  } catch (error) {
+    if ((error as { code?: string }).code !== 'ENCRYPTED') return key; // judged again, with its message, by the caller
+  }
+  const cipher = detectCipher(path, key);
+  if (!cipher) {
+    throw new PagevaultError('WRONG_KEY', `${action} ${path}: the key opens it with none of the ciphers Pagevault knows (${DETECT_ORDER.map(cipherLabel).join(', ')}); check the key`);
+  }
+  return { ...key, cipher };
+}

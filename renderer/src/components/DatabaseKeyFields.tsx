@@ -1,0 +1,69 @@
+import { useState, type FormEvent } from 'react';
+import { Alert, Button, Group, PasswordInput, Select, Stack, Text } from '@mantine/core';
+import { IconAlertTriangle, IconKey } from '@tabler/icons-react';
+import type { CipherName } from '../../../app/api/index.ts';
+import { addEncryptedDatabase } from '../store/database-actions.ts';
+
+/** Every cipher the core offers, by the name the user knows; a missing one is a compile error. */
+const cipherLabels: Record<CipherName, string> = {
+  'sqlcipher-4': 'SQLCipher 4',
+  'sqlcipher-3': 'SQLCipher 3',
+  'sqlcipher-2': 'SQLCipher 2',
+  'sqlcipher-1': 'SQLCipher 1',
+  aes256cbc: 'wxSQLite3 AES-256',
+  aes128cbc: 'wxSQLite3 AES-128',
+  sqleet: 'sqleet (ChaCha20)',
+  chacha20: 'SQLite3MultipleCiphers ChaCha20',
+  rc4: 'System.Data.SQLite RC4',
+  ascon128: 'Ascon-128',
+};
+const cipherOptions = [
+  ...Object.entries(cipherLabels).map(([value, label]) => ({ value, label })),
+  { value: 'detect', label: 'Detect (try the common ciphers)' },
+];
+
+/** Asks for the key of the encrypted database `path`; the core checks it before it keeps it. */
+export function DatabaseKeyFields({ path, onAdded, onCancel }: { path: string; onAdded: () => void; onCancel: () => void }) {
+  const [key, setKey] = useState('');
+  const [cipher, setCipher] = useState<CipherName | 'detect'>('sqlcipher-4');
+  const [busy, setBusy] = useState(false);
+  const [error, setError] = useState<string>();
+
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    if (!key) {
+      setError('Enter the passphrase, or the raw key as x\'…\'');
+      return;
+    }
+    setBusy(true);
+    const refused = await addEncryptedDatabase(path, key, cipher);
+    setBusy(false);
+    if (refused) setError(refused);
+    else onAdded();
+  };
+
+  return (
+    <form onSubmit={(event) => void submit(event)} aria-label="Key of the encrypted database">
+      <Stack gap="xs" mt="sm">
+        <Text size="sm">
+          {path} is encrypted. Enter its key to add it: Pagevault keeps it in the system keychain (or a key file only you can read), never in its catalog.
+        </Text>
+        <Group align="flex-end" wrap="nowrap" gap="sm">
+          <PasswordInput flex={1} label="Key" description="The passphrase, or a raw key written x'…'" value={key} onChange={(event) => setKey(event.currentTarget.value)} autoComplete="off" />
+          <Select label="Cipher" data={cipherOptions} value={cipher} onChange={(value) => value && setCipher(value as CipherName | 'detect')} allowDeselect={false} w={260} />
+          <Button type="submit" loading={busy} leftSection={<IconKey size={16} />}>
+            Add with key
+          </Button>
+          <Button variant="default" onClick={onCancel}>
+            Cancel
+          </Button>
+        </Group>
+        {error && (
+          <Alert color="red" icon={<IconAlertTriangle size={18} />} title="Not added" role="alert" style={{ whiteSpace: 'pre-line', wordBreak: 'break-word' }}>
+            {error}
+          </Alert>
+        )}
+      </Stack>
+    </form>
+  );
+}
