@@ -102,7 +102,8 @@ export const requestSchemas = {
   'history.delete': z.strictObject({ backupId: id }),
   'history.import': z.strictObject({ folder: filePath }),
   'history.pin': z.strictObject({ backupId: id, pinned: z.boolean() }),
-  'schedules.list': z.strictObject({}),
+  /** `hour12`: the reader's clock, for each schedule's sentence, as in `schedules.preview`. */
+  'schedules.list': z.strictObject({ hour12: z.boolean().optional() }),
   /** `hour12`: the reader's clock, for the sentence's times (the time field and next runs follow the locale too). */
   'schedules.preview': z.strictObject({ spec: scheduleSpecSchema, hour12: z.boolean().optional() }),
   'schedules.set': z.strictObject({ databaseId: id, schedule: scheduleSchema }),

@@ -199,7 +199,7 @@ export class Core {
       'history.delete': ({ backupId }) => history.delete(backupId),
       'history.import': ({ folder }) => history.import(folder),
       'history.pin': ({ backupId, pinned }) => history.pin(backupId, pinned),
-      'schedules.list': () => schedules.list(),
+      'schedules.list': ({ hour12 }) => schedules.list({ hour12 }),
       'schedules.preview': ({ spec, hour12 }) => schedules.preview(spec, { hour12 }),
       'schedules.set': ({ databaseId, schedule }) => schedules.set(databaseId, schedule),
       'schedules.remove': ({ databaseId }) => schedules.remove(databaseId),
