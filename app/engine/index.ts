@@ -352,7 +352,7 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
 
 /** Reads what `path` is: header facts, pragmas, tables with row counts. */
 export function inspect(path: string, options?: InspectOptions & RunOptions): Promise<InspectResult> {
-  return run('inspect', { path, options: { rowCountBudgetMs: options?.rowCountBudgetMs, busyTimeoutMs: options?.busyTimeoutMs, keys: options?.keys, detectCipher: options?.detectCipher } }, options);
+  return run('inspect', { path, options: { rowCountBudgetMs: options?.rowCountBudgetMs, busyTimeoutMs: options?.busyTimeoutMs, heldAfterMs: options?.heldAfterMs, keys: options?.keys, detectCipher: options?.detectCipher } }, options);
 }
 
 /** Checks a backup: quick_check (or integrity_check with `full`), SHA-256, manifest. */

@@ -18,6 +18,12 @@ export interface InspectOptions {
   rowCountBudgetMs?: number;
   busyTimeoutMs?: number;
   /**
+   * How long to try for a read lock before answering from the header, as a database
+   * another program holds (default 1 s, within `busyTimeoutMs`): the add form must not
+   * hang on Firefox's places.sqlite; a caller that would rather wait may give more.
+   */
+  heldAfterMs?: number;
+  /**
    * `source`: the key of an encrypted database; without it, an encrypted file is ENCRYPTED
    * (key needed). `age`: keys for a backup encrypted with age: it is inspected decrypted,
    * in a private temporary copy (with `source` too when the database inside is encrypted).
@@ -56,7 +62,7 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
     const pragma = (name: string): unknown => open.pragma(name, { simple: true });
     let tableNames: string[];
     try {
-      const listed = whenReadable(open, Math.min(options.busyTimeoutMs ?? 5000, HELD_DETECT_MS), () =>
+      const listed = whenReadable(open, Math.min(options.busyTimeoutMs ?? 5000, options.heldAfterMs ?? HELD_DETECT_MS), () =>
         open.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[],
       );
       if (!listed) return fromHeader(path, stats, header, walBytes);

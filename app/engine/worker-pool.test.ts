@@ -57,9 +57,11 @@ describe('light operations share a bounded number of workers', () => {
     const locker = new Database(path);
     locker.exec('BEGIN EXCLUSIVE');
     const created = workers.created;
-    const holding = Array.from({ length: bound }, () => engine.inspect(path, { busyTimeoutMs: 60_000 }));
+    // They wait for the lock as long as the test needs, not inspect's usual 1 s before it
+    // answers from the header, so the slots stay full however slow the machine.
+    const holding = Array.from({ length: bound }, () => engine.inspect(path, { busyTimeoutMs: 60_000, heldAfterMs: 60_000 }));
     const controller = new AbortController();
-    const queued = engine.inspect(path, { busyTimeoutMs: 60_000, signal: controller.signal });
+    const queued = engine.inspect(path, { busyTimeoutMs: 60_000, heldAfterMs: 60_000, signal: controller.signal });
     const queuedOutcome = queued.then(
       () => 'answered',
       (error: unknown) => error,
