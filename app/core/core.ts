@@ -100,6 +100,7 @@ export class Core {
     return this.#ctx.secrets;
   }
 
+  readonly #restores: Restores;
   /** True once `close()` has begun. */
   get closed(): boolean {
     return this.#closed;
@@ -157,6 +158,7 @@ export class Core {
     this.#scheduler = schedules.scheduler;
     const history = new History(this.#ctx, backupEncryption);
     const restores = new Restores(this.#ctx, backupEncryption);
+    this.#restores = restores;
     const unsupported = (what: string) => new PagevaultError('NOT_SUPPORTED', `${what} is only available in the Pagevault desktop app`);
 
     this.#handlers = {
@@ -276,6 +278,7 @@ export class Core {
     this.#scheduler.stop();
     await this.#recovered;
     await this.#ctx.queue.close();
+    await this.#restores.close();
     // Let the finished jobs write their history entries first.
     await new Promise((resolve) => setImmediate(resolve));
     await this.#catalogBackups.close();
