@@ -31,6 +31,12 @@ interface RunResult {
   failure: PagevaultError | null;
 }
 
+/** A version just added, and its check when verification after backup is on. */
+interface AddedVersion {
+  added: VaultBackupResult;
+  verified: { problems: string[]; at: string } | null;
+}
+
 /** How a backup was asked for. */
 export interface BackupRequest {
   trigger?: Extract<BackupTrigger, 'manual' | 'schedule'>;
@@ -179,18 +185,26 @@ export class BackupJobs {
    * its progress and cancel. An encrypted database has no vault: its pages would be
    * stored as the cipher wrote them, unreadable without the key and never shared.
    */
-  async #addVersion(row: DatabaseRow, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<VaultBackupResult> {
+  async #addVersion(row: DatabaseRow, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<AddedVersion> {
     const subject = `Cannot add a version of ${row.path}`;
     if (await sourceKeyOf(this.#ctx.secrets, row.id)) {
       throw new PagevaultError('NOT_SUPPORTED', `${subject}: it is encrypted, and the vault keeps only plain databases; choose Copies in its settings`);
     }
     const { vault } = await checkedVault(row, subject);
-    return engine.vaultBackup(row.path, vault, { onProgress: job.progress, signal: job.signal });
+    const added = await engine.vaultBackup(row.path, vault, { onProgress: job.progress, signal: job.signal });
+    if (!this.#ctx.catalog.settings.get().verifyAfterBackup) return { added, verified: null };
+    // As a copy is verified after it is written: every stored page against its hash. The
+    // version is committed by now, so this is not cancelled; it reads the vault once.
+    const check = await engine.vaultVerify(vault, { onProgress: job.progress });
+    const problems = check.problems.filter((problem) => problem.version === added.version.id || problem.version === null).map((problem) => problem.message);
+    return { added, verified: { problems, at: new Date().toISOString() } };
   }
 
-  #recordVersion(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, added: VaultBackupResult, changeMark: string): BackupRecord {
+  #recordVersion(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, { added, verified }: AddedVersion, changeMark: string): BackupRecord {
+    const entry = versionEntry(added.version, added.vault, { databaseId: row.id, databaseLabel: row.label, trigger, startedAt: startedAt.toISOString(), durationMs: added.durationMs, mode: row.mode });
     return this.#ctx.catalog.backups.insert({
-      ...versionEntry(added.version, added.vault, { databaseId: row.id, databaseLabel: row.label, trigger, startedAt: startedAt.toISOString(), durationMs: added.durationMs, mode: row.mode }),
+      ...entry,
+      ...(verified && { verification: verified.problems.length === 0 ? 'passed' : 'failed', verificationProblems: verified.problems, verifiedAt: verified.at }),
       changeMark,
     });
   }

@@ -34,12 +34,12 @@ export function defaultStorage(facts: StorageFacts): StorageKind {
 export function storageReason(storage: StorageKind, facts: StorageFacts): string {
   if (storage === 'versions') {
     return facts.clones
-      ? 'Versions: each version stores only the pages that changed, compressed, in one vault file; this backup folder also clones, so Copies would share unchanged blocks too'
-      : 'Versions: each version stores only the pages that changed, compressed, in one vault file beside the copies';
+      ? 'Versions: each version stores only the pages that changed, compressed, in one vault file; this backup folder also clones, so Copies would share unchanged blocks too.'
+      : 'Versions: each version stores only the pages that changed, compressed, in one vault file in the backup folder.';
   }
-  if (facts.clones) return 'Copies: this backup folder clones (a copy-on-write file system shared with the database), so each copy shares unchanged blocks';
+  if (facts.clones) return 'Copies: this backup folder clones (a copy-on-write file system shared with the database), so each copy shares unchanged blocks.';
   const size = facts.sizeBytes === null ? '' : ` (${megabytes(facts.sizeBytes)})`;
-  return `Copies: each copy is a plain SQLite file that opens anywhere, and costs the database's full size${size}, since this backup folder does not clone`;
+  return `Copies: each copy is a plain SQLite file that opens anywhere, and costs the database's full size${size}, since this backup folder does not clone.`;
 }
 
 function megabytes(bytes: number): string {

@@ -58,7 +58,7 @@ describe('choosing Copies or Versions', () => {
   });
 
   it('says why in words: a clone shares blocks, a copy costs the full size, a version the changed pages', () => {
-    expect(storageReason('copies', { sizeBytes: 1, clones: true })).toMatch(/^Copies: this backup folder clones .* so each copy shares unchanged blocks$/);
+    expect(storageReason('copies', { sizeBytes: 1, clones: true })).toMatch(/^Copies: this backup folder clones .* so each copy shares unchanged blocks\.$/);
     expect(storageReason('copies', { sizeBytes: 5 * 1024 ** 3, clones: false })).toContain("costs the database's full size (5.0 GB)");
     expect(storageReason('versions', { sizeBytes: 1, clones: false })).toMatch(/^Versions: each version stores only the pages that changed/);
   });
@@ -162,6 +162,8 @@ describe('a Versions database', () => {
   it('verify from the History names a damaged page by version and page number', async () => {
     const { id, vault } = await chinookAsVersions();
     const entry = await backupNow(id);
+    // Verified after it was added, as a copy is (the setting is on by default).
+    expect(entry).toMatchObject({ verification: 'passed', verificationProblems: [] });
     expect((await call('history.verify', { backupId: entry.id })).verification).toBe('passed');
     // Flip one byte inside a stored block's data.
     const db = new Database(join(vault, VAULT_FILE));
