@@ -80,7 +80,8 @@ export class Databases {
       path,
       label,
       destination,
-      storage: defaultStorage({ sizeBytes, clones: await destinationClones(path, destination) }),
+      // An encrypted database keeps Copies: the vault would store the cipher's pages, none shared.
+      storage: info.encryption?.state === 'key-accepted' ? 'copies' : defaultStorage({ sizeBytes, clones: await destinationClones(path, destination) }),
       mode: defaultModeFor(info.journalMode),
       pagesPerStep: null,
       pauseMs: null,
@@ -105,6 +106,11 @@ export class Databases {
   async update(params: Params<'databases.update'>): Promise<DatabaseSummary> {
     const row = this.get(params.id);
     const destination = params.destination === undefined ? undefined : await this.#checkDestination(row, params.destination).catch(atField('destination'));
+    if (params.storage === 'versions' && (await sourceKeyOf(this.#ctx.secrets, row.id))) {
+      throw new PagevaultError('NOT_SUPPORTED', `Cannot keep versions of ${row.path}: it is encrypted, and the vault keeps only plain databases; keep Copies`, {
+        issues: [{ path: 'storage', message: 'An encrypted database keeps Copies' }],
+      });
+    }
     const updated = this.#ctx.catalog.databases.update(row.id, {
       label: params.label,
       destination,

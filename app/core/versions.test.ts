@@ -12,6 +12,7 @@ import Database from 'better-sqlite3';
 import { chinookFixture, chinookRowCounts } from '../../scripts/fixtures.ts';
 import { coreCases, integrityOf, rowCounts } from '../../test-support/core-calls.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
+import { makeEncryptedDatabase } from '../../test-support/encrypted-databases.ts';
 import { startWriter } from '../../test-support/processes.ts';
 import { vaultFolderFor } from '../vault/location.ts';
 import { VAULT_FILE } from '../vault/vault-store.ts';
@@ -72,6 +73,16 @@ describe('choosing Copies or Versions', () => {
     const [listed] = await call('databases.list', {});
     expect(listed).toMatchObject({ storage: 'copies', storageDefault: 'copies' });
     expect((await call('databases.details', { id: added.id })).database.storageReason).toBe(added.storageReason);
+  });
+
+  it('an encrypted database keeps Copies: Versions is refused under the field, changing nothing', async () => {
+    const path = join(t.work, 'secret.sqlite');
+    makeEncryptedDatabase(path, 'a passphrase for the vault test');
+    const added = await call('databases.add', { path, key: { key: 'a passphrase for the vault test' } });
+    expect(added.storage).toBe('copies');
+    const refused = await failure('databases.update', { id: added.id, storage: 'versions' });
+    expect(refused).toMatchObject({ code: 'NOT_SUPPORTED', message: `Cannot keep versions of ${added.path}: it is encrypted, and the vault keeps only plain databases; keep Copies` });
+    expect((await call('databases.details', { id: added.id })).database.storage).toBe('copies');
   });
 
   it('refuses a storage kind that is neither, changing nothing', async () => {
