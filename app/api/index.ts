@@ -82,6 +82,8 @@ export const requestSchemas = {
     label: label.optional(),
     destination: filePath.optional(),
     mode: backupMode.optional(),
+    /** Copies (plain SQLite files) or Versions (the page vault in `<destination>/<stem>.vault`). */
+    storage: z.enum(['copies', 'versions']).optional(),
     pagesPerStep: z.number().int().min(limits.pagesPerStep.min).max(limits.pagesPerStep.max).nullable().optional(),
     pauseMs: z.number().int().min(limits.pauseMs.min).max(limits.pauseMs.max).nullable().optional(),
   }),

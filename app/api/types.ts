@@ -252,6 +252,23 @@ export interface RestoreResult {
   verification: VerifyResult;
 }
 
+/**
+ * How a database's backups are kept: `copies`, plain SQLite files (cloned where the backup
+ * folder clones), or `versions`, its page vault, where each version stores only the pages
+ * that changed.
+ */
+export type StorageKind = 'copies' | 'versions';
+
+/** A history entry that is a version in a page vault: which vault, which version, what it added. */
+export interface VaultVersionRef {
+  /** The vault folder (`<backup folder>/<stem>.vault`). */
+  vault: string;
+  /** The version's number as `pagevault vault list` shows it. */
+  id: number;
+  /** Compressed bytes of the pages no earlier version had: what this version cost. */
+  newBytes: number;
+}
+
 /** A database registered with Pagevault, with what the list shows about it. */
 export interface DatabaseSummary {
   id: number;
@@ -271,6 +288,12 @@ export interface DatabaseSummary {
   journalMode: JournalMode;
   pageSize: number;
   lastBackup: BackupRecord | null;
+  /** Copies or Versions, as chosen (databases from before the choice keep Copies). */
+  storage: StorageKind;
+  /** What Pagevault would choose for it now, from its size and whether its backup folder clones. */
+  storageDefault: StorageKind;
+  /** Why, in a sentence shown under the choice: what the chosen kind costs here. */
+  storageReason: string;
 }
 
 /**
@@ -321,6 +344,8 @@ export interface BackupRecord {
   copyMethod: CopyMethod | null;
   /** What went wrong around a backup that still succeeded (BackupResult.warnings); empty for most. */
   warnings: string[];
+  /** Set when the entry is a version in the database's vault (its path is then `<vault>#<id>`). */
+  version: VaultVersionRef | null;
 }
 
 /** Which entries the History screen lists; derived from its schema so the two cannot drift. */

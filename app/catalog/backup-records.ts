@@ -1,10 +1,12 @@
 /** The `backups` table: every backup run, succeeded or not, newest first. */
 import type { EntryNote } from '../api/errors.ts';
-import type { BackupManifest, BackupRecord, BackupStatus, CopyMethod, HeldCopy, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
+import type { BackupManifest, BackupRecord, VaultVersionRef, BackupStatus, CopyMethod, HeldCopy, HistoryPoint, HistoryStatusFilter, VerificationVerdict } from '../api/types.ts';
+import { vaultOfVersionPath } from '../vault/version-path.ts';
 import type { CatalogConnection } from './catalog.ts';
 
 /** A new history entry; `changeMark` is the source's state when a successful backup began. */
-export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'heldCopy' | 'copyMethod' | 'warnings'> & {
+export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'heldCopy' | 'copyMethod' | 'warnings' | 'version'> & {
+  version?: VaultVersionRef | null;
   pinned?: boolean;
   changeMark?: string | null;
   heldCopy?: HeldCopy | null;
@@ -13,7 +15,9 @@ export type NewBackup = Omit<BackupRecord, 'id' | 'fileExists' | 'pinned' | 'hel
 };
 
 /** A row as SQLite returns it: problems and the held copy as JSON text, the error in two columns. */
-type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy' | 'warnings'> & {
+type BackupRow = Omit<BackupRecord, 'verificationProblems' | 'error' | 'fileExists' | 'pinned' | 'heldCopy' | 'warnings' | 'version'> & {
+  vaultVersion: number | null;
+  newBytes: number | null;
   verificationProblems: string;
   warnings: string;
   pinned: number;
@@ -74,7 +78,7 @@ const columns = `id, database_id AS databaseId, database_label AS databaseLabel,
   started_at AS startedAt, finished_at AS finishedAt, duration_ms AS durationMs, bytes, page_size AS pageSize,
   page_count AS pageCount, sha256, restarts, verification, verification_problems AS verificationProblems,
   verified_at AS verifiedAt, error_code AS errorCode, error_message AS errorMessage, pinned, held_copy AS heldCopy,
-  copy_method AS copyMethod, warnings`;
+  copy_method AS copyMethod, warnings, vault_version AS vaultVersion, new_bytes AS newBytes`;
 
 const statusCondition: Record<HistoryStatusFilter, string> = {
   all: '1',
@@ -106,9 +110,10 @@ export class BackupRecords {
   }
 
   #toRecord = (row: BackupRow): BackupRecord => {
-    const { errorCode, errorMessage, verificationProblems, pinned, heldCopy, warnings, ...rest } = row;
+    const { errorCode, errorMessage, verificationProblems, pinned, heldCopy, warnings, vaultVersion, newBytes, ...rest } = row;
     return {
       ...rest,
+      version: vaultVersion === null || rest.path === null ? null : { vault: vaultOfVersionPath(rest.path), id: vaultVersion, newBytes: newBytes ?? 0 },
       pinned: pinned === 1,
       heldCopy: heldCopy === null ? null : (JSON.parse(heldCopy) as HeldCopy),
       verificationProblems: JSON.parse(verificationProblems) as string[],
@@ -125,13 +130,15 @@ export class BackupRecords {
       .prepare(
         `INSERT INTO backups (database_id, database_label, source, path, status, trigger, mode, started_at, finished_at,
            duration_ms, bytes, page_size, page_count, sha256, restarts, verification, verification_problems, verified_at,
-           error_code, error_message, pinned, change_mark, held_copy, copy_method, warnings)
+           error_code, error_message, pinned, change_mark, held_copy, copy_method, warnings, vault_version, new_bytes)
          VALUES (@databaseId, @databaseLabel, @source, @path, @status, @trigger, @mode, @startedAt, @finishedAt,
            @durationMs, @bytes, @pageSize, @pageCount, @sha256, @restarts, @verification, @verificationProblems, @verifiedAt,
-           @errorCode, @errorMessage, @pinned, @changeMark, @heldCopy, @copyMethod, @warnings)`,
+           @errorCode, @errorMessage, @pinned, @changeMark, @heldCopy, @copyMethod, @warnings, @vaultVersion, @newBytes)`,
       )
       .run({
         ...record,
+        vaultVersion: record.version?.id ?? null,
+        newBytes: record.version?.newBytes ?? null,
         pinned: record.pinned ? 1 : 0,
         changeMark: record.changeMark ?? null,
         heldCopy: record.heldCopy ? JSON.stringify(record.heldCopy) : null,

@@ -3,15 +3,15 @@ import type { DatabaseSummary } from '../api/types.ts';
 import type { CatalogConnection } from './catalog.ts';
 
 /** A registered database as stored: the summary without what is read at listing time. */
-export type DatabaseRow = Omit<DatabaseSummary, 'sizeBytes' | 'lastBackup'>;
+export type DatabaseRow = Omit<DatabaseSummary, 'sizeBytes' | 'lastBackup' | 'storageDefault' | 'storageReason'>;
 
-/** A database row before the catalog has given it an id. */
-export type NewDatabase = Omit<DatabaseRow, 'id'>;
+/** A database row before the catalog has given it an id; without `storage`, Copies. */
+export type NewDatabase = Omit<DatabaseRow, 'id' | 'storage'> & { storage?: DatabaseRow['storage'] };
 /** The settings of a registered database the user may change; its path and id stay. */
-export type DatabaseChanges = Partial<Pick<DatabaseRow, 'label' | 'destination' | 'mode' | 'pagesPerStep' | 'pauseMs' | 'journalMode' | 'pageSize'>>;
+export type DatabaseChanges = Partial<Pick<DatabaseRow, 'label' | 'destination' | 'mode' | 'pagesPerStep' | 'pauseMs' | 'journalMode' | 'pageSize' | 'storage'>>;
 
 const columns = `id, path, label, destination, mode, pages_per_step AS pagesPerStep, pause_ms AS pauseMs,
-  journal_mode AS journalMode, page_size AS pageSize, added_at AS addedAt`;
+  journal_mode AS journalMode, page_size AS pageSize, added_at AS addedAt, storage`;
 
 const columnOf: Record<keyof DatabaseChanges, string> = {
   label: 'label',
@@ -21,6 +21,7 @@ const columnOf: Record<keyof DatabaseChanges, string> = {
   pauseMs: 'pause_ms',
   journalMode: 'journal_mode',
   pageSize: 'page_size',
+  storage: 'storage',
 };
 
 /** The `databases` table: the databases registered with Pagevault and their backup settings. */
@@ -47,10 +48,10 @@ export class DatabaseRecords {
   insert(row: NewDatabase): DatabaseRow {
     const info = this.#db
       .prepare(
-        `INSERT INTO databases (path, label, destination, mode, pages_per_step, pause_ms, journal_mode, page_size, added_at)
-         VALUES (@path, @label, @destination, @mode, @pagesPerStep, @pauseMs, @journalMode, @pageSize, @addedAt)`,
+        `INSERT INTO databases (path, label, destination, mode, pages_per_step, pause_ms, journal_mode, page_size, added_at, storage)
+         VALUES (@path, @label, @destination, @mode, @pagesPerStep, @pauseMs, @journalMode, @pageSize, @addedAt, @storage)`,
       )
-      .run(row);
+      .run({ ...row, storage: row.storage ?? 'copies' });
     return this.get(Number(info.lastInsertRowid))!;
   }
 

@@ -221,4 +221,13 @@ export const migrations: readonly string[] = [
   `
   ALTER TABLE backups ADD COLUMN warnings TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(warnings));
   `,
+  // 7: a database keeps Copies (plain SQLite files) or Versions (its page vault); databases
+  // from before keep Copies, as they did. A history entry of a version names it in its vault
+  // (vault_version) and the compressed bytes it added (new_bytes); its path is
+  // '<vault folder>#<version>', unique as every path is.
+  `
+  ALTER TABLE databases ADD COLUMN storage TEXT NOT NULL DEFAULT 'copies' CHECK (storage IN ('copies', 'versions'));
+  ALTER TABLE backups ADD COLUMN vault_version INTEGER;
+  ALTER TABLE backups ADD COLUMN new_bytes INTEGER;
+  `,
 ];

@@ -18,6 +18,8 @@ import { withFileFacts } from './file-facts.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
 import { keyMissingError, sourceKeyOf } from './source-keys.ts';
+import { checkedVault, isVersion, versionEntry } from './versions.ts';
+import type { VaultBackupResult } from '../vault/vault.ts';
 
 /** This process among all that ever ran Pagevault here: its runs are not another's interrupted ones. */
 const PROCESS_INSTANCE = randomUUID();
@@ -27,6 +29,12 @@ interface RunResult {
   /** Null when the catalog could not record the run (the UIs were told why). */
   record: BackupRecord | null;
   failure: PagevaultError | null;
+}
+
+/** A version just added, and its check when verification after backup is on. */
+interface AddedVersion {
+  added: VaultBackupResult;
+  verified: { problems: string[]; at: string } | null;
 }
 
 /** How a backup was asked for. */
@@ -118,10 +126,14 @@ export class BackupJobs {
       const settings = this.#ctx.catalog.settings.get();
       // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
       mark = await engine.changeMark(row.path);
-      const last = skipIfUnchanged ? await this.#lastChangeMark(row.id) : undefined;
+      const last = skipIfUnchanged ? await this.#lastChangeMark(row.id, row.storage) : undefined;
       if (last && last.mark === mark) return { record: recorded('skipped', () => this.#skipped(row, trigger, startedAt, last.backup)), failure: null };
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
+      if (row.storage === 'versions') {
+        const added = await this.#addVersion(row, job);
+        return { record: recorded('succeeded', () => this.#recordVersion(row, trigger, startedAt, added, mark)), failure: null };
+      }
       const key = await sourceKeyOf(this.#ctx.secrets, row.id);
       const encryption = await this.#encryption?.forBackup(row.id, row.label);
       result = await this.#backup(row.path, row.destination + sep, {
@@ -154,17 +166,47 @@ export class BackupJobs {
    * few backups at a time and looked at asynchronously: usually the newest one answers,
    * and a long history is neither read whole nor checked file by file on this thread.
    */
-  async #lastChangeMark(databaseId: number): Promise<{ mark: string; backup: BackupRecord } | undefined> {
+  async #lastChangeMark(databaseId: number, storage: DatabaseRow['storage']): Promise<{ mark: string; backup: BackupRecord } | undefined> {
     const limit = 8;
     for (let offset = 0; ; offset += limit) {
       const backups = this.#ctx.catalog.backups.withFiles(databaseId, { offset, limit });
-      const backup = (await withFileFacts(backups)).find((candidate) => candidate.fileExists);
+      // Only an entry of the kind kept now: a switch from Copies to Versions makes a first version even when nothing changed.
+      const backup = (await withFileFacts(backups)).find((candidate) => candidate.fileExists && isVersion(candidate) === (storage === 'versions'));
       if (backup) {
         const mark = this.#ctx.catalog.backups.changeMarkOf(backup.id);
         return mark ? { mark, backup } : undefined;
       }
       if (backups.length < limit) return undefined;
     }
+  }
+
+  /**
+   * Adds a version to the database's vault, in an engine worker as every backup runs, with
+   * its progress and cancel. An encrypted database has no vault: its pages would be
+   * stored as the cipher wrote them, unreadable without the key and never shared.
+   */
+  async #addVersion(row: DatabaseRow, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<AddedVersion> {
+    const subject = `Cannot add a version of ${row.path}`;
+    if (await sourceKeyOf(this.#ctx.secrets, row.id)) {
+      throw new PagevaultError('NOT_SUPPORTED', `${subject}: it is encrypted, and the vault keeps only plain databases; choose Copies in its settings`);
+    }
+    const { vault } = await checkedVault(row, subject);
+    const added = await engine.vaultBackup(row.path, vault, { onProgress: job.progress, signal: job.signal });
+    if (!this.#ctx.catalog.settings.get().verifyAfterBackup) return { added, verified: null };
+    // As a copy is verified after it is written: every stored page against its hash. The
+    // version is committed by now, so this is not cancelled; it reads the vault once.
+    const check = await engine.vaultVerify(vault, { onProgress: job.progress });
+    const problems = check.problems.filter((problem) => problem.version === added.version.id || problem.version === null).map((problem) => problem.message);
+    return { added, verified: { problems, at: new Date().toISOString() } };
+  }
+
+  #recordVersion(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, { added, verified }: AddedVersion, changeMark: string): BackupRecord {
+    const entry = versionEntry(added.version, added.vault, { databaseId: row.id, databaseLabel: row.label, trigger, startedAt: startedAt.toISOString(), durationMs: added.durationMs, mode: row.mode });
+    return this.#ctx.catalog.backups.insert({
+      ...entry,
+      ...(verified && { verification: verified.problems.length === 0 ? 'passed' : 'failed', verificationProblems: verified.problems, verifiedAt: verified.at }),
+      changeMark,
+    });
   }
 
   #checkDestination(row: DatabaseRow): void {

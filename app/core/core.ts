@@ -101,6 +101,7 @@ export class Core {
     return this.#ctx.secrets;
   }
 
+  readonly #restores: Restores;
   /** True once `close()` has begun. */
   get closed(): boolean {
     return this.#closed;
@@ -158,6 +159,7 @@ export class Core {
     this.#scheduler = schedules.scheduler;
     const history = new History(this.#ctx, backupEncryption);
     const restores = new Restores(this.#ctx, backupEncryption);
+    this.#restores = restores;
     const storage = new Storage(this.#ctx, databases);
     const unsupported = (what: string) => new PagevaultError('NOT_SUPPORTED', `${what} is only available in the Pagevault desktop app`);
 
@@ -279,6 +281,7 @@ export class Core {
     this.#scheduler.stop();
     await this.#recovered;
     await this.#ctx.queue.close();
+    await this.#restores.close();
     // Let the finished jobs write their history entries first.
     await new Promise((resolve) => setImmediate(resolve));
     await this.#catalogBackups.close();

@@ -8,7 +8,9 @@ import type { BackupMode, DatabaseDetails, DatabaseSummary, DiscoveryResult, Jou
 import { CATALOG_FILE_NAME, type DatabaseRow } from '../catalog/index.ts';
 import { discoverDatabases, type DiscoveryOptions } from '../discovery/index.ts';
 import * as engine from '../engine/index.ts';
+import { folderClones } from '../engine/clone.ts';
 import { fileSystemError } from '../engine/sqlite-errors.ts';
+import { defaultStorage, storageReason } from './storage-choice.ts';
 import type { CoreContext } from './context.ts';
 import { withFileFacts } from './file-facts.ts';
 import { forgetSourceKey, saveSourceKey, sourceKeyOf } from './source-keys.ts';
@@ -40,7 +42,8 @@ export class Databases {
     // Missing or unreadable: shown as such.
     const sizeBytes = await stat(row.path).then((stats) => stats.size, () => null);
     const [lastBackup = null] = await withFileFacts(this.#ctx.catalog.backups.latest(row.id, 1));
-    return { ...row, sizeBytes, lastBackup };
+    const facts = { sizeBytes, clones: await destinationClones(row.path, row.destination) };
+    return { ...row, sizeBytes, lastBackup, storageDefault: defaultStorage(facts), storageReason: storageReason(row.storage, facts) };
   }
 
   /** The row of `id`, or UNKNOWN_ID naming what was asked for. */
@@ -71,10 +74,14 @@ export class Databases {
     const existing = this.#ctx.catalog.databases.findByPath(path);
     if (existing) throw new PagevaultError('ALREADY_ADDED', `${path} is already in Pagevault as '${existing.label}'`);
     const label = givenLabel ?? (basename(path, extname(path)) || basename(path));
+    const destination = this.#defaultDestination(label);
+    const sizeBytes = await stat(path).then((stats) => stats.size, () => null);
     const row = this.#ctx.catalog.databases.insert({
       path,
       label,
-      destination: this.#defaultDestination(label),
+      destination,
+      // An encrypted database keeps Copies: the vault would store the cipher's pages, none shared.
+      storage: info.encryption?.state === 'key-accepted' ? 'copies' : defaultStorage({ sizeBytes, clones: await destinationClones(path, destination) }),
       mode: defaultModeFor(info.journalMode),
       pagesPerStep: null,
       pauseMs: null,
@@ -99,10 +106,16 @@ export class Databases {
   async update(params: Params<'databases.update'>): Promise<DatabaseSummary> {
     const row = this.get(params.id);
     const destination = params.destination === undefined ? undefined : await this.#checkDestination(row, params.destination).catch(atField('destination'));
+    if (params.storage === 'versions' && (await sourceKeyOf(this.#ctx.secrets, row.id))) {
+      throw new PagevaultError('NOT_SUPPORTED', `Cannot keep versions of ${row.path}: it is encrypted, and the vault keeps only plain databases; keep Copies`, {
+        issues: [{ path: 'storage', message: 'An encrypted database keeps Copies' }],
+      });
+    }
     const updated = this.#ctx.catalog.databases.update(row.id, {
       label: params.label,
       destination,
       mode: params.mode,
+      storage: params.storage,
       pagesPerStep: params.pagesPerStep,
       pauseMs: params.pauseMs,
     })!;
@@ -198,6 +211,17 @@ export async function ensureWritableFolder(folder: string, subject: string): Pro
   } catch (error) {
     throw fileSystemError(error, subject, { folder });
   }
+}
+
+/**
+ * Whether backups of `source` into `destination` can be clones: both on one file system
+ * that clones. Null while the folder does not exist (nothing is made just to find out).
+ */
+async function destinationClones(source: string, destination: string): Promise<boolean | null> {
+  const [from, into] = await Promise.all([stat(source).catch(() => null), stat(destination).catch(() => null)]);
+  if (!into?.isDirectory()) return null;
+  if (!from || from.dev !== into.dev) return false;
+  return folderClones(destination);
 }
 
 /** The job-queue key of a database's backup: one at a time per database. */

@@ -5,11 +5,17 @@
  * and all at once, off that thread.
  */
 import { access } from 'node:fs/promises';
+import { join } from 'node:path';
 import type { BackupRecord } from '../api/types.ts';
+import { VAULT_FILE } from '../vault/vault-store.ts';
+import { parseVersionPath } from '../vault/version-path.ts';
 
 /** True when `path` can be found now; a folder that cannot be read counts as missing. */
 export function isOnDisk(path: string | null): Promise<boolean> {
-  return path === null ? Promise.resolve(false) : access(path).then(() => true, () => false);
+  if (path === null) return Promise.resolve(false);
+  // A version is on disk while its vault is (whether the vault still holds it, the vault says).
+  const version = parseVersionPath(path);
+  return access(version ? join(version.vault, VAULT_FILE) : path).then(() => true, () => false);
 }
 
 /** The records with `fileExists` as the disk says now, every file looked at concurrently. */

@@ -3,13 +3,17 @@ import { readdir, rm } from 'node:fs/promises';
 import { basename, join, resolve } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
-import type { BackupRecord, HistoryPage, HistoryPoint, ImportResult } from '../api/types.ts';
+import type { BackupRecord, HistoryPage, HistoryPoint, ImportResult, VaultVersionRef } from '../api/types.ts';
 import { entryFromManifest } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 import type { BackupEncryptionSettings } from './backup-encryption.ts';
-import { withFileFact, withFileFacts } from './file-facts.ts';
+import { isOnDisk, withFileFact, withFileFacts } from './file-facts.ts';
+import { VAULT_SUFFIX } from '../vault/location.ts';
+import type { VaultVersion } from '../vault/vault.ts';
+import { VAULT_FILE } from '../vault/vault-store.ts';
+import { versionEntry, versionPath } from './versions.ts';
 import { sourceKeyOf } from './source-keys.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
@@ -45,6 +49,7 @@ export class History {
   async verify(backupId: number, full = false): Promise<BackupRecord> {
     const record = this.#get(backupId);
     if (!record.path) throw new PagevaultError('NOT_FOUND', `The ${record.status} backup of '${record.databaseLabel}' from ${record.startedAt} has no file to verify`);
+    if (record.version) return this.#verifyVersion(record, record.version);
     // An encrypted source's backup is checked with its database's key; without one, by its SHA-256.
     const source = record.databaseId === null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
     const result = await engine.verify(record.path, { full, keys: { source, age: await this.#encryption?.keys() } });
@@ -54,9 +59,72 @@ export class History {
     return withFileFact(updated);
   }
 
+  /**
+   * Checks every page of every version in the entry's vault against its SHA-256 (a page is
+   * shared by many versions, so one check answers for all) and records each version's
+   * verdict, with its damaged pages named by version and page number.
+   */
+  async #verifyVersion(record: BackupRecord, version: VaultVersionRef): Promise<BackupRecord> {
+    const result = await engine.vaultVerify(version.vault);
+    const at = new Date().toISOString();
+    const unowned = result.problems.filter((problem) => problem.version === null).map((problem) => problem.message);
+    const all = record.databaseId === null ? [record] : this.#ctx.catalog.backups.withFiles(record.databaseId).filter((entry) => entry.version?.vault === version.vault);
+    for (const entry of all) {
+      const problems = [...result.problems.filter((problem) => problem.version === entry.version!.id).map((problem) => problem.message), ...unowned];
+      if (result.problemCount > result.problems.length && problems.length > 0) problems.push(`and ${result.problemCount - result.problems.length} more problems in the vault; run pagevault vault verify ${version.vault}`);
+      this.#ctx.catalog.backups.setVerification(entry.id, problems.length === 0 ? 'passed' : 'failed', problems, at);
+    }
+    this.#ctx.changed('history');
+    this.#ctx.changed('databases');
+    return withFileFact(this.#get(record.id));
+  }
+
+  /**
+   * Lists the versions of every vault in `folder` (`*.vault` with its vault file) into the
+   * history, each under the database it was taken of when that one is registered. A vault
+   * reads itself: no manifest is needed. Resolves to how many vaults were found.
+   */
+  async #importVaults(folder: string, names: string[], result: ImportResult): Promise<number> {
+    let found = 0;
+    for (const name of names.filter((candidate) => candidate.endsWith(VAULT_SUFFIX)).sort()) {
+      const vault = join(folder, name);
+      if (!(await isOnDisk(join(vault, VAULT_FILE)))) continue;
+      found += 1;
+      let versions: VaultVersion[];
+      try {
+        ({ versions } = await engine.vaultList(vault));
+      } catch (error) {
+        result.problems.push(`${name}: ${(error as Error).message}; not imported`);
+        continue;
+      }
+      for (const version of versions) {
+        if (this.#ctx.catalog.backups.hasPath(versionPath(vault, version.id))) {
+          result.alreadyKnown += 1;
+          continue;
+        }
+        const database = this.#ctx.catalog.databases.findByPath(version.source);
+        this.#ctx.catalog.backups.insert(
+          versionEntry(version, vault, {
+            databaseId: database?.id ?? null,
+            databaseLabel: database?.label ?? basename(version.source),
+            trigger: 'import',
+            startedAt: version.createdAt,
+            durationMs: null,
+            mode: database?.mode ?? 'snapshot',
+          }),
+        );
+        result.imported += 1;
+      }
+    }
+    return found;
+  }
+
   /** Deletes a backup's file and manifest from disk and its entry from the history. */
   async delete(backupId: number): Promise<{ deleted: string[] }> {
     const record = this.#get(backupId);
+    if (record.version) {
+      throw new PagevaultError('NOT_SUPPORTED', `Version ${record.version.id} of '${record.databaseLabel}' is kept in the vault ${record.version.vault}, where its pages are shared with other versions; versions are removed by retention (Schedules > Retention), which collects the pages no kept version needs`);
+    }
     const deleted = record.path ? await removeBackupFiles(record.path) : [];
     this.#ctx.catalog.backups.remove(backupId);
     const what = record.path ? `Deleted the backup ${record.path}` : `Deleted the ${record.status} backup entry of '${record.databaseLabel}' from ${record.startedAt}`;
@@ -68,7 +136,10 @@ export class History {
 
   /** Pins a backup so retention never deletes it, or unpins it. */
   pin(backupId: number, pinned: boolean): Promise<BackupRecord> {
-    this.#get(backupId);
+    const record = this.#get(backupId);
+    if (record.version && pinned) {
+      throw new PagevaultError('NOT_SUPPORTED', `Version ${record.version.id} of '${record.databaseLabel}' cannot be pinned: the vault's retention keeps versions by its rules alone; restore it to a file to keep it for good`);
+    }
     const updated = this.#ctx.catalog.backups.setPinned(backupId, pinned)!;
     this.#ctx.changed('history');
     return withFileFact(updated);
@@ -85,8 +156,9 @@ export class History {
     }
     const result: ImportResult = { folder, imported: 0, alreadyKnown: 0, problems: [] };
     const manifests = names.filter((name) => name.endsWith(MANIFEST_SUFFIX)).sort();
-    if (manifests.length === 0) {
-      throw new PagevaultError('NOT_FOUND', `Cannot import backups from ${folder}: it holds no Pagevault manifests (*${MANIFEST_SUFFIX})`);
+    const vaults = await this.#importVaults(folder, names, result);
+    if (manifests.length === 0 && vaults === 0) {
+      throw new PagevaultError('NOT_FOUND', `Cannot import backups from ${folder}: it holds no Pagevault manifests (*${MANIFEST_SUFFIX}) and no vaults (*${VAULT_SUFFIX})`);
     }
     for (const name of manifests) {
       const backupPath = join(folder, name.slice(0, -MANIFEST_SUFFIX.length));

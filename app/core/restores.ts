@@ -17,6 +17,7 @@ import type { CoreContext } from './context.ts';
 import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { backupKey, ensureWritableFolder } from './databases.ts';
 import { sourceKeyOf } from './source-keys.ts';
+import { VersionFiles } from './versions.ts';
 
 /** How a backup's tables differ from the target's: what the restore adds, removes and changes. */
 export function compareTables(backup: readonly TableInfo[], target: readonly TableInfo[]): TableComparison {
@@ -61,6 +62,8 @@ export class Restores {
    * restore then runs SQLite's check again only if the file no longer hashes to it.
    */
   readonly #checkedSha256 = new Map<string, string>();
+  /** A version of a vault (`<vault>#<id>`) is restored from a file it is written to first, so it goes through the same checks, safety copy and undo as a copy. */
+  readonly #versionFiles = new VersionFiles();
 
   constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
@@ -103,7 +106,7 @@ export class Restores {
   /** What restoring `backupPath` into `targetPath` would mean (step 3 of the wizard). */
   async target(rawBackup: string, rawTarget: string): Promise<RestoreTarget> {
     const backupPath = resolve(rawBackup);
-    const backup = await engine.inspect(backupPath, { keys: await this.#keys(backupPath) });
+    const backup = await engine.inspect(await this.#versionFiles.fileOf(backupPath), { keys: await this.#keys(backupPath) });
     return this.#describeTarget(backupPath, backup, resolve(rawTarget));
   }
 
@@ -114,7 +117,7 @@ export class Restores {
   async start(params: Params<'restore.start'>): Promise<JobInfo> {
     const backupPath = resolve(params.backupPath);
     if (params.key) this.#givenKeys.set(backupPath, params.key);
-    const backup = await engine.inspect(backupPath, { keys: await this.#keys(backupPath) });
+    const backup = await engine.inspect(await this.#versionFiles.fileOf(backupPath), { keys: await this.#keys(backupPath) });
     const target = await this.#describeTarget(backupPath, backup, resolve(params.targetPath));
     const subject = `Cannot restore ${backupPath} into ${target.path}`;
     if (target.problem) throw PagevaultError.about(target.problemCode ?? 'INTERNAL', subject, target.problem);
@@ -146,14 +149,16 @@ export class Restores {
 
   async #check(backupPath: string, job: JobHandle): Promise<RestoreCheck> {
     const keys = await this.#keys(backupPath);
-    const inspect = await engine.inspect(backupPath, { signal: job.signal, keys }).catch((error: unknown) => {
+    // A version is written out first, each page checked against its hash; then checked as a copy is.
+    const file = await this.#versionFiles.fileOf(backupPath, { onProgress: job.progress, signal: job.signal });
+    const inspect = await engine.inspect(file, { signal: job.signal, keys }).catch((error: unknown) => {
       // None of the kept keys opens it and the user gave none: the wizard asks for one.
       if (error instanceof PagevaultError && error.code === 'WRONG_KEY' && !this.#givenKeys.has(backupPath)) {
         throw new PagevaultError('KEY_NEEDED', `Cannot check ${backupPath}: it is encrypted with age and no key Pagevault keeps opens it; give its identity (AGE-SECRET-KEY-1…) or its passphrase`, { cause: error });
       }
       throw error;
     });
-    const verification = await engine.verify(backupPath, { onProgress: job.progress, signal: job.signal, keys });
+    const verification = await engine.verify(file, { onProgress: job.progress, signal: job.signal, keys });
     if (!verification.ok) {
       throw new PagevaultError('VERIFY_FAILED', `${backupPath} failed verification, so it cannot be restored: ${verification.problems.slice(0, 3).join('; ')}`);
     }
@@ -242,7 +247,9 @@ export class Restores {
   async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {
     const startedAt = new Date();
     const checkedSha256 = this.#checkedSha256.get(backupPath);
-    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: await this.#keys(backupPath), ...(checkedSha256 && { checkedSha256 }) });
+    const file = await this.#versionFiles.fileOf(backupPath, { signal: job.signal });
+    const result = await engine.restore(file, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: await this.#keys(backupPath), ...(checkedSha256 && { checkedSha256 }) });
+    if (file !== backupPath) await this.#versionFiles.close();
     let safetyCopyEntry: BackupRecord | null = null;
     // The target is restored by now: a catalog that cannot record it must not report the restore as failed.
     const manifest = result.safetyCopy ? await engine.readManifest(result.safetyCopy) : undefined;
@@ -281,6 +288,11 @@ export class Restores {
       durationMs: result.durationMs,
       verified: result.verification.ok,
     };
+  }
+
+  /** Removes the file a version was written to for the wizard, if one is left. */
+  close(): Promise<void> {
+    return this.#versionFiles.close();
   }
 
   /** Reports a failed or cancelled check or restore; a failed restore is logged and notified. */

@@ -15,6 +15,7 @@ import type { StorageItem, StorageReport } from '../api/types.ts';
 import * as engine from '../engine/index.ts';
 import { applyRetention } from '../retention/retention-policy.ts';
 import { vaultFolderFor } from '../vault/location.ts';
+import { isVersion } from './versions.ts';
 import { VAULT_FILE } from '../vault/vault-store.ts';
 import type { CoreContext } from './context.ts';
 import type { Databases } from './databases.ts';
@@ -37,7 +38,8 @@ export class Storage {
   async get(databaseId: number, now = new Date()): Promise<StorageReport> {
     const row = this.#databases.get(databaseId);
     const policy = this.#ctx.catalog.retention.get(databaseId);
-    const copies = this.#ctx.catalog.backups.withFiles(databaseId);
+    // A version's History entry (`<vault>#<id>`) is counted with its vault, not as a copy.
+    const copies = this.#ctx.catalog.backups.withFiles(databaseId).filter((backup) => !isVersion(backup));
     const copyDecision = applyRetention(copies, policy, now);
     const deletedCopies = new Set(copyDecision.remove.map((backup) => backup.id));
     const vaultDir = vaultFolderFor(row.path, row.destination);

@@ -1,5 +1,5 @@
 /** How the UI words and rounds what the core reports: sizes, durations, times, outcomes; pure and tested on their own. */
-import type { BackupRecord, BackupStatus, HeldCopy, StorageReport } from '../../app/api/index.ts';
+import type { BackupRecord, BackupStatus, HeldCopy, StorageReport, VaultVersionRef } from '../../app/api/index.ts';
 
 /** Shortens a long path in the middle, keeping the file name whole when it can. */
 export function shortenMiddle(path: string, max = 60): string {
@@ -124,6 +124,23 @@ export function describeHeldCopy(held: HeldCopy): string {
 export function describeClone(bytes: number | null): string {
   const size = bytes === null ? '' : ` of ${formatBytes(bytes)}`;
   return `Cloned on a copy-on-write file system: this backup${size} shares its blocks with the database it came from, so it took milliseconds and takes new space only for the blocks either of them changes later. It is a standalone file all the same.`;
+}
+
+/** What a version in a vault is and what it cost, for its badge's explanation. */
+export function describeVersion(version: VaultVersionRef, bytes: number | null): string {
+  const size = bytes === null ? '' : ` It restores to a database of ${formatBytes(bytes)}.`;
+  return `Version ${version.id} in the vault ${version.vault}: it stored ${formatBytes(version.newBytes)} of new data, only the pages no earlier version had; every other page is shared with the versions around it.${size}`;
+}
+
+/** A version's name in a list: `<stem>.vault · version 2`. */
+export function versionName(version: VaultVersionRef): string {
+  return `${version.vault.split(/[\\/]/).pop() ?? version.vault} · version ${version.id}`;
+}
+
+/** The last part of a backup's path as a list shows it; a version (`<vault>#<id>`) as `<stem>.vault · version <id>`. */
+export function backupName(path: string): string {
+  const version = /^(.+\.vault)#(\d+)$/.exec(path);
+  return version ? versionName({ vault: version[1]!, id: Number(version[2]), newBytes: 0 }) : (path.split(/[\\/]/).pop() ?? path);
 }
 
 /** How much an outcome asks of the user: `calm` is not a fault and needs nothing (a deferred run). */

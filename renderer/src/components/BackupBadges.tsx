@@ -1,8 +1,8 @@
 import type { ReactNode } from 'react';
 import { Badge, Tooltip, type BadgeProps } from '@mantine/core';
-import { IconAlertTriangle, IconClockPause, IconCopy, IconLockOpen, IconShieldCheck } from '@tabler/icons-react';
+import { IconAlertTriangle, IconClockPause, IconCopy, IconLockOpen, IconShieldCheck, IconStack2 } from '@tabler/icons-react';
 import type { BackupRecord, HeldCopy } from '../../../app/api/index.ts';
-import { describeClone, describeHeldCopy, toneColor } from '../format.ts';
+import { describeClone, describeHeldCopy, describeVersion, formatBytes, toneColor } from '../format.ts';
 
 /** A badge whose explanation shows on hover and on keyboard focus (it is a tab stop for that). */
 function ExplainedBadge({ detail, children, ...badge }: BadgeProps & { detail: string; children: ReactNode }) {
@@ -32,6 +32,16 @@ export function CloneBadge({ entry }: { entry: Pick<BackupRecord, 'copyMethod' |
   return (
     <ExplainedBadge detail={describeClone(entry.bytes)} color="indigo" variant="outline" size="sm" leftSection={<IconCopy size={11} />}>
       Cloned
+    </ExplainedBadge>
+  );
+}
+
+/** Marks a version in the database's vault, with the new data it stored; says what that means on hover or focus. */
+export function VersionBadge({ entry }: { entry: Pick<BackupRecord, 'version' | 'bytes'> }) {
+  if (!entry.version) return null;
+  return (
+    <ExplainedBadge detail={describeVersion(entry.version, entry.bytes)} color="teal" variant="outline" size="sm" leftSection={<IconStack2 size={11} />}>
+      Version · +{formatBytes(entry.version.newBytes)}
     </ExplainedBadge>
   );
 }

@@ -2,7 +2,7 @@ import { useEffect, useRef, useState } from 'react';
 import { Alert, Button, Divider, Drawer, Group, NumberInput, SegmentedControl, Skeleton, Stack, Table, Text, TextInput, Title } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconAlertTriangle, IconDeviceFloppy, IconTrash } from '@tabler/icons-react';
-import type { BackupMode, BackupRecord, DatabaseDetails, DatabaseSummary } from '../../../app/api/index.ts';
+import type { BackupMode, BackupRecord, DatabaseDetails, DatabaseSummary, StorageKind } from '../../../app/api/index.ts';
 import { defaults, formatMebibytes, limits } from '../../../app/api/limits.ts';
 import { EncryptionSettings } from './encryption/EncryptionSettings.tsx';
 import { api, ApiError } from '../api/client.ts';
@@ -19,6 +19,12 @@ const modeHelp: Record<BackupMode, string> = {
   stepped: 'Copies a few pages at a time and lets writers in between; starts over if they write (rollback-journal databases).',
   compact: 'VACUUM INTO: a smaller copy without free pages; more CPU, no page-by-page progress.',
 };
+
+const storageHelp: Record<StorageKind, string> = {
+  copies: 'Copies: each backup is a plain SQLite file that opens anywhere; cloned where the backup folder clones.',
+  versions: 'Versions: each version stores only the pages that changed, in one vault file in the backup folder.',
+};
+const storageName: Record<StorageKind, string> = { copies: 'Copies', versions: 'Versions' };
 
 /** Everything about one database: what it holds, where and how it is backed up, its latest backups. */
 export function DatabaseDrawer({ databaseId, onClose }: { databaseId: number | undefined; onClose: () => void }) {
@@ -123,12 +129,13 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
   const [label, setLabel] = useState(database.label);
   const [destination, setDestination] = useState(database.destination);
   const [mode, setMode] = useState<BackupMode>(database.mode);
+  const [storage, setStorage] = useState<StorageKind>(database.storage);
   const [pagesPerStep, setPagesPerStep] = useState<number | ''>(database.pagesPerStep ?? '');
   const [pauseMs, setPauseMs] = useState<number | ''>(database.pauseMs ?? '');
   const [errors, setErrors] = useState<{ label?: string; destination?: string; general?: string }>({});
   const [busy, setBusy] = useState(false);
   const dirty =
-    label !== database.label || destination !== database.destination || mode !== database.mode || (pagesPerStep || null) !== database.pagesPerStep || (pauseMs === '' ? null : pauseMs) !== database.pauseMs;
+    label !== database.label || destination !== database.destination || mode !== database.mode || storage !== database.storage || (pagesPerStep || null) !== database.pagesPerStep || (pauseMs === '' ? null : pauseMs) !== database.pauseMs;
 
   const save = async () => {
     const found: typeof errors = {};
@@ -143,6 +150,7 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
         label: label.trim(),
         destination: destination.trim(),
         mode,
+        storage,
         pagesPerStep: pagesPerStep === '' ? null : pagesPerStep,
         pauseMs: pauseMs === '' ? null : pauseMs,
       });
@@ -162,6 +170,28 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
       <Title order={4}>Backup settings</Title>
       <TextInput label="Name" value={label} onChange={(e) => setLabel(e.currentTarget.value)} error={errors.label} maxLength={limits.labelLength} />
       <FolderInput label="Backup folder" description="Created when missing; must be writable." value={destination} onChange={setDestination} error={errors.destination} />
+      <div>
+        <Text size="sm" fw={500} id={`storage-${database.id}`}>
+          Keep backups as
+        </Text>
+        <SegmentedControl
+          aria-labelledby={`storage-${database.id}`}
+          aria-describedby={`storage-reason-${database.id}`}
+          value={storage}
+          onChange={(value) => setStorage(value as StorageKind)}
+          data={[
+            { value: 'copies', label: 'Copies' },
+            { value: 'versions', label: 'Versions' },
+          ]}
+          my={4}
+        />
+        <Text size="xs" c="dimmed" id={`storage-reason-${database.id}`}>
+          {/* The core's sentence is about this database and its folder; a choice not saved yet gets the general one. */}
+          {storage === database.storage ? database.storageReason : storageHelp[storage]}
+          {storage !== database.storageDefault && ` Pagevault would choose ${storageName[database.storageDefault]} for this database.`}
+          {storage === 'versions' && ' The backup mode below does not apply to versions.'}
+        </Text>
+      </div>
       <div>
         <Text size="sm" fw={500} id={`mode-${database.id}`}>
           Backup mode

@@ -4,7 +4,7 @@ import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconPin, IconPinFill
 import { useShallow } from 'zustand/react/shallow';
 import type { BackupRecord, HistoryStatusFilter } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
-import { CloneBadge, HeldCopyBadge, StatusBadge, TriggerBadge, WarningBadge } from '../components/BackupBadges.tsx';
+import { CloneBadge, HeldCopyBadge, StatusBadge, TriggerBadge, VersionBadge, WarningBadge } from '../components/BackupBadges.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { FolderInput } from '../components/FolderInput.tsx';
@@ -27,7 +27,7 @@ import {
   verifyBackup,
 } from '../store/history-store.ts';
 import { openRestoreWith } from '../store/restore-store.ts';
-import { formatBytes, formatDuration, formatRate, shortenMiddle } from '../format.ts';
+import { formatBytes, formatDuration, formatRate, shortenMiddle, versionName } from '../format.ts';
 
 const modeLabel: Record<BackupRecord['mode'], string> = { snapshot: 'Snapshot', stepped: 'Stepped', compact: 'Compact' };
 
@@ -182,7 +182,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
         {entry.path ? (
           <Tooltip label={entry.path} openDelay={300} multiline maw={520} style={{ wordBreak: 'break-all' }}>
             <Text size="xs" c="dimmed" ff="monospace" truncate="end">
-              {shortenMiddle(entry.path.split(/[\\/]/).pop() ?? entry.path, 30)}
+              {shortenMiddle(entry.version ? versionName(entry.version) : (entry.path.split(/[\\/]/).pop() ?? entry.path), 30)}
             </Text>
           </Tooltip>
         ) : (
@@ -198,6 +198,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
           <StatusBadge entry={entry} />
           <HeldCopyBadge heldCopy={entry.heldCopy} />
           <CloneBadge entry={entry} />
+          <VersionBadge entry={entry} />
           <WarningBadge warnings={entry.warnings} />
         </Stack>
       </Table.Td>
@@ -211,7 +212,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
         {formatRate(rate)}
       </Table.Td>
       <Table.Td>
-        <Text size="sm">{modeLabel[entry.mode]}</Text>
+        <Text size="sm">{entry.version ? 'Version' : modeLabel[entry.mode]}</Text>
       </Table.Td>
       <Table.Td>
         <Menu position="bottom-end" withinPortal>
@@ -224,7 +225,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
             <Menu.Item leftSection={<IconRestore size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void openRestoreWith(entry.path!, 'history')}>
               Restore…
             </Menu.Item>
-            <Menu.Item leftSection={entry.pinned ? <IconPinnedOff size={16} /> : <IconPin size={16} />} disabled={!entry.path} onClick={() => void pinBackup(entry, !entry.pinned)}>
+            <Menu.Item leftSection={entry.pinned ? <IconPinnedOff size={16} /> : <IconPin size={16} />} disabled={!entry.path || (entry.version !== null && !entry.pinned)} onClick={() => void pinBackup(entry, !entry.pinned)}>
               {entry.pinned ? 'Unpin' : 'Pin (retention keeps it)'}
             </Menu.Item>
             <Menu.Item leftSection={<IconShieldCheck size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void verifyBackup(entry)}>

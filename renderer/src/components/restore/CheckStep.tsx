@@ -5,7 +5,7 @@ import { api } from '../../api/client.ts';
 import { useJobsStore } from '../../store/jobs-store.ts';
 import { checkWithKey, goToStep, resetRestore, useRestoreStore } from '../../store/restore-store.ts';
 import { BackupKeyForm } from '../encryption/BackupKeyForm.tsx';
-import { compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../format.ts';
+import { backupName, compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../format.ts';
 import { Facts } from '../Facts.tsx';
 import { JobProgressBar } from '../JobProgressBar.tsx';
 import { useNow } from '../use-now.ts';
@@ -22,7 +22,7 @@ export function CheckStep() {
   const jobId = useRestoreStore((s) => s.checkJobId);
   const view = useJobsStore((s) => (jobId ? s.jobs[jobId] : undefined));
   const source = useRestoreStore((s) => s.source);
-  const name = displayName ?? backupPath?.split(/[\\/]/).pop() ?? '';
+  const name = displayName ?? (backupPath ? backupName(backupPath) : '');
   // A file dropped onto the browser window lives in the staging folder; say so instead of showing that path.
   const staged = source === 'drop' && !api.pathForFile;
 
@@ -95,7 +95,9 @@ function CheckResult({ check }: { check: RestoreCheck }) {
     <Stack gap="md">
       <Alert color="teal" icon={<IconShieldCheck size={18} />} title="The backup is sound" role="status">
         It passed SQLite’s {verification.check}
-        {verification.manifestChecked
+        {check.entry?.version
+          ? `, and every page of version ${check.entry.version.id} matched its SHA-256 in the vault`
+          : verification.manifestChecked
           ? ' and matches the size, page count and SHA-256 in its manifest'
           : check.entryMatchedBy === 'checksum' && check.entry
             ? `, and its SHA-256 matches the backup of ${check.entry.databaseLabel} taken ${new Date(check.entry.startedAt).toLocaleString()}`

@@ -6,7 +6,7 @@ import { api } from '../../api/client.ts';
 import { useCatalogStore } from '../../store/catalog-store.ts';
 import { openRestoreWith } from '../../store/restore-store.ts';
 import { formatBytes, formatRelativeTime } from '../../format.ts';
-import { StatusBadge, TriggerBadge } from '../BackupBadges.tsx';
+import { StatusBadge, TriggerBadge, VersionBadge } from '../BackupBadges.tsx';
 import { useNow } from '../use-now.ts';
 
 const RECENT_COUNT = 8;
@@ -87,6 +87,7 @@ function RecentBackups() {
                       {entry.databaseLabel}
                     </Text>
                     <TriggerBadge trigger={entry.trigger} />
+                    <VersionBadge entry={entry} />
                   </Group>
                 </Table.Td>
                 <Table.Td style={{ whiteSpace: 'nowrap' }}>
