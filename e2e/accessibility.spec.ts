@@ -67,6 +67,13 @@ for (const colorScheme of ['light', 'dark'] as const) {
         await expect(app.getByRole('heading', { name: screen, exact: true })).toBeVisible();
         await audit(app, `${screen}, empty`);
       }
+      // Settings is open: choosing an age key shows the recovery key once, in a dialog.
+      await app.getByRole('main').getByText('age key', { exact: true }).click();
+      await expect(app.getByRole('dialog', { name: 'Save this recovery key now' })).toBeVisible();
+      await audit(app, 'Recovery key dialog');
+      await app.getByRole('button', { name: 'I have saved it' }).click();
+      await expect(app.getByRole('dialog')).toHaveCount(0);
+      await audit(app, 'Settings, encrypted to an age key');
     });
 
     test('the databases list, the discovery panel and the details with their remove dialog', async ({ app, chinookPath }) => {

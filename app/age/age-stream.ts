@@ -6,6 +6,7 @@
  * file. Files it writes open with `age -d`; files `age -e` wrote open here.
  */
 import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, scrypt as scryptCallback, timingSafeEqual, type Hash } from 'node:crypto';
+import type { FileHandle } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
@@ -108,6 +109,97 @@ function chunkNonce(counter: number, last: boolean): Buffer {
   return nonce;
 }
 
+/** A new file key wrapped for `recipients`: the header and payload nonce to write first, and the key the payload is sealed with. */
+async function beginFile(recipients: AgeRecipient[]): Promise<{ head: Buffer; payloadKey: Buffer }> {
+  const fileKey = randomBytes(16);
+  const stanzas = await Promise.all(recipients.map((r) => wrapFileKey(r, fileKey)));
+  const upToDashes = Buffer.from(`${AGE_MAGIC}\n${stanzas.map(stanzaText).join('')}---`);
+  const header = Buffer.concat([upToDashes, Buffer.from(` ${b64(headerMac(fileKey, upToDashes))}\n`)]);
+  const nonce = randomBytes(16);
+  return { head: Buffer.concat([header, nonce]), payloadKey: hkdf(fileKey, nonce, 'payload') };
+}
+
+/** Plaintext chunks per read and write of `encryptFile`: 4 MiB, so a gigabyte is 256 reads and writes rather than 16,384 pushes of a stream. */
+const BLOCK_CHUNKS = 64;
+
+/**
+ * Encrypts the file `input` (a descriptor, read from offset 0 to `bytes`) to `recipients`
+ * into `output` (written from offset 0), 4 MiB at a time with the next read under way
+ * while one block is sealed and the last one is written. Returns the SHA-256 of the age
+ * file. `onBlock` is called with the plaintext bytes done after each block; it may throw
+ * to stop. A file shorter than `bytes` (it changed under the caller) is an error.
+ *
+ * Measured on a 2-core machine shared with other work (load 10-15), a 1 GB file:
+ * through the AgeEncryptor stream with a progress Transform, 17.1 s inside a backup;
+ * ChaCha20-Poly1305 alone runs at 170 MB/s and SHA-256 at 207 MB/s there.
+ */
+export async function encryptFile(input: FileHandle, bytes: number, output: FileHandle, recipients: AgeRecipient[], onBlock?: (done: number) => void): Promise<string> {
+  if (recipients.length === 0) throw new Error('encryptFile needs a recipient');
+  if (recipients.some((r) => r.kind === 'scrypt') && recipients.length > 1) throw new Error('a scrypt recipient must be the only one');
+  const { head, payloadKey } = await beginFile(recipients);
+  const cipherHash = createHash('sha256').update(head);
+  const blockBytes = BLOCK_CHUNKS * AGE_CHUNK;
+  const plains = [Buffer.allocUnsafe(blockBytes), Buffer.allocUnsafe(blockBytes)];
+  const sealed = [Buffer.allocUnsafe(BLOCK_CHUNKS * SEALED_CHUNK), Buffer.allocUnsafe(BLOCK_CHUNKS * SEALED_CHUNK)];
+  let counter = 0;
+  /** Seals `length` bytes of plaintext starting at file offset `position` into `out`; returns the bytes sealed. */
+  const seal = (plain: Buffer, length: number, position: number, out: Buffer): number => {
+    let filled = 0;
+    // An empty file is one empty chunk; the last chunk carries the flag.
+    const chunks = Math.max(1, Math.ceil(length / AGE_CHUNK));
+    for (let i = 0; i < chunks; i += 1) {
+      const from = i * AGE_CHUNK;
+      const to = Math.min(from + AGE_CHUNK, length);
+      const cipher = createCipheriv('chacha20-poly1305', payloadKey, chunkNonce(counter, position + to >= bytes), { authTagLength: TAG });
+      filled += cipher.update(plain.subarray(from, to)).copy(out, filled);
+      cipher.final();
+      filled += cipher.getAuthTag().copy(out, filled);
+      counter += 1;
+    }
+    return filled;
+  };
+  const readBlock = async (buffer: Buffer, position: number): Promise<number> => {
+    const want = Math.min(blockBytes, bytes - position);
+    let got = 0;
+    while (got < want) {
+      const { bytesRead } = await input.read(buffer, got, want - got, position + got);
+      if (bytesRead === 0) throw new Error(`the file ended at ${position + got} bytes while ${bytes} were being encrypted`);
+      got += bytesRead;
+    }
+    return got;
+  };
+  const writeAt = async (data: Buffer, position: number): Promise<void> => {
+    let done = 0;
+    while (done < data.length) done += (await output.write(data, done, data.length - done, position + done)).bytesWritten;
+  };
+  // What is under way when a throw leaves the loop is waited for below, never left unhandled.
+  const quiet = <T,>(promise: Promise<T>) => (promise.catch(() => undefined), promise);
+  let writing = quiet(writeAt(head, 0));
+  let reading = quiet(readBlock(plains[0]!, 0));
+  let written = head.length;
+  let position = 0;
+  try {
+    for (let turn = 0; ; turn = 1 - turn) {
+      const length = await reading;
+      const next = position + length;
+      // The next block is read while this one is sealed and the last one written.
+      if (next < bytes) reading = quiet(readBlock(plains[1 - turn]!, next));
+      const block = sealed[turn]!.subarray(0, seal(plains[turn]!, length, position, sealed[turn]!));
+      cipherHash.update(block);
+      await writing;
+      writing = quiet(writeAt(block, written));
+      written += block.length;
+      position = next;
+      onBlock?.(position);
+      if (position >= bytes) break;
+    }
+    await writing;
+  } finally {
+    await Promise.allSettled([reading, writing]);
+  }
+  return cipherHash.digest('hex');
+}
+
 /** SHA-256 of what went in and of what came out, as hex, once the stream has ended. */
 export interface StreamHashes {
   plaintextSha256: string;
@@ -151,13 +243,9 @@ export class AgeEncryptor extends Transform {
   }
 
   async #start(): Promise<void> {
-    const fileKey = randomBytes(16);
-    const stanzas = await Promise.all(this.#recipients.map((r) => wrapFileKey(r, fileKey)));
-    const upToDashes = Buffer.from(`${AGE_MAGIC}\n${stanzas.map(stanzaText).join('')}---`);
-    const header = Buffer.concat([upToDashes, Buffer.from(` ${b64(headerMac(fileKey, upToDashes))}\n`)]);
-    const nonce = randomBytes(16);
-    this.#payloadKey = hkdf(fileKey, nonce, 'payload');
-    this.#out(Buffer.concat([header, nonce]));
+    const { head, payloadKey } = await beginFile(this.#recipients);
+    this.#payloadKey = payloadKey;
+    this.#out(head);
   }
 
   #seal(last: boolean): void {

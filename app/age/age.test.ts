@@ -3,11 +3,12 @@
 import { describe, expect, it } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
+import { open } from 'node:fs/promises';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { Readable, Writable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
-import { AGE_CHUNK, AgeDecryptor, AgeEncryptor, type StreamHashes } from './age-stream.ts';
+import { AGE_CHUNK, AgeDecryptor, AgeEncryptor, encryptFile as encryptFileBlocks, type StreamHashes } from './age-stream.ts';
 import { generateAgeIdentity, parseIdentityText, parsePassphraseText, parseRecipient, recipientOfIdentity, type AgeIdentity, type AgeRecipient } from './keys.ts';
 import { bech32Decode, bech32Encode } from './bech32.ts';
 import { ageMissing, caseFolders, failureOf } from '../../test-support/unit.ts';
@@ -66,6 +67,53 @@ describe.skipIf(!!ageMissing)('round trips with the age CLI', () => {
     const out = execFileSync('age', ['-d', '-i', join(dir, 'key.txt'), join(dir, 'file.age')], { maxBuffer: 1 << 24 });
     expect(out.equals(plain)).toBe(true);
     expect(hashes.ciphertextSha256).toBe(execFileSync('sha256sum', [join(dir, 'file.age')], { encoding: 'utf8' }).split(' ')[0]);
+  });
+
+  // 64 chunks make one block of encryptFile: its edges, and a file of several blocks.
+  const blockSizes = [0, 1, AGE_CHUNK, 64 * AGE_CHUNK - 1, 64 * AGE_CHUNK, 64 * AGE_CHUNK + 1, 2 * 64 * AGE_CHUNK, 3 * 64 * AGE_CHUNK + 12_345];
+  it.each(blockSizes)('a %i-byte file encrypted block by block (the backup path) decrypts with age -d -i to the same bytes, and its SHA-256 is the file\'s', async (size) => {
+    const dir = fresh();
+    const plain = randomBytes(size);
+    writeFileSync(join(dir, 'plain'), plain);
+    writeFileSync(join(dir, 'file.age'), '');
+    const { identity, recipient } = generateAgeIdentity();
+    writeFileSync(join(dir, 'key.txt'), `${identity}\n`, { mode: 0o600 });
+    const input = await open(join(dir, 'plain'), 'r');
+    const output = await open(join(dir, 'file.age'), 'r+');
+    const progress: number[] = [];
+    let sha256: string;
+    try {
+      sha256 = await encryptFileBlocks(input, size, output, [parseRecipient(recipient, 'the recipient')], (done) => progress.push(done));
+    } finally {
+      await input.close();
+      await output.close();
+    }
+    const out = execFileSync('age', ['-d', '-i', join(dir, 'key.txt'), join(dir, 'file.age')], { maxBuffer: 1 << 25 });
+    expect(out.equals(plain)).toBe(true);
+    expect(sha256).toBe(execFileSync('sha256sum', [join(dir, 'file.age')], { encoding: 'utf8' }).split(' ')[0]);
+    expect(progress.at(-1)).toBe(size);
+  });
+
+  it('encrypting block by block stops at the first throw from the progress callback and fails on a file shorter than said', async () => {
+    const dir = fresh();
+    writeFileSync(join(dir, 'plain'), randomBytes(3 * 64 * AGE_CHUNK));
+    writeFileSync(join(dir, 'file.age'), '');
+    const recipient = parseRecipient(generateAgeIdentity().recipient, 'the recipient');
+    const input = await open(join(dir, 'plain'), 'r');
+    const output = await open(join(dir, 'file.age'), 'r+');
+    try {
+      const calls: number[] = [];
+      const stopping = encryptFileBlocks(input, 3 * 64 * AGE_CHUNK, output, [recipient], (done) => {
+        calls.push(done);
+        throw new Error('cancelled');
+      });
+      await expect(stopping).rejects.toThrow('cancelled');
+      expect(calls).toEqual([64 * AGE_CHUNK]);
+      await expect(encryptFileBlocks(input, 4 * 64 * AGE_CHUNK, output, [recipient])).rejects.toThrow(`the file ended at ${3 * 64 * AGE_CHUNK} bytes`);
+    } finally {
+      await input.close();
+      await output.close();
+    }
   });
 
   it.each(sizes)('a %i-byte file age -e -r encrypted decrypts in Pagevault', async (size) => {

@@ -43,6 +43,27 @@ describe.skipIf(!!ageMissing)('pagevault with encrypted backups', () => {
     expect(readState(join(dir, 'new.db'))).toMatchObject({ integrity: 'ok', a: 100 });
   });
 
+  it('inspect takes --identity or --passphrase-file for a .db.age and lists the tables inside; without one it says which to give', () => {
+    const { dir, recipient } = withKey();
+    const run = pagevault('backup', join(dir, 'app.db'), join(dir, 'out') + '/', '--encrypt-to', recipient, '--json');
+    expect(run.status, run.stderr).toBe(0);
+    const { path } = JSON.parse(run.stdout.trim().split('\n').pop()!).value as { path: string };
+    const inspected = pagevault('inspect', path, '--identity', join(dir, 'key.txt'));
+    expect(inspected.stderr).toBe('');
+    expect(inspected.status).toBe(0);
+    expect(inspected.stdout).toMatch(/pairs_a +100/);
+    const noKey = pagevault('inspect', path);
+    expect(noKey.status).toBe(1);
+    expect(noKey.stderr).toMatch(/--identity FILE or --passphrase-file FILE\) \[KEY_NEEDED\]/);
+
+    writeFileSync(join(dir, 'pass.txt'), 'a passphrase for the backup\n', { mode: 0o600 });
+    const byPassphrase = pagevault('backup', join(dir, 'app.db'), join(dir, 'out2') + '/', '--encrypt-passphrase-file', join(dir, 'pass.txt'), '--json');
+    const passPath = (JSON.parse(byPassphrase.stdout.trim().split('\n').pop()!).value as { path: string }).path;
+    const withPassphrase = pagevault('inspect', passPath, '--passphrase-file', join(dir, 'pass.txt'));
+    expect(withPassphrase.status, withPassphrase.stderr).toBe(0);
+    expect(withPassphrase.stdout).toMatch(/pairs_a +100/);
+  });
+
   it('backup --encrypt-passphrase-file, then verify --passphrase-file; a wrong passphrase and a passphrase file given as --identity are refused naming the file', () => {
     const dir = fresh();
     makeDatabase(join(dir, 'app.db'), { bytes: 100 << 10, journalMode: 'delete' });

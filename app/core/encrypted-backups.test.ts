@@ -80,6 +80,28 @@ describe('encrypted backups in the core', () => {
     }
   });
 
+  it('the wizard decrypts an encrypted backup once for its steps: choosing a target reuses what the check read (the key is gone by then), and a changed file is read again', async () => {
+    const { id } = await call('databases.add', { path: chinookCopy('once.sqlite') });
+    await call('encryption.set', { databaseId: id, mode: 'x25519' });
+    const done = await finished((await call('backups.start', { databaseId: id })).jobId);
+    expect(done.ok, done.error?.message).toBe(true);
+    const path = done.backup!.path!;
+    const checked = await finished((await call('restore.check', { backupPath: path })).jobId);
+    expect(checked.ok, checked.error?.message).toBe(true);
+    // Without the key nothing could decrypt it again: what follows comes from the check.
+    await t.core.secrets.delete(`age-identity:${id}`);
+    const target = await call('restore.target', { backupPath: path, targetPath: join(t.work, 'once.sqlite') });
+    expect(target).toMatchObject({ problem: null, comparison: { added: [], removed: [], changed: [] } });
+    expect(target.comparison!.unchanged).toBe(checked.check!.inspect.tables.length);
+    // The same bytes written again are another version of the file: read again, and now no key opens it.
+    copyFileSync(path, `${path}.copy`);
+    copyFileSync(`${path}.copy`, path);
+    rmSync(`${path}.copy`);
+    const error = await failure('restore.target', { backupPath: path, targetPath: join(t.work, 'once.sqlite') });
+    expect(error.code).toBe('KEY_NEEDED');
+    expect(error.message).toContain(path);
+  });
+
   it('a key removed from the key store fails the backup with KEY_NEEDED naming the database, and writes nothing', async () => {
     const { id, destination } = await call('databases.add', { path: chinookCopy('gone.sqlite') });
     await call('encryption.set', { databaseId: id, mode: 'x25519' });

@@ -45,6 +45,15 @@ function unusable(target: RestoreTarget, error: unknown): RestoreTarget {
   return { ...target, problem: failure.reason ?? failure.message, problemCode: failure.code };
 }
 
+/** How many encrypted backups' inspections the wizard keeps. */
+const INSPECTED_KEPT = 4;
+
+/** What tells one version of a file from another without reading it; undefined when it cannot be read. */
+async function fileSignature(path: string): Promise<string | undefined> {
+  const stats = await stat(path, { bigint: true }).catch(() => undefined);
+  return stats && `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
+}
+
 /** The real path when the file exists, else the resolved path. */
 const canonical = (path: string): Promise<string> => realpath(path).catch(() => path);
 
@@ -57,6 +66,13 @@ export class Restores {
    * in memory only, so the later steps open the file without asking again.
    */
   readonly #givenKeys = new Map<string, AgeKeyInput>();
+  /**
+   * What inspecting an encrypted backup found, by path, with the file's identity then
+   * (device, inode, size, modification and change times): the check, each target typed
+   * and the start would otherwise decrypt the whole file again, minutes for a large one.
+   * Any change to the file makes it read again. A few entries only: one wizard at a time.
+   */
+  readonly #inspected = new Map<string, { signature: string; result: InspectResult }>();
   /**
    * The SHA-256 each backup had when its check (the wizard's first step) passed: its
    * restore then runs SQLite's check again only if the file no longer hashes to it.
@@ -79,6 +95,21 @@ export class Restores {
     const record = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath));
     const source = record?.databaseId == null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
     return { source, age: [...(given ? [given] : []), ...((await this.#encryption?.keys()) ?? [])] };
+  }
+
+  /** Inspects `backupPath`, reusing what an earlier look at the same unchanged encrypted file found. */
+  async #inspectBackup(backupPath: string, keys: Keys, signal?: AbortSignal, file = backupPath): Promise<InspectResult> {
+    const signature = await fileSignature(backupPath);
+    const cached = this.#inspected.get(backupPath);
+    if (signature && cached?.signature === signature) return cached.result;
+    const result = await engine.inspect(file, { keys, ...(signal && { signal }) });
+    // Taken before the inspect: a file changed meanwhile no longer matches, and is read again next time.
+    if (signature && (await engine.isAgeFile(backupPath))) {
+      this.#inspected.delete(backupPath);
+      this.#inspected.set(backupPath, { signature, result });
+      for (const path of [...this.#inspected.keys()].slice(0, -INSPECTED_KEPT)) this.#inspected.delete(path);
+    }
+    return result;
   }
 
   /** Queues the wizard's step 2 for `backupPath`; job.finished carries the RestoreCheck. `key` opens an encrypted backup whose key is not kept. */
@@ -106,7 +137,7 @@ export class Restores {
   /** What restoring `backupPath` into `targetPath` would mean (step 3 of the wizard). */
   async target(rawBackup: string, rawTarget: string): Promise<RestoreTarget> {
     const backupPath = resolve(rawBackup);
-    const backup = await engine.inspect(await this.#versionFiles.fileOf(backupPath), { keys: await this.#keys(backupPath) });
+    const backup = await this.#inspectBackup(backupPath, await this.#keys(backupPath), undefined, await this.#versionFiles.fileOf(backupPath));
     return this.#describeTarget(backupPath, backup, resolve(rawTarget));
   }
 
@@ -117,7 +148,7 @@ export class Restores {
   async start(params: Params<'restore.start'>): Promise<JobInfo> {
     const backupPath = resolve(params.backupPath);
     if (params.key) this.#givenKeys.set(backupPath, params.key);
-    const backup = await engine.inspect(await this.#versionFiles.fileOf(backupPath), { keys: await this.#keys(backupPath) });
+    const backup = await this.#inspectBackup(backupPath, await this.#keys(backupPath), undefined, await this.#versionFiles.fileOf(backupPath));
     const target = await this.#describeTarget(backupPath, backup, resolve(params.targetPath));
     const subject = `Cannot restore ${backupPath} into ${target.path}`;
     if (target.problem) throw PagevaultError.about(target.problemCode ?? 'INTERNAL', subject, target.problem);
@@ -151,7 +182,7 @@ export class Restores {
     const keys = await this.#keys(backupPath);
     // A version is written out first, each page checked against its hash; then checked as a copy is.
     const file = await this.#versionFiles.fileOf(backupPath, { onProgress: job.progress, signal: job.signal });
-    const inspect = await engine.inspect(file, { signal: job.signal, keys }).catch((error: unknown) => {
+    const inspect = await this.#inspectBackup(backupPath, keys, job.signal, file).catch((error: unknown) => {
       // None of the kept keys opens it and the user gave none: the wizard asks for one.
       if (error instanceof PagevaultError && error.code === 'WRONG_KEY' && !this.#givenKeys.has(backupPath)) {
         throw new PagevaultError('KEY_NEEDED', `Cannot check ${backupPath}: it is encrypted with age and no key Pagevault keeps opens it; give its identity (AGE-SECRET-KEY-1…) or its passphrase`, { cause: error });

@@ -13,10 +13,10 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PagevaultError } from '../api/errors.ts';
 import type { AgeKeyInput, BackupEncryption, BackupManifest, VerifyResult } from '../api/types.ts';
-import { AGE_MAGIC, AgeDecryptor, AgeEncryptor, readAgeHeader, type AgeHeaderInfo, type StreamHashes } from '../age/age-stream.ts';
+import { AGE_MAGIC, AgeDecryptor, encryptFile, readAgeHeader, type AgeHeaderInfo, type StreamHashes } from '../age/age-stream.ts';
 import { parseIdentityText, parseRecipient, recipientOfSecretKey, type AgeIdentity, type AgeRecipient } from '../age/keys.ts';
 import type { OperationContext } from './context.ts';
-import { claimPartial, fsyncFile, abandonPartial, type PartialClaim } from './partial-file.ts';
+import { claimPartial, abandonPartial, type PartialClaim } from './partial-file.ts';
 import { closeDatabaseFile, openDatabaseFile, READ_NONBLOCKING } from './database-files.ts';
 
 /** The suffix of an encrypted backup's name. */
@@ -79,8 +79,8 @@ export function encryptionEntry(encryption: BackupEncryption, plaintextSha256: s
 }
 
 /**
- * Streams the finished plain partial through the age encryptor into a new partial for
- * `destination`, fsyncs it and removes the plain one. Returns the new claim (to publish)
+ * Encrypts the finished plain partial into a new partial for `destination` (age-stream's
+ * encryptFile: 4 MiB reads and writes), fsyncs it and removes the plain one. Returns the new claim (to publish)
  * and the ciphertext's SHA-256.
  */
 export async function encryptPartial(
@@ -93,19 +93,27 @@ export async function encryptPartial(
   onClaim?: (claim: PartialClaim) => void,
 ): Promise<{ claim: PartialClaim; ciphertextSha256: string }> {
   const recipient = recipientOf(encryption, subject);
-  const total = (await stat(plain.path)).size;
   const claim = await claimPartial(destination, mode, onClaim);
   try {
-    const encryptor = new AgeEncryptor([recipient], { hashPlaintext: false });
-    await pipeline(
-      createReadStream(plain.path, { highWaterMark: 1 << 20 }),
-      progressOf(total, ctx, subject),
-      encryptor,
-      createWriteStream(claim.path, { flags: 'r+', highWaterMark: 1 << 20 }),
-    );
-    await fsyncFile(claim.path);
+    const input = await open(plain.path, 'r');
+    let ciphertextSha256: string;
+    try {
+      const output = await open(claim.path, 'r+');
+      try {
+        const total = (await input.stat()).size;
+        ciphertextSha256 = await encryptFile(input, total, output, [recipient], (done) => {
+          ctx.throwIfCancelled(subject);
+          ctx.report({ phase: 'finalize', totalPages: total, remainingPages: total - done, bytesCopied: done, bytesPerSecond: done / Math.max(ctx.elapsedMs() / 1000, 0.001), restarts: 0 });
+        });
+        await output.sync();
+      } finally {
+        await output.close();
+      }
+    } finally {
+      await input.close();
+    }
     await abandonPartial(plain);
-    return { claim, ciphertextSha256: encryptor.hashes().ciphertextSha256 };
+    return { claim, ciphertextSha256 };
   } catch (error) {
     await abandonPartial(claim);
     throw error;

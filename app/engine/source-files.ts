@@ -5,7 +5,7 @@
  * process. So these descriptors are opened once, given up only after every connection the
  * copy uses has been closed, and closed through database-files.ts.
  */
-import { fdatasync, readSync, writeSync } from 'node:fs';
+import { fdatasync, fdatasyncSync, readSync, writeSync } from 'node:fs';
 import { promisify } from 'node:util';
 import { closeDatabaseFile, openDatabaseFile, type DatabaseFile } from './database-files.ts';
 
@@ -86,15 +86,23 @@ const fdatasyncAsync = promisify(fdatasync);
  */
 export class WriteBehind {
   readonly #fd: number;
+  readonly #durable: boolean;
   #pending: Promise<void> = Promise.resolve();
   #failure: unknown;
 
-  constructor(fd: number) {
+  /**
+   * `durable: false` for a scratch copy that never becomes the backup itself (the plain
+   * partial of a backup encrypted at rest, read once more into the encrypted file and then
+   * removed): nothing is flushed, so its pages can leave the page cache unwritten.
+   */
+  constructor(fd: number, durable = true) {
     this.#fd = fd;
+    this.#durable = durable;
   }
 
   /** Waits for the flush under way, if any, then starts another. */
   async flush(): Promise<void> {
+    if (!this.#durable) return;
     await this.settle();
     // The failure is kept, not left unhandled: it is thrown by the next flush or settle.
     this.#pending = fdatasyncAsync(this.#fd).catch((error: unknown) => void (this.#failure ??= error));
@@ -104,6 +112,12 @@ export class WriteBehind {
   async settle(): Promise<void> {
     await this.#pending;
     if (this.#failure !== undefined) throw this.#failure;
+  }
+
+  /** The copy's last step: waits for the flushes behind it, then writes the rest to the disk (nothing for a scratch copy). */
+  async finish(): Promise<void> {
+    await this.settle();
+    if (this.#durable) fdatasyncSync(this.#fd);
   }
 }
 

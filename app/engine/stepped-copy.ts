@@ -6,7 +6,7 @@
  * then pauses so writers get in. A commit in between starts the copy over; after `maxRestarts` the rest is copied in
  * one step, so the backup always completes. A writer waits at most one step.
  */
-import { fdatasyncSync, ftruncateSync, openSync, closeSync, readSync } from 'node:fs';
+import { ftruncateSync, openSync, closeSync, readSync } from 'node:fs';
 import type Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { OperationContext } from './context.ts';
@@ -22,6 +22,8 @@ export interface SteppedCopyOptions {
   maxRestarts: number;
   /** How long one step may try to get the read lock before the backup is SOURCE_BUSY (default 5000 ms). */
   busyTimeoutMs?: number;
+  /** False for a scratch copy (see WriteBehind): it is not flushed to the disk. */
+  durable?: boolean;
 }
 
 /** Copies the database into `partial` in steps; returns the restarts and the copy's page count and size. */
@@ -36,7 +38,7 @@ export async function copySteppedFile(
   const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
   const counter = Buffer.alloc(4);
   const output = openSync(partial, 'w');
-  const writeBehind = new WriteBehind(output);
+  const writeBehind = new WriteBehind(output, options.durable ?? true);
   const started = performance.now();
   let restarts = 0;
   let bytesCopied = 0;
@@ -88,8 +90,7 @@ export async function copySteppedFile(
           if (offset >= total || copied === 0) {
             ftruncateSync(output, total);
             // The copy's header is the source's; a rollback-journal file stays one.
-            await writeBehind.settle();
-            fdatasyncSync(output);
+            await writeBehind.finish();
             ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied, bytesPerSecond: bytesCopied / seconds(started), restarts }, true);
             return { restarts, pageCount, pageSize };
           }

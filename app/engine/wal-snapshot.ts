@@ -25,7 +25,7 @@
  * the caller copies through SQLite's backup API instead.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, fdatasyncSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
+import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { OperationContext } from './context.ts';
 import { COPY_CHUNK_BYTES, WRITE_BACK_BYTES, writeAll, WriteBehind, type SourceFiles } from './source-files.ts';
@@ -178,6 +178,8 @@ export async function copyWalSnapshot(
   tryClone = false,
   /** Page 1 is encrypted: its header is left as it is, and switched through a keyed connection afterwards. */
   encrypted = false,
+  /** False for a scratch copy (see WriteBehind): it is not flushed to the disk. */
+  durable = true,
 ): Promise<WalSnapshotCopy | false> {
   const { index, pageCount } = snapshot;
   const pageSize = index.pageSize;
@@ -188,7 +190,7 @@ export async function copyWalSnapshot(
 
   const input = files.database;
   const output = openSync(partial, 'w');
-  const writeBehind = new WriteBehind(output);
+  const writeBehind = new WriteBehind(output, durable);
   try {
     const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
     const sourceBytes = Math.min(fstatSync(input).size, totalBytes);
@@ -214,8 +216,7 @@ export async function copyWalSnapshot(
       // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
       if (!encrypted) writeAll(output, Buffer.from([1, 1]), 2, 18);
     }
-    await writeBehind.settle();
-    fdatasyncSync(output);
+    await writeBehind.finish();
     ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: totalBytes / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 }, true);
     return sha256 === undefined ? { method } : { method, sha256 };
   } finally {

@@ -16,7 +16,7 @@ import type { SourceFiles } from '../source-files.ts';
 import { beginWalSnapshot, copyWalSnapshot } from '../wal-snapshot.ts';
 import { openEncrypted } from '../connection.ts';
 import { copyPages, pageCopy } from './page-copy.ts';
-import { beginWithReader, readShape, type BackupStrategy, type BegunCopy, type SourceReader, type StrategyInput } from './strategy.ts';
+import { beginWithReader, isScratchCopy, readShape, type BackupStrategy, type BegunCopy, type SourceReader, type StrategyInput } from './strategy.ts';
 
 /** How long the WAL fast path waits for another program's write transaction before using the backup API. */
 const WAL_LOCK_TIMEOUT_MS = 1000;
@@ -55,7 +55,7 @@ function walFileCopy(
   return {
     shape,
     async copy(partial) {
-      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones, input.key !== undefined);
+      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones, input.key !== undefined, !isScratchCopy(input));
       // An encrypted copy's page 1 still says WAL: the pipeline switches it with the key,
       // so the file is not finished here and is hashed after that rewrite.
       if (made && input.key) return { restarts: 0, copyMethod: made.method };

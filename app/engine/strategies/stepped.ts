@@ -7,7 +7,7 @@
 import { steppedOptions } from '../backup-options.ts';
 import { copySteppedFile } from '../stepped-copy.ts';
 import { pageCopy } from './page-copy.ts';
-import { beginWithReader, readShape, type BackupStrategy } from './strategy.ts';
+import { beginWithReader, isScratchCopy, readShape, type BackupStrategy } from './strategy.ts';
 
 /** The stepped mode: short steps, each under its own read lock, that let writers in between. */
 export const steppedStrategy: BackupStrategy = {
@@ -21,7 +21,7 @@ export const steppedStrategy: BackupStrategy = {
       return {
         shape,
         async copy(partial) {
-          const options = { ...steppedOptions(shape.pageSize, input.options), busyTimeoutMs: input.busyTimeoutMs };
+          const options = { ...steppedOptions(shape.pageSize, input.options), busyTimeoutMs: input.busyTimeoutMs, durable: !isScratchCopy(input) };
           const stepped = await copySteppedFile(files, reader.db, partial, input.ctx, input.subject, options);
           return { restarts: stepped.restarts, finished: { pageCount: stepped.pageCount, pageSize: shape.pageSize } };
         },

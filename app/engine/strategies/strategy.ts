@@ -25,6 +25,17 @@ export interface StrategyInput {
   destinationClones?: boolean;
 }
 
+/**
+ * True when the partial a strategy writes is a scratch copy: a backup encrypted at rest
+ * verifies it, reads it once more into the encrypted partial (which is fsynced and
+ * published) and removes it. Only the encrypted file must reach the disk; flushing the
+ * plain one too wrote every byte twice (measured: 1 GB WAL database, 2.08 × a plain
+ * backup).
+ */
+export function isScratchCopy(input: StrategyInput): boolean {
+  return input.options.encryption !== undefined;
+}
+
 /** The source as the copy sees it: the prepare phase's numbers and the manifest's journal mode. */
 export interface SourceShape {
   journalMode: JournalMode;

@@ -1,6 +1,6 @@
 import type { ReactNode } from 'react';
 import { Badge, Tooltip, type BadgeProps } from '@mantine/core';
-import { IconAlertTriangle, IconClockPause, IconCopy, IconLockOpen, IconShieldCheck, IconStack2 } from '@tabler/icons-react';
+import { IconAlertTriangle, IconClockPause, IconCopy, IconLock, IconLockOpen, IconShieldCheck, IconStack2 } from '@tabler/icons-react';
 import type { BackupRecord, HeldCopy } from '../../../app/api/index.ts';
 import { describeClone, describeHeldCopy, describeVersion, formatBytes, toneColor } from '../format.ts';
 
@@ -42,6 +42,16 @@ export function VersionBadge({ entry }: { entry: Pick<BackupRecord, 'version' | 
   return (
     <ExplainedBadge detail={describeVersion(entry.version, entry.bytes)} color="teal" variant="outline" size="sm" leftSection={<IconStack2 size={11} />}>
       Version · +{formatBytes(entry.version.newBytes)}
+    </ExplainedBadge>
+  );
+}
+
+/** Marks a backup encrypted at rest with age (its file is a .age); says what opens it on hover or focus. */
+export function EncryptedBadge({ entry }: { entry: Pick<BackupRecord, 'path'> }) {
+  if (!entry.path?.endsWith('.age')) return null;
+  return (
+    <ExplainedBadge detail="Encrypted at rest with age: Pagevault opens it with the key it keeps, and age -d -i recovery-key.txt (or age -d and the passphrase) opens it without Pagevault." color="teal" variant="outline" size="sm" leftSection={<IconLock size={11} />}>
+      Encrypted
     </ExplainedBadge>
   );
 }

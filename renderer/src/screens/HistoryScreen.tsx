@@ -4,7 +4,7 @@ import { IconCopy, IconDots, IconFolderSearch, IconHistory, IconPin, IconPinFill
 import { useShallow } from 'zustand/react/shallow';
 import type { BackupRecord, HistoryStatusFilter } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
-import { CloneBadge, HeldCopyBadge, StatusBadge, TriggerBadge, VersionBadge, WarningBadge } from '../components/BackupBadges.tsx';
+import { CloneBadge, EncryptedBadge, HeldCopyBadge, StatusBadge, TriggerBadge, VersionBadge, WarningBadge } from '../components/BackupBadges.tsx';
 import { ConfirmDialog } from '../components/ConfirmDialog.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { FolderInput } from '../components/FolderInput.tsx';
@@ -199,6 +199,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
           <HeldCopyBadge heldCopy={entry.heldCopy} />
           <CloneBadge entry={entry} />
           <VersionBadge entry={entry} />
+          <EncryptedBadge entry={entry} />
           <WarningBadge warnings={entry.warnings} />
         </Stack>
       </Table.Td>

@@ -44,9 +44,12 @@ export function CheckStep() {
       </div>
       {checkError && needsKey ? (
         <Stack gap="sm">
-          <Text size="sm" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
-            {checkError}
-          </Text>
+          {/* "Key needed" is what the form says; a wrong key's message says which key was tried and why it failed. */}
+          {checkErrorCode === 'WRONG_KEY' && (
+            <Text size="sm" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+              {checkError}
+            </Text>
+          )}
           <BackupKeyForm wrongKey={checkErrorCode === 'WRONG_KEY'} onSubmit={(key) => void checkWithKey(key)} />
         </Stack>
       ) : checkError ? (
