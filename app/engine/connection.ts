@@ -35,6 +35,7 @@ import type Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import { cipherNames, type CipherName, type SourceKey } from '../api/types.ts';
 import { checkSqliteFile, type CheckedFile } from './sqlite-file.ts';
+import { encryptedPageSize } from './held-copy.ts';
 
 const require = createRequire(import.meta.url);
 let cipherLibrary: typeof Database | undefined;
@@ -90,6 +91,8 @@ export interface OpenOptions {
   fileMustExist?: boolean;
   /** Busy timeout in milliseconds. */
   timeout?: number;
+  /** `locking_mode = EXCLUSIVE` before the first read: a copy taken without a lock is recovered with its wal-index in memory, so no -shm is made beside it. */
+  exclusive?: boolean;
 }
 
 /**
@@ -101,6 +104,7 @@ export function openEncrypted(path: string, key: SourceKey, subject: string, opt
   const db = new (CipherDatabase())(path, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
   try {
     applyKey(db, key);
+    if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
     db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
     return db;
   } catch (error) {
@@ -170,10 +174,17 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
   const subject = `${action} ${path}`;
   const exists = (file: string) => stat(file).then(() => true, () => false);
   // A -wal without a -shm: a program holds it in exclusive mode (or crashed so), and any
-  // connection would create a -shm beside it. Copying it without a lock needs its header,
-  // which is encrypted.
+  // connection would create a -shm beside it. It is copied without a lock (held-copy.ts),
+  // its facts taken from its WAL header, which is plain; the key is proven on the copy.
   if ((await exists(`${path}-wal`)) && !(await exists(`${path}-shm`))) {
-    throw new PagevaultError('NOT_SUPPORTED', `${subject}: another program holds this encrypted database exclusively (it has a -wal and no -shm); Pagevault cannot copy an encrypted database while another program holds it that way. Try again once that program is closed`);
+    const stats = await stat(path);
+    const pageSize = encryptedPageSize(path);
+    return {
+      path,
+      stats,
+      encrypted: true,
+      header: { pageSize, pageCount: Math.max(1, Math.ceil(stats.size / pageSize)), changeCounter: 0, writeVersion: 2, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) },
+    };
   }
   const stats = await stat(path);
   const db = openEncrypted(path, key, subject, { readonly: true });
