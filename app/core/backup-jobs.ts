@@ -17,7 +17,7 @@ import type { CoreContext } from './context.ts';
 import { withFileFacts } from './file-facts.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
-import { keyMissingError, sourceKeyOf } from './source-keys.ts';
+import { copiesRaw, keyMissingError, sourceKeyOf } from './source-keys.ts';
 
 /** This process among all that ever ran Pagevault here: its runs are not another's interrupted ones. */
 const PROCESS_INSTANCE = randomUUID();
@@ -114,6 +114,7 @@ export class BackupJobs {
     const recorded = (status: BackupRecord['status'], write: () => BackupRecord, next?: string) => this.#recorded(row, runId, status, write, next);
     let result: BackupResult;
     let mark: string;
+    let raw = false;
     try {
       const settings = this.#ctx.catalog.settings.get();
       // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
@@ -123,9 +124,11 @@ export class BackupJobs {
       this.#checkDestination(row);
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
       const key = await sourceKeyOf(this.#ctx.secrets, row.id);
+      raw = !key && (await copiesRaw(this.#ctx.secrets, row.id));
       const encryption = await this.#encryption?.forBackup(row.id, row.label);
       result = await this.#backup(row.path, row.destination + sep, {
         key,
+        raw,
         ...(encryption && { encryption }),
         mode: row.mode,
         verify: settings.verifyAfterBackup,
@@ -136,7 +139,8 @@ export class BackupJobs {
         now: startedAt,
       });
     } catch (error) {
-      const failure = error instanceof PagevaultError && error.code === 'ENCRYPTED' ? keyMissingError(row.path, row.label, this.#ctx.secrets.kind, error) : toPagevaultError(error, `Cannot back up ${row.path}`);
+      // A database added without its key has none to miss: its ENCRYPTED (compact mode) stands as it is.
+      const failure = error instanceof PagevaultError && error.code === 'ENCRYPTED' && !raw ? keyMissingError(row.path, row.label, this.#ctx.secrets.kind, error) : toPagevaultError(error, `Cannot back up ${row.path}`);
       const status = statusOfFailure(failure);
       return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }

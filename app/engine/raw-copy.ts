@@ -36,6 +36,15 @@ export function rawPageSize(source: string): number {
 }
 
 /**
+ * What a key-less copy knows of an encrypted database without opening it: WAL mode when a
+ * -wal is beside it, and the page size its WAL header gives (else the ciphers' default).
+ * Reads only the -wal's first 32 bytes.
+ */
+export function rawCopyFacts(source: string): { journalMode: 'wal' | 'delete'; pageSize: number } {
+  return { journalMode: rawCopyFollowsWal(source) ? 'wal' : 'delete', pageSize: rawPageSize(source) };
+}
+
+/**
  * Writes the committed frames of the copied WAL `walCopy` into the copy `partial` (as a
  * checkpoint would), cuts it to the last commit's page count, and removes `walCopy`.
  * Returns the copy's page size and count. Without a WAL copy (or one with no commit), the
