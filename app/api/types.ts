@@ -574,7 +574,7 @@ export interface DiscoveredDatabase {
   registered: boolean;
   /** "Firefox · default-release · places": the name it gets when added. */
   suggestedLabel: string;
-  /** One line for the user when there is something to know (why it cannot be added). */
+  /** One line for the user when there is something to know (why it cannot be added, or how an encrypted one is). */
   note: string | null;
 }
 
