@@ -2,7 +2,7 @@
 import { notifications } from '@mantine/notifications';
 import type { CipherName, JobFinished } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
-import { reloadDatabases } from './catalog-store.ts';
+import { reloadDatabasesInBackground } from './catalog-store.ts';
 
 /**
  * Adds each path (under its label when one is given); resolves to the error message of
@@ -28,7 +28,7 @@ export async function addDatabases(paths: Array<string | { path: string; label: 
     }
   }
   if (added.length > 0) {
-    await reloadDatabases();
+    await reloadDatabasesInBackground();
     notifications.show({ color: 'teal', title: added.length === 1 ? `Added ${added[0]}` : `Added ${added.length} databases`, message: 'Press Backup now to take the first backup.' });
   }
   return { failures, addedPaths, needKey, otherFailures };
@@ -41,7 +41,7 @@ export async function addDatabases(paths: Array<string | { path: string; label: 
 export async function addEncryptedDatabase(path: string, key: string, cipher: CipherName | 'detect', label?: string): Promise<string | undefined> {
   try {
     const added = await api.call('databases.add', { path, key: { key, cipher }, ...(label && { label }) });
-    await reloadDatabases();
+    await reloadDatabasesInBackground();
     notifications.show({ color: 'teal', title: `Added ${added.label}`, message: 'Its key is kept by Pagevault, never in the catalog. Press Backup now to take the first backup.' });
     return undefined;
   } catch (caught) {
@@ -56,7 +56,7 @@ export async function addEncryptedDatabase(path: string, key: string, cipher: Ci
 export async function addEncryptedDatabaseWithoutKey(path: string, label?: string): Promise<string | undefined> {
   try {
     const added = await api.call('databases.add', { path, withoutKey: true, ...(label && { label }) });
-    await reloadDatabases();
+    await reloadDatabasesInBackground();
     notifications.show({ color: 'teal', title: `Added ${added.label} without its key`, message: 'Its backups are raw copies: Pagevault checks their SHA-256, not what is inside. Press Backup now to take the first backup.' });
     return undefined;
   } catch (caught) {
