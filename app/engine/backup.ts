@@ -128,7 +128,7 @@ export async function backupDatabase(
  */
 async function checkSource(source: string, action: string, options: BackupOptions): Promise<CheckedDatabase & { raw: boolean }> {
   try {
-    return { ...(await checkDatabaseFile(source, action, options.key)), raw: false };
+    return { ...(await checkDatabaseFile(source, action, options.key, { heldCopy: true })), raw: false };
   } catch (error) {
     if (options.key || !options.raw || (error as { code?: string }).code !== 'ENCRYPTED') throw error;
   }

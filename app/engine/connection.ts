@@ -161,11 +161,13 @@ export interface CheckedDatabase extends CheckedFile {
 
 /**
  * checkSqliteFile, and for a file it finds encrypted, a check of `key` (WRONG_KEY when it
- * does not open it; ENCRYPTED as before without one). The header of an encrypted file is
+ * does not open it; ENCRYPTED as before without one). `heldCopy`: the caller copies a held
+ * database without a lock and proves the key on the copy (backup.ts), so one that another
+ * program holds exclusively is not opened here; otherwise that is SOURCE_BUSY. The header of an encrypted file is
  * encrypted too: its facts come from the keyed connection (the change counter and SQLite
  * version are unknown, 0).
  */
-export async function checkDatabaseFile(path: string, action: string, key?: SourceKey): Promise<CheckedDatabase> {
+export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean } = {}): Promise<CheckedDatabase> {
   try {
     return { ...(await checkSqliteFile(path, action)), encrypted: false };
   } catch (error) {
@@ -174,9 +176,13 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
   const subject = `${action} ${path}`;
   const exists = (file: string) => stat(file).then(() => true, () => false);
   // A -wal without a -shm: a program holds it in exclusive mode (or crashed so), and any
-  // connection would create a -shm beside it. It is copied without a lock (held-copy.ts),
-  // its facts taken from its WAL header, which is plain; the key is proven on the copy.
+  // connection would create a -shm beside it. A backup copies it without a lock
+  // (`heldCopy`, held-copy.ts), its facts taken from its WAL header, which is plain, and
+  // proves the key on the copy; anything else would have to say the key is good unchecked.
   if ((await exists(`${path}-wal`)) && !(await exists(`${path}-shm`))) {
+    if (!options.heldCopy) {
+      throw new PagevaultError('SOURCE_BUSY', `${subject}: another program holds this encrypted database exclusively (it has a -wal and no -shm), so its key cannot be checked now; try again once that program is closed. Its backups are taken all the same, without a lock`);
+    }
     const stats = await stat(path);
     const pageSize = encryptedPageSize(path);
     return {

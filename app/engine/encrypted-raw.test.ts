@@ -9,7 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceKey } from '../api/types.ts';
 import { makeEncryptedDatabase, openWithKey, pairsOf, startEncryptedWriter } from '../../test-support/encrypted-databases.ts';
-import { backup, restore, verify } from './index.ts';
+import { backup, inspect, restore, verify } from './index.ts';
 import { readManifest } from './manifest.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-encrypted-raw-'));
@@ -139,6 +139,11 @@ describe('an encrypted database its app holds exclusively', () => {
         expect(readFileSync(result.path).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
         expect(existsSync(`${result.path}-wal`) || existsSync(`${result.path}-shm`)).toBe(false);
       }
+      // Its key cannot be checked while it is held: inspect (and so the add flow) says so rather than accept it unchecked.
+      expect(await failureOf(inspect(source, { keys: { source: { ...key, key: 'any key at all' } } }))).toMatchObject({
+        code: 'SOURCE_BUSY',
+        message: expect.stringContaining(`Cannot inspect ${source}: another program holds this encrypted database exclusively (it has a -wal and no -shm), so its key cannot be checked now`),
+      });
       // Without the key too, as a raw copy.
       const raw = await backup(source, join(dir, 'out', 'raw.db'), { raw: true, heldCopyTries: tries });
       expect(pairsOf(raw.path, passphrase)).toMatchObject({ torn: 0, integrity: 'ok' });
