@@ -8,6 +8,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { makeDatabase } from '../test-support/databases.ts';
+import { makeEncryptedDatabase } from '../test-support/encrypted-databases.ts';
 import type { Page } from '@playwright/test';
 import { expect, saveScreenshot, test } from './fixtures.ts';
 
@@ -25,7 +26,8 @@ makeDatabase(at('.local', 'share', 'Anki2', 'User 1', 'collection.anki2'));
 // A library in a deep folder: its path is cut in the middle, whole in the tooltip.
 makeDatabase(at('Documents', 'Books and papers', 'Collected over the years', 'A library with a very long name', 'metadata.db'), { journalMode: 'delete' });
 writeFileSync(at('.config', 'calibre', 'gui.json'), JSON.stringify({ library_usage_stats: { [join(home, 'Documents', 'Books and papers', 'Collected over the years', 'A library with a very long name')]: 1 } }));
-writeFileSync(at('.config', 'Signal', 'sql', 'db.sqlite'), Buffer.alloc(16_384, 0x6b));
+// Signal's database is SQLCipher 4, as Signal Desktop writes it.
+makeEncryptedDatabase(at('.config', 'Signal', 'sql', 'db.sqlite'), 'the key in Signal config.json', { journalMode: 'delete' });
 test.afterAll(() => rmSync(home, { recursive: true, force: true }));
 
 test.use({ hostEnv: { HOME: home, XDG_CONFIG_HOME: '', XDG_DATA_HOME: '' } });
@@ -64,11 +66,11 @@ async function findAndAdd(app: Page) {
   await expect(firefox.getByRole('row', { name: /Firefox · default-release · cookies/ })).toContainText('Rollback');
   await expect(panel.getByRole('table', { name: 'Databases of Zotero' })).toContainText('1.2 MB');
 
-  // Signal's database is there, marked and explained, and cannot be picked.
+  // Signal's database is there, marked and explained, and can be picked (its key is asked for).
   const signal = panel.getByRole('table', { name: 'Databases of Signal' });
   await expect(signal).toContainText('Encrypted');
-  await expect(signal).toContainText('Pagevault cannot read or back it up today');
-  await expect(signal.getByRole('checkbox')).toBeDisabled();
+  await expect(signal).toContainText('Add it with its key');
+  await expect(signal.getByRole('checkbox')).toBeEnabled();
 
   const add = panel.getByRole('button', { name: /^Add selected/ });
   await expect(add).toBeDisabled();
@@ -95,6 +97,22 @@ async function findAndAdd(app: Page) {
   await expect(panel.getByRole('checkbox', { name: 'Add Zotero · zotero' })).toBeDisabled();
   await saveScreenshot(app, 'discovery-added');
 }
+
+test("Signal's encrypted database: picked, its key asked for in the panel, added without it", async ({ app }) => {
+  await app.getByRole('button', { name: 'Find databases on this computer' }).click();
+  const panel = app.getByRole('region', { name: 'Find databases on this computer' });
+  await panel.getByRole('checkbox', { name: 'Add Signal · db' }).check();
+  await panel.getByRole('button', { name: 'Add selected (1)' }).click();
+  const keyForm = panel.getByRole('form', { name: 'Key of the encrypted database' });
+  await expect(keyForm).toContainText(`${join(home, '.config', 'Signal', 'sql', 'db.sqlite')} is encrypted. Enter its key to add it`);
+  await expect(panel.getByRole('alert')).toHaveCount(0);
+  await saveScreenshot(app, 'discovery-signal-key');
+  await keyForm.getByRole('button', { name: 'Add without key' }).click();
+  await expect(keyForm).toBeHidden();
+  await expect(app.getByRole('table', { name: 'Databases', exact: true }).getByRole('row', { name: /Signal · db/ })).toBeVisible();
+  await expect(panel.getByRole('table', { name: 'Databases of Signal' })).toContainText('Added');
+  await expect(panel.getByRole('checkbox', { name: 'Add Signal · db' })).toBeDisabled();
+});
 
 test.describe('dark theme', () => {
   test.use({ colorScheme: 'dark' });

@@ -3,7 +3,7 @@
 import { mkdirSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { makeEncryptedDatabase, pairsOf } from '../test-support/encrypted-databases.ts';
-import { expect, test } from './fixtures.ts';
+import { expect, saveScreenshot, test } from './fixtures.ts';
 import { addDatabase } from './helpers.ts';
 
 const passphrase = 'the passphrase of the app';
@@ -34,3 +34,41 @@ test('an encrypted database asks for its key, refuses a wrong one, and is added 
   expect(pairsOf(backup, passphrase)).toMatchObject({ a: 100, b: 100, integrity: 'ok' });
   expect(readFileSync(join(host.dataDir, 'catalog.sqlite')).includes(Buffer.from(passphrase))).toBe(false);
 });
+
+for (const colorScheme of ['light', 'dark'] as const) {
+  test.describe(`${colorScheme} theme`, () => {
+    test.use({ colorScheme });
+    test(`an encrypted database added without its key backs up as a raw copy, and the History says what could not be checked (${colorScheme})`, async ({ app, host }, testInfo) => {
+      const dir = join(host.workDir, `case-${testInfo.testId}`);
+      mkdirSync(dir, { recursive: true });
+      const path = join(dir, 'signal.sqlite');
+      makeEncryptedDatabase(path, passphrase);
+
+      await addDatabase(app, path);
+      const keyForm = app.getByRole('form', { name: 'Key of the encrypted database' });
+      await expect(keyForm).toContainText('Backups will be raw copies of its encrypted pages');
+      await saveScreenshot(app, `encrypted-add-without-key-${colorScheme}`);
+      await keyForm.getByRole('button', { name: 'Add without key' }).click();
+      await expect(keyForm).toBeHidden();
+      const row = app.getByRole('row', { name: /^signal / });
+      await row.getByRole('button', { name: 'Backup now: signal' }).click();
+      await expect(app.getByRole('group', { name: 'Backup of signal' }).getByRole('status')).toHaveText('Backup complete');
+
+      const folder = join(host.dataDir, 'backups', 'signal');
+      const backup = join(folder, readdirSync(folder).find((name) => /^signal-\d{8}-\d{6}\.db$/.test(name))!);
+      expect(pairsOf(backup, passphrase)).toMatchObject({ a: 100, b: 100, integrity: 'ok' });
+
+      await app.getByRole('link', { name: 'History' }).click();
+      const entry = app.getByRole('table', { name: 'Backups' }).getByRole('row').filter({ hasText: 'Warning' });
+      await expect(entry).toHaveCount(1);
+      // Reached by keyboard, as the tooltip opens on focus from the keyboard.
+      const badge = entry.locator('[tabindex="0"]', { hasText: /^Warning$/ });
+      await badge.focus();
+      await app.keyboard.press('Shift+Tab');
+      await app.keyboard.press('Tab');
+      await expect(badge).toBeFocused();
+      await expect(app.getByRole('tooltip')).toHaveText(`${path} was copied without its key: its encrypted pages were copied as they are, so integrity_check could not run on the copy and only its SHA-256 is recorded`);
+      await saveScreenshot(app, `encrypted-raw-history-${colorScheme}`);
+    });
+  });
+}

@@ -50,12 +50,12 @@ export function makeEncryptedDatabase(path: string, passphrase: string, options:
   db.close();
 }
 
-/** Starts a real process committing pairs to the SQLCipher 4 database `path` with its key. */
-export function startEncryptedWriter(path: string, passphrase: string, gapMs = 0) {
+/** Starts a real process committing pairs to the SQLCipher 4 database `path` with its key; `exclusive` holds it in locking_mode=EXCLUSIVE. */
+export function startEncryptedWriter(path: string, passphrase: string, gapMs = 0, locking: 'normal' | 'exclusive' = 'normal') {
   const previous = process.env.PAGEVAULT_TEST_KEY;
   process.env.PAGEVAULT_TEST_KEY = passphrase;
   try {
-    return startScript('./encrypted-writer.ts', [path, String(gapMs)]);
+    return startScript('./encrypted-writer.ts', [path, String(gapMs), locking]);
   } finally {
     if (previous === undefined) delete process.env.PAGEVAULT_TEST_KEY;
     else process.env.PAGEVAULT_TEST_KEY = previous;

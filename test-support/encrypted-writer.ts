@@ -2,19 +2,22 @@
 // transaction) to an encrypted database, opened with SQLite3MultipleCiphers and its key,
 // as an app using SQLCipher does. The key comes in PAGEVAULT_TEST_KEY (SQLCipher 4), never
 // on the command line. Stops on SIGTERM and prints {"commits":N} on stdout.
+// A third argument `exclusive` holds the database as Signal Desktop or Zotero would, in
+// locking_mode=EXCLUSIVE from its first commit on, so no other process can read it.
 import { createRequire } from 'node:module';
 import type Database from 'better-sqlite3';
 
 const require = createRequire(import.meta.url);
 const CipherDatabase = require('better-sqlite3-multiple-ciphers') as typeof Database;
 
-const [path, gapArg] = process.argv.slice(2);
+const [path, gapArg, lockingMode] = process.argv.slice(2);
 const gapMs = Number(gapArg ?? 0);
 const sleeper = new Int32Array(new SharedArrayBuffer(4));
 const db = new CipherDatabase(path!, { timeout: 30_000 });
 db.pragma("cipher = 'sqlcipher'");
 db.pragma('legacy = 4');
 db.pragma(`key = '${(process.env.PAGEVAULT_TEST_KEY ?? '').replaceAll("'", "''")}'`);
+if (lockingMode === 'exclusive') db.pragma('locking_mode = EXCLUSIVE');
 const a = db.prepare('INSERT INTO pairs_a (v) VALUES (?)');
 const b = db.prepare('INSERT INTO pairs_b (k, v) VALUES (?, ?)');
 const payload = 'x'.repeat(100);

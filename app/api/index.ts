@@ -76,7 +76,15 @@ export const requestSchemas = {
    * `key`: an encrypted database's passphrase or raw key (`x'<hex>'`); `kind` is read from
    * its form when not given, `cipher` is SQLCipher 4 unless given, or found by 'detect'.
    */
-  'databases.add': z.strictObject({ path: filePath, label: label.optional(), key: sourceKey.optional() }),
+  'databases.add': z
+    .strictObject({
+      path: filePath,
+      label: label.optional(),
+      key: sourceKey.optional(),
+      /** An encrypted database added without its key: its backups are raw copies, checked by their SHA-256 only. */
+      withoutKey: z.literal(true).optional(),
+    })
+    .refine((params) => !(params.key && params.withoutKey), { message: 'Give a key or withoutKey, not both', path: ['withoutKey'] }),
   'databases.update': z.strictObject({
     id,
     label: label.optional(),

@@ -175,7 +175,13 @@ export interface BackupManifest {
    * Present when the source was encrypted (SQLCipher…): the backup is too, with the same
    * key and cipher. Independent of `encryption`, which is the age layer at rest around it.
    */
-  sourceEncryption?: { cipher: CipherName; cipherLabel: string };
+  sourceEncryption?: {
+    /** 'unknown' for a copy taken without the key (`keyed` false): its pages as they are. */
+    cipher: CipherName | 'unknown';
+    cipherLabel: string;
+    /** Whether the copy was taken with the key (and checked inside with it); absent in manifests from before. */
+    keyed?: boolean;
+  };
   /**
    * Present when the backup is encrypted at rest with age: then `bytes` and `sha256` are
    * the encrypted file's, and these are of the database it holds.
@@ -652,7 +658,7 @@ export interface DiscoveredDatabase {
   registered: boolean;
   /** "Firefox · default-release · places": the name it gets when added. */
   suggestedLabel: string;
-  /** One line for the user when there is something to know (why it cannot be added). */
+  /** One line for the user when there is something to know (why it cannot be added, or how an encrypted one is). */
   note: string | null;
 }
 

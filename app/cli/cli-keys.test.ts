@@ -78,7 +78,7 @@ it('a wrong key, a wrong cipher, a missing key, a key file others can read: each
 
   const missing = pagevault('backup', source, out);
   expect(missing.stderr).toContain(`Cannot back up ${source}`);
-  expect(missing.stderr).toContain('(pass its key with --key-file) [ENCRYPTED]');
+  expect(missing.stderr).toContain('(pass its key with --key-file, or --raw to copy its encrypted pages as they are, which Pagevault cannot check inside) [ENCRYPTED]');
 
   const readable = pagevault('backup', source, out, '--key-file', keyFile(dir, passphrase, 0o644));
   expect(readable.status).toBe(2);
@@ -87,4 +87,31 @@ it('a wrong key, a wrong cipher, a missing key, a key file others can read: each
   expect(pagevault('inspect', source, '--key-file', keyFile(dir, passphrase), '--cipher', 'rot13').stderr).toContain("Expected --cipher to be one of sqlcipher-4, sqlcipher-3");
   expect(pagevault('inspect', source, '--cipher', 'aes256cbc').stderr).toContain('--cipher goes with --key-file');
   expect(readdirSync(out)).toEqual([]);
+});
+
+it('backup --raw copies an encrypted database without its key and says what it could not check; verify compares its SHA-256; restore --raw writes it into a new file as it is', () => {
+  const dir = fresh();
+  const source = join(dir, 'signal.db');
+  makeEncryptedDatabase(source, passphrase);
+  const copy = join(dir, 'copy.db');
+  const backedUp = pagevault('backup', source, copy, '--raw');
+  expect(backedUp.stderr).toBe('');
+  expect(backedUp.status).toBe(0);
+  expect(backedUp.stdout).toContain('encrypted as the source is, copied without its key (raw): Pagevault cannot check inside it');
+  expect(backedUp.stdout).toContain('verification: skipped, sha256 ');
+  expect(backedUp.stdout).toContain(`warning: ${source} was copied without its key: its encrypted pages were copied as they are, so integrity_check could not run on the copy and only its SHA-256 is recorded`);
+  expect(pairsOf(copy, passphrase)).toMatchObject({ a: 100, torn: 0, integrity: 'ok' });
+
+  const verified = pagevault('verify', copy);
+  expect(verified.status).toBe(0);
+  expect(verified.stdout).toContain('not checked: quick_check did not run: the backup is encrypted and no key was given');
+
+  const restored = pagevault('restore', copy, join(dir, 'restored.db'), '--raw');
+  expect(restored.stderr).toBe('');
+  expect(restored.stdout).toContain('written as it is; quick_check did not run');
+  expect(readFileSync(join(dir, 'restored.db'))).toEqual(readFileSync(copy));
+
+  expect(pagevault('backup', source, join(dir, 'x.db'), '--raw', '--key-file', keyFile(dir, passphrase)).stderr).toContain('Give --key-file or --raw, not both');
+  expect(pagevault('verify', copy, '--raw').stderr).toContain('--raw goes with backup and restore');
+  expect(existsSync(join(dir, 'x.db'))).toBe(false);
 });

@@ -123,7 +123,8 @@ export function renderBackup(result: BackupResult): string {
     `  ${m.pageCount.toLocaleString('en-US')} pages × ${m.pageSize} bytes, ${m.mode} mode, ${m.restarts} restart${m.restarts === 1 ? '' : 's'}, ${(result.durationMs / 1000).toFixed(1)} s`,
   ];
   if (m.heldCopy) lines.push(`  ${describeHeldCopy(m.heldCopy)}`);
-  if (m.sourceEncryption) lines.push(`  encrypted with the source's key (${m.sourceEncryption.cipherLabel})`);
+  if (m.sourceEncryption?.keyed === false) lines.push("  encrypted as the source is, copied without its key (raw): Pagevault cannot check inside it");
+  else if (m.sourceEncryption) lines.push(`  encrypted with the source's key (${m.sourceEncryption.cipherLabel})`);
   // A clone is the unusual case, and the one that explains a backup of any size in milliseconds.
   if (m.copyMethod === 'cloned') lines.push('  cloned: shares its unchanged blocks with the database (copy-on-write file system)');
   if (m.encryption) lines.push(`  encrypted with age ${m.encryption.recipient === 'scrypt' ? 'with a passphrase' : `to ${m.encryption.recipient}`}; opens with \`age -d\``);

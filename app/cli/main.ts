@@ -51,6 +51,8 @@ Encrypted databases (backup, restore, verify, inspect):
   --key-file F  the file holding the database's passphrase, or its raw key as x'<hex>'
                 (only you may read it: chmod 600); never give a key on the command line
   --cipher NAME when it is not SQLCipher 4: ${cipherNames.join(', ')}
+  --raw         backup, restore: without the key, copy its encrypted pages as they are (to a new
+                file, for restore); consistent, but only its SHA-256 can be checked
   catalog restore                     Put an automatic catalog backup in place of a damaged catalog
       --data-dir DIR                    the data folder (default: the platform's)
       --from FILE                       this backup instead of the newest in <data dir>/catalog-backups
@@ -115,6 +117,7 @@ async function main(argv: string[]): Promise<number> {
         add: { type: 'boolean', default: false },
         'key-file': { type: 'string' },
         cipher: { type: 'string' },
+        raw: { type: 'boolean', default: false },
         vault: { type: 'string' },
         ...(Object.fromEntries(Object.keys(retentionFlags).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof retentionFlags, { type: 'string' }>),
         json: { type: 'boolean', default: false },
@@ -166,6 +169,9 @@ async function main(argv: string[]): Promise<number> {
   if ((values['key-file'] !== undefined || values.cipher !== undefined) && !keyCommands.includes(command)) return usageError('--key-file and --cipher go with backup, restore, verify and inspect');
   if (values.cipher !== undefined && values['key-file'] === undefined) return usageError('--cipher goes with --key-file');
   if (values.cipher !== undefined && !isCipherName(values.cipher)) return usageError(`Expected --cipher to be one of ${cipherNames.join(', ')}, got '${values.cipher}'`);
+  if (values.raw && command !== 'backup' && command !== 'restore') return usageError('--raw goes with backup and restore');
+  if (values.raw && values['key-file'] !== undefined) return usageError('Give --key-file or --raw, not both: --raw is the copy without the key');
+  if (values.raw && values.vault !== undefined) return usageError('--raw goes with a backup to a file or folder, not with --vault');
   let key: SourceKey | undefined;
   if (values['key-file'] !== undefined) {
     const read = readSourceKeyFile(values['key-file'], values.cipher as SourceKey['cipher'] | undefined);
@@ -211,15 +217,16 @@ async function main(argv: string[]): Promise<number> {
           break;
         }
         const encryption = backupEncryptionOf(values);
-        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'], key, ...(encryption && { encryption }) });
+        const result = await engine.backup(args[0]!, args[1]!, { ...run, mode: mode as BackupMode | undefined, overwrite: values.force, verify: !values['no-verify'], key, raw: values.raw, ...(encryption && { encryption }) });
         value = result;
         text = renderBackup(result);
         break;
       }
       case 'restore': {
-        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy', keys: { source: key, age: backupKeysOf(values) } });
+        const result = await engine.restore(args[0]!, args[1]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy', keys: { source: key, age: backupKeysOf(values) }, raw: values.raw });
         value = result;
-        text = `Restored ${result.backup} into ${result.target} (${result.pageCount.toLocaleString('en-US')} pages, verified)${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
+        const checked = result.verification.notChecked ? `written as it is; ${result.verification.notChecked}` : 'verified';
+        text = `Restored ${result.backup} into ${result.target} (${result.pageCount.toLocaleString('en-US')} pages, ${checked})${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
         break;
       }
       case 'verify': {
@@ -298,7 +305,7 @@ async function main(argv: string[]): Promise<number> {
     clearLine();
     const body = error instanceof PagevaultError ? error.toBody() : { code: 'INTERNAL', message: String((error as Error)?.message ?? error) };
     if (command === 'backup' && body.code === 'DEST_EXISTS' && !values.force) body.message += ' (pass --force to replace it)';
-    if (body.code === 'ENCRYPTED' && !key) body.message += ' (pass its key with --key-file)';
+    if (body.code === 'ENCRYPTED' && !key && !values.raw) body.message += ` (pass its key with --key-file, or --raw to ${command === 'restore' ? 'write it into a new file as it is' : 'copy its encrypted pages as they are'}, which Pagevault cannot check inside)`;
     if (body.code === 'KEY_NEEDED') body.message += ' (pass --identity FILE or --passphrase-file FILE)';
     if (json) out({ type: 'error', ...body });
     else console.error(`pagevault: ${body.message} [${body.code}]`);

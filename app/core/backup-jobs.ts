@@ -17,7 +17,7 @@ import type { CoreContext } from './context.ts';
 import { withFileFacts } from './file-facts.ts';
 import { backupKey, ensureWritableFolder, type Databases } from './databases.ts';
 import type { Retention } from './retention.ts';
-import { keyMissingError, sourceKeyOf } from './source-keys.ts';
+import { copiesRaw, keyMissingError, sourceKeyOf } from './source-keys.ts';
 import { checkedVault, isVersion, versionEntry } from './versions.ts';
 import type { VaultBackupResult } from '../vault/vault.ts';
 
@@ -122,6 +122,7 @@ export class BackupJobs {
     const recorded = (status: BackupRecord['status'], write: () => BackupRecord, next?: string) => this.#recorded(row, runId, status, write, next);
     let result: BackupResult;
     let mark: string;
+    let raw = false;
     try {
       const settings = this.#ctx.catalog.settings.get();
       // Taken before the copy: a write during the copy changes the mark, so the next run copies again.
@@ -135,9 +136,11 @@ export class BackupJobs {
         return { record: recorded('succeeded', () => this.#recordVersion(row, trigger, startedAt, added, mark)), failure: null };
       }
       const key = await sourceKeyOf(this.#ctx.secrets, row.id);
+      raw = !key && (await copiesRaw(this.#ctx.secrets, row.id));
       const encryption = await this.#encryption?.forBackup(row.id, row.label);
       result = await this.#backup(row.path, row.destination + sep, {
         key,
+        raw,
         ...(encryption && { encryption }),
         mode: row.mode,
         verify: settings.verifyAfterBackup,
@@ -148,7 +151,8 @@ export class BackupJobs {
         now: startedAt,
       });
     } catch (error) {
-      const failure = error instanceof PagevaultError && error.code === 'ENCRYPTED' ? keyMissingError(row.path, row.label, this.#ctx.secrets.kind, error) : toPagevaultError(error, `Cannot back up ${row.path}`);
+      // A database added without its key has none to miss: its ENCRYPTED (compact mode) stands as it is.
+      const failure = error instanceof PagevaultError && error.code === 'ENCRYPTED' && !raw ? keyMissingError(row.path, row.label, this.#ctx.secrets.kind, error) : toPagevaultError(error, `Cannot back up ${row.path}`);
       const status = statusOfFailure(failure);
       return { record: recorded(status, () => this.#withoutFile(row, status, trigger, startedAt, failure.toBody())), failure };
     }

@@ -188,7 +188,7 @@ export class Core {
         return { paths: await shell.pickPaths(purpose) };
       },
       'databases.list': () => databases.list(),
-      'databases.add': ({ path, label, key }) => databases.add(path, label, key),
+      'databases.add': ({ path, label, key, withoutKey }) => databases.add(path, label, key, withoutKey === true),
       'databases.update': (params) => databases.update(params),
       'databases.remove': ({ id }) => databases.remove(id),
       'databases.details': ({ id }) => databases.details(id),

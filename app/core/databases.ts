@@ -13,7 +13,7 @@ import { fileSystemError } from '../engine/sqlite-errors.ts';
 import { defaultStorage, storageReason } from './storage-choice.ts';
 import type { CoreContext } from './context.ts';
 import { withFileFacts } from './file-facts.ts';
-import { forgetSourceKey, saveSourceKey, sourceKeyOf } from './source-keys.ts';
+import { forgetSourceKey, saveRawCopies, saveSourceKey, sourceKeyOf } from './source-keys.ts';
 
 /** The mode a database gets when it is added: snapshot for WAL, stepped for rollback journals. */
 export function defaultModeFor(journalMode: JournalMode): BackupMode {
@@ -59,14 +59,18 @@ export class Databases {
    * `key`, which is checked by opening the database before anything is saved, and then
    * kept in the secret store, never in the catalog.
    */
-  async add(rawPath: string, givenLabel?: string, givenKey?: Params<'databases.add'>['key']): Promise<DatabaseSummary> {
+  async add(rawPath: string, givenLabel?: string, givenKey?: Params<'databases.add'>['key'], withoutKey = false): Promise<DatabaseSummary> {
     const absolute = resolve(rawPath);
     const key: SourceKey | undefined = givenKey && {
       key: givenKey.key,
       kind: givenKey.kind ?? (/^x'[0-9a-fA-F]+'$/.test(givenKey.key) ? 'raw' : 'passphrase'),
       cipher: givenKey.cipher === undefined || givenKey.cipher === 'detect' ? 'sqlcipher-4' : givenKey.cipher,
     };
-    const info = await engine.inspect(absolute, { rowCountBudgetMs: 0, keys: { source: key }, detectCipher: givenKey?.cipher === 'detect' });
+    const info = await engine.inspect(absolute, { rowCountBudgetMs: 0, keys: { source: key }, detectCipher: givenKey?.cipher === 'detect' }).catch((error: unknown) => {
+      // Added without its key: what the files show without opening it (raw-copy.ts).
+      if (withoutKey && !key && (error as { code?: string }).code === 'ENCRYPTED') return { ...engine.rawCopyFacts(absolute), encryption: { state: 'key-needed' as const } };
+      throw error;
+    });
     const path = await realpath(absolute);
     if (path === join(this.#ctx.dataDir, CATALOG_FILE_NAME)) {
       throw new PagevaultError('OWN_FILE', `Cannot add ${path}: it is Pagevault's own catalog`);
@@ -98,7 +102,16 @@ export class Databases {
         throw error;
       }
     }
-    this.#ctx.catalog.events.record('database.added', `Added ${path}${info.encryption?.state === 'key-accepted' ? ` (encrypted, ${info.encryption.cipherLabel})` : ''}`, row.id);
+    if (info.encryption?.state === 'key-needed') {
+      try {
+        await saveRawCopies(this.#ctx.secrets, row.id);
+      } catch (error) {
+        this.#ctx.catalog.databases.remove(row.id);
+        throw error;
+      }
+    }
+    const how = info.encryption?.state === 'key-accepted' ? ` (encrypted, ${info.encryption.cipherLabel})` : info.encryption?.state === 'key-needed' ? ' (encrypted, without its key: backups are raw copies)' : '';
+    this.#ctx.catalog.events.record('database.added', `Added ${path}${how}`, row.id);
     this.#ctx.changed('databases');
     return this.summary(row);
   }

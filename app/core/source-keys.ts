@@ -1,6 +1,8 @@
 /**
  * The keys of encrypted source databases, kept in the secret store under
- * `source-key:<databaseId>` as JSON `{ key, cipher, kind }`; never in the catalog.
+ * `source-key:<databaseId>` as JSON `{ key, cipher, kind }`; never in the catalog. A
+ * database added without its key keeps `{ raw: true }` there instead: what Pagevault knows
+ * of its key is that it has none, and its backups are raw copies (engine raw-copy.ts).
  */
 import { PagevaultError } from '../api/errors.ts';
 import { cipherNames, type SourceKey } from '../api/types.ts';
@@ -18,11 +20,28 @@ export async function sourceKeyOf(secrets: SecretStore, databaseId: number): Pro
   } catch {
     parsed = undefined;
   }
+  if ((parsed as { raw?: unknown } | undefined)?.raw === true) return undefined;
   if (!parsed || typeof parsed.key !== 'string' || !(cipherNames as readonly string[]).includes(parsed.cipher ?? '') || (parsed.kind !== 'passphrase' && parsed.kind !== 'raw')) {
     // The stored bytes are the secret: not quoted.
     throw new PagevaultError('CORRUPT', `The key kept for database ${databaseId} in Pagevault's key store is damaged; enter the key again in the database's settings`);
   }
   return parsed as SourceKey;
+}
+
+/** Whether `databaseId` was added without its key, so that its backups are raw copies. */
+export async function copiesRaw(secrets: SecretStore, databaseId: number): Promise<boolean> {
+  const bytes = await secrets.get(idOf(databaseId));
+  if (!bytes) return false;
+  try {
+    return (JSON.parse(bytes.toString('utf8')) as { raw?: unknown }).raw === true;
+  } catch {
+    return false;
+  }
+}
+
+/** Notes that `databaseId`, encrypted, was added without its key: its backups are raw copies. */
+export async function saveRawCopies(secrets: SecretStore, databaseId: number): Promise<void> {
+  await secrets.set(idOf(databaseId), Buffer.from(JSON.stringify({ raw: true })));
 }
 
 /** Keeps `key` as the key of `databaseId`. */

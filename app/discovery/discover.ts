@@ -109,7 +109,8 @@ async function look(candidate: Candidate, registered: ReadonlyMap<string, Journa
   if (known !== undefined) {
     const stats = await stat(real).catch(() => undefined);
     if (!stats?.isFile()) return undefined;
-    return { ...base, sizeBytes: stats.size, format: 'sqlite', journal: known === 'wal' ? 'wal' : 'rollback', held: await heldNow(), registered: true };
+    // An encrypted file added (with its key or without) is still shown as encrypted.
+    return { ...base, sizeBytes: stats.size, format: candidate.encrypted ? 'encrypted' : 'sqlite', journal: known === 'wal' ? 'wal' : 'rollback', held: await heldNow(), registered: true };
   }
   const head = await readHead(path, 100);
   if (head.ok === 'missing') return undefined;

@@ -151,7 +151,7 @@ describe('discovery on a Linux home', () => {
       '.mozilla/firefox/wxyz9876.dev-edition/places.sqlite: not a SQLite database (its header is not "SQLite format 3")',
     ]);
     const signal = result.databases.find((d) => d.app === 'Signal')!;
-    expect(signal.note).toMatch(/encrypts this database .* Pagevault cannot read/);
+    expect(signal.note).toMatch(/encrypts this database \(SQLCipher 4\)\. Add it with its key .* or without it: its backups are then raw copies/);
     expect(result.databases.find((d) => d.app === 'Firefox')!.sizeBytes).toBeGreaterThan(0);
     expect(result.heldKnown).toBe(true);
     expect(result.databases.every((d) => d.held === false)).toBe(true);

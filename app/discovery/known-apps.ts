@@ -26,7 +26,7 @@ export interface Candidate {
   app: string;
   profile: string | null;
   path: string;
-  /** Set when the app encrypts this file: the line that tells the user why Pagevault cannot read it. */
+  /** Set when the app encrypts this file: the line that tells the user it is added with its key, or without it for raw copies. */
   encrypted?: string;
   /** Found by searching a folder rather than by a known name: left out quietly unless it is SQLite. */
   searched?: boolean;
@@ -198,7 +198,7 @@ async function dbeaverApp(folders: UserFolders): Promise<Candidate[]> {
   return found;
 }
 
-const SIGNAL_NOTE = 'Signal encrypts this database (SQLCipher) with a key it keeps to itself, so Pagevault cannot read or back it up today.';
+const SIGNAL_NOTE = 'Signal encrypts this database (SQLCipher 4). Add it with its key (Signal keeps it in its config.json, or sealed in the system keychain), or without it: its backups are then raw copies that Pagevault cannot check inside.';
 
 /** Every known app's candidate files under `folders`. */
 export async function knownAppCandidates(folders: UserFolders): Promise<Candidate[]> {

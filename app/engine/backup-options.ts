@@ -40,6 +40,12 @@ export interface BackupOptions {
    */
   key?: SourceKey;
   /**
+   * An encrypted source without `key` is copied as raw bytes (raw-copy.ts) instead of
+   * refused with ENCRYPTED: consistent, encrypted as the source is, and checkable only by
+   * its SHA-256. Opted into, since nothing inside such a copy can be checked.
+   */
+  raw?: boolean;
+  /**
    * Encrypt the backup at rest with age: the published file is `<name>.db.age`, and the
    * plain copy exists only as a 0600 partial until it has been verified and encrypted.
    * Independent of `key`: a backup of an encrypted source can be encrypted at rest too.

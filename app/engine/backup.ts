@@ -18,7 +18,8 @@ import { resolveDestination } from './destination.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
 import { checkSqliteFile, sqliteVersion } from './sqlite-file.ts';
-import { checkDatabaseFile, cipherLabel, openEncrypted } from './connection.ts';
+import { checkDatabaseFile, cipherLabel, openEncrypted, type CheckedDatabase } from './connection.ts';
+import { RAW_COPY_NOTE, rawCopyFollowsWal, rawPageSize } from './raw-copy.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { folderClones } from './clone.ts';
 import { beginCopy, defaultMode, type BegunCopy, type CopyResult, type SourceShape } from './strategies/index.ts';
@@ -43,7 +44,7 @@ export async function backupDatabase(
   const source = resolve(sourceArg);
   const action = options.action ?? 'back up';
   // An encrypted source is checked with its key; the copy keeps its encryption (connection.ts).
-  const { header, encrypted } = await checkDatabaseFile(source, `Cannot ${action}`, options.key);
+  const { header, encrypted, raw } = await checkSource(source, `Cannot ${action}`, options);
   const key = encrypted ? options.key : undefined;
   // A malformed recipient is refused before anything is written.
   if (options.encryption) recipientOf(options.encryption, `Cannot ${action} ${source}`);
@@ -59,7 +60,7 @@ export async function backupDatabase(
   // Probed before the copy begins, so no snapshot is held while the probe is written.
   const destinationClones = await folderClones(dirname(destination));
   try {
-    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key }, mode);
+    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw }, mode);
     const { shape } = begun;
     ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
@@ -81,13 +82,16 @@ export async function backupDatabase(
       // A copy hashed as it was written is only checked with SQLite; anything else (an
       // encrypted copy among them: its page 1 is rewritten with the key after the copy) is
       // read again for its hash.
-      verification = copied.sha256
+      verification = raw
+        ? await verifyFile(claim.path, ctx, { useManifest: false, mapped: true })
+        : copied.sha256
         ? await verifyWrittenFile(claim.path, ctx, { sha256: copied.sha256, full: options.fullVerify })
         : await verifyFile(claim.path, ctx, { full: options.fullVerify, useManifest: false, mapped: true, keys: { source: key } });
     }
     ctx.throwIfCancelled(subject);
     // Read from the plain copy, before an encrypted backup replaces it with ciphertext.
-    const consistentUpTo = copied.heldCopy?.journal === 'rollback' ? await rollbackPoint(claim.path, copied.heldCopy) : undefined;
+    // An encrypted copy's change counter is encrypted: the held copy's own words stand.
+    const consistentUpTo = copied.heldCopy?.journal === 'rollback' && !key && !raw ? await rollbackPoint(claim.path, copied.heldCopy) : undefined;
     let encrypted: { sha256: string; entry: NonNullable<BackupManifest['encryption']> } | undefined;
     if (options.encryption) {
       const plainBytes = (await stat(claim.path)).size;
@@ -100,7 +104,8 @@ export async function backupDatabase(
     const bytes = (await stat(destination)).size;
     claim = undefined;
 
-    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, consistentUpTo, encrypted, key });
+    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, consistentUpTo, encrypted, key, raw });
+    if (raw) ctx.warn(`${source} was ${RAW_COPY_NOTE}`);
     const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);
     if (verification && !verification.ok) {
       throw new PagevaultError(
@@ -117,13 +122,30 @@ export async function backupDatabase(
 }
 
 /**
+ * checkDatabaseFile; and for an encrypted file without a key, when a raw copy is asked for
+ * (`options.raw`), the facts a key-less copy has: its WAL header's page size, or the
+ * ciphers' default, and whether a -wal is beside it.
+ */
+async function checkSource(source: string, action: string, options: BackupOptions): Promise<CheckedDatabase & { raw: boolean }> {
+  try {
+    return { ...(await checkDatabaseFile(source, action, options.key, { heldCopy: true })), raw: false };
+  } catch (error) {
+    if (options.key || !options.raw || (error as { code?: string }).code !== 'ENCRYPTED') throw error;
+  }
+  const stats = await stat(source);
+  const pageSize = rawPageSize(source);
+  const header = { pageSize, pageCount: Math.max(1, Math.ceil(stats.size / pageSize)), changeCounter: 0, writeVersion: rawCopyFollowsWal(source) ? 2 : 1, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) };
+  return { path: source, stats, header, encrypted: true, raw: true };
+}
+
+/**
  * Makes the copy a standalone file in rollback-journal mode, so it never grows a -wal,
  * and reads its page count and size. A copy taken without a lock is recovered by SQLite
  * first: the WAL's committed frames are replayed, a hot journal is rolled back.
  */
 function finalize(path: string, copied: CopyResult, key: SourceKey | undefined, subject: string): { pageCount: number; pageSize: number } {
   // An encrypted copy's header is encrypted with the rest of page 1: only a keyed connection can switch it.
-  const copy = key ? openEncrypted(path, key, subject) : new Database(path, { fileMustExist: true });
+  const copy = key ? openEncrypted(path, key, subject, { exclusive: copied.heldCopy !== undefined }) : new Database(path, { fileMustExist: true });
   try {
     if (copied.heldCopy) {
       // Exclusive locking keeps the wal-index in memory: no -shm is made.
@@ -155,6 +177,8 @@ async function manifestOf(backup: {
   encrypted: { sha256: string; entry: NonNullable<BackupManifest['encryption']> } | undefined;
   /** The key of an encrypted source, whose cipher the copy keeps. */
   key: SourceKey | undefined;
+  /** An encrypted source copied without its key, its cipher unknown. */
+  raw: boolean;
 }): Promise<BackupManifest> {
   const { verification, copied: { heldCopy } } = backup;
   return {
@@ -173,10 +197,12 @@ async function manifestOf(backup: {
     sqliteVersion: sqliteVersion(),
     restarts: backup.copied.restarts,
     copyMethod: backup.copied.copyMethod ?? 'copied',
-    verification: verification
+    // A raw copy was only hashed: nothing inside it was checked (RAW_COPY_NOTE).
+    verification: verification && !backup.raw
       ? { verdict: verification.ok ? 'passed' : 'failed', check: verification.check, problems: verification.problems }
       : { verdict: 'skipped', check: null, problems: [] },
-    ...(backup.key && { sourceEncryption: { cipher: backup.key.cipher, cipherLabel: cipherLabel(backup.key.cipher) } }),
+    ...(backup.key && { sourceEncryption: { cipher: backup.key.cipher, cipherLabel: cipherLabel(backup.key.cipher), keyed: true } }),
+    ...(backup.raw && { sourceEncryption: { cipher: 'unknown', cipherLabel: 'an unknown cipher (copied without the key)', keyed: false } }),
     ...(heldCopy && { heldCopy: backup.consistentUpTo ? { ...heldCopy, consistentUpTo: backup.consistentUpTo } : heldCopy }),
     ...(backup.encrypted && { encryption: backup.encrypted.entry }),
   };

@@ -35,6 +35,7 @@ import type Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import { cipherNames, type CipherName, type SourceKey } from '../api/types.ts';
 import { checkSqliteFile, type CheckedFile } from './sqlite-file.ts';
+import { encryptedPageSize } from './held-copy.ts';
 
 const require = createRequire(import.meta.url);
 let cipherLibrary: typeof Database | undefined;
@@ -90,6 +91,8 @@ export interface OpenOptions {
   fileMustExist?: boolean;
   /** Busy timeout in milliseconds. */
   timeout?: number;
+  /** `locking_mode = EXCLUSIVE` before the first read: a copy taken without a lock is recovered with its wal-index in memory, so no -shm is made beside it. */
+  exclusive?: boolean;
 }
 
 /**
@@ -101,6 +104,7 @@ export function openEncrypted(path: string, key: SourceKey, subject: string, opt
   const db = new (CipherDatabase())(path, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
   try {
     applyKey(db, key);
+    if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
     db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
     return db;
   } catch (error) {
@@ -157,11 +161,13 @@ export interface CheckedDatabase extends CheckedFile {
 
 /**
  * checkSqliteFile, and for a file it finds encrypted, a check of `key` (WRONG_KEY when it
- * does not open it; ENCRYPTED as before without one). The header of an encrypted file is
+ * does not open it; ENCRYPTED as before without one). `heldCopy`: the caller copies a held
+ * database without a lock and proves the key on the copy (backup.ts), so one that another
+ * program holds exclusively is not opened here; otherwise that is SOURCE_BUSY. The header of an encrypted file is
  * encrypted too: its facts come from the keyed connection (the change counter and SQLite
  * version are unknown, 0).
  */
-export async function checkDatabaseFile(path: string, action: string, key?: SourceKey): Promise<CheckedDatabase> {
+export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean } = {}): Promise<CheckedDatabase> {
   try {
     return { ...(await checkSqliteFile(path, action)), encrypted: false };
   } catch (error) {
@@ -170,10 +176,21 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
   const subject = `${action} ${path}`;
   const exists = (file: string) => stat(file).then(() => true, () => false);
   // A -wal without a -shm: a program holds it in exclusive mode (or crashed so), and any
-  // connection would create a -shm beside it. Copying it without a lock needs its header,
-  // which is encrypted.
+  // connection would create a -shm beside it. A backup copies it without a lock
+  // (`heldCopy`, held-copy.ts), its facts taken from its WAL header, which is plain, and
+  // proves the key on the copy; anything else would have to say the key is good unchecked.
   if ((await exists(`${path}-wal`)) && !(await exists(`${path}-shm`))) {
-    throw new PagevaultError('NOT_SUPPORTED', `${subject}: another program holds this encrypted database exclusively (it has a -wal and no -shm); Pagevault cannot copy an encrypted database while another program holds it that way. Try again once that program is closed`);
+    if (!options.heldCopy) {
+      throw new PagevaultError('SOURCE_BUSY', `${subject}: another program holds this encrypted database exclusively (it has a -wal and no -shm), so its key cannot be checked now; try again once that program is closed. Its backups are taken all the same, without a lock`);
+    }
+    const stats = await stat(path);
+    const pageSize = encryptedPageSize(path);
+    return {
+      path,
+      stats,
+      encrypted: true,
+      header: { pageSize, pageCount: Math.max(1, Math.ceil(stats.size / pageSize)), changeCounter: 0, writeVersion: 2, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) },
+    };
   }
   const stats = await stat(path);
   const db = openEncrypted(path, key, subject, { readonly: true });

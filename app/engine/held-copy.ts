@@ -43,6 +43,19 @@
  *   copied, and there is nothing to roll back.
  * Anything else is copied again.
  *
+ * An encrypted database (SQLite3MultipleCiphers, SQLCipher): its page 1, header included, is
+ * encrypted, so the header's page size and change counter cannot be read. What is plain
+ * (measured on SQLCipher 4, wxSQLite3 AES-256, ChaCha20 and sqleet files written here, and
+ * as its `mcWriteWal`/`mcReadWal` show: only a frame's page is encrypted) is the WAL header
+ * and every frame header, and the frame checksums are computed over the encrypted page as
+ * it is stored, so the WAL proof is the same. The page size then comes from the WAL header.
+ * In rollback-journal mode, every commit rewrites page 1 (its change counter), and the
+ * ciphers either draw a fresh IV for each write (SQLCipher) or encrypt a changed plaintext
+ * into changed bytes: the first 64 KiB, which hold page 1 whatever the page size, stand in
+ * for the header. The journal's 28-byte header is written in the clear (only its page
+ * records are encrypted), so a hot journal is recognised as before; only a copy that can
+ * be recovered with the key (`rollBackHot`) accepts one.
+ *
  * On a file system that clones (clone.ts), a database larger than what is read into memory
  * is cloned instead of read: the time between the proof's two reads is then that of a
  * clone, milliseconds whatever the size, where a chunked copy would leave a busy writer
@@ -77,6 +90,10 @@ const WAL_HEADER_BYTES = 32;
 const WAL_FRAME_HEADER_BYTES = 24;
 const JOURNAL_HEADER_BYTES = 28;
 const DATABASE_HEADER_BYTES = 100;
+/** What stands in for the header of an encrypted database: page 1 whole, whatever the page size. */
+const ENCRYPTED_PAGE_ONE_BYTES = 65536;
+/** The page size assumed for an encrypted database whose WAL does not give it (SQLCipher's and SQLite3MultipleCiphers' default); only progress and the lock-byte page use it. */
+const ENCRYPTED_DEFAULT_PAGE_SIZE = 4096;
 
 /** How hard a lock-free copy of a held database tries, and whether it may clone the database instead of reading it. */
 export interface HeldCopyOptions {
@@ -84,6 +101,10 @@ export interface HeldCopyOptions {
   maxTries?: number;
   /** The partial's folder clones (clone.ts): a large database is cloned rather than read. */
   clone?: boolean;
+  /** The database is encrypted: its header cannot be read, and page 1's bytes stand in for it (see the header). */
+  encrypted?: boolean;
+  /** A hot journal may be copied for the copy's recovery to roll back (default true); not for a copy no SQLite will open (raw-copy.ts). */
+  rollBackHot?: boolean;
 }
 
 /** What the copy found, for the manifest; `consistentUpTo` is completed once SQLite has recovered the copy. */
@@ -122,10 +143,9 @@ export async function copyHeldDatabase(
   const started = performance.now();
   let bytesCopied = 0;
   try {
-    const header = readAt(database.fd, DATABASE_HEADER_BYTES, 0);
-    const rawPageSize = header.length >= 18 ? header.readUInt16BE(16) : 0;
-    const pageSize = rawPageSize === 1 ? 65536 : rawPageSize;
+    const pageSize = options.encrypted ? encryptedPageSize(source) : headerPageSize(readAt(database.fd, DATABASE_HEADER_BYTES, 0));
     if (pageSize < 512) throw new PagevaultError('CORRUPT', `${subject}: its header gives no valid page size`);
+    const rollback = { headerBytes: options.encrypted ? ENCRYPTED_PAGE_ONE_BYTES : DATABASE_HEADER_BYTES, encrypted: options.encrypted === true, rollBackHot: options.rollBackHot !== false };
 
     let whole: Buffer | undefined;
     let copyMethod: CopyMethod = 'copied';
@@ -194,7 +214,7 @@ export async function copyHeldDatabase(
 
       const proof = walMode
         ? await tryWal(source, database.fd, companionPath, copyDatabase)
-        : await tryRollback(source, database.fd, companionPath, copyDatabase);
+        : await tryRollback(source, database.fd, companionPath, copyDatabase, rollback);
       if (proof) {
         await proof.write();
         fdatasyncSync(output);
@@ -266,15 +286,23 @@ async function tryWal(source: string, databaseFd: number, walCopy: string, copyD
 }
 
 /** One try in rollback-journal mode (see the header): undefined when a commit may have torn the copy. */
-async function tryRollback(source: string, databaseFd: number, journalCopy: string, copyDatabase: () => Promise<CopiedDatabase>): Promise<Proof | undefined> {
+async function tryRollback(
+  source: string,
+  databaseFd: number,
+  journalCopy: string,
+  copyDatabase: () => Promise<CopiedDatabase>,
+  how: { headerBytes: number; encrypted: boolean; rollBackHot: boolean },
+): Promise<Proof | undefined> {
   const journalPath = `${source}-journal`;
   const journal = openQuietly(journalPath);
   try {
-    const before = { journal: journalHeader(journal), database: readAt(databaseFd, DATABASE_HEADER_BYTES, 0), databaseState: stateOf(databaseFd) };
+    const before = { journal: journalHeader(journal), database: readAt(databaseFd, how.headerBytes, 0), databaseState: stateOf(databaseFd) };
+    // A copy that cannot roll a transaction back waits for the next try, after its commit.
+    if (isHot(before.journal) && !how.rollBackHot) return undefined;
     const { bytes, write } = await copyDatabase();
     const beforeHot = isHot(before.journal);
     const journalBytes = journal !== undefined && beforeHot ? copyWhole(journal, journalCopy) : 0;
-    const after = { journal: journalHeader(journal), database: readAt(databaseFd, DATABASE_HEADER_BYTES, 0), databaseState: stateOf(databaseFd) };
+    const after = { journal: journalHeader(journal), database: readAt(databaseFd, how.headerBytes, 0), databaseState: stateOf(databaseFd) };
     const sameJournalFile = sameFile(journal, journalPath);
     const counter = (header: Buffer) => (header.length >= 28 ? header.readUInt32BE(24) : 0);
 
@@ -295,9 +323,28 @@ async function tryRollback(source: string, databaseFd: number, journalCopy: stri
     // file's times show its writes, to the granularity of the file system's clock.) The
     // journal itself may change meanwhile: a transaction journals before it is hot.
     if (!before.database.equals(after.database) || !sameState(before.databaseState, after.databaseState)) return undefined;
+    if (how.encrypted) return { bytes, write, consistentUpTo: 'the last commit before the copy (page 1, encrypted, was the same before and after)' };
     return { bytes, write, consistentUpTo: `commit ${counter(before.database).toLocaleString('en-US')} (the file change counter)` };
   } finally {
     if (journal !== undefined) closeSync(journal);
+  }
+}
+
+/** The page size in a plain database header (bytes 16..17; 1 means 65536), 0 when there is none. */
+function headerPageSize(header: Buffer): number {
+  const raw = header.length >= 18 ? header.readUInt16BE(16) : 0;
+  return raw === 1 ? 65536 : raw;
+}
+
+/** An encrypted database's page size, from its WAL header (plain) when it has one, else the ciphers' default. */
+export function encryptedPageSize(source: string): number {
+  const wal = openQuietly(`${source}-wal`);
+  try {
+    const header = walHeader(wal);
+    const size = header && (header.readUInt32BE(0) & 0xfffffffe) === 0x377f0682 ? header.readUInt32BE(8) : 0;
+    return size === 1 ? 65536 : size >= 512 && size <= 65536 && (size & (size - 1)) === 0 ? size : ENCRYPTED_DEFAULT_PAGE_SIZE;
+  } finally {
+    if (wal !== undefined) closeSync(wal);
   }
 }
 
@@ -326,6 +373,56 @@ export function lastCommitFrame(walFile: string, walBytes: number): number {
       sums = walChecksum(frame.subarray(WAL_FRAME_HEADER_BYTES), bigEndian, sums);
       if (sums[0] !== frame.readUInt32BE(16) || sums[1] !== frame.readUInt32BE(20)) return last;
       if (frame.readUInt32BE(4) !== 0) last = n;
+    }
+  } finally {
+    closeSync(fd);
+  }
+}
+
+/** What recovery would replay from a WAL: each page's latest frame up to the last commit frame, and the database's size in pages after that commit. */
+export interface CommittedWal {
+  pageSize: number;
+  /** Page number → byte offset of the page (after its frame header) in the WAL. */
+  pages: Map<number, number>;
+  /** The "database size after commit" of the last commit frame; 0 when no frame commits. */
+  pageCount: number;
+  lastCommit: number;
+}
+
+/**
+ * Reads the copied WAL as SQLite's recovery does (header checksum, salts, the checksum
+ * chain, commit frames), without decoding a page: what it finds holds for an encrypted
+ * WAL too, whose pages are replayed as they are stored (see the header).
+ */
+export function committedFrames(walFile: string, walBytes: number): CommittedWal | undefined {
+  if (walBytes < WAL_HEADER_BYTES) return undefined;
+  const fd = openSync(walFile, 'r');
+  try {
+    const header = readAt(fd, WAL_HEADER_BYTES, 0);
+    const magic = header.readUInt32BE(0);
+    if (magic !== 0x377f0682 && magic !== 0x377f0683) return undefined;
+    const bigEndian = (magic & 1) === 1;
+    const pageSize = header.readUInt32BE(8) === 1 ? 65536 : header.readUInt32BE(8);
+    let sums = walChecksum(header.subarray(0, 24), bigEndian, [0, 0]);
+    if (sums[0] !== header.readUInt32BE(24) || sums[1] !== header.readUInt32BE(28)) return undefined;
+    const frame = Buffer.allocUnsafe(WAL_FRAME_HEADER_BYTES + pageSize);
+    const pending = new Map<number, number>();
+    const committed: CommittedWal = { pageSize, pages: new Map(), pageCount: 0, lastCommit: 0 };
+    for (let n = 1; ; n += 1) {
+      const offset = WAL_HEADER_BYTES + (n - 1) * frame.length;
+      if (offset + frame.length > walBytes || readSync(fd, frame, 0, frame.length, offset) < frame.length) return committed;
+      if (!frame.subarray(8, 16).equals(header.subarray(16, 24))) return committed;
+      sums = walChecksum(frame.subarray(0, 8), bigEndian, sums);
+      sums = walChecksum(frame.subarray(WAL_FRAME_HEADER_BYTES), bigEndian, sums);
+      if (sums[0] !== frame.readUInt32BE(16) || sums[1] !== frame.readUInt32BE(20)) return committed;
+      pending.set(frame.readUInt32BE(0), offset + WAL_FRAME_HEADER_BYTES);
+      const commitSize = frame.readUInt32BE(4);
+      if (commitSize !== 0) {
+        for (const [page, at] of pending) committed.pages.set(page, at);
+        pending.clear();
+        committed.pageCount = commitSize;
+        committed.lastCommit = n;
+      }
     }
   } finally {
     closeSync(fd);

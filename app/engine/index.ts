@@ -377,6 +377,7 @@ export function usage(path: string, options?: UsageOptions & RunOptions): Promis
   return run('usage', { path, options: { sampleMs: options?.sampleMs } }, options);
 }
 export { changeMark } from './change-mark.ts';
+export { rawCopyFacts } from './raw-copy.ts';
 
 /** Adds a version of a live database to the page vault in `vault` (made on first use). */
 export function vaultBackup(source: string, vault: string, options?: { busyTimeoutMs?: number } & RunOptions): Promise<VaultBackupResult> {

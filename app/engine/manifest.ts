@@ -64,10 +64,11 @@ const manifestSchema = z.object({
   sourceEncryption: z
     .object(
       {
-        cipher: z.enum(cipherNames, { error: `one of ${cipherNames.join(', ')}` }),
+        cipher: z.enum([...cipherNames, 'unknown'], { error: `one of ${cipherNames.join(', ')}, unknown` }),
         cipherLabel: z.string({ error: 'the name of a cipher' }),
+        keyed: z.boolean({ error: 'true or false' }).optional(),
       },
-      { error: 'an object with cipher and cipherLabel' },
+      { error: 'an object with cipher, cipherLabel and keyed' },
     )
     .optional(),
   encryption: z

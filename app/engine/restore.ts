@@ -41,6 +41,11 @@ export interface RestoreOptions {
    * (see VerifyOptions.checkedSha256). Any other hash gets the full check.
    */
   checkedSha256?: string;
+  /**
+   * An encrypted backup without its key is written into a new file as it is (raw-copy.ts),
+   * checked only by its SHA-256, instead of refused with ENCRYPTED.
+   */
+  raw?: boolean;
 }
 
 /** Restores `backupArg` into `targetArg` (an existing database, replaced in place, or a new file). */
@@ -88,7 +93,8 @@ async function restoreFrom(
   } else {
     verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key }, ...(options.checkedSha256 && { checkedSha256: options.checkedSha256 }) });
   }
-  if (verdict.notChecked) {
+  const raw = verdict.notChecked !== undefined && options.raw === true;
+  if (verdict.notChecked && !raw) {
     throw new PagevaultError('ENCRYPTED', `${subject}: the backup is encrypted and no key was given; give the key of the database it was taken from (--key-file); the target was not touched`);
   }
   if (!verdict.ok) {
@@ -97,11 +103,14 @@ async function restoreFrom(
   ctx.throwIfCancelled(subject);
 
   const targetStats = await stat(target).catch(() => undefined);
+  if (raw && targetStats) {
+    throw new PagevaultError('NOT_SUPPORTED', `${subject}: without its key an encrypted backup can only be written into a new file, as it is; restore it to a new file name, or give its key. The target was not touched`);
+  }
   if (!targetStats) {
     // A new file: written like a backup (partial, fsync, atomic publish).
-    const result = await backupDatabase(readable, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore', key }, onClaim);
-    // An encrypted target's header is encrypted: only a keyed check reads it.
-    const verification = key ? await verifyFile(target, ctx, { useManifest: false, keys: { source: key } }) : await loadedVerification(target, result.manifest.pageCount, verdict, ctx);
+    const result = await backupDatabase(readable, target, ctx, { mode: 'snapshot', verify: false, manifest: false, action: 'restore', key, raw }, onClaim);
+    // An encrypted target's header is encrypted: only a keyed check reads it; without the key, its SHA-256 is all there is.
+    const verification = key || raw ? await verifyFile(target, ctx, { useManifest: false, keys: { source: key } }) : await loadedVerification(target, result.manifest.pageCount, verdict, ctx);
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
   }
   if (key && (await checkDatabaseFile(readable, 'Cannot restore from', key)).encrypted) {

@@ -18,7 +18,7 @@ export const heldStrategy = {
     return {
       shape,
       async copy(partial) {
-        const copied = await copyHeldDatabase(source, wal, partial, input.ctx, input.subject, { maxTries: input.options.heldCopyTries, clone: input.destinationClones });
+        const copied = await copyHeldDatabase(source, wal, partial, input.ctx, input.subject, { maxTries: input.options.heldCopyTries, clone: input.destinationClones, encrypted: input.key !== undefined });
         return { restarts: copied.heldCopy.tries - 1, heldCopy: copied.heldCopy, copyMethod: copied.copyMethod };
       },
       end: async () => undefined,

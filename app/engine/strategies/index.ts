@@ -35,6 +35,7 @@ import type { BackupMode } from '../../api/types.ts';
 import type { SqliteHeader } from '../sqlite-file.ts';
 import { compactStrategy } from './compact.ts';
 import { heldStrategy } from './held.ts';
+import { rawStrategy } from './raw.ts';
 import { snapshotStrategy } from './snapshot.ts';
 import { steppedStrategy } from './stepped.ts';
 import type { BackupStrategy, BegunCopy, StrategyInput } from './strategy.ts';
@@ -67,10 +68,11 @@ export async function chooseStrategy(input: StrategyInput, mode: BackupMode): Pr
 
 /** Begins the backup's copy with the chosen strategy, or without a lock when the source turns out to be held. */
 export async function beginCopy(input: StrategyInput, mode: BackupMode): Promise<BegunCopy> {
-  const begun = await (await chooseStrategy(input, mode)).begin(input);
-  if (begun === 'held' && input.key) {
-    // The lock-free copy proves its consistency from the database header, which is encrypted here.
-    throw new PagevaultError('NOT_SUPPORTED', `${input.subject}: another program holds this encrypted database exclusively; Pagevault cannot copy an encrypted database while another program holds it. Try again once that program is closed`);
+  if (input.raw) {
+    // VACUUM INTO reads the pages, which takes the key; the file-level copy does not.
+    if (mode === 'compact') throw new PagevaultError('ENCRYPTED', `${input.subject}: a compact backup rewrites the database through SQLite, which needs its key; give the key, or back it up in snapshot or stepped mode, which copies its encrypted pages as they are`);
+    return rawStrategy.begin(input);
   }
+  const begun = await (await chooseStrategy(input, mode)).begin(input);
   return begun === 'held' ? heldStrategy.begin(input) : begun;
 }

@@ -21,6 +21,8 @@ export interface StrategyInput {
   subject: string;
   /** Set only for an encrypted source, checked to open it: every connection to it is opened with it. */
   key?: SourceKey;
+  /** An encrypted source without its key: copied as raw bytes (raw-copy.ts), never through SQLite. */
+  raw?: boolean;
   /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
   destinationClones?: boolean;
 }

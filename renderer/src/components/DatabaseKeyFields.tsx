@@ -1,8 +1,8 @@
 import { useState, type FormEvent } from 'react';
 import { Alert, Button, Group, PasswordInput, Select, Stack, Text } from '@mantine/core';
-import { IconAlertTriangle, IconKey } from '@tabler/icons-react';
+import { IconAlertTriangle, IconKey, IconLockOpenOff } from '@tabler/icons-react';
 import type { CipherName } from '../../../app/api/index.ts';
-import { addEncryptedDatabase } from '../store/database-actions.ts';
+import { addEncryptedDatabase, addEncryptedDatabaseWithoutKey } from '../store/database-actions.ts';
 
 /** Every cipher the core offers, by the name the user knows; a missing one is a compile error. */
 const cipherLabels: Record<CipherName, string> = {
@@ -22,8 +22,11 @@ const cipherOptions = [
   { value: 'detect', label: 'Detect (try the common ciphers)' },
 ];
 
-/** Asks for the key of the encrypted database `path`; the core checks it before it keeps it. */
-export function DatabaseKeyFields({ path, onAdded, onCancel }: { path: string; onAdded: () => void; onCancel: () => void }) {
+/**
+ * Asks for the key of the encrypted database `path` (added as `label` when given); the core
+ * checks it before it keeps it. Or adds it without the key, for raw copies.
+ */
+export function DatabaseKeyFields({ path, label, onAdded, onCancel }: { path: string; label?: string; onAdded: () => void; onCancel: () => void }) {
   const [key, setKey] = useState('');
   const [cipher, setCipher] = useState<CipherName | 'detect'>('sqlcipher-4');
   const [busy, setBusy] = useState(false);
@@ -36,7 +39,16 @@ export function DatabaseKeyFields({ path, onAdded, onCancel }: { path: string; o
       return;
     }
     setBusy(true);
-    const refused = await addEncryptedDatabase(path, key, cipher);
+    const refused = await addEncryptedDatabase(path, key, cipher, label);
+    setBusy(false);
+    if (refused) setError(refused);
+    else onAdded();
+  };
+
+  const addWithoutKey = async () => {
+    setBusy(true);
+    setError(undefined);
+    const refused = await addEncryptedDatabaseWithoutKey(path, label);
     setBusy(false);
     if (refused) setError(refused);
     else onAdded();
@@ -57,6 +69,14 @@ export function DatabaseKeyFields({ path, onAdded, onCancel }: { path: string; o
           <Button variant="default" onClick={onCancel}>
             Cancel
           </Button>
+        </Group>
+        <Group gap="sm" wrap="nowrap">
+          <Button variant="light" color="gray" leftSection={<IconLockOpenOff size={16} />} onClick={() => void addWithoutKey()} disabled={busy} style={{ flexShrink: 0 }}>
+            Add without key
+          </Button>
+          <Text size="xs" c="dimmed">
+            Backups will be raw copies of its encrypted pages, taken consistently while its app writes, that Pagevault cannot check inside: only their SHA-256.
+          </Text>
         </Group>
         {error && (
           <Alert color="red" icon={<IconAlertTriangle size={18} />} title="Not added" role="alert" style={{ whiteSpace: 'pre-line', wordBreak: 'break-word' }}>

@@ -1,7 +1,8 @@
 import { Alert, Badge, Box, Button, Checkbox, CloseButton, Group, Loader, Paper, Stack, Table, Text, Title, Tooltip, VisuallyHidden } from '@mantine/core';
 import { IconAlertTriangle, IconCheck, IconLock, IconPlus, IconRefresh } from '@tabler/icons-react';
 import type { DiscoveredDatabase } from '../../../app/api/index.ts';
-import { addSelected, closeDiscovery, scanForDatabases, toggleSelected, useDiscoveryStore } from '../store/discovery-store.ts';
+import { addSelected, closeDiscovery, keyAsked, scanForDatabases, toggleSelected, useDiscoveryStore } from '../store/discovery-store.ts';
+import { DatabaseKeyFields } from './DatabaseKeyFields.tsx';
 import { addSelectedLabel, groupByApp, isSelectable } from '../store/discovery-selectors.ts';
 import { formatBytes, shortenMiddle } from '../format.ts';
 
@@ -15,6 +16,7 @@ export function DiscoveryPanel() {
   const added = useDiscoveryStore((s) => s.added);
   const adding = useDiscoveryStore((s) => s.adding);
   const addFailures = useDiscoveryStore((s) => s.addFailures);
+  const askKeyOf = useDiscoveryStore((s) => s.needKey[0]);
   if (!open) return null;
   const count = result ? result.databases.filter((d) => selected[d.path] && isSelectable(d, added)).length : 0;
 
@@ -98,6 +100,7 @@ export function DiscoveryPanel() {
               {addFailures.join('\n')}
             </Alert>
           )}
+          {askKeyOf && <DatabaseKeyFields key={askKeyOf.path} path={askKeyOf.path} label={askKeyOf.label} onAdded={() => keyAsked(askKeyOf.path, true)} onCancel={() => keyAsked(askKeyOf.path, false)} />}
           <Group justify="flex-end">
             <Button leftSection={<IconPlus size={16} />} disabled={count === 0} loading={adding} onClick={() => void addSelected()}>
               {addSelectedLabel(count)}
@@ -130,7 +133,7 @@ function FoundRow({ found, selectable, wasAdded, checked }: { found: DiscoveredD
           </Text>
         </Tooltip>
         {found.note && (
-          <Text size="xs" c="red.7" mt={2}>
+          <Text size="xs" c="dimmed" mt={2}>
             {found.note}
           </Text>
         )}

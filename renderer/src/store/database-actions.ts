@@ -8,8 +8,10 @@ import { reloadDatabasesInBackground } from './catalog-store.ts';
  * Adds each path (under its label when one is given); resolves to the error message of
  * each one that was refused and the paths that were added.
  */
-export async function addDatabases(paths: Array<string | { path: string; label: string }>): Promise<{ failures: string[]; addedPaths: string[]; needKey: string[] }> {
+export async function addDatabases(paths: Array<string | { path: string; label: string }>): Promise<{ failures: string[]; addedPaths: string[]; needKey: string[]; otherFailures: string[] }> {
   const failures: string[] = [];
+  /** The failures but those of encrypted files, whose key can still be asked for. */
+  const otherFailures: string[] = [];
   const needKey: string[] = [];
   const added: string[] = [];
   const addedPaths: string[] = [];
@@ -22,24 +24,40 @@ export async function addDatabases(paths: Array<string | { path: string; label: 
       failures.push((caught as Error).message);
       // Encrypted: the add form asks for its key.
       if ((caught as { code?: string }).code === 'ENCRYPTED') needKey.push(params.path);
+      else otherFailures.push((caught as Error).message);
     }
   }
   if (added.length > 0) {
     await reloadDatabasesInBackground();
     notifications.show({ color: 'teal', title: added.length === 1 ? `Added ${added[0]}` : `Added ${added.length} databases`, message: 'Press Backup now to take the first backup.' });
   }
-  return { failures, addedPaths, needKey };
+  return { failures, addedPaths, needKey, otherFailures };
 }
 
 /**
  * Adds an encrypted database with its key (checked by the core before it keeps it);
  * resolves to the refusal's message, or undefined once added.
  */
-export async function addEncryptedDatabase(path: string, key: string, cipher: CipherName | 'detect'): Promise<string | undefined> {
+export async function addEncryptedDatabase(path: string, key: string, cipher: CipherName | 'detect', label?: string): Promise<string | undefined> {
   try {
-    const { label } = await api.call('databases.add', { path, key: { key, cipher } });
+    const added = await api.call('databases.add', { path, key: { key, cipher }, ...(label && { label }) });
     await reloadDatabasesInBackground();
-    notifications.show({ color: 'teal', title: `Added ${label}`, message: 'Its key is kept by Pagevault, never in the catalog. Press Backup now to take the first backup.' });
+    notifications.show({ color: 'teal', title: `Added ${added.label}`, message: 'Its key is kept by Pagevault, never in the catalog. Press Backup now to take the first backup.' });
+    return undefined;
+  } catch (caught) {
+    return (caught as Error).message;
+  }
+}
+
+/**
+ * Adds an encrypted database without its key: its backups are raw copies of its encrypted
+ * pages, which Pagevault checks by their SHA-256 only. Resolves like addEncryptedDatabase.
+ */
+export async function addEncryptedDatabaseWithoutKey(path: string, label?: string): Promise<string | undefined> {
+  try {
+    const added = await api.call('databases.add', { path, withoutKey: true, ...(label && { label }) });
+    await reloadDatabasesInBackground();
+    notifications.show({ color: 'teal', title: `Added ${added.label} without its key`, message: 'Its backups are raw copies: Pagevault checks their SHA-256, not what is inside. Press Backup now to take the first backup.' });
     return undefined;
   } catch (caught) {
     return (caught as Error).message;

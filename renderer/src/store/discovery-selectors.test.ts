@@ -17,13 +17,14 @@ const found = (app: string, path: string, extra: Partial<DiscoveredDatabase> = {
 });
 
 describe('the discovery panel', () => {
-  it('offers only readable SQLite files that are not in Pagevault yet', () => {
+  it('offers only SQLite files and encrypted ones (added with their key, or raw) that are not in Pagevault yet', () => {
     const added = new Set(['/h/just-added.db']);
     expect(isSelectable(found('Anki', '/h/a.anki2'), added)).toBe(true);
     expect(isSelectable(found('Anki', '/h/a.anki2', { held: true }), added)).toBe(true);
     expect(isSelectable(found('Anki', '/h/a.anki2', { registered: true }), added)).toBe(false);
     expect(isSelectable(found('Anki', '/h/just-added.db'), added)).toBe(false);
-    expect(isSelectable(found('Signal', '/h/db.sqlite', { format: 'encrypted', journal: null }), added)).toBe(false);
+    expect(isSelectable(found('Signal', '/h/db.sqlite', { format: 'encrypted', journal: null }), added)).toBe(true);
+    expect(isSelectable(found('Signal', '/h/db.sqlite', { format: 'encrypted', journal: null, registered: true }), added)).toBe(false);
   });
 
   it('groups by app in the order found', () => {

@@ -1,9 +1,9 @@
 /** How the "Find databases on this computer" panel reads a discovery: pure, tested on their own. */
 import type { DiscoveredDatabase } from '../../../app/api/index.ts';
 
-/** Whether the user can pick `d` to add: a readable SQLite file not yet in Pagevault. */
+/** Whether the user can pick `d` to add: a SQLite file, or an encrypted one (its key is asked for as it is added), not yet in Pagevault. */
 export function isSelectable(d: DiscoveredDatabase, addedPaths: ReadonlySet<string>): boolean {
-  return d.format === 'sqlite' && !d.registered && !addedPaths.has(d.path);
+  return (d.format === 'sqlite' || d.format === 'encrypted') && !d.registered && !addedPaths.has(d.path);
 }
 
 /** The found databases by app, apps in the order found (already sorted by the core), files kept in order. */

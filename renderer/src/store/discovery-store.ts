@@ -17,6 +17,8 @@ interface DiscoveryState {
   added: Set<string>;
   /** Why each refused file was refused. */
   addFailures: string[];
+  /** Encrypted files picked to add, whose key is asked for one at a time, first first. */
+  needKey: Array<{ path: string; label: string }>;
 }
 
 export const useDiscoveryStore = create<DiscoveryState>(() => ({
@@ -28,6 +30,7 @@ export const useDiscoveryStore = create<DiscoveryState>(() => ({
   adding: false,
   added: new Set(),
   addFailures: [],
+  needKey: [],
 }));
 
 let scanNumber = 0;
@@ -67,10 +70,21 @@ export async function addSelected(): Promise<void> {
   const picks = result.databases.filter((d) => selected[d.path] && isSelectable(d, added));
   if (picks.length === 0) return;
   useDiscoveryStore.setState({ adding: true, addFailures: [] });
-  const { failures, addedPaths } = await addDatabases(picks.map((d) => ({ path: d.path, label: d.suggestedLabel })));
+  const { otherFailures, addedPaths, needKey } = await addDatabases(picks.map((d) => ({ path: d.path, label: d.suggestedLabel })));
+  // An encrypted file is not refused: its key is asked for (DatabaseKeyFields).
+  const asked = picks.filter((d) => needKey.includes(d.path)).map((d) => ({ path: d.path, label: d.suggestedLabel }));
   useDiscoveryStore.setState((s) => {
     const nowSelected = { ...s.selected };
     for (const path of addedPaths) delete nowSelected[path];
-    return { adding: false, addFailures: failures, added: new Set([...s.added, ...addedPaths]), selected: nowSelected };
+    return { adding: false, addFailures: otherFailures, added: new Set([...s.added, ...addedPaths]), selected: nowSelected, needKey: asked };
+  });
+}
+
+/** The first encrypted file whose key was asked for is done with: added (`added`) or passed over. */
+export function keyAsked(path: string, added: boolean): void {
+  useDiscoveryStore.setState((s) => {
+    const selected = { ...s.selected };
+    if (added) delete selected[path];
+    return { needKey: s.needKey.filter((d) => d.path !== path), selected, added: added ? new Set([...s.added, path]) : s.added };
   });
 }

@@ -1,0 +1,173 @@
+/**
+ * Encrypted databases backed up without their key (raw copies), and encrypted databases
+ * that their app holds exclusively: real SQLCipher 4 files, real writer processes.
+ */
+import { afterAll, describe, expect, it } from 'vitest';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { SourceKey } from '../api/types.ts';
+import { makeEncryptedDatabase, openWithKey, pairsOf, startEncryptedWriter } from '../../test-support/encrypted-databases.ts';
+import { backup, inspect, restore, verify } from './index.ts';
+import { readManifest } from './manifest.ts';
+
+const root = mkdtempSync(join(tmpdir(), 'pv-encrypted-raw-'));
+afterAll(() => rmSync(root, { recursive: true, force: true }));
+let n = 0;
+const fresh = () => {
+  const dir = join(root, `case-${(n += 1)}`);
+  mkdirSync(dir, { recursive: true });
+  return dir;
+};
+
+const passphrase = 'raw copies are still copies';
+const key: SourceKey = { key: passphrase, kind: 'passphrase', cipher: 'sqlcipher-4' };
+const failureOf = (promise: Promise<unknown>) => promise.then(() => ({ code: 'none', message: 'no error' }), (error: { code: string; message: string }) => ({ code: error.code, message: error.message }));
+const sha = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
+const besideSource = (dir: string) => readdirSync(dir).filter((name) => name !== 'out').sort();
+// A writer committing back to back on a loaded machine must never defer a small database.
+const tries = 200;
+
+describe('a backup without the key', () => {
+  for (const journalMode of ['wal', 'delete'] as const) {
+    it(`${journalMode}: while a writer process commits, the raw copy holds whole pairs when opened with the key, is standalone, and says what it could not check`, async () => {
+      const dir = fresh();
+      const source = join(dir, 'secret.db');
+      makeEncryptedDatabase(source, passphrase, { journalMode, bytes: 1_000_000 });
+      // A rollback-journal copy is proven between two commits: the writer leaves 2 ms between them.
+      const writer = await startEncryptedWriter(source, passphrase, journalMode === 'wal' ? 0 : 2);
+      let result;
+      try {
+        result = await backup(source, join(dir, 'out') + '/', { raw: true, heldCopyTries: tries });
+      } finally {
+        await writer.stop();
+      }
+      expect(readdirSync(join(dir, 'out')).sort()).toEqual([expect.stringMatching(/\.db$/), expect.stringMatching(/\.db\.manifest\.json$/)]);
+      expect(readFileSync(result.path).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
+      const copy = pairsOf(result.path, passphrase);
+      expect(copy).toMatchObject({ torn: 0, integrity: 'ok' });
+      expect(copy.a).toBe(copy.b);
+      expect(copy.a).toBeGreaterThanOrEqual(101);
+
+      const manifest = (await readManifest(result.path))!;
+      expect(manifest.sourceEncryption).toEqual({ cipher: 'unknown', cipherLabel: 'an unknown cipher (copied without the key)', keyed: false });
+      expect(manifest.verification).toEqual({ verdict: 'skipped', check: null, problems: [] });
+      expect(manifest.sha256).toBe(sha(result.path));
+      expect(manifest.heldCopy).toMatchObject({ journal: journalMode === 'wal' ? 'wal' : 'rollback' });
+      expect(result.warnings).toEqual([`${source} was copied without its key: its encrypted pages were copied as they are, so integrity_check could not run on the copy and only its SHA-256 is recorded`]);
+
+      const verified = await verify(result.path);
+      expect(verified).toMatchObject({ ok: true, manifestChecked: true, problems: [] });
+      expect(verified.notChecked).toMatch(/did not run: the backup is encrypted and no key was given; only its SHA-256 was compared with the manifest/);
+    });
+  }
+
+  it('the committed frames still in the WAL are in the copy, which has no -wal beside it', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase);
+    // An app's connection keeps its last commits in the WAL (no checkpoint since).
+    const app = openWithKey(source, passphrase);
+    try {
+      app.pragma('wal_autocheckpoint = 0');
+      const insert = app.prepare('INSERT INTO pairs_a (v) VALUES (?)');
+      for (let i = 0; i < 50; i += 1) insert.run(`late ${i}`);
+      app.exec('DELETE FROM blobs WHERE id > 10');
+      expect(readFileSync(`${source}-wal`).length).toBeGreaterThan(32);
+      const result = await backup(source, join(dir, 'copy.db'), { raw: true });
+      expect(existsSync(`${result.path}-wal`)).toBe(false);
+      const copy = openWithKey(result.path, passphrase, 'sqlcipher-4', true);
+      try {
+        expect(copy.prepare('SELECT count(*) FROM pairs_a').pluck().get()).toBe(150);
+        expect(copy.prepare('SELECT count(*) FROM blobs').pluck().get()).toBe(10);
+        expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
+      } finally {
+        copy.close();
+      }
+    } finally {
+      app.close();
+    }
+  });
+
+  it('is opted into: without `raw` an encrypted source is still ENCRYPTED, and compact (which needs SQLite to read the pages) refuses it; nothing is written', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+    const folder = join(dir, 'out');
+    mkdirSync(folder);
+    expect(await failureOf(backup(source, folder))).toMatchObject({ code: 'ENCRYPTED', message: expect.stringContaining(`Cannot back up ${source}: `) });
+    expect(await failureOf(backup(source, folder, { raw: true, mode: 'compact' }))).toMatchObject({
+      code: 'ENCRYPTED',
+      message: expect.stringContaining('a compact backup rewrites the database through SQLite, which needs its key'),
+    });
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
+  it('restores without the key as the file it is, into a new file only', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+    const { path } = await backup(source, join(dir, 'copy.db'), { raw: true });
+    const target = join(dir, 'restored.db');
+    const restored = await restore(path, target, { raw: true });
+    expect(sha(target)).toBe(sha(path));
+    expect(restored.verification.notChecked).toMatch(/no key was given/);
+    expect(pairsOf(target, passphrase)).toMatchObject({ a: 100, torn: 0, integrity: 'ok' });
+    expect(await failureOf(restore(path, join(dir, 'other.db')))).toMatchObject({ code: 'ENCRYPTED', message: expect.stringContaining('no key was given') });
+    expect(existsSync(join(dir, 'other.db'))).toBe(false);
+  });
+});
+
+describe('an encrypted database its app holds exclusively', () => {
+  it('with the key: copied without a lock while the writer commits, encrypted with the same key, passes integrity_check; nothing is made beside the source', async () => {
+    const dir = fresh();
+    const source = join(dir, 'held.db');
+    makeEncryptedDatabase(source, passphrase, { bytes: 1_000_000 });
+    const writer = await startEncryptedWriter(source, passphrase, 0, 'exclusive');
+    const filesBefore = besideSource(dir);
+    expect(filesBefore).toEqual(['held.db', 'held.db-wal']);
+    try {
+      for (let i = 0; i < 2; i += 1) {
+        const result = await backup(source, join(dir, 'out') + '/', { key, heldCopyTries: tries, now: new Date(2026, 0, 1, 0, 0, i) });
+        expect(result.manifest.heldCopy).toMatchObject({ journal: 'wal' });
+        expect(result.manifest.sourceEncryption).toMatchObject({ cipher: 'sqlcipher-4', keyed: true });
+        expect(result.manifest.verification.verdict).toBe('passed');
+        const copy = pairsOf(result.path, passphrase);
+        expect(copy).toMatchObject({ torn: 0, integrity: 'ok', journalMode: 'delete' });
+        expect(copy.a).toBe(copy.b);
+        expect(readFileSync(result.path).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
+        expect(existsSync(`${result.path}-wal`) || existsSync(`${result.path}-shm`)).toBe(false);
+      }
+      // Its key cannot be checked while it is held: inspect (and so the add flow) says so rather than accept it unchecked.
+      expect(await failureOf(inspect(source, { keys: { source: { ...key, key: 'any key at all' } } }))).toMatchObject({
+        code: 'SOURCE_BUSY',
+        message: expect.stringContaining(`Cannot inspect ${source}: another program holds this encrypted database exclusively (it has a -wal and no -shm), so its key cannot be checked now`),
+      });
+      // Without the key too, as a raw copy.
+      const raw = await backup(source, join(dir, 'out', 'raw.db'), { raw: true, heldCopyTries: tries });
+      expect(pairsOf(raw.path, passphrase)).toMatchObject({ torn: 0, integrity: 'ok' });
+      expect(besideSource(dir)).toEqual(filesBefore);
+    } finally {
+      await writer.stop();
+    }
+    expect(readdirSync(join(dir, 'out')).filter((name) => name.includes('pagevault-'))).toEqual([]);
+  });
+
+  it('a wrong key is found on the copy: WRONG_KEY, and nothing is published', async () => {
+    const dir = fresh();
+    const source = join(dir, 'held.db');
+    makeEncryptedDatabase(source, passphrase);
+    const writer = await startEncryptedWriter(source, passphrase, 2, 'exclusive');
+    const folder = join(dir, 'out');
+    mkdirSync(folder);
+    try {
+      const wrong = await failureOf(backup(source, folder, { key: { ...key, key: 'not it' }, heldCopyTries: tries }));
+      expect(wrong).toMatchObject({ code: 'WRONG_KEY', message: expect.stringContaining(`Cannot back up ${source} to `) });
+      expect(wrong.message).not.toContain('not it');
+    } finally {
+      await writer.stop();
+    }
+    expect(readdirSync(folder)).toEqual([]);
+  });
+});
