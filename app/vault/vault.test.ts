@@ -10,7 +10,8 @@ import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { vaultBackup, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
+import { backup, vaultBackup, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
+import { makeDatabase } from '../../test-support/databases.ts';
 import { VAULT_FILE } from './vault-store.ts';
 import { caseFolders, failureOf } from '../../test-support/unit.ts';
 
@@ -123,6 +124,37 @@ describe('versions in the vault', () => {
     expect(readFileSync(latest).equals(snapshots.get(100)!)).toBe(true);
     expect((await vaultVerify(vault)).ok).toBe(true);
   }, 300_000);
+
+  it('versions taken between full backups of the same database (large enough for their checkpoint helper) each hold every commit of a writer in another process', async () => {
+    // The benchmark once saw a version with 1 new page where 640 were changed: its writer
+    // shared the engine's process, whose closed descriptors dropped the writer's locks, so
+    // a full backup's checkpoint helper deleted the -wal under it. A writer of its own, as
+    // an application is, keeps them.
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const vault = join(dir, 'vault');
+    makeDatabase(source, { bytes: 40e6 });
+    const writer = new Writer(source);
+    try {
+      await writer.change(0, 1);
+      await vaultBackup(source, vault);
+      for (let round = 1; round <= 3; round += 1) {
+        await writer.change(60, 300 + round);
+        const snapshot = rawSnapshot(source, dir);
+        await backup(source, join(dir, `full-${round}.db`));
+        const added = await vaultBackup(source, vault);
+        expect({ round, stored: added.version.newPages > 20 }).toEqual({ round, stored: true });
+        const target = join(dir, `restored-${round}.db`);
+        await vaultRestore(vault, String(added.version.id), target);
+        expect({ round, page: firstDifferentPage(readFileSync(target), snapshot, 4096) }).toEqual({ round, page: null });
+        rmSync(target);
+        rmSync(join(dir, `full-${round}.db`));
+      }
+      expect(existsSync(`${source}-wal`)).toBe(true);
+    } finally {
+      await writer.close();
+    }
+  }, 180_000);
 
   it('a database that shrinks below the newest version and grows past it again, across several rows of the tip, restores exactly at each version', async () => {
     const dir = fresh();
