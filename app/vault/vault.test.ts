@@ -166,7 +166,7 @@ describe('versions in the vault', () => {
       expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, 4096) }).toEqual({ version: index + 1, page: null });
     }
     expect((await vaultVerify(vault)).ok).toBe(true);
-  }, 120_000);
+  }, 600_000);
 
   it('after a write in rollback-journal mode, or with the database file replaced, the next version reads every page and restores exactly', async () => {
     const dir = fresh();
@@ -226,7 +226,7 @@ describe('versions in the vault', () => {
       await vaultRestore(vault, String(index + 1), target);
       expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, 4096) }).toEqual({ version: index + 1, page: null });
     }
-  }, 120_000);
+  }, 600_000);
 
   it('versions taken between full backups of the same database (large enough for their checkpoint helper) each hold every commit of a writer in another process', async () => {
     // The benchmark once saw a version with 1 new page where 640 were changed: its writer
@@ -257,7 +257,7 @@ describe('versions in the vault', () => {
     } finally {
       await writer.close();
     }
-  }, 180_000);
+  }, 600_000);
 
   it('a database that shrinks below the newest version and grows past it again, across several rows of the tip, restores exactly at each version', async () => {
     const dir = fresh();
