@@ -56,6 +56,11 @@ export class Restores {
    * in memory only, so the later steps open the file without asking again.
    */
   readonly #givenKeys = new Map<string, AgeKeyInput>();
+  /**
+   * The SHA-256 each backup had when its check (the wizard's first step) passed: its
+   * restore then runs SQLite's check again only if the file no longer hashes to it.
+   */
+  readonly #checkedSha256 = new Map<string, string>();
 
   constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
@@ -152,6 +157,7 @@ export class Restores {
     if (!verification.ok) {
       throw new PagevaultError('VERIFY_FAILED', `${backupPath} failed verification, so it cannot be restored: ${verification.problems.slice(0, 3).join('; ')}`);
     }
+    if (!verification.notChecked) this.#checkedSha256.set(backupPath, verification.sha256);
     const byPath = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath));
     // A copy of a known backup (a file dropped onto the browser window is one) is
     // recognised by its checksum, and then tells where it came from like the original.
@@ -235,7 +241,8 @@ export class Restores {
 
   async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {
     const startedAt = new Date();
-    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: await this.#keys(backupPath) });
+    const checkedSha256 = this.#checkedSha256.get(backupPath);
+    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: await this.#keys(backupPath), ...(checkedSha256 && { checkedSha256 }) });
     let safetyCopyEntry: BackupRecord | null = null;
     // The target is restored by now: a catalog that cannot record it must not report the restore as failed.
     const manifest = result.safetyCopy ? await engine.readManifest(result.safetyCopy) : undefined;
