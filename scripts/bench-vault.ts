@@ -1,13 +1,18 @@
 /**
  * The vault rows of `npm run bench`: on a copy of the benchmark's WAL database, 1 % of its
  * pages are changed at random between versions (rows of one page each, rewritten by a
- * SQLite connection); each round then times an incremental version, a full Pagevault
+ * writer in its own process, as an application's is: a connection in this process would
+ * lose its POSIX locks whenever the engine closes a descriptor of the database, and the
+ * full backup's checkpoint helper, finding no other process holding it, would then
+ * checkpoint and delete the -wal under it; the writer's next commits went to a deleted
+ * file and a version saw none of them). Each round then times an incremental version, a full Pagevault
  * backup of the same database (with its verify, as `pagevault backup` runs it, and
  * without) and a restore of the new version into a new file, back to back, so ratios are
  * taken within a round. Then the peak memory of a process that adds a version and
  * restores one.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { copyFileSync, mkdirSync, rmSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -32,17 +37,37 @@ export async function benchVault(source: string, dir: string, runs: number): Pro
     return join(work, `${name}-${(outputs += 1)}.db`);
   };
 
-  const writer = new Database(database);
-  writer.pragma('journal_mode = WAL');
-  const pageCount = Number(writer.pragma('page_count', { simple: true }));
-  const rowIds = writer.prepare('SELECT id FROM blobs').pluck().all() as number[];
-  const rewrite = writer.prepare('UPDATE blobs SET body = randomblob(4000) WHERE id = ?');
+  const probeDb = new Database(database, { readonly: true, fileMustExist: true });
+  const pageCount = Number(probeDb.pragma('page_count', { simple: true }));
+  probeDb.close();
   // One blob row fills one 4 KiB page: rewriting 1 % of pages' worth of rows at random
-  // changes about 1 % of pages (and a few interior pages above them).
-  const changeOnePercent = () =>
-    writer.transaction(() => {
-      for (let i = 0; i < Math.ceil(pageCount / 100); i += 1) rewrite.run(rowIds[Math.floor(Math.random() * rowIds.length)]!);
-    })();
+  // changes about 1 % of pages (and a few interior pages above them). Python's sqlite3,
+  // not Pagevault's code, with SQLite's default auto-checkpoint; one transaction a line.
+  const writer = spawn(
+    'python3',
+    [
+      '-c',
+      `import random, sqlite3, sys
+db = sqlite3.connect(sys.argv[1], isolation_level=None)
+db.execute('PRAGMA journal_mode=WAL')
+ids = [r[0] for r in db.execute('SELECT id FROM blobs')]
+for line in sys.stdin:
+    db.execute('BEGIN')
+    for _ in range(int(sys.argv[2])):
+        db.execute('UPDATE blobs SET body = randomblob(4000) WHERE id = ?', (random.choice(ids),))
+    db.execute('COMMIT')
+    print('done', flush=True)`,
+      database,
+      String(Math.ceil(pageCount / 100)),
+    ],
+    { stdio: ['pipe', 'pipe', 'inherit'] },
+  );
+  const replies = createInterface({ input: writer.stdout! })[Symbol.asyncIterator]();
+  const changeOnePercent = async () => {
+    writer.stdin!.write('change\n');
+    const reply = await replies.next();
+    if (reply.done || reply.value !== 'done') throw new Error(`the benchmark's writer stopped (${String(reply.value)})`);
+  };
   const dbBytes = statSync(database).size;
 
   console.log(`\nThe vault (${mb(dbBytes)} WAL database, ${pageCount.toLocaleString('en-US')} pages; 1 % of pages changed at random before each version; ${runs} rounds):`);
@@ -53,10 +78,10 @@ export async function benchVault(source: string, dir: string, runs: number): Pro
   const firstBytes = statSync(vaultFile).size;
   console.log(`  first version               ${firstS.toFixed(2)} s   ${mb(firstBytes)} on disk (${((firstBytes / dbBytes) * 100).toFixed(1)} % of the database), ${first.version.newPages.toLocaleString('en-US')} pages stored`);
 
-  type Round = { version: number; bytes: number; newPages: number; full: number; fullNoVerify: number; restore: number };
+  type Round = { version: number; bytes: number; newPages: number; pagesRead: number; full: number; fullNoVerify: number; restore: number };
   const rounds: Round[] = [];
   for (let i = 0; i < runs; i += 1) {
-    changeOnePercent();
+    await changeOnePercent();
     const before = statSync(vaultFile).size;
     execFileSync('sync');
     start = performance.now();
@@ -75,11 +100,12 @@ export async function benchVault(source: string, dir: string, runs: number): Pro
     start = performance.now();
     await vaultRestore(vault, String(added.version.id), target);
     const restore = seconds(start);
-    rounds.push({ version, bytes, newPages: added.version.newPages, full, fullNoVerify, restore });
+    rounds.push({ version, bytes, newPages: added.version.newPages, pagesRead: added.pagesRead, full, fullNoVerify, restore });
   }
-  writer.close();
+  writer.stdin!.end();
+  await new Promise((done) => writer.once('exit', done));
   for (const [i, r] of rounds.entries()) {
-    console.log(`  round ${i + 1}: version ${r.version.toFixed(2)} s (+${mb(r.bytes)}, ${r.newPages.toLocaleString('en-US')} new pages), full backup ${r.full.toFixed(2)} s (${r.fullNoVerify.toFixed(2)} s without verify), restore ${r.restore.toFixed(2)} s`);
+    console.log(`  round ${i + 1}: version ${r.version.toFixed(2)} s (+${mb(r.bytes)}, ${r.newPages.toLocaleString('en-US')} new pages, ${r.pagesRead.toLocaleString('en-US')} pages read), full backup ${r.full.toFixed(2)} s (${r.fullNoVerify.toFixed(2)} s without verify), restore ${r.restore.toFixed(2)} s`);
   }
   const ratio = (key: keyof Round, over: keyof Round) => median(rounds.map((r) => r[key] / r[over]));
   const perVersion = median(rounds.map((r) => r.bytes));

@@ -4,7 +4,10 @@
  * Format. A vault is a folder holding one SQLite file, `vault.sqlite` (page size 16 KiB,
  * rollback journal, `synchronous=FULL`, incremental auto-vacuum), with these tables:
  * - `meta(key, value)`: `format = pagevault-vault`, `formatVersion = 2`, `nextBlock` (the
- *   next block id; ids only grow, never reused) and `tipVersion` (see `tip`).
+ *   next block id; ids only grow, never reused), `tipVersion` (see `tip`) and `tipSource`:
+ *   for a tip version read from a WAL snapshot, what it saw of the source (its files'
+ *   inodes, the WAL's generation, the snapshot's last frame and its header, the file's
+ *   change counter) as JSON, else empty. Part of the tip, written and dropped with it.
  * - `block(id INTEGER PRIMARY KEY, pages, page_size, digest, hashes, data)`: up to 64
  *   distinct page contents stored together. `data` is their bytes, concatenated,
  *   compressed with zstd (node:zlib) in one frame, so a restore decompresses a block once,
@@ -26,7 +29,10 @@
  *   transaction that adds its version, and a prune that deletes that version deletes it
  *   in the same transaction, so the tip always describes a version that exists, whose
  *   pages exist (a prune never collects a page a version names); a backup uses it only
- *   when it names the newest version. Without it a backup looks every page up.
+ *   when it names the newest version. Without it a backup looks every page up. With
+ *   `tipSource`, a backup of a WAL source whose WAL proves which pages can have changed
+ *   since (vault.ts, `changedSince`) reads and hashes only those, and takes every other
+ *   page's id from the tip version's map and its hash from the tip.
  * Page 1 is stored as a standalone backup has it (header bytes 18/19 = 1, rollback
  * journal), so a restored version never grows a `-wal`; every other byte is the source's.
  *
@@ -123,6 +129,8 @@ export function encodeMap(ids: Uint32Array): Buffer {
 export function decodeMap(map: Buffer, pageCount: number): Uint32Array {
   const bytes = zstdDecompressSync(map);
   if (bytes.length !== pageCount * 4) throw new Error(`the page map holds ${bytes.length / 4} pages, not ${pageCount}`);
+  // The output is this call's own; a view of it saves a copy of the map (10 MB at 10 GB).
+  if (bytes.byteOffset % 4 === 0) return new Uint32Array(bytes.buffer, bytes.byteOffset, pageCount);
   return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
@@ -230,6 +238,17 @@ export class VaultStore {
   /** Sets a number kept in `meta`; inside the caller's transaction. */
   setMetaNumber(key: 'nextBlock' | 'tipVersion', value: number): void {
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, String(value));
+  }
+
+  /** A text kept in `meta`, or undefined. */
+  metaText(key: 'tipSource'): string | undefined {
+    const value = this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key);
+    return value === undefined ? undefined : String(value);
+  }
+
+  /** Sets a text kept in `meta`; inside the caller's transaction. */
+  setMetaText(key: 'tipSource', value: string): void {
+    this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, value);
   }
 
   /** Closes the vault's connection; a second call does nothing. */

@@ -25,7 +25,8 @@ import { restoreDatabase, type RestoreOptions } from '../engine/restore.ts';
 import { SourceReader } from '../engine/strategies/strategy.ts';
 import { checkSqliteFile } from '../engine/sqlite-file.ts';
 import { toPagevaultError } from '../engine/sqlite-errors.ts';
-import { beginWalSnapshot, readFrameIndex } from '../engine/wal-snapshot.ts';
+import { beginWalSnapshot, type WalIndexHeader } from '../engine/wal-snapshot.ts';
+import type { SourceFiles } from '../engine/source-files.ts';
 import { applyRetention, type KeepReason } from '../retention/retention-policy.ts';
 import { BLOCK_PAGES, compressBlock, decodeMap, pageHash, encodeMap, TIP_CHUNK_PAGES, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
 
@@ -43,6 +44,8 @@ export interface VaultBackupResult {
   version: VaultVersion;
   /** True when the source was read through a temporary engine backup rather than its WAL snapshot. */
   viaCopy: boolean;
+  /** Pages read from the source: all of them, or only those that can have changed since the newest version (vault.ts, changedSince). */
+  pagesRead: number;
   durationMs: number;
 }
 
@@ -140,6 +143,172 @@ function* readChunks(db: number, pageSize: number, pageCount: number, wal?: { fd
 }
 
 /**
+ * What a version read from a WAL snapshot records of the source (kept in `meta.tipSource`
+ * beside the tip it describes), so that the next version can prove which pages cannot
+ * have changed since (`changedSince`).
+ */
+interface WalState {
+  source: string;
+  pageSize: number;
+  pageCount: number;
+  /** The database file's and the WAL's device and inode, decimal. */
+  database: string;
+  wal: string;
+  /** The WAL header's checkpoint sequence and salts (bytes 12..23), hex: its generation. */
+  generation: string;
+  /** The snapshot's last frame, and that frame's 24-byte header (its cumulative checksum), hex. */
+  mxFrame: number;
+  lastFrame: string;
+  /** The change counter (bytes 24..27) of the database file itself, not of the snapshot's page 1. */
+  counter: number;
+}
+
+/** The WAL frames of a snapshot: each page's latest frame, and each commit frame's page count. */
+interface FrameScan {
+  frames: Map<number, number>;
+  /** [frame, database size in pages after that commit], in frame order. */
+  commits: Array<[number, number]>;
+  state: WalState;
+  /** The 24-byte header of every frame named by `headerOf`, read on the way. */
+  headerAt: string;
+}
+
+const fileId = (fd: number) => {
+  const stat = fstatSync(fd, { bigint: true });
+  return `${stat.dev}:${stat.ino}`;
+};
+
+/**
+ * Reads the headers of WAL frames 1..mxFrame of the snapshot `index` describes (the
+ * reader's transaction keeps them from changing). Undefined when the WAL's header or a
+ * frame's salts do not match the wal-index, or a frame is cut short: then nothing about
+ * this WAL is trusted. `headerOf` names a frame whose header is returned as is.
+ */
+function scanFrames(files: SourceFiles, index: WalIndexHeader, pageCount: number, headerOf: number): FrameScan | undefined {
+  const fd = files.wal;
+  if (fd === undefined) return undefined;
+  try {
+    const header = Buffer.alloc(WAL_HEADER_BYTES);
+    if (readSync(fd, header, 0, WAL_HEADER_BYTES, 0) !== WAL_HEADER_BYTES) return undefined;
+    const magic = header.readUInt32BE(0);
+    if ((magic !== 0x377f0682 && magic !== 0x377f0683) || header.readUInt32BE(8) !== index.pageSize) return undefined;
+    if (!header.subarray(16, 24).equals(index.salt)) return undefined;
+    const frameBytes = index.pageSize + FRAME_HEADER_BYTES;
+    const frames = new Map<number, number>();
+    const commits: Array<[number, number]> = [];
+    const frameHeader = Buffer.alloc(FRAME_HEADER_BYTES);
+    let headerAt = '';
+    let lastFrame = '';
+    for (let frame = 1; frame <= index.mxFrame; frame += 1) {
+      if (readSync(fd, frameHeader, 0, FRAME_HEADER_BYTES, WAL_HEADER_BYTES + (frame - 1) * frameBytes) !== FRAME_HEADER_BYTES) return undefined;
+      if (!frameHeader.subarray(8, 16).equals(index.salt)) return undefined;
+      // Later frames of a page replace earlier ones: Map keeps the last assignment.
+      frames.set(frameHeader.readUInt32BE(0), frame);
+      const commitSize = frameHeader.readUInt32BE(4);
+      if (commitSize !== 0) commits.push([frame, commitSize]);
+      if (frame === headerOf) headerAt = frameHeader.toString('hex');
+      if (frame === index.mxFrame) lastFrame = frameHeader.toString('hex');
+    }
+    const counter = Buffer.alloc(4);
+    const counterRead = readSync(files.database, counter, 0, 4, 24);
+    return {
+      frames,
+      commits,
+      headerAt,
+      state: {
+        source: files.source,
+        pageSize: index.pageSize,
+        pageCount,
+        database: fileId(files.database),
+        wal: fileId(fd),
+        generation: header.subarray(12, 24).toString('hex'),
+        mxFrame: index.mxFrame,
+        lastFrame,
+        counter: counterRead === 4 ? counter.readUInt32BE(0) : -1,
+      },
+    };
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * The page numbers (1-based, ascending) that may differ between the snapshot `then`
+ * describes and the one `now` scanned, or undefined when that cannot be proven (then
+ * every page is read). The argument, from SQLite's src/wal.c (3.54, the version
+ * better-sqlite3 ships; 3.50's reads the same):
+ * - A WAL restart (walRestartHdr) adds 1 to salt-1 and to the checkpoint sequence, and a
+ *   WAL written anew (no earlier checkpoint in this process: nCkpt 0) takes 64 random
+ *   bits of salt; so an equal header means the same generation: no restart since `then`,
+ *   whose snapshot was frames 1..then.mxFrame of it.
+ * - In one generation frames are only appended: a transaction writes at mxFrame+1 and
+ *   rewrites in place only frames it wrote itself (iFirst = mxFrame+1 at its start), so
+ *   committed frames 1..then.mxFrame are never rewritten. What could rewrite them is a
+ *   crash or power cut that loses frames not yet synced, after which recovery keeps the
+ *   generation with fewer frames; then the frame at then.mxFrame no longer carries the
+ *   same cumulative checksum (its header is compared; SQLite's own recovery relies on
+ *   that checksum), or is gone.
+ * - A page's content in a snapshot is its latest frame at or before mxFrame, or else the
+ *   database file's page. A checkpoint writes into the file only frames of the
+ *   generation (never past an open snapshot), and the last page count truncates it. So a
+ *   page with no frame in (then.mxFrame, now.mxFrame] has, now, the frame it had then, or
+ *   no frame then and now and the file's page as it was. Pages past the smallest page
+ *   count a commit since then set (or past then's count) are read again: a page cut off
+ *   and grown back reads as zeros, not as it was.
+ * - The same files (device and inode), and the file's change counter as it was unless
+ *   the generation has frames of page 1 (a checkpoint copies those, counter and all): a
+ *   write in rollback-journal mode, between two WAL snapshots, raises it.
+ */
+function changedSince(then: WalState, now: FrameScan, pageCount: number): number[] | undefined {
+  const state = now.state;
+  if (then.source !== state.source || then.pageSize !== state.pageSize || then.database !== state.database || then.wal !== state.wal) return undefined;
+  if (then.generation !== state.generation || then.mxFrame < 1 || state.mxFrame < then.mxFrame || now.headerAt !== then.lastFrame) return undefined;
+  if (then.counter !== state.counter && !now.frames.has(1)) return undefined;
+  let keep = Math.min(then.pageCount, pageCount);
+  for (const [frame, size] of now.commits) if (frame > then.mxFrame) keep = Math.min(keep, size);
+  const changed: number[] = [];
+  for (const [pgno, frame] of now.frames) if (frame > then.mxFrame && pgno <= keep) changed.push(pgno);
+  changed.sort((a, b) => a - b);
+  for (let pgno = keep + 1; pgno <= pageCount; pgno += 1) changed.push(pgno);
+  return changed;
+}
+
+/** Reads page `pgno` of a WAL snapshot into `into`: its frame, else the file's page, else zeros. */
+function readSnapshotPage(files: SourceFiles, frames: Map<number, number>, pgno: number, pageSize: number, into: Buffer): void {
+  const frame = frames.get(pgno);
+  const [fd, at] = frame === undefined ? [files.database, (pgno - 1) * pageSize] : [files.wal!, WAL_HEADER_BYTES + (frame - 1) * (pageSize + FRAME_HEADER_BYTES) + FRAME_HEADER_BYTES];
+  let got = 0;
+  while (got < pageSize) {
+    const read = readSync(fd, into, got, pageSize - got, at + got);
+    if (read === 0) break;
+    got += read;
+  }
+  if (frame !== undefined && got !== pageSize) throw new Error(`WAL frame ${frame} of page ${pgno} is cut short`);
+  into.fill(0, got);
+  if (pgno === 1) standaloneHeader(into);
+}
+
+/** The recorded WAL state, or undefined when there is none or it does not parse. */
+function parseWalState(text: string | undefined): WalState | undefined {
+  if (!text) return undefined;
+  try {
+    const state = JSON.parse(text) as WalState;
+    return typeof state.mxFrame === 'number' && typeof state.generation === 'string' && typeof state.lastFrame === 'string' ? state : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Whether the tip has, for each of the first `needed` pages, the hash of the newest version (of `count` pages). */
+function tipComplete(store: VaultStore, count: number, needed: number): boolean {
+  const lengths = new Map((store.db.prepare('SELECT chunk, length(hashes) AS bytes FROM tip').all() as Array<{ chunk: number; bytes: number }>).map((row) => [row.chunk, row.bytes]));
+  for (let chunk = 0; chunk * TIP_CHUNK_PAGES < needed; chunk += 1) {
+    if (lengths.get(chunk) !== Math.min(TIP_CHUNK_PAGES, count - chunk * TIP_CHUNK_PAGES) * 32) return false;
+  }
+  return true;
+}
+
+/**
  * Gathers the new pages of a version into blocks of up to BLOCK_PAGES, each compressed
  * in one zstd frame. A page's index row is written as it is added, with the id it will
  * have in its block, so a repeat of it later in the same version is found by its hash;
@@ -218,6 +387,11 @@ export async function addVersion(
   let inputFd: number | undefined;
   try {
     let pages: Generator<PageChunk> | undefined;
+    // The source as the newest version saw it, when it was read from a WAL snapshot.
+    const tipSource = store.metaText('tipSource');
+    const then = parseWalState(tipSource);
+    let scan: FrameScan | undefined;
+    let walFiles: SourceFiles | undefined;
     let pageSize = 0;
     let pageCount = 0;
     const held = header.writeVersion === 2 && exists(`${source}-wal`) && !exists(`${source}-shm`);
@@ -226,11 +400,15 @@ export async function addVersion(
       reader = new SourceReader({ source, header, options: {}, busyTimeoutMs, ctx, subject }, true);
       const files = reader.files!;
       const snapshot = beginWalSnapshot(files, reader.db, Math.min(busyTimeoutMs, 1000));
-      const frames = snapshot && (snapshot.index.mxFrame > snapshot.index.nBackfill ? readFrameIndex(files, snapshot.index) : new Map<number, number>());
-      if (snapshot && frames) {
+      const index = snapshot?.index;
+      scan = snapshot && scanFrames(files, snapshot.index, snapshot.pageCount, then?.mxFrame ?? 0);
+      // With every frame in the file already (or none), the file alone is the snapshot.
+      if (snapshot && (scan || index!.mxFrame === index!.nBackfill)) {
         pageSize = snapshot.index.pageSize;
         pageCount = snapshot.pageCount;
-        pages = readChunks(files.database, pageSize, pageCount, frames.size > 0 ? { fd: files.wal!, frames } : undefined);
+        walFiles = files;
+        const frames = index!.mxFrame > index!.nBackfill ? scan!.frames : undefined;
+        pages = readChunks(files.database, pageSize, pageCount, frames && frames.size > 0 ? { fd: files.wal!, frames } : undefined);
       } else {
         reader.abort();
         reader = undefined;
@@ -290,10 +468,47 @@ export async function addVersion(
       const copied = pgno * pageSize;
       ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - pgno, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
     };
-    const hashes = Buffer.allocUnsafeSlow((CHUNK_BYTES / pageSize + 1) * 32);
-    for (const chunk of pages) {
-      for (let i = 0; i < chunk.count; i += 1) pageHash(chunk.pages.subarray(i * pageSize, (i + 1) * pageSize)).copy(hashes, i * 32);
-      take(chunk, hashes);
+    // Only the pages that can have changed since the newest version, where that is proven
+    // (changedSince); the tip then names every other page's id and hash as they are.
+    let changed = then && scan && walFiles && tipUsable && store.metaText('tipSource') === tipSource && then.pageCount === previous.page_count ? changedSince(then, scan, pageCount) : undefined;
+    if (changed && !tipComplete(store, previous!.page_count, Math.min(previous!.page_count, pageCount))) changed = undefined;
+    let pagesRead = changed ? changed.length : pageCount;
+    if (changed) {
+      const page = Buffer.allocUnsafe(pageSize);
+      const chunks = Math.ceil(pageCount / TIP_CHUNK_PAGES);
+      let next = 0;
+      for (let chunk = 0; chunk < chunks; chunk += 1) {
+        const first = chunk * TIP_CHUNK_PAGES;
+        const end = Math.min(pageCount, first + TIP_CHUNK_PAGES);
+        ids.set(previousIds.subarray(first, Math.min(end, previousIds.length)), first);
+        const rowBefore = Math.max(0, Math.min(TIP_CHUNK_PAGES, previous!.page_count - first));
+        if ((next < changed.length && changed[next]! <= end) || rowBefore !== end - first) {
+          const before = rowBefore > 0 ? (readTip.get(chunk) as Buffer) : undefined;
+          const row = Buffer.alloc((end - first) * 32);
+          before?.copy(row, 0, 0, Math.min(before.length, row.length));
+          for (; next < changed.length && changed[next]! <= end; next += 1) {
+            const index = changed[next]! - 1;
+            const slot = index - first;
+            readSnapshotPage(walFiles!, scan!.frames, index + 1, pageSize, page);
+            const key = pageHash(page);
+            if (before && slot < rowBefore && key.compare(before, slot * 32, slot * 32 + 32) === 0) ids[index] = previousIds[index]!;
+            else ids[index] = (find.get(key) as number | undefined) ?? blocks.add(key, page);
+            key.copy(row, slot * 32);
+          }
+          if (!before?.equals(row)) writeTip.run(chunk, row);
+        }
+        pgno = end;
+        if (chunk === Math.floor((chunks - 1) / 2)) options.onStep?.('pages-half');
+        ctx.throwIfCancelled(subject);
+        ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - pgno, bytesCopied: pgno * pageSize, bytesPerSecond: (pgno * pageSize) / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
+      }
+    } else {
+      pagesRead = pageCount;
+      const hashes = Buffer.allocUnsafeSlow((CHUNK_BYTES / pageSize + 1) * 32);
+      for (const chunk of pages) {
+        for (let i = 0; i < chunk.count; i += 1) pageHash(chunk.pages.subarray(i * pageSize, (i + 1) * pageSize)).copy(hashes, i * 32);
+        take(chunk, hashes);
+      }
     }
     blocks.finish();
     const { newPages, newBytes } = blocks;
@@ -307,12 +522,13 @@ export async function addVersion(
         .run(createdAt, source, pageSize, pageCount, newPages, newBytes, encodeMap(ids)).lastInsertRowid,
     );
     store.setMetaNumber('tipVersion', versionId);
+    store.setMetaText('tipSource', scan && scan.state.mxFrame > 0 ? JSON.stringify(scan.state) : '');
     options.onStep?.('version-written');
     store.db.exec('COMMIT');
     options.onStep?.('committed');
     ctx.report({ phase: 'finalize', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: 0, restarts: 0 }, true);
     const version = store.versions().find((v) => v.id === versionId)!;
-    return { vault: vaultDir, version, viaCopy: copy !== undefined, durationMs: Math.round(performance.now() - started) };
+    return { vault: vaultDir, version, viaCopy: copy !== undefined, pagesRead, durationMs: Math.round(performance.now() - started) };
   } catch (error) {
     if (store.db.inTransaction) store.db.exec('ROLLBACK');
     throw toPagevaultError(error, subject);
@@ -571,6 +787,7 @@ export function pruneVault(vaultArg: string, policy: RetentionPolicy, ctx: Opera
     if (decision.remove.some((version) => version.id === tipVersion)) {
       store.db.exec('DELETE FROM tip');
       store.setMetaNumber('tipVersion', 0);
+      store.setMetaText('tipSource', '');
     }
     // Mark: every page a remaining version names, read from the maps as committed plus
     // this transaction's deletions. A block goes when none of its pages is marked; an
