@@ -4,6 +4,8 @@
  * most a few at once (`lightWorkers`), the rest waiting their turn; backups and restores
  * are bounded by the job queue that starts them.
  */
+// First: the environment both SQLite libraries read when they load.
+import './uri-filenames.ts';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
