@@ -88,3 +88,29 @@ it('a wrong key, a wrong cipher, a missing key, a key file others can read: each
   expect(pagevault('inspect', source, '--cipher', 'aes256cbc').stderr).toContain('--cipher goes with --key-file');
   expect(readdirSync(out)).toEqual([]);
 });
+
+it('restore --key-file loads an encrypted backup into the existing encrypted database, with an encrypted safety copy; inspect reads a .age backup with --passphrase-file', { timeout: 600_000 }, () => {
+  const dir = fresh();
+  const source = join(dir, 'signal.db');
+  makeEncryptedDatabase(source, passphrase);
+  const key = keyFile(dir, `${passphrase}\n`);
+  const secret = join(dir, 'age.pass');
+  writeFileSync(secret, 'an age passphrase\n', { mode: 0o600 });
+  chmodSync(secret, 0o600);
+  expect(pagevault('backup', source, join(dir, 'backups') + '/', '--key-file', key, '--encrypt-passphrase-file', secret).status).toBe(0);
+  const [backupFile] = readdirSync(join(dir, 'backups')).filter((name) => name.endsWith('.db.age'));
+
+  const inspected = pagevault('inspect', join(dir, 'backups', backupFile!), '--key-file', key, '--passphrase-file', secret);
+  expect(inspected.stderr).toBe('');
+  expect(inspected.stdout).toContain('  encryption    SQLCipher 4 (key accepted)');
+  expect(inspected.stdout).toMatch(/pairs_a +100/);
+
+  const restored = pagevault('restore', join(dir, 'backups', backupFile!), source, '--key-file', key, '--passphrase-file', secret);
+  expect(restored.stderr).toBe('');
+  expect(restored.status).toBe(0);
+  expect(restored.stdout).toContain(`Restored ${join(dir, 'backups', backupFile!)} into ${source}`);
+  expect(pairsOf(source, passphrase)).toMatchObject({ a: 100, b: 100, integrity: 'ok' });
+  // Beside an age-encrypted backup, the safety copy is encrypted with age too, around the database's own encryption.
+  const safety = readdirSync(join(dir, 'backups')).find((name) => name.includes('before-restore') && !name.endsWith('.json'));
+  expect(safety).toMatch(/-before-restore\.db\.age$/);
+});

@@ -33,8 +33,8 @@ Commands:
       --no-safety-copy                  do not copy the current target first
   verify <file>                       quick_check, SHA-256 and manifest comparison
       --full                            integrity_check instead of quick_check
-      --identity F                      restore, verify: an age identity file (AGE-SECRET-KEY-1…) for a .age backup
-      --passphrase-file F               restore, verify: the passphrase of a .age backup, in F
+      --identity F                      restore, verify, inspect: an age identity file (AGE-SECRET-KEY-1…) for a .age backup
+      --passphrase-file F               restore, verify, inspect: the passphrase of a .age backup, in F
                                         (key files must be readable by you only: chmod 600)
   vault list <dir>                    The versions in a vault: number, time, pages, new data each added
   vault restore <dir> <version> <target>
@@ -178,7 +178,7 @@ async function main(argv: string[]): Promise<number> {
   if (values['encrypt-to'] !== undefined && values['encrypt-passphrase-file'] !== undefined) return usageError('Give --encrypt-to or --encrypt-passphrase-file, not both');
   if (command !== 'backup' && (values['encrypt-to'] !== undefined || values['encrypt-passphrase-file'] !== undefined)) return usageError('--encrypt-to and --encrypt-passphrase-file go with backup');
   if (values.identity !== undefined && values['passphrase-file'] !== undefined) return usageError('Give --identity or --passphrase-file, not both');
-  if (command !== 'restore' && command !== 'verify' && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('--identity and --passphrase-file go with restore and verify');
+  if (command !== 'restore' && command !== 'verify' && command !== 'inspect' && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('--identity and --passphrase-file go with restore, verify and inspect');
 
   const json = values.json;
   const out = (object: unknown) => process.stdout.write(`${JSON.stringify(object)}\n`);
@@ -284,7 +284,7 @@ async function main(argv: string[]): Promise<number> {
         break;
       }
       case 'inspect': {
-        const result = await engine.inspect(args[0]!, { ...run, keys: { source: key } });
+        const result = await engine.inspect(args[0]!, { ...run, keys: { source: key, age: backupKeysOf(values) } });
         value = result;
         text = renderInspect(result);
         break;

@@ -8,7 +8,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { PagevaultError, type ErrorCode } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
-import type { AgeKeyInput, BackupRecord, Keys, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
+import type { AgeKeyInput, BackupRecord, Keys, SourceKey, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
 import { entryFromManifest, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { fileSystemError, targetInUseError } from '../engine/sqlite-errors.ts';
@@ -44,6 +44,15 @@ function unusable(target: RestoreTarget, error: unknown): RestoreTarget {
   return { ...target, problem: failure.reason ?? failure.message, problemCode: failure.code };
 }
 
+/**
+ * The database itself (not an age layer around it) is encrypted and no key, or not the key
+ * given, opens it: ENCRYPTED, or the keyed connection's WRONG_KEY (connection.ts words it).
+ */
+function sourceKeyRefused(error: unknown): boolean {
+  if (!(error instanceof PagevaultError)) return false;
+  return error.code === 'ENCRYPTED' || (error.code === 'WRONG_KEY' && error.message.includes('the key does not open it as '));
+}
+
 /** The real path when the file exists, else the resolved path. */
 const canonical = (path: string): Promise<string> => realpath(path).catch(() => path);
 
@@ -56,6 +65,11 @@ export class Restores {
    * in memory only, so the later steps open the file without asking again.
    */
   readonly #givenKeys = new Map<string, AgeKeyInput>();
+  /**
+   * The key that opened the encrypted database inside each backup checked in this run: one
+   * the user typed, or the kept key of the database that turned out to open it.
+   */
+  readonly #sourceKeys = new Map<string, SourceKey>();
 
   constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
@@ -68,15 +82,68 @@ export class Restores {
    */
   async #keys(backupPath: string): Promise<Keys> {
     const given = this.#givenKeys.get(backupPath);
+    const age = [...(given ? [given] : []), ...((await this.#encryption?.keys()) ?? [])];
+    const found = this.#sourceKeys.get(backupPath);
+    if (found) return { source: found, age };
     const record = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath));
     const source = record?.databaseId == null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
-    return { source, age: [...(given ? [given] : []), ...((await this.#encryption?.keys()) ?? [])] };
+    return { source, age };
+  }
+
+  /**
+   * Finds which key opens the encrypted database in `backupPath` when the history does not
+   * say whose backup it is (a dropped copy, a file from elsewhere): the kept key of the
+   * database its manifest names first, then every other kept key. KEY_NEEDED when none does.
+   */
+  async #findSourceKey(backupPath: string, keys: Keys, signal?: AbortSignal): Promise<SourceKey> {
+    const manifest = await engine.readManifest(backupPath).catch(() => undefined);
+    const named = manifest?.source ? this.#ctx.catalog.databases.findByPath(manifest.source) : undefined;
+    const rows = [...(named ? [named] : []), ...this.#ctx.catalog.databases.list().filter((row) => row.id !== named?.id)];
+    for (const row of rows) {
+      const candidate = await sourceKeyOf(this.#ctx.secrets, row.id).catch(() => undefined);
+      if (!candidate) continue;
+      const opened = await engine.inspect(backupPath, { signal, keys: { ...keys, source: candidate }, rowCountBudgetMs: 0 }).then(() => true, (error: unknown) => {
+        if (sourceKeyRefused(error)) return false;
+        throw error;
+      });
+      if (opened) return candidate;
+    }
+    // ENCRYPTED, not KEY_NEEDED (the age key's): the wizard asks for the database's key.
+    throw new PagevaultError('ENCRYPTED', `Cannot check ${backupPath}: it is a backup of an encrypted database and no key Pagevault keeps opens it; give the database's key and cipher`);
+  }
+
+  /**
+   * Inspects the backup with the keys at hand; when the database inside is encrypted and
+   * they do not open it, with the kept key that does (remembered for the later steps).
+   */
+  async #inspectBackup(backupPath: string, signal?: AbortSignal): Promise<InspectResult> {
+    const keys = await this.#keys(backupPath);
+    try {
+      return await engine.inspect(backupPath, { signal, keys });
+    } catch (error) {
+      if (this.#sourceKeys.has(backupPath) || !sourceKeyRefused(error)) throw error;
+    }
+    const source = await this.#findSourceKey(backupPath, keys, signal);
+    this.#sourceKeys.set(backupPath, source);
+    return engine.inspect(backupPath, { signal, keys: { ...keys, source } });
+  }
+
+  /** A key as the wizard sends it, made whole: its kind read from its form, Detect tried by the engine. */
+  async #givenSourceKey(backupPath: string, given: NonNullable<Params<'restore.check'>['sourceKey']>, keys: Keys, signal?: AbortSignal): Promise<SourceKey> {
+    const key: SourceKey = {
+      key: given.key,
+      kind: given.kind ?? (/^x'[0-9a-fA-F]+'$/.test(given.key) ? 'raw' : 'passphrase'),
+      cipher: given.cipher === undefined || given.cipher === 'detect' ? 'sqlcipher-4' : given.cipher,
+    };
+    const inspected = await engine.inspect(backupPath, { signal, keys: { ...keys, source: key }, rowCountBudgetMs: 0, detectCipher: given.cipher === 'detect' });
+    return inspected.encryption?.state === 'key-accepted' ? { ...key, cipher: inspected.encryption.cipher } : key;
   }
 
   /** Queues the wizard's step 2 for `backupPath`; job.finished carries the RestoreCheck. `key` opens an encrypted backup whose key is not kept. */
-  check(rawPath: string, key?: AgeKeyInput): JobInfo {
+  check(rawPath: string, key?: AgeKeyInput, sourceKey?: Params<'restore.check'>['sourceKey']): JobInfo {
     const backupPath = resolve(rawPath);
     if (key) this.#givenKeys.set(backupPath, key);
+    this.#sourceKeys.delete(backupPath);
     const label = basename(backupPath);
     const { info, done } = this.#ctx.queue.enqueue<RestoreCheck>({
       kind: 'verify',
@@ -84,7 +151,7 @@ export class Restores {
       label,
       key: `restore-check:${backupPath}`,
       duplicateMessage: `${backupPath} is already being checked`,
-      run: (job) => this.#check(backupPath, job),
+      run: (job) => this.#check(backupPath, job, sourceKey),
     });
     done
       .then(
@@ -98,8 +165,14 @@ export class Restores {
   /** What restoring `backupPath` into `targetPath` would mean (step 3 of the wizard). */
   async target(rawBackup: string, rawTarget: string): Promise<RestoreTarget> {
     const backupPath = resolve(rawBackup);
-    const backup = await engine.inspect(backupPath, { keys: await this.#keys(backupPath) });
+    const backup = await this.#inspectBackup(backupPath);
     return this.#describeTarget(backupPath, backup, resolve(rawTarget));
+  }
+
+  /** The key of an existing encrypted target: the one kept for it when it is registered, else the backup's (the same database, usually). */
+  async #targetKey(row: DatabaseRow | undefined, backupPath: string): Promise<SourceKey | undefined> {
+    const kept = row ? await sourceKeyOf(this.#ctx.secrets, row.id).catch(() => undefined) : undefined;
+    return kept ?? (await this.#keys(backupPath)).source;
   }
 
   /**
@@ -109,7 +182,8 @@ export class Restores {
   async start(params: Params<'restore.start'>): Promise<JobInfo> {
     const backupPath = resolve(params.backupPath);
     if (params.key) this.#givenKeys.set(backupPath, params.key);
-    const backup = await engine.inspect(backupPath, { keys: await this.#keys(backupPath) });
+    if (params.sourceKey) this.#sourceKeys.set(backupPath, await this.#givenSourceKey(backupPath, params.sourceKey, await this.#keys(backupPath)));
+    const backup = await this.#inspectBackup(backupPath);
     const target = await this.#describeTarget(backupPath, backup, resolve(params.targetPath));
     const subject = `Cannot restore ${backupPath} into ${target.path}`;
     if (target.problem) throw PagevaultError.about(target.problemCode ?? 'INTERNAL', subject, target.problem);
@@ -139,15 +213,16 @@ export class Restores {
     return info;
   }
 
-  async #check(backupPath: string, job: JobHandle): Promise<RestoreCheck> {
-    const keys = await this.#keys(backupPath);
-    const inspect = await engine.inspect(backupPath, { signal: job.signal, keys }).catch((error: unknown) => {
+  async #check(backupPath: string, job: JobHandle, sourceKey?: Params<'restore.check'>['sourceKey']): Promise<RestoreCheck> {
+    if (sourceKey) this.#sourceKeys.set(backupPath, await this.#givenSourceKey(backupPath, sourceKey, await this.#keys(backupPath), job.signal));
+    const inspect = await this.#inspectBackup(backupPath, job.signal).catch((error: unknown) => {
       // None of the kept keys opens it and the user gave none: the wizard asks for one.
-      if (error instanceof PagevaultError && error.code === 'WRONG_KEY' && !this.#givenKeys.has(backupPath)) {
+      if (error instanceof PagevaultError && error.code === 'WRONG_KEY' && !this.#givenKeys.has(backupPath) && !sourceKeyRefused(error)) {
         throw new PagevaultError('KEY_NEEDED', `Cannot check ${backupPath}: it is encrypted with age and no key Pagevault keeps opens it; give its identity (AGE-SECRET-KEY-1…) or its passphrase`, { cause: error });
       }
       throw error;
     });
+    const keys = await this.#keys(backupPath);
     const verification = await engine.verify(backupPath, { onProgress: job.progress, signal: job.signal, keys });
     if (!verification.ok) {
       throw new PagevaultError('VERIFY_FAILED', `${backupPath} failed verification, so it cannot be restored: ${verification.problems.slice(0, 3).join('; ')}`);
@@ -203,7 +278,8 @@ export class Restores {
     }
     let current: InspectResult;
     try {
-      current = await engine.inspect(path, { busyTimeoutMs: TARGET_BUSY_TIMEOUT_MS });
+      // Counted with its key when it is encrypted, so the comparison shows its tables too.
+      current = await engine.inspect(path, { busyTimeoutMs: TARGET_BUSY_TIMEOUT_MS, keys: { source: backup.encryption?.state === 'key-accepted' ? await this.#targetKey(row, backupPath) : undefined } });
     } catch (error) {
       if ((error as PagevaultError).code === 'SOURCE_BUSY') {
         // Locked so hard it cannot even be read: in use, and nothing to compare with yet.
@@ -235,7 +311,9 @@ export class Restores {
 
   async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {
     const startedAt = new Date();
-    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: await this.#keys(backupPath) });
+    const keys = await this.#keys(backupPath);
+    const targetKey = target.exists ? await this.#targetKey(row, backupPath) : undefined;
+    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: { ...keys, ...(targetKey && { target: targetKey }) } });
     let safetyCopyEntry: BackupRecord | null = null;
     // The target is restored by now: a catalog that cannot record it must not report the restore as failed.
     const manifest = result.safetyCopy ? await engine.readManifest(result.safetyCopy) : undefined;

@@ -113,7 +113,7 @@ describe('restore of an encrypted backup into an existing encrypted database', {
     const dir = fresh();
     const backupPath = await markedBackup(dir, passphrase);
     const target = join(dir, 'plain.db');
-    makeDatabase(target, { rows: 10 });
+    makeDatabase(target);
     const before = sha(target);
     const failure = await failureOf(restore(backupPath, target, { keys: { source: key } }));
     expect(failure).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('is a plain database; restore into a new file') });
