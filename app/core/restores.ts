@@ -270,16 +270,18 @@ export class Restores {
     if (stats.isDirectory()) return refused({ ...target, exists: true }, 'IS_A_DIRECTORY', `${path} is a folder; choose a database file or type the name of a new file`);
     const described: RestoreTarget = { ...target, exists: true, sizeBytes: stats.size, modifiedAt: stats.mtime.toISOString() };
     if (real === (await canonical(backupPath))) return refused(described, 'DEST_IS_SOURCE', 'the backup and the target are the same file');
+    // An encrypted target is read with its key: its header, locks and tables.
+    const targetKey = backup.encryption?.state === 'key-accepted' ? await this.#targetKey(row, backupPath) : undefined;
     let usage: DatabaseUsage;
     try {
-      usage = await engine.usage(path);
+      usage = await engine.usage(path, { key: targetKey });
     } catch (error) {
       return unusable(described, error);
     }
     let current: InspectResult;
     try {
       // Counted with its key when it is encrypted, so the comparison shows its tables too.
-      current = await engine.inspect(path, { busyTimeoutMs: TARGET_BUSY_TIMEOUT_MS, keys: { source: backup.encryption?.state === 'key-accepted' ? await this.#targetKey(row, backupPath) : undefined } });
+      current = await engine.inspect(path, { busyTimeoutMs: TARGET_BUSY_TIMEOUT_MS, keys: { source: targetKey } });
     } catch (error) {
       if ((error as PagevaultError).code === 'SOURCE_BUSY') {
         // Locked so hard it cannot even be read: in use, and nothing to compare with yet.

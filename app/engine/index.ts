@@ -264,7 +264,7 @@ export function restore(backupPath: string, target: string, options?: RestoreOpt
 
 /** Whether another program has a database open or is writing to it; changes nothing. */
 export function usage(path: string, options?: UsageOptions & RunOptions): Promise<DatabaseUsage> {
-  return run('usage', { path, options: { sampleMs: options?.sampleMs } }, options);
+  return run('usage', { path, options: { sampleMs: options?.sampleMs, key: options?.key } }, options);
 }
 export { changeMark } from './change-mark.ts';
 
