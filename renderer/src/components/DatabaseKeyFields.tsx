@@ -24,6 +24,41 @@ const cipherOptions = [
 
 /** Asks for the key of the encrypted database `path`; the core checks it before it keeps it. */
 export function DatabaseKeyFields({ path, onAdded, onCancel }: { path: string; onAdded: () => void; onCancel: () => void }) {
+  return (
+    <KeyAndCipherFields
+      label="Key of the encrypted database"
+      intro={`${path} is encrypted. Enter its key to add it: Pagevault keeps it in the system keychain (or a key file only you can read), never in its catalog.`}
+      submitLabel="Add with key"
+      refusedTitle="Not added"
+      onSubmit={async (key, cipher) => {
+        const refused = await addEncryptedDatabase(path, key, cipher);
+        if (!refused) onAdded();
+        return refused;
+      }}
+      onCancel={onCancel}
+    />
+  );
+}
+
+/**
+ * The key and cipher of an encrypted database, for whatever needs them (adding one,
+ * opening a backup of one); `onSubmit` checks them and resolves with why they were refused.
+ */
+export function KeyAndCipherFields({
+  label,
+  intro,
+  submitLabel,
+  refusedTitle,
+  onSubmit,
+  onCancel,
+}: {
+  label: string;
+  intro: string;
+  submitLabel: string;
+  refusedTitle: string;
+  onSubmit: (key: string, cipher: CipherName | 'detect') => Promise<string | undefined>;
+  onCancel?: () => void;
+}) {
   const [key, setKey] = useState('');
   const [cipher, setCipher] = useState<CipherName | 'detect'>('sqlcipher-4');
   const [busy, setBusy] = useState(false);
@@ -36,30 +71,31 @@ export function DatabaseKeyFields({ path, onAdded, onCancel }: { path: string; o
       return;
     }
     setBusy(true);
-    const refused = await addEncryptedDatabase(path, key, cipher);
+    const refused = await onSubmit(key, cipher);
     setBusy(false);
-    if (refused) setError(refused);
-    else onAdded();
+    setError(refused);
   };
 
   return (
-    <form onSubmit={(event) => void submit(event)} aria-label="Key of the encrypted database">
+    <form onSubmit={(event) => void submit(event)} aria-label={label}>
       <Stack gap="xs" mt="sm">
-        <Text size="sm">
-          {path} is encrypted. Enter its key to add it: Pagevault keeps it in the system keychain (or a key file only you can read), never in its catalog.
+        <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+          {intro}
         </Text>
         <Group align="flex-end" wrap="nowrap" gap="sm">
           <PasswordInput flex={1} label="Key" description="The passphrase, or a raw key written x'…'" value={key} onChange={(event) => setKey(event.currentTarget.value)} autoComplete="off" />
           <Select label="Cipher" data={cipherOptions} value={cipher} onChange={(value) => value && setCipher(value as CipherName | 'detect')} allowDeselect={false} w={260} />
           <Button type="submit" loading={busy} leftSection={<IconKey size={16} />}>
-            Add with key
+            {submitLabel}
           </Button>
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
+          {onCancel && (
+            <Button variant="default" onClick={onCancel}>
+              Cancel
+            </Button>
+          )}
         </Group>
         {error && (
-          <Alert color="red" icon={<IconAlertTriangle size={18} />} title="Not added" role="alert" style={{ whiteSpace: 'pre-line', wordBreak: 'break-word' }}>
+          <Alert color="red" icon={<IconAlertTriangle size={18} />} title={refusedTitle} role="alert" style={{ whiteSpace: 'pre-line', wordBreak: 'break-word' }}>
             {error}
           </Alert>
         )}
