@@ -6,7 +6,7 @@
 import { Menu, nativeImage, Notification, Tray, type MenuItemConstructorOptions } from 'electron';
 import type { Core } from '../app/core/core.ts';
 import type { JobInfo, MethodName, Params, Settings } from '../app/api/index.ts';
-import { reportingCaller } from './tray-calls.ts';
+import { notStarted, reportingCaller } from './tray-calls.ts';
 import { pauseEnd, schedulesPaused } from '../app/api/rules.ts';
 import { trayBitmap, trayTooltip, type TrayState } from './tray-icon.ts';
 
@@ -25,11 +25,13 @@ export function createTray(core: Core, openWindow: () => void): () => void {
   let settings: Settings | undefined;
 
   const state = (): TrayState => (running.length > 0 ? 'running' : failure ? 'failed' : 'idle');
-  const reportingCall = reportingCaller(core, (title, error) => {
-    failure = error.message;
-    render();
-    console.error(`Pagevault: ${title} failed: ${error.message} [${error.code}]`);
-    if (Notification.isSupported()) new Notification({ title: `${title} failed`, body: error.message }).show();
+  const reportingCall = reportingCaller(core, (title, error, failed) => {
+    if (failed) {
+      failure = error.message;
+      render();
+    }
+    console.error(`Pagevault: ${title}: ${error.message} [${error.code}]`);
+    if (Notification.isSupported()) new Notification({ title, body: error.message }).show();
   });
   const call = <M extends MethodName>(title: string, method: M, params: Params<M>) => void reportingCall(title, method, params);
   const render = () => {
@@ -40,7 +42,7 @@ export function createTray(core: Core, openWindow: () => void): () => void {
     const template: MenuItemConstructorOptions[] = [
       { label: 'Open Pagevault', click: openWindow },
       { type: 'separator' },
-      { label: 'Backup all now', click: () => call('Backup all now', 'backups.startAll', {}) },
+      { label: 'Backup all now', click: () => void reportingCall('Backup all now', 'backups.startAll', {}, notStarted) },
       paused
         ? { label: `Resume schedules (paused until ${new Date(pausedUntil!).toLocaleString()})`, click: () => call('Resume schedules', 'schedules.pause', { until: null }) }
         : {

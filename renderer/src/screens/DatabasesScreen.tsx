@@ -1,8 +1,9 @@
 import { useState } from 'react';
-import { Button, Group, Paper, Skeleton, Stack, Text } from '@mantine/core';
+import { Button, Group, Paper, Stack, Text } from '@mantine/core';
 import { IconDatabase, IconDeviceDesktopSearch, IconPlayerPlay } from '@tabler/icons-react';
 import { AddDatabaseForm } from '../components/AddDatabaseForm.tsx';
 import { DatabaseDrawer } from '../components/DatabaseDrawer.tsx';
+import { DatabasesLoading } from '../components/DatabasesLoading.tsx';
 import { DatabaseTable } from '../components/DatabaseTable.tsx';
 import { DiscoveryPanel } from '../components/DiscoveryPanel.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
@@ -43,7 +44,7 @@ export function DatabasesScreen() {
         <AddDatabaseForm />
         <DiscoveryPanel />
         {!loaded ? (
-          <Skeleton height={120} radius="md" />
+          <DatabasesLoading />
         ) : databases.length === 0 ? (
           <>
             <EmptyState icon={<IconDatabase size={32} />} title="No databases yet" action={!discovering && find}>

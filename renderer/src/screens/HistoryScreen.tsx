@@ -110,7 +110,9 @@ export function HistoryScreen() {
           {!history ? (
             <Skeleton height={240} radius="md" />
           ) : (
-            <Paper withBorder radius="md">
+            <Paper withBorder radius="md" style={{ overflow: 'hidden' }}>
+              {/* A narrow window scrolls the table inside its border rather than past it. */}
+              <Table.ScrollContainer minWidth={860} type="native">
               <Table verticalSpacing="xs" horizontalSpacing="sm" highlightOnHover aria-label="Backups">
                 <Table.Thead>
                   <Table.Tr>
@@ -141,6 +143,7 @@ export function HistoryScreen() {
                   )}
                 </Table.Tbody>
               </Table>
+              </Table.ScrollContainer>
             </Paper>
           )}
           {pages > 1 && <Pagination total={pages} value={page} onChange={showHistoryPage} style={{ alignSelf: 'center' }} aria-label="Pages" />}
@@ -179,7 +182,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
         {entry.path ? (
           <Tooltip label={entry.path} openDelay={300} multiline maw={520} style={{ wordBreak: 'break-all' }}>
             <Text size="xs" c="dimmed" ff="monospace" truncate="end">
-              {shortenMiddle(entry.path.split(/[\\/]/).pop() ?? entry.path, 34)}
+              {shortenMiddle(entry.path.split(/[\\/]/).pop() ?? entry.path, 30)}
             </Text>
           </Tooltip>
         ) : (

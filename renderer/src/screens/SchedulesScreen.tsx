@@ -1,9 +1,10 @@
 import { useState } from 'react';
-import { Alert, Badge, Button, Group, Menu, Paper, Skeleton, Switch, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
+import { Alert, Badge, Button, Group, Menu, Paper, Switch, Table, Text, Tooltip, VisuallyHidden } from '@mantine/core';
 import { notifications } from '@mantine/notifications';
 import { IconCalendarPlus, IconCalendarTime, IconChevronDown, IconPencil, IconPlayerPause, IconPlayerPlay } from '@tabler/icons-react';
 import type { DatabaseSummary, ScheduleInfo } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { DatabasesLoading } from '../components/DatabasesLoading.tsx';
 import { EmptyState } from '../components/EmptyState.tsx';
 import { ScreenHeader } from '../components/ScreenHeader.tsx';
 import { ScheduleEditor } from '../components/schedules/ScheduleEditor.tsx';
@@ -44,7 +45,7 @@ export function SchedulesScreen() {
         </Alert>
       )}
       {!loaded ? (
-        <Skeleton height={120} radius="md" />
+        <DatabasesLoading />
       ) : databases.length === 0 ? (
         <EmptyState icon={<IconCalendarTime size={32} />} title="No schedules yet" action={<Button variant="light" onClick={() => navigate('databases')}>Go to Databases</Button>}>
           A schedule backs a database up every few hours, daily or weekly, and catches up after the computer was asleep. Each database gets

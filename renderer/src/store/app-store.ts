@@ -2,6 +2,7 @@
 import { create } from 'zustand';
 import type { AppInfo } from '../../../app/api/index.ts';
 import { api, type ConnectionState } from '../api/client.ts';
+import { loadInBackground } from './background-loads.ts';
 import { screenFromHash, type Screen } from './screens.ts';
 
 interface AppState {
@@ -31,7 +32,7 @@ export function startAppStore(): void {
   api.onConnection((connection, connectionDetail) => {
     useAppStore.setState({ connection, connectionDetail });
     if (connection === 'open' && !useAppStore.getState().appInfo) {
-      api.call('app.info', {}).then((appInfo) => useAppStore.setState({ appInfo }), () => undefined);
+      void loadInBackground("Pagevault's version and folders", () => api.call('app.info', {}).then((appInfo) => useAppStore.setState({ appInfo })));
     }
   });
 }

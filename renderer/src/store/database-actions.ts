@@ -2,7 +2,7 @@
 import { notifications } from '@mantine/notifications';
 import type { CipherName, JobFinished } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
-import { reloadDatabases } from './catalog-store.ts';
+import { reloadDatabasesInBackground } from './catalog-store.ts';
 
 /**
  * Adds each path (under its label when one is given); resolves to the error message of
@@ -25,7 +25,7 @@ export async function addDatabases(paths: Array<string | { path: string; label: 
     }
   }
   if (added.length > 0) {
-    await reloadDatabases();
+    await reloadDatabasesInBackground();
     notifications.show({ color: 'teal', title: added.length === 1 ? `Added ${added[0]}` : `Added ${added.length} databases`, message: 'Press Backup now to take the first backup.' });
   }
   return { failures, addedPaths, needKey };
@@ -38,7 +38,7 @@ export async function addDatabases(paths: Array<string | { path: string; label: 
 export async function addEncryptedDatabase(path: string, key: string, cipher: CipherName | 'detect'): Promise<string | undefined> {
   try {
     const { label } = await api.call('databases.add', { path, key: { key, cipher } });
-    await reloadDatabases();
+    await reloadDatabasesInBackground();
     notifications.show({ color: 'teal', title: `Added ${label}`, message: 'Its key is kept by Pagevault, never in the catalog. Press Backup now to take the first backup.' });
     return undefined;
   } catch (caught) {

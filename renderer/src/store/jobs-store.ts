@@ -8,6 +8,7 @@ import { create } from 'zustand';
 import { notifications } from '@mantine/notifications';
 import type { JobFinished, JobInfo, JobProgress } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { loadInBackground } from './background-loads.ts';
 import { indexBackups, type JobsState, type JobView } from './job-views.ts';
 
 export { selectJobOfDatabase, type JobView } from './job-views.ts';
@@ -84,6 +85,6 @@ export function startJobsStore(onFinished: (finished: JobFinished) => void): voi
     onFinished(finished);
   });
   api.onConnection((state) => {
-    if (state === 'open') void api.call('jobs.list', {}).then(applyQueue, () => undefined);
+    if (state === 'open') void loadInBackground('the running backups and restores', () => api.call('jobs.list', {}).then(applyQueue));
   });
 }

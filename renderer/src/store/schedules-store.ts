@@ -3,6 +3,7 @@ import { create } from 'zustand';
 import { notifications } from '@mantine/notifications';
 import type { ScheduleInfo } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { loadInBackground } from './background-loads.ts';
 
 interface SchedulesState {
   schedules: ScheduleInfo[];
@@ -11,6 +12,7 @@ interface SchedulesState {
 
 export const useSchedulesStore = create<SchedulesState>(() => ({ schedules: [], loaded: false }));
 
+/** Reloads the schedules from the core. */
 export async function reloadSchedules(): Promise<void> {
   const schedules = await api.call('schedules.list', {});
   useSchedulesStore.setState({ schedules, loaded: true });
@@ -20,13 +22,13 @@ export async function reloadSchedules(): Promise<void> {
 export function startSchedulesStore(): void {
   api.on('catalog.changed', ({ topic }) => {
     // A scheduled run's result shows as the schedule's last result.
-    if (topic === 'schedules' || topic === 'history' || topic === 'databases') void reloadSchedules().catch(() => undefined);
+    if (topic === 'schedules' || topic === 'history' || topic === 'databases') void loadInBackground('the schedules', reloadSchedules);
   });
   api.on('schedules.caughtUp', (summary) => {
     notifications.show({ color: 'blue', title: 'Missed backups caught up', message: summary.message, autoClose: 15_000 });
   });
   api.onConnection((state) => {
-    if (state === 'open') void reloadSchedules().catch(() => undefined);
+    if (state === 'open') void loadInBackground('the schedules', reloadSchedules);
   });
 }
 
