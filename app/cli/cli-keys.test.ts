@@ -30,7 +30,8 @@ function keyFile(dir: string, content: string, mode = 0o600): string {
   return path;
 }
 
-it('backup, verify, inspect and restore take --key-file; the backup is encrypted with the same key', () => {
+// Each keyed open derives the key (SQLCipher 4: PBKDF2, 256,000 rounds), seconds on a loaded machine.
+it('backup, verify, inspect and restore take --key-file; the backup is encrypted with the same key', { timeout: 600_000 }, () => {
   const dir = fresh();
   const source = join(dir, 'signal.db');
   makeEncryptedDatabase(source, passphrase);
