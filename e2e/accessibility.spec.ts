@@ -10,6 +10,9 @@ import { join } from 'node:path';
 import AxeBuilder from '@axe-core/playwright';
 import type { Page } from '@playwright/test';
 import { makeDatabase } from '../test-support/databases.ts';
+import { createCancelFlag, OperationContext } from '../app/engine/context.ts';
+import { vaultFolderFor } from '../app/vault/location.ts';
+import { addVersion } from '../app/vault/vault.ts';
 import { expect, saveScreenshot, test } from './fixtures.ts';
 import { addDatabase, seedHeldAndDeferred } from './helpers.ts';
 
@@ -87,6 +90,18 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await expect(app.getByRole('dialog', { name: 'Remove chinook from Pagevault?' })).toBeVisible();
       await audit(app, 'Remove database dialog');
       await saveScreenshot(app, `a11y-remove-dialog-${colorScheme}`);
+    });
+
+    test('the storage view of a database with a copy and versions in its vault', async ({ app, chinookPath, host }) => {
+      await addDatabase(app, chinookPath);
+      await app.getByRole('button', { name: 'Backup now: chinook' }).click();
+      await expect(app.getByRole('group', { name: 'Backup of chinook' }).getByRole('status')).toHaveText('Backup complete');
+      const vault = vaultFolderFor(chinookPath, join(host.dataDir, 'backups', 'chinook'));
+      for (let i = 0; i < 2; i += 1) await addVersion(chinookPath, vault, new OperationContext(createCancelFlag(), () => undefined), { now: new Date(Date.now() - (2 - i) * 86_400_000) });
+      await app.getByRole('button', { name: 'Details of chinook' }).click();
+      const storage = app.getByRole('region', { name: 'Storage of chinook' });
+      await expect(storage.getByRole('table', { name: 'Bytes on disk per backup' }).getByRole('row')).toHaveCount(1 + 3);
+      await audit(app, 'Database details, storage with a copy and versions');
     });
 
     test('schedules with the schedule editor and its retention tab', async ({ app, chinookPath }) => {

@@ -148,6 +148,10 @@ for (const [locale, clock, sentence] of [
       await expect(runs).toHaveCount(5);
       for (const run of await runs.all()) await expect(run).toHaveText(clock);
       await expect(editor.getByRole('region', { name: 'Next runs' }).getByText(sentence, { exact: true })).toBeVisible();
+      // The Schedules list says it the same way.
+      await editor.getByRole('button', { name: 'Save schedule' }).click();
+      await expect(editor).toBeHidden();
+      await expect(app.getByRole('table', { name: 'Schedules' }).getByText(sentence, { exact: true })).toBeVisible();
     });
   });
 }

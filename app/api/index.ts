@@ -30,6 +30,7 @@ import type {
   ScheduleInfo,
   SchedulePreview,
   Settings,
+  StorageReport,
   BackupEncryptionInfo,
   VerifyResult,
 } from './types.ts';
@@ -102,7 +103,8 @@ export const requestSchemas = {
   'history.delete': z.strictObject({ backupId: id }),
   'history.import': z.strictObject({ folder: filePath }),
   'history.pin': z.strictObject({ backupId: id, pinned: z.boolean() }),
-  'schedules.list': z.strictObject({}),
+  /** `hour12`: the reader's clock, for each schedule's sentence, as in `schedules.preview`. */
+  'schedules.list': z.strictObject({ hour12: z.boolean().optional() }),
   /** `hour12`: the reader's clock, for the sentence's times (the time field and next runs follow the locale too). */
   'schedules.preview': z.strictObject({ spec: scheduleSpecSchema, hour12: z.boolean().optional() }),
   'schedules.set': z.strictObject({ databaseId: id, schedule: scheduleSchema }),
@@ -111,6 +113,8 @@ export const requestSchemas = {
   'retention.get': z.strictObject({ databaseId: id }),
   'retention.preview': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
   'retention.set': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
+  /** What a database's copies and versions cost on disk, and what its retention policy would free now. */
+  'storage.get': z.strictObject({ databaseId: id }),
   /**
    * `key` opens an encrypted (.age) backup whose key Pagevault does not keep; `sourceKey`
    * opens a backup of an encrypted database none of whose kept keys opens.
@@ -190,6 +194,7 @@ export interface MethodResults {
   'retention.preview': RetentionPreview;
   /** The stored policy; null when it keeps everything. */
   'retention.set': RetentionPolicy | null;
+  'storage.get': StorageReport;
   /** Queues the check (kind 'verify'); its job.finished carries `check`. */
   'restore.check': JobInfo;
   'restore.target': RestoreTarget;

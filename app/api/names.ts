@@ -35,6 +35,7 @@ export const methodNames = [
   'retention.get',
   'retention.preview',
   'retention.set',
+  'storage.get',
   'settings.get',
   'settings.update',
   'encryption.get',

@@ -545,6 +545,65 @@ export interface RetentionPreview {
   kept: number;
 }
 
+/**
+ * One thing a database's backups keep on disk: a copy (a backup file) or a version in its
+ * vault. `bytes` is what it costs: a copy's file size, a version's new compressed pages.
+ */
+export interface StorageItem {
+  kind: 'copy' | 'version';
+  /** The backup's History id for a copy; the version's number as the vault lists it. */
+  id: number;
+  createdAt: string;
+  /** The copy's file, or the vault folder a version is in. */
+  path: string;
+  /** Null when a copy's file is missing. */
+  bytes: number | null;
+  /** True when a copy's file is not on disk (it costs nothing and is counted apart). */
+  missing: boolean;
+  /**
+   * A copy cloned on a copy-on-write file system: it shares its unchanged blocks with the
+   * source (and the other clones), so it costs at most `bytes`, often far less.
+   */
+  cloned: boolean;
+  pinned: boolean;
+  /** Whether the database's retention policy, applied now, would delete it. */
+  retentionWouldDelete: boolean;
+}
+
+/** What a database's backups cost on disk, item by item, and what its retention would free. */
+export interface StorageReport {
+  databaseId: number;
+  label: string;
+  source: string;
+  /** The source database file's size now, for comparison; null when it cannot be found. */
+  sourceBytes: number | null;
+  /** The vault at the database's vault folder, when one exists there. */
+  vault: { path: string; bytes: number; versions: number } | null;
+  /** Why the vault folder that exists could not be read (its versions are then not listed); null when all is well. */
+  vaultProblem: string | null;
+  /** Copies and versions, oldest first. */
+  items: StorageItem[];
+  /** The policy the marks are from; null when it keeps everything. */
+  policy: RetentionPolicy | null;
+  totals: {
+    /** Copies' file sizes plus the vault file's size. */
+    bytes: number;
+    /** Bytes the policy would free now: the marked copies' sizes plus the marked versions' new bytes. */
+    wouldFree: number;
+    /** How many items the policy would delete. */
+    wouldDelete: number;
+    /** Copies whose files are missing. */
+    missing: number;
+    /** Bytes of cloned copies within `bytes`: shared with the source, so the real cost is lower. */
+    clonedBytes: number;
+    /**
+     * True when `wouldFree` is an upper bound: a deleted version frees only those of its new
+     * pages no kept version names, and a deleted clone only its blocks no other file shares.
+     */
+    wouldFreeIsUpperBound: boolean;
+  };
+}
+
 /** After start-up or resume: scheduled runs that were missed and caught up (once each). */
 export interface CatchUpSummary {
   /** How many scheduled runs were missed, over all schedules. */

@@ -19,6 +19,7 @@ import { packageInfo } from './package-info.ts';
 import { Restores } from './restores.ts';
 import { Retention } from './retention.ts';
 import { Schedules } from './schedules.ts';
+import { Storage } from './storage.ts';
 import { keyFileStore, type SecretStore } from '../secrets/secret-store.ts';
 import { BackupEncryptionSettings } from './backup-encryption.ts';
 import { systemClock, type Clock, type Scheduler } from '../scheduler/scheduler.ts';
@@ -157,6 +158,7 @@ export class Core {
     this.#scheduler = schedules.scheduler;
     const history = new History(this.#ctx, backupEncryption);
     const restores = new Restores(this.#ctx, backupEncryption);
+    const storage = new Storage(this.#ctx, databases);
     const unsupported = (what: string) => new PagevaultError('NOT_SUPPORTED', `${what} is only available in the Pagevault desktop app`);
 
     this.#handlers = {
@@ -199,7 +201,7 @@ export class Core {
       'history.delete': ({ backupId }) => history.delete(backupId),
       'history.import': ({ folder }) => history.import(folder),
       'history.pin': ({ backupId, pinned }) => history.pin(backupId, pinned),
-      'schedules.list': () => schedules.list(),
+      'schedules.list': ({ hour12 }) => schedules.list({ hour12 }),
       'schedules.preview': ({ spec, hour12 }) => schedules.preview(spec, { hour12 }),
       'schedules.set': ({ databaseId, schedule }) => schedules.set(databaseId, schedule),
       'schedules.remove': ({ databaseId }) => schedules.remove(databaseId),
@@ -207,6 +209,7 @@ export class Core {
       'retention.get': ({ databaseId }) => retention.get(databaseId),
       'retention.preview': ({ databaseId, policy }) => retention.preview(databaseId, policy),
       'retention.set': ({ databaseId, policy }) => retention.set(databaseId, policy),
+      'storage.get': ({ databaseId }) => storage.get(databaseId),
       'restore.check': ({ backupPath, key, sourceKey }) => restores.check(backupPath, key, sourceKey),
       'restore.target': ({ backupPath, targetPath }) => restores.target(backupPath, targetPath),
       'restore.start': (params) => restores.start(params),

@@ -70,6 +70,11 @@ export class Restores {
    * the user typed, or the kept key of the database that turned out to open it.
    */
   readonly #sourceKeys = new Map<string, SourceKey>();
+  /**
+   * The SHA-256 each backup had when its check (the wizard's first step) passed: its
+   * restore then runs SQLite's check again only if the file no longer hashes to it.
+   */
+  readonly #checkedSha256 = new Map<string, string>();
 
   constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
@@ -227,6 +232,7 @@ export class Restores {
     if (!verification.ok) {
       throw new PagevaultError('VERIFY_FAILED', `${backupPath} failed verification, so it cannot be restored: ${verification.problems.slice(0, 3).join('; ')}`);
     }
+    if (!verification.notChecked) this.#checkedSha256.set(backupPath, verification.sha256);
     const byPath = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath));
     // A copy of a known backup (a file dropped onto the browser window is one) is
     // recognised by its checksum, and then tells where it came from like the original.
@@ -315,7 +321,8 @@ export class Restores {
     const startedAt = new Date();
     const keys = await this.#keys(backupPath);
     const targetKey = target.exists ? await this.#targetKey(row, backupPath) : undefined;
-    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: { ...keys, ...(targetKey && { target: targetKey }) } });
+    const checkedSha256 = this.#checkedSha256.get(backupPath);
+    const result = await engine.restore(backupPath, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: { ...keys, ...(targetKey && { target: targetKey }) }, ...(checkedSha256 && { checkedSha256 }) });
     let safetyCopyEntry: BackupRecord | null = null;
     // The target is restored by now: a catalog that cannot record it must not report the restore as failed.
     const manifest = result.safetyCopy ? await engine.readManifest(result.safetyCopy) : undefined;

@@ -39,11 +39,11 @@ export class Schedules {
     );
   }
 
-  list(): Promise<ScheduleInfo[]> {
+  list(clock: { hour12?: boolean } = {}): Promise<ScheduleInfo[]> {
     return Promise.all(
       this.#ctx.catalog.schedules.list().flatMap((row) => {
         const database = this.#ctx.catalog.databases.get(row.databaseId);
-        return database ? [this.#info(row, database.label)] : [];
+        return database ? [this.#info(row, database.label, clock)] : [];
       }),
     );
   }
@@ -88,14 +88,14 @@ export class Schedules {
     return settings;
   }
 
-  async #info(row: ScheduleRow, label: string): Promise<ScheduleInfo> {
+  async #info(row: ScheduleRow, label: string, clock: { hour12?: boolean } = {}): Promise<ScheduleInfo> {
     const { spec, enabled, skipIfUnchanged } = row;
     const lastRun = await withFileFact(this.#ctx.catalog.backups.latestByTrigger(row.databaseId, 'schedule') ?? null);
     return {
       databaseId: row.databaseId,
       label,
       schedule: { spec, enabled, skipIfUnchanged },
-      description: describeSchedule(spec),
+      description: describeSchedule(spec, clock),
       nextRuns: this.scheduler.nextRunsOf(row, PREVIEW_COUNT).map((d) => d.toISOString()),
       lastRun,
       updatedAt: row.updatedAt,

@@ -56,6 +56,11 @@ export function useHelperStarter(start: HelperStarter): void {
   setEnvironmentData(RELAYED, true);
 }
 
+/** Whether engine workers started now relay their helpers to a starter (`useHelperStarter`). */
+export function helpersRelayed(): boolean {
+  return starter !== undefined;
+}
+
 /** Starts the helper module: spawned with this Node, or through the shell's starter. Throws when it cannot start. */
 export function startHelper(modulePath: string, args: string[]): HelperProcess {
   if (getEnvironmentData(RELAYED) !== true) {

@@ -1,5 +1,6 @@
 /**
- * The engine's public face: every operation runs in its own worker thread. Progress
+ * The engine's public face: every operation runs in a worker thread, one at a time in
+ * each, and a worker is reused for the next operation once it has finished one. Progress
  * arrives through `onProgress`; an AbortSignal cancels. Inspect, verify and usage run at
  * most a few at once (`lightWorkers`), the rest waiting their turn; backups and restores
  * are bounded by the job queue that starts them.
@@ -18,8 +19,8 @@ import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
 import type { InspectOptions } from './inspect.ts';
 import { checkFileType, enterDatabases, leaveDatabases, openForWorker } from './database-files.ts';
-import { relayHelpers } from './helper-process.ts';
-import { databasesOf, type OperationName, type Operations, type WorkerInput, type WorkerMessage } from './operations.ts';
+import { helpersRelayed, relayHelpers } from './helper-process.ts';
+import { databasesOf, type OperationName, type Operations, type WorkerCommand, type WorkerInput, type WorkerMessage } from './operations.ts';
 import { abandonPartial, type PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
@@ -161,7 +162,95 @@ async function run<O extends OperationName>(operation: O, params: Operations[O][
   return startWorker(operation, params, options, release);
 }
 
-/** Runs `operation` in a new worker; `release` is called once the worker has ended. */
+/** A worker between operations waits this long for the next one before it ends. */
+const IDLE_WORKER_MS = 30_000;
+/** At most this many workers wait between operations; each takes tens of MB. */
+const IDLE_WORKERS_KEPT = 2;
+
+interface EngineWorker {
+  worker: Worker;
+  /** Whether it relays its helpers to the shell's starter (set once, when it starts). */
+  relayed: boolean;
+  idleTimer?: NodeJS.Timeout;
+}
+
+/** Workers whose last operation answered with a result, waiting for the next (newest last). */
+const idleWorkers: EngineWorker[] = [];
+
+/**
+ * A worker for one operation: one that finished its last operation and waits, or a new
+ * one. Starting a thread and loading the engine's modules into it takes longer than a
+ * cloned backup, so a backup after another finds its worker ready.
+ */
+function takeWorker(): EngineWorker {
+  const relayed = helpersRelayed();
+  for (;;) {
+    const idle = idleWorkers.pop();
+    if (!idle) break;
+    clearTimeout(idle.idleTimer);
+    // One started before the shell's helper starter was given would spawn the helper itself.
+    if (idle.relayed !== relayed) {
+      endWorker(idle.worker);
+      continue;
+    }
+    idle.worker.ref();
+    return idle;
+  }
+  const worker = new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: 96 } });
+  const started: EngineWorker = { worker, relayed };
+  // One that ends while it waits (it should not) is no longer handed out.
+  worker.once('exit', () => {
+    const index = idleWorkers.indexOf(started);
+    if (index >= 0) idleWorkers.splice(index, 1);
+  });
+  relayHelpers(worker);
+  return started;
+}
+
+/** Puts a worker whose operation answered with a result back, to wait for the next; past the few kept, it ends. */
+function keepWorker(engineWorker: EngineWorker): void {
+  if (idleWorkers.length >= IDLE_WORKERS_KEPT) return endWorker(engineWorker.worker);
+  // Waiting, it keeps no process from exiting.
+  engineWorker.worker.unref();
+  engineWorker.idleTimer = setTimeout(() => {
+    const index = idleWorkers.indexOf(engineWorker);
+    if (index >= 0) idleWorkers.splice(index, 1);
+    endWorker(engineWorker.worker);
+  }, IDLE_WORKER_MS).unref();
+  idleWorkers.push(engineWorker);
+}
+
+/** Asks a worker to end once what its last operation left (a helper's end, say) has drained. */
+function endWorker(worker: Worker): void {
+  try {
+    worker.postMessage({ type: 'end' } satisfies WorkerCommand);
+  } catch {
+    // It has ended already.
+  }
+}
+
+/**
+ * Ends the workers that wait between operations (a shell that quits, a test that counts
+ * threads); a later operation starts a new one. Resolves once they have ended.
+ */
+export async function endIdleWorkers(): Promise<void> {
+  const ending = idleWorkers.splice(0);
+  await Promise.all(
+    ending.map(({ worker, idleTimer }) => {
+      clearTimeout(idleTimer);
+      const exited = new Promise((resolvePromise) => worker.once('exit', resolvePromise));
+      void worker.terminate();
+      return exited;
+    }),
+  );
+}
+
+/**
+ * Runs `operation` in an engine worker; `release` is called once the operation is over.
+ * A worker whose operation answered with a result waits for the next one; after an
+ * error, a cancel or a crash it ends (a cancelled one is terminated after a grace), so a
+ * worker is only reused from the state a finished operation leaves.
+ */
 function startWorker<O extends OperationName>(operation: O, params: Operations[O]['params'], options: RunOptions, release: () => void): Promise<Operations[O]['result']> {
   const { signal, onProgress } = options;
   const cancelFlag = createCancelFlag();
@@ -169,26 +258,39 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
   // until no engine worker is at work on those databases (database-files.ts).
   const { keys: databases, descriptors } = enterDatabases(databasesOf(params));
   const input: WorkerInput<O> = { operation, params, cancelFlag, descriptors };
-  let worker: Worker;
+  let engineWorker: EngineWorker;
   try {
-    worker = new Worker(workerUrl, { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 96 } });
+    engineWorker = takeWorker();
+    engineWorker.worker.postMessage({ type: 'run', input } satisfies WorkerCommand);
   } catch (error) {
     leaveDatabases(databases);
     release();
     throw error;
   }
-  relayHelpers(worker);
+  const { worker } = engineWorker;
   const claims: PartialClaim[] = [];
 
   return new Promise<Operations[O]['result']>((resolvePromise, rejectPromise) => {
     let settled = false;
     let answered = false;
+    let over = false;
     let graceTimer: NodeJS.Timeout | undefined;
     const settle = (action: () => void) => {
       if (settled) return;
       settled = true;
       signal?.removeEventListener('abort', onAbort);
       action();
+    };
+    // The operation is over for this thread: its databases are left and its slot given back.
+    const finish = () => {
+      if (over) return;
+      over = true;
+      clearTimeout(graceTimer);
+      worker.off('message', onMessage);
+      worker.off('error', onError);
+      worker.off('exit', onExit);
+      leaveDatabases(databases);
+      release();
     };
     const onAbort = () => {
       raiseCancelFlag(cancelFlag);
@@ -197,7 +299,7 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
-    worker.on('message', (message: WorkerMessage) => {
+    const onMessage = (message: WorkerMessage) => {
       switch (message.type) {
         case 'progress':
           if (!settled) onProgress?.(message.progress);
@@ -211,18 +313,25 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
         case 'result':
           answered = true;
           settle(() => resolvePromise(message.value as Operations[O]['result']));
+          if (signal?.aborted) {
+            // Cancelled as it answered: it ends (the grace's terminate stands), as after an error.
+            endWorker(worker);
+            break;
+          }
+          finish();
+          keepWorker(engineWorker);
           break;
         case 'error':
           answered = true;
           settle(() => rejectPromise(PagevaultError.fromBody(message.error, message.reason)));
+          // Not reused after a failure: it ends, and its databases are left when it has.
+          endWorker(worker);
           break;
       }
-    });
-    worker.on('error', (error) => settle(() => rejectPromise(new PagevaultError('INTERNAL', `Pagevault ${operation} failed: ${error.message}`, { cause: error }))));
-    worker.on('exit', (code) => {
-      clearTimeout(graceTimer);
-      leaveDatabases(databases);
-      release();
+    };
+    const onError = (error: Error) => settle(() => rejectPromise(new PagevaultError('INTERNAL', `Pagevault ${operation} failed: ${error.message}`, { cause: error })));
+    const onExit = (code: number) => {
+      finish();
       // A terminated worker could not remove its partials; do it here, before answering, so
       // that "cancelled" means nothing is left. (Only when it did not get to answer: then it
       // had already cleaned up itself.)
@@ -236,7 +345,10 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
           ),
         ),
       );
-    });
+    };
+    worker.on('message', onMessage);
+    worker.on('error', onError);
+    worker.on('exit', onExit);
   });
 }
 

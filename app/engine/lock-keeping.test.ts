@@ -11,7 +11,7 @@ import Database from 'better-sqlite3';
 import { verify } from './index.ts';
 import { enterDatabases, leaveDatabases, openForWorker } from './database-files.ts';
 import { createCancelFlag } from './context.ts';
-import type { WorkerInput, WorkerMessage } from './operations.ts';
+import type { WorkerCommand, WorkerInput, WorkerMessage } from './operations.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-locks-'));
@@ -65,12 +65,14 @@ describe('the locks SQLite holds in this process', () => {
       const working = enterDatabases([path]);
       try {
         const input: WorkerInput<'verify'> = { operation: 'verify', params: { path }, cancelFlag: createCancelFlag(), descriptors: {} };
-        const worker = new Worker(new URL('./worker.ts', import.meta.url), { workerData: input });
+        const worker = new Worker(new URL('./worker.ts', import.meta.url));
         const messages: WorkerMessage[] = [];
         worker.on('message', (message: WorkerMessage) => {
           messages.push(message);
           if (message.type === 'open') openForWorker(message.path, message.answer);
+          if (message.type === 'result' || message.type === 'error') worker.postMessage({ type: 'end' } satisfies WorkerCommand);
         });
+        worker.postMessage({ type: 'run', input } satisfies WorkerCommand);
         await once(worker, 'exit');
         expect(messages.find((message) => message.type === 'result')).toMatchObject({ value: { ok: true } });
         expect(locksHeld(path)).toBeGreaterThan(0);

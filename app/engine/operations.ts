@@ -34,7 +34,7 @@ export function databasesOf<O extends OperationName>(params: Operations[O]['para
   return [p.path, p.source, p.backup, p.target].filter((path): path is string => path !== undefined);
 }
 
-/** What the engine worker is started with. */
+/** One operation for the engine worker to run, as the starting thread posts it. */
 export interface WorkerInput<O extends OperationName = OperationName> {
   operation: O;
   params: Operations[O]['params'];
@@ -42,6 +42,12 @@ export interface WorkerInput<O extends OperationName = OperationName> {
   /** Descriptors of the operation's database files, opened by the starting thread (database-files.ts). */
   descriptors: Record<string, number>;
 }
+
+/**
+ * Messages from the starting thread to an engine worker: run one operation (one at a
+ * time), or end once what is left of the last one has drained.
+ */
+export type WorkerCommand = { type: 'run'; input: WorkerInput } | { type: 'end' };
 
 /** Messages from the worker to the thread that started it. */
 export type WorkerMessage =

@@ -36,6 +36,12 @@ export interface RestoreOptions {
    * `source`'s; the target keeps it.
    */
   keys?: Keys;
+  /**
+   * The SHA-256 of the backup as the check the caller ran before (the wizard's) passed
+   * on it: when the backup still hashes to it, SQLite's check of it is not run again
+   * (see VerifyOptions.checkedSha256). Any other hash gets the full check.
+   */
+  checkedSha256?: string;
 }
 
 /** Restores `backupArg` into `targetArg` (an existing database, replaced in place, or a new file). */
@@ -81,7 +87,7 @@ async function restoreFrom(
     const plain = await verifyFile(readable, ctx.withPhase('check'), { action: 'restore from', useManifest: false, keys: { source: key } });
     verdict = checkAgainstManifest({ ...plain, path: backup, sha256: decrypted.hashes.ciphertextSha256 }, await readManifest(backup), decrypted.hashes, (await stat(backup)).size);
   } else {
-    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key } });
+    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key }, ...(options.checkedSha256 && { checkedSha256: options.checkedSha256 }) });
   }
   if (verdict.notChecked) {
     throw new PagevaultError('ENCRYPTED', `${subject}: the backup is encrypted and no key was given; give the key of the database it was taken from (--key-file); the target was not touched`);

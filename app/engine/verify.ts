@@ -32,6 +32,13 @@ export interface VerifyOptions {
    * reads it through a memory map (see verifyWrittenFile). Never for a file a user gave.
    */
   mapped?: boolean;
+  /**
+   * The SHA-256 the file had when the same check passed on it a moment ago (the restore
+   * wizard's check, before its restore). When the file still hashes to it, its bytes are
+   * the ones that check passed on and SQLite's check, a deterministic function of those
+   * bytes, is not run a second time; the hash and the manifest are still compared.
+   */
+  checkedSha256?: string;
 }
 
 const CHUNK = 1 << 20;
@@ -72,7 +79,8 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
   });
 
   // Encrypted without a key, nothing opens it: the SHA-256 is all there is to check.
-  const pageCount = keyless ? (header.pageCount ?? 0) : checkWithSqlite(path, check, subject, problems, options.mapped === true, encrypted ? options.keys!.source! : undefined).pageCount;
+  const checkedBefore = !keyless && options.checkedSha256 === sha256;
+  const pageCount = keyless ? (header.pageCount ?? 0) : checkedBefore ? (header.pageCount ?? totalPages) : checkWithSqlite(path, check, subject, problems, options.mapped === true, encrypted ? options.keys!.source! : undefined).pageCount;
   ctx.throwIfCancelled(subject);
 
   let manifestChecked = false;

@@ -4,7 +4,7 @@
 // channel it publishes every new worker on, independently of the engine's own count.
 import { afterAll, describe, expect, it } from 'vitest';
 import { subscribe } from 'node:diagnostics_channel';
-import { copyFileSync, mkdtempSync, rmSync } from 'node:fs';
+import { copyFileSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Worker } from 'node:worker_threads';
@@ -51,6 +51,7 @@ describe('light operations share a bounded number of workers', () => {
 
   it('requests past the bound wait in order; one cancelled while waiting never starts, and a backup is not held up', async () => {
     const path = chinook('locked.db');
+    await engine.endIdleWorkers();
     await expect.poll(() => workers.live).toBe(0);
     // Every inspect waits on this lock (same process: SQLite sees its own connections' locks).
     const locker = new Database(path);
@@ -82,5 +83,61 @@ describe('light operations share a bounded number of workers', () => {
     // The bound's inspects and the backup's one worker; the cancelled inspect never had one.
     expect(workers.created - created).toBe(bound + 1);
     await expect.poll(() => engine.lightWorkers()).toEqual({ limit: bound, running: 0, waiting: 0 });
+  });
+});
+
+describe('a worker is reused for the next operation once it has finished one', () => {
+  it('a second backup runs in the first one\'s worker: one worker started for two backups and an inspect', async () => {
+    await engine.endIdleWorkers();
+    await expect.poll(() => workers.live).toBe(0);
+    const created = workers.created;
+    const source = chinook('reused.db');
+    const first = await engine.backup(source, join(root, 'reused-1.db'));
+    const second = await engine.backup(source, join(root, 'reused-2.db'));
+    const inspected = await engine.inspect(join(root, 'reused-2.db'));
+    expect(first.manifest.verification.verdict).toBe('passed');
+    expect(second.manifest.verification.verdict).toBe('passed');
+    expect(second.manifest.sha256).toBe(first.manifest.sha256);
+    expect(inspected.tables).toContainEqual({ name: 'Track', rows: 3503 });
+    expect(workers.created - created).toBe(1);
+    // Waiting between operations, it keeps nothing busy.
+    expect(engine.lightWorkers()).toEqual({ limit: bound, running: 0, waiting: 0 });
+  });
+
+  it('a worker whose operation failed ends, and the next operation starts a fresh one', async () => {
+    await engine.endIdleWorkers();
+    await expect.poll(() => workers.live).toBe(0);
+    const created = workers.created;
+    const notADatabase = join(root, 'not-a-database.db');
+    writeFileSync(notADatabase, 'plain text, not SQLite');
+    await expect(engine.backup(notADatabase, join(root, 'never.db'))).rejects.toMatchObject({ code: 'NOT_A_DATABASE' });
+    await expect.poll(() => workers.live).toBe(0);
+    const backedUp = await engine.backup(chinook('after-failure.db'), join(root, 'after-failure-copy.db'));
+    expect(backedUp.manifest.verification.verdict).toBe('passed');
+    expect(workers.created - created).toBe(2);
+  });
+
+  it('a cancelled operation\'s worker is terminated, and the next operation starts a fresh one', async () => {
+    await engine.endIdleWorkers();
+    await expect.poll(() => workers.live).toBe(0);
+    const path = chinook('cancelled.db');
+    const locker = new Database(path);
+    locker.exec('BEGIN EXCLUSIVE');
+    try {
+      const created = workers.created;
+      const controller = new AbortController();
+      const waiting = engine.inspect(path, { busyTimeoutMs: 60_000, signal: controller.signal });
+      await expect.poll(() => workers.created - created).toBe(1);
+      controller.abort();
+      await expect(waiting).rejects.toMatchObject({ code: 'CANCELLED' });
+      await expect.poll(() => workers.live).toBe(0);
+      locker.exec('ROLLBACK');
+      const inspected = await engine.inspect(path);
+      expect(inspected.tables).toContainEqual({ name: 'Track', rows: 3503 });
+      expect(workers.created - created).toBe(2);
+    } finally {
+      if (locker.inTransaction) locker.exec('ROLLBACK');
+      locker.close();
+    }
   });
 });

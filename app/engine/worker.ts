@@ -1,16 +1,19 @@
 /**
- * The engine's worker thread: runs one operation and reports progress, so the thread
- * hosting the UI or the API never blocks on SQLite.
+ * The engine's worker thread: runs operations one at a time, as the starting thread posts
+ * them, and reports progress, so the thread hosting the UI or the API never blocks on
+ * SQLite. It lives on between operations (index.ts reuses it: starting a thread and
+ * loading the engine's modules costs more than a cloned backup), each operation starting
+ * from the same state as in a new thread: its own descriptors, no probe results kept.
  */
-import { parentPort, workerData } from 'node:worker_threads';
+import { parentPort } from 'node:worker_threads';
 import { PagevaultError } from '../api/errors.ts';
 import { OperationContext } from './context.ts';
+import { forgetCloneProbes } from './clone.ts';
 import { useProvidedDescriptors } from './database-files.ts';
-import type { OperationName, Operations, WorkerInput, WorkerMessage } from './operations.ts';
+import type { OperationName, Operations, WorkerCommand, WorkerInput, WorkerMessage } from './operations.ts';
 import type { PartialClaim } from './partial-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 
-const input = workerData as WorkerInput;
 const post = (message: WorkerMessage) => parentPort!.postMessage(message);
 const onClaim = (claim: PartialClaim) => post({ type: 'claim', claim });
 
@@ -28,8 +31,11 @@ const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx:
   vaultPrune: async (p, ctx) => (await import('../vault/vault.ts')).pruneVault(p.vault, p.policy, ctx),
 };
 
-async function main(): Promise<void> {
+async function runOne(input: WorkerInput): Promise<void> {
   useProvidedDescriptors(input.descriptors, (path, answer) => post({ type: 'open', path, answer }));
+  // A file system may be unmounted and another mounted under the same device number
+  // between two operations: each finds out afresh whether its destination clones.
+  forgetCloneProbes();
   const ctx = new OperationContext(input.cancelFlag, (progress) => post({ type: 'progress', progress }));
   try {
     const run = operations[input.operation] as (params: unknown, ctx: OperationContext) => Promise<unknown>;
@@ -40,7 +46,15 @@ async function main(): Promise<void> {
     ctx.flush();
     const wrapped = error instanceof PagevaultError ? error : toPagevaultError(error, `Pagevault ${input.operation} failed`);
     post({ type: 'error', error: wrapped.toBody(), ...(wrapped.reason === undefined ? {} : { reason: wrapped.reason }) });
+  } finally {
+    // The starting thread closes these once the operation has answered.
+    useProvidedDescriptors({}, (path, answer) => post({ type: 'open', path, answer }));
   }
 }
 
-void main();
+const onCommand = (command: WorkerCommand) => {
+  if (command?.type === 'run') void runOne(command.input);
+  // Listening no more, the thread ends as soon as what the last operation left has drained.
+  else if (command?.type === 'end') parentPort!.off('message', onCommand);
+};
+parentPort!.on('message', onCommand);

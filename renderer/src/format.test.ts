@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupOutcome, capitalized, runOutcome, compareForDisplay, describeClone, describeComparison, describeHeldCopy, formatBytes, formatDuration, formatRelativeTime, fractionDone, secondsLeft, shortenMiddle } from './format.ts';
+import { backupOutcome, capitalized, runOutcome, compareForDisplay, describeClone, describeComparison, describeHeldCopy, describeStorage, formatBytes, formatDuration, formatRelativeTime, fractionDone, secondsLeft, shortenMiddle } from './format.ts';
 
 describe('shortenMiddle', () => {
   it('keeps short paths whole', () => expect(shortenMiddle('/a/b.db', 20)).toBe('/a/b.db'));
@@ -122,5 +122,28 @@ describe('held copies and deferred runs', () => {
     expect(capitalized(runOutcome.deferred.word)).toBe('Deferred: in use');
     expect(capitalized(runOutcome.succeeded.word)).toBe('Backed up');
     expect(backupOutcome({ status: 'missed', verification: 'skipped' })).toBe(runOutcome.missed);
+  });
+});
+
+describe('describeStorage', () => {
+  const totals = { bytes: 12_500_000, wouldFree: 4_000_000, wouldDelete: 3, missing: 0, clonedBytes: 0, wouldFreeIsUpperBound: false };
+  const policy = { keepLast: 2, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null };
+  it('says the total against the database and what retention frees', () => {
+    expect(describeStorage({ sourceBytes: 1_000_000, policy, totals })).toEqual({
+      total: 'Backups take 12.5 MB on disk (the database itself is 1.0 MB).',
+      retention: 'Retention would free 4.0 MB now, deleting 3 backups.',
+      notes: [],
+    });
+  });
+  it('says "up to" when versions or clones are deleted, and names clones and missing copies', () => {
+    const words = describeStorage({ sourceBytes: null, policy, totals: { ...totals, wouldDelete: 1, wouldFreeIsUpperBound: true, clonedBytes: 2_000_000, missing: 1 } });
+    expect(words.total).toBe('Backups take 12.5 MB on disk (the database itself cannot be found now).');
+    expect(words.retention).toBe('Retention would free up to 4.0 MB now, deleting 1 backup.');
+    expect(words.notes).toHaveLength(3);
+    expect(words.notes[1]).toBe('1 copy is missing from disk and counted as nothing.');
+  });
+  it('says when there is no policy, or it deletes nothing', () => {
+    expect(describeStorage({ sourceBytes: 5, policy: null, totals }).retention).toBe('No retention policy: every backup is kept.');
+    expect(describeStorage({ sourceBytes: 5, policy, totals: { ...totals, wouldDelete: 0, wouldFree: 0 } }).retention).toBe('Retention would free nothing now: it keeps every backup there is.');
   });
 });

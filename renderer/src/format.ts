@@ -1,5 +1,5 @@
 /** How the UI words and rounds what the core reports: sizes, durations, times, outcomes; pure and tested on their own. */
-import type { BackupRecord, BackupStatus, HeldCopy } from '../../app/api/index.ts';
+import type { BackupRecord, BackupStatus, HeldCopy, StorageReport } from '../../app/api/index.ts';
 
 /** Shortens a long path in the middle, keeping the file name whole when it can. */
 export function shortenMiddle(path: string, max = 60): string {
@@ -158,3 +158,20 @@ export function capitalized(words: string): string {
 
 /** The Mantine colour of a tone; indigo for calm, so a deferred run never looks like a failure. */
 export const toneColor: Record<OutcomeTone, string> = { good: 'teal', warn: 'yellow', calm: 'indigo', muted: 'gray', bad: 'red' };
+
+/** The storage view's figures in words: what the backups take against the database, and what retention would free now. */
+export function describeStorage(report: Pick<StorageReport, 'sourceBytes' | 'policy' | 'totals'>): { total: string; retention: string; notes: string[] } {
+  const { totals } = report;
+  const source = report.sourceBytes === null ? ' (the database itself cannot be found now)' : ` (the database itself is ${formatBytes(report.sourceBytes)})`;
+  const total = `Backups take ${formatBytes(totals.bytes)} on disk${source}.`;
+  const count = (n: number) => `${n.toLocaleString()} ${n === 1 ? 'backup' : 'backups'}`;
+  let retention: string;
+  if (!report.policy) retention = 'No retention policy: every backup is kept.';
+  else if (totals.wouldDelete === 0) retention = 'Retention would free nothing now: it keeps every backup there is.';
+  else retention = `Retention would free ${totals.wouldFreeIsUpperBound ? 'up to ' : ''}${formatBytes(totals.wouldFree)} now, deleting ${count(totals.wouldDelete)}.`;
+  const notes: string[] = [];
+  if (totals.clonedBytes > 0) notes.push(`${formatBytes(totals.clonedBytes)} of that is in cloned copies, which share their unchanged blocks with the database, so they take less than their size.`);
+  if (totals.missing > 0) notes.push(`${totals.missing === 1 ? '1 copy is' : `${totals.missing.toLocaleString()} copies are`} missing from disk and counted as nothing.`);
+  if (totals.wouldFreeIsUpperBound && totals.wouldDelete > 0) notes.push('A deleted version frees only the pages no kept version still uses, and a clone only the blocks it does not share.');
+  return { total, retention, notes };
+}

@@ -12,6 +12,7 @@ import { LastBackup } from './DatabaseTable.tsx';
 import { ConfirmDialog } from './ConfirmDialog.tsx';
 import { FolderInput } from './FolderInput.tsx';
 import { InspectDetails } from './InspectPanel.tsx';
+import { StorageView } from './StorageView.tsx';
 
 const modeHelp: Record<BackupMode, string> = {
   snapshot: 'One consistent point in time; writers keep going (best for WAL databases).',
@@ -97,6 +98,8 @@ function DrawerBody({ database, onRemoved }: { database: DatabaseSummary; onRemo
           </Table>
         )}
       </Stack>
+      <Divider />
+      <StorageView databaseId={database.id} label={database.label} />
       <Divider />
       <Stack gap="xs">
         <Title order={4}>What it holds</Title>

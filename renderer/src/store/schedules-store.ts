@@ -4,6 +4,7 @@ import { notifications } from '@mantine/notifications';
 import type { ScheduleInfo } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { loadInBackground } from './background-loads.ts';
+import { usesHour12 } from './schedule-form.ts';
 
 interface SchedulesState {
   schedules: ScheduleInfo[];
@@ -14,7 +15,7 @@ export const useSchedulesStore = create<SchedulesState>(() => ({ schedules: [], 
 
 /** Reloads the schedules from the core. */
 export async function reloadSchedules(): Promise<void> {
-  const schedules = await api.call('schedules.list', {});
+  const schedules = await api.call('schedules.list', { hour12: usesHour12() });
   useSchedulesStore.setState({ schedules, loaded: true });
 }
 
