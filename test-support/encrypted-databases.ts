@@ -4,6 +4,8 @@ import { createRequire } from 'node:module';
 import { fileURLToPath } from 'node:url';
 import type Database from 'better-sqlite3';
 import { startScript } from './processes.ts';
+// Before the library below is loaded: the engine's restore into an encrypted file needs URI filenames.
+import '../app/engine/uri-filenames.ts';
 
 const require = createRequire(import.meta.url);
 const CipherDatabase = require('better-sqlite3-multiple-ciphers') as typeof Database;

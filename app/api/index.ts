@@ -125,8 +125,11 @@ export const requestSchemas = {
   'retention.set': z.strictObject({ databaseId: id, policy: retentionPolicySchema.nullable() }),
   /** What a database's copies and versions cost on disk, and what its retention policy would free now. */
   'storage.get': z.strictObject({ databaseId: id }),
-  /** `key` opens an encrypted backup whose key Pagevault does not keep. */
-  'restore.check': z.strictObject({ backupPath: filePath, key: ageKeySchema.optional() }),
+  /**
+   * `key` opens an encrypted (.age) backup whose key Pagevault does not keep; `sourceKey`
+   * opens a backup of an encrypted database none of whose kept keys opens.
+   */
+  'restore.check': z.strictObject({ backupPath: filePath, key: ageKeySchema.optional(), sourceKey: sourceKey.optional() }),
   'restore.target': z.strictObject({ backupPath: filePath, targetPath: filePath }),
   'restore.start': z.strictObject({
     backupPath: filePath,
@@ -136,6 +139,7 @@ export const requestSchemas = {
     /** The user saw that another program uses the target and chose to go ahead. */
     proceedWhileInUse: z.boolean().optional(),
     key: ageKeySchema.optional(),
+    sourceKey: sourceKey.optional(),
   }),
   'settings.get': z.strictObject({}),
   'settings.update': z.strictObject({

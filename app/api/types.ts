@@ -218,6 +218,12 @@ export type AgeKeyInput = { kind: 'identity'; identity: string } | { kind: 'pass
 export interface Keys {
   source?: SourceKey;
   age?: AgeKeyInput[];
+  /**
+   * A restore's: the key of the existing encrypted database it loads the backup into,
+   * when it is not `source`. The target keeps its own key (and cipher); the pages are
+   * re-encrypted as they are loaded.
+   */
+  target?: SourceKey;
 }
 
 /**

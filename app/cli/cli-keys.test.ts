@@ -30,7 +30,8 @@ function keyFile(dir: string, content: string, mode = 0o600): string {
   return path;
 }
 
-it('backup, verify, inspect and restore take --key-file; the backup is encrypted with the same key', () => {
+// Each keyed open derives the key (SQLCipher 4: PBKDF2, 256,000 rounds), seconds on a loaded machine.
+it('backup, verify, inspect and restore take --key-file; the backup is encrypted with the same key', { timeout: 600_000 }, () => {
   const dir = fresh();
   const source = join(dir, 'signal.db');
   makeEncryptedDatabase(source, passphrase);
@@ -114,4 +115,30 @@ it('backup --raw copies an encrypted database without its key and says what it c
   expect(pagevault('backup', source, join(dir, 'x.db'), '--raw', '--key-file', keyFile(dir, passphrase)).stderr).toContain('Give --key-file or --raw, not both');
   expect(pagevault('verify', copy, '--raw').stderr).toContain('--raw goes with backup and restore');
   expect(existsSync(join(dir, 'x.db'))).toBe(false);
+});
+
+it('restore --key-file loads an encrypted backup into the existing encrypted database, with an encrypted safety copy; inspect reads a .age backup with --passphrase-file', { timeout: 600_000 }, () => {
+  const dir = fresh();
+  const source = join(dir, 'signal.db');
+  makeEncryptedDatabase(source, passphrase);
+  const key = keyFile(dir, `${passphrase}\n`);
+  const secret = join(dir, 'age.pass');
+  writeFileSync(secret, 'an age passphrase\n', { mode: 0o600 });
+  chmodSync(secret, 0o600);
+  expect(pagevault('backup', source, join(dir, 'backups') + '/', '--key-file', key, '--encrypt-passphrase-file', secret).status).toBe(0);
+  const [backupFile] = readdirSync(join(dir, 'backups')).filter((name) => name.endsWith('.db.age'));
+
+  const inspected = pagevault('inspect', join(dir, 'backups', backupFile!), '--key-file', key, '--passphrase-file', secret);
+  expect(inspected.stderr).toBe('');
+  expect(inspected.stdout).toContain('  encryption    SQLCipher 4 (key accepted)');
+  expect(inspected.stdout).toMatch(/pairs_a +100/);
+
+  const restored = pagevault('restore', join(dir, 'backups', backupFile!), source, '--key-file', key, '--passphrase-file', secret);
+  expect(restored.stderr).toBe('');
+  expect(restored.status).toBe(0);
+  expect(restored.stdout).toContain(`Restored ${join(dir, 'backups', backupFile!)} into ${source}`);
+  expect(pairsOf(source, passphrase)).toMatchObject({ a: 100, b: 100, integrity: 'ok' });
+  // Beside an age-encrypted backup, the safety copy is encrypted with age too, around the database's own encryption.
+  const safety = readdirSync(join(dir, 'backups')).find((name) => name.includes('before-restore') && !name.endsWith('.json'));
+  expect(safety).toMatch(/-before-restore\.db\.age$/);
 });

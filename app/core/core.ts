@@ -212,7 +212,7 @@ export class Core {
       'retention.preview': ({ databaseId, policy }) => retention.preview(databaseId, policy),
       'retention.set': ({ databaseId, policy }) => retention.set(databaseId, policy),
       'storage.get': ({ databaseId }) => storage.get(databaseId),
-      'restore.check': ({ backupPath, key }) => restores.check(backupPath, key),
+      'restore.check': ({ backupPath, key, sourceKey }) => restores.check(backupPath, key, sourceKey),
       'restore.target': ({ backupPath, targetPath }) => restores.target(backupPath, targetPath),
       'restore.start': (params) => restores.start(params),
       'settings.get': () => catalog.settings.get(),

@@ -8,7 +8,7 @@ import { realpath, stat } from 'node:fs/promises';
 import { basename, dirname, extname, resolve } from 'node:path';
 import { PagevaultError, type ErrorCode } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
-import type { AgeKeyInput, BackupRecord, Keys, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
+import type { AgeKeyInput, BackupRecord, Keys, SourceKey, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
 import { entryFromManifest, ownPathProblem, realPathOf, type DatabaseRow } from '../catalog/index.ts';
 import * as engine from '../engine/index.ts';
 import { fileSystemError, targetInUseError } from '../engine/sqlite-errors.ts';
@@ -54,6 +54,15 @@ async function fileSignature(path: string): Promise<string | undefined> {
   return stats && `${stats.dev}:${stats.ino}:${stats.size}:${stats.mtimeNs}:${stats.ctimeNs}`;
 }
 
+/**
+ * The database itself (not an age layer around it) is encrypted and no key, or not the key
+ * given, opens it: ENCRYPTED, or the keyed connection's WRONG_KEY (connection.ts words it).
+ */
+function sourceKeyRefused(error: unknown): boolean {
+  if (!(error instanceof PagevaultError)) return false;
+  return error.code === 'ENCRYPTED' || (error.code === 'WRONG_KEY' && error.message.includes('the key does not open it as '));
+}
+
 /** The real path when the file exists, else the resolved path. */
 const canonical = (path: string): Promise<string> => realpath(path).catch(() => path);
 
@@ -74,6 +83,11 @@ export class Restores {
    */
   readonly #inspected = new Map<string, { signature: string; result: InspectResult }>();
   /**
+   * The key that opened the encrypted database inside each backup checked in this run: one
+   * the user typed, or the kept key of the database that turned out to open it.
+   */
+  readonly #sourceKeys = new Map<string, SourceKey>();
+  /**
    * The SHA-256 each backup had when its check (the wizard's first step) passed: its
    * restore then runs SQLite's check again only if the file no longer hashes to it.
    */
@@ -92,17 +106,70 @@ export class Restores {
    */
   async #keys(backupPath: string): Promise<Keys> {
     const given = this.#givenKeys.get(backupPath);
+    const age = [...(given ? [given] : []), ...((await this.#encryption?.keys()) ?? [])];
+    const found = this.#sourceKeys.get(backupPath);
+    if (found) return { source: found, age };
     const record = this.#ctx.catalog.backups.findByPath(backupPath) ?? this.#ctx.catalog.backups.findByPath(await canonical(backupPath));
     const source = record?.databaseId == null ? undefined : await sourceKeyOf(this.#ctx.secrets, record.databaseId);
-    return { source, age: [...(given ? [given] : []), ...((await this.#encryption?.keys()) ?? [])] };
+    return { source, age };
+  }
+
+  /**
+   * Finds which key opens the encrypted database in `backupPath` when the history does not
+   * say whose backup it is (a dropped copy, a file from elsewhere): the kept key of the
+   * database its manifest names first, then every other kept key. KEY_NEEDED when none does.
+   */
+  async #findSourceKey(backupPath: string, keys: Keys, signal?: AbortSignal): Promise<SourceKey> {
+    const manifest = await engine.readManifest(backupPath).catch(() => undefined);
+    const named = manifest?.source ? this.#ctx.catalog.databases.findByPath(manifest.source) : undefined;
+    const rows = [...(named ? [named] : []), ...this.#ctx.catalog.databases.list().filter((row) => row.id !== named?.id)];
+    for (const row of rows) {
+      const candidate = await sourceKeyOf(this.#ctx.secrets, row.id).catch(() => undefined);
+      if (!candidate) continue;
+      const opened = await engine.inspect(backupPath, { signal, keys: { ...keys, source: candidate }, rowCountBudgetMs: 0 }).then(() => true, (error: unknown) => {
+        if (sourceKeyRefused(error)) return false;
+        throw error;
+      });
+      if (opened) return candidate;
+    }
+    // ENCRYPTED, not KEY_NEEDED (the age key's): the wizard asks for the database's key.
+    throw new PagevaultError('ENCRYPTED', `Cannot check ${backupPath}: it is a backup of an encrypted database and no key Pagevault keeps opens it; give the database's key and cipher`);
+  }
+
+  /**
+   * Inspects the backup with the keys at hand; when the database inside is encrypted and
+   * they do not open it, with the kept key that does (remembered for the later steps).
+   * `file` is what is read: the backup, or the file a vault's version was written to.
+   */
+  async #inspectWithKeys(backupPath: string, signal: AbortSignal | undefined, file: string): Promise<InspectResult> {
+    const keys = await this.#keys(backupPath);
+    try {
+      return await engine.inspect(file, { signal, keys });
+    } catch (error) {
+      if (this.#sourceKeys.has(backupPath) || !sourceKeyRefused(error)) throw error;
+    }
+    const source = await this.#findSourceKey(backupPath, keys, signal);
+    this.#sourceKeys.set(backupPath, source);
+    return engine.inspect(file, { signal, keys: { ...keys, source } });
+  }
+
+  /** A key as the wizard sends it, made whole: its kind read from its form, Detect tried by the engine. */
+  async #givenSourceKey(backupPath: string, given: NonNullable<Params<'restore.check'>['sourceKey']>, keys: Keys, signal?: AbortSignal): Promise<SourceKey> {
+    const key: SourceKey = {
+      key: given.key,
+      kind: given.kind ?? (/^x'[0-9a-fA-F]+'$/.test(given.key) ? 'raw' : 'passphrase'),
+      cipher: given.cipher === undefined || given.cipher === 'detect' ? 'sqlcipher-4' : given.cipher,
+    };
+    const inspected = await engine.inspect(backupPath, { signal, keys: { ...keys, source: key }, rowCountBudgetMs: 0, detectCipher: given.cipher === 'detect' });
+    return inspected.encryption?.state === 'key-accepted' ? { ...key, cipher: inspected.encryption.cipher } : key;
   }
 
   /** Inspects `backupPath`, reusing what an earlier look at the same unchanged encrypted file found. */
-  async #inspectBackup(backupPath: string, keys: Keys, signal?: AbortSignal, file = backupPath): Promise<InspectResult> {
+  async #inspectBackup(backupPath: string, signal?: AbortSignal, file = backupPath): Promise<InspectResult> {
     const signature = await fileSignature(backupPath);
     const cached = this.#inspected.get(backupPath);
     if (signature && cached?.signature === signature) return cached.result;
-    const result = await engine.inspect(file, { keys, ...(signal && { signal }) });
+    const result = await this.#inspectWithKeys(backupPath, signal, file);
     // Taken before the inspect: a file changed meanwhile no longer matches, and is read again next time.
     if (signature && (await engine.isAgeFile(backupPath))) {
       this.#inspected.delete(backupPath);
@@ -113,9 +180,12 @@ export class Restores {
   }
 
   /** Queues the wizard's step 2 for `backupPath`; job.finished carries the RestoreCheck. `key` opens an encrypted backup whose key is not kept. */
-  check(rawPath: string, key?: AgeKeyInput): JobInfo {
+  check(rawPath: string, key?: AgeKeyInput, sourceKey?: Params<'restore.check'>['sourceKey']): JobInfo {
     const backupPath = resolve(rawPath);
     if (key) this.#givenKeys.set(backupPath, key);
+    // A new check asks again: with the key just given, or the kept ones.
+    this.#sourceKeys.delete(backupPath);
+    this.#inspected.delete(backupPath);
     const label = basename(backupPath);
     const { info, done } = this.#ctx.queue.enqueue<RestoreCheck>({
       kind: 'verify',
@@ -123,7 +193,7 @@ export class Restores {
       label,
       key: `restore-check:${backupPath}`,
       duplicateMessage: `${backupPath} is already being checked`,
-      run: (job) => this.#check(backupPath, job),
+      run: (job) => this.#check(backupPath, job, sourceKey),
     });
     done
       .then(
@@ -137,8 +207,14 @@ export class Restores {
   /** What restoring `backupPath` into `targetPath` would mean (step 3 of the wizard). */
   async target(rawBackup: string, rawTarget: string): Promise<RestoreTarget> {
     const backupPath = resolve(rawBackup);
-    const backup = await this.#inspectBackup(backupPath, await this.#keys(backupPath), undefined, await this.#versionFiles.fileOf(backupPath));
+    const backup = await this.#inspectBackup(backupPath, undefined, await this.#versionFiles.fileOf(backupPath));
     return this.#describeTarget(backupPath, backup, resolve(rawTarget));
+  }
+
+  /** The key of an existing encrypted target: the one kept for it when it is registered, else the backup's (the same database, usually). */
+  async #targetKey(row: DatabaseRow | undefined, backupPath: string): Promise<SourceKey | undefined> {
+    const kept = row ? await sourceKeyOf(this.#ctx.secrets, row.id).catch(() => undefined) : undefined;
+    return kept ?? (await this.#keys(backupPath)).source;
   }
 
   /**
@@ -148,7 +224,8 @@ export class Restores {
   async start(params: Params<'restore.start'>): Promise<JobInfo> {
     const backupPath = resolve(params.backupPath);
     if (params.key) this.#givenKeys.set(backupPath, params.key);
-    const backup = await this.#inspectBackup(backupPath, await this.#keys(backupPath), undefined, await this.#versionFiles.fileOf(backupPath));
+    if (params.sourceKey) this.#sourceKeys.set(backupPath, await this.#givenSourceKey(backupPath, params.sourceKey, await this.#keys(backupPath)));
+    const backup = await this.#inspectBackup(backupPath, undefined, await this.#versionFiles.fileOf(backupPath));
     const target = await this.#describeTarget(backupPath, backup, resolve(params.targetPath));
     const subject = `Cannot restore ${backupPath} into ${target.path}`;
     if (target.problem) throw PagevaultError.about(target.problemCode ?? 'INTERNAL', subject, target.problem);
@@ -178,17 +255,18 @@ export class Restores {
     return info;
   }
 
-  async #check(backupPath: string, job: JobHandle): Promise<RestoreCheck> {
-    const keys = await this.#keys(backupPath);
+  async #check(backupPath: string, job: JobHandle, sourceKey?: Params<'restore.check'>['sourceKey']): Promise<RestoreCheck> {
+    if (sourceKey) this.#sourceKeys.set(backupPath, await this.#givenSourceKey(backupPath, sourceKey, await this.#keys(backupPath), job.signal));
     // A version is written out first, each page checked against its hash; then checked as a copy is.
     const file = await this.#versionFiles.fileOf(backupPath, { onProgress: job.progress, signal: job.signal });
-    const inspect = await this.#inspectBackup(backupPath, keys, job.signal, file).catch((error: unknown) => {
+    const inspect = await this.#inspectBackup(backupPath, job.signal, file).catch((error: unknown) => {
       // None of the kept keys opens it and the user gave none: the wizard asks for one.
-      if (error instanceof PagevaultError && error.code === 'WRONG_KEY' && !this.#givenKeys.has(backupPath)) {
+      if (error instanceof PagevaultError && error.code === 'WRONG_KEY' && !this.#givenKeys.has(backupPath) && !sourceKeyRefused(error)) {
         throw new PagevaultError('KEY_NEEDED', `Cannot check ${backupPath}: it is encrypted with age and no key Pagevault keeps opens it; give its identity (AGE-SECRET-KEY-1…) or its passphrase`, { cause: error });
       }
       throw error;
     });
+    const keys = await this.#keys(backupPath);
     const verification = await engine.verify(file, { onProgress: job.progress, signal: job.signal, keys });
     if (!verification.ok) {
       throw new PagevaultError('VERIFY_FAILED', `${backupPath} failed verification, so it cannot be restored: ${verification.problems.slice(0, 3).join('; ')}`);
@@ -237,15 +315,18 @@ export class Restores {
     if (stats.isDirectory()) return refused({ ...target, exists: true }, 'IS_A_DIRECTORY', `${path} is a folder; choose a database file or type the name of a new file`);
     const described: RestoreTarget = { ...target, exists: true, sizeBytes: stats.size, modifiedAt: stats.mtime.toISOString() };
     if (real === (await canonical(backupPath))) return refused(described, 'DEST_IS_SOURCE', 'the backup and the target are the same file');
+    // An encrypted target is read with its key: its header, locks and tables.
+    const targetKey = backup.encryption?.state === 'key-accepted' ? await this.#targetKey(row, backupPath) : undefined;
     let usage: DatabaseUsage;
     try {
-      usage = await engine.usage(path);
+      usage = await engine.usage(path, { key: targetKey });
     } catch (error) {
       return unusable(described, error);
     }
     let current: InspectResult;
     try {
-      current = await engine.inspect(path, { busyTimeoutMs: TARGET_BUSY_TIMEOUT_MS });
+      // Counted with its key when it is encrypted, so the comparison shows its tables too.
+      current = await engine.inspect(path, { busyTimeoutMs: TARGET_BUSY_TIMEOUT_MS, keys: { source: targetKey } });
     } catch (error) {
       if ((error as PagevaultError).code === 'SOURCE_BUSY') {
         // Locked so hard it cannot even be read: in use, and nothing to compare with yet.
@@ -277,9 +358,11 @@ export class Restores {
 
   async #restore(backupPath: string, target: RestoreTarget, row: DatabaseRow | undefined, safetyCopy: boolean, safetyCopyDir: string, job: JobHandle): Promise<RestoreSummary> {
     const startedAt = new Date();
+    const keys = await this.#keys(backupPath);
+    const targetKey = target.exists ? await this.#targetKey(row, backupPath) : undefined;
     const checkedSha256 = this.#checkedSha256.get(backupPath);
     const file = await this.#versionFiles.fileOf(backupPath, { signal: job.signal });
-    const result = await engine.restore(file, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: await this.#keys(backupPath), ...(checkedSha256 && { checkedSha256 }) });
+    const result = await engine.restore(file, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: { ...keys, ...(targetKey && { target: targetKey }) }, ...(checkedSha256 && { checkedSha256 }) });
     if (file !== backupPath) await this.#versionFiles.close();
     let safetyCopyEntry: BackupRecord | null = null;
     // The target is restored by now: a catalog that cannot record it must not report the restore as failed.

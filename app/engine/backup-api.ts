@@ -34,6 +34,8 @@ export interface BackupApiRun {
   busy(): PagevaultError;
   /** The message of a cancel noticed while waiting for a lock. */
   cancelled: string;
+  /** Starts the copy instead of `db.backup(destination, …)`: an encrypted target is opened keyed (connection.ts). */
+  start?: (options: { progress: (info: Database.BackupMetadata) => number }) => Promise<Database.BackupMetadata>;
 }
 
 /** Copies every page of `db` into the file `destination` with progress and cancel; returns the pages and restarts. */
@@ -56,7 +58,7 @@ export async function runBackupApi(
     let stalledSince = 0;
     let bytesCopied = 0;
     const copyStarted = performance.now();
-    const result = await db.backup(destination, {
+    const result = await (run.start ?? ((options) => db.backup(destination, options)))({
       progress: ({ totalPages, remainingPages }) => {
         const now = performance.now();
         const copied = totalPages - remainingPages;

@@ -31,6 +31,7 @@
  */
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
+import { pathToFileURL } from 'node:url';
 import type Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import { cipherNames, type CipherName, type SourceKey } from '../api/types.ts';
@@ -38,6 +39,9 @@ import { checkSqliteFile, type CheckedFile } from './sqlite-file.ts';
 import { encryptedPageSize } from './held-copy.ts';
 
 const require = createRequire(import.meta.url);
+
+import './uri-filenames.ts';
+
 let cipherLibrary: typeof Database | undefined;
 /** Loaded on first use: a worker that never meets an encrypted file never loads a second SQLite. */
 function CipherDatabase(): typeof Database {
@@ -231,4 +235,73 @@ export async function withDetectedCipher(path: string, key: SourceKey, action: s
     throw new PagevaultError('WRONG_KEY', `${action} ${path}: the key opens it with none of the ciphers Pagevault knows (${DETECT_ORDER.map(cipherLabel).join(', ')}); check the key`);
   }
   return { ...key, cipher };
+}
+
+/** `key` as the query of a URI filename, the form SQLite3MultipleCiphers reads when it opens a file itself. */
+function keyParameters(key: SourceKey): string {
+  const params = new URLSearchParams();
+  for (const pragma of CIPHERS[key.cipher].pragmas) {
+    const [name, value] = pragma.split('=').map((part) => part.trim().replace(/^'|'$/g, ''));
+    params.set(name!, value!);
+  }
+  const raw = RAW_KEY.exec(key.key)?.[1];
+  if (raw && !key.cipher.startsWith('sqlcipher')) params.set('hexkey', raw);
+  else params.set('key', key.key);
+  // URLSearchParams writes a space as '+', which SQLite would keep as a '+'.
+  return params.toString().replaceAll('+', '%20');
+}
+
+/**
+ * Starts SQLite's backup API from `source` (an open, keyed connection) into the existing
+ * encrypted database `target`, opened with `key`: pages are decrypted with the source's key
+ * and written encrypted with the target's, so the target keeps its own key and cipher.
+ * better-sqlite3's `backup()` opens its destination by a plain path and cannot key it; the
+ * same native call is given a URI filename carrying the key instead (never logged: SQLite's
+ * messages do not quote the filename). Same contract as `db.backup(target, options)`.
+ */
+export function backupIntoEncrypted(source: Database.Database, target: string, key: SourceKey, subject: string): (options: { progress: (info: Database.BackupMetadata) => number }) => Promise<Database.BackupMetadata> {
+  const native = Object.getOwnPropertySymbols(source)
+    .map((symbol) => (source as unknown as Record<symbol, { backup?: unknown }>)[symbol])
+    .find((value): value is { backup: (db: unknown, schema: string, file: string, unlink: boolean) => NativeBackup } => typeof value?.backup === 'function');
+  if (!native) throw new PagevaultError('INTERNAL', `${subject}: this build of better-sqlite3-multiple-ciphers has no backup call to load an encrypted database with`);
+  const uri = `${pathToFileURL(target).href}?${keyParameters(key)}`;
+  return ({ progress }) =>
+    new Promise((resolvePromise, rejectPromise) => {
+      let backup: NativeBackup;
+      try {
+        backup = native.backup(source, 'main', uri, false);
+      } catch (error) {
+        rejectPromise(uriRefused(error, subject));
+        return;
+      }
+      // The loop of better-sqlite3's own backup(): one step per turn of the event loop.
+      let rate = 0;
+      const step = () => {
+        try {
+          const info = backup.transfer(rate);
+          if (!info.remainingPages) {
+            backup.close();
+            resolvePromise(info);
+            return;
+          }
+          rate = progress(info);
+          setImmediate(step);
+        } catch (error) {
+          backup.close();
+          rejectPromise(error);
+        }
+      };
+      setImmediate(step);
+    });
+}
+
+interface NativeBackup {
+  transfer(pages: number): Database.BackupMetadata;
+  close(): void;
+}
+
+/** SQLITE_CANTOPEN for a URI filename: URIs were turned off in this process (SQLITE_USE_URI=0). */
+function uriRefused(error: unknown, subject: string): unknown {
+  if ((error as { code?: string }).code !== 'SQLITE_CANTOPEN' || process.env.SQLITE_USE_URI !== '0') return error;
+  return new PagevaultError('NOT_SUPPORTED', `${subject}: loading into an encrypted database needs SQLite's URI filenames, which SQLITE_USE_URI=0 in Pagevault's environment turns off; unset it, or restore into a new file`, { cause: error });
 }

@@ -5,6 +5,8 @@
  * most a few at once (`lightWorkers`), the rest waiting their turn; backups and restores
  * are bounded by the job queue that starts them.
  */
+// First: the environment both SQLite libraries read when they load.
+import './uri-filenames.ts';
 import { stat } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
@@ -374,7 +376,7 @@ export function restore(backupPath: string, target: string, options?: RestoreOpt
 
 /** Whether another program has a database open or is writing to it; changes nothing. */
 export function usage(path: string, options?: UsageOptions & RunOptions): Promise<DatabaseUsage> {
-  return run('usage', { path, options: { sampleMs: options?.sampleMs } }, options);
+  return run('usage', { path, options: { sampleMs: options?.sampleMs, key: options?.key } }, options);
 }
 export { changeMark } from './change-mark.ts';
 export { rawCopyFacts } from './raw-copy.ts';

@@ -8,13 +8,13 @@ import { dirname, resolve } from 'node:path';
 import { realpath, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { Keys, RestoreResult, VerifyResult } from '../api/types.ts';
+import type { Keys, RestoreResult, SourceKey, VerifyResult } from '../api/types.ts';
 import { checkAgainstManifest, decryptToTemporary, encryptionForSafetyCopy, isAgeFile, type DecryptedCopy } from './age-files.ts';
 import { readManifest } from './manifest.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
 import type { OperationContext } from './context.ts';
 import { checkSqliteFile } from './sqlite-file.ts';
-import { checkDatabaseFile } from './connection.ts';
+import { backupIntoEncrypted, checkDatabaseFile, openEncrypted } from './connection.ts';
 import { targetBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { hashFile, verifyFile } from './verify.ts';
 import { runBackupApi } from './backup-api.ts';
@@ -32,7 +32,8 @@ export interface RestoreOptions {
   /**
    * `source`: the key of an encrypted backup (the key of the database it was taken from).
    * `age`: keys for a backup encrypted with age; the safety copy is then encrypted for the
-   * key that opened it.
+   * key that opened it. `target`: the key of an existing encrypted target, when it is not
+   * `source`'s; the target keeps it.
    */
   keys?: Keys;
   /**
@@ -113,17 +114,19 @@ async function restoreFrom(
     const verification = key || raw ? await verifyFile(target, ctx, { useManifest: false, keys: { source: key } }) : await loadedVerification(target, result.manifest.pageCount, verdict, ctx);
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
   }
-  if (key && (await checkDatabaseFile(readable, 'Cannot restore from', key)).encrypted) {
-    // Loading pages into a live database goes through the backup API, which cannot write
-    // into an encrypted target from JavaScript (connection.ts).
-    throw new PagevaultError('NOT_SUPPORTED', `${subject}: an encrypted backup can only be restored into a new file for now; restore it to a new file name, then put that file in place of ${target} while the program that uses it is closed. The target was not touched`);
+  const encrypted = key !== undefined && (await checkDatabaseFile(readable, 'Cannot restore from', key)).encrypted;
+  // An encrypted target keeps its own key: the one given for it, else the backup's.
+  const targetKey = encrypted ? (options.keys?.target ?? key) : undefined;
+  if (targetKey && !(await checkDatabaseFile(target, 'Cannot restore into', targetKey)).encrypted) {
+    // SQLite3MultipleCiphers' backup API refuses an encrypted source into a plain target.
+    throw new PagevaultError('NOT_SUPPORTED', `${subject}: the backup is encrypted and ${target} is a plain database; restore into a new file (it is written encrypted with the backup's key). The target was not touched`);
   }
-  await checkSqliteFile(target, 'Cannot restore into');
+  if (!targetKey) await checkSqliteFile(target, 'Cannot restore into');
   if ((await realpath(target)) === (await realpath(backup))) {
     throw new PagevaultError('DEST_IS_SOURCE', `${subject}: the backup and the target are the same file`);
   }
-  const backupPageSize = verdictPageSize(readable);
-  const targetInfo = readTargetInfo(target, subject, busyTimeoutMs);
+  const backupPageSize = verdictPageSize(readable, encrypted ? key : undefined);
+  const targetInfo = readTargetInfo(target, subject, busyTimeoutMs, targetKey);
   if (targetInfo.journalMode === 'wal' && targetInfo.pageSize !== backupPageSize) {
     throw new PagevaultError(
       'NOT_SUPPORTED',
@@ -136,7 +139,7 @@ async function restoreFrom(
     const safetyCtx = ctx.withPhase('safety-copy');
     // Beside an encrypted backup, the safety copy is encrypted for the key that opened it.
     const encryption = decrypted && encryptionForSafetyCopy(decrypted);
-    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs, action: 'take the safety copy of', ...(encryption && { encryption }) }, onClaim).catch((error: unknown) => {
+    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs, action: 'take the safety copy of', ...(encryption && { encryption }), ...(targetKey && { key: targetKey }) }, onClaim).catch((error: unknown) => {
       const failure = toPagevaultError(error, subject);
       if (failure.code === 'CANCELLED') throw failure;
       const advice = options.safetyCopyAdvice ?? 'Choose another folder for the safety copy, or restore without one';
@@ -146,10 +149,10 @@ async function restoreFrom(
   }
   ctx.throwIfCancelled(subject);
 
-  const source = new Database(readable, { readonly: true, fileMustExist: true });
+  const source = encrypted && key ? openEncrypted(readable, key, subject, { readonly: true }) : new Database(readable, { readonly: true, fileMustExist: true });
   let pageCount: number;
   try {
-    pageCount = await loadInto(source, target, ctx, subject, busyTimeoutMs);
+    pageCount = await loadInto(source, target, ctx, subject, busyTimeoutMs, targetKey);
   } catch (error) {
     const wrapped = toPagevaultError(error, subject);
     if (wrapped.code === 'SOURCE_BUSY') {
@@ -160,7 +163,7 @@ async function restoreFrom(
     source.close();
   }
 
-  const verification = await loadedVerification(target, pageCount, verdict, ctx);
+  const verification = await loadedVerification(target, pageCount, verdict, ctx, targetKey);
   return { backup, target, safetyCopy, pageCount, durationMs: performance.now() - started, verification };
 }
 
@@ -171,9 +174,9 @@ async function restoreFrom(
  * running it again would read the whole database a second time for the same answer. The
  * target is counted and hashed, so the result describes the file as it now is.
  */
-async function loadedVerification(target: string, pageCount: number, verdict: VerifyResult, ctx: OperationContext): Promise<VerifyResult> {
+async function loadedVerification(target: string, pageCount: number, verdict: VerifyResult, ctx: OperationContext, key?: SourceKey): Promise<VerifyResult> {
   const subject = `Cannot verify ${target}`;
-  const { stats, header } = await checkSqliteFile(target, 'Cannot verify');
+  const { stats, header } = await checkDatabaseFile(target, 'Cannot verify', key);
   const totalPages = Math.ceil(stats.size / header.pageSize);
   const sha256 = await hashFile(target, stats.size, subject, (hashed) => {
     ctx.throwIfCancelled(subject);
@@ -183,18 +186,24 @@ async function loadedVerification(target: string, pageCount: number, verdict: Ve
   return { path: target, ok: true, check: verdict.check, problems: [], pageCount, sha256, manifestChecked: false };
 }
 
-/** Copies every page of `source` into the file `target` in one write transaction. */
-async function loadInto(source: Database.Database, target: string, ctx: OperationContext, subject: string, busyTimeoutMs: number): Promise<number> {
+/** Copies every page of `source` into the file `target` (opened with `key` when it is encrypted) in one write transaction. */
+async function loadInto(source: Database.Database, target: string, ctx: OperationContext, subject: string, busyTimeoutMs: number, key?: SourceKey): Promise<number> {
   const pageSize = Number(source.pragma('page_size', { simple: true }));
   // SQLITE_BUSY on the target: its readers must finish before the commit.
   const busy = () => targetBusyError(subject, busyTimeoutMs);
   const fixed = { first: 1024, next: () => 1024 };
-  const copied = await runBackupApi(source, target, ctx, subject, fixed, { pageSize, busyTimeoutMs, busy, cancelled: `${subject}: cancelled; the target is unchanged` });
+  const copied = await runBackupApi(source, target, ctx, subject, fixed, {
+    pageSize,
+    busyTimeoutMs,
+    busy,
+    cancelled: `${subject}: cancelled; the target is unchanged`,
+    ...(key && { start: backupIntoEncrypted(source, target, key, subject) }),
+  });
   return copied.totalPages;
 }
 
-function verdictPageSize(path: string): number {
-  const db = new Database(path, { readonly: true, fileMustExist: true });
+function verdictPageSize(path: string, key: SourceKey | undefined): number {
+  const db = openDatabase(path, key, `Cannot restore from ${path}`, 5000);
   try {
     return Number(db.pragma('page_size', { simple: true }));
   } finally {
@@ -202,10 +211,10 @@ function verdictPageSize(path: string): number {
   }
 }
 
-function readTargetInfo(target: string, subject: string, busyTimeoutMs: number): { journalMode: string; pageSize: number } {
+function readTargetInfo(target: string, subject: string, busyTimeoutMs: number, key: SourceKey | undefined): { journalMode: string; pageSize: number } {
   let db: Database.Database | undefined;
   try {
-    db = new Database(target, { readonly: true, fileMustExist: true, timeout: busyTimeoutMs });
+    db = openDatabase(target, key, subject, busyTimeoutMs);
     return {
       journalMode: String(db.pragma('journal_mode', { simple: true })).toLowerCase(),
       pageSize: Number(db.pragma('page_size', { simple: true })),
@@ -215,4 +224,9 @@ function readTargetInfo(target: string, subject: string, busyTimeoutMs: number):
   } finally {
     db?.close();
   }
+}
+
+/** A read-only connection: keyed (SQLite3MultipleCiphers) for an encrypted file, better-sqlite3's otherwise. */
+function openDatabase(path: string, key: SourceKey | undefined, subject: string, timeout: number): Database.Database {
+  return key ? openEncrypted(path, key, subject, { readonly: true, timeout }) : new Database(path, { readonly: true, fileMustExist: true, timeout });
 }

@@ -8,14 +8,16 @@
  */
 import { stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
-import type { DatabaseUsage } from '../api/types.ts';
-import { checkSqliteFile } from './sqlite-file.ts';
+import type { DatabaseUsage, SourceKey } from '../api/types.ts';
+import { checkDatabaseFile, openEncrypted } from './connection.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 
 /** How long the usage check watches a database for writes by another program. */
 export interface UsageOptions {
   /** How long to watch the `-wal` for writes (default 300 ms). */
   sampleMs?: number;
+  /** The key of an encrypted database: its header and locks are read through a keyed connection. */
+  key?: SourceKey;
 }
 
 interface FileMark {
@@ -31,14 +33,15 @@ const markOf = (path: string): Promise<FileMark | undefined> =>
 
 /** Reports the signs that another program has `path` open or is writing to it. */
 export async function probeUsage(path: string, options: UsageOptions = {}): Promise<DatabaseUsage> {
-  const { header } = await checkSqliteFile(path, 'Cannot check whether another program uses');
+  const { header, encrypted } = await checkDatabaseFile(path, 'Cannot check whether another program uses', options.key);
+  const open = () => (encrypted && options.key ? openEncrypted(path, options.key, `Cannot check whether another program uses ${path}`, { timeout: 0 }) : new Database(path, { fileMustExist: true, timeout: 0 }));
   const reasons: string[] = [];
   const wal = header.writeVersion === 2;
 
   if (wal) {
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { fileMustExist: true, timeout: 0 });
+      db = open();
       db.prepare('SELECT count(*) FROM sqlite_schema').get();
       try {
         db.exec('BEGIN IMMEDIATE');
@@ -66,7 +69,7 @@ export async function probeUsage(path: string, options: UsageOptions = {}): Prom
     if (await markOf(`${path}-journal`)) reasons.push('a write is in progress or was interrupted (its -journal file exists)');
     let db: Database.Database | undefined;
     try {
-      db = new Database(path, { fileMustExist: true, timeout: 0 });
+      db = open();
       // An exclusive lock needs every other connection to be idle. Nothing is written:
       // the transaction is rolled back before it touches a page.
       db.exec('BEGIN EXCLUSIVE');

@@ -27,6 +27,49 @@ const cipherOptions = [
  * checks it before it keeps it. Or adds it without the key, for raw copies.
  */
 export function DatabaseKeyFields({ path, label, onAdded, onCancel }: { path: string; label?: string; onAdded: () => void; onCancel: () => void }) {
+  const added = (refused: string | undefined) => {
+    if (!refused) onAdded();
+    return refused;
+  };
+  return (
+    <KeyAndCipherFields
+      label="Key of the encrypted database"
+      intro={`${path} is encrypted. Enter its key to add it: Pagevault keeps it in the system keychain (or a key file only you can read), never in its catalog.`}
+      submitLabel="Add with key"
+      refusedTitle="Not added"
+      onSubmit={async (key, cipher) => added(await addEncryptedDatabase(path, key, cipher, label))}
+      onCancel={onCancel}
+      withoutKey={{
+        label: 'Add without key',
+        note: 'Backups will be raw copies of its encrypted pages, taken consistently while its app writes, that Pagevault cannot check inside: only their SHA-256.',
+        run: async () => added(await addEncryptedDatabaseWithoutKey(path, label)),
+      }}
+    />
+  );
+}
+
+/**
+ * The key and cipher of an encrypted database, for whatever needs them (adding one,
+ * opening a backup of one); `onSubmit` checks them and resolves with why they were refused.
+ */
+export function KeyAndCipherFields({
+  label,
+  intro,
+  submitLabel,
+  refusedTitle,
+  onSubmit,
+  onCancel,
+  withoutKey,
+}: {
+  label: string;
+  intro: string;
+  submitLabel: string;
+  refusedTitle: string;
+  onSubmit: (key: string, cipher: CipherName | 'detect') => Promise<string | undefined>;
+  onCancel?: () => void;
+  /** A way on without the key, with what it means; resolves with why it was refused. */
+  withoutKey?: { label: string; note: string; run: () => Promise<string | undefined> };
+}) {
   const [key, setKey] = useState('');
   const [cipher, setCipher] = useState<CipherName | 'detect'>('sqlcipher-4');
   const [busy, setBusy] = useState(false);
@@ -39,47 +82,49 @@ export function DatabaseKeyFields({ path, label, onAdded, onCancel }: { path: st
       return;
     }
     setBusy(true);
-    const refused = await addEncryptedDatabase(path, key, cipher, label);
+    const refused = await onSubmit(key, cipher);
     setBusy(false);
-    if (refused) setError(refused);
-    else onAdded();
+    setError(refused);
   };
 
-  const addWithoutKey = async () => {
+  const goOnWithoutKey = async (run: () => Promise<string | undefined>) => {
     setBusy(true);
     setError(undefined);
-    const refused = await addEncryptedDatabaseWithoutKey(path, label);
+    const refused = await run();
     setBusy(false);
-    if (refused) setError(refused);
-    else onAdded();
+    setError(refused);
   };
 
   return (
-    <form onSubmit={(event) => void submit(event)} aria-label="Key of the encrypted database">
+    <form onSubmit={(event) => void submit(event)} aria-label={label}>
       <Stack gap="xs" mt="sm">
-        <Text size="sm">
-          {path} is encrypted. Enter its key to add it: Pagevault keeps it in the system keychain (or a key file only you can read), never in its catalog.
+        <Text size="sm" style={{ overflowWrap: 'anywhere' }}>
+          {intro}
         </Text>
         <Group align="flex-end" wrap="nowrap" gap="sm">
           <PasswordInput flex={1} label="Key" description="The passphrase, or a raw key written x'…'" value={key} onChange={(event) => setKey(event.currentTarget.value)} autoComplete="off" />
           <Select label="Cipher" data={cipherOptions} value={cipher} onChange={(value) => value && setCipher(value as CipherName | 'detect')} allowDeselect={false} w={260} />
           <Button type="submit" loading={busy} leftSection={<IconKey size={16} />}>
-            Add with key
+            {submitLabel}
           </Button>
-          <Button variant="default" onClick={onCancel}>
-            Cancel
-          </Button>
+          {onCancel && (
+            <Button variant="default" onClick={onCancel}>
+              Cancel
+            </Button>
+          )}
         </Group>
-        <Group gap="sm" wrap="nowrap">
-          <Button variant="light" color="gray" leftSection={<IconLockOpenOff size={16} />} onClick={() => void addWithoutKey()} disabled={busy} style={{ flexShrink: 0 }}>
-            Add without key
-          </Button>
-          <Text size="xs" c="dimmed">
-            Backups will be raw copies of its encrypted pages, taken consistently while its app writes, that Pagevault cannot check inside: only their SHA-256.
-          </Text>
-        </Group>
+        {withoutKey && (
+          <Group gap="sm" wrap="nowrap">
+            <Button variant="light" color="gray" leftSection={<IconLockOpenOff size={16} />} onClick={() => void goOnWithoutKey(withoutKey.run)} disabled={busy} style={{ flexShrink: 0 }}>
+              {withoutKey.label}
+            </Button>
+            <Text size="xs" c="dimmed">
+              {withoutKey.note}
+            </Text>
+          </Group>
+        )}
         {error && (
-          <Alert color="red" icon={<IconAlertTriangle size={18} />} title="Not added" role="alert" style={{ whiteSpace: 'pre-line', wordBreak: 'break-word' }}>
+          <Alert color="red" icon={<IconAlertTriangle size={18} />} title={refusedTitle} role="alert" style={{ whiteSpace: 'pre-line', wordBreak: 'break-word' }}>
             {error}
           </Alert>
         )}

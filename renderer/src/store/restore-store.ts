@@ -4,7 +4,7 @@
  * the work; this store follows the jobs by id through the jobs store's events.
  */
 import { create } from 'zustand';
-import type { AgeKeyInput, JobFinished, RestoreCheck, RestoreSummary, RestoreTarget } from '../../../app/api/index.ts';
+import type { AgeKeyInput, CipherName, JobFinished, RestoreCheck, RestoreSummary, RestoreTarget } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { stageFile } from '../api/stage-file.ts';
 import { navigate } from './app-store.ts';
@@ -29,8 +29,18 @@ export interface RestoreState {
   checkJobId: string | null;
   check: RestoreCheck | null;
   checkError: string | null;
-  /** The error code of a failed check: KEY_NEEDED or WRONG_KEY make the check step ask for a key. */
+  /**
+   * The error code of a failed check: KEY_NEEDED (the age key) or ENCRYPTED (the database's
+   * key) make the check step ask for that key; WRONG_KEY asks again for the one last typed.
+   */
   checkErrorCode: string | null;
+  /** Which key the user typed last: a WRONG_KEY is about that one. */
+  lastKeyTyped: 'age' | 'database' | null;
+  /**
+   * The database key typed for this backup, in memory only: Undo restores the safety copy,
+   * encrypted with it, when the target is a file Pagevault keeps no key for.
+   */
+  sourceKey: { key: string; cipher: CipherName | 'detect' } | null;
 
   targetChoice: TargetChoice;
   /** The path typed or picked for the chosen kind of target. */
@@ -62,6 +72,8 @@ const initial = (): RestoreState => ({
   check: null,
   checkError: null,
   checkErrorCode: null,
+  lastKeyTyped: null,
+  sourceKey: null,
   targetChoice: 'origin',
   targetPath: '',
   target: null,
@@ -110,11 +122,23 @@ export async function openRestoreWith(backupPath: string, source: BackupSource, 
 
 /** Step 2 again for an encrypted backup, with the identity or passphrase the user typed; the core keeps it in memory for the later steps. */
 export async function checkWithKey(key: AgeKeyInput): Promise<void> {
-  const { backupPath } = get();
+  set({ lastKeyTyped: 'age' });
+  await checkAgain({ key });
+}
+
+/** Step 2 again for a backup of an encrypted database, with the key and cipher the user typed; the core checks it on the backup. */
+export async function checkWithSourceKey(key: string, cipher: CipherName | 'detect'): Promise<void> {
+  set({ lastKeyTyped: 'database', sourceKey: { key, cipher } });
+  await checkAgain({ sourceKey: { key, cipher } });
+}
+
+async function checkAgain(keys: { key?: AgeKeyInput; sourceKey?: { key: string; cipher: CipherName | 'detect' } }): Promise<void> {
+  const { backupPath, sourceKey } = get();
   if (!backupPath) return;
   set({ check: null, checkError: null, checkErrorCode: null, checkJobId: null });
   try {
-    const job = await api.call('restore.check', { backupPath, key });
+    // A database key typed before an age key (or after) goes along: the core needs both.
+    const job = await api.call('restore.check', { backupPath, ...(sourceKey && { sourceKey }), ...keys });
     if (get().backupPath !== backupPath) return;
     set({ checkJobId: job.jobId });
     const finished = useJobsStore.getState().jobs[job.jobId]?.finished;
@@ -151,22 +175,23 @@ export function setProceedWhileInUse(proceedWhileInUse: boolean): void {
 
 /** Step 4: starts the restore into the described target. */
 export async function startRestore(): Promise<void> {
-  const { backupPath, target, safetyCopy, proceedWhileInUse } = get();
+  const { backupPath, target, safetyCopy, proceedWhileInUse, sourceKey } = get();
   if (!backupPath || !target) return;
-  await runRestore(backupPath, target.path, safetyCopy, proceedWhileInUse, null);
+  await runRestore(backupPath, target.path, safetyCopy, proceedWhileInUse, null, sourceKey);
 }
 
 /** Restores the safety copy of the last restore: its Undo. */
 export async function undoRestore(): Promise<void> {
-  const { summary } = get();
+  const { summary, sourceKey } = get();
   if (!summary?.safetyCopy) return;
-  await runRestore(summary.safetyCopy, summary.target, true, true, summary);
+  // A registered target's safety copy opens with the key kept for it; only a file Pagevault keeps no key for needs the typed one.
+  await runRestore(summary.safetyCopy, summary.target, true, true, summary, summary.databaseId === null ? sourceKey : null);
 }
 
-async function runRestore(backupPath: string, targetPath: string, safetyCopy: boolean, proceedWhileInUse: boolean, undoOf: RestoreSummary | null): Promise<void> {
+async function runRestore(backupPath: string, targetPath: string, safetyCopy: boolean, proceedWhileInUse: boolean, undoOf: RestoreSummary | null, sourceKey: RestoreState['sourceKey']): Promise<void> {
   set({ startError: null, restoreError: null });
   try {
-    const job = await api.call('restore.start', { backupPath, targetPath, safetyCopy, proceedWhileInUse });
+    const job = await api.call('restore.start', { backupPath, targetPath, safetyCopy, proceedWhileInUse, ...(sourceKey && { sourceKey }) });
     set({ step: 'restore', restoreJobId: job.jobId, undoOf, summary: undoOf ? get().summary : null });
     const finished = useJobsStore.getState().jobs[job.jobId]?.finished;
     if (finished) onJobFinished(finished);

@@ -3,7 +3,8 @@ import { IconAlertTriangle, IconArrowLeft, IconArrowRight, IconShieldCheck } fro
 import type { RestoreCheck } from '../../../../app/api/index.ts';
 import { api } from '../../api/client.ts';
 import { useJobsStore } from '../../store/jobs-store.ts';
-import { checkWithKey, goToStep, resetRestore, useRestoreStore } from '../../store/restore-store.ts';
+import { checkWithKey, checkWithSourceKey, goToStep, resetRestore, useRestoreStore } from '../../store/restore-store.ts';
+import { KeyAndCipherFields } from '../DatabaseKeyFields.tsx';
 import { BackupKeyForm } from '../encryption/BackupKeyForm.tsx';
 import { backupName, compareForDisplay, describeComparison, formatBytes, formatRelativeTime, shortenMiddle } from '../../format.ts';
 import { Facts } from '../Facts.tsx';
@@ -18,7 +19,10 @@ export function CheckStep() {
   const check = useRestoreStore((s) => s.check);
   const checkError = useRestoreStore((s) => s.checkError);
   const checkErrorCode = useRestoreStore((s) => s.checkErrorCode);
-  const needsKey = checkErrorCode === 'KEY_NEEDED' || checkErrorCode === 'WRONG_KEY';
+  const lastKeyTyped = useRestoreStore((s) => s.lastKeyTyped);
+  // Which key is missing: the age key around the backup, or the key of the encrypted database inside it.
+  const needsDatabaseKey = checkErrorCode === 'ENCRYPTED' || (checkErrorCode === 'WRONG_KEY' && lastKeyTyped === 'database');
+  const needsKey = !needsDatabaseKey && (checkErrorCode === 'KEY_NEEDED' || checkErrorCode === 'WRONG_KEY');
   const jobId = useRestoreStore((s) => s.checkJobId);
   const view = useJobsStore((s) => (jobId ? s.jobs[jobId] : undefined));
   const source = useRestoreStore((s) => s.source);
@@ -42,7 +46,24 @@ export function CheckStep() {
           </Tooltip>
         )}
       </div>
-      {checkError && needsKey ? (
+      {checkError && needsDatabaseKey ? (
+        <Paper withBorder radius="md" p="md" role="region" aria-label="Key of the encrypted database in this backup">
+          <Text fw={600}>{checkErrorCode === 'WRONG_KEY' ? 'That key does not open this backup' : 'This is a backup of an encrypted database'}</Text>
+          <Text size="sm" c="dimmed" style={{ overflowWrap: 'anywhere' }}>
+            {staged && backupPath ? checkError.replaceAll(backupPath, name) : checkError}
+          </Text>
+          <KeyAndCipherFields
+            label="Key of the encrypted database"
+            intro="Enter the database's key and cipher. It is checked on the backup before anything else, used for this restore only and not saved."
+            submitLabel="Open with this key"
+            refusedTitle="Not opened"
+            onSubmit={async (key, cipher) => {
+              await checkWithSourceKey(key, cipher);
+              return undefined;
+            }}
+          />
+        </Paper>
+      ) : checkError && needsKey ? (
         <Stack gap="sm">
           {/* "Key needed" is what the form says; a wrong key's message says which key was tried and why it failed. */}
           {checkErrorCode === 'WRONG_KEY' && (
@@ -116,6 +137,7 @@ function CheckResult({ check }: { check: RestoreCheck }) {
             ['Pages', `${inspect.pageCount.toLocaleString()} × ${inspect.pageSize.toLocaleString()} bytes`],
             ['Tables', inspect.tables.length.toLocaleString()],
             ['Journal mode', inspect.journalMode.toUpperCase()],
+            ...(inspect.encryption?.state === 'key-accepted' ? [['Encryption', `${inspect.encryption.cipherLabel} (key accepted)`] as [string, string]] : []),
           ]}
         />
       </Paper>
