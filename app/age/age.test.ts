@@ -1,6 +1,6 @@
 // The age format against the real `age` 1.1.1 CLI, both directions, X25519 and scrypt,
 // and every damaged or mismatched input; memory bounded on a stream far larger than a chunk.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createReadStream, createWriteStream, readFileSync, writeFileSync } from 'node:fs';
 import { open } from 'node:fs/promises';
@@ -12,6 +12,10 @@ import { AGE_CHUNK, AgeDecryptor, AgeEncryptor, encryptFile as encryptFileBlocks
 import { generateAgeIdentity, parseIdentityText, parsePassphraseText, parseRecipient, recipientOfIdentity, type AgeIdentity, type AgeRecipient } from './keys.ts';
 import { bech32Decode, bech32Encode } from './bech32.ts';
 import { ageMissing, caseFolders, failureOf } from '../../test-support/unit.ts';
+
+// Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
+// a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 const { fresh } = caseFolders('pv-age-');
 

@@ -1,12 +1,16 @@
 // `pagevault backup --encrypt-to / --encrypt-passphrase-file`, `restore` and `verify`
 // with `--identity / --passphrase-file`, against the real age CLI: keys only in files.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { chmodSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { ageMissing, caseFolders } from '../../test-support/unit.ts';
+
+// Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
+// a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 const cli = fileURLToPath(new URL('./main.ts', import.meta.url));
 const { fresh } = caseFolders('pv-cli-age-');

@@ -4,7 +4,7 @@
  * typed in, and a key removed from the key store failing the backup instead of writing
  * a plain one.
  */
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { copyFileSync, existsSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
 import { join } from 'node:path';
@@ -12,6 +12,10 @@ import { chinookFixture } from '../../scripts/fixtures.ts';
 import { coreCases } from '../../test-support/core-calls.ts';
 import { generateAgeIdentity } from '../age/keys.ts';
 import { ageMissing } from '../../test-support/unit.ts';
+
+// Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
+// a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 const t = coreCases('pv-core-age-');
 const { call, failure, finished } = t;

@@ -1,10 +1,14 @@
 /** Adding an encrypted database with its key, backing it up while its app writes, and what happens when the key is gone. */
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { coreCases } from '../../test-support/core-calls.ts';
 import { makeEncryptedDatabase, pairsOf, startEncryptedWriter } from '../../test-support/encrypted-databases.ts';
 import { KEY_FILE_NAME } from '../secrets/secret-store.ts';
+
+// Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
+// a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 const t = coreCases('pv-core-encrypted-');
 const passphrase = 'signal desktop passphrase 7f3a';

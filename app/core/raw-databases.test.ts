@@ -1,9 +1,13 @@
 /** An encrypted database added without its key: its backups are raw copies, recorded with what could not be checked. */
-import { expect, it } from 'vitest';
+import { expect, it, vi } from 'vitest';
 import { readFileSync } from 'node:fs';
 import { coreCases } from '../../test-support/core-calls.ts';
 import { makeEncryptedDatabase, pairsOf, startEncryptedWriter } from '../../test-support/encrypted-databases.ts';
 import { join } from 'node:path';
+
+// Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
+// a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 const t = coreCases('pv-core-raw-');
 const passphrase = 'a key Pagevault never sees';

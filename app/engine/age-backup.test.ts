@@ -1,7 +1,7 @@
 // Encrypted backups end to end through the engine's workers: the file published is age,
 // readable by the real age CLI and passing integrity_check; verify and restore decrypt
 // into a private temporary copy; every bad key or damaged file names the file and writes nothing.
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { execFileSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
@@ -14,6 +14,10 @@ import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { generateAgeIdentity } from '../age/keys.ts';
 import type { BackupManifest } from '../api/types.ts';
 import { ageMissing, caseFolders, failureOf } from '../../test-support/unit.ts';
+
+// Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
+// a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 const { fresh } = caseFolders('pv-age-backup-');
 if (ageMissing) console.log(`skipping the encrypted-backup checks with the age CLI: ${ageMissing}`);

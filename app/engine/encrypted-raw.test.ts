@@ -2,7 +2,7 @@
  * Encrypted databases backed up without their key (raw copies), and encrypted databases
  * that their app holds exclusively: real SQLCipher 4 files, real writer processes.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,10 @@ import type { SourceKey } from '../api/types.ts';
 import { makeEncryptedDatabase, openWithKey, pairsOf, startEncryptedWriter } from '../../test-support/encrypted-databases.ts';
 import { backup, inspect, restore, verify } from './index.ts';
 import { readManifest } from './manifest.ts';
+
+// Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
+// a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 const root = mkdtempSync(join(tmpdir(), 'pv-encrypted-raw-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));

@@ -2,7 +2,7 @@
  * Encrypted source databases: real SQLCipher 4 files written by real processes with
  * SQLite3MultipleCiphers, backed up online into copies encrypted with the same key.
  */
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -17,6 +17,10 @@ import { createCancelFlag, OperationContext } from './context.ts';
 import { backup, inspect, restore, verify } from './index.ts';
 import { readManifest } from './manifest.ts';
 import { generateAgeIdentity } from '../age/keys.ts';
+
+// Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
+// a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
+vi.setConfig({ testTimeout: 300_000 });
 
 const root = mkdtempSync(join(tmpdir(), 'pv-encrypted-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
