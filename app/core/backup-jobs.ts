@@ -191,7 +191,7 @@ export class BackupJobs {
    */
   async #addVersion(row: DatabaseRow, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<AddedVersion> {
     const subject = `Cannot add a version of ${row.path}`;
-    if (await sourceKeyOf(this.#ctx.secrets, row.id)) {
+    if ((await sourceKeyOf(this.#ctx.secrets, row.id)) || (await copiesRaw(this.#ctx.secrets, row.id))) {
       throw new PagevaultError('NOT_SUPPORTED', `${subject}: it is encrypted, and the vault keeps only plain databases; choose Copies in its settings`);
     }
     const { vault } = await checkedVault(row, subject);
