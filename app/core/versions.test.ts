@@ -170,6 +170,16 @@ describe('a Versions database', () => {
     expect(rowCounts(live).InvoiceLine).toBe(0);
   });
 
+  it('refuses a vault file as a restore target: restoring into it would replace every version', async () => {
+    const { id, vault } = await chinookAsVersions();
+    await backupNow(id);
+    const into = join(vault, VAULT_FILE);
+    const target = await call('restore.target', { backupPath: `${vault}#1`, targetPath: into });
+    expect(target).toMatchObject({ problemCode: 'OWN_FILE', problem: expect.stringContaining(vault) });
+    expect(await failure('restore.start', { backupPath: `${vault}#1`, targetPath: into, safetyCopy: true })).toMatchObject({ code: 'OWN_FILE', message: expect.stringContaining(into) });
+    expect((await import('../engine/index.ts').then((engine) => engine.vaultList(vault))).versions.map((v) => v.id)).toEqual([1]);
+  });
+
   it('verify from the History names a damaged page by version and page number', async () => {
     const { id, vault } = await chinookAsVersions();
     const entry = await backupNow(id);
