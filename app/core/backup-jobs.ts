@@ -202,6 +202,10 @@ export class BackupJobs {
     if ((await sourceKeyOf(this.#ctx.secrets, row.id)) || (await copiesRaw(this.#ctx.secrets, row.id))) {
       throw new PagevaultError('NOT_SUPPORTED', `${subject}: it is encrypted, and the vault keeps only plain databases; choose Copies in its settings`);
     }
+    // Encryption at rest asked for: the vault stores pages in the clear, so no version rather than one unencrypted.
+    if (await this.#encryption?.forBackup(row.id, row.label)) {
+      throw new PagevaultError('NOT_SUPPORTED', `${subject}: its backups are to be encrypted at rest, and the vault is not encrypted; choose Copies in its settings, or turn its backup encryption off`);
+    }
     const { vault } = await checkedVault(row, subject);
     const added = await engine.vaultBackup(row.path, vault, { onProgress: job.progress, signal: job.signal });
     if (!this.#ctx.catalog.settings.get().verifyAfterBackup) return { added, verified: null };

@@ -180,6 +180,15 @@ describe('a Versions database', () => {
     expect((await import('../engine/index.ts').then((engine) => engine.vaultList(vault))).versions.map((v) => v.id)).toEqual([1]);
   });
 
+  it('a database whose backups are to be encrypted at rest adds no version: the vault is not encrypted, so the backup fails saying so, writing nothing', async () => {
+    const { live, id, vault } = await chinookAsVersions();
+    await call('encryption.set', { databaseId: id, mode: 'x25519' });
+    const done = await finished((await call('backups.start', { databaseId: id })).jobId);
+    expect(done.ok).toBe(false);
+    expect(done.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(live) });
+    expect(existsSync(vault)).toBe(false);
+  });
+
   it('verify from the History names a damaged page by version and page number', async () => {
     const { id, vault } = await chinookAsVersions();
     const entry = await backupNow(id);
