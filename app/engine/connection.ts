@@ -29,6 +29,7 @@
  * engine's file-level copies (the WAL snapshot, stepped copy) back up an encrypted source,
  * with only the header switch to rollback-journal mode done through a keyed connection.
  */
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -97,6 +98,14 @@ export interface OpenOptions {
   timeout?: number;
   /** `locking_mode = EXCLUSIVE` before the first read: a copy taken without a lock is recovered with its wal-index in memory, so no -shm is made beside it. */
   exclusive?: boolean;
+  /**
+   * The file is a backup that nothing writes (verify, a restore's source): with nothing
+   * beside it (-wal, -shm, -journal), it is opened as SQLite's `immutable=1`, so that the
+   * WAL mode its encrypted header may still say (a raw copy's does, raw-copy.ts) does not
+   * make a read-only open create a -wal and a -shm beside it. Its journal_mode then reads
+   * as delete. Anything beside it, or URI filenames turned off: an ordinary open.
+   */
+  unchanging?: boolean;
 }
 
 /**
@@ -105,7 +114,8 @@ export interface OpenOptions {
  * is WRONG_KEY, with a message starting `subject` that never contains the key.
  */
 export function openEncrypted(path: string, key: SourceKey, subject: string, options: OpenOptions = {}): Database.Database {
-  const db = new (CipherDatabase())(path, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
+  const file = options.unchanging && options.readonly && process.env.SQLITE_USE_URI !== '0' && !hasCompanions(path) ? `${pathToFileURL(path).href}?immutable=1` : path;
+  const db = new (CipherDatabase())(file, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
   try {
     applyKey(db, key);
     if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
@@ -118,6 +128,11 @@ export function openEncrypted(path: string, key: SourceKey, subject: string, opt
     }
     throw error;
   }
+}
+
+/** Whether a -wal, -shm or -journal is beside `path`: SQLite must then read it as a live database. */
+function hasCompanions(path: string): boolean {
+  return ['-wal', '-shm', '-journal'].some((suffix) => existsSync(`${path}${suffix}`));
 }
 
 /**
@@ -167,11 +182,13 @@ export interface CheckedDatabase extends CheckedFile {
  * checkSqliteFile, and for a file it finds encrypted, a check of `key` (WRONG_KEY when it
  * does not open it; ENCRYPTED as before without one). `heldCopy`: the caller copies a held
  * database without a lock and proves the key on the copy (backup.ts), so one that another
- * program holds exclusively is not opened here; otherwise that is SOURCE_BUSY. The header of an encrypted file is
+ * program holds exclusively is not opened here; otherwise that is SOURCE_BUSY. `unchanging`:
+ * a backup that nothing writes (OpenOptions.unchanging), whose journal mode may then read
+ * as rollback; never for a source about to be copied. The header of an encrypted file is
  * encrypted too: its facts come from the keyed connection (the change counter and SQLite
  * version are unknown, 0).
  */
-export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean } = {}): Promise<CheckedDatabase> {
+export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean; unchanging?: boolean } = {}): Promise<CheckedDatabase> {
   try {
     return { ...(await checkSqliteFile(path, action)), encrypted: false };
   } catch (error) {
@@ -197,7 +214,7 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
     };
   }
   const stats = await stat(path);
-  const db = openEncrypted(path, key, subject, { readonly: true });
+  const db = openEncrypted(path, key, subject, { readonly: true, unchanging: options.unchanging === true });
   try {
     const pragma = (name: string) => db.pragma(name, { simple: true });
     const pageSize = Number(pragma('page_size'));

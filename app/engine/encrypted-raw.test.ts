@@ -121,6 +121,29 @@ describe('a backup without the key', () => {
     expect(await failureOf(restore(path, join(dir, 'other.db')))).toMatchObject({ code: 'ENCRYPTED', message: expect.stringContaining('no key was given') });
     expect(existsSync(join(dir, 'other.db'))).toBe(false);
   });
+
+  it('a WAL copy verified, and restored into an existing database, with its key leaves nothing beside it (its header still says WAL)', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase);
+    const folder = join(dir, 'out');
+    const { path } = await backup(source, `${folder}/`, { raw: true });
+    const before = readdirSync(folder).sort();
+    const hash = sha(path);
+
+    const verified = await verify(path, { keys: { source: key } });
+    expect(verified).toMatchObject({ ok: true, check: 'quick_check', manifestChecked: true, problems: [] });
+    expect(verified.notChecked).toBeUndefined();
+    expect(readdirSync(folder).sort()).toEqual(before);
+
+    const target = join(dir, 'target.db');
+    makeEncryptedDatabase(target, passphrase, { journalMode: 'delete' });
+    const restored = await restore(path, target, { keys: { source: key }, safetyCopyDir: join(dir, 'safety') });
+    expect(restored.verification.ok).toBe(true);
+    expect(pairsOf(target, passphrase)).toMatchObject({ a: 100, torn: 0, integrity: 'ok' });
+    expect(readdirSync(folder).sort()).toEqual(before);
+    expect(sha(path)).toBe(hash);
+  });
 });
 
 describe('an encrypted database its app holds exclusively', () => {

@@ -114,7 +114,8 @@ async function restoreFrom(
     const verification = key || raw ? await verifyFile(target, ctx, { useManifest: false, keys: { source: key } }) : await loadedVerification(target, result.manifest.pageCount, verdict, ctx);
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
   }
-  const encrypted = key !== undefined && (await checkDatabaseFile(readable, 'Cannot restore from', key)).encrypted;
+  // The backup is only read: opened so that a WAL header (a raw copy's) makes nothing beside it.
+  const encrypted = key !== undefined && (await checkDatabaseFile(readable, 'Cannot restore from', key, { unchanging: true })).encrypted;
   // An encrypted target keeps its own key: the one given for it, else the backup's.
   const targetKey = encrypted ? (options.keys?.target ?? key) : undefined;
   if (targetKey && !(await checkDatabaseFile(target, 'Cannot restore into', targetKey)).encrypted) {
@@ -149,7 +150,7 @@ async function restoreFrom(
   }
   ctx.throwIfCancelled(subject);
 
-  const source = encrypted && key ? openEncrypted(readable, key, subject, { readonly: true }) : new Database(readable, { readonly: true, fileMustExist: true });
+  const source = encrypted && key ? openEncrypted(readable, key, subject, { readonly: true, unchanging: true }) : new Database(readable, { readonly: true, fileMustExist: true });
   let pageCount: number;
   try {
     pageCount = await loadInto(source, target, ctx, subject, busyTimeoutMs, targetKey);
@@ -203,7 +204,7 @@ async function loadInto(source: Database.Database, target: string, ctx: Operatio
 }
 
 function verdictPageSize(path: string, key: SourceKey | undefined): number {
-  const db = openDatabase(path, key, `Cannot restore from ${path}`, 5000);
+  const db = key ? openEncrypted(path, key, `Cannot restore from ${path}`, { readonly: true, unchanging: true }) : new Database(path, { readonly: true, fileMustExist: true });
   try {
     return Number(db.pragma('page_size', { simple: true }));
   } finally {

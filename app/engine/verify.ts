@@ -120,7 +120,8 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
  */
 async function checkForVerify(path: string, action: string, key: SourceKey | undefined): Promise<CheckedDatabase & { keyless: boolean }> {
   try {
-    return { ...(await checkDatabaseFile(path, `Cannot ${action}`, key)), keyless: false };
+    // What is verified is read, never written: a WAL header grows no -wal or -shm beside it.
+    return { ...(await checkDatabaseFile(path, `Cannot ${action}`, key, { unchanging: true })), keyless: false };
   } catch (error) {
     if (key || (error as { code?: string }).code !== 'ENCRYPTED') throw error;
   }
@@ -166,7 +167,7 @@ function checkWithSqlite(path: string, check: 'quick_check' | 'integrity_check',
   let pageCount = 0;
   let db: Database.Database | undefined;
   try {
-    db = key ? openEncrypted(path, key, subject, { readonly: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+    db = key ? openEncrypted(path, key, subject, { readonly: true, unchanging: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
     if (mapped) db.pragma(`mmap_size = ${MAPPED_BYTES}`);
     pageCount = Number(db.pragma('page_count', { simple: true }));
     const rows = db.prepare(`PRAGMA ${check}(100)`).pluck().all() as string[];
