@@ -87,6 +87,7 @@ const RAW_KEY = /^x'([0-9a-fA-F]+)'$/;
 export function parseKey(text: string, cipher: CipherName = 'sqlcipher-4'): SourceKey {
   const key = text.replace(/\r?\n$/, '');
   if (key.length === 0) throw new PagevaultError('INVALID_REQUEST', 'The key is empty');
+  if (key.includes('\0')) throw new PagevaultError('INVALID_REQUEST', NUL_IN_KEY);
   return { key, kind: RAW_KEY.test(key) ? 'raw' : 'passphrase', cipher };
 }
 
@@ -117,7 +118,7 @@ export function openEncrypted(path: string, key: SourceKey, subject: string, opt
   const file = options.unchanging && options.readonly && process.env.SQLITE_USE_URI !== '0' && !hasCompanions(path) ? `${pathToFileURL(path).href}?immutable=1` : path;
   const db = new (CipherDatabase())(file, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
   try {
-    applyKey(db, key);
+    applyKey(db, key, subject);
     if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
     db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
     return db;
@@ -142,7 +143,7 @@ function hasCompanions(path: string): boolean {
 export function openEncryptedForWriting(path: string, key: SourceKey, options: OpenOptions = {}): Database.Database {
   const db = new (CipherDatabase())(path, { fileMustExist: options.fileMustExist ?? false, timeout: options.timeout ?? 5000 });
   try {
-    applyKey(db, key);
+    applyKey(db, key, `Cannot write ${path}`);
     return db;
   } catch (error) {
     db.close();
@@ -163,14 +164,27 @@ export function detectCipher(path: string, key: Omit<SourceKey, 'cipher'>): Ciph
   return undefined;
 }
 
-/** The cipher's settings, then the key: SQLite3MultipleCiphers reads both when the first page is. */
-function applyKey(db: Database.Database, key: SourceKey): void {
+/** Why a key with a NUL character is refused; names no part of the key. */
+const NUL_IN_KEY = "The key holds a NUL character, which SQLite cannot take (it would end the key there); check the key file or field (a raw key is written x'<hex>')";
+
+/**
+ * The cipher's settings, then the key: SQLite3MultipleCiphers reads both when the first
+ * page is. SQLite's own message for a key it cannot parse quotes the key's text (at a NUL,
+ * "unrecognized token: \"'<the key up to it>\""), so none of its messages about the key
+ * pragma is passed on, and neither is its error as a cause.
+ */
+function applyKey(db: Database.Database, key: SourceKey, subject: string): void {
+  if (key.key.includes('\0')) throw new PagevaultError('WRONG_KEY', `${subject}: ${NUL_IN_KEY}`);
   for (const pragma of CIPHERS[key.cipher].pragmas) db.pragma(pragma);
   // A raw key stays in SQLCipher's x'…' form, which its scheme reads as key bytes; for the
   // other schemes hexkey passes the bytes themselves.
   const raw = RAW_KEY.exec(key.key)?.[1];
-  if (raw && !key.cipher.startsWith('sqlcipher')) db.pragma(`hexkey = '${raw}'`);
-  else db.pragma(`key = '${key.key.replaceAll("'", "''")}'`);
+  try {
+    if (raw && !key.cipher.startsWith('sqlcipher')) db.pragma(`hexkey = '${raw}'`);
+    else db.pragma(`key = '${key.key.replaceAll("'", "''")}'`);
+  } catch {
+    throw new PagevaultError('WRONG_KEY', `${subject}: SQLite did not take the key for ${cipherLabel(key.cipher)}; check the key and the cipher`);
+  }
 }
 
 /** A checked file, and whether it is an encrypted database opened with its key. */
