@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceKey } from '../api/types.ts';
@@ -120,6 +120,22 @@ describe('a backup without the key', () => {
     expect(pairsOf(target, passphrase)).toMatchObject({ a: 100, torn: 0, integrity: 'ok' });
     expect(await failureOf(restore(path, join(dir, 'other.db')))).toMatchObject({ code: 'ENCRYPTED', message: expect.stringContaining('no key was given') });
     expect(existsSync(join(dir, 'other.db'))).toBe(false);
+  });
+
+  it('with verification after backup off, the copy is still hashed; a manifest without a SHA-256 passes nothing without the key', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+    const { path } = await backup(source, join(dir, 'copy.db'), { raw: true, verify: false });
+    expect((await readManifest(path))!.sha256).toBe(sha(path));
+
+    const manifestPath = `${path}.manifest.json`;
+    writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), sha256: null }));
+    const verified = await verify(path);
+    expect(verified.ok).toBe(false);
+    expect(verified.problems).toEqual([expect.stringContaining('its manifest records no SHA-256: nothing could be checked')]);
+    expect(await failureOf(restore(path, join(dir, 'restored.db'), { raw: true }))).toMatchObject({ code: 'VERIFY_FAILED', message: expect.stringContaining('no SHA-256') });
+    expect(existsSync(join(dir, 'restored.db'))).toBe(false);
   });
 
   it('a WAL copy verified, and restored into an existing database, with its key leaves nothing beside it (its header still says WAL)', async () => {

@@ -96,6 +96,8 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
       if (manifest.pageCount !== pageCount) problems.push(`page count is ${pageCount}, the manifest says ${manifest.pageCount}`);
       if (manifest.bytes !== stats.size) problems.push(`size is ${stats.size} bytes, the manifest says ${manifest.bytes}`);
       if (manifest.sha256 && manifest.sha256 !== sha256) problems.push(`SHA-256 differs from the manifest: the file changed after the backup was taken`);
+      // Without the key its SHA-256 is the one check there is; the page count above is the manifest's own.
+      if (keyless && !manifest.sha256) problems.push('it is encrypted, no key was given and its manifest records no SHA-256: nothing could be checked');
     }
   }
   ctx.report({ phase: 'verify', totalPages, remainingPages: 0, bytesCopied: stats.size, bytesPerSecond: 0, restarts: 0 }, true);
