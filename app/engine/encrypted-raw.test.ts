@@ -122,6 +122,27 @@ describe('a backup without the key', () => {
     expect(existsSync(join(dir, 'other.db'))).toBe(false);
   });
 
+  it('restored without the key, a copy that a program has opened with its key and written to (a -wal beside it) is refused: what would be written is not what its SHA-256 proved', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase);
+    const { path } = await backup(source, join(dir, 'copy.db'), { raw: true });
+    const hash = sha(path);
+    // An app opens the copy with the key and commits; its commit stays in the copy's -wal.
+    const app = openWithKey(path, passphrase);
+    try {
+      app.pragma('wal_autocheckpoint = 0');
+      app.prepare('INSERT INTO pairs_a (v) VALUES (?)').run('not in the backup');
+      expect(sha(path)).toBe(hash);
+      const target = join(dir, 'restored.db');
+      const failure = await failureOf(restore(path, target, { raw: true }));
+      expect(failure).toMatchObject({ code: 'VERIFY_FAILED', message: expect.stringContaining(`${path}-wal`) });
+      expect(existsSync(target)).toBe(false);
+    } finally {
+      app.close();
+    }
+  });
+
   it('with verification after backup off, the copy is still hashed; a manifest without a SHA-256 passes nothing without the key', async () => {
     const dir = fresh();
     const source = join(dir, 'secret.db');

@@ -104,6 +104,7 @@ async function restoreFrom(
   ctx.throwIfCancelled(subject);
 
   const targetStats = await stat(target).catch(() => undefined);
+  if (raw && !decrypted) await refuseChangedRawBackup(backup, subject);
   if (raw && targetStats) {
     throw new PagevaultError('NOT_SUPPORTED', `${subject}: without its key an encrypted backup can only be written into a new file, as it is; restore it to a new file name, or give its key. The target was not touched`);
   }
@@ -230,4 +231,22 @@ function readTargetInfo(target: string, subject: string, busyTimeoutMs: number, 
 /** A read-only connection: keyed (SQLite3MultipleCiphers) for an encrypted file, better-sqlite3's otherwise. */
 function openDatabase(path: string, key: SourceKey | undefined, subject: string, timeout: number): Database.Database {
   return key ? openEncrypted(path, key, subject, { readonly: true, timeout }) : new Database(path, { readonly: true, fileMustExist: true, timeout });
+}
+
+/**
+ * A raw copy is written as its bytes with its -wal's committed frames over them (raw-copy.ts),
+ * and only the database file's SHA-256 was proven: a -wal or -journal with anything in it
+ * beside the backup (a program opened it with its key and wrote) would put unproven pages
+ * into the target.
+ */
+async function refuseChangedRawBackup(backup: string, subject: string): Promise<void> {
+  for (const companion of [`${backup}-wal`, `${backup}-journal`]) {
+    const size = await stat(companion).then((s) => s.size, () => 0);
+    if (size > 0) {
+      throw new PagevaultError(
+        'VERIFY_FAILED',
+        `${subject}: ${companion} is beside the backup: a program opened it with its key and wrote to it, so what would be restored is not what its SHA-256 proved; close that program and restore a backup nothing has changed. The target was not touched`,
+      );
+    }
+  }
 }
