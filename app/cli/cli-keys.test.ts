@@ -160,3 +160,15 @@ it('backup --vault refuses --key-file and --encrypt-to: a vault keeps plain page
   expect(withKey.stderr).toContain('--key-file goes with a backup to a file or folder, not with --vault');
   expect(existsSync(vault)).toBe(false);
 });
+
+it('a key file with a NUL character in it is refused naming the file, before any SQLite sees the key', () => {
+  const dir = fresh();
+  const source = join(dir, 'signal.db');
+  makeEncryptedDatabase(source, passphrase);
+  const key = keyFile(dir, `${passphrase}\0tail never shown`);
+  const inspected = pagevault('inspect', source, '--key-file', key);
+  expect(inspected.status).toBe(2);
+  expect(inspected.stderr).toContain(`Cannot use the key in ${key}: it holds a NUL character`);
+  expect(inspected.stderr).not.toContain('never shown');
+  expect(readdirSync(dir).sort()).toEqual(['db.key', 'signal.db']);
+});

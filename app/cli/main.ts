@@ -336,6 +336,7 @@ function readSourceKeyFile(path: string, cipher: SourceKey['cipher'] | undefined
     return `Cannot use the key in ${path}: other users can read it (mode ${(mode & 0o777).toString(8).padStart(4, '0')}); run chmod 600 ${path} and try again`;
   }
   if (text.replace(/\r?\n$/, '').length === 0) return `Cannot use the key in ${path}: the file is empty`;
+  if (text.includes('\0')) return `Cannot use the key in ${path}: it holds a NUL character, which no SQLite key can; write the passphrase, or the raw key as x'<hex>'`;
   return parseKey(text, cipher);
 }
 
