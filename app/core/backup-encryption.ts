@@ -32,6 +32,11 @@ export class BackupEncryptionSettings {
     return { mode: chosen.default ?? 'none', inherited: true };
   }
 
+  /** Whether backups of `databaseId` (null: a database added now, which follows the default) are encrypted at rest. */
+  encrypts(databaseId: number | null): boolean {
+    return this.#mode(databaseId ?? 'default').mode !== 'none';
+  }
+
   /** What the settings screen shows: the mode, where it comes from, the recipient and whether its key is kept. */
   async get(databaseId: number | null): Promise<BackupEncryptionInfo> {
     const scope: Scope = databaseId ?? 'default';

@@ -182,11 +182,29 @@ describe('a Versions database', () => {
 
   it('a database whose backups are to be encrypted at rest adds no version: the vault is not encrypted, so the backup fails saying so, writing nothing', async () => {
     const { live, id, vault } = await chinookAsVersions();
-    await call('encryption.set', { databaseId: id, mode: 'x25519' });
+    // The database follows the default, which is encrypted afterwards.
+    await call('encryption.set', { databaseId: null, mode: 'x25519' });
     const done = await finished((await call('backups.start', { databaseId: id })).jobId);
     expect(done.ok).toBe(false);
     expect(done.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(live) });
     expect(existsSync(vault)).toBe(false);
+  });
+
+  it('Versions and encryption at rest exclude each other for a database, each refused under its field, naming it', async () => {
+    const { live, id } = await chinookAsVersions();
+    expect(await failure('encryption.set', { databaseId: id, mode: 'x25519' })).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(live), issues: [{ path: 'mode' }] });
+    await call('databases.update', { id, storage: 'copies' });
+    await call('encryption.set', { databaseId: id, mode: 'x25519' });
+    expect(await failure('databases.update', { id, storage: 'versions' })).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(live), issues: [{ path: 'storage' }] });
+    expect((await call('databases.details', { id })).database.storage).toBe('copies');
+  });
+
+  it('with encryption at rest as the default, a large new database gets Copies, so its backups are encrypted instead of refused', async () => {
+    await call('encryption.set', { databaseId: null, mode: 'x25519' });
+    const big = join(t.work, 'big.sqlite');
+    makeDatabase(big, { journalMode: 'delete', bytes: VERSIONS_FROM_BYTES + (1 << 20) });
+    const added = await call('databases.add', { path: big });
+    expect(added.storage).toBe('copies');
   });
 
   it('verify from the History names a damaged page by version and page number', async () => {
