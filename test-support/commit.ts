@@ -1,10 +1,19 @@
 // A separate process that commits N pairs of rows (one in pairs_a, one in pairs_b, in one
 // transaction) without waiting for any lock (busy timeout 0), then exits, printing
-// {"commits":N,"busy":B}: B commits found the database locked.
+// {"commits":N,"busy":B}: B commits found the database locked. With PAGEVAULT_TEST_KEY
+// set, the database is a SQLCipher 4 one opened with that key.
+import { createRequire } from 'node:module';
 import Database from 'better-sqlite3';
 
 const [path, countArg] = process.argv.slice(2);
-const db = new Database(path!, { timeout: 0 });
+const key = process.env.PAGEVAULT_TEST_KEY;
+const Opener = key === undefined ? Database : (createRequire(import.meta.url)('better-sqlite3-multiple-ciphers') as typeof Database);
+const db = new Opener(path!, { timeout: 0 });
+if (key !== undefined) {
+  db.pragma("cipher = 'sqlcipher'");
+  db.pragma('legacy = 4');
+  db.pragma(`key = '${key.replaceAll("'", "''")}'`);
+}
 const commit = db.transaction(() => {
   const { lastInsertRowid } = db.prepare("INSERT INTO pairs_a (v) VALUES ('during')").run();
   db.prepare("INSERT INTO pairs_b (k, v) VALUES (?, 'during')").run(lastInsertRowid);

@@ -83,6 +83,6 @@ export function pairsOf(path: string, passphrase: string, cipher = 'sqlcipher-4'
 
 /** Runs a real process that commits `count` pairs to the SQLCipher 4 database `path` without waiting for locks; its {commits, busy}. */
 export function commitEncrypted(path: string, passphrase: string, count: number): { commits: number; busy: number } {
-  const script = fileURLToPath(new URL('./encrypted-commit.ts', import.meta.url));
+  const script = fileURLToPath(new URL('./commit.ts', import.meta.url));
   return JSON.parse(execFileSync(process.execPath, [script, path, String(count)], { encoding: 'utf8', env: { ...process.env, PAGEVAULT_TEST_KEY: passphrase } })) as { commits: number; busy: number };
 }

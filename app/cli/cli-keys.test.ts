@@ -6,6 +6,7 @@ import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSyn
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { makeDatabase } from '../../test-support/databases.ts';
 import { makeEncryptedDatabase, pairsOf } from '../../test-support/encrypted-databases.ts';
 
 const cli = fileURLToPath(new URL('./main.ts', import.meta.url));
@@ -141,4 +142,21 @@ it('restore --key-file loads an encrypted backup into the existing encrypted dat
   // Beside an age-encrypted backup, the safety copy is encrypted with age too, around the database's own encryption.
   const safety = readdirSync(join(dir, 'backups')).find((name) => name.includes('before-restore') && !name.endsWith('.json'));
   expect(safety).toMatch(/-before-restore\.db\.age$/);
+});
+
+it('backup --vault refuses --key-file and --encrypt-to: a vault keeps plain pages, so neither would be honoured, and nothing is written', () => {
+  const dir = fresh();
+  const source = join(dir, 'plain.sqlite');
+  makeDatabase(source, { journalMode: 'wal', bytes: 50_000 });
+  const vault = join(dir, 'v.vault');
+  const recipient = 'age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p';
+  const encrypted = pagevault('backup', source, '--vault', vault, '--encrypt-to', recipient);
+  // Not a vault stored in the clear behind the user's back.
+  expect(existsSync(vault)).toBe(false);
+  expect(encrypted.status).toBe(2);
+  expect(encrypted.stderr).toContain('--encrypt-to and --encrypt-passphrase-file go with a backup to a file or folder, not with --vault');
+  const withKey = pagevault('backup', source, '--vault', vault, '--key-file', keyFile(dir, passphrase));
+  expect(withKey.status).toBe(2);
+  expect(withKey.stderr).toContain('--key-file goes with a backup to a file or folder, not with --vault');
+  expect(existsSync(vault)).toBe(false);
 });

@@ -172,6 +172,11 @@ async function main(argv: string[]): Promise<number> {
   if (values.raw && command !== 'backup' && command !== 'restore') return usageError('--raw goes with backup and restore');
   if (values.raw && values['key-file'] !== undefined) return usageError('Give --key-file or --raw, not both: --raw is the copy without the key');
   if (values.raw && values.vault !== undefined) return usageError('--raw goes with a backup to a file or folder, not with --vault');
+  // A vault keeps plain pages only: a key or an encryption asked for would be ignored, and the versions stored in the clear.
+  if (values.vault !== undefined && values['key-file'] !== undefined) return usageError('--key-file goes with a backup to a file or folder, not with --vault: a vault keeps only plain databases');
+  if (values.vault !== undefined && (values['encrypt-to'] !== undefined || values['encrypt-passphrase-file'] !== undefined)) {
+    return usageError('--encrypt-to and --encrypt-passphrase-file go with a backup to a file or folder, not with --vault: a vault is not encrypted');
+  }
   let key: SourceKey | undefined;
   if (values['key-file'] !== undefined) {
     const read = readSourceKeyFile(values['key-file'], values.cipher as SourceKey['cipher'] | undefined);

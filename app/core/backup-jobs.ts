@@ -133,6 +133,14 @@ export class BackupJobs {
       await ensureWritableFolder(row.destination, `Cannot back up ${row.path} into ${row.destination}`);
       if (row.storage === 'versions') {
         const added = await this.#addVersion(row, job);
+        const problems = added.verified?.problems ?? [];
+        if (problems.length > 0) {
+          // As a copy that fails its check: a failed backup, so retention does not prune the older
+          // versions for it, and without its change mark, so the next run does not skip as unchanged.
+          const { version, vault } = added.added;
+          const failure = new PagevaultError('VERIFY_FAILED', `Version ${version.id} of ${row.path} was added to the vault ${vault} but failed verification: ${problems.slice(0, 3).join('; ')}`);
+          return { record: recorded('succeeded', () => this.#recordVersion(row, trigger, startedAt, added, null)), failure };
+        }
         return { record: recorded('succeeded', () => this.#recordVersion(row, trigger, startedAt, added, mark)), failure: null };
       }
       const key = await sourceKeyOf(this.#ctx.secrets, row.id);
@@ -191,8 +199,12 @@ export class BackupJobs {
    */
   async #addVersion(row: DatabaseRow, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<AddedVersion> {
     const subject = `Cannot add a version of ${row.path}`;
-    if (await sourceKeyOf(this.#ctx.secrets, row.id)) {
+    if ((await sourceKeyOf(this.#ctx.secrets, row.id)) || (await copiesRaw(this.#ctx.secrets, row.id))) {
       throw new PagevaultError('NOT_SUPPORTED', `${subject}: it is encrypted, and the vault keeps only plain databases; choose Copies in its settings`);
+    }
+    // Encryption at rest asked for: the vault stores pages in the clear, so no version rather than one unencrypted.
+    if (await this.#encryption?.forBackup(row.id, row.label)) {
+      throw new PagevaultError('NOT_SUPPORTED', `${subject}: its backups are to be encrypted at rest, and the vault is not encrypted; choose Copies in its settings, or turn its backup encryption off`);
     }
     const { vault } = await checkedVault(row, subject);
     const added = await engine.vaultBackup(row.path, vault, { onProgress: job.progress, signal: job.signal });
@@ -204,7 +216,7 @@ export class BackupJobs {
     return { added, verified: { problems, at: new Date().toISOString() } };
   }
 
-  #recordVersion(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, { added, verified }: AddedVersion, changeMark: string): BackupRecord {
+  #recordVersion(row: DatabaseRow, trigger: BackupTrigger, startedAt: Date, { added, verified }: AddedVersion, changeMark: string | null): BackupRecord {
     const entry = versionEntry(added.version, added.vault, { databaseId: row.id, databaseLabel: row.label, trigger, startedAt: startedAt.toISOString(), durationMs: added.durationMs, mode: row.mode });
     return this.#ctx.catalog.backups.insert({
       ...entry,

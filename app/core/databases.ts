@@ -13,7 +13,7 @@ import { fileSystemError } from '../engine/sqlite-errors.ts';
 import { defaultStorage, storageReason } from './storage-choice.ts';
 import type { CoreContext } from './context.ts';
 import { withFileFacts } from './file-facts.ts';
-import { forgetSourceKey, saveRawCopies, saveSourceKey, sourceKeyOf } from './source-keys.ts';
+import { copiesRaw, forgetSourceKey, saveRawCopies, saveSourceKey, sourceKeyOf } from './source-keys.ts';
 
 /** The mode a database gets when it is added: snapshot for WAL, stepped for rollback journals. */
 export function defaultModeFor(journalMode: JournalMode): BackupMode {
@@ -84,8 +84,8 @@ export class Databases {
       path,
       label,
       destination,
-      // An encrypted database keeps Copies: the vault would store the cipher's pages, none shared.
-      storage: info.encryption?.state === 'key-accepted' ? 'copies' : defaultStorage({ sizeBytes, clones: await destinationClones(path, destination) }),
+      // An encrypted database keeps Copies, with its key or without: the vault reads plain pages only.
+      storage: info.encryption && info.encryption.state !== 'plain' ? 'copies' : defaultStorage({ sizeBytes, clones: await destinationClones(path, destination) }),
       mode: defaultModeFor(info.journalMode),
       pagesPerStep: null,
       pauseMs: null,
@@ -119,7 +119,7 @@ export class Databases {
   async update(params: Params<'databases.update'>): Promise<DatabaseSummary> {
     const row = this.get(params.id);
     const destination = params.destination === undefined ? undefined : await this.#checkDestination(row, params.destination).catch(atField('destination'));
-    if (params.storage === 'versions' && (await sourceKeyOf(this.#ctx.secrets, row.id))) {
+    if (params.storage === 'versions' && ((await sourceKeyOf(this.#ctx.secrets, row.id)) || (await copiesRaw(this.#ctx.secrets, row.id)))) {
       throw new PagevaultError('NOT_SUPPORTED', `Cannot keep versions of ${row.path}: it is encrypted, and the vault keeps only plain databases; keep Copies`, {
         issues: [{ path: 'storage', message: 'An encrypted database keeps Copies' }],
       });

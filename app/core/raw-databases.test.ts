@@ -51,3 +51,15 @@ it('a plain database added with withoutKey is added as any plain one', async () 
   expect(added.journalMode).toBe('delete');
   expect(await t.core.secrets.get(`source-key:${added.id}`)).toBeUndefined();
 });
+
+it('a large one added without its key keeps Copies, and cannot be switched to Versions: the vault cannot read its pages', async () => {
+  const path = join(t.work, 'large.sqlite');
+  // Above VERSIONS_FROM_BYTES, where a plain database of this size gets Versions.
+  makeEncryptedDatabase(path, passphrase, { bytes: 66 * 1024 * 1024 });
+  const added = await t.call('databases.add', { path, withoutKey: true });
+  expect(added.storage).toBe('copies');
+
+  const refused = await t.failure('databases.update', { id: added.id, storage: 'versions' });
+  expect(refused).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(path) });
+  expect((await t.call('databases.list', {})).find((row) => row.id === added.id)?.storage).toBe('copies');
+});

@@ -5,7 +5,7 @@
  * safety copy recorded in the history as "before restore".
  */
 import { realpath, stat } from 'node:fs/promises';
-import { basename, dirname, extname, resolve } from 'node:path';
+import { basename, dirname, extname, join, resolve } from 'node:path';
 import { PagevaultError, type ErrorCode } from '../api/errors.ts';
 import type { Params } from '../api/index.ts';
 import type { AgeKeyInput, BackupRecord, Keys, SourceKey, DatabaseUsage, InspectResult, JobInfo, RestoreCheck, RestoreSummary, RestoreTarget, TableComparison, TableInfo } from '../api/types.ts';
@@ -18,6 +18,8 @@ import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { backupKey, ensureWritableFolder } from './databases.ts';
 import { sourceKeyOf } from './source-keys.ts';
 import { VersionFiles } from './versions.ts';
+import { VAULT_SUFFIX } from '../vault/location.ts';
+import { VAULT_FILE } from '../vault/vault-store.ts';
 
 /** How a backup's tables differ from the target's: what the restore adds, removes and changes. */
 export function compareTables(backup: readonly TableInfo[], target: readonly TableInfo[]): TableComparison {
@@ -61,6 +63,17 @@ async function fileSignature(path: string): Promise<string | undefined> {
 function sourceKeyRefused(error: unknown): boolean {
   if (!(error instanceof PagevaultError)) return false;
   return error.code === 'ENCRYPTED' || (error.code === 'WRONG_KEY' && error.message.includes('the key does not open it as '));
+}
+
+/**
+ * A file of a vault (its vault file and that file's -wal, -shm and -journal, or anything in
+ * a `*.vault` folder holding one): restoring into it would replace every version it keeps.
+ */
+async function vaultFileProblem(real: string): Promise<string | null> {
+  const folder = dirname(real);
+  const ofVault = basename(real).startsWith(VAULT_FILE) || basename(folder).endsWith(VAULT_SUFFIX);
+  if (!ofVault || !(await stat(join(folder, VAULT_FILE)).then(() => true, () => false))) return null;
+  return `it is in the vault ${folder}, where Pagevault keeps the versions of a database, and restoring into it would replace them all; choose the database itself or a new file`;
 }
 
 /** The real path when the file exists, else the resolved path. */
@@ -304,7 +317,8 @@ export class Restores {
     };
     const refused = (facts: RestoreTarget, problemCode: ErrorCode, problem: string): RestoreTarget => ({ ...facts, problem, problemCode });
     const own = this.#ownFileProblem(realPathOf(path));
-    if (own) return refused({ ...target, exists: await stat(path).then(() => true, () => false) }, 'OWN_FILE', own);
+    const ofVault = own ?? (await vaultFileProblem(realPathOf(path)));
+    if (ofVault) return refused({ ...target, exists: await stat(path).then(() => true, () => false) }, 'OWN_FILE', ofVault);
     const stats = await stat(path).catch((error: NodeJS.ErrnoException) => (error.code === 'ENOENT' ? undefined : error));
     if (stats instanceof Error) return unusable(target, fileSystemError(stats, `Cannot read ${path}`));
     if (!stats) {

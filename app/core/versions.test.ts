@@ -170,6 +170,25 @@ describe('a Versions database', () => {
     expect(rowCounts(live).InvoiceLine).toBe(0);
   });
 
+  it('refuses a vault file as a restore target: restoring into it would replace every version', async () => {
+    const { id, vault } = await chinookAsVersions();
+    await backupNow(id);
+    const into = join(vault, VAULT_FILE);
+    const target = await call('restore.target', { backupPath: `${vault}#1`, targetPath: into });
+    expect(target).toMatchObject({ problemCode: 'OWN_FILE', problem: expect.stringContaining(vault) });
+    expect(await failure('restore.start', { backupPath: `${vault}#1`, targetPath: into, safetyCopy: true })).toMatchObject({ code: 'OWN_FILE', message: expect.stringContaining(into) });
+    expect((await import('../engine/index.ts').then((engine) => engine.vaultList(vault))).versions.map((v) => v.id)).toEqual([1]);
+  });
+
+  it('a database whose backups are to be encrypted at rest adds no version: the vault is not encrypted, so the backup fails saying so, writing nothing', async () => {
+    const { live, id, vault } = await chinookAsVersions();
+    await call('encryption.set', { databaseId: id, mode: 'x25519' });
+    const done = await finished((await call('backups.start', { databaseId: id })).jobId);
+    expect(done.ok).toBe(false);
+    expect(done.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(live) });
+    expect(existsSync(vault)).toBe(false);
+  });
+
   it('verify from the History names a damaged page by version and page number', async () => {
     const { id, vault } = await chinookAsVersions();
     const entry = await backupNow(id);
@@ -185,6 +204,25 @@ describe('a Versions database', () => {
     const verified = await call('history.verify', { backupId: entry.id });
     expect(verified.verification).toBe('failed');
     expect(verified.verificationProblems[0]).toMatch(/^version 1, page \d+: stored page \d+/);
+  });
+
+  it('a version that fails its check after backup is a failed backup: said so, and retention leaves the older versions', async () => {
+    const { id, vault } = await chinookAsVersions();
+    await call('retention.set', { databaseId: id, policy: { keepLast: 1, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null } });
+    const first = await backupNow(id);
+    expect(first.verification).toBe('passed');
+    // A stored page goes bad; the next version, nothing having changed, names the same pages.
+    const db = new Database(join(vault, VAULT_FILE));
+    const row = db.prepare('SELECT id, data FROM block ORDER BY id LIMIT 1').get() as { id: number; data: Buffer };
+    row.data[Math.floor(row.data.length / 2)]! ^= 0xff;
+    db.prepare('UPDATE block SET data = ? WHERE id = ?').run(row.data, row.id);
+    db.close();
+    const done = await finished((await call('backups.start', { databaseId: id })).jobId);
+    expect(done.ok).toBe(false);
+    expect(done.error).toMatchObject({ code: 'VERIFY_FAILED', message: expect.stringMatching(/^Version 2 of .* was added to the vault .* but failed verification: version 2, page \d+: stored page \d+/) });
+    expect(done.backup).toMatchObject({ verification: 'failed', version: { id: 2 } });
+    // Retention runs after a successful backup only: version 1, taken before the damage, stays.
+    expect((await call('history.list', { databaseId: id })).entries.map((entry) => entry.version?.id)).toEqual([2, 1]);
   });
 
   it('retention keeps the last two versions: the vault is pruned and the History shows the others gone', async () => {

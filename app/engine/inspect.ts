@@ -1,5 +1,6 @@
 /** `inspect(file)`: what a SQLite file is, without changing it. */
 import { stat } from 'node:fs/promises';
+import { pathToFileURL } from 'node:url';
 import type { Stats } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { EncryptionState, InspectResult, JournalMode, Keys, TableInfo } from '../api/types.ts';
@@ -8,6 +9,9 @@ import { checkDatabaseFile, cipherLabel, openEncrypted, withDetectedCipher } fro
 import type { SqliteHeader } from './sqlite-file.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { whenReadable } from './read-lock.ts';
+
+/** The user's tables, by name. */
+const TABLE_NAMES = "SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name";
 
 /** How long inspect tries for a read lock before it takes the database as held by another program. */
 const HELD_DETECT_MS = 1000;
@@ -51,8 +55,22 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
   const walBytes = await stat(`${path}-wal`).then((s) => s.size, () => -1);
 
   // A WAL database with a -wal and no -shm: a connection would create the -shm beside it.
-  const noShm = header.writeVersion === 2 && walBytes >= 0 && !(await stat(`${path}-shm`).then(() => true, () => false));
+  const shmExists = await stat(`${path}-shm`).then(() => true, () => false);
+  const noShm = header.writeVersion === 2 && walBytes >= 0 && !shmExists;
   if (noShm) return fromHeader(path, stats, header, walBytes);
+  // A WAL database with neither -wal nor -shm is closed; any SQLite connection, a read-only
+  // one too, would make both beside it and leave them. It is read as immutable instead (no
+  // lock, no file made: with no -wal, the database file is the whole of its last commit),
+  // and looked at again afterwards, in case its app opened it meanwhile.
+  const closedWal = header.writeVersion === 2 && walBytes < 0 && !shmExists && !encrypted;
+  if (closedWal) {
+    const read = await inspectClosedWal(path, options);
+    const after = await stat(path).catch(() => undefined);
+    const untouched = async () => (await stat(`${path}-wal`).then(() => false, () => true)) && (await stat(`${path}-shm`).then(() => false, () => true));
+    if (read && after && after.size === stats.size && after.mtimeMs === stats.mtimeMs && (await untouched())) {
+      return { ...read, path, sizeBytes: stats.size, modifiedAt: stats.mtime.toISOString(), journalMode: 'wal', sqliteVersionWritten: header.sqliteVersionNumber, hasWal: false, walBytes: 0, heldByAnotherProgram: false, encryption };
+    }
+  }
   let db: Database.Database | undefined;
   try {
     db = encrypted
@@ -63,7 +81,7 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
     let tableNames: string[];
     try {
       const listed = whenReadable(open, Math.min(options.busyTimeoutMs ?? 5000, options.heldAfterMs ?? HELD_DETECT_MS), () =>
-        open.prepare("SELECT name FROM sqlite_schema WHERE type = 'table' AND name NOT LIKE 'sqlite\\_%' ESCAPE '\\' ORDER BY name").pluck().all() as string[],
+        open.prepare(TABLE_NAMES).pluck().all() as string[],
       );
       if (!listed) return fromHeader(path, stats, header, walBytes);
       tableNames = listed.value;
@@ -73,19 +91,7 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
       if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') return fromHeader(path, stats, header, walBytes);
       throw error;
     }
-    const budget = options.rowCountBudgetMs ?? 2000;
-    const started = performance.now();
-    const tables: TableInfo[] = [];
-    let rowCountsIncomplete = false;
-    for (const name of tableNames) {
-      if (performance.now() - started > budget) {
-        rowCountsIncomplete = true;
-        tables.push({ name, rows: null });
-        continue;
-      }
-      const rows = db.prepare(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`).pluck().get() as number;
-      tables.push({ name, rows });
-    }
+    const { tables, rowCountsIncomplete } = countRows(db, tableNames, options.rowCountBudgetMs ?? 2000);
     return {
       path,
       sizeBytes: stats.size,
@@ -110,6 +116,56 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
   } finally {
     db?.close();
   }
+}
+
+/**
+ * The tables and pragmas of a closed WAL database read through an immutable URI filename;
+ * undefined when SQLite will not open it so (URI filenames turned off by the user's
+ * SQLITE_USE_URI=0, say), and the usual read-only connection is used instead.
+ */
+async function inspectClosedWal(path: string, options: InspectOptions): Promise<Pick<InspectResult, 'pageSize' | 'pageCount' | 'freePages' | 'encoding' | 'userVersion' | 'applicationId' | 'tables' | 'rowCountsIncomplete'> | undefined> {
+  let db: Database.Database;
+  try {
+    db = new Database(`${pathToFileURL(path).href}?immutable=1`, { readonly: true, fileMustExist: true });
+  } catch {
+    return undefined;
+  }
+  try {
+    const pragma = (name: string): unknown => db.pragma(name, { simple: true });
+    const names = db.prepare(TABLE_NAMES).pluck().all() as string[];
+    const { tables, rowCountsIncomplete } = countRows(db, names, options.rowCountBudgetMs ?? 2000);
+    return {
+      pageSize: Number(pragma('page_size')),
+      pageCount: Number(pragma('page_count')),
+      freePages: Number(pragma('freelist_count')),
+      encoding: String(pragma('encoding')),
+      userVersion: Number(pragma('user_version')),
+      applicationId: Number(pragma('application_id')),
+      tables,
+      rowCountsIncomplete,
+    };
+  } catch {
+    return undefined;
+  } finally {
+    db.close();
+  }
+}
+
+/** Row counts of `names`, as many as `budgetMs` allows; the rest are left uncounted (null). */
+function countRows(db: Database.Database, names: string[], budgetMs: number): { tables: TableInfo[]; rowCountsIncomplete: boolean } {
+  const started = performance.now();
+  const tables: TableInfo[] = [];
+  let rowCountsIncomplete = false;
+  for (const name of names) {
+    if (performance.now() - started > budgetMs) {
+      rowCountsIncomplete = true;
+      tables.push({ name, rows: null });
+      continue;
+    }
+    const rows = db.prepare(`SELECT count(*) FROM "${name.replaceAll('"', '""')}"`).pluck().get() as number;
+    tables.push({ name, rows });
+  }
+  return { tables, rowCountsIncomplete };
 }
 
 /** What the header says of a database another program holds: no lock taken, nothing opened through SQLite. */
