@@ -61,6 +61,18 @@ describe('an encrypted backup encrypted on its own thread', () => {
     }
   });
 
+  it.skipIf(!!ageMissing)('of a WAL database without verification still names the SHA-256 of the database inside, hashed as the copy was written', async () => {
+    const dir = fresh();
+    const source = join(dir, 'app.sqlite');
+    makeDatabase(source, { bytes: 5_000_000 });
+    const { encryption } = keysIn(dir);
+    const ctx = new OperationContext(createCancelFlag(), () => undefined);
+    const result = await backupDatabase(source, join(dir, 'out') + '/', ctx, { encryption, verify: false });
+    const plain = ageDecrypt(dir, result.path);
+    expect(result.manifest.encryption?.plaintextSha256).toBe(sha256(plain));
+    expect(result.manifest.sha256).toBe(sha256(result.path));
+  });
+
   it.skipIf(!!ageMissing)('of a rollback-journal database (stepped: encrypted once finished, while verified) decrypts with age to the verified copy', async () => {
     const dir = fresh();
     const source = join(dir, 'app.sqlite');
