@@ -124,7 +124,8 @@ export async function backupDatabase(
     }
 
     let verification: VerifyResult | undefined;
-    if (options.verify !== false) {
+    // A raw copy is hashed whatever `verify` says: its SHA-256 is the only check it will ever have.
+    if (options.verify !== false || raw) {
       // A copy hashed as it was written is only checked with SQLite; anything else (an
       // encrypted copy among them: its page 1 is rewritten with the key after the copy) is
       // read again for its hash.

@@ -29,6 +29,7 @@
  * engine's file-level copies (the WAL snapshot, stepped copy) back up an encrypted source,
  * with only the header switch to rollback-journal mode done through a keyed connection.
  */
+import { existsSync } from 'node:fs';
 import { stat } from 'node:fs/promises';
 import { createRequire } from 'node:module';
 import { pathToFileURL } from 'node:url';
@@ -86,6 +87,7 @@ const RAW_KEY = /^x'([0-9a-fA-F]+)'$/;
 export function parseKey(text: string, cipher: CipherName = 'sqlcipher-4'): SourceKey {
   const key = text.replace(/\r?\n$/, '');
   if (key.length === 0) throw new PagevaultError('INVALID_REQUEST', 'The key is empty');
+  if (key.includes('\0')) throw new PagevaultError('INVALID_REQUEST', NUL_IN_KEY);
   return { key, kind: RAW_KEY.test(key) ? 'raw' : 'passphrase', cipher };
 }
 
@@ -97,6 +99,14 @@ export interface OpenOptions {
   timeout?: number;
   /** `locking_mode = EXCLUSIVE` before the first read: a copy taken without a lock is recovered with its wal-index in memory, so no -shm is made beside it. */
   exclusive?: boolean;
+  /**
+   * The file is a backup that nothing writes (verify, a restore's source): with nothing
+   * beside it (-wal, -shm, -journal), it is opened as SQLite's `immutable=1`, so that the
+   * WAL mode its encrypted header may still say (a raw copy's does, raw-copy.ts) does not
+   * make a read-only open create a -wal and a -shm beside it. Its journal_mode then reads
+   * as delete. Anything beside it, or URI filenames turned off: an ordinary open.
+   */
+  unchanging?: boolean;
 }
 
 /**
@@ -105,9 +115,10 @@ export interface OpenOptions {
  * is WRONG_KEY, with a message starting `subject` that never contains the key.
  */
 export function openEncrypted(path: string, key: SourceKey, subject: string, options: OpenOptions = {}): Database.Database {
-  const db = new (CipherDatabase())(path, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
+  const file = options.unchanging && options.readonly && process.env.SQLITE_USE_URI !== '0' && !hasCompanions(path) ? `${pathToFileURL(path).href}?immutable=1` : path;
+  const db = new (CipherDatabase())(file, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
   try {
-    applyKey(db, key);
+    applyKey(db, key, subject);
     if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
     db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
     return db;
@@ -120,6 +131,11 @@ export function openEncrypted(path: string, key: SourceKey, subject: string, opt
   }
 }
 
+/** Whether a -wal, -shm or -journal is beside `path`: SQLite must then read it as a live database. */
+function hasCompanions(path: string): boolean {
+  return ['-wal', '-shm', '-journal'].some((suffix) => existsSync(`${path}${suffix}`));
+}
+
 /**
  * Opens a new file that will take a copy of an encrypted database (VACUUM INTO's target
  * needs none; a restore's new target does), keyed so that what is written is encrypted.
@@ -127,7 +143,7 @@ export function openEncrypted(path: string, key: SourceKey, subject: string, opt
 export function openEncryptedForWriting(path: string, key: SourceKey, options: OpenOptions = {}): Database.Database {
   const db = new (CipherDatabase())(path, { fileMustExist: options.fileMustExist ?? false, timeout: options.timeout ?? 5000 });
   try {
-    applyKey(db, key);
+    applyKey(db, key, `Cannot write ${path}`);
     return db;
   } catch (error) {
     db.close();
@@ -148,14 +164,27 @@ export function detectCipher(path: string, key: Omit<SourceKey, 'cipher'>): Ciph
   return undefined;
 }
 
-/** The cipher's settings, then the key: SQLite3MultipleCiphers reads both when the first page is. */
-function applyKey(db: Database.Database, key: SourceKey): void {
+/** Why a key with a NUL character is refused; names no part of the key. */
+const NUL_IN_KEY = "The key holds a NUL character, which SQLite cannot take (it would end the key there); check the key file or field (a raw key is written x'<hex>')";
+
+/**
+ * The cipher's settings, then the key: SQLite3MultipleCiphers reads both when the first
+ * page is. SQLite's own message for a key it cannot parse quotes the key's text (at a NUL,
+ * "unrecognized token: \"'<the key up to it>\""), so none of its messages about the key
+ * pragma is passed on, and neither is its error as a cause.
+ */
+function applyKey(db: Database.Database, key: SourceKey, subject: string): void {
+  if (key.key.includes('\0')) throw new PagevaultError('WRONG_KEY', `${subject}: ${NUL_IN_KEY}`);
   for (const pragma of CIPHERS[key.cipher].pragmas) db.pragma(pragma);
   // A raw key stays in SQLCipher's x'…' form, which its scheme reads as key bytes; for the
   // other schemes hexkey passes the bytes themselves.
   const raw = RAW_KEY.exec(key.key)?.[1];
-  if (raw && !key.cipher.startsWith('sqlcipher')) db.pragma(`hexkey = '${raw}'`);
-  else db.pragma(`key = '${key.key.replaceAll("'", "''")}'`);
+  try {
+    if (raw && !key.cipher.startsWith('sqlcipher')) db.pragma(`hexkey = '${raw}'`);
+    else db.pragma(`key = '${key.key.replaceAll("'", "''")}'`);
+  } catch {
+    throw new PagevaultError('WRONG_KEY', `${subject}: SQLite did not take the key for ${cipherLabel(key.cipher)}; check the key and the cipher`);
+  }
 }
 
 /** A checked file, and whether it is an encrypted database opened with its key. */
@@ -167,11 +196,13 @@ export interface CheckedDatabase extends CheckedFile {
  * checkSqliteFile, and for a file it finds encrypted, a check of `key` (WRONG_KEY when it
  * does not open it; ENCRYPTED as before without one). `heldCopy`: the caller copies a held
  * database without a lock and proves the key on the copy (backup.ts), so one that another
- * program holds exclusively is not opened here; otherwise that is SOURCE_BUSY. The header of an encrypted file is
+ * program holds exclusively is not opened here; otherwise that is SOURCE_BUSY. `unchanging`:
+ * a backup that nothing writes (OpenOptions.unchanging), whose journal mode may then read
+ * as rollback; never for a source about to be copied. The header of an encrypted file is
  * encrypted too: its facts come from the keyed connection (the change counter and SQLite
  * version are unknown, 0).
  */
-export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean } = {}): Promise<CheckedDatabase> {
+export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean; unchanging?: boolean } = {}): Promise<CheckedDatabase> {
   try {
     return { ...(await checkSqliteFile(path, action)), encrypted: false };
   } catch (error) {
@@ -197,7 +228,7 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
     };
   }
   const stats = await stat(path);
-  const db = openEncrypted(path, key, subject, { readonly: true });
+  const db = openEncrypted(path, key, subject, { readonly: true, unchanging: options.unchanging === true });
   try {
     const pragma = (name: string) => db.pragma(name, { simple: true });
     const pageSize = Number(pragma('page_size'));

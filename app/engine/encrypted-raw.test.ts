@@ -4,7 +4,7 @@
  */
 import { afterAll, describe, expect, it, vi } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { SourceKey } from '../api/types.ts';
@@ -120,6 +120,66 @@ describe('a backup without the key', () => {
     expect(pairsOf(target, passphrase)).toMatchObject({ a: 100, torn: 0, integrity: 'ok' });
     expect(await failureOf(restore(path, join(dir, 'other.db')))).toMatchObject({ code: 'ENCRYPTED', message: expect.stringContaining('no key was given') });
     expect(existsSync(join(dir, 'other.db'))).toBe(false);
+  });
+
+  it('restored without the key, a copy that a program has opened with its key and written to (a -wal beside it) is refused: what would be written is not what its SHA-256 proved', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase);
+    const { path } = await backup(source, join(dir, 'copy.db'), { raw: true });
+    const hash = sha(path);
+    // An app opens the copy with the key and commits; its commit stays in the copy's -wal.
+    const app = openWithKey(path, passphrase);
+    try {
+      app.pragma('wal_autocheckpoint = 0');
+      app.prepare('INSERT INTO pairs_a (v) VALUES (?)').run('not in the backup');
+      expect(sha(path)).toBe(hash);
+      const target = join(dir, 'restored.db');
+      const failure = await failureOf(restore(path, target, { raw: true }));
+      expect(failure).toMatchObject({ code: 'VERIFY_FAILED', message: expect.stringContaining(`${path}-wal`) });
+      expect(existsSync(target)).toBe(false);
+    } finally {
+      app.close();
+    }
+  });
+
+  it('with verification after backup off, the copy is still hashed; a manifest without a SHA-256 passes nothing without the key', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+    const { path } = await backup(source, join(dir, 'copy.db'), { raw: true, verify: false });
+    expect((await readManifest(path))!.sha256).toBe(sha(path));
+
+    const manifestPath = `${path}.manifest.json`;
+    writeFileSync(manifestPath, JSON.stringify({ ...JSON.parse(readFileSync(manifestPath, 'utf8')), sha256: null }));
+    const verified = await verify(path);
+    expect(verified.ok).toBe(false);
+    expect(verified.problems).toEqual([expect.stringContaining('its manifest records no SHA-256: nothing could be checked')]);
+    expect(await failureOf(restore(path, join(dir, 'restored.db'), { raw: true }))).toMatchObject({ code: 'VERIFY_FAILED', message: expect.stringContaining('no SHA-256') });
+    expect(existsSync(join(dir, 'restored.db'))).toBe(false);
+  });
+
+  it('a WAL copy verified, and restored into an existing database, with its key leaves nothing beside it (its header still says WAL)', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase);
+    const folder = join(dir, 'out');
+    const { path } = await backup(source, `${folder}/`, { raw: true });
+    const before = readdirSync(folder).sort();
+    const hash = sha(path);
+
+    const verified = await verify(path, { keys: { source: key } });
+    expect(verified).toMatchObject({ ok: true, check: 'quick_check', manifestChecked: true, problems: [] });
+    expect(verified.notChecked).toBeUndefined();
+    expect(readdirSync(folder).sort()).toEqual(before);
+
+    const target = join(dir, 'target.db');
+    makeEncryptedDatabase(target, passphrase, { journalMode: 'delete' });
+    const restored = await restore(path, target, { keys: { source: key }, safetyCopyDir: join(dir, 'safety') });
+    expect(restored.verification.ok).toBe(true);
+    expect(pairsOf(target, passphrase)).toMatchObject({ a: 100, torn: 0, integrity: 'ok' });
+    expect(readdirSync(folder).sort()).toEqual(before);
+    expect(sha(path)).toBe(hash);
   });
 });
 

@@ -88,6 +88,19 @@ describe('inspect', () => {
     expect(readdirSync(dir)).toEqual(before);
   });
 
+  it('a key SQLite cannot take (a NUL character in it) is refused naming the file, and no part of it is in the message', async () => {
+    const dir = fresh();
+    const source = join(dir, 'secret.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+    const before = readdirSync(dir);
+    const failure = await failureOf(inspect(source, { keys: { source: { ...key, key: 'never-printed\0rest' } } }));
+    expect(failure).toMatchObject({ code: 'WRONG_KEY', message: expect.stringContaining(`Cannot inspect ${source}: `) });
+    expect(failure.message).toContain('NUL');
+    expect(failure.message).not.toContain('never-printed');
+    expect(() => parseKey('never-printed\0rest\n')).toThrow(expect.objectContaining({ code: 'INVALID_REQUEST', message: expect.not.stringContaining('never-printed') }));
+    expect(readdirSync(dir)).toEqual(before);
+  });
+
   it('Detect finds the cipher of a wxSQLite3 AES-256 database, and none for a wrong key', () => {
     const dir = fresh();
     const source = join(dir, 'aes.db');

@@ -104,6 +104,7 @@ async function restoreFrom(
   ctx.throwIfCancelled(subject);
 
   const targetStats = await stat(target).catch(() => undefined);
+  if (raw && !decrypted) await refuseChangedRawBackup(backup, subject);
   if (raw && targetStats) {
     throw new PagevaultError('NOT_SUPPORTED', `${subject}: without its key an encrypted backup can only be written into a new file, as it is; restore it to a new file name, or give its key. The target was not touched`);
   }
@@ -114,7 +115,8 @@ async function restoreFrom(
     const verification = key || raw ? await verifyFile(target, ctx, { useManifest: false, keys: { source: key } }) : await loadedVerification(target, result.manifest.pageCount, verdict, ctx);
     return { backup, target, safetyCopy: null, pageCount: result.manifest.pageCount, durationMs: performance.now() - started, verification };
   }
-  const encrypted = key !== undefined && (await checkDatabaseFile(readable, 'Cannot restore from', key)).encrypted;
+  // The backup is only read: opened so that a WAL header (a raw copy's) makes nothing beside it.
+  const encrypted = key !== undefined && (await checkDatabaseFile(readable, 'Cannot restore from', key, { unchanging: true })).encrypted;
   // An encrypted target keeps its own key: the one given for it, else the backup's.
   const targetKey = encrypted ? (options.keys?.target ?? key) : undefined;
   if (targetKey && !(await checkDatabaseFile(target, 'Cannot restore into', targetKey)).encrypted) {
@@ -149,7 +151,7 @@ async function restoreFrom(
   }
   ctx.throwIfCancelled(subject);
 
-  const source = encrypted && key ? openEncrypted(readable, key, subject, { readonly: true }) : new Database(readable, { readonly: true, fileMustExist: true });
+  const source = encrypted && key ? openEncrypted(readable, key, subject, { readonly: true, unchanging: true }) : new Database(readable, { readonly: true, fileMustExist: true });
   let pageCount: number;
   try {
     pageCount = await loadInto(source, target, ctx, subject, busyTimeoutMs, targetKey);
@@ -203,7 +205,7 @@ async function loadInto(source: Database.Database, target: string, ctx: Operatio
 }
 
 function verdictPageSize(path: string, key: SourceKey | undefined): number {
-  const db = openDatabase(path, key, `Cannot restore from ${path}`, 5000);
+  const db = key ? openEncrypted(path, key, `Cannot restore from ${path}`, { readonly: true, unchanging: true }) : new Database(path, { readonly: true, fileMustExist: true });
   try {
     return Number(db.pragma('page_size', { simple: true }));
   } finally {
@@ -229,4 +231,22 @@ function readTargetInfo(target: string, subject: string, busyTimeoutMs: number, 
 /** A read-only connection: keyed (SQLite3MultipleCiphers) for an encrypted file, better-sqlite3's otherwise. */
 function openDatabase(path: string, key: SourceKey | undefined, subject: string, timeout: number): Database.Database {
   return key ? openEncrypted(path, key, subject, { readonly: true, timeout }) : new Database(path, { readonly: true, fileMustExist: true, timeout });
+}
+
+/**
+ * A raw copy is written as its bytes with its -wal's committed frames over them (raw-copy.ts),
+ * and only the database file's SHA-256 was proven: a -wal or -journal with anything in it
+ * beside the backup (a program opened it with its key and wrote) would put unproven pages
+ * into the target.
+ */
+async function refuseChangedRawBackup(backup: string, subject: string): Promise<void> {
+  for (const companion of [`${backup}-wal`, `${backup}-journal`]) {
+    const size = await stat(companion).then((s) => s.size, () => 0);
+    if (size > 0) {
+      throw new PagevaultError(
+        'VERIFY_FAILED',
+        `${subject}: ${companion} is beside the backup: a program opened it with its key and wrote to it, so what would be restored is not what its SHA-256 proved; close that program and restore a backup nothing has changed. The target was not touched`,
+      );
+    }
+  }
 }

@@ -96,6 +96,8 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
       if (manifest.pageCount !== pageCount) problems.push(`page count is ${pageCount}, the manifest says ${manifest.pageCount}`);
       if (manifest.bytes !== stats.size) problems.push(`size is ${stats.size} bytes, the manifest says ${manifest.bytes}`);
       if (manifest.sha256 && manifest.sha256 !== sha256) problems.push(`SHA-256 differs from the manifest: the file changed after the backup was taken`);
+      // Without the key its SHA-256 is the one check there is; the page count above is the manifest's own.
+      if (keyless && !manifest.sha256) problems.push('it is encrypted, no key was given and its manifest records no SHA-256: nothing could be checked');
     }
   }
   ctx.report({ phase: 'verify', totalPages, remainingPages: 0, bytesCopied: stats.size, bytesPerSecond: 0, restarts: 0 }, true);
@@ -120,7 +122,8 @@ export async function verifyFile(path: string, ctx: OperationContext, options: V
  */
 async function checkForVerify(path: string, action: string, key: SourceKey | undefined): Promise<CheckedDatabase & { keyless: boolean }> {
   try {
-    return { ...(await checkDatabaseFile(path, `Cannot ${action}`, key)), keyless: false };
+    // What is verified is read, never written: a WAL header grows no -wal or -shm beside it.
+    return { ...(await checkDatabaseFile(path, `Cannot ${action}`, key, { unchanging: true })), keyless: false };
   } catch (error) {
     if (key || (error as { code?: string }).code !== 'ENCRYPTED') throw error;
   }
@@ -166,7 +169,7 @@ function checkWithSqlite(path: string, check: 'quick_check' | 'integrity_check',
   let pageCount = 0;
   let db: Database.Database | undefined;
   try {
-    db = key ? openEncrypted(path, key, subject, { readonly: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
+    db = key ? openEncrypted(path, key, subject, { readonly: true, unchanging: true }) : new Database(path, { readonly: true, fileMustExist: true, timeout: 5000 });
     if (mapped) db.pragma(`mmap_size = ${MAPPED_BYTES}`);
     pageCount = Number(db.pragma('page_count', { simple: true }));
     const rows = db.prepare(`PRAGMA ${check}(100)`).pluck().all() as string[];
