@@ -110,13 +110,37 @@ function chunkNonce(counter: number, last: boolean): Buffer {
 }
 
 /** A new file key wrapped for `recipients`: the header and payload nonce to write first, and the key the payload is sealed with. */
-async function beginFile(recipients: AgeRecipient[]): Promise<{ head: Buffer; payloadKey: Buffer }> {
+export async function beginFile(recipients: AgeRecipient[]): Promise<{ head: Buffer; payloadKey: Buffer }> {
   const fileKey = randomBytes(16);
   const stanzas = await Promise.all(recipients.map((r) => wrapFileKey(r, fileKey)));
   const upToDashes = Buffer.from(`${AGE_MAGIC}\n${stanzas.map(stanzaText).join('')}---`);
   const header = Buffer.concat([upToDashes, Buffer.from(` ${b64(headerMac(fileKey, upToDashes))}\n`)]);
   const nonce = randomBytes(16);
   return { head: Buffer.concat([header, nonce]), payloadKey: hkdf(fileKey, nonce, 'payload') };
+}
+
+/** The sealed size of a block of `length` plaintext bytes (an empty file is one empty chunk). */
+export function sealedLength(length: number): number {
+  return length + Math.max(1, Math.ceil(length / AGE_CHUNK)) * TAG;
+}
+
+/**
+ * Seals `plain[0, length)` as payload chunks `counter`, `counter + 1`, … into `out`,
+ * the final one flagged last when `endsFile`; returns the bytes written to `out`. Every
+ * chunk but the final one must be full (AGE_CHUNK).
+ */
+export function sealChunks(payloadKey: Buffer, plain: Buffer, length: number, counter: number, endsFile: boolean, out: Buffer): number {
+  let filled = 0;
+  const chunks = Math.max(1, Math.ceil(length / AGE_CHUNK));
+  for (let i = 0; i < chunks; i += 1) {
+    const from = i * AGE_CHUNK;
+    const to = Math.min(from + AGE_CHUNK, length);
+    const cipher = createCipheriv('chacha20-poly1305', payloadKey, chunkNonce(counter + i, endsFile && i === chunks - 1), { authTagLength: TAG });
+    filled += cipher.update(plain.subarray(from, to)).copy(out, filled);
+    cipher.final();
+    filled += cipher.getAuthTag().copy(out, filled);
+  }
+  return filled;
 }
 
 /** Plaintext chunks per read and write of `encryptFile`: 4 MiB, so a gigabyte is 256 reads and writes rather than 16,384 pushes of a stream. */
@@ -144,18 +168,8 @@ export async function encryptFile(input: FileHandle, bytes: number, output: File
   let counter = 0;
   /** Seals `length` bytes of plaintext starting at file offset `position` into `out`; returns the bytes sealed. */
   const seal = (plain: Buffer, length: number, position: number, out: Buffer): number => {
-    let filled = 0;
-    // An empty file is one empty chunk; the last chunk carries the flag.
-    const chunks = Math.max(1, Math.ceil(length / AGE_CHUNK));
-    for (let i = 0; i < chunks; i += 1) {
-      const from = i * AGE_CHUNK;
-      const to = Math.min(from + AGE_CHUNK, length);
-      const cipher = createCipheriv('chacha20-poly1305', payloadKey, chunkNonce(counter, position + to >= bytes), { authTagLength: TAG });
-      filled += cipher.update(plain.subarray(from, to)).copy(out, filled);
-      cipher.final();
-      filled += cipher.getAuthTag().copy(out, filled);
-      counter += 1;
-    }
+    const filled = sealChunks(payloadKey, plain, length, counter, position + length >= bytes, out);
+    counter += Math.max(1, Math.ceil(length / AGE_CHUNK));
     return filled;
   };
   const readBlock = async (buffer: Buffer, position: number): Promise<number> => {

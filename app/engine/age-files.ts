@@ -1,7 +1,7 @@
 /**
- * Backups encrypted at rest with age (app/age). A verified plain partial is streamed
- * through the encryptor into a second partial under the `.age` name, which is what gets
- * published; the plain partial is removed. Reading one back (verify, restore) decrypts
+ * Backups encrypted at rest with age (app/age). The plain partial is encrypted on a
+ * thread of its own (age-sealer.ts) into a second partial under the `.age` name,
+ * which is what gets published once the plain one is verified; the plain one is removed. Reading one back (verify, restore) decrypts
  * it into a private temporary folder (0700, the file 0600) that is removed afterwards:
  * the plain database never lands beside the backup.
  */
@@ -13,10 +13,9 @@ import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import { PagevaultError } from '../api/errors.ts';
 import type { AgeKeyInput, BackupEncryption, BackupManifest, VerifyResult } from '../api/types.ts';
-import { AGE_MAGIC, AgeDecryptor, encryptFile, readAgeHeader, type AgeHeaderInfo, type StreamHashes } from '../age/age-stream.ts';
+import { AGE_MAGIC, AgeDecryptor, readAgeHeader, type AgeHeaderInfo, type StreamHashes } from '../age/age-stream.ts';
 import { parseIdentityText, parseRecipient, recipientOfSecretKey, type AgeIdentity, type AgeRecipient } from '../age/keys.ts';
 import type { OperationContext } from './context.ts';
-import { claimPartial, abandonPartial, type PartialClaim } from './partial-file.ts';
 import { closeDatabaseFile, openDatabaseFile, READ_NONBLOCKING } from './database-files.ts';
 
 /** The suffix of an encrypted backup's name. */
@@ -76,48 +75,6 @@ export function identitiesOf(keys: AgeKeyInput[] | undefined, subject: string): 
 /** What the manifest says of a backup's encryption: who can open it, and what it holds. */
 export function encryptionEntry(encryption: BackupEncryption, plaintextSha256: string | null, plaintextBytes: number): NonNullable<BackupManifest['encryption']> {
   return { format: 'age', recipient: encryption.kind === 'x25519' ? encryption.recipient : 'scrypt', plaintextSha256, plaintextBytes };
-}
-
-/**
- * Encrypts the finished plain partial into a new partial for `destination` (age-stream's
- * encryptFile: 4 MiB reads and writes), fsyncs it and removes the plain one. Returns the new claim (to publish)
- * and the ciphertext's SHA-256.
- */
-export async function encryptPartial(
-  plain: PartialClaim,
-  destination: string,
-  mode: number,
-  encryption: BackupEncryption,
-  ctx: OperationContext,
-  subject: string,
-  onClaim?: (claim: PartialClaim) => void,
-): Promise<{ claim: PartialClaim; ciphertextSha256: string }> {
-  const recipient = recipientOf(encryption, subject);
-  const claim = await claimPartial(destination, mode, onClaim);
-  try {
-    const input = await open(plain.path, 'r');
-    let ciphertextSha256: string;
-    try {
-      const output = await open(claim.path, 'r+');
-      try {
-        const total = (await input.stat()).size;
-        ciphertextSha256 = await encryptFile(input, total, output, [recipient], (done) => {
-          ctx.throwIfCancelled(subject);
-          ctx.report({ phase: 'finalize', totalPages: total, remainingPages: total - done, bytesCopied: done, bytesPerSecond: done / Math.max(ctx.elapsedMs() / 1000, 0.001), restarts: 0 });
-        });
-        await output.sync();
-      } finally {
-        await output.close();
-      }
-    } finally {
-      await input.close();
-    }
-    await abandonPartial(plain);
-    return { claim, ciphertextSha256 };
-  } catch (error) {
-    await abandonPartial(claim);
-    throw error;
-  }
 }
 
 /** Counts bytes through, reporting 'finalize' progress and noticing a cancel. */

@@ -5,12 +5,13 @@
  * finalize the copy to a standalone rollback-journal file, verify it, publish it
  * atomically and write its manifest.
  */
-import { stat } from 'node:fs/promises';
+import { stat, truncate } from 'node:fs/promises';
 import { basename, dirname, resolve } from 'node:path';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupManifest, BackupResult, HeldCopy, SourceKey, VerifyResult } from '../api/types.ts';
-import { encryptionEntry, encryptPartial, plainPartialName, recipientOf } from './age-files.ts';
+import { AgeFileSealer } from './age-sealer.ts';
+import { encryptionEntry, plainPartialName, recipientOf } from './age-files.ts';
 import type { BackupOptions } from './backup-options.ts';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './backup-options.ts';
 import type { OperationContext } from './context.ts';
@@ -57,10 +58,22 @@ export async function backupDatabase(
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
   let begun: BegunCopy | undefined;
   let claim: PartialClaim | undefined;
+  // An encrypted backup's age partial and the thread encrypting into it.
+  let ageClaim: PartialClaim | undefined;
+  let sealer: AgeFileSealer | undefined;
+  let sealerStarting: Promise<AgeFileSealer> | undefined;
   // Probed before the copy begins, so no snapshot is held while the probe is written.
   const destinationClones = await folderClones(dirname(destination));
   try {
-    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw }, mode);
+    // An encrypted backup's sealer (started once the partials are claimed) follows a copy that writes final bytes in order.
+    let writtenSoFar = 0;
+    const onWritten = options.encryption
+      ? (bytes: number) => {
+          writtenSoFar = bytes;
+          sealer?.written(bytes);
+        }
+      : undefined;
+    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, onWritten }, mode);
     const { shape } = begun;
     ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
@@ -68,6 +81,20 @@ export async function backupDatabase(
     const fileMode = (await stat(source)).mode & 0o666;
     // An encrypted backup's plain partial is readable by this user only, whatever the source.
     claim = await claimPartial(options.encryption ? plainPartialName(destination) : destination, options.encryption ? 0o600 : fileMode, onClaim);
+    if (options.encryption) {
+      ageClaim = await claimPartial(destination, fileMode, onClaim);
+      // Encrypted on the second core while the copy is written, when the copy will write its
+      // final bytes in order (a snapshot's file copy: no clone, no key to rewrite page 1
+      // with). The key is wrapped (a passphrase's scrypt takes a second) as the copy begins.
+      if (mode === 'snapshot' && !key && !raw && !destinationClones) {
+        sealerStarting = AgeFileSealer.start(claim.path, ageClaim.path, [recipientOf(options.encryption, subject)]).then((started) => {
+          sealer = started;
+          started.written(writtenSoFar);
+          return started;
+        });
+        sealerStarting.catch(() => undefined);
+      }
+    }
     const copied = await begun.copy(claim.path);
     await begun.end();
     begun = undefined;
@@ -76,6 +103,25 @@ export async function backupDatabase(
     ctx.report(finalizing, true);
     const { pageCount, pageSize } = copied.finished ?? finalize(claim.path, copied, key, subject);
     ctx.throwIfCancelled(subject);
+
+    // Any other copy (a clone, a fallback, one finalized or rekeyed after it was written) is
+    // encrypted once it is finished, while it is verified.
+    let sealing: Promise<string> | undefined;
+    if (options.encryption && ageClaim) {
+      if (sealerStarting) await sealerStarting;
+      sealerStarting = undefined;
+      if (!sealer || !copied.sha256) {
+        // This copy fell back to another way, or was never followed.
+        await sealer?.stop();
+        await truncate(ageClaim.path, 0);
+        sealer = await AgeFileSealer.start(claim.path, ageClaim.path, [recipientOf(options.encryption, subject)]);
+      }
+      const plainBytes = (await stat(claim.path)).size;
+      sealing = sealer.end(plainBytes, (done) => {
+        if (ctx.isCancelled()) void sealer?.stop();
+        ctx.report({ phase: 'finalize', totalPages: plainBytes, remainingPages: plainBytes - done, bytesCopied: done, bytesPerSecond: done / Math.max(ctx.elapsedMs() / 1000, 0.001), restarts: 0 });
+      });
+    }
 
     let verification: VerifyResult | undefined;
     // A raw copy is hashed whatever `verify` says: its SHA-256 is the only check it will ever have.
@@ -94,12 +140,19 @@ export async function backupDatabase(
     // An encrypted copy's change counter is encrypted: the held copy's own words stand.
     const consistentUpTo = copied.heldCopy?.journal === 'rollback' && !key && !raw ? await rollbackPoint(claim.path, copied.heldCopy) : undefined;
     let encrypted: { sha256: string; entry: NonNullable<BackupManifest['encryption']> } | undefined;
-    if (options.encryption) {
+    if (options.encryption && sealing && ageClaim) {
       const plainBytes = (await stat(claim.path)).size;
-      const result = await encryptPartial(claim, destination, fileMode, options.encryption, ctx, subject, onClaim);
-      claim = result.claim;
-      encrypted = { sha256: result.ciphertextSha256, entry: encryptionEntry(options.encryption, verification?.sha256 ?? null, plainBytes) };
+      // A cancel stops the thread: it is answered as one.
+      const ciphertextSha256 = await sealing.catch((error: unknown) => {
+        ctx.throwIfCancelled(subject);
+        throw error;
+      });
+      sealer = undefined;
       ctx.throwIfCancelled(subject);
+      await abandonPartial(claim);
+      claim = ageClaim;
+      ageClaim = undefined;
+      encrypted = { sha256: ciphertextSha256, entry: encryptionEntry(options.encryption, verification?.sha256 ?? copied.sha256 ?? null, plainBytes) };
     }
     await publishPartial(claim, options.overwrite === true);
     const bytes = (await stat(destination)).size;
@@ -117,6 +170,10 @@ export async function backupDatabase(
     return { path: destination, manifestPath, manifest, durationMs: Date.now() - startedAt.getTime(), removedPartials, warnings: ctx.warnings() };
   } catch (error) {
     begun?.abort();
+    // Nothing may write the age partial once it is removed.
+    await sealerStarting?.catch(() => undefined);
+    await sealer?.stop();
+    if (ageClaim) await abandonPartial(ageClaim);
     if (claim) await abandonPartial(claim);
     throw toPagevaultError(error, subject);
   }

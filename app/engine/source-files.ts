@@ -92,7 +92,7 @@ export class WriteBehind {
 
   /**
    * `durable: false` for a scratch copy that never becomes the backup itself (the plain
-   * partial of a backup encrypted at rest, read once more into the encrypted file and then
+   * partial of a backup encrypted at rest, encrypted into the age file and then
    * removed): nothing is flushed, so its pages can leave the page cache unwritten.
    */
   constructor(fd: number, durable = true) {

@@ -180,6 +180,8 @@ export async function copyWalSnapshot(
   encrypted = false,
   /** False for a scratch copy (see WriteBehind): it is not flushed to the disk. */
   durable = true,
+  /** Told how many bytes are written, when they are written once, in order, final (a copy, not a clone). */
+  onWritten?: (bytes: number) => void,
 ): Promise<WalSnapshotCopy | false> {
   const { index, pageCount } = snapshot;
   const pageSize = index.pageSize;
@@ -204,7 +206,7 @@ export async function copyWalSnapshot(
     let sha256: string | undefined;
     if (method === 'copied') {
       ftruncateSync(output, 0); // whatever a failed clone left
-      const hashed = await copyInOrder({ input, wal: files.wal, output, frames, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted });
+      const hashed = await copyInOrder({ input, wal: files.wal, output, frames, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted, onWritten });
       if (hashed === false) return false;
       // An encrypted copy's page 1 is rewritten after this: its hash would not be the file's.
       if (!encrypted) sha256 = hashed;
@@ -265,8 +267,9 @@ async function copyInOrder(copy: {
   report: (copied: number) => void;
   /** Page 1 is encrypted, header and all: its journal bytes are left for a keyed connection. */
   encrypted: boolean;
+  onWritten: ((bytes: number) => void) | undefined;
 }): Promise<string | false> {
-  const { input, wal, output, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted } = copy;
+  const { input, wal, output, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted, onWritten } = copy;
   const hash = createHash('sha256');
   // Chunks hold whole pages: every page size (512 B to 64 KiB) divides the chunk.
   const pages = [...copy.frames].filter(([pgno]) => pgno <= totalBytes / pageSize).sort((a, b) => a[0] - b[0]);
@@ -293,6 +296,8 @@ async function copyInOrder(copy: {
     hash.update(buffer.subarray(0, length));
     writeAll(output, buffer, length, position);
     position = end;
+    // An encrypted source's page 1 is rewritten afterwards: its bytes are not final yet.
+    if (!encrypted) onWritten?.(position);
     if (Math.floor(position / WRITE_BACK_BYTES) !== Math.floor((position - length) / WRITE_BACK_BYTES)) await writeBehind.flush();
     report(position);
   }

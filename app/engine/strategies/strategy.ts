@@ -25,12 +25,18 @@ export interface StrategyInput {
   raw?: boolean;
   /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
   destinationClones?: boolean;
+  /**
+   * Told, as a copy that writes the partial once front to back with its final bytes goes,
+   * how many of them are written; such a copy's result has `sha256`. An encrypted backup
+   * encrypts them meanwhile (age-sealer.ts).
+   */
+  onWritten?: (bytes: number) => void;
 }
 
 /**
  * True when the partial a strategy writes is a scratch copy: a backup encrypted at rest
- * verifies it, reads it once more into the encrypted partial (which is fsynced and
- * published) and removes it. Only the encrypted file must reach the disk; flushing the
+ * verifies it, encrypts it into the encrypted partial (which is fsynced and published;
+ * as the copy goes, when the copy writes final bytes in order) and removes it. Only the encrypted file must reach the disk; flushing the
  * plain one too wrote every byte twice (measured: 1 GB WAL database, 2.08 × a plain
  * backup).
  */
