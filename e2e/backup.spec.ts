@@ -86,6 +86,11 @@ test('a 200 MB backup shows intermediate progress, and Cancel removes the partia
   // Gentle stepping so the copy lasts long enough to watch and cancel.
   await app.getByRole('button', { name: 'Details of large' }).click();
   const details = app.getByRole('region', { name: 'Details of large' });
+  // A database this large where nothing clones is kept as Versions by default; this is about a copy.
+  const choice = details.getByRole('radiogroup', { name: 'Keep backups as' });
+  await expect(choice.getByRole('radio', { name: 'Versions' })).toBeChecked();
+  await choice.getByText('Copies', { exact: true }).click();
+  await expect(choice.getByRole('radio', { name: 'Copies' })).toBeChecked();
   await details.getByText('Stepped', { exact: true }).click();
   await details.getByRole('textbox', { name: 'Pages per step' }).fill('128');
   await details.getByRole('textbox', { name: 'Pause between steps (ms)' }).fill('25');
