@@ -11,6 +11,22 @@ export async function addDatabase(app: Page, path: string): Promise<void> {
   await app.getByRole('button', { name: 'Add', exact: true }).click();
 }
 
+/**
+ * Switches the database `label` to Copies in its drawer and saves: a database of 64 MiB or
+ * more whose backup folder does not clone is kept as Versions by default.
+ */
+export async function keepAsCopies(app: Page, label: string): Promise<void> {
+  await app.getByRole('button', { name: `Details of ${label}` }).click();
+  const details = app.getByRole('region', { name: `Details of ${label}` });
+  const choice = details.getByRole('radiogroup', { name: 'Keep backups as' });
+  await expect(choice.getByRole('radio', { name: 'Versions' })).toBeChecked();
+  await choice.getByText('Copies', { exact: true }).click();
+  await expect(choice.getByRole('radio', { name: 'Copies' })).toBeChecked();
+  await details.getByRole('button', { name: 'Save settings' }).click();
+  await expect(app.getByText(`Backups of ${label} go to`)).toBeVisible();
+  await app.keyboard.press('Escape');
+}
+
 /** Records every value the named progress bar shows, from the moment it is called. */
 export async function recordProgress(app: Page, name: string): Promise<() => Promise<number[]>> {
   await app.evaluate((label) => {

@@ -12,11 +12,12 @@ import { integrityOf, rowCounts } from '../test-support/core-calls.ts';
 import { makeDatabase } from '../test-support/databases.ts';
 import { startLocker } from '../test-support/processes.ts';
 import { expect, saveScreenshot, test } from './fixtures.ts';
-import { addDatabase, dragFiles, recordProgress } from './helpers.ts';
+import { addDatabase, dragFiles, keepAsCopies, recordProgress } from './helpers.ts';
 
 /** Adds `path`, takes one backup through the UI and returns the backup file's path. */
-async function backedUp(app: Page, path: string, label: string, folder: string): Promise<string> {
+async function backedUp(app: Page, path: string, label: string, folder: string, options: { large?: boolean } = {}): Promise<string> {
   await addDatabase(app, path);
+  if (options.large) await keepAsCopies(app, label);
   const row = app.getByRole('row', { name: new RegExp(`^${label} `) });
   await row.getByRole('button', { name: `Backup now: ${label}` }).click();
   await expect(app.getByRole('group', { name: `Backup of ${label}` }).getByRole('status')).toHaveText('Backup complete', { timeout: 60_000 });
@@ -132,7 +133,7 @@ test('choose a backup from the history; a target another program holds is flagge
 test('a large restore shows its phases and a bar that moves', async ({ app, host }) => {
   const path = join(host.workDir, 'big.sqlite');
   makeDatabase(path, { journalMode: 'wal', bytes: 200 << 20 });
-  const backup = await backedUp(app, path, 'big', join(host.dataDir, 'backups', 'big'));
+  const backup = await backedUp(app, path, 'big', join(host.dataDir, 'backups', 'big'), { large: true });
   await app.getByRole('link', { name: 'History' }).click();
   await app.getByRole('button', { name: /^Actions for the backup of big/ }).click();
   await app.getByRole('menuitem', { name: 'Restore…' }).click();

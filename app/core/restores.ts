@@ -66,13 +66,14 @@ function sourceKeyRefused(error: unknown): boolean {
 }
 
 /**
- * A file of a vault (its vault file and that file's -wal, -shm and -journal, or anything in
- * a `*.vault` folder holding one): restoring into it would replace every version it keeps.
+ * A file of one of the app's vaults (anything in a `*.vault` folder holding a vault file,
+ * that file's -wal, -shm and -journal too): restoring into it would replace every version.
  */
 async function vaultFileProblem(real: string): Promise<string | null> {
   const folder = dirname(real);
-  const ofVault = basename(real).startsWith(VAULT_FILE) || basename(folder).endsWith(VAULT_SUFFIX);
-  if (!ofVault || !(await stat(join(folder, VAULT_FILE)).then(() => true, () => false))) return null;
+  // The app's vaults are `<stem>.vault` folders (vaultFolderFor); a user's own database
+  // that happens to be named vault.sqlite elsewhere is a target like any other.
+  if (!basename(folder).endsWith(VAULT_SUFFIX) || !(await stat(join(folder, VAULT_FILE)).then(() => true, () => false))) return null;
   return `it is in the vault ${folder}, where Pagevault keeps the versions of a database, and restoring into it would replace them all; choose the database itself or a new file`;
 }
 

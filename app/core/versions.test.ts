@@ -180,6 +180,16 @@ describe('a Versions database', () => {
     expect((await import('../engine/index.ts').then((engine) => engine.vaultList(vault))).versions.map((v) => v.id)).toEqual([1]);
   });
 
+  it('a database of the user’s own that is named vault.sqlite, outside a vault, is a restore target like any other', async () => {
+    const { id, vault } = await chinookAsVersions();
+    await backupNow(id);
+    const own = join(t.work, 'passwords', VAULT_FILE);
+    mkdirSync(join(t.work, 'passwords'));
+    copyFileSync(chinookFixture, own);
+    const target = await call('restore.target', { backupPath: `${vault}#1`, targetPath: own });
+    expect(target).toMatchObject({ exists: true, problem: null, problemCode: null });
+  });
+
   it('a database whose backups are to be encrypted at rest adds no version: the vault is not encrypted, so the backup fails saying so, writing nothing', async () => {
     const { live, id, vault } = await chinookAsVersions();
     // The database follows the default, which is encrypted afterwards.
