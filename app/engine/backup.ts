@@ -45,7 +45,7 @@ export async function backupDatabase(
   const source = resolve(sourceArg);
   const action = options.action ?? 'back up';
   // An encrypted source is checked with its key; the copy keeps its encryption (connection.ts).
-  const { header, encrypted, raw } = await checkSource(source, `Cannot ${action}`, options);
+  const { header, encrypted, raw, held } = await checkSource(source, `Cannot ${action}`, options);
   const key = encrypted ? options.key : undefined;
   // A malformed recipient is refused before anything is written.
   if (options.encryption) recipientOf(options.encryption, `Cannot ${action} ${source}`);
@@ -73,7 +73,7 @@ export async function backupDatabase(
           sealer?.written(bytes);
         }
       : undefined;
-    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, onWritten }, mode);
+    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, held, onWritten }, mode);
     const { shape } = begun;
     ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 

@@ -23,6 +23,8 @@ export interface StrategyInput {
   key?: SourceKey;
   /** An encrypted source without its key: copied as raw bytes (raw-copy.ts), never through SQLite. */
   raw?: boolean;
+  /** The check already found another program holding the source (an encrypted one, whose key check needs a read lock; connection.ts): it is copied without a lock. */
+  held?: boolean;
   /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
   destinationClones?: boolean;
   /**
