@@ -230,6 +230,8 @@ export interface CheckedDatabase extends CheckedFile {
  * committing back to back leaves a gap every few milliseconds.
  */
 const HELD_DETECT_MS = 1000;
+/** The same for a caller that does not copy a held database (a restore's target): as long as this check's busy timeout was. */
+const DEFAULT_HELD_AFTER_MS = 5000;
 
 /** Why a held encrypted database's key is not checked; the rest of the sentence says how it was found held. */
 const heldKeyUnchecked = (subject: string, how: string) =>
@@ -242,11 +244,13 @@ const heldKeyUnchecked = (subject: string, how: string) =>
  * program holds exclusively (WAL: a -wal and no -shm; rollback journal: no read lock to be
  * had) comes back `held`, its key unchecked; otherwise that is SOURCE_BUSY. `unchanging`:
  * a backup that nothing writes (OpenOptions.unchanging), whose journal mode may then read
- * as rollback; never for a source about to be copied. The header of an encrypted file is
+ * as rollback; never for a source about to be copied. `heldAfterMs`: how long a read lock
+ * on an encrypted rollback-journal database is tried for before it is taken as held (1 s
+ * with `heldCopy`, else 5 s, the busy timeout this check had). The header of an encrypted file is
  * encrypted too: its facts come from the keyed connection (the change counter and SQLite
  * version are unknown, 0).
  */
-export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean; unchanging?: boolean } = {}): Promise<CheckedDatabase> {
+export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean; unchanging?: boolean; heldAfterMs?: number } = {}): Promise<CheckedDatabase> {
   try {
     return { ...(await checkSqliteFile(path, action)), encrypted: false };
   } catch (error) {
@@ -280,7 +284,7 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
   // reads only what stays plain (the journal's 28-byte header; page 1's bytes standing
   // in for the encrypted database header, held-copy.ts), and the copy, its hot journal
   // rolled back with the key as it is finalized, proves the key (backup.ts).
-  const db = openEncryptedUnlessHeld(path, key, subject, { readonly: true, unchanging: options.unchanging === true, heldAfterMs: HELD_DETECT_MS });
+  const db = openEncryptedUnlessHeld(path, key, subject, { readonly: true, unchanging: options.unchanging === true, heldAfterMs: options.heldAfterMs ?? (options.heldCopy ? HELD_DETECT_MS : DEFAULT_HELD_AFTER_MS) });
   if (!db) {
     if (!options.heldCopy) throw heldKeyUnchecked(subject, 'no other connection gets even a read lock on it, or it left a transaction in progress that only a writer may roll back');
     return heldFacts(1);
