@@ -126,7 +126,7 @@ export function openEncrypted(path: string, key: SourceKey, subject: string, opt
  * `locking_mode=EXCLUSIVE` in rollback-journal mode does) or a hot journal nobody holds
  * needs a recovery a read-only connection may not run: the key cannot be checked now.
  */
-function openEncryptedUnlessHeld(path: string, key: SourceKey, subject: string, options: OpenOptions & { heldAfterMs: number }): Database.Database | undefined {
+export function openEncryptedUnlessHeld(path: string, key: SourceKey, subject: string, options: OpenOptions & { heldAfterMs: number }): Database.Database | undefined {
   return openKeyed(path, key, subject, options, (db) => {
     try {
       return whenReadable(db, options.heldAfterMs, () => db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get());

@@ -11,6 +11,8 @@ import type { SourceKey } from '../api/types.ts';
 import { makeEncryptedDatabase, openWithKey, pairsOf, startEncryptedWriter } from '../../test-support/encrypted-databases.ts';
 import { backup, inspect, restore, verify } from './index.ts';
 import { readManifest } from './manifest.ts';
+import { OperationContext, createCancelFlag } from './context.ts';
+import { steppedStrategy } from './strategies/stepped.ts';
 
 // Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
 // a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
@@ -286,6 +288,22 @@ describe('an encrypted database its app holds exclusively', () => {
       }
     });
   }
+
+  it('held only after its check (its app took it since): the stepped strategy answers "held" (copied without a lock) instead of waiting out its busy timeout and failing', async () => {
+    const dir = fresh();
+    const source = join(dir, 'held.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+    const header = { pageSize: 4096, pageCount: 1, changeCounter: 0, writeVersion: 1, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) };
+    const writer = await startEncryptedWriter(source, passphrase, 2, 'exclusive');
+    try {
+      const ctx = new OperationContext(createCancelFlag(), () => undefined);
+      // A busy timeout of a minute: waited out, it would fail SOURCE_BUSY instead.
+      const input = { source, header, options: {}, busyTimeoutMs: 60_000, ctx, subject: `Cannot back up ${source}`, key };
+      expect(await steppedStrategy.begin(input)).toBe('held');
+    } finally {
+      await writer.stop();
+    }
+  });
 
   it.each(['wal', 'delete'] as const)('%s: a wrong key is found on the copy: WRONG_KEY, and nothing is published', async (journalMode) => {
     const dir = fresh();
