@@ -124,8 +124,9 @@ export async function backupDatabase(
     }
 
     let verification: VerifyResult | undefined;
+    const hashedOnly = options.hashOnlyWhenWritten === true && !raw && copied.sha256 ? copied.sha256 : undefined;
     // A raw copy is hashed whatever `verify` says: its SHA-256 is the only check it will ever have.
-    if (options.verify !== false || raw) {
+    if ((options.verify !== false || raw) && !hashedOnly) {
       // A copy hashed as it was written is only checked with SQLite; anything else (an
       // encrypted copy among them: its page 1 is rewritten with the key after the copy) is
       // read again for its hash.
@@ -158,7 +159,7 @@ export async function backupDatabase(
     const bytes = (await stat(destination)).size;
     claim = undefined;
 
-    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, consistentUpTo, encrypted, key, raw });
+    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, hashedOnly, consistentUpTo, encrypted, key, raw });
     if (raw) ctx.warn(`${source} was ${RAW_COPY_NOTE}`);
     const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);
     if (verification && !verification.ok) {
@@ -229,6 +230,8 @@ async function manifestOf(backup: {
   pageSize: number;
   bytes: number;
   verification: VerifyResult | undefined;
+  /** The SHA-256 of a copy hashed as it was written and not checked (hashOnlyWhenWritten). */
+  hashedOnly: string | undefined;
   /** A rollback-journal held copy's point, read from the plain copy before it was encrypted. */
   consistentUpTo: string | undefined;
   /** Encrypted at rest with age. */
@@ -251,7 +254,7 @@ async function manifestOf(backup: {
     pageSize: backup.pageSize,
     pageCount: backup.pageCount,
     bytes: backup.bytes,
-    sha256: backup.encrypted?.sha256 ?? verification?.sha256 ?? null,
+    sha256: backup.encrypted?.sha256 ?? verification?.sha256 ?? backup.hashedOnly ?? null,
     sqliteVersion: sqliteVersion(),
     restarts: backup.copied.restarts,
     copyMethod: backup.copied.copyMethod ?? 'copied',
