@@ -1,6 +1,6 @@
 // A restore's safety copy is the target as it is: hashed as it is written, not checked by
 // SQLite before the load (undo checks it when it restores it).
-import { afterAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,11 +8,12 @@ import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { backup, restore, verify } from './index.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
+import { makeCowMount, unavailable, type CowKind, type CowMount } from '../../test-support/cow-mounts.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-safety-'));
 let n = 0;
-const fresh = () => {
-  const dir = join(root, `case-${(n += 1)}`);
+const fresh = (parent = root) => {
+  const dir = join(parent, `case-${(n += 1)}`);
   mkdirSync(dir);
   return dir;
 };
@@ -29,19 +30,23 @@ function rootPage(path: string, name: string): number {
   }
 }
 
+/** Damages the target's table pairs_b (its root page's type byte made garbage) and returns the damaged bytes. */
+async function damage(target: string): Promise<Buffer> {
+  const page = rootPage(target, 'pairs_b');
+  const fd = openSync(target, 'r+');
+  writeSync(fd, Buffer.from([0x77]), 0, 1, (page - 1) * 4096);
+  closeSync(fd);
+  expect((await verify(target)).ok).toBe(false);
+  return readFileSync(target);
+}
+
 describe('the safety copy of a restore', () => {
   it('of a WAL target whose table fails quick_check: the backup is loaded, and the safety copy names the damaged file\'s SHA-256, unchecked', async () => {
     const dir = fresh();
     const target = join(dir, 'target.db');
     makeDatabase(target, { journalMode: 'wal', bytes: 2e6 });
     const taken = await backup(target, join(dir, 'backups') + '/');
-    // The target's table pairs_b is damaged afterwards: its root page's type byte made garbage.
-    const page = rootPage(target, 'pairs_b');
-    const fd = openSync(target, 'r+');
-    writeSync(fd, Buffer.from([0x77]), 0, 1, (page - 1) * 4096);
-    closeSync(fd);
-    const damaged = readFileSync(target);
-    expect((await verify(target)).ok).toBe(false);
+    const damaged = await damage(target);
 
     const result = await restore(taken.path, target);
     expect(readState(target)).toEqual({ ...readState(taken.path), journalMode: 'wal' });
@@ -75,3 +80,30 @@ describe('the safety copy of a restore', () => {
     expect(readState(target)).toEqual(before);
   });
 });
+
+for (const kind of ['btrfs', 'xfs'] as CowKind[]) {
+  describe(`the safety copy of a restore on a ${kind} loop mount`, () => {
+    const reason = unavailable(kind);
+    let mount: CowMount | undefined;
+    beforeAll(() => {
+      if (reason) return;
+      const parent = join(root, kind);
+      mkdirSync(parent);
+      mount = makeCowMount(kind, parent);
+    });
+    afterAll(() => mount?.remove());
+
+    it('of a damaged target is a clone, read once for its SHA-256 and not checked, and the backup is loaded', async (ctx) => {
+      if (reason) ctx.skip(reason);
+      const dir = fresh(mount!.dir);
+      const target = join(dir, 'target.db');
+      makeDatabase(target, { journalMode: 'wal', bytes: 2e6 });
+      const taken = await backup(target, join(dir, 'backups') + '/');
+      await damage(target);
+      const result = await restore(taken.path, target);
+      expect(readState(target)).toEqual({ ...readState(taken.path), journalMode: 'wal' });
+      const manifest = JSON.parse(readFileSync(`${result.safetyCopy}.manifest.json`, 'utf8'));
+      expect(manifest).toMatchObject({ copyMethod: 'cloned', sha256: sha256(result.safetyCopy!), verification: { verdict: 'skipped' } });
+    });
+  });
+}
