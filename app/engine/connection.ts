@@ -38,6 +38,7 @@ import { PagevaultError } from '../api/errors.ts';
 import { cipherNames, type CipherName, type SourceKey } from '../api/types.ts';
 import { checkSqliteFile, type CheckedFile } from './sqlite-file.ts';
 import { encryptedPageSize } from './held-copy.ts';
+import { removeWalCompanionsMade, walCompanionsAbsent } from './wal-companions.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -228,6 +229,7 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
     };
   }
   const stats = await stat(path);
+  const closedWal = walCompanionsAbsent(path);
   const db = openEncrypted(path, key, subject, { readonly: true, unchanging: options.unchanging === true });
   try {
     const pragma = (name: string) => db.pragma(name, { simple: true });
@@ -247,6 +249,7 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
     };
   } finally {
     db.close();
+    if (closedWal) removeWalCompanionsMade(path, () => openEncrypted(path, key, subject, { timeout: 0 }));
   }
 }
 

@@ -6,6 +6,7 @@ import type { BackupOptions } from '../backup-options.ts';
 import type { OperationContext } from '../context.ts';
 import { whenReadable } from '../read-lock.ts';
 import { SourceFiles } from '../source-files.ts';
+import { removeWalCompanionsMade, walCompanionsAbsent } from '../wal-companions.ts';
 import type { SqliteHeader } from '../sqlite-file.ts';
 
 /** What a strategy is given to begin: the checked source and how the backup was asked for. */
@@ -103,8 +104,15 @@ export interface BackupStrategy {
 export class SourceReader {
   readonly db: Database.Database;
   #files: SourceFiles | undefined;
+  /** A closed WAL database's -wal and -shm, which this connection makes, are removed once it is closed (wal-companions.ts). */
+  readonly #tidy: (() => void) | undefined;
 
   constructor(input: StrategyInput, withFiles: boolean) {
+    const { source, key } = input;
+    // An encrypted source's header is encrypted too: whether it is in WAL mode shows only in the -wal its reader makes.
+    this.#tidy = walCompanionsAbsent(source)
+      ? () => removeWalCompanionsMade(source, () => (key ? openEncrypted(source, key, input.subject, { timeout: 0 }) : new Database(source, { fileMustExist: true, timeout: 0 })))
+      : undefined;
     this.db = input.key
       ? openEncrypted(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs })
       : new Database(input.source, { readonly: true, fileMustExist: true, timeout: input.busyTimeoutMs });
@@ -145,6 +153,7 @@ export class SourceReader {
   #closeFiles(): void {
     this.#files?.close();
     this.#files = undefined;
+    this.#tidy?.();
   }
 }
 
