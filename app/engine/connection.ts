@@ -39,6 +39,7 @@ import { cipherNames, type CipherName, type SourceKey } from '../api/types.ts';
 import { checkSqliteFile, type CheckedFile } from './sqlite-file.ts';
 import { encryptedPageSize } from './held-copy.ts';
 import { whenReadable } from './read-lock.ts';
+import { removeWalCompanionsMade, walCompanionsAbsent } from './wal-companions.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -284,6 +285,7 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
   // reads only what stays plain (the journal's 28-byte header; page 1's bytes standing
   // in for the encrypted database header, held-copy.ts), and the copy, its hot journal
   // rolled back with the key as it is finalized, proves the key (backup.ts).
+  const closedWal = walCompanionsAbsent(path);
   const db = openEncryptedUnlessHeld(path, key, subject, { readonly: true, unchanging: options.unchanging === true, heldAfterMs: options.heldAfterMs ?? (options.heldCopy ? HELD_DETECT_MS : DEFAULT_HELD_AFTER_MS) });
   if (!db) {
     if (!options.heldCopy) throw heldKeyUnchecked(subject, 'no other connection gets even a read lock on it, or it left a transaction in progress that only a writer may roll back');
@@ -307,6 +309,7 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
     };
   } finally {
     db.close();
+    if (closedWal) removeWalCompanionsMade(path, () => openEncrypted(path, key, subject, { timeout: 0 }));
   }
 }
 

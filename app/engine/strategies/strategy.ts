@@ -6,6 +6,7 @@ import type { BackupOptions } from '../backup-options.ts';
 import type { OperationContext } from '../context.ts';
 import { whenReadable } from '../read-lock.ts';
 import { SourceFiles } from '../source-files.ts';
+import { removeWalCompanionsMade, walCompanionsAbsent } from '../wal-companions.ts';
 import type { SqliteHeader } from '../sqlite-file.ts';
 
 /** What a strategy is given to begin: the checked source and how the backup was asked for. */
@@ -105,6 +106,8 @@ export interface BackupStrategy {
 export class SourceReader {
   readonly db: Database.Database;
   #files: SourceFiles | undefined;
+  /** A closed WAL database's -wal and -shm, which this connection makes, are removed once it is closed (wal-companions.ts). */
+  readonly #tidy: (() => void) | undefined;
 
   /**
    * A reader of `input.source`; undefined for an encrypted source that gives no read lock
@@ -113,11 +116,18 @@ export class SourceReader {
    */
   static open(input: StrategyInput, withFiles: boolean): SourceReader | undefined {
     if (!input.key) return new SourceReader(input, withFiles);
+    const closedWal = walCompanionsAbsent(input.source);
     const db = openEncryptedUnlessHeld(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs, heldAfterMs: Math.min(input.busyTimeoutMs, HELD_DETECT_MS) });
-    return db && new SourceReader(input, withFiles, db);
+    return db && new SourceReader(input, withFiles, db, closedWal);
   }
 
-  constructor(input: StrategyInput, withFiles: boolean, keyed?: Database.Database) {
+  /** `closedWal`: no -wal and no -shm were beside the source before `keyed` (or this reader's connection) was opened. */
+  constructor(input: StrategyInput, withFiles: boolean, keyed?: Database.Database, closedWal = walCompanionsAbsent(input.source)) {
+    const { source, key } = input;
+    // An encrypted source's header is encrypted too: whether it is in WAL mode shows only in the -wal its reader makes.
+    this.#tidy = closedWal
+      ? () => removeWalCompanionsMade(source, () => (key ? openEncrypted(source, key, input.subject, { timeout: 0 }) : new Database(source, { fileMustExist: true, timeout: 0 })))
+      : undefined;
     this.db =
       keyed ??
       (input.key
@@ -160,6 +170,7 @@ export class SourceReader {
   #closeFiles(): void {
     this.#files?.close();
     this.#files = undefined;
+    this.#tidy?.();
   }
 }
 
