@@ -94,6 +94,18 @@ function decompressBlock(data: Buffer, bytes: number): Buffer {
 }
 
 /**
+ * Frees a block's buffer now rather than at the collector's leisure: a restore of 1 GB
+ * goes through 4,000 blocks of 256 KiB, each read and decompressed into buffers of their
+ * own, and that garbage (memory outside V8's heap, collected late) took the process's
+ * peak 110 MB over its base. Detaching the ArrayBuffer (ES2024 `transfer`) drops its
+ * memory at once. Only a buffer that is its ArrayBuffer's only view, which zstd's output
+ * and better-sqlite3's blob copies are, and that nothing else holds.
+ */
+function release(buffer: Buffer): void {
+  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength && buffer.byteLength >= 65536) (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
+}
+
+/**
  * What a version read from a WAL snapshot records of the source (kept in `meta.tipSource`
  * beside the tip it describes), so that the next version can prove which pages cannot
  * have changed since (`changedSince`).
@@ -585,6 +597,8 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
         written += length;
         k = end;
       }
+      release(bytes);
+      release(row.data);
       if (block % 16 === 0) {
         ctx.throwIfCancelled(subject);
         ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - written / pageSize, bytesCopied: written, bytesPerSecond: written / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
@@ -674,6 +688,8 @@ export function verifyVault(vaultArg: string, ctx: OperationContext): VaultVerif
           if (!damaged.has(entry.id)) damaged.set(entry.id, `stored page ${entry.id} is named in the index by a SHA-256 its block does not hold`);
         }
       }
+      if (bytes) release(bytes);
+      release(row.data);
       if (row.id % 64 === 0) {
         ctx.throwIfCancelled(subject);
         ctx.report({ phase: 'verify', totalPages: total, remainingPages: total - pages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 });
