@@ -2,6 +2,7 @@
 // thread and on two, compared with each page read and hashed here on its own.
 import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
+import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CHUNK_BYTES, hashedChunks } from './page-reader.ts';
@@ -93,5 +94,25 @@ describe('hashedChunks', () => {
       closeSync(wal);
       closeSync(db);
     }
+  });
+
+  it('reads on two threads in a process started with --input-type=module -e, whose option a thread may not inherit', () => {
+    const dir = fresh();
+    const perChunk = CHUNK_BYTES / PAGE;
+    const file = pagesFile(join(dir, 'db'), perChunk * 2);
+    const script = `
+      import { openSync } from 'node:fs';
+      import { createHash } from 'node:crypto';
+      const { hashedChunks } = await import(${JSON.stringify(new URL('./page-reader.ts', import.meta.url).href)});
+      const all = createHash('sha256');
+      for await (const chunk of hashedChunks(openSync(${JSON.stringify(join(dir, 'db'))}, 'r'), ${PAGE}, ${perChunk * 2}, undefined, { threads: 2 })) all.update(chunk.hashes);
+      console.log(all.digest('hex'));`;
+    const run = spawnSync(process.execPath, ['--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    file[18] = 1;
+    file[19] = 1;
+    const expected = createHash('sha256');
+    for (let page = 0; page < perChunk * 2; page += 1) expected.update(sha256(file.subarray(page * PAGE, (page + 1) * PAGE)));
+    expect(run.stdout.trim()).toBe(expected.digest('hex'));
   });
 });

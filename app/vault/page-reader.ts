@@ -130,7 +130,9 @@ export async function* hashedChunks(db: number, pageSize: number, pageCount: num
   const slotHashes = new SharedArrayBuffer(SLOTS * perChunk * 32);
   const { port1, port2 } = new MessageChannel();
   const input: ReaderInput = { role: 'vault-page-reader', db, fileBytes, pageSize, pageCount, perChunk, wal, state: state.buffer as SharedArrayBuffer, pages: slotPages, hashes: slotHashes, port: port2 };
-  const worker = new Worker(new URL(import.meta.url), { workerData: input, transferList: [port2], resourceLimits: { maxOldGenerationSizeMb: 32 } });
+  // A thread inherits the process's options, but one meant for -e text (--input-type) makes it fail to load its file.
+  const execArgv = process.execArgv.filter((option) => !option.startsWith('--input-type'));
+  const worker = new Worker(new URL(import.meta.url), { workerData: input, transferList: [port2], execArgv, resourceLimits: { maxOldGenerationSizeMb: 32 } });
   let ended: Error | undefined;
   const end = (error: Error) => {
     ended ??= error;
