@@ -419,7 +419,11 @@ export async function addVersion(
         const index = pgno - 1;
         const slot = index % TIP_CHUNK_PAGES;
         const tipChunk = (index - slot) / TIP_CHUNK_PAGES;
-        if (slot === 0) oldTip = index < previousIds.length ? ((readTip.get(tipChunk) as Buffer | undefined) ?? undefined) : undefined;
+        if (slot === 0) {
+          // A row of the tip is 128 KiB read into a buffer of its own: freed once passed, not 32 B a page left to the collector.
+          if (oldTip) release(oldTip);
+          oldTip = index < previousIds.length ? ((readTip.get(tipChunk) as Buffer | undefined) ?? undefined) : undefined;
+        }
         hashes.copy(tip, slot * 32, i * 32, i * 32 + 32);
         const unchanged = oldTip !== undefined && index < previousIds.length && oldTip.length >= (slot + 1) * 32 && hashes.compare(oldTip, slot * 32, slot * 32 + 32, i * 32, i * 32 + 32) === 0;
         if (unchanged) ids[index] = previousIds[index]!;
@@ -429,7 +433,8 @@ export async function addVersion(
         }
         if (slot === TIP_CHUNK_PAGES - 1 || pgno === pageCount) {
           const hashesOfChunk = tip.subarray(0, (slot + 1) * 32);
-          if (!oldTip?.equals(hashesOfChunk)) writeTip.run(tipChunk, Buffer.from(hashesOfChunk));
+          // better-sqlite3 binds a blob as SQLITE_TRANSIENT (SQLite copies it), so the reused buffer is bound as is.
+          if (!oldTip?.equals(hashesOfChunk)) writeTip.run(tipChunk, hashesOfChunk);
         }
         if (pgno === Math.ceil(pageCount / 2)) options.onStep?.('pages-half');
       }
@@ -465,6 +470,7 @@ export async function addVersion(
             key.copy(row, slot * 32);
           }
           if (!before?.equals(row)) writeTip.run(chunk, row);
+          if (before) release(before);
         }
         pgno = end;
         if (chunk === Math.floor((chunks - 1) / 2)) options.onStep?.('pages-half');
