@@ -5,7 +5,7 @@
  * one chunk beyond what the stream it sits in buffers, so memory does not grow with the
  * file. Files it writes open with `age -d`; files `age -e` wrote open here.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, generateKeyPairSync, hkdfSync, randomBytes, scrypt as scryptCallback, timingSafeEqual, type Hash } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, createSecretKey, generateKeyPairSync, hkdfSync, randomBytes, scrypt as scryptCallback, timingSafeEqual, type Hash, type KeyObject } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
@@ -46,12 +46,12 @@ function hkdf(ikm: Buffer, salt: Buffer, info: string): Buffer {
   return Buffer.from(hkdfSync('sha256', ikm, salt, info, 32));
 }
 
-function aead(key: Buffer, nonce: Buffer, data: Buffer): Buffer {
+function aead(key: Buffer | KeyObject, nonce: Buffer, data: Buffer): Buffer {
   const cipher = createCipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
   return Buffer.concat([cipher.update(data), cipher.final(), cipher.getAuthTag()]);
 }
 
-function unaead(key: Buffer, nonce: Buffer, sealed: Buffer): Buffer | undefined {
+function unaead(key: Buffer | KeyObject, nonce: Buffer, sealed: Buffer): Buffer | undefined {
   if (sealed.length < TAG) return undefined;
   const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
@@ -109,6 +109,15 @@ function chunkNonce(counter: number, last: boolean): Buffer {
   return nonce;
 }
 
+/**
+ * The payload key as a KeyObject, for the one cipher made per 64 KiB chunk: measured here,
+ * `createCipheriv` with a raw key spends 30-40 µs importing it each time, 3-7 µs with a
+ * KeyObject; 16,384 chunks a GiB, so about half a second of one core per GiB.
+ */
+export function payloadCipherKey(payloadKey: Buffer | Uint8Array): KeyObject {
+  return createSecretKey(payloadKey);
+}
+
 /** A new file key wrapped for `recipients`: the header and payload nonce to write first, and the key the payload is sealed with. */
 export async function beginFile(recipients: AgeRecipient[]): Promise<{ head: Buffer; payloadKey: Buffer }> {
   const fileKey = randomBytes(16);
@@ -129,7 +138,7 @@ export function sealedLength(length: number): number {
  * the final one flagged last when `endsFile`; returns the bytes written to `out`. Every
  * chunk but the final one must be full (AGE_CHUNK).
  */
-export function sealChunks(payloadKey: Buffer, plain: Buffer, length: number, counter: number, endsFile: boolean, out: Buffer): number {
+export function sealChunks(payloadKey: KeyObject, plain: Buffer, length: number, counter: number, endsFile: boolean, out: Buffer): number {
   let filled = 0;
   const chunks = Math.max(1, Math.ceil(length / AGE_CHUNK));
   for (let i = 0; i < chunks; i += 1) {
@@ -160,7 +169,8 @@ const BLOCK_CHUNKS = 64;
 export async function encryptFile(input: FileHandle, bytes: number, output: FileHandle, recipients: AgeRecipient[], onBlock?: (done: number) => void): Promise<string> {
   if (recipients.length === 0) throw new Error('encryptFile needs a recipient');
   if (recipients.some((r) => r.kind === 'scrypt') && recipients.length > 1) throw new Error('a scrypt recipient must be the only one');
-  const { head, payloadKey } = await beginFile(recipients);
+  const { head, payloadKey: rawPayloadKey } = await beginFile(recipients);
+  const payloadKey = payloadCipherKey(rawPayloadKey);
   const cipherHash = createHash('sha256').update(head);
   const blockBytes = BLOCK_CHUNKS * AGE_CHUNK;
   const plains = [Buffer.allocUnsafe(blockBytes), Buffer.allocUnsafe(blockBytes)];
@@ -229,7 +239,7 @@ export class AgeEncryptor extends Transform {
   readonly #pending = Buffer.allocUnsafe(AGE_CHUNK);
   #filled = 0;
   #counter = 0;
-  #payloadKey: Buffer | undefined;
+  #payloadKey: KeyObject | undefined;
   readonly #plainHash: Hash = createHash('sha256');
   readonly #cipherHash: Hash = createHash('sha256');
   #hashes: StreamHashes | undefined;
@@ -258,7 +268,7 @@ export class AgeEncryptor extends Transform {
 
   async #start(): Promise<void> {
     const { head, payloadKey } = await beginFile(this.#recipients);
-    this.#payloadKey = payloadKey;
+    this.#payloadKey = payloadCipherKey(payloadKey);
     this.#out(head);
   }
 
@@ -438,7 +448,8 @@ export class AgeDecryptor extends Transform {
   readonly #identities: AgeIdentity[];
   readonly #subject: string;
   #head: Buffer | undefined = Buffer.alloc(0);
-  #payloadKey: Buffer | undefined;
+  #fileKey: Buffer | undefined;
+  #payloadKey: KeyObject | undefined;
   #pending = Buffer.allocUnsafe(SEALED_CHUNK);
   #filled = 0;
   #counter = 0;
@@ -475,7 +486,7 @@ export class AgeDecryptor extends Transform {
     if (!timingSafeEqual(expected, parsed.mac)) throw new PagevaultError('CORRUPT', `${this.#subject}: its age header was changed (the header MAC does not match)`);
     const rest = this.#head!.subarray(parsed.length);
     this.#head = undefined;
-    this.#payloadKey = fileKey;
+    this.#fileKey = fileKey;
     return rest;
   }
 
@@ -491,7 +502,7 @@ export class AgeDecryptor extends Transform {
       offset = Math.min(need, chunk.length);
       if (this.#nonceBytes.length < 16) return;
       this.#sawNonce = true;
-      this.#payloadKey = hkdf(this.#payloadKey!, this.#nonceBytes, 'payload');
+      this.#payloadKey = payloadCipherKey(hkdf(this.#fileKey!, this.#nonceBytes, 'payload'));
     }
     while (offset < chunk.length) {
       if (this.#filled === SEALED_CHUNK) {

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto';
 import { closeSync, openSync, readSync, writeSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
-import { AGE_CHUNK, beginFile, sealChunks, sealedLength } from '../age/age-stream.ts';
+import { AGE_CHUNK, beginFile, payloadCipherKey, sealChunks, sealedLength } from '../age/age-stream.ts';
 import type { AgeRecipient } from '../age/keys.ts';
 import { WRITE_BACK_BYTES, WriteBehind } from './source-files.ts';
 
@@ -105,7 +105,7 @@ export class AgeFileSealer {
 /** The thread's side: reads what is final of the plain file, seals it block by block, writes it. */
 async function seal(input: SealerInput): Promise<void> {
   const state = new BigInt64Array(input.state);
-  const payloadKey = Buffer.from(input.payloadKey);
+  const payloadKey = payloadCipherKey(input.payloadKey);
   const head = Buffer.from(input.head);
   const hash = createHash('sha256').update(head);
   const plain = Buffer.allocUnsafe(BLOCK_BYTES);

@@ -1,11 +1,12 @@
 /** The shape every backup strategy has; see index.ts for how one is added. */
 import Database from 'better-sqlite3';
 import type { CopyMethod, HeldCopy, JournalMode, SourceKey } from '../../api/types.ts';
-import { openEncrypted } from '../connection.ts';
+import { openEncrypted, openEncryptedUnlessHeld } from '../connection.ts';
 import type { BackupOptions } from '../backup-options.ts';
 import type { OperationContext } from '../context.ts';
 import { whenReadable } from '../read-lock.ts';
 import { SourceFiles } from '../source-files.ts';
+import { removeWalCompanionsMade, walCompanionsAbsent } from '../wal-companions.ts';
 import type { SqliteHeader } from '../sqlite-file.ts';
 
 /** What a strategy is given to begin: the checked source and how the backup was asked for. */
@@ -23,6 +24,8 @@ export interface StrategyInput {
   key?: SourceKey;
   /** An encrypted source without its key: copied as raw bytes (raw-copy.ts), never through SQLite. */
   raw?: boolean;
+  /** The check already found another program holding the source (an encrypted one, whose key check needs a read lock; connection.ts): it is copied without a lock. */
+  held?: boolean;
   /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
   destinationClones?: boolean;
   /**
@@ -103,11 +106,33 @@ export interface BackupStrategy {
 export class SourceReader {
   readonly db: Database.Database;
   #files: SourceFiles | undefined;
+  /** A closed WAL database's -wal and -shm, which this connection makes, are removed once it is closed (wal-companions.ts). */
+  readonly #tidy: (() => void) | undefined;
 
-  constructor(input: StrategyInput, withFiles: boolean) {
-    this.db = input.key
-      ? openEncrypted(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs })
-      : new Database(input.source, { readonly: true, fileMustExist: true, timeout: input.busyTimeoutMs });
+  /**
+   * A reader of `input.source`; undefined for an encrypted source that gives no read lock
+   * to prove its key with (its app began to hold it after its check, connection.ts): it is
+   * then copied without a lock, as readShape finds a plain one held.
+   */
+  static open(input: StrategyInput, withFiles: boolean): SourceReader | undefined {
+    if (!input.key) return new SourceReader(input, withFiles);
+    const closedWal = walCompanionsAbsent(input.source);
+    const db = openEncryptedUnlessHeld(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs, heldAfterMs: Math.min(input.busyTimeoutMs, HELD_DETECT_MS) });
+    return db && new SourceReader(input, withFiles, db, closedWal);
+  }
+
+  /** `closedWal`: no -wal and no -shm were beside the source before `keyed` (or this reader's connection) was opened. */
+  constructor(input: StrategyInput, withFiles: boolean, keyed?: Database.Database, closedWal = walCompanionsAbsent(input.source)) {
+    const { source, key } = input;
+    // An encrypted source's header is encrypted too: whether it is in WAL mode shows only in the -wal its reader makes.
+    this.#tidy = closedWal
+      ? () => removeWalCompanionsMade(source, () => (key ? openEncrypted(source, key, input.subject, { timeout: 0 }) : new Database(source, { fileMustExist: true, timeout: 0 })))
+      : undefined;
+    this.db =
+      keyed ??
+      (input.key
+        ? openEncrypted(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs })
+        : new Database(input.source, { readonly: true, fileMustExist: true, timeout: input.busyTimeoutMs }));
     try {
       this.#files = withFiles ? new SourceFiles(input.source) : undefined;
     } catch (error) {
@@ -145,6 +170,7 @@ export class SourceReader {
   #closeFiles(): void {
     this.#files?.close();
     this.#files = undefined;
+    this.#tidy?.();
   }
 }
 
@@ -192,7 +218,8 @@ export function beginWithReader(
   withFiles: boolean,
   make: (reader: SourceReader) => BegunCopy | undefined,
 ): BegunCopy | 'held' {
-  const reader = new SourceReader(input, withFiles);
+  const reader = SourceReader.open(input, withFiles);
+  if (!reader) return 'held';
   try {
     const begun = make(reader);
     if (begun) return begun;
