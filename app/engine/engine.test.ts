@@ -9,7 +9,7 @@ import Database from 'better-sqlite3';
 import { backup, changeMark, inspect, restore, verify, type EngineProgress } from './index.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startLocker, startReader, startWalBacklog, startWriter, until } from '../../test-support/processes.ts';
-import { SourceFiles, WriteBehind } from './source-files.ts';
+import { SourceFiles, WRITE_BEHIND_LEAD, WriteBehind } from './source-files.ts';
 import { copySteppedFile } from './stepped-copy.ts';
 import { OperationContext, createCancelFlag, raiseCancelFlag } from './context.ts';
 import { backupDatabase } from './backup.ts';
@@ -33,6 +33,28 @@ describe('writing a copy back to disk behind it', () => {
     await writeBehind.flush();
     await expect(writeBehind.settle()).rejects.toMatchObject({ code: 'EBADF' });
     await expect(writeBehind.flush()).rejects.toMatchObject({ code: 'EBADF' });
+  });
+
+  it('the copy goes on while a flush is under way, waiting only once more than WRITE_BEHIND_LEAD flushes are due, and the due ones run one after another', async () => {
+    // A flush that ends only when the test says: what the copy does meanwhile is what is checked.
+    const started: Array<() => void> = [];
+    const writeBehind = new WriteBehind(0, true, () => new Promise<void>((resolve) => started.push(resolve)));
+    // Whether `promise` has settled once everything already runnable has run (no clock).
+    const settledNow = (promise: Promise<void>) => Promise.race([promise.then(() => true), new Promise<boolean>((resolve) => setImmediate(() => resolve(false)))]);
+    expect(await settledNow(writeBehind.flush())).toBe(true);
+    for (let i = 0; i < WRITE_BEHIND_LEAD; i += 1) expect(await settledNow(writeBehind.flush())).toBe(true);
+    expect(started).toHaveLength(1); // one flush at a time
+    const waiting = writeBehind.flush();
+    expect(await settledNow(waiting)).toBe(false);
+    started[0]!();
+    // The first flush ended: the due ones start at once, as one flush, and the copy goes on.
+    expect(await settledNow(waiting)).toBe(true);
+    expect(started).toHaveLength(2);
+    const settling = writeBehind.settle();
+    expect(await settledNow(settling)).toBe(false);
+    started[1]!();
+    expect(await settledNow(settling)).toBe(true);
+    expect(started).toHaveLength(2);
   });
 });
 
