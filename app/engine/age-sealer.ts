@@ -16,6 +16,7 @@ import { isMainThread, parentPort, Worker, workerData } from 'node:worker_thread
 import { AGE_CHUNK, beginFile, payloadCipherKey, sealChunks, sealedLength } from '../age/age-stream.ts';
 import type { AgeRecipient } from '../age/keys.ts';
 import { WRITE_BACK_BYTES, WriteBehind } from './source-files.ts';
+import { threadExecArgv } from './threads.ts';
 
 /** Plaintext bytes sealed per read and write: 64 chunks. */
 const BLOCK_BYTES = 64 * AGE_CHUNK;
@@ -45,7 +46,7 @@ export class AgeFileSealer {
 
   private constructor(input: SealerInput) {
     this.#state = new BigInt64Array(input.state);
-    this.#worker = new Worker(new URL(import.meta.url), { workerData: input, resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    this.#worker = new Worker(new URL(import.meta.url), { workerData: input, execArgv: threadExecArgv(), resourceLimits: { maxOldGenerationSizeMb: 64 } });
     this.#result = new Promise<string>((resolve, reject) => {
       this.#worker.on('message', (message: SealerMessage) => {
         if (message.kind === 'progress') this.#onProgress?.(message.done);

@@ -25,6 +25,7 @@ import { abandonPartial, type PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
+import { threadExecArgv } from './threads.ts';
 
 export type { BackupOptions, EngineProgress, InspectOptions, RestoreOptions, UsageOptions, VerifyOptions };
 export { backupFileName } from './destination.ts';
@@ -196,7 +197,7 @@ function takeWorker(): EngineWorker {
     idle.worker.ref();
     return idle;
   }
-  const worker = new Worker(workerUrl, { resourceLimits: { maxOldGenerationSizeMb: 96 } });
+  const worker = new Worker(workerUrl, { execArgv: threadExecArgv(), resourceLimits: { maxOldGenerationSizeMb: 96 } });
   const started: EngineWorker = { worker, relayed };
   // One that ends while it waits (it should not) is no longer handed out.
   worker.once('exit', () => {

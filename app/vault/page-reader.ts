@@ -18,6 +18,7 @@ import { hash } from 'node:crypto';
 import { fstatSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
+import { threadExecArgv } from '../engine/threads.ts';
 
 /** Bytes of pages read, hashed and handed over at a time. */
 export const CHUNK_BYTES = 2 << 20;
@@ -130,9 +131,7 @@ export async function* hashedChunks(db: number, pageSize: number, pageCount: num
   const slotHashes = new SharedArrayBuffer(SLOTS * perChunk * 32);
   const { port1, port2 } = new MessageChannel();
   const input: ReaderInput = { role: 'vault-page-reader', db, fileBytes, pageSize, pageCount, perChunk, wal, state: state.buffer as SharedArrayBuffer, pages: slotPages, hashes: slotHashes, port: port2 };
-  // A thread inherits the process's options, but one meant for -e text (--input-type) makes it fail to load its file.
-  const execArgv = process.execArgv.filter((option) => !option.startsWith('--input-type'));
-  const worker = new Worker(new URL(import.meta.url), { workerData: input, transferList: [port2], execArgv, resourceLimits: { maxOldGenerationSizeMb: 32 } });
+  const worker = new Worker(new URL(import.meta.url), { workerData: input, transferList: [port2], execArgv: threadExecArgv(), resourceLimits: { maxOldGenerationSizeMb: 32 } });
   let ended: Error | undefined;
   const end = (error: Error) => {
     ended ??= error;
