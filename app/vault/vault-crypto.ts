@@ -50,7 +50,7 @@ export function openDataKey(sealed: string, keys: AgeKeyInput[] | undefined, rec
   if (!keys || keys.length === 0) {
     throw new PagevaultError(
       'KEY_NEEDED',
-      `${subject}: the vault is encrypted ${recipient === 'scrypt' ? 'with a passphrase; give the passphrase (--passphrase-file)' : `to ${recipient}; give its age identity (--identity, the AGE-SECRET-KEY-1… file)`}`,
+      `${subject}: the vault is encrypted ${recipient === 'scrypt' ? 'with a passphrase; give the passphrase' : `to ${recipient}; give its age identity (AGE-SECRET-KEY-1…)`}`,
     );
   }
   const dataKey = openSmall(dearmor(sealed, subject), identitiesOf(keys, subject), `${subject}: its data key`);

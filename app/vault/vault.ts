@@ -62,6 +62,8 @@ export interface VaultVerifyResult {
   problemCount: number;
   /** What could not be checked: an encrypted vault verified without its key. */
   notChecked?: string[];
+  /** True for an encrypted vault (its pages are checked against keyed hashes). */
+  encrypted?: boolean;
 }
 
 /** What a prune did: the versions removed, and each kept one with the rule that kept it. */
@@ -81,6 +83,8 @@ export interface VaultRestoreResult {
   target: string;
   safetyCopy: string | null;
   durationMs: number;
+  /** True when the vault is encrypted (each page was checked against its keyed hash). */
+  encrypted?: boolean;
 }
 
 const CHUNK_BYTES = 2 << 20;
@@ -721,7 +725,7 @@ export async function restoreVersion(vaultArg: string, spec: string, targetArg: 
     else restored = await restoreDatabase(claim.path, target, ctx, { ...options, keys: { ...options.keys, age: undefined }, safetyCopyDir: options.safetyCopyDir ?? resolve(target, '..') }, onClaim);
     if (restored) await abandonPartial(claim);
     claim = undefined;
-    return { vault, version, target, safetyCopy: restored?.safetyCopy ?? null, durationMs: Math.round(performance.now() - started) };
+    return { vault, version, target, safetyCopy: restored?.safetyCopy ?? null, durationMs: Math.round(performance.now() - started), ...(store.encrypted && { encrypted: true }) };
   } catch (error) {
     if (claim) await abandonPartial(claim);
     throw toPagevaultError(error, subject);
@@ -822,9 +826,9 @@ export function verifyVault(vaultArg: string, ctx: OperationContext, options: { 
     }
     for (const [id, message] of damaged) if (!problems.some((p) => p.pageId === id)) add({ version: null, pageNumber: null, pageId: id, message: `${message} (no version names it)` });
     const notChecked = keyless
-      ? [`the vault is encrypted ${store.recipient === 'scrypt' ? 'with a passphrase' : `to ${store.recipient}`}: without its key, the pages' contents, their hashes and the versions' maps were not checked (only that every page a version names is stored); give --identity or --passphrase-file`]
+      ? [`the vault is encrypted ${store.recipient === 'scrypt' ? 'with a passphrase' : `to ${store.recipient}`}: without its key, the pages' contents, their hashes and the versions' maps were not checked (only that every page a version names is stored); give its key to check them`]
       : undefined;
-    return { vault, ok: problemCount === 0, versions: versions.length, pages, problems, problemCount, ...(notChecked && { notChecked }) };
+    return { vault, ok: problemCount === 0, versions: versions.length, pages, problems, problemCount, ...(notChecked && { notChecked }), ...(store.encrypted && { encrypted: true }) };
   } finally {
     store.close();
   }
