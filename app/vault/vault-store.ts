@@ -193,6 +193,8 @@ export class VaultStore {
   readonly recipient: string | null;
   /** The data key's derivations, once `unlock` opened it (or the vault was created with it). */
   cipher: VaultCipher | undefined;
+  /** The passphrase that opened a passphrase vault, to encrypt a restore's safety copy with. */
+  openedWithPassphrase: string | undefined;
 
   private constructor(dir: string, db: Database.Database) {
     this.dir = dir;
@@ -213,6 +215,19 @@ export class VaultStore {
   unlock(keys: AgeKeyInput[] | undefined, subject: string): void {
     if (!this.recipient || this.cipher) return;
     const sealed = String(this.db.prepare("SELECT value FROM meta WHERE key = 'dataKey'").pluck().get() ?? '');
+    const passphrases = this.recipient === 'scrypt' ? (keys ?? []).filter((key) => key.kind === 'passphrase') : [];
+    // Each passphrase on its own, so the one that opens it is known; the first error stands for all.
+    let failure: unknown;
+    for (const key of passphrases) {
+      try {
+        this.cipher = new VaultCipher(openDataKey(sealed, [key], this.recipient, subject));
+        this.openedWithPassphrase = key.passphrase;
+        return;
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure) throw failure;
     this.cipher = new VaultCipher(openDataKey(sealed, keys, this.recipient, subject));
   }
 

@@ -721,8 +721,18 @@ export async function restoreVersion(vaultArg: string, spec: string, targetArg: 
     writeVersion(store, version, claim.path, ctx, subject);
     let restored: RestoreResult | undefined;
     if (!targetExists) await publishPartial(claim, false);
-    // The age keys opened the vault; the version written out is a plain database.
-    else restored = await restoreDatabase(claim.path, target, ctx, { ...options, keys: { ...options.keys, age: undefined }, safetyCopyDir: options.safetyCopyDir ?? resolve(target, '..') }, onClaim);
+    // The age keys opened the vault; the version written out is a plain database, and the
+    // safety copy of the target is encrypted as the vault is, never left beside it in the clear.
+    const safetyCopyEncryption = store.recipient === null ? undefined : store.recipient === 'scrypt' ? (store.openedWithPassphrase === undefined ? undefined : { kind: 'passphrase' as const, passphrase: store.openedWithPassphrase }) : { kind: 'x25519' as const, recipient: store.recipient };
+    if (targetExists) {
+      restored = await restoreDatabase(
+        claim.path,
+        target,
+        ctx,
+        { ...options, keys: { ...options.keys, age: undefined }, safetyCopyDir: options.safetyCopyDir ?? resolve(target, '..'), ...(safetyCopyEncryption && { safetyCopyEncryption }) },
+        onClaim,
+      );
+    }
     if (restored) await abandonPartial(claim);
     claim = undefined;
     return { vault, version, target, safetyCopy: restored?.safetyCopy ?? null, durationMs: Math.round(performance.now() - started), ...(store.encrypted && { encrypted: true }) };
