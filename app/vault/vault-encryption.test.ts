@@ -275,6 +275,22 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
     expect((await vaultList(encrypted)).versions).toHaveLength(1);
   });
 
+  it('restoring a version into an existing database takes an encrypted safety copy (to the vault\'s recipient), never a plain one beside it', async () => {
+    const dir = fresh();
+    const key = newKey(dir);
+    const source = join(dir, 'live.db');
+    markedDatabase(source, 'MARKER-3');
+    const vault = join(dir, 'vault');
+    await vaultBackup(source, vault, { encryption: { kind: 'x25519', recipient: key.recipient } });
+    const restored = await vaultRestore(vault, '1', source, { keys: { age: [{ kind: 'identity', identity: key.identity }] } });
+    expect(restored.safetyCopy).toMatch(/\.db\.age$/);
+    const plain = join(dir, 'safety.db');
+    execFileSync('age', ['-d', '-i', key.file, '-o', plain, restored.safetyCopy!]);
+    const db = new Database(plain, { readonly: true });
+    expect(db.pragma('integrity_check', { simple: true })).toBe('ok');
+    db.close();
+  });
+
   it('prunes without a key; verify without one says what it could not check, and with the key passes', async () => {
     const dir = fresh();
     const key = newKey(dir);
