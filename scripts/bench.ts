@@ -337,7 +337,20 @@ execFileSync('cp', [source, restoreTarget]);
 // The wizard's restore follows its check of the same backup, which hands the restore the
 // SHA-256 it passed on (the restore then only hashes the backup, no second quick_check).
 const wizardCheck = await verify(restoreBackup);
-const restoreRounds: Array<{ dd: number; restore: number; afterCheck: number }> = [];
+const restoreRounds: Array<{ dd: number; restore: number; afterCheck: number; phases: string; afterCheckPhases: string }> = [];
+// Where a restore's time goes: each phase from its first report to the next phase's (the
+// throttle passes the first report of a phase at once): the check of the backup, the
+// safety copy, the load into the target (copy), the hash of the loaded target (verify).
+const timedRestore = async (options: { checkedSha256?: string }): Promise<{ s: number; phases: string }> => {
+  const marks: Array<[string, number]> = [];
+  const start = performance.now();
+  await restore(restoreBackup, restoreTarget, { safetyCopyDir: out, ...options, onProgress: (p) => {
+    if (marks.at(-1)?.[0] !== p.phase) marks.push([p.phase, performance.now()]);
+  } });
+  const end = performance.now();
+  const phases = marks.map(([phase, at], i) => `${phase} ${(((marks[i + 1]?.[1] ?? end) - at) / 1000).toFixed(2)}`).join(', ');
+  return { s: (end - start) / 1000, phases };
+};
 for (let i = 0; i < runs; i += 1) {
   const round: Partial<(typeof restoreRounds)[number]> = {};
   const contenders: Array<() => Promise<void>> = [
@@ -349,22 +362,25 @@ for (let i = 0; i < runs; i += 1) {
     },
     async () => {
       execFileSync('sync');
-      const start = performance.now();
-      await restore(restoreBackup, restoreTarget, { safetyCopyDir: out });
-      round.restore = seconds(start);
+      const timed = await timedRestore({});
+      round.restore = timed.s;
+      round.phases = timed.phases;
     },
     async () => {
       execFileSync('sync');
-      const start = performance.now();
-      await restore(restoreBackup, restoreTarget, { safetyCopyDir: out, checkedSha256: wizardCheck.sha256 });
-      round.afterCheck = seconds(start);
+      const timed = await timedRestore({ checkedSha256: wizardCheck.sha256 });
+      round.afterCheck = timed.s;
+      round.afterCheckPhases = timed.phases;
     },
   ];
   for (const run of turned(contenders, i)) await run();
   restoreRounds.push(round as (typeof restoreRounds)[number]);
 }
 console.log(`\nRestore of a verified plain copy into a live WAL database, safety copy kept (${runs} rounds):`);
-for (const [i, r] of restoreRounds.entries()) console.log(`  round ${i + 1}: dd bs=4M conv=fsync ${r.dd.toFixed(2)} s, Pagevault restore ${r.restore.toFixed(2)} s, after the wizard's check ${r.afterCheck.toFixed(2)} s`);
+for (const [i, r] of restoreRounds.entries()) {
+  console.log(`  round ${i + 1}: dd bs=4M conv=fsync ${r.dd.toFixed(2)} s, Pagevault restore ${r.restore.toFixed(2)} s, after the wizard's check ${r.afterCheck.toFixed(2)} s`);
+  console.log(`    restore: ${r.phases}; after the check: ${r.afterCheckPhases} (s)`);
+}
 console.log(`  Pagevault restore           ${median(restoreRounds.map((r) => r.restore)).toFixed(2)} s   ${median(restoreRounds.map((r) => r.restore / r.dd)).toFixed(2)} × (dd + fsync)   (verify, safety copy, load)`);
 console.log(`  after the wizard's check    ${median(restoreRounds.map((r) => r.afterCheck)).toFixed(2)} s   ${median(restoreRounds.map((r) => r.afterCheck / r.dd)).toFixed(2)} × (dd + fsync)   (hash only, safety copy, load)`);
 

@@ -52,12 +52,16 @@ export function makeEncryptedDatabase(path: string, passphrase: string, options:
   db.close();
 }
 
-/** Starts a real process committing pairs to the SQLCipher 4 database `path` with its key; `exclusive` holds it in locking_mode=EXCLUSIVE. */
-export function startEncryptedWriter(path: string, passphrase: string, gapMs = 0, locking: 'normal' | 'exclusive' = 'normal') {
+/**
+ * Starts a real process committing pairs to the SQLCipher 4 database `path` with its key;
+ * `exclusive` holds it in locking_mode=EXCLUSIVE; `hang` leaves it, after its first commit,
+ * in a transaction that has spilled into the file (it prints "mid"), until it is killed.
+ */
+export function startEncryptedWriter(path: string, passphrase: string, gapMs = 0, locking: 'normal' | 'exclusive' = 'normal', hang = false) {
   const previous = process.env.PAGEVAULT_TEST_KEY;
   process.env.PAGEVAULT_TEST_KEY = passphrase;
   try {
-    return startScript('./encrypted-writer.ts', [path, String(gapMs), locking]);
+    return startScript('./encrypted-writer.ts', [path, String(gapMs), locking, ...(hang ? ['hang'] : [])]);
   } finally {
     if (previous === undefined) delete process.env.PAGEVAULT_TEST_KEY;
     else process.env.PAGEVAULT_TEST_KEY = previous;

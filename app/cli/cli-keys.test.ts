@@ -1,13 +1,13 @@
 // The pagevault command with an encrypted database: the key comes from a file, never the
 // command line, and every refusal names the file and changes nothing.
 import { afterAll, expect, it } from 'vitest';
-import { spawnSync } from 'node:child_process';
+import { execFile, spawnSync } from 'node:child_process';
 import { chmodSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { makeDatabase } from '../../test-support/databases.ts';
-import { makeEncryptedDatabase, pairsOf } from '../../test-support/encrypted-databases.ts';
+import { makeEncryptedDatabase, pairsOf, startEncryptedWriter } from '../../test-support/encrypted-databases.ts';
 
 const cli = fileURLToPath(new URL('./main.ts', import.meta.url));
 const root = mkdtempSync(join(tmpdir(), 'pv-cli-keys-'));
@@ -165,4 +165,35 @@ it('a key file with a NUL character in it is refused naming the file, before any
   expect(inspected.stderr).toContain(`Cannot use the key in ${key}: it holds a NUL character`);
   expect(inspected.stderr).not.toContain('never shown');
   expect(readdirSync(dir).sort()).toEqual(['db.key', 'signal.db']);
+});
+
+it('backup --key-file of an encrypted database its app holds exclusively in rollback-journal mode: copied without a lock while the app commits, encrypted with the same key, whole pairs', { timeout: 600_000 }, async () => {
+  const dir = fresh();
+  const source = join(dir, 'held.db');
+  makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+  const key = keyFile(dir, `${passphrase}\n`);
+  // A rollback-journal copy is proven between two commits, in the 30 tries the CLI allows:
+  // the writer leaves 20 ms between them, so a loaded machine still meets a gap.
+  const writer = await startEncryptedWriter(source, passphrase, 20, 'exclusive');
+  let run: { status: number; stdout: string; stderr: string };
+  let commits: number;
+  try {
+    // Not spawnSync: this process's event loop must go on, with the writer it started.
+    run = await new Promise((done) => {
+      execFile(process.execPath, [cli, 'backup', source, join(dir, 'out.db'), '--key-file', key], { encoding: 'utf8' }, (error, stdout, stderr) =>
+        done({ status: error ? Number((error as { code?: unknown }).code ?? 1) : 0, stdout, stderr }),
+      );
+    });
+  } finally {
+    commits = (JSON.parse(await writer.stop()) as { commits: number }).commits;
+  }
+  expect(run.stderr).toBe('');
+  expect(run.status).toBe(0);
+  expect(run.stdout).toContain('Copied while another program held it (rollback journal');
+  expect(run.stdout).toContain("encrypted with the source's key (SQLCipher 4)");
+  expect(readFileSync(join(dir, 'out.db')).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
+  const copy = pairsOf(join(dir, 'out.db'), passphrase);
+  expect(copy).toMatchObject({ torn: 0, integrity: 'ok', journalMode: 'delete' });
+  expect(copy.a).toBe(copy.b);
+  expect(copy.a).toBeLessThanOrEqual(100 + commits);
 });

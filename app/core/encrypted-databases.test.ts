@@ -87,3 +87,31 @@ it('a key removed from the key store: the backup fails saying so, naming the fil
   expect(done.error).toEqual({ code: 'ENCRYPTED', message: `Cannot back up ${path}: 'gone' is encrypted and its key is no longer in Pagevault's key file; remove the database and add it again with its key` });
   expect(existsSync(added.destination) ? readdirSync(added.destination) : []).toEqual([]);
 });
+
+it('an encrypted database its app holds exclusively in rollback-journal mode: Backup now with the kept key copies it without a lock, encrypted, whole pairs; the drawer says its backups go on', async () => {
+  const path = join(t.work, 'held.sqlite');
+  makeEncryptedDatabase(path, passphrase, { journalMode: 'delete', bytes: 500_000 });
+  const { id } = await t.call('databases.add', { path, key: { key: passphrase } });
+  // A rollback-journal copy is proven between two commits, in the 30 tries the core allows:
+  // the writer leaves 20 ms between them, so a loaded machine still meets a gap.
+  const writer = await startEncryptedWriter(path, passphrase, 20, 'exclusive');
+  let done;
+  let details;
+  let commits: number;
+  try {
+    done = await t.finished((await t.call('backups.start', { databaseId: id })).jobId);
+    details = await t.call('databases.details', { id });
+  } finally {
+    commits = (JSON.parse(await writer.stop()) as { commits: number }).commits;
+  }
+  expect(done.error).toBeNull();
+  const backup = done.backup!;
+  expect(backup).toMatchObject({ status: 'succeeded', heldCopy: { journal: 'rollback' } });
+  expect(readFileSync(backup.path!).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
+  const copy = pairsOf(backup.path!, passphrase);
+  expect(copy).toMatchObject({ torn: 0, integrity: 'ok', journalMode: 'delete' });
+  expect(copy.a).toBe(copy.b);
+  expect(copy.a).toBeLessThanOrEqual(100 + commits);
+  expect(details.inspectError).toContain('another program holds this encrypted database exclusively');
+  expect(details.inspectError).toContain('Its backups are taken all the same, without a lock');
+});

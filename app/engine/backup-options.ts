@@ -12,6 +12,13 @@ export interface BackupOptions {
   verify?: boolean;
   /** Verify with integrity_check instead of quick_check. */
   fullVerify?: boolean;
+  /**
+   * The copy is only hashed (as it was written, or read once for it: a clone, an encrypted
+   * copy) and published with that SHA-256 in its manifest, not checked by SQLite (verdict
+   * `skipped`). For a restore's safety copy: its pages are the target's as they are, and
+   * restoring it (undo) checks them then.
+   */
+  hashOnly?: boolean;
   /** Stepped mode: pages per step (default: 16 MiB worth of pages). */
   pagesPerStep?: number;
   /** Stepped mode: pause between steps, in milliseconds (default 2). */

@@ -24,7 +24,7 @@ import { RAW_COPY_NOTE, rawCopyFollowsWal, rawPageSize } from './raw-copy.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { folderClones } from './clone.ts';
 import { beginCopy, defaultMode, type BegunCopy, type CopyResult, type SourceShape } from './strategies/index.ts';
-import { verifyFile, verifyWrittenFile } from './verify.ts';
+import { hashFile, verifyFile, verifyWrittenFile } from './verify.ts';
 
 export type { BackupOptions } from './backup-options.ts';
 export { DEFAULT_BUSY_TIMEOUT_MS, DEFAULT_MAX_RESTARTS, DEFAULT_PAUSE_MS } from './backup-options.ts';
@@ -45,7 +45,7 @@ export async function backupDatabase(
   const source = resolve(sourceArg);
   const action = options.action ?? 'back up';
   // An encrypted source is checked with its key; the copy keeps its encryption (connection.ts).
-  const { header, encrypted, raw } = await checkSource(source, `Cannot ${action}`, options);
+  const { header, encrypted, raw, held } = await checkSource(source, `Cannot ${action}`, options);
   const key = encrypted ? options.key : undefined;
   // A malformed recipient is refused before anything is written.
   if (options.encryption) recipientOf(options.encryption, `Cannot ${action} ${source}`);
@@ -73,7 +73,7 @@ export async function backupDatabase(
           sealer?.written(bytes);
         }
       : undefined;
-    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, onWritten }, mode);
+    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, held, onWritten }, mode);
     const { shape } = begun;
     ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
@@ -124,8 +124,9 @@ export async function backupDatabase(
     }
 
     let verification: VerifyResult | undefined;
+    const hashedOnly = options.hashOnly === true && !raw ? copied.sha256 ?? (await hashPartial(claim.path, pageSize, ctx, subject)) : undefined;
     // A raw copy is hashed whatever `verify` says: its SHA-256 is the only check it will ever have.
-    if (options.verify !== false || raw) {
+    if ((options.verify !== false || raw) && !hashedOnly) {
       // A copy hashed as it was written is only checked with SQLite; anything else (an
       // encrypted copy among them: its page 1 is rewritten with the key after the copy) is
       // read again for its hash.
@@ -158,7 +159,7 @@ export async function backupDatabase(
     const bytes = (await stat(destination)).size;
     claim = undefined;
 
-    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, consistentUpTo, encrypted, key, raw });
+    const manifest = await manifestOf({ source, destination, startedAt, mode, shape, copied, pageCount, pageSize, bytes, verification, hashedOnly, consistentUpTo, encrypted, key, raw });
     if (raw) ctx.warn(`${source} was ${RAW_COPY_NOTE}`);
     const manifestPath = options.manifest === false ? null : await writeManifest(destination, manifest, (await stat(destination)).mode & 0o666);
     if (verification && !verification.ok) {
@@ -229,6 +230,8 @@ async function manifestOf(backup: {
   pageSize: number;
   bytes: number;
   verification: VerifyResult | undefined;
+  /** The SHA-256 of a copy only hashed, not checked (BackupOptions.hashOnly). */
+  hashedOnly: string | undefined;
   /** A rollback-journal held copy's point, read from the plain copy before it was encrypted. */
   consistentUpTo: string | undefined;
   /** Encrypted at rest with age. */
@@ -251,7 +254,7 @@ async function manifestOf(backup: {
     pageSize: backup.pageSize,
     pageCount: backup.pageCount,
     bytes: backup.bytes,
-    sha256: backup.encrypted?.sha256 ?? verification?.sha256 ?? null,
+    sha256: backup.encrypted?.sha256 ?? verification?.sha256 ?? backup.hashedOnly ?? null,
     sqliteVersion: sqliteVersion(),
     restarts: backup.copied.restarts,
     copyMethod: backup.copied.copyMethod ?? 'copied',
@@ -264,6 +267,16 @@ async function manifestOf(backup: {
     ...(heldCopy && { heldCopy: backup.consistentUpTo ? { ...heldCopy, consistentUpTo: backup.consistentUpTo } : heldCopy }),
     ...(backup.encrypted && { encryption: backup.encrypted.entry }),
   };
+}
+
+/** The SHA-256 of a finished partial that was not hashed as it was written (a clone, a copy whose page 1 was rewritten with its key). */
+async function hashPartial(path: string, pageSize: number, ctx: OperationContext, subject: string): Promise<string> {
+  const { size } = await stat(path);
+  const totalPages = Math.ceil(size / pageSize);
+  return hashFile(path, size, subject, (hashed) => {
+    ctx.throwIfCancelled(subject);
+    ctx.report({ phase: 'verify', totalPages, remainingPages: totalPages - Math.floor(hashed / pageSize), bytesCopied: hashed, bytesPerSecond: hashed / Math.max(ctx.elapsedMs() / 1000, 0.001), restarts: 0 });
+  });
 }
 
 /** "commit 812 (the file change counter)" of a recovered rollback-journal copy, read from its header. */

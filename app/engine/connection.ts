@@ -38,6 +38,7 @@ import { PagevaultError } from '../api/errors.ts';
 import { cipherNames, type CipherName, type SourceKey } from '../api/types.ts';
 import { checkSqliteFile, type CheckedFile } from './sqlite-file.ts';
 import { encryptedPageSize } from './held-copy.ts';
+import { whenReadable } from './read-lock.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -115,13 +116,38 @@ export interface OpenOptions {
  * is WRONG_KEY, with a message starting `subject` that never contains the key.
  */
 export function openEncrypted(path: string, key: SourceKey, subject: string, options: OpenOptions = {}): Database.Database {
+  return openKeyed(path, key, subject, options, (db) => ({ value: db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get() }))!;
+}
+
+/**
+ * openEncrypted, but the read that proves the key is tried again at once while another
+ * connection writes (read-lock.ts), for at most `heldAfterMs`. Undefined when the read
+ * lock stayed taken all along (another program holds the database exclusively, as
+ * `locking_mode=EXCLUSIVE` in rollback-journal mode does) or a hot journal nobody holds
+ * needs a recovery a read-only connection may not run: the key cannot be checked now.
+ */
+export function openEncryptedUnlessHeld(path: string, key: SourceKey, subject: string, options: OpenOptions & { heldAfterMs: number }): Database.Database | undefined {
+  return openKeyed(path, key, subject, options, (db) => {
+    try {
+      return whenReadable(db, options.heldAfterMs, () => db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get());
+    } catch (error) {
+      const code = (error as { code?: string }).code ?? '';
+      if (code === 'SQLITE_READONLY_ROLLBACK' || code === 'SQLITE_READONLY_RECOVERY') return undefined;
+      throw error;
+    }
+  });
+}
+
+/** Opens `path` with `key` and runs `prove` (a first read); the connection, or undefined (closed) when `prove` gives nothing. */
+function openKeyed(path: string, key: SourceKey, subject: string, options: OpenOptions, prove: (db: Database.Database) => { value: unknown } | undefined): Database.Database | undefined {
   const file = options.unchanging && options.readonly && process.env.SQLITE_USE_URI !== '0' && !hasCompanions(path) ? `${pathToFileURL(path).href}?immutable=1` : path;
   const db = new (CipherDatabase())(file, { readonly: options.readonly ?? false, fileMustExist: options.fileMustExist ?? true, timeout: options.timeout ?? 5000 });
   try {
     applyKey(db, key, subject);
     if (options.exclusive) db.pragma('locking_mode = EXCLUSIVE');
-    db.prepare('SELECT count(*) FROM sqlite_schema').pluck().get();
-    return db;
+    if (prove(db)) return db;
+    db.close();
+    return undefined;
   } catch (error) {
     db.close();
     if ((error as { code?: string }).code === 'SQLITE_NOTADB') {
@@ -190,19 +216,41 @@ function applyKey(db: Database.Database, key: SourceKey, subject: string): void 
 /** A checked file, and whether it is an encrypted database opened with its key. */
 export interface CheckedDatabase extends CheckedFile {
   encrypted: boolean;
+  /**
+   * An encrypted database that another program holds exclusively, found so by the check
+   * itself (which needs a read lock to prove the key): it is copied without a lock, and its
+   * key is proven on the copy. Only with `heldCopy`.
+   */
+  held?: boolean;
 }
+
+/**
+ * How long the check tries for a read lock on an encrypted rollback-journal database
+ * before it takes it as held, as the strategies do for a plain one (strategy.ts): a writer
+ * committing back to back leaves a gap every few milliseconds.
+ */
+const HELD_DETECT_MS = 1000;
+/** The same for a caller that does not copy a held database (a restore's target): as long as this check's busy timeout was. */
+const DEFAULT_HELD_AFTER_MS = 5000;
+
+/** Why a held encrypted database's key is not checked; the rest of the sentence says how it was found held. */
+const heldKeyUnchecked = (subject: string, how: string) =>
+  new PagevaultError('SOURCE_BUSY', `${subject}: another program holds this encrypted database exclusively (${how}), so its key cannot be checked now; try again once that program is closed. Its backups are taken all the same, without a lock`);
 
 /**
  * checkSqliteFile, and for a file it finds encrypted, a check of `key` (WRONG_KEY when it
  * does not open it; ENCRYPTED as before without one). `heldCopy`: the caller copies a held
  * database without a lock and proves the key on the copy (backup.ts), so one that another
- * program holds exclusively is not opened here; otherwise that is SOURCE_BUSY. `unchanging`:
+ * program holds exclusively (WAL: a -wal and no -shm; rollback journal: no read lock to be
+ * had) comes back `held`, its key unchecked; otherwise that is SOURCE_BUSY. `unchanging`:
  * a backup that nothing writes (OpenOptions.unchanging), whose journal mode may then read
- * as rollback; never for a source about to be copied. The header of an encrypted file is
+ * as rollback; never for a source about to be copied. `heldAfterMs`: how long a read lock
+ * on an encrypted rollback-journal database is tried for before it is taken as held (1 s
+ * with `heldCopy`, else 5 s, the busy timeout this check had). The header of an encrypted file is
  * encrypted too: its facts come from the keyed connection (the change counter and SQLite
  * version are unknown, 0).
  */
-export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean; unchanging?: boolean } = {}): Promise<CheckedDatabase> {
+export async function checkDatabaseFile(path: string, action: string, key?: SourceKey, options: { heldCopy?: boolean; unchanging?: boolean; heldAfterMs?: number } = {}): Promise<CheckedDatabase> {
   try {
     return { ...(await checkSqliteFile(path, action)), encrypted: false };
   } catch (error) {
@@ -214,21 +262,33 @@ export async function checkDatabaseFile(path: string, action: string, key?: Sour
   // connection would create a -shm beside it. A backup copies it without a lock
   // (`heldCopy`, held-copy.ts), its facts taken from its WAL header, which is plain, and
   // proves the key on the copy; anything else would have to say the key is good unchecked.
-  if ((await exists(`${path}-wal`)) && !(await exists(`${path}-shm`))) {
-    if (!options.heldCopy) {
-      throw new PagevaultError('SOURCE_BUSY', `${subject}: another program holds this encrypted database exclusively (it has a -wal and no -shm), so its key cannot be checked now; try again once that program is closed. Its backups are taken all the same, without a lock`);
-    }
+  const heldFacts = async (writeVersion: 1 | 2): Promise<CheckedDatabase> => {
     const stats = await stat(path);
     const pageSize = encryptedPageSize(path);
     return {
       path,
       stats,
       encrypted: true,
-      header: { pageSize, pageCount: Math.max(1, Math.ceil(stats.size / pageSize)), changeCounter: 0, writeVersion: 2, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) },
+      held: true,
+      header: { pageSize, pageCount: Math.max(1, Math.ceil(stats.size / pageSize)), changeCounter: 0, writeVersion, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) },
     };
+  };
+  if ((await exists(`${path}-wal`)) && !(await exists(`${path}-shm`))) {
+    if (!options.heldCopy) throw heldKeyUnchecked(subject, 'it has a -wal and no -shm');
+    return heldFacts(2);
   }
   const stats = await stat(path);
-  const db = openEncrypted(path, key, subject, { readonly: true, unchanging: options.unchanging === true });
+  // In rollback-journal mode the holder's lock is the only sign: no connection gets the
+  // read lock that proving the key takes (or a hot journal nobody holds needs a writer to
+  // roll it back). A backup then copies it without a lock: the rollback-journal proof
+  // reads only what stays plain (the journal's 28-byte header; page 1's bytes standing
+  // in for the encrypted database header, held-copy.ts), and the copy, its hot journal
+  // rolled back with the key as it is finalized, proves the key (backup.ts).
+  const db = openEncryptedUnlessHeld(path, key, subject, { readonly: true, unchanging: options.unchanging === true, heldAfterMs: options.heldAfterMs ?? (options.heldCopy ? HELD_DETECT_MS : DEFAULT_HELD_AFTER_MS) });
+  if (!db) {
+    if (!options.heldCopy) throw heldKeyUnchecked(subject, 'no other connection gets even a read lock on it, or it left a transaction in progress that only a writer may roll back');
+    return heldFacts(1);
+  }
   try {
     const pragma = (name: string) => db.pragma(name, { simple: true });
     const pageSize = Number(pragma('page_size'));

@@ -11,6 +11,8 @@ import type { SourceKey } from '../api/types.ts';
 import { makeEncryptedDatabase, openWithKey, pairsOf, startEncryptedWriter } from '../../test-support/encrypted-databases.ts';
 import { backup, inspect, restore, verify } from './index.ts';
 import { readManifest } from './manifest.ts';
+import { OperationContext, createCancelFlag } from './context.ts';
+import { steppedStrategy } from './strategies/stepped.ts';
 
 // Each SQLCipher 4 key costs 256,000 PBKDF2 rounds and each age passphrase an scrypt at 2^18:
 // a test of a dozen keyed opens needs minutes on a loaded 2-core machine, not the default minute.
@@ -218,10 +220,95 @@ describe('an encrypted database its app holds exclusively', () => {
     expect(readdirSync(join(dir, 'out')).filter((name) => name.includes('pagevault-'))).toEqual([]);
   });
 
-  it('a wrong key is found on the copy: WRONG_KEY, and nothing is published', async () => {
+  it('in rollback-journal mode, with the key: copied without a lock while the writer commits pairs, encrypted with the same key, whole pairs, none the writer had not committed', async () => {
     const dir = fresh();
     const source = join(dir, 'held.db');
-    makeEncryptedDatabase(source, passphrase);
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete', bytes: 1_000_000 });
+    // A rollback-journal copy is proven between two commits: the writer leaves 2 ms between them.
+    const writer = await startEncryptedWriter(source, passphrase, 2, 'exclusive');
+    // Its -journal comes and goes with each commit; nothing else may appear beside it.
+    const onlyItsOwn = () => expect(besideSource(dir).filter((name) => name !== 'held.db-journal')).toEqual(['held.db']);
+    onlyItsOwn();
+    let result;
+    let commits: number;
+    try {
+      result = await backup(source, join(dir, 'out') + '/', { key, heldCopyTries: tries });
+      // Its key cannot be checked while it is held: inspect (and so the add flow and the drawer) says so, and that its backups go on without a lock.
+      expect(await failureOf(inspect(source, { keys: { source: key } }))).toMatchObject({
+        code: 'SOURCE_BUSY',
+        message: expect.stringContaining(`Cannot inspect ${source}: another program holds this encrypted database exclusively`),
+      });
+      expect((await failureOf(inspect(source, { keys: { source: key } }))).message).toContain('Its backups are taken all the same, without a lock');
+      onlyItsOwn();
+    } finally {
+      commits = (JSON.parse(await writer.stop()) as { commits: number }).commits;
+    }
+    expect(result.manifest.heldCopy).toMatchObject({ journal: 'rollback' });
+    expect(result.manifest.sourceEncryption).toMatchObject({ cipher: 'sqlcipher-4', keyed: true });
+    expect(result.manifest.verification.verdict).toBe('passed');
+    expect(readFileSync(result.path).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
+    const copy = pairsOf(result.path, passphrase);
+    expect(copy).toMatchObject({ torn: 0, integrity: 'ok', journalMode: 'delete' });
+    expect(copy.a).toBe(copy.b);
+    expect((copy.a + copy.b) % 2).toBe(0);
+    // The 100 seed pairs and the writer's first commit, and no more than it committed in all.
+    expect(copy.a).toBeGreaterThanOrEqual(101);
+    expect(copy.a).toBeLessThanOrEqual(100 + commits);
+    expect(existsSync(`${result.path}-journal`) || existsSync(`${result.path}-wal`)).toBe(false);
+    expect(readdirSync(join(dir, 'out')).filter((name) => name.includes('pagevault-'))).toEqual([]);
+  });
+
+  for (const how of ['still holding it', 'killed'] as const) {
+    it(`in rollback-journal mode, with a transaction in progress (its app ${how}): the hot journal is rolled back with the key in the copy, and the source and its journal stay as they were`, async () => {
+      const dir = fresh();
+      const source = join(dir, 'held.db');
+      makeEncryptedDatabase(source, passphrase, { journalMode: 'delete', bytes: 500_000 });
+      const writer = await startEncryptedWriter(source, passphrase, 0, 'exclusive', true);
+      try {
+        await writer.printed('mid');
+        if (how === 'killed') {
+          writer.child.kill('SIGKILL');
+          await new Promise((done) => writer.child.once('exit', done));
+        }
+        expect(readFileSync(`${source}-journal`)[0]).not.toBe(0); // hot: the transaction spilled into the file
+        const sums = [sha(source), sha(`${source}-journal`)];
+        const filesBefore = besideSource(dir);
+
+        const result = await backup(source, join(dir, 'out') + '/', { key, heldCopyTries: tries });
+        expect(result.manifest.heldCopy).toMatchObject({ journal: 'rollback', consistentUpTo: expect.stringContaining('rolled back') });
+        expect(result.manifest.verification.verdict).toBe('passed');
+        // The seed pairs and the writer's one commit; nothing of the transaction in progress.
+        expect(pairsOf(result.path, passphrase)).toMatchObject({ torn: 0, integrity: 'ok', journalMode: 'delete', a: 101, b: 101 });
+        expect(readFileSync(result.path).subarray(0, 16).toString('latin1')).not.toBe('SQLite format 3\0');
+        expect(existsSync(`${result.path}-journal`)).toBe(false);
+        expect([sha(source), sha(`${source}-journal`)]).toEqual(sums);
+        expect(besideSource(dir)).toEqual(filesBefore);
+      } finally {
+        writer.child.kill('SIGKILL');
+      }
+    });
+  }
+
+  it('held only after its check (its app took it since): the stepped strategy answers "held" (copied without a lock) instead of waiting out its busy timeout and failing', async () => {
+    const dir = fresh();
+    const source = join(dir, 'held.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete' });
+    const header = { pageSize: 4096, pageCount: 1, changeCounter: 0, writeVersion: 1, sqliteVersionNumber: 0, bytes: Buffer.alloc(100) };
+    const writer = await startEncryptedWriter(source, passphrase, 2, 'exclusive');
+    try {
+      const ctx = new OperationContext(createCancelFlag(), () => undefined);
+      // A busy timeout of a minute: waited out, it would fail SOURCE_BUSY instead.
+      const input = { source, header, options: {}, busyTimeoutMs: 60_000, ctx, subject: `Cannot back up ${source}`, key };
+      expect(await steppedStrategy.begin(input)).toBe('held');
+    } finally {
+      await writer.stop();
+    }
+  });
+
+  it.each(['wal', 'delete'] as const)('%s: a wrong key is found on the copy: WRONG_KEY, and nothing is published', async (journalMode) => {
+    const dir = fresh();
+    const source = join(dir, 'held.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode });
     const writer = await startEncryptedWriter(source, passphrase, 2, 'exclusive');
     const folder = join(dir, 'out');
     mkdirSync(folder);

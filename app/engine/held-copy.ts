@@ -54,7 +54,11 @@
  * into changed bytes: the first 64 KiB, which hold page 1 whatever the page size, stand in
  * for the header. The journal's 28-byte header is written in the clear (only its page
  * records are encrypted), so a hot journal is recognised as before; only a copy that can
- * be recovered with the key (`rollBackHot`) accepts one.
+ * be recovered with the key (`rollBackHot`) accepts one. Held in rollback-journal mode,
+ * such a database gives no read lock, so its key cannot be proven on it: its check finds it
+ * held (connection.ts) and it is copied here; the keyed connection that finalizes the copy
+ * (backup.ts) reads the copied journal's encrypted page records through the cipher as it
+ * rolls them back, and proves the key (a wrong one is WRONG_KEY there, nothing published).
  *
  * On a file system that clones (clone.ts), a database larger than what is read into memory
  * is cloned instead of read: the time between the proof's two reads is then that of a

@@ -50,7 +50,8 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
     }
   }
   const source = options.keys?.source && options.detectCipher ? await withDetectedCipher(path, options.keys.source, 'Cannot inspect') : options.keys?.source;
-  const { stats, header, encrypted } = await checkDatabaseFile(path, 'Cannot inspect', source);
+  const heldAfterMs = Math.min(options.busyTimeoutMs ?? 5000, options.heldAfterMs ?? HELD_DETECT_MS);
+  const { stats, header, encrypted } = await checkDatabaseFile(path, 'Cannot inspect', source, { heldAfterMs });
   const encryption: EncryptionState = encrypted ? { state: 'key-accepted', cipher: source!.cipher, cipherLabel: cipherLabel(source!.cipher) } : { state: 'plain' };
   const walBytes = await stat(`${path}-wal`).then((s) => s.size, () => -1);
 
@@ -80,7 +81,7 @@ export async function inspectFile(path: string, options: InspectOptions = {}): P
     const pragma = (name: string): unknown => open.pragma(name, { simple: true });
     let tableNames: string[];
     try {
-      const listed = whenReadable(open, Math.min(options.busyTimeoutMs ?? 5000, options.heldAfterMs ?? HELD_DETECT_MS), () =>
+      const listed = whenReadable(open, heldAfterMs, () =>
         open.prepare(TABLE_NAMES).pluck().all() as string[],
       );
       if (!listed) return fromHeader(path, stats, header, walBytes);

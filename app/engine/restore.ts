@@ -142,8 +142,11 @@ async function restoreFrom(
   if (options.safetyCopy !== false) {
     const safetyCtx = ctx.withPhase('safety-copy');
     // Beside an encrypted backup, the safety copy is encrypted for the key that opened it.
+    // The safety copy is only hashed (as it is written, where it can be), not checked by
+    // SQLite: its pages are the target's as they are (a damaged target is what a user
+    // restores over), and restoring it (undo) checks them then, against that SHA-256.
     const encryption = (decrypted && encryptionForSafetyCopy(decrypted)) ?? options.safetyCopyEncryption;
-    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, busyTimeoutMs, action: 'take the safety copy of', ...(encryption && { encryption }), ...(targetKey && { key: targetKey }) }, onClaim).catch((error: unknown) => {
+    const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, hashOnly: true, busyTimeoutMs, action: 'take the safety copy of', ...(encryption && { encryption }), ...(targetKey && { key: targetKey }) }, onClaim).catch((error: unknown) => {
       const failure = toPagevaultError(error, subject);
       if (failure.code === 'CANCELLED') throw failure;
       const advice = options.safetyCopyAdvice ?? 'Choose another folder for the safety copy, or restore without one';

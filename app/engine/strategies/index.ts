@@ -57,11 +57,13 @@ export function defaultMode(header: SqliteHeader): BackupMode {
  * The strategy for `mode`, unless the files on disk already show the database is held:
  * a WAL database with a -wal but no -shm is held by a program in exclusive locking mode
  * (its wal-index lives in its own memory), or was left so by one that crashed. A SQLite
- * connection would create a -shm beside it, so it is copied without one.
+ * connection would create a -shm beside it, so it is copied without one. An encrypted
+ * source the check found held (`input.held`) is copied without a lock whatever its mode.
  */
 export async function chooseStrategy(input: StrategyInput, mode: BackupMode): Promise<BackupStrategy> {
   const exists = (path: string) => stat(path).then(() => true, () => false);
   const { source, header } = input;
+  if (input.held) return heldStrategy;
   if (header.writeVersion === 2 && (await exists(`${source}-wal`)) && !(await exists(`${source}-shm`))) return heldStrategy;
   return strategies[mode];
 }

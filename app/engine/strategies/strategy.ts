@@ -1,7 +1,7 @@
 /** The shape every backup strategy has; see index.ts for how one is added. */
 import Database from 'better-sqlite3';
 import type { CopyMethod, HeldCopy, JournalMode, SourceKey } from '../../api/types.ts';
-import { openEncrypted } from '../connection.ts';
+import { openEncrypted, openEncryptedUnlessHeld } from '../connection.ts';
 import type { BackupOptions } from '../backup-options.ts';
 import type { OperationContext } from '../context.ts';
 import { whenReadable } from '../read-lock.ts';
@@ -23,6 +23,8 @@ export interface StrategyInput {
   key?: SourceKey;
   /** An encrypted source without its key: copied as raw bytes (raw-copy.ts), never through SQLite. */
   raw?: boolean;
+  /** The check already found another program holding the source (an encrypted one, whose key check needs a read lock; connection.ts): it is copied without a lock. */
+  held?: boolean;
   /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
   destinationClones?: boolean;
   /**
@@ -104,10 +106,23 @@ export class SourceReader {
   readonly db: Database.Database;
   #files: SourceFiles | undefined;
 
-  constructor(input: StrategyInput, withFiles: boolean) {
-    this.db = input.key
-      ? openEncrypted(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs })
-      : new Database(input.source, { readonly: true, fileMustExist: true, timeout: input.busyTimeoutMs });
+  /**
+   * A reader of `input.source`; undefined for an encrypted source that gives no read lock
+   * to prove its key with (its app began to hold it after its check, connection.ts): it is
+   * then copied without a lock, as readShape finds a plain one held.
+   */
+  static open(input: StrategyInput, withFiles: boolean): SourceReader | undefined {
+    if (!input.key) return new SourceReader(input, withFiles);
+    const db = openEncryptedUnlessHeld(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs, heldAfterMs: Math.min(input.busyTimeoutMs, HELD_DETECT_MS) });
+    return db && new SourceReader(input, withFiles, db);
+  }
+
+  constructor(input: StrategyInput, withFiles: boolean, keyed?: Database.Database) {
+    this.db =
+      keyed ??
+      (input.key
+        ? openEncrypted(input.source, input.key, input.subject, { readonly: true, timeout: input.busyTimeoutMs })
+        : new Database(input.source, { readonly: true, fileMustExist: true, timeout: input.busyTimeoutMs }));
     try {
       this.#files = withFiles ? new SourceFiles(input.source) : undefined;
     } catch (error) {
@@ -192,7 +207,8 @@ export function beginWithReader(
   withFiles: boolean,
   make: (reader: SourceReader) => BegunCopy | undefined,
 ): BegunCopy | 'held' {
-  const reader = new SourceReader(input, withFiles);
+  const reader = SourceReader.open(input, withFiles);
+  if (!reader) return 'held';
   try {
     const begun = make(reader);
     if (begun) return begun;

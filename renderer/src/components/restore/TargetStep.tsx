@@ -233,7 +233,7 @@ function SafetyCopyChoice({ checked, label }: { checked: boolean; label: string 
         checked={checked}
         onChange={(event) => (event.currentTarget.checked ? setSafetyCopy(true) : setConfirming(true))}
         label="Take a safety copy of the current database first (recommended)"
-        description="It is verified, listed in the history as “Before restore”, and Undo restore brings it back."
+        description="It is the database as it is now, hashed as it is written, listed in the history as “Before restore”; Undo restore checks it and brings it back."
       />
       <Modal opened={confirming} onClose={() => setConfirming(false)} title="Restore without a safety copy?" closeButtonProps={{ 'aria-label': 'Close without turning off the safety copy' }} centered>
         <Text size="sm" mb="lg">
