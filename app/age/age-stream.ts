@@ -5,7 +5,7 @@
  * one chunk beyond what the stream it sits in buffers, so memory does not grow with the
  * file. Files it writes open with `age -d`; files `age -e` wrote open here.
  */
-import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, createSecretKey, generateKeyPairSync, hkdfSync, randomBytes, scrypt as scryptCallback, timingSafeEqual, type Hash, type KeyObject } from 'node:crypto';
+import { createCipheriv, createDecipheriv, createHash, createHmac, createPublicKey, createSecretKey, generateKeyPairSync, hkdfSync, randomBytes, scrypt as scryptCallback, scryptSync, timingSafeEqual, type Hash, type KeyObject } from 'node:crypto';
 import type { FileHandle } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
@@ -396,7 +396,23 @@ function describe(types: string[]): string {
   return parts.join(' and ');
 }
 
-async function unwrapFileKey(header: ParsedHeader, identities: AgeIdentity[], subject: string): Promise<Buffer> {
+/** What a passphrase stanza asks for: its salt and work factor, checked. */
+function scryptParams(stanza: Stanza, subject: string): { salt: Buffer; logN: number } {
+  const [saltText, logNText] = stanza.args;
+  const salt = saltText === undefined ? undefined : unb64(saltText);
+  if (stanza.args.length !== 2 || !salt || salt.length !== 16 || !/^[1-9][0-9]?$/.test(logNText!) || stanza.body.length !== 32) {
+    throw new PagevaultError('CORRUPT', `${subject}: its age header is damaged (a malformed passphrase stanza)`);
+  }
+  const logN = Number(logNText);
+  if (logN > MAX_SCRYPT_LOG_N) throw new PagevaultError('NOT_SUPPORTED', `${subject}: its passphrase work factor is 2^${logN}, more than the 2^${MAX_SCRYPT_LOG_N} Pagevault (and age) accept: it would take minutes and gigabytes to open`);
+  return { salt, logN };
+}
+
+/**
+ * The file key, when the header holds no passphrase stanza (an X25519 one is opened here);
+ * otherwise the passphrase stanza and the passphrases to try, for the caller's scrypt.
+ */
+function unwrapWithoutScrypt(header: ParsedHeader, identities: AgeIdentity[], subject: string): Buffer | { stanza: Stanza; passphrases: Buffer[]; salt: Buffer; logN: number } {
   const what = describe(header.recipientTypes);
   const scryptStanza = header.stanzas.find((s) => s.type === 'scrypt');
   if (scryptStanza && header.stanzas.length > 1) throw new PagevaultError('CORRUPT', `${subject}: its age header is damaged (a passphrase stanza must be the only one)`);
@@ -404,19 +420,7 @@ async function unwrapFileKey(header: ParsedHeader, identities: AgeIdentity[], su
   const keys = identities.filter((id) => id.kind === 'x25519');
   if (scryptStanza) {
     if (passphrases.length === 0) throw new PagevaultError(identities.length ? 'WRONG_KEY' : 'KEY_NEEDED', `${subject}: it is encrypted with a passphrase; give the passphrase (a passphrase file), not an identity`);
-    const [saltText, logNText] = scryptStanza.args;
-    const salt = saltText === undefined ? undefined : unb64(saltText);
-    if (scryptStanza.args.length !== 2 || !salt || salt.length !== 16 || !/^[1-9][0-9]?$/.test(logNText!) || scryptStanza.body.length !== 32) {
-      throw new PagevaultError('CORRUPT', `${subject}: its age header is damaged (a malformed passphrase stanza)`);
-    }
-    const logN = Number(logNText);
-    if (logN > MAX_SCRYPT_LOG_N) throw new PagevaultError('NOT_SUPPORTED', `${subject}: its passphrase work factor is 2^${logN}, more than the 2^${MAX_SCRYPT_LOG_N} Pagevault (and age) accept: it would take minutes and gigabytes to open`);
-    for (const id of passphrases) {
-      const wrapKey = await scrypt(id.passphrase, Buffer.concat([Buffer.from(SCRYPT_SALT_LABEL), salt]), 32, scryptOptions(logN));
-      const fileKey = unaead(wrapKey, ZERO_NONCE, scryptStanza.body);
-      if (fileKey) return fileKey;
-    }
-    throw new PagevaultError('WRONG_KEY', `${subject}: the passphrase does not open it (wrong passphrase)`);
+    return { stanza: scryptStanza, passphrases: passphrases.map((id) => id.passphrase), ...scryptParams(scryptStanza, subject) };
   }
   if (keys.length === 0) throw new PagevaultError(identities.length ? 'WRONG_KEY' : 'KEY_NEEDED', `${subject}: it is encrypted to ${what}; give its age identity (AGE-SECRET-KEY-1…), not a passphrase`);
   for (const stanza of header.stanzas) {
@@ -437,6 +441,61 @@ async function unwrapFileKey(header: ParsedHeader, identities: AgeIdentity[], su
     }
   }
   throw new PagevaultError('WRONG_KEY', `${subject}: the identity given does not open it (it is encrypted to ${what}, none of them this identity's)`);
+}
+
+const wrongPassphrase = (subject: string) => new PagevaultError('WRONG_KEY', `${subject}: the passphrase does not open it (wrong passphrase)`);
+
+async function unwrapFileKey(header: ParsedHeader, identities: AgeIdentity[], subject: string): Promise<Buffer> {
+  const found = unwrapWithoutScrypt(header, identities, subject);
+  if (Buffer.isBuffer(found)) return found;
+  for (const passphrase of found.passphrases) {
+    const wrapKey = await scrypt(passphrase, Buffer.concat([Buffer.from(SCRYPT_SALT_LABEL), found.salt]), 32, scryptOptions(found.logN));
+    const fileKey = unaead(wrapKey, ZERO_NONCE, found.stanza.body);
+    if (fileKey) return fileKey;
+  }
+  throw wrongPassphrase(subject);
+}
+
+/**
+ * Encrypts a small buffer (a key, a few kilobytes at most) to `recipients` as a whole
+ * age file, which `age -d` opens.
+ */
+export async function sealSmall(plain: Buffer, recipients: AgeRecipient[]): Promise<Buffer> {
+  const { head, payloadKey } = await beginFile(recipients);
+  const out = Buffer.allocUnsafe(sealedLength(plain.length));
+  return Buffer.concat([head, out.subarray(0, sealChunks(payloadCipherKey(payloadKey), plain, plain.length, 0, true, out))]);
+}
+
+/**
+ * Decrypts a whole small age file held in memory, synchronously (scrypt too), for callers
+ * that cannot wait: a wrong or missing key, or a changed file, is an error naming `subject`.
+ */
+export function openSmall(data: Buffer, identities: AgeIdentity[], subject: string): Buffer {
+  const header = parseHeader(data, subject, true)!;
+  const found = unwrapWithoutScrypt(header, identities, subject);
+  let fileKey: Buffer | undefined;
+  if (Buffer.isBuffer(found)) fileKey = found;
+  else {
+    for (const passphrase of found.passphrases) {
+      fileKey = unaead(scryptSync(passphrase, Buffer.concat([Buffer.from(SCRYPT_SALT_LABEL), found.salt]), 32, scryptOptions(found.logN)), ZERO_NONCE, found.stanza.body);
+      if (fileKey) break;
+    }
+    if (!fileKey) throw wrongPassphrase(subject);
+  }
+  if (!timingSafeEqual(headerMac(fileKey, header.upToDashes), header.mac)) throw new PagevaultError('CORRUPT', `${subject}: its age header was changed (the header MAC does not match)`);
+  const rest = data.subarray(header.length);
+  if (rest.length < 16 + TAG) throw new PagevaultError('TRUNCATED', `${subject}: the age file is cut short (it ends before its first chunk)`);
+  const payloadKey = hkdf(fileKey, rest.subarray(0, 16), 'payload');
+  const sealed = rest.subarray(16);
+  const parts: Buffer[] = [];
+  for (let counter = 0, at = 0; ; counter += 1, at += SEALED_CHUNK) {
+    const last = at + SEALED_CHUNK >= sealed.length;
+    const plain = unaead(payloadKey, chunkNonce(counter, last), sealed.subarray(at, Math.min(at + SEALED_CHUNK, sealed.length)));
+    if (!plain) throw new PagevaultError('CORRUPT', `${subject}: the age file was changed or damaged (chunk ${counter + 1} fails authentication)`);
+    parts.push(plain);
+    if (last) break;
+  }
+  return Buffer.concat(parts);
 }
 
 /**

@@ -279,6 +279,8 @@ export interface VaultVersionRef {
   id: number;
   /** Compressed bytes of the pages no earlier version had: what this version cost. */
   newBytes: number;
+  /** True when its vault is encrypted with age (vault-store.ts), as the History lists it. */
+  encrypted?: boolean;
 }
 
 /** A database registered with Pagevault, with what the list shows about it. */

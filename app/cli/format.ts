@@ -143,19 +143,22 @@ export function renderVaultBackup(r: VaultBackupResult): string {
 }
 
 /** The versions of a vault as a table, oldest first. */
-export function renderVaultList(r: { vault: string; versions: VaultVersion[]; bytes: number }): string {
-  if (r.versions.length === 0) return `${r.vault}: no versions yet`;
+export function renderVaultList(r: { vault: string; versions: VaultVersion[]; bytes: number; encryptedTo?: string | null }): string {
+  const encrypted = r.encryptedTo ? `\nencrypted ${r.encryptedTo === 'scrypt' ? 'with a passphrase' : `to ${r.encryptedTo}`}` : '';
+  if (r.versions.length === 0) return `${r.vault}: no versions yet${encrypted}`;
   const rows = r.versions.map((v) => [String(v.id), v.createdAt, v.pageCount.toLocaleString('en-US'), v.newPages.toLocaleString('en-US'), mb(v.newBytes)]);
   const head = ['version', 'taken', 'pages', 'new pages', 'new data'];
   const widths = head.map((h, i) => Math.max(h.length, ...rows.map((row) => row[i]!.length)));
   const line = (cells: string[]) => cells.map((cell, i) => (i === 1 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join('  ');
-  return [line(head), ...rows.map(line), `${r.versions.length} version${r.versions.length === 1 ? '' : 's'} in ${r.vault}, ${mb(r.bytes)} on disk`].join('\n');
+  return [line(head), ...rows.map(line), `${r.versions.length} version${r.versions.length === 1 ? '' : 's'} in ${r.vault}, ${mb(r.bytes)} on disk${encrypted}`].join('\n');
 }
 
 /** A vault's verdict, and each damaged page by version, page number and stored page. */
 export function renderVaultVerify(r: VaultVerifyResult): string {
-  if (r.ok) return `${r.vault}: all ${r.pages.toLocaleString('en-US')} stored pages of ${r.versions} version${r.versions === 1 ? '' : 's'} match their SHA-256`;
-  return [`${r.vault}: ${r.problemCount} problem${r.problemCount === 1 ? '' : 's'}`, ...r.problems.map((p) => `  ${p.message}`)].join('\n');
+  const of = `${r.pages.toLocaleString('en-US')} stored pages of ${r.versions} version${r.versions === 1 ? '' : 's'}`;
+  if (r.ok && r.notChecked) return [`${r.vault}: all ${of} are stored; not checked:`, ...r.notChecked.map((what) => `  ${what}`)].join('\n');
+  if (r.ok) return `${r.vault}: all ${of} match their ${r.encrypted ? 'keyed hashes (the vault is encrypted)' : 'SHA-256'}`;
+  return [`${r.vault}: ${r.problemCount} problem${r.problemCount === 1 ? '' : 's'}`, ...r.problems.map((p) => `  ${p.message}`), ...(r.notChecked ?? []).map((what) => `  not checked: ${what}`)].join('\n');
 }
 
 /** What a prune removed and what it kept, with the rule that kept each. */

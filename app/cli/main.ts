@@ -24,6 +24,8 @@ Commands:
   backup <source> <dest-file-or-dir>  Back up a live database (a folder gets <name>-YYYYMMDD-HHMMSS.db)
   backup <source> --vault <dir>       Add a version to the page vault in <dir> (made on first use); a version
                                       stores only the pages no earlier version has, compressed
+                                      --encrypt-to / --encrypt-passphrase-file make a new vault encrypted;
+                                      an encrypted vault takes --identity F or --passphrase-file F
       --mode snapshot|stepped|compact   default: snapshot for WAL databases, stepped otherwise
       --force                           replace an existing destination file
       --no-verify                       skip quick_check and SHA-256 of the copy
@@ -37,12 +39,17 @@ Commands:
       --passphrase-file F               restore, verify, inspect: the passphrase of a .age backup, in F
                                         (key files must be readable by you only: chmod 600)
   vault list <dir>                    The versions in a vault: number, time, pages, new data each added
+                                      (with --identity / --passphrase-file, also checks that the key opens it)
   vault restore <dir> <version> <target>
                                       Write a version (its number, or latest) to a new file, or load it into a
                                       database (a safety copy is taken first, as restore does)
       --no-safety-copy                  do not copy the current target first
   vault verify <dir>                  Check every page of every version against its SHA-256; names what is damaged
+                                      (an encrypted vault: its keyed hash, with --identity F or --passphrase-file F;
+                                      without the key, only that every page is stored, and it says so)
+      --identity F --passphrase-file F  vault restore, verify, list, backup --vault: the key of an encrypted vault
   vault prune <dir>                   Delete the versions a retention policy drops, and the pages only they had
+                                      (needs no key, encrypted or not: it reads only page ids)
       --keep-last N --keep-hourly N --keep-daily N --keep-weekly N --keep-monthly N --keep-yearly N
       --min-age-days N                  as retention keeps copies; the newest version is always kept
   inspect <file>                      What the file is: pages, journal mode, tables and rows
@@ -172,11 +179,8 @@ async function main(argv: string[]): Promise<number> {
   if (values.raw && command !== 'backup' && command !== 'restore') return usageError('--raw goes with backup and restore');
   if (values.raw && values['key-file'] !== undefined) return usageError('Give --key-file or --raw, not both: --raw is the copy without the key');
   if (values.raw && values.vault !== undefined) return usageError('--raw goes with a backup to a file or folder, not with --vault');
-  // A vault keeps plain pages only: a key or an encryption asked for would be ignored, and the versions stored in the clear.
+  // A vault keeps plain databases only (an encrypted source's key would be ignored); its own encryption is age's, below.
   if (values.vault !== undefined && values['key-file'] !== undefined) return usageError('--key-file goes with a backup to a file or folder, not with --vault: a vault keeps only plain databases');
-  if (values.vault !== undefined && (values['encrypt-to'] !== undefined || values['encrypt-passphrase-file'] !== undefined)) {
-    return usageError('--encrypt-to and --encrypt-passphrase-file go with a backup to a file or folder, not with --vault: a vault is not encrypted');
-  }
   let key: SourceKey | undefined;
   if (values['key-file'] !== undefined) {
     const read = readSourceKeyFile(values['key-file'], values.cipher as SourceKey['cipher'] | undefined);
@@ -189,7 +193,9 @@ async function main(argv: string[]): Promise<number> {
   if (values['encrypt-to'] !== undefined && values['encrypt-passphrase-file'] !== undefined) return usageError('Give --encrypt-to or --encrypt-passphrase-file, not both');
   if (command !== 'backup' && (values['encrypt-to'] !== undefined || values['encrypt-passphrase-file'] !== undefined)) return usageError('--encrypt-to and --encrypt-passphrase-file go with backup');
   if (values.identity !== undefined && values['passphrase-file'] !== undefined) return usageError('Give --identity or --passphrase-file, not both');
-  if (command !== 'restore' && command !== 'verify' && command !== 'inspect' && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('--identity and --passphrase-file go with restore, verify and inspect');
+  const takesAgeKeys = command === 'restore' || command === 'verify' || command === 'inspect' || (command === 'backup' && values.vault !== undefined) || (vaultCommand !== undefined && vaultCommand !== 'prune');
+  if (vaultCommand === 'prune' && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('vault prune needs no key, even for an encrypted vault: it reads only page ids; run it without --identity and --passphrase-file');
+  if (!takesAgeKeys && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('--identity and --passphrase-file go with restore, verify, inspect, backup --vault and vault list, restore and verify');
 
   const json = values.json;
   const out = (object: unknown) => process.stdout.write(`${JSON.stringify(object)}\n`);
@@ -216,7 +222,9 @@ async function main(argv: string[]): Promise<number> {
     switch (command) {
       case 'backup': {
         if (values.vault !== undefined) {
-          const result = await engine.vaultBackup(args[0]!, values.vault, run);
+          const encryption = backupEncryptionOf(values);
+          const keys = backupKeysOf(values);
+          const result = await engine.vaultBackup(args[0]!, values.vault, { ...run, ...(encryption && { encryption }), ...(keys && { keys }) });
           value = result;
           text = renderVaultBackup(result);
           break;
@@ -275,15 +283,18 @@ async function main(argv: string[]): Promise<number> {
       case 'vault': {
         const dir = args[1]!;
         if (vaultCommand === 'list') {
-          const result = await engine.vaultList(dir, run);
+          const keys = backupKeysOf(values);
+          const result = await engine.vaultList(dir, { ...run, ...(keys && { keys }) });
           value = result;
           text = renderVaultList(result);
         } else if (vaultCommand === 'restore') {
-          const result = await engine.vaultRestore(dir, args[2]!, args[3]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy' });
+          const keys = backupKeysOf(values);
+          const result = await engine.vaultRestore(dir, args[2]!, args[3]!, { ...run, safetyCopy: !values['no-safety-copy'], safetyCopyAdvice: 'Restore without one with --no-safety-copy', ...(keys && { keys: { age: keys } }) });
           value = result;
-          text = `Restored version ${result.version.id} (${result.version.createdAt}) of ${result.vault} into ${result.target} (${result.version.pageCount.toLocaleString('en-US')} pages, each checked against its SHA-256)${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
+          text = `Restored version ${result.version.id} (${result.version.createdAt}) of ${result.vault} into ${result.target} (${result.version.pageCount.toLocaleString('en-US')} pages, each checked against its ${result.encrypted ? 'keyed hash' : 'SHA-256'})${result.safetyCopy ? `\n  the previous database was saved as ${result.safetyCopy}` : ''}`;
         } else if (vaultCommand === 'verify') {
-          const result = await engine.vaultVerify(dir, run);
+          const keys = backupKeysOf(values);
+          const result = await engine.vaultVerify(dir, { ...run, ...(keys && { keys }) });
           clearLine();
           if (json) out({ type: 'result', command: 'vault verify', value: result });
           else console.log(renderVaultVerify(result));

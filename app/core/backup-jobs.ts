@@ -195,23 +195,23 @@ export class BackupJobs {
   /**
    * Adds a version to the database's vault, in an engine worker as every backup runs, with
    * its progress and cancel. An encrypted database has no vault: its pages would be
-   * stored as the cipher wrote them, unreadable without the key and never shared.
+   * stored as the cipher wrote them, unreadable without the key and never shared. With
+   * encryption at rest, the vault is an encrypted one (vault-store.ts), made to the same
+   * recipient and opened with the key store's keys; a vault of the other kind is refused.
    */
   async #addVersion(row: DatabaseRow, job: { signal: AbortSignal; progress: (p: engine.EngineProgress) => void }): Promise<AddedVersion> {
     const subject = `Cannot add a version of ${row.path}`;
     if ((await sourceKeyOf(this.#ctx.secrets, row.id)) || (await copiesRaw(this.#ctx.secrets, row.id))) {
       throw new PagevaultError('NOT_SUPPORTED', `${subject}: it is encrypted, and the vault keeps only plain databases; choose Copies in its settings`);
     }
-    // Encryption at rest asked for: the vault stores pages in the clear, so no version rather than one unencrypted.
-    if (await this.#encryption?.forBackup(row.id, row.label)) {
-      throw new PagevaultError('NOT_SUPPORTED', `${subject}: its backups are to be encrypted at rest, and the vault is not encrypted; choose Copies in its settings, or turn its backup encryption off`);
-    }
+    const encryption = (await this.#encryption?.forBackup(row.id, row.label)) ?? null;
+    const keys = (await this.#encryption?.keys()) ?? [];
     const { vault } = await checkedVault(row, subject);
-    const added = await engine.vaultBackup(row.path, vault, { onProgress: job.progress, signal: job.signal });
+    const added = await engine.vaultBackup(row.path, vault, { onProgress: job.progress, signal: job.signal, encryption, keys });
     if (!this.#ctx.catalog.settings.get().verifyAfterBackup) return { added, verified: null };
     // As a copy is verified after it is written: every stored page against its hash. The
     // version is committed by now, so this is not cancelled; it reads the vault once.
-    const check = await engine.vaultVerify(vault, { onProgress: job.progress });
+    const check = await engine.vaultVerify(vault, { onProgress: job.progress, keys });
     const problems = check.problems.filter((problem) => problem.version === added.version.id || problem.version === null).map((problem) => problem.message);
     return { added, verified: { problems, at: new Date().toISOString() } };
   }

@@ -151,7 +151,7 @@ export class Core {
       catalogProblem,
     };
     const backupEncryption = new BackupEncryptionSettings(this.#ctx);
-    const databases = new Databases(this.#ctx, backupEncryption);
+    const databases = new Databases(this.#ctx);
     const retention = new Retention(this.#ctx, databases);
     const backups = new BackupJobs(this.#ctx, databases, retention, options.backup, backupEncryption);
     this.#recovered = backups.recoverInterrupted().catch((error: unknown) => catalogProblem('Recording the backups interrupted when Pagevault last ended', error));
@@ -231,13 +231,7 @@ export class Core {
         return backupEncryption.get(databaseId);
       },
       'encryption.set': ({ databaseId, mode, passphrase, newIdentity }) => {
-        const row = databaseId === null ? undefined : databases.get(databaseId);
-        // Its versions would be written in the clear: the vault's pages are not encrypted with age.
-        if (row?.storage === 'versions' && mode !== 'none' && (mode !== 'inherit' || backupEncryption.encrypts(null))) {
-          throw new PagevaultError('NOT_SUPPORTED', `Cannot encrypt the backups of ${row.path} at rest: it keeps Versions, whose vault is not encrypted with age; choose Copies for it first`, {
-            issues: [{ path: 'mode', message: 'A database keeping Versions cannot be encrypted at rest yet; choose Copies first' }],
-          });
-        }
+        if (databaseId !== null) databases.get(databaseId);
         return backupEncryption.set(databaseId, mode, { passphrase, newIdentity });
       },
     };

@@ -11,7 +11,6 @@ import * as engine from '../engine/index.ts';
 import { folderClones } from '../engine/clone.ts';
 import { fileSystemError } from '../engine/sqlite-errors.ts';
 import { defaultStorage, storageReason } from './storage-choice.ts';
-import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import type { CoreContext } from './context.ts';
 import { withFileFacts } from './file-facts.ts';
 import { copiesRaw, forgetSourceKey, saveRawCopies, saveSourceKey, sourceKeyOf } from './source-keys.ts';
@@ -25,11 +24,8 @@ export function defaultModeFor(journalMode: JournalMode): BackupMode {
 export class Databases {
   readonly #ctx: CoreContext;
 
-  readonly #encryption: Pick<BackupEncryptionSettings, 'encrypts'> | undefined;
-
-  constructor(ctx: CoreContext, encryption?: Pick<BackupEncryptionSettings, 'encrypts'>) {
+  constructor(ctx: CoreContext) {
     this.#ctx = ctx;
-    this.#encryption = encryption;
   }
 
   /** Every registered database as the UI lists it; the files are looked at all at once, off this thread. */
@@ -89,10 +85,9 @@ export class Databases {
       label,
       destination,
       // An encrypted database keeps Copies, with its key or without: the vault reads plain
-      // pages only; so does one whose backups are to be encrypted at rest (the default's
-      // encryption), since the vault's pages are not encrypted with age.
+      // pages only. Encryption at rest does not matter: a vault is encrypted with age too.
       storage:
-        (info.encryption && info.encryption.state !== 'plain') || this.#encryption?.encrypts(null) ? 'copies' : defaultStorage({ sizeBytes, clones: await destinationClones(path, destination) }),
+        info.encryption && info.encryption.state !== 'plain' ? 'copies' : defaultStorage({ sizeBytes, clones: await destinationClones(path, destination) }),
       mode: defaultModeFor(info.journalMode),
       pagesPerStep: null,
       pauseMs: null,
@@ -129,11 +124,6 @@ export class Databases {
     if (params.storage === 'versions' && ((await sourceKeyOf(this.#ctx.secrets, row.id)) || (await copiesRaw(this.#ctx.secrets, row.id)))) {
       throw new PagevaultError('NOT_SUPPORTED', `Cannot keep versions of ${row.path}: it is encrypted, and the vault keeps only plain databases; keep Copies`, {
         issues: [{ path: 'storage', message: 'An encrypted database keeps Copies' }],
-      });
-    }
-    if (params.storage === 'versions' && this.#encryption?.encrypts(row.id)) {
-      throw new PagevaultError('NOT_SUPPORTED', `Cannot keep versions of ${row.path}: its backups are encrypted at rest with age, and the vault's pages are not; turn its encryption at rest off first, or keep Copies`, {
-        issues: [{ path: 'storage', message: 'Backups encrypted at rest are kept as Copies' }],
       });
     }
     const updated = this.#ctx.catalog.databases.update(row.id, {

@@ -13,7 +13,7 @@ import { isOnDisk, withFileFact, withFileFacts } from './file-facts.ts';
 import { VAULT_SUFFIX } from '../vault/location.ts';
 import type { VaultVersion } from '../vault/vault.ts';
 import { VAULT_FILE } from '../vault/vault-store.ts';
-import { versionEntry, versionPath } from './versions.ts';
+import { VaultEncryptionFacts, versionEntry, versionPath } from './versions.ts';
 import { sourceKeyOf } from './source-keys.ts';
 
 const MANIFEST_SUFFIX = '.manifest.json';
@@ -23,6 +23,7 @@ export class History {
   readonly #ctx: CoreContext;
 
   readonly #encryption: BackupEncryptionSettings | undefined;
+  readonly #vaultFacts = new VaultEncryptionFacts();
 
   constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
@@ -32,7 +33,7 @@ export class History {
   /** One page of the history, each entry's file looked for on disk. */
   async list(query: Params<'history.list'>): Promise<HistoryPage> {
     const page = this.#ctx.catalog.backups.list(query);
-    return { ...page, entries: await withFileFacts(page.entries) };
+    return { ...page, entries: await this.#vaultFacts.withEncryption(await withFileFacts(page.entries)) };
   }
 
   series(databaseId: number, limit = 200): HistoryPoint[] {
@@ -65,9 +66,10 @@ export class History {
    * verdict, with its damaged pages named by version and page number.
    */
   async #verifyVersion(record: BackupRecord, version: VaultVersionRef): Promise<BackupRecord> {
-    const result = await engine.vaultVerify(version.vault);
+    const result = await engine.vaultVerify(version.vault, { keys: (await this.#encryption?.keys()) ?? [] });
     const at = new Date().toISOString();
-    const unowned = result.problems.filter((problem) => problem.version === null).map((problem) => problem.message);
+    // An encrypted vault checked without its key (none in the key store opens it) says what it could not check.
+    const unowned = [...result.problems.filter((problem) => problem.version === null).map((problem) => problem.message), ...(result.notChecked ?? [])];
     const all = record.databaseId === null ? [record] : this.#ctx.catalog.backups.withFiles(record.databaseId).filter((entry) => entry.version?.vault === version.vault);
     for (const entry of all) {
       const problems = [...result.problems.filter((problem) => problem.version === entry.version!.id).map((problem) => problem.message), ...unowned];

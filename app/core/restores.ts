@@ -107,7 +107,7 @@ export class Restores {
    */
   readonly #checkedSha256 = new Map<string, string>();
   /** A version of a vault (`<vault>#<id>`) is restored from a file it is written to first, so it goes through the same checks, safety copy and undo as a copy. */
-  readonly #versionFiles = new VersionFiles();
+  readonly #versionFiles = new VersionFiles(async () => (await this.#encryption?.keys()) ?? []);
 
   constructor(ctx: CoreContext, encryption?: BackupEncryptionSettings) {
     this.#ctx = ctx;
@@ -377,7 +377,18 @@ export class Restores {
     const targetKey = target.exists ? await this.#targetKey(row, backupPath) : undefined;
     const checkedSha256 = this.#checkedSha256.get(backupPath);
     const file = await this.#versionFiles.fileOf(backupPath, { signal: job.signal });
-    const result = await engine.restore(file, target.path, { safetyCopy, safetyCopyDir, onProgress: job.progress, signal: job.signal, keys: { ...keys, ...(targetKey && { target: targetKey }) }, ...(checkedSha256 && { checkedSha256 }) });
+    // A version written out of an encrypted vault is a plain file: the safety copy is
+    // encrypted as the database's backups are, not left in the clear beside them.
+    const safetyCopyEncryption = file !== backupPath && row && this.#versionFiles.wasEncrypted() ? await this.#encryption?.forBackup(row.id, row.label) : undefined;
+    const result = await engine.restore(file, target.path, {
+      safetyCopy,
+      safetyCopyDir,
+      onProgress: job.progress,
+      signal: job.signal,
+      keys: { ...keys, ...(targetKey && { target: targetKey }) },
+      ...(checkedSha256 && { checkedSha256 }),
+      ...(safetyCopyEncryption && { safetyCopyEncryption }),
+    });
     if (file !== backupPath) await this.#versionFiles.close();
     let safetyCopyEntry: BackupRecord | null = null;
     // The target is restored by now: a catalog that cannot record it must not report the restore as failed.

@@ -190,31 +190,65 @@ describe('a Versions database', () => {
     expect(target).toMatchObject({ exists: true, problem: null, problemCode: null });
   });
 
-  it('a database whose backups are to be encrypted at rest adds no version: the vault is not encrypted, so the backup fails saying so, writing nothing', async () => {
+  it('a Versions database with encryption at rest (the default) backs up into an encrypted vault; History shows Encrypted, verify and the restore flow open it with the key store, the safety copy is encrypted too', async () => {
     const { live, id, vault } = await chinookAsVersions();
-    // The database follows the default, which is encrypted afterwards.
-    await call('encryption.set', { databaseId: null, mode: 'x25519' });
-    const done = await finished((await call('backups.start', { databaseId: id })).jobId);
-    expect(done.ok).toBe(false);
-    expect(done.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(live) });
-    expect(existsSync(vault)).toBe(false);
+    const { recipient } = await call('encryption.set', { databaseId: null, mode: 'x25519' });
+    await backupNow(id);
+    deleteInvoiceLines(live);
+    const second = await backupNow(id);
+    expect(second).toMatchObject({ status: 'succeeded', verification: 'passed', verificationProblems: [], version: { id: 2 } });
+    const store = new Database(join(vault, VAULT_FILE), { readonly: true });
+    expect(store.prepare("SELECT value FROM meta WHERE key = 'recipient'").pluck().get()).toBe(recipient);
+    store.close();
+    const history = await call('history.list', { databaseId: id });
+    expect(history.entries.map((entry) => [entry.version?.id, entry.version?.encrypted])).toEqual([
+      [2, true],
+      [1, true],
+    ]);
+    expect((await call('history.verify', { backupId: second.id })).verification).toBe('passed');
+
+    const check = await finished((await call('restore.check', { backupPath: `${vault}#1` })).jobId);
+    expect(check.error).toBeNull();
+    const done = await finished((await call('restore.start', { backupPath: `${vault}#1`, targetPath: live, safetyCopy: true })).jobId);
+    expect(done.error).toBeNull();
+    expect(rowCounts(live)).toEqual(chinookRowCounts);
+    expect(done.restore!.safetyCopyEntry!.path).toMatch(/\.db\.age$/);
   });
 
-  it('Versions and encryption at rest exclude each other for a database, each refused under its field, naming it', async () => {
-    const { live, id } = await chinookAsVersions();
-    expect(await failure('encryption.set', { databaseId: id, mode: 'x25519' })).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(live), issues: [{ path: 'mode' }] });
-    await call('databases.update', { id, storage: 'copies' });
+  it('a plain vault is not encrypted afterwards: with encryption at rest turned on, the backup is refused saying what to do, nothing written; and the reverse', async () => {
+    const { live, id, vault } = await chinookAsVersions();
+    await backupNow(id);
+    const before = readFileSync(join(vault, VAULT_FILE));
     await call('encryption.set', { databaseId: id, mode: 'x25519' });
-    expect(await failure('databases.update', { id, storage: 'versions' })).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining(live), issues: [{ path: 'storage' }] });
-    expect((await call('databases.details', { id })).database.storage).toBe('copies');
+    const refused = await finished((await call('backups.start', { databaseId: id })).jobId);
+    expect(refused.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('this vault was made without encryption; choose a new backup folder or turn encryption off') });
+    expect(refused.error!.message).toContain(live);
+    expect(readFileSync(join(vault, VAULT_FILE)).equals(before)).toBe(true);
+
+    const other = join(t.work, 'other.sqlite');
+    copyFileSync(chinookFixture, other);
+    const added = await call('databases.add', { path: other });
+    await call('databases.update', { id: added.id, storage: 'versions' });
+    await call('encryption.set', { databaseId: added.id, mode: 'x25519' });
+    await backupNow(added.id);
+    await call('encryption.set', { databaseId: added.id, mode: 'none' });
+    const plain = await finished((await call('backups.start', { databaseId: added.id })).jobId);
+    expect(plain.error).toMatchObject({ code: 'NOT_SUPPORTED', message: expect.stringContaining('this vault is encrypted (to age1') });
   });
 
-  it('with encryption at rest as the default, a large new database gets Copies, so its backups are encrypted instead of refused', async () => {
+  it('Versions and encryption at rest go together: either can be chosen with the other set', async () => {
+    const { id } = await chinookAsVersions();
+    expect((await call('encryption.set', { databaseId: id, mode: 'x25519' })).mode).toBe('x25519');
+    await call('databases.update', { id, storage: 'copies' });
+    expect((await call('databases.update', { id, storage: 'versions' })).storage).toBe('versions');
+  });
+
+  it('with encryption at rest as the default, a large new database where nothing clones still gets Versions', async () => {
     await call('encryption.set', { databaseId: null, mode: 'x25519' });
     const big = join(t.work, 'big.sqlite');
     makeDatabase(big, { journalMode: 'delete', bytes: VERSIONS_FROM_BYTES + (1 << 20) });
     const added = await call('databases.add', { path: big });
-    expect(added.storage).toBe('copies');
+    expect(added.storage).toBe(added.storageDefault);
   });
 
   it('verify from the History names a damaged page by version and page number', async () => {

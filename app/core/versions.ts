@@ -8,7 +8,7 @@ import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { basename, extname, join } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupRecord } from '../api/types.ts';
+import type { AgeKeyInput, BackupRecord } from '../api/types.ts';
 import type { NewBackup } from '../catalog/backup-records.ts';
 import * as engine from '../engine/index.ts';
 import { vaultFolderFor } from '../vault/location.ts';
@@ -75,6 +75,36 @@ export function versionEntry(
   };
 }
 
+/**
+ * Which vaults are encrypted, for the History's badge. Learnt once per vault file (by its
+ * inode: a vault never changes kind, a folder made anew may) from the vault itself, in an
+ * engine worker: the catalog does not record it.
+ */
+export class VaultEncryptionFacts {
+  readonly #known = new Map<string, boolean>();
+
+  /** The records with `version.encrypted` set for the versions of encrypted vaults. */
+  async withEncryption(records: BackupRecord[]): Promise<BackupRecord[]> {
+    const vaults = [...new Set(records.flatMap((record) => (record.version && record.fileExists ? [record.version.vault] : [])))];
+    const encrypted = new Map<string, boolean>();
+    await Promise.all(
+      vaults.map(async (vault) => {
+        const file = await stat(join(vault, VAULT_FILE)).catch(() => null);
+        if (!file) return;
+        const key = `${vault}\0${file.dev}:${file.ino}`;
+        let value = this.#known.get(key);
+        if (value === undefined) {
+          value = await engine.vaultList(vault).then((listed) => Boolean(listed.encryptedTo), () => undefined);
+          if (value === undefined) return;
+          this.#known.set(key, value);
+        }
+        encrypted.set(vault, value);
+      }),
+    );
+    return records.map((record) => (record.version && encrypted.get(record.version.vault) ? { ...record, version: { ...record.version, encrypted: true } } : record));
+  }
+}
+
 /** True when the entry is a version in a vault. */
 export function isVersion(record: Pick<BackupRecord, 'path'>): boolean {
   return record.path !== null && parseVersionPath(record.path) !== null;
@@ -89,6 +119,18 @@ export function isVersion(record: Pick<BackupRecord, 'path'>): boolean {
 export class VersionFiles {
   #current: { path: string; folder: string; file: string } | undefined;
   #pending: Promise<unknown> = Promise.resolve();
+  readonly #keys: () => Promise<AgeKeyInput[]>;
+  #encrypted = false;
+
+  /** True when the version written last came from an encrypted vault. */
+  wasEncrypted(): boolean {
+    return this.#current !== undefined && this.#encrypted;
+  }
+
+  /** `keys`: what opens an encrypted vault (the key store's), asked for each version written out. */
+  constructor(keys: () => Promise<AgeKeyInput[]> = async () => []) {
+    this.#keys = keys;
+  }
 
   /** The file holding the version `path` names; `path` itself when it names no version. */
   async fileOf(path: string, options: engine.RunOptions = {}): Promise<string> {
@@ -101,7 +143,8 @@ export class VersionFiles {
       const stem = basename(named.vault, extname(named.vault));
       const file = join(folder, `${stem}-version-${named.id}.db`);
       try {
-        await engine.vaultRestore(named.vault, String(named.id), file, options);
+        const written = await engine.vaultRestore(named.vault, String(named.id), file, { ...options, keys: { age: await this.#keys() } });
+        this.#encrypted = written.encrypted === true;
       } catch (error) {
         await rm(folder, { recursive: true, force: true });
         throw error;

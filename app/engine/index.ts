@@ -12,8 +12,8 @@ import { availableParallelism } from 'node:os';
 import { resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PagevaultError } from '../api/errors.ts';
-import type { RetentionPolicy } from '../api/types.ts';
-import type { VaultBackupResult, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
+import type { AgeKeyInput, RetentionPolicy } from '../api/types.ts';
+import type { VaultBackupResult, VaultEncryptionOptions, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
@@ -382,15 +382,16 @@ export function usage(path: string, options?: UsageOptions & RunOptions): Promis
 export { changeMark } from './change-mark.ts';
 export { rawCopyFacts } from './raw-copy.ts';
 
-/** Adds a version of a live database to the page vault in `vault` (made on first use). */
-export function vaultBackup(source: string, vault: string, options?: { busyTimeoutMs?: number } & RunOptions): Promise<VaultBackupResult> {
+/** Adds a version of a live database to the page vault in `vault` (made on first use; encrypted with `encryption`, opened with `keys`). */
+export function vaultBackup(source: string, vault: string, options?: { busyTimeoutMs?: number } & VaultEncryptionOptions & RunOptions): Promise<VaultBackupResult> {
   const { onProgress, signal, ...rest } = options ?? {};
   return run('vaultBackup', { source, vault, options: rest }, { onProgress, signal });
 }
 
-/** The versions in a vault, oldest first, and the vault's size on disk. */
-export function vaultList(vault: string, options?: RunOptions): Promise<{ vault: string; versions: VaultVersion[]; bytes: number }> {
-  return run('vaultList', { vault }, options);
+/** The versions in a vault, oldest first, and the vault's size on disk; `keys`, when given, must open an encrypted vault. */
+export function vaultList(vault: string, options?: { keys?: AgeKeyInput[] } & RunOptions): Promise<{ vault: string; versions: VaultVersion[]; bytes: number; encryptedTo?: string | null }> {
+  const { onProgress, signal, keys } = options ?? {};
+  return run('vaultList', { vault, ...(keys && { keys }) }, { onProgress, signal });
 }
 
 /** Restores a version of a vault (its number, or `latest`) into a new file or a live database. */
@@ -399,9 +400,10 @@ export function vaultRestore(vault: string, version: string, target: string, opt
   return run('vaultRestore', { vault, version, target, options: rest }, { onProgress, signal });
 }
 
-/** Checks every page of every version of a vault against its SHA-256. */
-export function vaultVerify(vault: string, options?: RunOptions): Promise<VaultVerifyResult> {
-  return run('vaultVerify', { vault }, options);
+/** Checks every page of every version of a vault against its hash; an encrypted vault's contents only with `keys`. */
+export function vaultVerify(vault: string, options?: { keys?: AgeKeyInput[] } & RunOptions): Promise<VaultVerifyResult> {
+  const { onProgress, signal, keys } = options ?? {};
+  return run('vaultVerify', { vault, ...(keys && { keys }) }, { onProgress, signal });
 }
 
 /** Deletes the versions a retention policy drops and the pages no kept version names. */

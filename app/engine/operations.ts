@@ -8,8 +8,8 @@ import type { PartialClaim } from './partial-file.ts';
 import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
-import type { RetentionPolicy } from '../api/types.ts';
-import type { VaultBackupResult, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
+import type { AgeKeyInput, RetentionPolicy } from '../api/types.ts';
+import type { VaultBackupResult, VaultEncryptionOptions, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 
 /** The table of engine operations, by name: the worker, the pool and the callers all type against it. */
 export interface Operations {
@@ -18,10 +18,10 @@ export interface Operations {
   backup: { params: { source: string; destination: string; options?: BackupOptions }; result: BackupResult };
   restore: { params: { backup: string; target: string; options?: RestoreOptions }; result: RestoreResult };
   usage: { params: { path: string; options?: UsageOptions }; result: DatabaseUsage };
-  vaultBackup: { params: { source: string; vault: string; options?: { busyTimeoutMs?: number } }; result: VaultBackupResult };
-  vaultList: { params: { vault: string }; result: { vault: string; versions: VaultVersion[]; bytes: number } };
+  vaultBackup: { params: { source: string; vault: string; options?: { busyTimeoutMs?: number } & VaultEncryptionOptions }; result: VaultBackupResult };
+  vaultList: { params: { vault: string; keys?: AgeKeyInput[] }; result: { vault: string; versions: VaultVersion[]; bytes: number; encryptedTo?: string | null } };
   vaultRestore: { params: { vault: string; version: string; target: string; options?: RestoreOptions }; result: VaultRestoreResult };
-  vaultVerify: { params: { vault: string }; result: VaultVerifyResult };
+  vaultVerify: { params: { vault: string; keys?: AgeKeyInput[] }; result: VaultVerifyResult };
   vaultPrune: { params: { vault: string; policy: RetentionPolicy }; result: VaultPruneResult };
 }
 

@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { realpath, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { Keys, RestoreResult, SourceKey, VerifyResult } from '../api/types.ts';
+import type { BackupEncryption, Keys, RestoreResult, SourceKey, VerifyResult } from '../api/types.ts';
 import { checkAgainstManifest, decryptToTemporary, encryptionForSafetyCopy, isAgeFile, type DecryptedCopy } from './age-files.ts';
 import { readManifest } from './manifest.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
@@ -29,6 +29,8 @@ export interface RestoreOptions {
   busyTimeoutMs?: number;
   /** What a failed safety copy advises (default: another folder, or no safety copy). */
   safetyCopyAdvice?: string;
+  /** How the safety copy is encrypted at rest when the backup itself is no age file (a version of an encrypted vault). */
+  safetyCopyEncryption?: BackupEncryption;
   /**
    * `source`: the key of an encrypted backup (the key of the database it was taken from).
    * `age`: keys for a backup encrypted with age; the safety copy is then encrypted for the
@@ -143,7 +145,7 @@ async function restoreFrom(
     // The safety copy is only hashed (as it is written, where it can be), not checked by
     // SQLite: its pages are the target's as they are (a damaged target is what a user
     // restores over), and restoring it (undo) checks them then, against that SHA-256.
-    const encryption = decrypted && encryptionForSafetyCopy(decrypted);
+    const encryption = (decrypted && encryptionForSafetyCopy(decrypted)) ?? options.safetyCopyEncryption;
     const copy = await backupDatabase(target, `${options.safetyCopyDir ?? dirname(backup)}/`, safetyCtx, { label: 'before-restore', verify: true, hashOnly: true, busyTimeoutMs, action: 'take the safety copy of', ...(encryption && { encryption }), ...(targetKey && { key: targetKey }) }, onClaim).catch((error: unknown) => {
       const failure = toPagevaultError(error, subject);
       if (failure.code === 'CANCELLED') throw failure;

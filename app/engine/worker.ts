@@ -25,9 +25,9 @@ const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx:
   restore: async (p, ctx) => (await import('./restore.ts')).restoreDatabase(p.backup, p.target, ctx, p.options, onClaim),
   usage: async (p) => (await import('./usage.ts')).probeUsage(p.path, p.options),
   vaultBackup: async (p, ctx) => (await import('../vault/vault.ts')).addVersion(p.source, p.vault, ctx, p.options, onClaim),
-  vaultList: async (p) => (await import('../vault/vault.ts')).listVersions(p.vault),
+  vaultList: async (p) => (await import('../vault/vault.ts')).listVersions(p.vault, { keys: p.keys }),
   vaultRestore: async (p, ctx) => (await import('../vault/vault.ts')).restoreVersion(p.vault, p.version, p.target, ctx, p.options, onClaim),
-  vaultVerify: async (p, ctx) => (await import('../vault/vault.ts')).verifyVault(p.vault, ctx),
+  vaultVerify: async (p, ctx) => (await import('../vault/vault.ts')).verifyVault(p.vault, ctx, { keys: p.keys }),
   vaultPrune: async (p, ctx) => (await import('../vault/vault.ts')).pruneVault(p.vault, p.policy, ctx),
 };
 

@@ -14,7 +14,7 @@
  * threads) and never opens or closes one of the database: closing any descriptor of it
  * would drop the process's POSIX locks on it (DESIGN.md).
  */
-import { hash } from 'node:crypto';
+import { createHmac, hash } from 'node:crypto';
 import { fstatSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
@@ -83,9 +83,12 @@ function readChunk(db: number, fileBytes: number, pageSize: number, first: numbe
   if (first === 1) standaloneHeader(into);
 }
 
-/** Hashes each page of `pages` into `hashes`, 32 bytes a page. */
-function hashPages(pages: Buffer, pageSize: number, count: number, hashes: Buffer): void {
-  for (let i = 0; i < count; i += 1) hashes.set(hash('sha256', pages.subarray(i * pageSize, (i + 1) * pageSize), 'buffer'), i * 32);
+/** Hashes each page of `pages` into `hashes`, 32 bytes a page: SHA-256, or HMAC-SHA256 under `hashKey` (an encrypted vault's keyed hash, vault-crypto.ts). */
+function hashPages(pages: Buffer, pageSize: number, count: number, hashes: Buffer, hashKey: Buffer | undefined): void {
+  for (let i = 0; i < count; i += 1) {
+    const page = pages.subarray(i * pageSize, (i + 1) * pageSize);
+    hashes.set(hashKey ? createHmac('sha256', hashKey).update(page).digest() : hash('sha256', page, 'buffer'), i * 32);
+  }
 }
 
 interface ReaderInput {
@@ -99,6 +102,7 @@ interface ReaderInput {
   state: SharedArrayBuffer;
   pages: SharedArrayBuffer;
   hashes: SharedArrayBuffer;
+  hashKey: Buffer | undefined;
   port: MessagePort;
 }
 
@@ -106,9 +110,11 @@ interface ReaderInput {
  * Reads and hashes pages 1..pageCount of a database, CHUNK_BYTES at a time, in order. The
  * buffers of a chunk are valid until the next is asked for: reading a 10 GB database
  * leaves no garbage behind. `threads: 1` keeps it all on this thread (so does a machine
- * with one core, or a small file).
+ * with one core, or a small file). `hashKey`: the pages are hashed with HMAC-SHA256 under
+ * it (an encrypted vault's keyed hash) instead of SHA-256.
  */
-export async function* hashedChunks(db: number, pageSize: number, pageCount: number, wal?: WalFrames, options: { threads?: number } = {}): AsyncGenerator<PageChunk> {
+export async function* hashedChunks(db: number, pageSize: number, pageCount: number, wal?: WalFrames, options: { threads?: number; hashKey?: Buffer } = {}): AsyncGenerator<PageChunk> {
+  const { hashKey } = options;
   const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / pageSize));
   const chunks = Math.ceil(pageCount / perChunk);
   const fileBytes = fstatSync(db).size;
@@ -121,7 +127,7 @@ export async function* hashedChunks(db: number, pageSize: number, pageCount: num
       const count = Math.min(perChunk, pageCount - first + 1);
       const pages = own.subarray(0, count * pageSize);
       readChunk(db, fileBytes, pageSize, first, count, pages, wal);
-      hashPages(pages, pageSize, count, ownHashes);
+      hashPages(pages, pageSize, count, ownHashes, hashKey);
       yield { first, count, pages, hashes: ownHashes.subarray(0, count * 32) };
     }
     return;
@@ -130,7 +136,7 @@ export async function* hashedChunks(db: number, pageSize: number, pageCount: num
   const slotPages = new SharedArrayBuffer(SLOTS * perChunk * pageSize);
   const slotHashes = new SharedArrayBuffer(SLOTS * perChunk * 32);
   const { port1, port2 } = new MessageChannel();
-  const input: ReaderInput = { role: 'vault-page-reader', db, fileBytes, pageSize, pageCount, perChunk, wal, state: state.buffer as SharedArrayBuffer, pages: slotPages, hashes: slotHashes, port: port2 };
+  const input: ReaderInput = { role: 'vault-page-reader', db, fileBytes, pageSize, pageCount, perChunk, wal, state: state.buffer as SharedArrayBuffer, pages: slotPages, hashes: slotHashes, hashKey, port: port2 };
   const worker = new Worker(new URL(import.meta.url), { workerData: input, transferList: [port2], execArgv: threadExecArgv(), resourceLimits: { maxOldGenerationSizeMb: 32 } });
   let ended: Error | undefined;
   const end = (error: Error) => {
@@ -148,7 +154,7 @@ export async function* hashedChunks(db: number, pageSize: number, pageCount: num
       if (chunk % 2 === 0) {
         const pages = own.subarray(0, count * pageSize);
         readChunk(db, fileBytes, pageSize, first, count, pages, wal);
-        hashPages(pages, pageSize, count, ownHashes);
+        hashPages(pages, pageSize, count, ownHashes, hashKey);
         yield { first, count, pages, hashes: ownHashes.subarray(0, count * 32) };
         continue;
       }
@@ -202,7 +208,7 @@ function readOddChunks(input: ReaderInput): void {
     const pages = Buffer.from(input.pages, slot * input.perChunk * input.pageSize, count * input.pageSize);
     try {
       readChunk(input.db, input.fileBytes, input.pageSize, first, count, pages, input.wal);
-      hashPages(pages, input.pageSize, count, Buffer.from(input.hashes, slot * input.perChunk * 32, count * 32));
+      hashPages(pages, input.pageSize, count, Buffer.from(input.hashes, slot * input.perChunk * 32, count * 32), input.hashKey);
     } catch (error) {
       input.port.postMessage({ message: error instanceof Error ? error.message : String(error) });
       Atomics.store(state, slot, FAILED);

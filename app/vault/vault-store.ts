@@ -36,6 +36,45 @@
  * Page 1 is stored as a standalone backup has it (header bytes 18/19 = 1, rollback
  * journal), so a restored version never grows a `-wal`; every other byte is the source's.
  *
+ * Encryption (an encrypted vault; vault-crypto.ts). Made with an age recipient, an X25519
+ * `age1…` key or a passphrase (age's scrypt recipient), the same `BackupEncryption` a
+ * backup is encrypted at rest with, a vault keeps a random 32-byte data key, stored only
+ * as an ASCII-armored age file sealed to that recipient in `meta.dataKey`:
+ * `sqlite3 vault.sqlite "SELECT value FROM meta WHERE key = 'dataKey'" | age -d -i key.txt`
+ * gives the key. `meta.encryption = age` and `meta.recipient` (the `age1…` key, or
+ * `scrypt`) say so without the key. From the data key, HKDF-SHA256 (empty salt, info
+ * `pagevault-vault/v1 ` + `block` / `page hash` / `map`) derives three keys:
+ * - each block's `data` (its zstd frame) is sealed with ChaCha20-Poly1305 (node:crypto):
+ *   `data` = 8 random bytes ‖ ciphertext ‖ 16-byte tag; the nonce is the block id (u32
+ *   big-endian) followed by those 8 bytes, and the additional data is
+ *   `pagevault-vault/v1 block` ‖ id (u64) ‖ pages (u32) ‖ page_size (u32), so a block
+ *   moved to another id, or its row's counts changed, fails authentication. Block ids only
+ *   grow and are never reused by a committed block, so the id alone would make nonces
+ *   unique among the blocks the vault keeps; but a backup rolled back by a crash or a
+ *   cancel leaves its sealed bytes on the disk (free pages, the journal, a file system
+ *   snapshot) and the next backup seals other pages under the same id, so the random
+ *   half keeps the two nonces apart (a collision needs 2^32 attempts at one id).
+ * - every page hash stored (`page.hash`, `block.hashes`, `block.digest`, `tip`) is
+ *   HMAC-SHA256 under the `page hash` key: a plain SHA-256 would let anyone holding the
+ *   vault confirm a guessed page. A restore and a verify check pages against it.
+ * - version maps stay zstd-compressed page ids in the clear: they hold no content (only
+ *   which page numbers changed between versions, as `new_pages` already says), and a
+ *   prune reads them to collect pages, which therefore needs no key. Each map is
+ *   authenticated instead: `version.mac` (a column only encrypted vaults have) is
+ *   HMAC-SHA256 under the `map` key of id (u64) ‖ page_size ‖ page_count (u32) ‖ map,
+ *   checked before a restore or a backup uses the map, so a map changed to name other
+ *   pages is refused. What stays in the clear: each version's time, source path, page
+ *   size and count, and sizes.
+ * Adding a version, restoring and verifying contents need the identity or passphrase
+ * (KEY_NEEDED without one, WRONG_KEY for one that does not open `meta.dataKey`, before
+ * anything is written); listing and pruning need none; a verify without the key checks
+ * only what needs none (every page a map names is stored, the index matches the blocks)
+ * and says what it did not. A plain vault never becomes encrypted nor the reverse: a
+ * backup asking for the other kind is refused. A source read through a temporary copy (a
+ * rollback-journal database) is copied into a private temporary folder (0700), never
+ * into an encrypted vault's folder. Plain vaults are unchanged (format 2 either way: an
+ * encrypted vault is one with `meta.encryption`).
+ *
  * Why page granularity. SQLite rewrites pages in place at fixed offsets, so the page is
  * the unit that changes: 1 % of pages changed at random costs 1 % here, where ~1 MiB
  * content-defined chunks (restic, Borg, Kopia) would cost nearly a full copy.
@@ -75,6 +114,8 @@ import { join, resolve } from 'node:path';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
+import type { AgeKeyInput } from '../api/types.ts';
+import { openDataKey, VaultCipher } from './vault-crypto.ts';
 
 /** The vault's one file inside its folder; the folder alone restores. */
 export const VAULT_FILE = 'vault.sqlite';
@@ -134,6 +175,13 @@ export function decodeMap(map: Buffer, pageCount: number): Uint32Array {
   return new Uint32Array(bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength));
 }
 
+/** How a new vault is encrypted: its data key, and that key sealed to the recipient (vault-crypto.ts). */
+export interface NewVaultKey {
+  dataKey: Buffer;
+  sealed: string;
+  recipient: string;
+}
+
 /**
  * An open vault. Opens `vault.sqlite` in `dir`; with `create`, makes the folder and the
  * file on first use. Refuses a folder that holds something else.
@@ -141,14 +189,79 @@ export function decodeMap(map: Buffer, pageCount: number): Uint32Array {
 export class VaultStore {
   readonly dir: string;
   readonly db: Database.Database;
+  /** An encrypted vault's recipient (`age1…`, or `scrypt` for a passphrase); null for a plain one. */
+  readonly recipient: string | null;
+  /** The data key's derivations, once `unlock` opened it (or the vault was created with it). */
+  cipher: VaultCipher | undefined;
+  /** The passphrase that opened a passphrase vault, to encrypt a restore's safety copy with. */
+  openedWithPassphrase: string | undefined;
 
   private constructor(dir: string, db: Database.Database) {
     this.dir = dir;
     this.db = db;
+    const get = db.prepare('SELECT value FROM meta WHERE key = ?').pluck();
+    this.recipient = get.get('encryption') === 'age' ? String(get.get('recipient')) : null;
   }
 
-  /** Opens the vault in `dirArg`; `create` makes it when missing. `subject` words errors. */
-  static open(dirArg: string, subject: string, options: { create?: boolean } = {}): VaultStore {
+  /** True for a vault whose blocks are encrypted. */
+  get encrypted(): boolean {
+    return this.recipient !== null;
+  }
+
+  /**
+   * Opens the data key with `keys` (KEY_NEEDED without, WRONG_KEY when they do not open
+   * it, naming the vault in `subject`); a plain vault needs none and ignores them.
+   */
+  unlock(keys: AgeKeyInput[] | undefined, subject: string): void {
+    if (!this.recipient || this.cipher) return;
+    const sealed = String(this.db.prepare("SELECT value FROM meta WHERE key = 'dataKey'").pluck().get() ?? '');
+    const passphrases = this.recipient === 'scrypt' ? (keys ?? []).filter((key) => key.kind === 'passphrase') : [];
+    // Each passphrase on its own, so the one that opens it is known; the first error stands for all.
+    let failure: unknown;
+    for (const key of passphrases) {
+      try {
+        this.cipher = new VaultCipher(openDataKey(sealed, [key], this.recipient, subject));
+        this.openedWithPassphrase = key.passphrase;
+        return;
+      } catch (error) {
+        failure ??= error;
+      }
+    }
+    if (failure) throw failure;
+    this.cipher = new VaultCipher(openDataKey(sealed, keys, this.recipient, subject));
+  }
+
+  /** An encrypted vault's key for its keyed page hash (page-reader.ts hashes with it on its threads); undefined for a plain vault. */
+  pageHashKey(): Buffer | undefined {
+    if (!this.recipient) return undefined;
+    if (!this.cipher) throw new Error('the vault is encrypted and was not unlocked');
+    return this.cipher.hashKey;
+  }
+
+  /** The hash a page is stored under: SHA-256, or in an encrypted vault the keyed hash (unlock first). */
+  hash(data: Uint8Array): Buffer {
+    if (!this.recipient) return pageHash(data);
+    if (!this.cipher) throw new Error('the vault is encrypted and was not unlocked');
+    return this.cipher.hash(data);
+  }
+
+  /** A block's compressed bytes as stored: sealed in an encrypted vault. */
+  sealBlock(id: number, pages: number, pageSize: number, data: Buffer): Buffer {
+    return this.cipher ? this.cipher.sealBlock(id, pages, pageSize, data) : data;
+  }
+
+  /** A stored block's compressed bytes, or undefined when an encrypted one fails authentication. */
+  openBlock(id: number, pages: number, pageSize: number, stored: Buffer): Buffer | undefined {
+    if (!this.recipient) return stored;
+    if (!this.cipher) throw new Error('the vault is encrypted and was not unlocked');
+    return this.cipher.openBlock(id, pages, pageSize, stored);
+  }
+
+  /**
+   * Opens the vault in `dirArg`; `create` makes it when missing, encrypted with `key` when
+   * given (an existing vault ignores `key`: the caller compares `recipient`). `subject` words errors.
+   */
+  static open(dirArg: string, subject: string, options: { create?: boolean; key?: NewVaultKey } = {}): VaultStore {
     const dir = resolve(dirArg);
     const file = join(dir, VAULT_FILE);
     const exists = existsSync(file);
@@ -178,8 +291,15 @@ export class VaultStore {
           CREATE TABLE tip (chunk INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
           CREATE TABLE version (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, source TEXT NOT NULL,
             page_size INTEGER NOT NULL, page_count INTEGER NOT NULL, new_pages INTEGER NOT NULL, new_bytes INTEGER NOT NULL, map BLOB NOT NULL);
-          INSERT INTO meta VALUES ('format', '${FORMAT}'), ('formatVersion', '${FORMAT_VERSION}'), ('nextBlock', '1'), ('tipVersion', '0');
-          COMMIT;`);
+          INSERT INTO meta VALUES ('format', '${FORMAT}'), ('formatVersion', '${FORMAT_VERSION}'), ('nextBlock', '1'), ('tipVersion', '0');`);
+        if (options.key) {
+          db.exec('ALTER TABLE version ADD COLUMN mac BLOB');
+          const put = db.prepare('INSERT INTO meta VALUES (?, ?)');
+          put.run('encryption', 'age');
+          put.run('recipient', options.key.recipient);
+          put.run('dataKey', options.key.sealed);
+        }
+        db.exec('COMMIT');
       }
       db.pragma('synchronous = FULL');
       // Only changed pages are looked up in the hash index; SQLite's default cache serves them.
@@ -195,7 +315,9 @@ export class VaultStore {
       if (error instanceof PagevaultError) throw error;
       throw new PagevaultError('NOT_A_DATABASE', `${subject}: ${file} is not a Pagevault vault (${(error as Error).message})`);
     }
-    return new VaultStore(dir, db);
+    const store = new VaultStore(dir, db);
+    if (!exists && options.key) store.cipher = new VaultCipher(options.key.dataKey);
+    return store;
   }
 
   /** Every version, oldest first. */
@@ -226,6 +348,12 @@ export class VaultStore {
 
   /** The page ids of version `id`, one per page number. */
   pageMap(id: number): Uint32Array {
+    if (this.cipher) {
+      // An encrypted vault's map is proven by its MAC: a map changed to name other pages would restore them unnoticed.
+      const row = this.db.prepare('SELECT map, page_size, page_count, mac FROM version WHERE id = ?').get(id) as { map: Buffer; page_size: number; page_count: number; mac: Buffer | null };
+      if (!this.cipher.checkMap(id, row.page_size, row.page_count, row.map, row.mac)) throw new Error('its MAC does not match: the map was changed');
+      return decodeMap(row.map, row.page_count);
+    }
     const row = this.db.prepare('SELECT map, page_count FROM version WHERE id = ?').get(id) as { map: Buffer; page_count: number };
     return decodeMap(row.map, row.page_count);
   }

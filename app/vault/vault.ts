@@ -12,12 +12,13 @@
  * database, one another program holds, a WAL the fast path declines) is first backed up
  * by the engine as today into a file in the vault's folder, which is then read and removed.
  */
-import { closeSync, fstatSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { RestoreResult, RetentionPolicy } from '../api/types.ts';
+import type { AgeKeyInput, BackupEncryption, RestoreResult, RetentionPolicy } from '../api/types.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from '../engine/backup.ts';
 import type { OperationContext } from '../engine/context.ts';
 import { abandonPartial, claimPartial, publishPartial, type PartialClaim } from '../engine/partial-file.ts';
@@ -29,7 +30,8 @@ import { beginWalSnapshot, type WalIndexHeader } from '../engine/wal-snapshot.ts
 import type { SourceFiles } from '../engine/source-files.ts';
 import { applyRetention, type KeepReason } from '../retention/retention-policy.ts';
 import { hashedChunks, standaloneHeader, type PageChunk } from './page-reader.ts';
-import { BLOCK_PAGES, compressBlock, decodeMap, pageHash, encodeMap, TIP_CHUNK_PAGES, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
+import { newDataKey } from './vault-crypto.ts';
+import { BLOCK_PAGES, compressBlock, decodeMap, encodeMap, TIP_CHUNK_PAGES, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
 
 export type { VaultProblem, VaultVersion };
 
@@ -59,6 +61,10 @@ export interface VaultVerifyResult {
   /** The first 100 problems. */
   problems: VaultProblem[];
   problemCount: number;
+  /** What could not be checked: an encrypted vault verified without its key. */
+  notChecked?: string[];
+  /** True for an encrypted vault (its pages are checked against keyed hashes). */
+  encrypted?: boolean;
 }
 
 /** What a prune did: the versions removed, and each kept one with the rule that kept it. */
@@ -78,6 +84,8 @@ export interface VaultRestoreResult {
   target: string;
   safetyCopy: string | null;
   durationMs: number;
+  /** True when the vault is encrypted (each page was checked against its keyed hash). */
+  encrypted?: boolean;
 }
 
 const WAL_HEADER_BYTES = 32;
@@ -315,8 +323,8 @@ class BlockWriter {
   #flush(): void {
     if (this.#count === 0) return;
     const pages = this.#pages.subarray(0, this.#count * this.#pageSize);
-    const data = compressBlock(pages);
-    this.#insertBlock.run(this.#next, this.#count, this.#pageSize, pageHash(pages), Buffer.from(this.#hashes.subarray(0, this.#count * 32)), data);
+    const data = this.#store.sealBlock(this.#next, this.#count, this.#pageSize, compressBlock(pages));
+    this.#insertBlock.run(this.#next, this.#count, this.#pageSize, this.#store.hash(pages), Buffer.from(this.#hashes.subarray(0, this.#count * 32)), data);
     this.newBytes += data.length;
     this.#next += 1;
     this.#count = 0;
@@ -329,7 +337,37 @@ class BlockWriter {
   }
 }
 
-/** Adds a version of `sourceArg` to the vault in `vaultArg` (created on first use). */
+/** How a backup into a vault treats encryption (vault-store.ts). */
+export interface VaultEncryptionOptions {
+  /**
+   * A vault made now is encrypted to it; an existing plain vault is refused with it, and an
+   * encrypted one must be encrypted to the same recipient (or a passphrase, for one).
+   * `null`: the vault must be plain (an encrypted one is refused).
+   */
+  encryption?: BackupEncryption | null;
+  /** What opens an existing encrypted vault's data key (a passphrase `encryption` is one too). */
+  keys?: AgeKeyInput[];
+}
+
+/** Refuses a vault whose encryption is not the one asked for, before anything is written. */
+function checkEncryption(store: VaultStore, options: VaultEncryptionOptions, subject: string): void {
+  const wanted = options.encryption;
+  if (!store.encrypted) {
+    if (wanted) throw new PagevaultError('NOT_SUPPORTED', `${subject}: this vault was made without encryption; choose a new backup folder or turn encryption off`);
+    return;
+  }
+  if (wanted === null) throw new PagevaultError('NOT_SUPPORTED', `${subject}: this vault is encrypted (to ${store.recipient === 'scrypt' ? 'a passphrase' : store.recipient}); choose a new backup folder or turn encryption on`);
+  if (wanted && (wanted.kind === 'passphrase' ? store.recipient !== 'scrypt' : store.recipient !== wanted.recipient)) {
+    throw new PagevaultError('NOT_SUPPORTED', `${subject}: this vault is encrypted to ${store.recipient === 'scrypt' ? 'a passphrase' : store.recipient}, not ${wanted.kind === 'passphrase' ? 'a passphrase' : wanted.recipient}; choose a new backup folder, or the vault's own key`);
+  }
+  const keys = [...(options.keys ?? []), ...(wanted?.kind === 'passphrase' ? [{ kind: 'passphrase' as const, passphrase: wanted.passphrase }] : [])];
+  store.unlock(keys, subject);
+}
+
+/**
+ * Adds a version of `sourceArg` to the vault in `vaultArg` (created on first use, encrypted
+ * when `options.encryption` says so; an encrypted one needs `options.keys`).
+ */
 export async function addVersion(
   sourceArg: string,
   vaultArg: string,
@@ -340,7 +378,7 @@ export async function addVersion(
     onStep?: (step: VaultStep) => void;
     /** Threads that read and hash pages (page-reader.ts): 1 keeps it on this one; by default two where there are two cores. */
     threads?: number;
-  } = {},
+  } & VaultEncryptionOptions = {},
   onClaim?: ClaimListener,
 ): Promise<VaultBackupResult> {
   const started = performance.now();
@@ -349,12 +387,17 @@ export async function addVersion(
   const subject = `Cannot back up ${source} into the vault ${vaultDir}`;
   const { header } = await checkSqliteFile(source, 'Cannot back up');
   const busyTimeoutMs = options.busyTimeoutMs ?? DEFAULT_BUSY_TIMEOUT_MS;
-  const store = VaultStore.open(vaultDir, subject, { create: true });
-  removeSourceCopies(vaultDir);
+  // A new vault's data key is sealed before the vault exists (scrypt takes a second); one
+  // that exists by then keeps its own, and is checked against the encryption asked for.
+  const key = options.encryption && !existsSync(join(vaultDir, VAULT_FILE)) ? await newDataKey(options.encryption, subject) : undefined;
+  const store = VaultStore.open(vaultDir, subject, { create: true, ...(key && { key }) });
   let reader: SourceReader | undefined;
   let copy: string | undefined;
+  let copyFolder: string | undefined;
   let inputFd: number | undefined;
   try {
+    checkEncryption(store, options, subject);
+    removeSourceCopies(vaultDir);
     let pages: AsyncGenerator<PageChunk> | undefined;
     // The source as the newest version saw it, when it was read from a WAL snapshot.
     const tipSource = store.metaText('tipSource');
@@ -377,21 +420,23 @@ export async function addVersion(
         pageCount = snapshot.pageCount;
         walFiles = files;
         const frames = index!.mxFrame > index!.nBackfill ? scan!.frames : undefined;
-        pages = hashedChunks(files.database, pageSize, pageCount, frames && frames.size > 0 ? { fd: files.wal!, frames } : undefined, { threads: options.threads });
+        pages = hashedChunks(files.database, pageSize, pageCount, frames && frames.size > 0 ? { fd: files.wal!, frames } : undefined, { threads: options.threads, hashKey: store.pageHashKey() });
       } else {
         reader.abort();
         reader = undefined;
       }
     }
     if (!pages) {
-      copy = join(vaultDir, `source-copy-${process.pid}-${Date.now()}.db`);
+      // An encrypted vault's folder never holds a plain copy: a private temporary folder does.
+      if (store.encrypted) copyFolder = mkdtempSync(join(tmpdir(), 'pagevault-vault-source-'));
+      copy = join(copyFolder ?? vaultDir, `source-copy-${process.pid}-${Date.now()}.db`);
       await backupDatabase(source, copy, ctx.withPhase('prepare'), { verify: false, manifest: false, busyTimeoutMs }, onClaim);
       inputFd = openSync(copy, 'r');
       const standalone = new Database(copy, { readonly: true, fileMustExist: true });
       pageSize = Number(standalone.pragma('page_size', { simple: true }));
       pageCount = Number(standalone.pragma('page_count', { simple: true }));
       standalone.close();
-      pages = hashedChunks(inputFd, pageSize, pageCount, undefined, { threads: options.threads });
+      pages = hashedChunks(inputFd, pageSize, pageCount, undefined, { threads: options.threads, hashKey: store.pageHashKey() });
     }
     options.onStep?.('snapshot');
     ctx.throwIfCancelled(subject);
@@ -464,7 +509,7 @@ export async function addVersion(
             const index = changed[next]! - 1;
             const slot = index - first;
             readSnapshotPage(walFiles!, scan!.frames, index + 1, pageSize, page);
-            const key = pageHash(page);
+            const key = store.hash(page);
             if (before && slot < rowBefore && key.compare(before, slot * 32, slot * 32 + 32) === 0) ids[index] = previousIds[index]!;
             else ids[index] = (find.get(key) as number | undefined) ?? blocks.add(key, page);
             key.copy(row, slot * 32);
@@ -487,11 +532,13 @@ export async function addVersion(
     if (pgno !== pageCount) throw new Error(`read ${pgno} pages of ${pageCount}`);
     options.onStep?.('pages-done');
     const createdAt = (options.now ?? new Date()).toISOString();
+    const map = encodeMap(ids);
     const versionId = Number(
       store.db
         .prepare('INSERT INTO version (created_at, source, page_size, page_count, new_pages, new_bytes, map) VALUES (?, ?, ?, ?, ?, ?, ?)')
-        .run(createdAt, source, pageSize, pageCount, newPages, newBytes, encodeMap(ids)).lastInsertRowid,
+        .run(createdAt, source, pageSize, pageCount, newPages, newBytes, map).lastInsertRowid,
     );
+    if (store.cipher) store.db.prepare('UPDATE version SET mac = ? WHERE id = ?').run(store.cipher.mapMac(versionId, pageSize, pageCount, map), versionId);
     store.setMetaNumber('tipVersion', versionId);
     store.setMetaText('tipSource', scan && scan.state.mxFrame > 0 ? JSON.stringify(scan.state) : '');
     options.onStep?.('version-written');
@@ -507,7 +554,7 @@ export async function addVersion(
     // The connection first, then the descriptors: closing those drops the process's locks on the source.
     reader?.abort();
     if (inputFd !== undefined) closeSync(inputFd);
-    if (copy) rmSync(copy, { force: true });
+    if (copy) rmSync(copyFolder ?? copy, { recursive: true, force: true });
     store.close();
   }
 }
@@ -526,12 +573,17 @@ function exists(path: string): boolean {
   }
 }
 
-/** Every version in the vault, oldest first. */
-export function listVersions(vaultArg: string): { vault: string; versions: VaultVersion[]; bytes: number } {
+/**
+ * Every version in the vault, oldest first, and who its encryption is to (null: plain).
+ * Needs no key; `options.keys`, when given, must open an encrypted vault (a check of the key).
+ */
+export function listVersions(vaultArg: string, options: { keys?: AgeKeyInput[] } = {}): { vault: string; versions: VaultVersion[]; bytes: number; encryptedTo?: string | null } {
   const vault = resolve(vaultArg);
-  const store = VaultStore.open(vault, `Cannot list the vault ${vault}`);
+  const subject = `Cannot list the vault ${vault}`;
+  const store = VaultStore.open(vault, subject);
   try {
-    return { vault, versions: store.versions(), bytes: statSync(join(vault, VAULT_FILE)).size };
+    if (options.keys && options.keys.length > 0) store.unlock(options.keys, subject);
+    return { vault, versions: store.versions(), bytes: statSync(join(vault, VAULT_FILE)).size, encryptedTo: store.recipient };
   } finally {
     store.close();
   }
@@ -544,7 +596,12 @@ export function listVersions(vaultArg: string): { vault: string; versions: Vault
  * pages that follow each other in the file and in their block are written in one call.
  */
 function writeVersion(store: VaultStore, version: VaultVersion, partial: string, ctx: OperationContext, subject: string): void {
-  const ids = store.pageMap(version.id);
+  let ids: Uint32Array;
+  try {
+    ids = store.pageMap(version.id);
+  } catch (error) {
+    throw new PagevaultError('CORRUPT', `${subject}: the page map of version ${version.id} is damaged (${(error as Error).message}); run pagevault vault verify ${store.dir}`);
+  }
   const { pageSize, pageCount } = version;
   let lastBlock = 0;
   for (const id of ids) lastBlock = Math.max(lastBlock, Math.floor(id / BLOCK_PAGES));
@@ -570,8 +627,10 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
       const row = get.get(block) as { pages: number; page_size: number; digest: Buffer; hashes: Buffer; data: Buffer } | undefined;
       if (!row) throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} names stored page ${ids[first]}, which is missing; run pagevault vault verify ${store.dir}`);
       let bytes: Buffer;
+      const data = store.openBlock(block, row.pages, row.page_size, row.data);
+      if (!data) throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} (stored page ${ids[first]}) is in block ${block}, which fails authentication (it was changed); run pagevault vault verify ${store.dir}`);
       try {
-        bytes = decompressBlock(row.data, row.pages * row.page_size);
+        bytes = decompressBlock(data, row.pages * row.page_size);
       } catch {
         throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} (stored page ${ids[first]}) does not decompress; run pagevault vault verify ${store.dir}`);
       }
@@ -581,7 +640,7 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
       // Where this version takes half the block or more, one hash of the whole block proves
       // every page in it is as written (the page hashes were taken of the same bytes, in the
       // same process, as the block's); otherwise, or when it does not match, page by page.
-      checked.fill((to - from) * 2 >= row.pages && pageHash(bytes).equals(row.digest) ? 1 : 0);
+      checked.fill((to - from) * 2 >= row.pages && store.hash(bytes).equals(row.digest) ? 1 : 0);
       for (let k = from; k < to; ) {
         // A run: consecutive page numbers stored in consecutive slots.
         const index = order[k]!;
@@ -591,7 +650,7 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
           const slot = ids[order[j]!]! - block * BLOCK_PAGES;
           if (slot >= row.pages) throw new PagevaultError('CORRUPT', `${subject}: page ${order[j]! + 1} of version ${version.id} names stored page ${ids[order[j]!]}, which is missing; run pagevault vault verify ${store.dir}`);
           if (checked[slot]) continue;
-          if (pageHash(bytes.subarray(slot * pageSize, (slot + 1) * pageSize)).compare(row.hashes, slot * 32, slot * 32 + 32) !== 0) {
+          if (store.hash(bytes.subarray(slot * pageSize, (slot + 1) * pageSize)).compare(row.hashes, slot * 32, slot * 32 + 32) !== 0) {
             throw new PagevaultError('CORRUPT', `${subject}: page ${order[j]! + 1} of version ${version.id} (stored page ${ids[order[j]!]}) does not match its SHA-256; run pagevault vault verify ${store.dir}`);
           }
           checked[slot] = 1;
@@ -628,16 +687,28 @@ export async function restoreVersion(vaultArg: string, spec: string, targetArg: 
   const store = VaultStore.open(vault, subject);
   let claim: PartialClaim | undefined;
   try {
+    store.unlock(options.keys?.age, subject);
     const version = store.resolveVersion(spec, subject);
     const targetExists = exists(target);
     claim = await claimPartial(target, 0o600, onClaim);
     writeVersion(store, version, claim.path, ctx, subject);
     let restored: RestoreResult | undefined;
     if (!targetExists) await publishPartial(claim, false);
-    else restored = await restoreDatabase(claim.path, target, ctx, { ...options, safetyCopyDir: options.safetyCopyDir ?? resolve(target, '..') }, onClaim);
+    // The age keys opened the vault; the version written out is a plain database, and the
+    // safety copy of the target is encrypted as the vault is, never left beside it in the clear.
+    const safetyCopyEncryption = store.recipient === null ? undefined : store.recipient === 'scrypt' ? (store.openedWithPassphrase === undefined ? undefined : { kind: 'passphrase' as const, passphrase: store.openedWithPassphrase }) : { kind: 'x25519' as const, recipient: store.recipient };
+    if (targetExists) {
+      restored = await restoreDatabase(
+        claim.path,
+        target,
+        ctx,
+        { ...options, keys: { ...options.keys, age: undefined }, safetyCopyDir: options.safetyCopyDir ?? resolve(target, '..'), ...(safetyCopyEncryption && { safetyCopyEncryption }) },
+        onClaim,
+      );
+    }
     if (restored) await abandonPartial(claim);
     claim = undefined;
-    return { vault, version, target, safetyCopy: restored?.safetyCopy ?? null, durationMs: Math.round(performance.now() - started) };
+    return { vault, version, target, safetyCopy: restored?.safetyCopy ?? null, durationMs: Math.round(performance.now() - started), ...(store.encrypted && { encrypted: true }) };
   } catch (error) {
     if (claim) await abandonPartial(claim);
     throw toPagevaultError(error, subject);
@@ -646,12 +717,19 @@ export async function restoreVersion(vaultArg: string, spec: string, targetArg: 
   }
 }
 
-/** Checks every stored page against its SHA-256 and every version's map against the stored pages; names what is damaged. */
-export function verifyVault(vaultArg: string, ctx: OperationContext): VaultVerifyResult {
+/**
+ * Checks every stored page against its hash and every version's map against the stored
+ * pages; names what is damaged. An encrypted vault needs `options.keys` for its pages'
+ * contents and its maps' MACs; without them only what needs no key is checked, and
+ * `notChecked` says what was not.
+ */
+export function verifyVault(vaultArg: string, ctx: OperationContext, options: { keys?: AgeKeyInput[] } = {}): VaultVerifyResult {
   const vault = resolve(vaultArg);
   const subject = `Cannot verify the vault ${vault}`;
   const store = VaultStore.open(vault, subject);
   try {
+    if (store.encrypted && options.keys && options.keys.length > 0) store.unlock(options.keys, subject);
+    const keyless = store.encrypted && !store.cipher;
     const damaged = new Map<number, string>();
     const nextBlock = store.metaNumber('nextBlock');
     const maxId = Math.max(0, nextBlock * BLOCK_PAGES - 1);
@@ -670,19 +748,24 @@ export function verifyVault(vaultArg: string, ctx: OperationContext): VaultVerif
       const base = row.id * BLOCK_PAGES;
       let bytes: Buffer | undefined;
       let whole: string | undefined;
-      try {
-        bytes = decompressBlock(row.data, row.pages * row.page_size);
-        if (bytes.length !== row.pages * row.page_size) whole = `holds ${bytes.length} bytes in its block ${row.id}, not ${row.pages * row.page_size}`;
-      } catch (error) {
-        whole = `does not decompress (block ${row.id}: ${(error as Error).message})`;
+      const data = keyless ? undefined : store.openBlock(row.id, row.pages, row.page_size, row.data);
+      if (!keyless && !data) whole = `is in block ${row.id}, which fails authentication: its stored bytes were changed`;
+      else if (data) {
+        try {
+          bytes = decompressBlock(data, row.pages * row.page_size);
+          if (bytes.length !== row.pages * row.page_size) whole = `holds ${bytes.length} bytes in its block ${row.id}, not ${row.pages * row.page_size}`;
+        } catch (error) {
+          whole = `does not decompress (block ${row.id}: ${(error as Error).message})`;
+        }
       }
       for (let slot = 0; slot < row.pages; slot += 1) {
         const id = base + slot;
         if (id <= maxId) present[id] = 1;
         pages += 1;
         if (whole) damaged.set(id, `stored page ${id} ${whole}`);
-        else if (row.hashes.length < (slot + 1) * 32 || pageHash(bytes!.subarray(slot * row.page_size, (slot + 1) * row.page_size)).compare(row.hashes, slot * 32, slot * 32 + 32) !== 0) {
-          damaged.set(id, `stored page ${id} does not match its SHA-256 ${row.hashes.subarray(slot * 32, slot * 32 + 8).toString('hex')}…`);
+        else if (!bytes) continue;
+        else if (row.hashes.length < (slot + 1) * 32 || store.hash(bytes!.subarray(slot * row.page_size, (slot + 1) * row.page_size)).compare(row.hashes, slot * 32, slot * 32 + 32) !== 0) {
+          damaged.set(id, `stored page ${id} does not match its ${store.encrypted ? 'keyed hash' : 'SHA-256'} ${row.hashes.subarray(slot * 32, slot * 32 + 8).toString('hex')}…`);
         }
       }
       // The index must name each page by the hash its block holds, or a later version
@@ -727,7 +810,10 @@ export function verifyVault(vaultArg: string, ctx: OperationContext): VaultVerif
       });
     }
     for (const [id, message] of damaged) if (!problems.some((p) => p.pageId === id)) add({ version: null, pageNumber: null, pageId: id, message: `${message} (no version names it)` });
-    return { vault, ok: problemCount === 0, versions: versions.length, pages, problems, problemCount };
+    const notChecked = keyless
+      ? [`the vault is encrypted ${store.recipient === 'scrypt' ? 'with a passphrase' : `to ${store.recipient}`}: without its key, the pages' contents, their hashes and the versions' maps were not checked (only that every page a version names is stored); give its key to check them`]
+      : undefined;
+    return { vault, ok: problemCount === 0, versions: versions.length, pages, problems, problemCount, ...(notChecked && { notChecked }), ...(store.encrypted && { encrypted: true }) };
   } finally {
     store.close();
   }

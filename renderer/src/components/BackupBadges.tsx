@@ -46,11 +46,15 @@ export function VersionBadge({ entry }: { entry: Pick<BackupRecord, 'version' | 
   );
 }
 
-/** Marks a backup encrypted at rest with age (its file is a .age); says what opens it on hover or focus. */
-export function EncryptedBadge({ entry }: { entry: Pick<BackupRecord, 'path'> }) {
-  if (!entry.path?.endsWith('.age')) return null;
+/** Marks a backup encrypted at rest with age (its file is a .age, or its vault is encrypted); says what opens it on hover or focus. */
+export function EncryptedBadge({ entry }: { entry: Pick<BackupRecord, 'path' | 'version'> }) {
+  const inVault = entry.version?.encrypted === true;
+  if (!entry.path?.endsWith('.age') && !inVault) return null;
+  const detail = inVault
+    ? 'In an encrypted vault: its pages are encrypted with a data key sealed with age; Pagevault opens it with the key it keeps, and pagevault vault restore --identity recovery-key.txt (or --passphrase-file) without the app. Retention prunes it without the key.'
+    : 'Encrypted at rest with age: Pagevault opens it with the key it keeps, and age -d -i recovery-key.txt (or age -d and the passphrase) opens it without Pagevault.';
   return (
-    <ExplainedBadge detail="Encrypted at rest with age: Pagevault opens it with the key it keeps, and age -d -i recovery-key.txt (or age -d and the passphrase) opens it without Pagevault." color="teal" variant="outline" size="sm" leftSection={<IconLock size={11} />}>
+    <ExplainedBadge detail={detail} color="teal" variant="outline" size="sm" leftSection={<IconLock size={11} />}>
       Encrypted
     </ExplainedBadge>
   );

@@ -190,6 +190,8 @@ function SettingsForm({ database }: { database: DatabaseSummary }) {
           {storage === database.storage ? database.storageReason : storageHelp[storage]}
           {storage !== database.storageDefault && ` Pagevault would choose ${storageName[database.storageDefault]} for this database.`}
           {storage === 'versions' && ' The backup mode below does not apply to versions.'}
+          {storage === 'versions' &&
+            ' With encryption at rest, the vault is encrypted with the same key: adding and restoring versions use the key Pagevault keeps, retention prunes without it. A vault made without encryption stays so (and the reverse): changing it needs a new backup folder.'}
         </Text>
       </div>
       <div>

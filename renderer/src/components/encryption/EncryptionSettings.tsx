@@ -68,6 +68,7 @@ export function EncryptionSettings({ databaseId }: { databaseId: number | null }
           : info?.mode === 'passphrase'
             ? `Backups are .db.age files encrypted with a passphrase${info.inherited ? ' (the default one)' : ''}; age -d asks for it.`
             : 'Backups are plain SQLite files, as readable as the database.'}
+        {info?.mode !== 'none' && info?.mode !== undefined && ' Versions go into an encrypted vault with the same key (pagevault vault restore --identity or --passphrase-file opens it).'}
       </Text>
       {info && !info.keyStored && (
         <Alert color="red" icon={<IconAlertTriangle size={18} />} title="The key is gone" role="alert">
