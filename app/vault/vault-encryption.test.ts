@@ -107,6 +107,8 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
     const armored = metaOf(vault, 'dataKey')!;
     expect(armored).toMatch(/^-----BEGIN AGE ENCRYPTED FILE-----\n/);
     expect(metaOf(vault, 'recipient')).toBe(key.recipient);
+    // Format 3, which a Pagevault that reads only plain vaults (format 2) refuses naming the update it needs.
+    expect(metaOf(vault, 'formatVersion')).toBe('3');
     const dataKey = execFileSync('age', ['-d', '-i', key.file], { input: armored });
     expect(dataKey.length).toBe(32);
 

@@ -3,7 +3,7 @@
  *
  * Format. A vault is a folder holding one SQLite file, `vault.sqlite` (page size 16 KiB,
  * rollback journal, `synchronous=FULL`, incremental auto-vacuum), with these tables:
- * - `meta(key, value)`: `format = pagevault-vault`, `formatVersion = 2`, `nextBlock` (the
+ * - `meta(key, value)`: `format = pagevault-vault`, `formatVersion = 2` (3 for an encrypted vault, so that a Pagevault that cannot open one says so), `nextBlock` (the
  *   next block id; ids only grow, never reused), `tipVersion` (see `tip`) and `tipSource`:
  *   for a tip version read from a WAL snapshot, what it saw of the source (its files'
  *   inodes, the WAL's generation, the snapshot's last frame and its header, the file's
@@ -121,6 +121,8 @@ import { openDataKey, VaultCipher } from './vault-crypto.ts';
 export const VAULT_FILE = 'vault.sqlite';
 const FORMAT = 'pagevault-vault';
 const FORMAT_VERSION = '2';
+/** An encrypted vault's format: the same tables and `version.mac`, its blocks sealed (see the header). A Pagevault that reads only format 2 refuses it, naming the update it needs, instead of failing on sealed blocks. */
+const ENCRYPTED_FORMAT_VERSION = '3';
 /** Pages a block holds at most; a page id is `block * BLOCK_PAGES + slot`. */
 export const BLOCK_PAGES = 64;
 /** Pages a row of `tip` holds. */
@@ -298,6 +300,7 @@ export class VaultStore {
           put.run('encryption', 'age');
           put.run('recipient', options.key.recipient);
           put.run('dataKey', options.key.sealed);
+          db.prepare("UPDATE meta SET value = ? WHERE key = 'formatVersion'").run(ENCRYPTED_FORMAT_VERSION);
         }
         db.exec('COMMIT');
       }
@@ -306,9 +309,10 @@ export class VaultStore {
       const format = db.prepare("SELECT value FROM meta WHERE key = 'format'").pluck().get();
       const version = db.prepare("SELECT value FROM meta WHERE key = 'formatVersion'").pluck().get();
       if (format !== FORMAT) throw new Error('not a vault');
-      if (version !== FORMAT_VERSION) {
+      const sealed = db.prepare("SELECT count(*) FROM meta WHERE key = 'encryption'").pluck().get() !== 0;
+      if (version !== (sealed ? ENCRYPTED_FORMAT_VERSION : FORMAT_VERSION)) {
         db.close();
-        throw new PagevaultError('NOT_SUPPORTED', `${subject}: ${file} is a vault of format ${String(version)}; this Pagevault reads format ${FORMAT_VERSION}, update Pagevault`);
+        throw new PagevaultError('NOT_SUPPORTED', `${subject}: ${file} is a vault of format ${String(version)}; this Pagevault reads formats ${FORMAT_VERSION} and ${ENCRYPTED_FORMAT_VERSION} (encrypted), update Pagevault`);
       }
     } catch (error) {
       if (db.open) db.close();
