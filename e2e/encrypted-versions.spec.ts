@@ -6,8 +6,8 @@
  * and the first restored through the wizard with the key the app keeps (it asks for none).
  * The outcome is checked on disk with SQLite itself.
  */
-import { readdirSync } from 'node:fs';
-import { join } from 'node:path';
+import { copyFileSync, readdirSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import type { Page } from '@playwright/test';
 import { chinookRowCounts } from '../scripts/fixtures.ts';
@@ -118,4 +118,24 @@ test('Versions encrypted at rest: two versions marked Encrypted with their new d
   await expect(app.getByRole('status').filter({ hasText: 'chinook was restored' })).toBeVisible({ timeout: 60_000 });
   expect(rowCounts(chinookPath)).toEqual(chinookRowCounts);
   expect(integrityOf(chinookPath)).toBe('ok');
+});
+
+test('a long database name is cut short in the History, never the version number', async ({ app, chinookPath }) => {
+  const label = 'lightroom-catalog-family-photos-2026-everything';
+  const path = join(dirname(chinookPath), `${label}.sqlite`);
+  copyFileSync(chinookPath, path);
+  await encryptAtRest(app);
+  await addAsVersions(app, path, label);
+  await backupNow(app, label);
+  await app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
+  const row = app.getByRole('table', { name: 'Backups' }).getByRole('row').filter({ hasText: label });
+  await expect(row.getByText('Encrypted', { exact: true })).toBeVisible();
+  const version = row.getByText(/· version 1$/);
+  await expect(version).toBeVisible();
+  // Shown whole: the element holding the version number is not cut by its own ellipsis or by the cell.
+  const fit = await version.evaluate((element) => {
+    const cell = element.closest('td')!.getBoundingClientRect();
+    return { clipped: element.scrollWidth > element.clientWidth, inside: element.getBoundingClientRect().right <= cell.right };
+  });
+  expect(fit).toEqual({ clipped: false, inside: true });
 });

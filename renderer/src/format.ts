@@ -134,7 +134,12 @@ export function describeVersion(version: VaultVersionRef, bytes: number | null):
 
 /** A version's name in a list: `<stem>.vault · version 2`. */
 export function versionName(version: VaultVersionRef): string {
-  return `${version.vault.split(/[\\/]/).pop() ?? version.vault} · version ${version.id}`;
+  return `${vaultName(version)} · version ${version.id}`;
+}
+
+/** The vault folder's own name (`<stem>.vault`) of a version. */
+export function vaultName(version: Pick<VaultVersionRef, 'vault'>): string {
+  return version.vault.split(/[\\/]/).pop() ?? version.vault;
 }
 
 /** The last part of a backup's path as a list shows it; a version (`<vault>#<id>`) as `<stem>.vault · version <id>`. */

@@ -27,7 +27,7 @@ import {
   verifyBackup,
 } from '../store/history-store.ts';
 import { openRestoreWith } from '../store/restore-store.ts';
-import { formatBytes, formatDuration, formatRate, shortenMiddle, versionName } from '../format.ts';
+import { formatBytes, formatDuration, formatRate, shortenMiddle, vaultName } from '../format.ts';
 
 const modeLabel: Record<BackupRecord['mode'], string> = { snapshot: 'Snapshot', stepped: 'Stepped', compact: 'Compact' };
 
@@ -181,9 +181,21 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
         </Group>
         {entry.path ? (
           <Tooltip label={entry.path} openDelay={300} multiline maw={520} style={{ wordBreak: 'break-all' }}>
-            <Text size="xs" c="dimmed" ff="monospace" truncate="end">
-              {shortenMiddle(entry.version ? versionName(entry.version) : (entry.path.split(/[\\/]/).pop() ?? entry.path), 30)}
-            </Text>
+            {entry.version ? (
+              // A long vault name is cut short, never the version number that tells the rows apart.
+              <Group gap={0} wrap="nowrap">
+                <Text size="xs" c="dimmed" ff="monospace" truncate="end">
+                  {vaultName(entry.version)}
+                </Text>
+                <Text size="xs" c="dimmed" ff="monospace" style={{ whiteSpace: 'pre', flexShrink: 0 }}>
+                  {` · version ${entry.version.id}`}
+                </Text>
+              </Group>
+            ) : (
+              <Text size="xs" c="dimmed" ff="monospace" truncate="end">
+                {shortenMiddle(entry.path.split(/[\\/]/).pop() ?? entry.path, 30)}
+              </Text>
+            )}
           </Tooltip>
         ) : (
           entry.error && (
