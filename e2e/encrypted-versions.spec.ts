@@ -102,6 +102,8 @@ test('Versions encrypted at rest: two versions marked Encrypted with their new d
   await rows.nth(1).getByRole('button', { name: /^Actions for the backup of chinook/ }).click();
   await app.getByRole('menuitem', { name: /^Verify/ }).click();
   await expect(app.getByText('Backup verified')).toBeVisible({ timeout: 60_000 });
+  // What was checked: the pages of the vault's versions, not quick_check on a file.
+  await expect(app.getByText(`chinook.vault · version 1 verified: every page of every version in ${join(folder, 'chinook.vault')} matched its hash.`)).toBeVisible();
 
   // The wizard opens the encrypted version with the key the app keeps.
   await nav.getByRole('link', { name: 'Restore' }).click();

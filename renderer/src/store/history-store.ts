@@ -7,6 +7,7 @@ import { create } from 'zustand';
 import { notifications } from '@mantine/notifications';
 import type { BackupRecord, HistoryPage, HistoryStatusFilter, ImportResult } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
+import { versionName } from '../format.ts';
 
 export const HISTORY_PAGE_SIZE = 50;
 
@@ -64,12 +65,18 @@ export function showHistoryPage(page: number): void {
   void reloadHistory();
 }
 
+/** What a passed verify checked: a version's vault checks the pages of all its versions, and runs no quick_check. */
+function verifiedMessage(entry: BackupRecord): string {
+  if (entry.version) return `${versionName(entry.version)} verified: every page of every version in ${entry.version.vault} matched its hash.`;
+  return `${entry.path} passed quick_check and matches its SHA-256.`;
+}
+
 /** Verifies a backup again and tells how it went. */
 export async function verifyBackup(entry: BackupRecord): Promise<void> {
   set({ verifying: { ...get().verifying, [entry.id]: true } });
   try {
     const result = await api.call('history.verify', { backupId: entry.id });
-    if (result.verification === 'passed') notifications.show({ color: 'teal', title: 'Backup verified', message: `${entry.path} passed quick_check and matches its SHA-256.` });
+    if (result.verification === 'passed') notifications.show({ color: 'teal', title: 'Backup verified', message: verifiedMessage(entry) });
     else notifications.show({ color: 'red', title: 'Backup damaged', message: result.verificationProblems.join('\n'), autoClose: false });
   } catch (caught) {
     fail('Cannot verify', caught);
