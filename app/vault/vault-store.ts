@@ -71,7 +71,8 @@
  * only what needs none (every page a map names is stored, the index matches the blocks)
  * and says what it did not. A plain vault never becomes encrypted nor the reverse: a
  * backup asking for the other kind is refused. A source read through a temporary copy (a
- * rollback-journal database) is copied into a private temporary folder (0700), never
+ * rollback-journal database) is copied into a private temporary folder (0700; one a killed
+ * backup left is removed by the next, app/engine/private-folder.ts), never
  * into an encrypted vault's folder. Plain vaults are unchanged (format 2 either way: an
  * encrypted vault is one with `meta.encryption`).
  *
