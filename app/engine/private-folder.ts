@@ -59,11 +59,15 @@ export function makePrivateFolder(prefix: PrivateFolderPrefix): PrivateFolder {
       if (removed) return;
       removed = true;
       // The folder first, the lock last: a sweep meanwhile finds it held and leaves it.
+      let failure: unknown;
       try {
         rmSync(path, { recursive: true, force: true });
-      } finally {
-        held.close();
+      } catch (error) {
+        failure = error;
       }
+      held.close();
+      // Windows removes no open file: there the folder goes once the lock is let go.
+      if (failure !== undefined) rmSync(path, { recursive: true, force: true });
     },
   };
 }
