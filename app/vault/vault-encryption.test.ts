@@ -3,69 +3,23 @@
 // snapshots, no page is stored in the clear, a changed block is found and named, a wrong
 // or missing key changes nothing, and prune needs no key.
 import { describe, expect, it, vi } from 'vitest';
-import { execFileSync, spawn, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { execFileSync } from 'node:child_process';
+import { readdirSync, readFileSync } from 'node:fs';
 import { createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
-import { createInterface } from 'node:readline';
-import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { vaultBackup, vaultDelete, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
 import type { AgeKeyInput } from '../api/types.ts';
 import { VAULT_FILE } from './vault-store.ts';
 import { ageMissing, caseFolders, failureOf } from '../../test-support/unit.ts';
+import { PageWriter, rawSnapshot } from '../../test-support/page-changes.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 
 vi.setConfig({ testTimeout: 300_000 });
 const { fresh } = caseFolders('pv-vault-age-');
-const writerScript = fileURLToPath(new URL('../../test-support/page-writer.ts', import.meta.url));
 const keepLast = (count: number) => ({ keepLast: count, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null });
 if (ageMissing) console.log(`skipping the encrypted vault's tests against the age CLI: ${ageMissing}`);
-
-/** A writer process holding the database open; `change` resolves once its commit is done. */
-class Writer {
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(path: string) {
-    this.#child = spawn(process.execPath, [writerScript, path], { stdio: ['pipe', 'pipe', 'inherit'] }) as unknown as ChildProcessWithoutNullStreams;
-    createInterface({ input: this.#child.stdout }).on('line', () => this.#waiting.shift()?.());
-  }
-
-  change(rows: number, seed: number): Promise<void> {
-    return new Promise((resolve) => {
-      this.#waiting.push(resolve);
-      this.#child.stdin.write(`change ${rows} ${seed}\n`);
-    });
-  }
-
-  async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-    this.#child.stdin.end();
-    await exited;
-  }
-}
-
-/** The source's pages at its latest commit, copied raw under a read transaction and checkpointed in the copy; page 1 standalone. */
-function rawSnapshot(source: string, dir: string): Buffer {
-  const copyDir = mkdtempSync(join(dir, 'snap-'));
-  const reader = new Database(source, { readonly: true });
-  reader.exec('BEGIN');
-  reader.prepare('SELECT count(*) FROM sqlite_schema').get();
-  copyFileSync(source, join(copyDir, 'db'));
-  if (existsSync(`${source}-wal`)) copyFileSync(`${source}-wal`, join(copyDir, 'db-wal'));
-  reader.exec('COMMIT');
-  reader.close();
-  const copy = new Database(join(copyDir, 'db'));
-  copy.pragma('wal_checkpoint(TRUNCATE)');
-  copy.close();
-  const bytes = readFileSync(join(copyDir, 'db'));
-  rmSync(copyDir, { recursive: true, force: true });
-  bytes[18] = 1;
-  bytes[19] = 1;
-  return bytes;
-}
 
 function newKey(dir: string, name = 'key.txt'): { identity: string; recipient: string; file: string } {
   const file = join(dir, name);
@@ -167,7 +121,7 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
     ] as const) {
       const source = join(dir, `live-${name}.db`);
       const vault = join(dir, `vault-${name}`);
-      const writer = new Writer(source);
+      const writer = new PageWriter(source);
       const snapshots = new Map<number, Buffer>();
       let seed = 11;
       try {
@@ -226,7 +180,7 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
     const keys: AgeKeyInput[] = [{ kind: 'identity', identity: key.identity }];
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const writer = new Writer(source);
+    const writer = new PageWriter(source);
     await writer.change(0, 1);
     await vaultBackup(source, vault, { encryption: { kind: 'x25519', recipient: key.recipient } });
     await writer.change(5, 3);
@@ -326,7 +280,7 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
     const keys: AgeKeyInput[] = [{ kind: 'identity', identity: key.identity }];
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const writer = new Writer(source);
+    const writer = new PageWriter(source);
     await writer.change(0, 1);
     const expected = new Map<number, Buffer>();
     try {

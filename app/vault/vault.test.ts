@@ -3,82 +3,23 @@
 // the source taken independently at the same commit, processes are killed at every step
 // of a backup and of a prune, and a flipped byte in a stored page is found and named.
 import { describe, expect, it } from 'vitest';
-import { execFileSync, spawn, spawnSync, type ChildProcessWithoutNullStreams } from 'node:child_process';
-import { copyFileSync, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
-import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { backup, vaultBackup, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
 import { makeDatabase } from '../../test-support/databases.ts';
 import { VAULT_FILE } from './vault-store.ts';
 import { caseFolders, failureOf } from '../../test-support/unit.ts';
+import { PageWriter, rawSnapshot } from '../../test-support/page-changes.ts';
 
 const { fresh } = caseFolders('pv-vault-');
 const cli = fileURLToPath(new URL('../cli/main.ts', import.meta.url));
-const writerScript = fileURLToPath(new URL('../../test-support/page-writer.ts', import.meta.url));
 const crashScript = fileURLToPath(new URL('../../test-support/vault-crash.ts', import.meta.url));
 const keepLast = (count: number) => ({ keepLast: count, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null });
 
-
-/** A writer process holding the database open; `change` resolves once its commit is done. */
-class Writer {
-  readonly #child: ChildProcessWithoutNullStreams;
-  readonly #waiting: Array<() => void> = [];
-
-  constructor(path: string) {
-    this.#child = spawn(process.execPath, [writerScript, path], { stdio: ['pipe', 'pipe', 'inherit'] }) as unknown as ChildProcessWithoutNullStreams;
-    createInterface({ input: this.#child.stdout }).on('line', () => this.#waiting.shift()?.());
-  }
-
-  #send(line: string): Promise<void> {
-    return new Promise((resolve) => {
-      this.#waiting.push(resolve);
-      this.#child.stdin.write(`${line}\n`);
-    });
-  }
-
-  /** Runs a passive checkpoint and waits for it. */
-  checkpoint(): Promise<void> {
-    return this.#send('checkpoint');
-  }
-
-  /** Commits `rows` random changes (seeded) and waits for the commit. */
-  change(rows: number, seed: number): Promise<void> {
-    return this.#send(`change ${rows} ${seed}`);
-  }
-
-  async close(): Promise<void> {
-    const exited = new Promise((resolve) => this.#child.once('exit', resolve));
-    this.#child.stdin.end();
-    await exited;
-  }
-}
-
-/**
- * The source's pages at its latest commit, found without the vault's code: its files are
- * copied raw while a read transaction keeps any checkpoint from changing them, and SQLite
- * checkpoints the copy's WAL into the copy. Page 1 as a standalone file has it (bytes 18/19 = 1).
- */
-function rawSnapshot(source: string, dir: string): Buffer {
-  const copyDir = mkdtempSync(join(dir, 'snap-'));
-  const reader = new Database(source, { readonly: true });
-  reader.exec('BEGIN');
-  reader.prepare('SELECT count(*) FROM sqlite_schema').get();
-  copyFileSync(source, join(copyDir, 'db'));
-  if (existsSync(`${source}-wal`)) copyFileSync(`${source}-wal`, join(copyDir, 'db-wal'));
-  reader.exec('COMMIT');
-  reader.close();
-  const copy = new Database(join(copyDir, 'db'));
-  copy.pragma('wal_checkpoint(TRUNCATE)');
-  copy.close();
-  const bytes = readFileSync(join(copyDir, 'db'));
-  rmSync(copyDir, { recursive: true, force: true });
-  bytes[18] = 1;
-  bytes[19] = 1;
-  return bytes;
-}
 
 /** The first page at which two files differ, or null. */
 function firstDifferentPage(a: Buffer, b: Buffer, pageSize: number): number | null {
@@ -94,7 +35,7 @@ describe('versions in the vault', () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const writer = new Writer(source);
+    const writer = new PageWriter(source);
     await writer.change(0, 1);
     // Which versions are restored is chosen up front, so only their snapshots are kept.
     const chosen = new Set([1, 2, 3, 17, 33, 50, 64, 71, 88, 99, 100]);
@@ -134,7 +75,7 @@ describe('versions in the vault', () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const writer = new Writer(source);
+    const writer = new PageWriter(source);
     const snapshots: Buffer[] = [];
     const read: Array<{ pagesRead: number; pageCount: number }> = [];
     const add = async () => {
@@ -237,7 +178,7 @@ describe('versions in the vault', () => {
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
     makeDatabase(source, { bytes: 40e6 });
-    const writer = new Writer(source);
+    const writer = new PageWriter(source);
     try {
       await writer.change(0, 1);
       await vaultBackup(source, vault);
@@ -359,7 +300,7 @@ describe('a damaged vault', () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const writer = new Writer(source);
+    const writer = new PageWriter(source);
     await writer.change(0, 1);
     await vaultBackup(source, vault);
     await writer.change(5, 3);
@@ -397,7 +338,7 @@ describe('a damaged vault', () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const writer = new Writer(source);
+    const writer = new PageWriter(source);
     await writer.change(0, 1);
     await vaultBackup(source, vault);
     await writer.close();
@@ -430,7 +371,7 @@ describe('a process killed at every step', () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const writer = new Writer(source);
+    const writer = new PageWriter(source);
     await writer.change(0, 1);
     await vaultBackup(source, vault);
     const expected = new Map<number, Buffer>([[1, rawSnapshot(source, dir)]]);
