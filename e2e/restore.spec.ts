@@ -75,7 +75,18 @@ test('drop a backup onto the window, restore it over the changed database, then 
   expect(rowCounts(chinookPath).InvoiceLine).toBe(0);
   expect(integrityOf(chinookPath)).toBe('ok');
   await app.getByRole('button', { name: 'Open the history' }).click();
-  await expect(app.getByRole('row').filter({ hasText: 'Before restore' })).toHaveCount(2);
+  const safetyCopies = app.getByRole('row').filter({ hasText: 'Before restore' });
+  await expect(safetyCopies).toHaveCount(2);
+  // Only hashed, on purpose (Undo checks it): each says what it is, not a "Not verified" warning.
+  await expect(safetyCopies.filter({ hasText: 'Hashed; not checked' })).toHaveCount(2);
+  await expect(safetyCopies.filter({ hasText: 'Not verified' })).toHaveCount(0);
+  // Reached by keyboard, as the tooltip opens on focus from the keyboard.
+  const badge = safetyCopies.first().locator('[tabindex="0"]', { hasText: /^Hashed; not checked$/ });
+  await badge.focus();
+  await app.keyboard.press('Shift+Tab');
+  await app.keyboard.press('Tab');
+  await expect(badge).toBeFocused();
+  await expect(app.getByRole('tooltip').filter({ hasText: 'A safety copy' })).toContainText('Undo restore checks it against that SHA-256');
 });
 
 test('dropping a text file, several files or a non-database says what was expected and changes nothing', async ({ app, host }) => {

@@ -4,13 +4,13 @@
  * (vault/version-path.ts). Here: adding a version as a backup, checking that the vault at
  * that path is this database's, and turning a version into a file the restore flow takes.
  */
-import { mkdtemp, readdir, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, stat } from 'node:fs/promises';
 import { basename, extname, join } from 'node:path';
 import { PagevaultError } from '../api/errors.ts';
 import type { AgeKeyInput, BackupRecord } from '../api/types.ts';
 import type { NewBackup } from '../catalog/backup-records.ts';
 import * as engine from '../engine/index.ts';
+import { makePrivateFolder, type PrivateFolder } from '../engine/private-folder.ts';
 import { vaultFolderFor } from '../vault/location.ts';
 import type { VaultVersion } from '../vault/vault.ts';
 import { VAULT_FILE } from '../vault/vault-store.ts';
@@ -117,7 +117,7 @@ export function isVersion(record: Pick<BackupRecord, 'path'>): boolean {
  * one backup at a time, and a file is removed once another is asked for or on close.
  */
 export class VersionFiles {
-  #current: { path: string; folder: string; file: string } | undefined;
+  #current: { path: string; folder: PrivateFolder; file: string } | undefined;
   #pending: Promise<unknown> = Promise.resolve();
   readonly #keys: () => Promise<AgeKeyInput[]>;
   #encrypted = false;
@@ -139,14 +139,15 @@ export class VersionFiles {
     const run = this.#pending.then(async () => {
       if (this.#current?.path === path && (await stat(this.#current.file).then(() => true, () => false))) return this.#current.file;
       await this.close();
-      const folder = await mkdtemp(join(tmpdir(), 'pagevault-version-'));
+      // Locked as this process's own while in use, so one a killed process left is removed by the next (private-folder.ts).
+      const folder = makePrivateFolder('pagevault-version-');
       const stem = basename(named.vault, extname(named.vault));
-      const file = join(folder, `${stem}-version-${named.id}.db`);
+      const file = join(folder.path, `${stem}-version-${named.id}.db`);
       try {
         const written = await engine.vaultRestore(named.vault, String(named.id), file, { ...options, keys: { age: await this.#keys() } });
         this.#encrypted = written.encrypted === true;
       } catch (error) {
-        await rm(folder, { recursive: true, force: true });
+        folder.remove();
         throw error;
       }
       this.#current = { path, folder, file };
@@ -160,6 +161,6 @@ export class VersionFiles {
   async close(): Promise<void> {
     const current = this.#current;
     this.#current = undefined;
-    if (current) await rm(current.folder, { recursive: true, force: true });
+    current?.folder.remove();
   }
 }

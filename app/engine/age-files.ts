@@ -6,8 +6,7 @@
  * the plain database never lands beside the backup.
  */
 import { createReadStream, createWriteStream, readSync } from 'node:fs';
-import { mkdtemp, open, rm, stat } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { open, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { Transform } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
@@ -17,6 +16,7 @@ import { AGE_MAGIC, AgeDecryptor, readAgeHeader, type AgeHeaderInfo, type Stream
 import { parseIdentityText, parseRecipient, recipientOfSecretKey, type AgeIdentity, type AgeRecipient } from '../age/keys.ts';
 import type { OperationContext } from './context.ts';
 import { closeDatabaseFile, openDatabaseFile, READ_NONBLOCKING } from './database-files.ts';
+import { makePrivateFolder } from './private-folder.ts';
 
 /** The suffix of an encrypted backup's name. */
 export const AGE_SUFFIX = '.age';
@@ -114,10 +114,11 @@ export async function decryptToTemporary(path: string, keys: AgeKeyInput[] | und
   if (identities.length === 0) {
     throw new PagevaultError('KEY_NEEDED', `${subject}: it is encrypted with age to ${header.passphrase ? 'a passphrase; give the passphrase' : 'an age public key; give its identity (AGE-SECRET-KEY-1…)'}${header.passphrase ? '' : ', or keep it in Pagevault for this database'}`);
   }
-  const folder = await mkdtemp(join(tmpdir(), 'pagevault-decrypted-'));
-  const remove = () => rm(folder, { recursive: true, force: true });
+  // Locked as this process's own while in use, so one a killed process left is removed by the next (private-folder.ts).
+  const folder = makePrivateFolder('pagevault-decrypted-');
+  const remove = async () => folder.remove();
   try {
-    const plainPath = join(folder, 'backup.db');
+    const plainPath = join(folder.path, 'backup.db');
     const decryptor = new AgeDecryptor(identities, subject);
     const total = (await stat(path)).size;
     const input = createReadStream(path, { highWaterMark: 1 << 20 });

@@ -179,7 +179,11 @@ async function restoreFrom(
  * API copies pages as they are (only page 1's change counters and journal bytes differ),
  * so the target's b-trees are the very bytes `verdict`'s check passed on before the load:
  * running it again would read the whole database a second time for the same answer. The
- * target is counted and hashed, so the result describes the file as it now is.
+ * target is counted and hashed, so the result describes the file as it now is: its
+ * database file only. While another connection has a WAL target open (a read transaction
+ * pins it), the loaded pages stay in its -wal until a later checkpoint, and the file still
+ * holds the old ones; so this hash is never compared with the backup's (they differ in
+ * page 1 anyway), only reported.
  */
 async function loadedVerification(target: string, pageCount: number, verdict: VerifyResult, ctx: OperationContext, key?: SourceKey): Promise<VerifyResult> {
   const subject = `Cannot verify ${target}`;

@@ -3,21 +3,24 @@
 // snapshots, no page is stored in the clear, a changed block is found and named, a wrong
 // or missing key changes nothing, and prune needs no key.
 import { describe, expect, it, vi } from 'vitest';
-import { execFileSync } from 'node:child_process';
-import { readdirSync, readFileSync } from 'node:fs';
+import { execFileSync, spawnSync } from 'node:child_process';
+import { existsSync, mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { createDecipheriv, createHash, hkdfSync, randomBytes } from 'node:crypto';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
+import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { vaultBackup, vaultDelete, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
 import type { AgeKeyInput } from '../api/types.ts';
 import { VAULT_FILE } from './vault-store.ts';
+import { makePrivateFolder } from '../engine/private-folder.ts';
 import { ageMissing, caseFolders, failureOf } from '../../test-support/unit.ts';
 import { PageWriter, rawSnapshot } from '../../test-support/page-changes.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 
 vi.setConfig({ testTimeout: 300_000 });
 const { fresh } = caseFolders('pv-vault-age-');
+const crashScript = fileURLToPath(new URL('../../test-support/vault-crash.ts', import.meta.url));
 const keepLast = (count: number) => ({ keepLast: count, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null });
 if (ageMissing) console.log(`skipping the encrypted vault's tests against the age CLI: ${ageMissing}`);
 
@@ -110,6 +113,48 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
       await vaultRestore(vault, 'latest', target, { keys: { age: [{ kind: 'identity', identity: key.identity }] } });
       expect(readFileSync(target).includes(marker)).toBe(true);
     }
+  });
+
+  it("a backup killed while it reads a rollback-journal source's plain copy leaves it in a temporary folder that the next backup removes; a running backup's folder, and one it cannot prove its own, stay", async () => {
+    const dir = fresh();
+    const key = newKey(dir);
+    const marker = randomBytes(64);
+    const source = join(dir, 'journal.db');
+    markedDatabase(source, marker);
+    const db = new Database(source);
+    db.pragma('journal_mode = DELETE');
+    db.close();
+    const vault = join(dir, 'vault');
+    const tmp = join(dir, 'tmp');
+    mkdirSync(tmp);
+    const env = { ...process.env, TMPDIR: tmp };
+    // Not provably Pagevault's: no owner file.
+    const foreign = join(tmp, 'pagevault-vault-source-foreign');
+    mkdirSync(foreign);
+    writeFileSync(join(foreign, 'notes.txt'), 'kept');
+    // Being written by a backup that runs (this process holds its lock).
+    const saved = process.env.TMPDIR;
+    process.env.TMPDIR = tmp;
+    const running = makePrivateFolder('pagevault-vault-source-');
+    if (saved === undefined) delete process.env.TMPDIR;
+    else process.env.TMPDIR = saved;
+    try {
+      const killed = spawnSync(process.execPath, [crashScript, 'backup', source, vault, 'snapshot', key.file], { encoding: 'utf8', env });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+      const left = readdirSync(tmp).filter((name) => ![basename(foreign), basename(running.path)].includes(name));
+      expect(left).toHaveLength(1);
+      const copies = readdirSync(join(tmp, left[0]!)).filter((name) => name.startsWith('source-copy-'));
+      // What a kill leaves is the source in the clear: it must not stay.
+      expect(copies.some((name) => readFileSync(join(tmp, left[0]!, name)).includes(marker))).toBe(true);
+
+      const next = spawnSync(process.execPath, [crashScript, 'backup', source, vault, 'never', key.file], { encoding: 'utf8', env });
+      expect(next.status, next.stderr).toBe(0);
+      expect(readdirSync(tmp).sort()).toEqual([basename(foreign), basename(running.path)].sort());
+      expect(readdirSync(foreign)).toEqual(['notes.txt']);
+    } finally {
+      running.remove();
+    }
+    expect(existsSync(running.path)).toBe(false);
   });
 
   it('random versions of 12, with random page changes by a writer between them, restore to exactly the pages of raw snapshots; with an identity and with a passphrase', async () => {

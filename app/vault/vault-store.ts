@@ -71,9 +71,11 @@
  * only what needs none (every page a map names is stored, the index matches the blocks)
  * and says what it did not. A plain vault never becomes encrypted nor the reverse: a
  * backup asking for the other kind is refused. A source read through a temporary copy (a
- * rollback-journal database) is copied into a private temporary folder (0700), never
- * into an encrypted vault's folder. Plain vaults are unchanged (format 2 either way: an
- * encrypted vault is one with `meta.encryption`).
+ * rollback-journal database) is copied into a private temporary folder (0700; one a killed
+ * backup left is removed by the next, app/engine/private-folder.ts), never
+ * into an encrypted vault's folder. Plain vaults are unchanged (format 2); an encrypted
+ * vault is format 3 and has `meta.encryption`, so a Pagevault that reads only format 2
+ * refuses it, naming the update it needs.
  *
  * Why page granularity. SQLite rewrites pages in place at fixed offsets, so the page is
  * the unit that changes: 1 % of pages changed at random costs 1 % here, where ~1 MiB

@@ -12,8 +12,7 @@
  * database, one another program holds, a WAL the fast path declines) is first backed up
  * by the engine as today into a file in the vault's folder, which is then read and removed.
  */
-import { closeSync, existsSync, fstatSync, mkdtempSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { closeSync, existsSync, fstatSync, openSync, readdirSync, readSync, rmSync, statSync, writeSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import Database from 'better-sqlite3';
@@ -25,6 +24,7 @@ import { abandonPartial, claimPartial, publishPartial, type PartialClaim } from 
 import { restoreDatabase, type RestoreOptions } from '../engine/restore.ts';
 import { SourceReader } from '../engine/strategies/strategy.ts';
 import { checkSqliteFile } from '../engine/sqlite-file.ts';
+import { makePrivateFolder, removeAbandonedPrivateFolders, type PrivateFolder } from '../engine/private-folder.ts';
 import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import { beginWalSnapshot, type WalIndexHeader } from '../engine/wal-snapshot.ts';
 import type { SourceFiles } from '../engine/source-files.ts';
@@ -393,11 +393,13 @@ export async function addVersion(
   const store = VaultStore.open(vaultDir, subject, { create: true, ...(key && { key }) });
   let reader: SourceReader | undefined;
   let copy: string | undefined;
-  let copyFolder: string | undefined;
+  let copyFolder: PrivateFolder | undefined;
   let inputFd: number | undefined;
   try {
     checkEncryption(store, options, subject);
     removeSourceCopies(vaultDir);
+    // What a killed backup of an encrypted vault left in the clear goes now, whatever this one reads.
+    if (store.encrypted) removeAbandonedPrivateFolders('pagevault-vault-source-');
     let pages: AsyncGenerator<PageChunk> | undefined;
     // The source as the newest version saw it, when it was read from a WAL snapshot.
     const tipSource = store.metaText('tipSource');
@@ -427,9 +429,10 @@ export async function addVersion(
       }
     }
     if (!pages) {
-      // An encrypted vault's folder never holds a plain copy: a private temporary folder does.
-      if (store.encrypted) copyFolder = mkdtempSync(join(tmpdir(), 'pagevault-vault-source-'));
-      copy = join(copyFolder ?? vaultDir, `source-copy-${process.pid}-${Date.now()}.db`);
+      // An encrypted vault's folder never holds a plain copy: a private temporary folder does
+      // (one a killed backup left is removed by the next: private-folder.ts).
+      if (store.encrypted) copyFolder = makePrivateFolder('pagevault-vault-source-');
+      copy = join(copyFolder?.path ?? vaultDir, `source-copy-${process.pid}-${Date.now()}.db`);
       await backupDatabase(source, copy, ctx.withPhase('prepare'), { verify: false, manifest: false, busyTimeoutMs }, onClaim);
       inputFd = openSync(copy, 'r');
       const standalone = new Database(copy, { readonly: true, fileMustExist: true });
@@ -554,7 +557,8 @@ export async function addVersion(
     // The connection first, then the descriptors: closing those drops the process's locks on the source.
     reader?.abort();
     if (inputFd !== undefined) closeSync(inputFd);
-    if (copy) rmSync(copyFolder ?? copy, { recursive: true, force: true });
+    if (copyFolder) copyFolder.remove();
+    else if (copy) rmSync(copy, { force: true });
     store.close();
   }
 }

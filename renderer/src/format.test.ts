@@ -114,6 +114,10 @@ describe('held copies and deferred runs', () => {
     [{ status: 'interrupted', verification: 'skipped' }, 'interrupted', 'bad'],
     [{ status: 'succeeded', verification: 'passed' }, 'verified', 'good'],
     [{ status: 'succeeded', verification: 'skipped' }, 'not verified', 'warn'],
+    // A safety copy is only hashed on purpose (Undo restore checks it): no warning, what it is.
+    [{ status: 'succeeded', verification: 'skipped', trigger: 'before-restore', sha256: 'ab'.repeat(32) }, 'hashed; not checked', 'muted'],
+    [{ status: 'succeeded', verification: 'skipped', trigger: 'before-restore', sha256: null }, 'not verified', 'warn'],
+    [{ status: 'succeeded', verification: 'skipped', trigger: 'manual', sha256: 'ab'.repeat(32) }, 'not verified', 'warn'],
   ] as const)('names the outcome of %o: %s', (backup, word, tone) => {
     expect(backupOutcome(backup)).toEqual({ word, tone });
   });

@@ -160,11 +160,28 @@ export const runOutcome: Record<BackupStatus, { word: string; tone: OutcomeTone 
   deferred: { word: 'deferred: in use', tone: 'calm' },
 };
 
+/** What a safety copy taken before a restore is, where its verdict is `skipped`. */
+export const HASHED_SAFETY_COPY = {
+  word: 'hashed; not checked',
+  tone: 'muted',
+  detail:
+    'A safety copy of the database as it was before the restore: hashed as it was written (its SHA-256 is in its manifest), not checked by SQLite, since its pages are the database as it was, damaged or not. Undo restore checks it against that SHA-256 before loading it.',
+} as const;
+
+/**
+ * True for a safety copy taken before a restore that was only hashed: nothing failed or was
+ * left out, so it is not "not verified" (a warning) but what it is.
+ */
+export function isHashedSafetyCopy(entry: Partial<Pick<BackupRecord, 'trigger' | 'sha256'>> & Pick<BackupRecord, 'status' | 'verification'>): boolean {
+  return entry.status === 'succeeded' && entry.trigger === 'before-restore' && entry.verification === 'skipped' && typeof entry.sha256 === 'string';
+}
+
 /** The last-backup cell's few words: how the run ended, or for a backup, its verification. */
-export function backupOutcome(backup: Pick<BackupRecord, 'status' | 'verification'>): { word: string; tone: OutcomeTone } {
+export function backupOutcome(backup: Pick<BackupRecord, 'status' | 'verification'> & Partial<Pick<BackupRecord, 'trigger' | 'sha256'>>): { word: string; tone: OutcomeTone } {
   if (backup.status !== 'succeeded') return runOutcome[backup.status];
   if (backup.verification === 'passed') return { word: 'verified', tone: 'good' };
   if (backup.verification === 'failed') return { word: 'verification failed', tone: 'bad' };
+  if (isHashedSafetyCopy(backup)) return { word: HASHED_SAFETY_COPY.word, tone: HASHED_SAFETY_COPY.tone };
   return { word: 'not verified', tone: 'warn' };
 }
 

@@ -2,7 +2,7 @@ import type { ReactNode } from 'react';
 import { Badge, Tooltip, type BadgeProps } from '@mantine/core';
 import { IconAlertTriangle, IconClockPause, IconCopy, IconLock, IconLockOpen, IconShieldCheck, IconStack2 } from '@tabler/icons-react';
 import type { BackupRecord, HeldCopy } from '../../../app/api/index.ts';
-import { describeClone, describeHeldCopy, describeVersion, formatBytes, toneColor } from '../format.ts';
+import { capitalized, describeClone, describeHeldCopy, describeVersion, formatBytes, HASHED_SAFETY_COPY, isHashedSafetyCopy, toneColor } from '../format.ts';
 
 /** A badge whose explanation shows on hover and on keyboard focus (it is a tab stop for that). */
 function ExplainedBadge({ detail, children, ...badge }: BadgeProps & { detail: string; children: ReactNode }) {
@@ -95,6 +95,13 @@ export function StatusBadge({ entry }: { entry: BackupRecord }) {
   if (!entry.fileExists) return <Badge color="orange" variant="light">File missing</Badge>;
   if (entry.verification === 'passed') return <Badge color="teal" variant="light" leftSection={<IconShieldCheck size={12} />}>Verified</Badge>;
   if (entry.verification === 'failed') return <Badge color="red" variant="filled">Damaged</Badge>;
+  if (isHashedSafetyCopy(entry)) {
+    return (
+      <ExplainedBadge detail={HASHED_SAFETY_COPY.detail} color={toneColor[HASHED_SAFETY_COPY.tone]} variant="light">
+        {capitalized(HASHED_SAFETY_COPY.word)}
+      </ExplainedBadge>
+    );
+  }
   return <Badge color="yellow" variant="light">Not verified</Badge>;
 }
 
