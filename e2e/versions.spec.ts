@@ -87,6 +87,42 @@ test('Versions: two backups with a change between, both listed with their new da
   expect(integrityOf(chinookPath)).toBe('ok');
 });
 
+test('History › Pin and Delete on a version: the pinned one shows the pin as a copy does, the deleted one leaves its vault and the History', async ({ app, chinookPath, host }) => {
+  await chinookAsVersions(app, chinookPath, 'versions-drawer-pin');
+  await backupNow(app);
+  const db = new Database(chinookPath);
+  db.exec('DELETE FROM InvoiceLine');
+  db.close();
+  await backupNow(app);
+
+  await app.getByRole('link', { name: 'History' }).click();
+  const rows = app.getByRole('table', { name: 'Backups' }).getByRole('row').filter({ hasText: 'chinook.vault' });
+  await expect(rows).toHaveCount(2);
+  await rows.nth(1).getByRole('button', { name: /^Actions for the backup of chinook/ }).click();
+  await app.getByRole('menuitem', { name: 'Pin (retention keeps it)' }).click();
+  await expect(rows.nth(1).getByLabel('Pinned')).toBeVisible();
+
+  await rows.nth(0).getByRole('button', { name: /^Actions for the backup of chinook/ }).click();
+  await app.getByRole('menuitem', { name: 'Delete…' }).click();
+  const dialog = app.getByRole('dialog', { name: 'Delete this version?' });
+  await expect(dialog).toContainText(/frees up to [\d.]+ (B|KB|MB); pages shared with other versions stay/);
+  await expect(dialog).toContainText('chinook.vault · version 2');
+  await saveScreenshot(app, 'history-version-delete');
+  await expectReadable(app);
+  await dialog.getByRole('button', { name: 'Delete' }).click();
+  await expect(app.getByRole('dialog')).toHaveCount(0);
+  await expect(rows).toHaveCount(1);
+  await expect(rows.nth(0)).toContainText('chinook.vault · version 1');
+  await expect(rows.nth(0).getByLabel('Pinned')).toBeVisible();
+
+  const vault = new Database(join(host.dataDir, 'backups', 'chinook', 'chinook.vault', 'vault.sqlite'), { readonly: true });
+  try {
+    expect(vault.prepare('SELECT id FROM version ORDER BY id').pluck().all()).toEqual([1]);
+  } finally {
+    vault.close();
+  }
+});
+
 test.describe('dark theme', () => {
   test.use({ colorScheme: 'dark' });
 

@@ -2,7 +2,7 @@
 import type { ErrorCode } from '../api/errors.ts';
 import type { BackupResult, DatabaseSummary, DiscoveryResult, HeldCopy, InspectResult, VerifyResult } from '../api/types.ts';
 import type { EngineProgress } from '../engine/index.ts';
-import type { VaultBackupResult, VaultPruneResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
+import type { VaultBackupResult, VaultDeleteResult, VaultPruneResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 
 const phaseLabel: Record<EngineProgress['phase'], string> = {
   prepare: 'preparing',
@@ -159,6 +159,11 @@ export function renderVaultVerify(r: VaultVerifyResult): string {
   if (r.ok && r.notChecked) return [`${r.vault}: all ${of} are stored; not checked:`, ...r.notChecked.map((what) => `  ${what}`)].join('\n');
   if (r.ok) return `${r.vault}: all ${of} match their ${r.encrypted ? 'keyed hashes (the vault is encrypted)' : 'SHA-256'}`;
   return [`${r.vault}: ${r.problemCount} problem${r.problemCount === 1 ? '' : 's'}`, ...r.problems.map((p) => `  ${p.message}`), ...(r.notChecked ?? []).map((what) => `  not checked: ${what}`)].join('\n');
+}
+
+/** A delete by hand: the version gone and what it freed. */
+export function renderVaultDelete(r: VaultDeleteResult): string {
+  return `${r.vault}: deleted version${r.removed.length === 1 ? '' : 's'} ${r.removed.map((v) => v.id).join(', ')}; ${r.freedPages.toLocaleString('en-US')} pages no other version names were deleted; ${mb(r.bytesBefore)} → ${mb(r.bytesAfter)} on disk`;
 }
 
 /** What a prune removed and what it kept, with the rule that kept each. */

@@ -16,7 +16,7 @@ import { HostLock } from '../host/host-lock.ts';
 import { keepsOnlySome } from '../retention/retention-policy.ts';
 import { discover } from './discover.ts';
 import { backupEncryptionOf, backupKeysOf } from './key-files.ts';
-import { exitCodeOfError, formatProgressLine, renderBackup, renderDiscovery, renderInspect, renderVaultBackup, renderVaultList, renderVaultPrune, renderVaultVerify, renderVerify } from './format.ts';
+import { exitCodeOfError, formatProgressLine, renderBackup, renderDiscovery, renderInspect, renderVaultBackup, renderVaultDelete, renderVaultList, renderVaultPrune, renderVaultVerify, renderVerify } from './format.ts';
 
 const usage = `Usage: pagevault <command> [options]
 
@@ -52,6 +52,9 @@ Commands:
                                       (needs no key, encrypted or not: it reads only page ids)
       --keep-last N --keep-hourly N --keep-daily N --keep-weekly N --keep-monthly N --keep-yearly N
       --min-age-days N                  as retention keeps copies; the newest version is always kept
+      --keep ID                         keep version ID whatever the rules (repeat it; the app passes its pins)
+  vault delete <dir> <version>        Delete one version (its number, or latest) and the pages no other version has
+                                      (needs no key; the vault's other versions are untouched)
   inspect <file>                      What the file is: pages, journal mode, tables and rows
 
 Encrypted databases (backup, restore, verify, inspect):
@@ -90,7 +93,7 @@ const commands = {
   discover: 0,
   vault: -1,
 } as const;
-const vaultCommands: Record<string, number> = { list: 1, restore: 3, verify: 1, prune: 1 };
+const vaultCommands: Record<string, number> = { list: 1, restore: 3, verify: 1, prune: 1, delete: 2 };
 const retentionFlags = {
   'keep-last': 'keepLast',
   'keep-hourly': 'keepHourly',
@@ -126,6 +129,7 @@ async function main(argv: string[]): Promise<number> {
         cipher: { type: 'string' },
         raw: { type: 'boolean', default: false },
         vault: { type: 'string' },
+        keep: { type: 'string', multiple: true },
         ...(Object.fromEntries(Object.keys(retentionFlags).map((flag) => [flag, { type: 'string' }])) as Record<keyof typeof retentionFlags, { type: 'string' }>),
         json: { type: 'boolean', default: false },
         help: { type: 'boolean', short: 'h', default: false },
@@ -143,9 +147,10 @@ async function main(argv: string[]): Promise<number> {
   if (!(name! in commands)) return usageError(`Unknown command '${name}'`);
   const command = name as Command;
   const vaultCommand = command === 'vault' ? args[0] : undefined;
-  if (command === 'vault' && (vaultCommand === undefined || !(vaultCommand in vaultCommands))) return usageError(`Unknown vault command '${vaultCommand ?? ''}'; expected list, restore, verify or prune`);
+  if (command === 'vault' && (vaultCommand === undefined || !(vaultCommand in vaultCommands))) return usageError(`Unknown vault command '${vaultCommand ?? ''}'; expected list, restore, verify, prune or delete`);
   if (vaultCommand !== undefined && args.length - 1 !== vaultCommands[vaultCommand]) {
-    return usageError(`'vault ${vaultCommand}' takes ${vaultCommands[vaultCommand] === 3 ? 'a vault folder, a version and a target' : 'a vault folder'}, got ${args.length - 1} path${args.length === 2 ? '' : 's'}`);
+    const takes = ({ 3: 'a vault folder, a version and a target', 2: 'a vault folder and a version' } as Record<number, string>)[vaultCommands[vaultCommand]!] ?? 'a vault folder';
+    return usageError(`'vault ${vaultCommand}' takes ${takes}, got ${args.length - 1} path${args.length === 2 ? '' : 's'}`);
   }
   if (values.vault !== undefined && command !== 'backup') return usageError('--vault goes with backup');
   const expected = command === 'backup' && values.vault !== undefined ? 1 : commands[command];
@@ -165,6 +170,13 @@ async function main(argv: string[]): Promise<number> {
     if (!/^\d+$/.test(given) || (key !== 'minAgeDays' && Number(given) < 1)) return usageError(`Expected --${flag} to be a whole number from ${key === 'minAgeDays' ? 0 : 1} and up, got '${given}'`);
     policy[key] = Number(given);
   }
+  const keep: number[] = [];
+  for (const given of values.keep ?? []) {
+    if (vaultCommand !== 'prune') return usageError('--keep goes with vault prune');
+    if (!/^\d+$/.test(given) || Number(given) < 1) return usageError(`Expected --keep to be a version number as listed (1 and up), got '${given}'`);
+    keep.push(Number(given));
+  }
+  if (vaultCommand === 'delete' && !/^(\d+|latest)$/.test(args[2]!)) return usageError(`Expected the version to delete as listed (a number) or latest, got '${args[2]}'`);
   if (vaultCommand === 'prune' && !keepsOnlySome(policy)) return usageError('vault prune needs at least one of --keep-last, --keep-hourly, --keep-daily, --keep-weekly, --keep-monthly, --keep-yearly');
   if (values.mode !== undefined && values.vault !== undefined) return usageError('--mode goes with a backup to a file or folder; a vault reads the source itself');
   const mode = values.mode;
@@ -193,8 +205,8 @@ async function main(argv: string[]): Promise<number> {
   if (values['encrypt-to'] !== undefined && values['encrypt-passphrase-file'] !== undefined) return usageError('Give --encrypt-to or --encrypt-passphrase-file, not both');
   if (command !== 'backup' && (values['encrypt-to'] !== undefined || values['encrypt-passphrase-file'] !== undefined)) return usageError('--encrypt-to and --encrypt-passphrase-file go with backup');
   if (values.identity !== undefined && values['passphrase-file'] !== undefined) return usageError('Give --identity or --passphrase-file, not both');
-  const takesAgeKeys = command === 'restore' || command === 'verify' || command === 'inspect' || (command === 'backup' && values.vault !== undefined) || (vaultCommand !== undefined && vaultCommand !== 'prune');
-  if (vaultCommand === 'prune' && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('vault prune needs no key, even for an encrypted vault: it reads only page ids; run it without --identity and --passphrase-file');
+  const takesAgeKeys = command === 'restore' || command === 'verify' || command === 'inspect' || (command === 'backup' && values.vault !== undefined) || (vaultCommand !== undefined && vaultCommand !== 'prune' && vaultCommand !== 'delete');
+  if ((vaultCommand === 'prune' || vaultCommand === 'delete') && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError(`vault ${vaultCommand} needs no key, even for an encrypted vault: it reads only page ids; run it without --identity and --passphrase-file`);
   if (!takesAgeKeys && (values.identity !== undefined || values['passphrase-file'] !== undefined)) return usageError('--identity and --passphrase-file go with restore, verify, inspect, backup --vault and vault list, restore and verify');
 
   const json = values.json;
@@ -299,8 +311,15 @@ async function main(argv: string[]): Promise<number> {
           if (json) out({ type: 'result', command: 'vault verify', value: result });
           else console.log(renderVaultVerify(result));
           return result.ok ? 0 : 1;
+        } else if (vaultCommand === 'delete') {
+          const spec = args[2]!;
+          const id = spec === 'latest' ? (await engine.vaultList(dir, run)).versions.at(-1)?.id : Number(spec);
+          if (id === undefined) throw new PagevaultError('NOT_FOUND', `Cannot delete the latest version of ${resolve(dir)}: the vault has no versions`);
+          const result = await engine.vaultDelete(dir, [id], run);
+          value = result;
+          text = renderVaultDelete(result);
         } else {
-          const result = await engine.vaultPrune(dir, policy, run);
+          const result = await engine.vaultPrune(dir, policy, { ...run, keep });
           value = result;
           text = renderVaultPrune(result);
         }

@@ -121,12 +121,14 @@ export class History {
     return found;
   }
 
-  /** Deletes a backup's file and manifest from disk and its entry from the history. */
+  /**
+   * Deletes a backup's file and manifest from disk and its entry from the history; a
+   * version, from its vault (the pages no other version names are collected as a prune
+   * collects them; no key needed). A file or version already gone is not an error.
+   */
   async delete(backupId: number): Promise<{ deleted: string[] }> {
     const record = this.#get(backupId);
-    if (record.version) {
-      throw new PagevaultError('NOT_SUPPORTED', `Version ${record.version.id} of '${record.databaseLabel}' is kept in the vault ${record.version.vault}, where its pages are shared with other versions; versions are removed by retention (Schedules > Retention), which collects the pages no kept version needs`);
-    }
+    if (record.version) return this.#deleteVersion(record, record.version);
     const deleted = record.path ? await removeBackupFiles(record.path) : [];
     this.#ctx.catalog.backups.remove(backupId);
     const what = record.path ? `Deleted the backup ${record.path}` : `Deleted the ${record.status} backup entry of '${record.databaseLabel}' from ${record.startedAt}`;
@@ -136,12 +138,26 @@ export class History {
     return { deleted };
   }
 
-  /** Pins a backup so retention never deletes it, or unpins it. */
-  pin(backupId: number, pinned: boolean): Promise<BackupRecord> {
-    const record = this.#get(backupId);
-    if (record.version && pinned) {
-      throw new PagevaultError('NOT_SUPPORTED', `Version ${record.version.id} of '${record.databaseLabel}' cannot be pinned: the vault's retention keeps versions by its rules alone; restore it to a file to keep it for good`);
+  async #deleteVersion(record: BackupRecord, version: VaultVersionRef): Promise<{ deleted: string[] }> {
+    let deleted: string[];
+    try {
+      await engine.vaultDelete(version.vault, [version.id]);
+      deleted = [record.path!];
+    } catch (error) {
+      // The vault or the version is gone already (deleted outside Pagevault): only the entry is left to remove.
+      if (!(error instanceof PagevaultError && error.code === 'NOT_FOUND')) throw error;
+      deleted = [];
     }
+    this.#ctx.catalog.backups.remove(record.id);
+    this.#ctx.catalog.events.record('backup.deleted', deleted.length > 0 ? `Deleted version ${version.id} of '${record.databaseLabel}' from ${record.startedAt} in ${version.vault}` : `Deleted the entry of version ${version.id} of '${record.databaseLabel}', no longer in ${version.vault}`, record.databaseId);
+    this.#ctx.changed('history');
+    this.#ctx.changed('databases');
+    return { deleted };
+  }
+
+  /** Pins a backup or a version so retention never deletes it, or unpins it. */
+  pin(backupId: number, pinned: boolean): Promise<BackupRecord> {
+    this.#get(backupId);
     const updated = this.#ctx.catalog.backups.setPinned(backupId, pinned)!;
     this.#ctx.changed('history');
     return withFileFact(updated);

@@ -92,7 +92,9 @@ export class Retention {
     for (const vault of new Set(versions.map((backup) => backup.version!.vault))) {
       let result: Awaited<ReturnType<typeof engine.vaultPrune>>;
       try {
-        result = await engine.vaultPrune(vault, policy);
+        // A pinned version is kept whatever the rules, as a pinned copy is.
+        const keep = versions.filter((backup) => backup.version!.vault === vault && backup.pinned).map((backup) => backup.version!.id);
+        result = await engine.vaultPrune(vault, policy, { keep });
       } catch (error) {
         this.#ctx.catalog.events.record('retention.failed', `Retention could not prune the vault ${vault}: ${(error as Error).message}`, row.id);
         continue;

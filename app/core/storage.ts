@@ -33,7 +33,8 @@ export class Storage {
   /**
    * The database's copies and vault versions, oldest first, each marked with whether the
    * stored policy would delete it now: copies as `Retention.apply` decides it, versions as
-   * `pruneVault` does (every version counts as verified and none as pinned).
+   * `pruneVault` does (every version counts as verified; a version pinned in the History
+   * is kept, as `Retention.apply` passes its pins to the prune).
    */
   async get(databaseId: number, now = new Date()): Promise<StorageReport> {
     const row = this.#databases.get(databaseId);
@@ -61,8 +62,14 @@ export class Storage {
       retentionWouldDelete: deletedCopies.has(backup.id),
     }));
     const versions = vaultRead.listed?.versions ?? [];
+    const pins = new Set(
+      this.#ctx.catalog.backups
+        .withFiles(databaseId)
+        .filter((backup) => backup.pinned && backup.version?.vault === vaultDir)
+        .map((backup) => backup.version!.id),
+    );
     const versionDecision = applyRetention(
-      versions.map((version) => ({ ...version, startedAt: version.createdAt, pinned: false, verification: 'passed' as const })),
+      versions.map((version) => ({ ...version, startedAt: version.createdAt, pinned: pins.has(version.id), verification: 'passed' as const })),
       policy,
       now,
     );
@@ -76,7 +83,7 @@ export class Storage {
         bytes: version.newBytes,
         missing: false,
         cloned: false,
-        pinned: false,
+        pinned: pins.has(version.id),
         retentionWouldDelete: deletedVersions.has(version.id),
       });
     }

@@ -335,3 +335,92 @@ describe('a Versions database', () => {
     expect(existsSync(vault)).toBe(true);
   });
 });
+
+describe('a version deleted or pinned by hand', () => {
+  const keepLastOne = { keepLast: 1, keepHourly: null, keepDaily: null, keepWeekly: null, keepMonthly: null, keepYearly: null, minAgeDays: null };
+
+  function renameArtist(live: string, name: string): void {
+    const db = new Database(live);
+    db.prepare('UPDATE Artist SET Name = ? WHERE ArtistId = 1').run(name);
+    db.close();
+  }
+
+  /** Backs up and keeps the live file's bytes as they were (a rollback-journal database: the file is the snapshot). */
+  async function backupKeeping(id: number, live: string, snapshots: Map<number, Buffer>) {
+    const backup = await backupNow(id);
+    snapshots.set(backup.version!.id, readFileSync(live));
+    return backup;
+  }
+
+  async function restoredBytes(vault: string, version: number): Promise<Buffer> {
+    const target = join(t.work, `restored-${version}-${Math.random().toString(36).slice(2)}.db`);
+    const engine = await import('../engine/index.ts');
+    await engine.vaultRestore(vault, String(version), target);
+    return readFileSync(target);
+  }
+
+  it('Delete on a middle version removes it from the vault and the History; the others restore page-exact and verify passes', async () => {
+    const { live, id, vault } = await chinookAsVersions();
+    const snapshots = new Map<number, Buffer>();
+    await backupKeeping(id, live, snapshots);
+    deleteInvoiceLines(live);
+    const middle = await backupKeeping(id, live, snapshots);
+    renameArtist(live, 'After the middle one');
+    await backupKeeping(id, live, snapshots);
+
+    const { deleted } = await call('history.delete', { backupId: middle.id });
+    expect(deleted).toEqual([`${vault}#2`]);
+    const history = await call('history.list', { databaseId: id });
+    expect(history.entries.map((entry) => entry.version?.id)).toEqual([3, 1]);
+    const engine = await import('../engine/index.ts');
+    expect((await engine.vaultList(vault)).versions.map((version) => version.id)).toEqual([1, 3]);
+    for (const version of [1, 3]) expect((await restoredBytes(vault, version)).equals(snapshots.get(version)!)).toBe(true);
+    const verified = await call('history.verify', { backupId: history.entries[0]!.id });
+    expect(verified).toMatchObject({ verification: 'passed', verificationProblems: [] });
+    expect((await engine.vaultVerify(vault)).problems).toEqual([]);
+    // Deleted once, the entry is gone: a second Delete names it unknown.
+    expect((await failure('history.delete', { backupId: middle.id })).code).toBe('UNKNOWN_ID');
+  });
+
+  it('Delete on the newest version keeps the vault consistent: the next backup stores only what changed and restores exactly', async () => {
+    const { live, id, vault } = await chinookAsVersions();
+    const snapshots = new Map<number, Buffer>();
+    const first = await backupKeeping(id, live, snapshots);
+    renameArtist(live, 'In the newest one');
+    const newest = await backupKeeping(id, live, snapshots);
+    await call('history.delete', { backupId: newest.id });
+    renameArtist(live, 'After the newest one went');
+    const next = await backupKeeping(id, live, snapshots);
+    expect(next.version!.id).toBe(3);
+    // One row changed since version 1: a few pages, nothing like the first version's full size.
+    expect(next.version!.newBytes).toBeLessThan(first.version!.newBytes / 20);
+    for (const version of [1, 3]) expect((await restoredBytes(vault, version)).equals(snapshots.get(version)!)).toBe(true);
+    const engine = await import('../engine/index.ts');
+    expect((await engine.vaultVerify(vault)).problems).toEqual([]);
+    expect((await call('history.list', { databaseId: id })).entries.map((entry) => entry.version?.id)).toEqual([3, 1]);
+  });
+
+  it('a pinned version is kept by retention whatever its rules, and restores; unpinned, the next retention run deletes it', async () => {
+    const { live, id, vault } = await chinookAsVersions();
+    const snapshots = new Map<number, Buffer>();
+    const first = await backupKeeping(id, live, snapshots);
+    const pinned = await call('history.pin', { backupId: first.id, pinned: true });
+    expect(pinned).toMatchObject({ pinned: true, version: { id: 1 } });
+    await call('retention.set', { databaseId: id, policy: keepLastOne });
+    expect((await call('retention.preview', { databaseId: id, policy: keepLastOne })).deletions).toEqual([]);
+    for (const name of ['Second', 'Third']) {
+      renameArtist(live, name);
+      await backupKeeping(id, live, snapshots);
+    }
+    await expect.poll(async () => (await call('history.list', { databaseId: id })).entries.map((entry) => entry.version?.id)).toEqual([3, 1]);
+    const engine = await import('../engine/index.ts');
+    expect((await engine.vaultList(vault)).versions.map((version) => version.id)).toEqual([1, 3]);
+    expect((await restoredBytes(vault, 1)).equals(snapshots.get(1)!)).toBe(true);
+
+    await call('history.pin', { backupId: first.id, pinned: false });
+    renameArtist(live, 'Fourth');
+    await backupKeeping(id, live, snapshots);
+    await expect.poll(async () => (await call('history.list', { databaseId: id })).entries.map((entry) => entry.version?.id)).toEqual([4]);
+    expect((await engine.vaultList(vault)).versions.map((version) => version.id)).toEqual([4]);
+  });
+});

@@ -13,7 +13,7 @@ import { resolve, sep } from 'node:path';
 import { Worker } from 'node:worker_threads';
 import { PagevaultError } from '../api/errors.ts';
 import type { AgeKeyInput, RetentionPolicy } from '../api/types.ts';
-import type { VaultBackupResult, VaultEncryptionOptions, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
+import type { VaultBackupResult, VaultDeleteResult, VaultEncryptionOptions, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 import type { BackupResult, DatabaseUsage, InspectResult, RestoreResult, VerifyResult } from '../api/types.ts';
 import type { BackupOptions } from './backup.ts';
 import { createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
@@ -406,7 +406,13 @@ export function vaultVerify(vault: string, options?: { keys?: AgeKeyInput[] } & 
   return run('vaultVerify', { vault, ...(keys && { keys }) }, { onProgress, signal });
 }
 
-/** Deletes the versions a retention policy drops and the pages no kept version names. */
-export function vaultPrune(vault: string, policy: RetentionPolicy, options?: RunOptions): Promise<VaultPruneResult> {
-  return run('vaultPrune', { vault, policy }, options);
+/** Deletes the versions a retention policy drops (never one in `keep`: pinned in the app) and the pages no kept version names. */
+export function vaultPrune(vault: string, policy: RetentionPolicy, options?: { keep?: number[] } & RunOptions): Promise<VaultPruneResult> {
+  const { keep, ...rest } = options ?? {};
+  return run('vaultPrune', { vault, policy, ...(keep && keep.length > 0 && { keep }) }, rest);
+}
+
+/** Deletes the versions `ids` of a vault by hand and the pages no other version names, as a prune collects them; needs no key. */
+export function vaultDelete(vault: string, ids: number[], options?: RunOptions): Promise<VaultDeleteResult> {
+  return run('vaultDelete', { vault, ids }, options);
 }

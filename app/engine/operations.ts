@@ -9,7 +9,7 @@ import type { RestoreOptions } from './restore.ts';
 import type { UsageOptions } from './usage.ts';
 import type { VerifyOptions } from './verify.ts';
 import type { AgeKeyInput, RetentionPolicy } from '../api/types.ts';
-import type { VaultBackupResult, VaultEncryptionOptions, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
+import type { VaultBackupResult, VaultDeleteResult, VaultEncryptionOptions, VaultPruneResult, VaultRestoreResult, VaultVerifyResult, VaultVersion } from '../vault/vault.ts';
 
 /** The table of engine operations, by name: the worker, the pool and the callers all type against it. */
 export interface Operations {
@@ -22,7 +22,8 @@ export interface Operations {
   vaultList: { params: { vault: string; keys?: AgeKeyInput[] }; result: { vault: string; versions: VaultVersion[]; bytes: number; encryptedTo?: string | null } };
   vaultRestore: { params: { vault: string; version: string; target: string; options?: RestoreOptions }; result: VaultRestoreResult };
   vaultVerify: { params: { vault: string; keys?: AgeKeyInput[] }; result: VaultVerifyResult };
-  vaultPrune: { params: { vault: string; policy: RetentionPolicy }; result: VaultPruneResult };
+  vaultPrune: { params: { vault: string; policy: RetentionPolicy; keep?: number[] }; result: VaultPruneResult };
+  vaultDelete: { params: { vault: string; ids: number[] }; result: VaultDeleteResult };
 }
 
 /** The name of an engine operation, as the worker dispatches it. */

@@ -28,7 +28,8 @@ const operations: { [O in OperationName]: (params: Operations[O]['params'], ctx:
   vaultList: async (p) => (await import('../vault/vault.ts')).listVersions(p.vault, { keys: p.keys }),
   vaultRestore: async (p, ctx) => (await import('../vault/vault.ts')).restoreVersion(p.vault, p.version, p.target, ctx, p.options, onClaim),
   vaultVerify: async (p, ctx) => (await import('../vault/vault.ts')).verifyVault(p.vault, ctx, { keys: p.keys }),
-  vaultPrune: async (p, ctx) => (await import('../vault/vault.ts')).pruneVault(p.vault, p.policy, ctx),
+  vaultPrune: async (p, ctx) => (await import('../vault/vault.ts')).pruneVault(p.vault, p.policy, ctx, { keep: p.keep }),
+  vaultDelete: async (p, ctx) => (await import('../vault/vault.ts')).deleteVersions(p.vault, p.ids, ctx),
 };
 
 async function runOne(input: WorkerInput): Promise<void> {

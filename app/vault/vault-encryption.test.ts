@@ -10,7 +10,7 @@ import { basename, join } from 'node:path';
 import { zstdDecompressSync } from 'node:zlib';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
-import { vaultBackup, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
+import { vaultBackup, vaultDelete, vaultList, vaultPrune, vaultRestore, vaultVerify } from '../engine/index.ts';
 import type { AgeKeyInput } from '../api/types.ts';
 import { VAULT_FILE } from './vault-store.ts';
 import { makePrivateFolder } from '../engine/private-folder.ts';
@@ -319,7 +319,7 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
     db.close();
   });
 
-  it('prunes without a key; verify without one says what it could not check, and with the key passes', async () => {
+  it('prunes and deletes a version without a key; verify without one says what it could not check, and with the key passes', async () => {
     const dir = fresh();
     const key = newKey(dir);
     const keys: AgeKeyInput[] = [{ kind: 'identity', identity: key.identity }];
@@ -337,9 +337,12 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
     } finally {
       await writer.close();
     }
-    const pruned = await vaultPrune(vault, keepLast(2));
-    expect(pruned.removed.map((v) => v.id).sort()).toEqual([1, 2, 3]);
+    const pruned = await vaultPrune(vault, keepLast(3));
+    expect(pruned.removed.map((v) => v.id).sort()).toEqual([1, 2]);
     expect(pruned.freedPages).toBeGreaterThan(0);
+    const deleted = await vaultDelete(vault, [3]);
+    expect(deleted.removed.map((v) => v.id)).toEqual([3]);
+    expect(deleted.freedPages).toBeGreaterThan(0);
     const keyless = await vaultVerify(vault);
     expect(keyless.ok).toBe(true);
     expect(keyless.notChecked).toEqual([expect.stringContaining(`the vault is encrypted to ${key.recipient}: without its key, the pages' contents`)]);

@@ -26,8 +26,8 @@
  *   `meta.tipVersion` names, 4096 pages a row. Only a cache: the next backup compares each
  *   page's hash with the tip's at the same page number, and where they are equal takes
  *   that version's page id from its map without a look-up in `page`. It is written in the
- *   transaction that adds its version, and a prune that deletes that version deletes it
- *   in the same transaction, so the tip always describes a version that exists, whose
+ *   transaction that adds its version, and a prune or a delete by hand that deletes that
+ *   version deletes it in the same transaction, so the tip always describes a version that exists, whose
  *   pages exist (a prune never collects a page a version names); a backup uses it only
  *   when it names the newest version. Without it a backup looks every page up. With
  *   `tipSource`, a backup of a WAL source whose WAL proves which pages can have changed
@@ -105,7 +105,9 @@
  * of whose pages is marked, and deletes the index row of every unmarked page (the bytes
  * of an unmarked page in a block a kept version still names stay until the block goes;
  * without its index row no new version shares it); a crash at any moment rolls all of it
- * back. The freed space is given back to the
+ * back. A version deleted by hand (`deleteVersions`, History > Delete) is the same
+ * collection with the versions named instead of those retention drops; a version pinned in
+ * the app is passed to a prune as one to keep. The freed space is given back to the
  * file system afterwards by `incremental_vacuum`, in its own transaction, which moves no
  * data a version can see. A backup holds the write lock from before it looks up pages
  * until it commits, so a prune can never collect a page a backup is about to reference.

@@ -367,7 +367,7 @@ describe('a process killed at every step', () => {
     return result.signal === 'SIGKILL';
   }
 
-  it('a backup killed with SIGKILL at every step leaves a vault that verifies, whose listed versions all restore exactly; a prune killed at every step loses no version it keeps', async () => {
+  it('a backup killed with SIGKILL at every step leaves a vault that verifies, whose listed versions all restore exactly; a prune or a delete killed at every step loses no version it keeps', async () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
@@ -420,6 +420,14 @@ describe('a process killed at every step', () => {
       const after = await checkVault(`prune killed at ${step}`);
       expect(after).toEqual(step === 'committed' || step === 'vacuumed' ? before.slice(-keep) : before);
     }
+    // A version deleted by hand shares the prune's collection: killed anywhere, it is wholly deleted or not at all.
+    for (const step of pruneSteps) {
+      const before = (await vaultList(vault)).versions.map((v) => v.id);
+      const middle = before[1]!;
+      expect(runKilled(['delete', vault, String(middle), step])).toBe(true);
+      const after = await checkVault(`delete killed at ${step}`);
+      expect(after).toEqual(step === 'committed' || step === 'vacuumed' ? before.filter((id) => id !== middle) : before);
+    }
     // A prune to the last one deletes pages: what remains is what the last version names.
     const pruned = await vaultPrune(vault, keepLast(1));
     expect(pruned.freedPages).toBeGreaterThan(0);
@@ -459,5 +467,49 @@ describe('the command line', () => {
     expect(usage('backup', source, join(dir, 'x'), '--vault', vault)).toMatchObject({ status: 2, stderr: expect.stringContaining("'backup --vault' takes the source only") });
     expect(usage('vault', 'restore', vault, 'latest')).toMatchObject({ status: 2 });
     expect(usage('--help').stdout).toContain('vault verify <dir>');
+  });
+
+  it('vault prune --keep keeps the versions named whatever the rules; vault delete removes one version, nothing else; bad input changes nothing', () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const db = new Database(source);
+    db.pragma('journal_mode = WAL');
+    db.exec('CREATE TABLE t (v); INSERT INTO t VALUES (1)');
+    const vault = join(dir, 'vault');
+    const run = (...args: string[]) => spawnSync(process.execPath, [cli, ...args], { encoding: 'utf8' });
+    const json = (...args: string[]) => JSON.parse(run(...args, '--json').stdout.trim().split('\n').at(-1)!) as { type: string; command: string; value: Record<string, unknown>; code?: string; message?: string };
+    for (let v = 1; v <= 4; v += 1) {
+      db.prepare('UPDATE t SET v = ?').run(v);
+      run('backup', source, '--vault', vault);
+    }
+    db.close();
+    const ids = () => (json('vault', 'list', vault).value.versions as Array<{ id: number }>).map((version) => version.id);
+    expect(ids()).toEqual([1, 2, 3, 4]);
+    const pruned = json('vault', 'prune', vault, '--keep-last', '1', '--keep', '1', '--keep', '3');
+    expect(pruned).toMatchObject({ command: 'vault prune', value: { removed: [{ id: 2 }] } });
+    const kept = Object.fromEntries((pruned.value.kept as Array<{ version: { id: number }; reasons: string[] }>).map(({ version, reasons }) => [version.id, reasons]));
+    expect(kept).toEqual({ 1: ['pinned'], 3: ['pinned'], 4: expect.arrayContaining(['last']) });
+
+    // Refused before anything is deleted: a version the vault does not hold, a version that is not a number.
+    const missing = run('vault', 'delete', vault, '9');
+    expect(missing.status).not.toBe(0);
+    expect(missing.stderr).toContain(`Cannot delete versions of the vault ${vault}: no version 9 in it; it holds versions 1, 3, 4`);
+    expect(missing.stderr).toContain('[NOT_FOUND]');
+    expect(run('vault', 'delete', vault, 'two')).toMatchObject({ status: 2, stderr: expect.stringContaining("Expected the version to delete as listed (a number) or latest, got 'two'") });
+    expect(run('vault', 'delete', vault)).toMatchObject({ status: 2, stderr: expect.stringContaining("'vault delete' takes a vault folder and a version, got 1 path") });
+    expect(run('vault', 'delete', vault, '1', '--identity', join(dir, 'key.txt'))).toMatchObject({ status: 2, stderr: expect.stringContaining('vault delete needs no key') });
+    expect(run('vault', 'list', vault, '--keep', '1')).toMatchObject({ status: 2, stderr: expect.stringContaining('--keep goes with vault prune') });
+    expect(run('vault', 'prune', vault, '--keep-last', '1', '--keep', '0')).toMatchObject({ status: 2, stderr: expect.stringContaining("Expected --keep to be a version number as listed (1 and up), got '0'") });
+    expect(ids()).toEqual([1, 3, 4]);
+
+    expect(json('vault', 'delete', vault, '3')).toMatchObject({ type: 'result', command: 'vault delete', value: { removed: [{ id: 3 }] } });
+    expect(run('vault', 'delete', vault, 'latest').stdout).toContain(`${vault}: deleted version 4;`);
+    expect(ids()).toEqual([1]);
+    expect(json('vault', 'verify', vault)).toMatchObject({ value: { ok: true, versions: 1 } });
+    expect(json('vault', 'restore', vault, '1', join(dir, 'one.db'))).toMatchObject({ value: { version: { id: 1 } } });
+    const one = new Database(join(dir, 'one.db'), { readonly: true });
+    expect(one.prepare('SELECT v FROM t').pluck().get()).toBe(1);
+    one.close();
+    expect(run('--help').stdout).toContain('vault delete <dir> <version>');
   });
 });

@@ -823,33 +823,87 @@ export function verifyVault(vaultArg: string, ctx: OperationContext, options: { 
   }
 }
 
+/** What deleting versions by hand did: the versions removed and the pages only they had. */
+export interface VaultDeleteResult {
+  vault: string;
+  removed: VaultVersion[];
+  freedPages: number;
+  bytesBefore: number;
+  bytesAfter: number;
+}
+
 /**
- * Deletes the versions `policy` does not keep (retention-policy.ts, as for copies) and the
- * pages no kept version names, in one transaction (the argument is in vault-store.ts),
- * then gives the freed space back to the file system.
+ * Deletes the versions `policy` does not keep (retention-policy.ts, as for copies; a
+ * version in `keep`, pinned in the app, is kept whatever the rules) and the pages no kept
+ * version names, in one transaction (the argument is in vault-store.ts), then gives the
+ * freed space back to the file system.
  */
-export function pruneVault(vaultArg: string, policy: RetentionPolicy, ctx: OperationContext, options: { now?: Date; timezone?: string; onStep?: (step: VaultStep) => void } = {}): VaultPruneResult {
-  const vault = resolve(vaultArg);
-  const subject = `Cannot prune the vault ${vault}`;
-  const store = VaultStore.open(vault, subject);
-  const file = join(vault, VAULT_FILE);
-  const bytesBefore = statSync(file).size;
-  try {
-    store.db.exec('BEGIN IMMEDIATE');
-    const versions = store.versions();
+export function pruneVault(
+  vaultArg: string,
+  policy: RetentionPolicy,
+  ctx: OperationContext,
+  options: { now?: Date; timezone?: string; keep?: readonly number[]; onStep?: (step: VaultStep) => void } = {},
+): VaultPruneResult {
+  const keep = new Set(options.keep ?? []);
+  let kept: VaultPruneResult['kept'] = [];
+  const collected = collectVersions(vaultArg, 'prune', ctx, options.onStep, (versions) => {
     const decision = applyRetention(
-      versions.map((version) => ({ ...version, startedAt: version.createdAt, pinned: false, verification: 'passed' as const })),
+      versions.map((version) => ({ ...version, startedAt: version.createdAt, pinned: keep.has(version.id), verification: 'passed' as const })),
       policy,
       options.now ?? new Date(),
       options.timezone,
     );
     const byId = new Map(versions.map((version) => [version.id, version]));
+    kept = decision.keep.map(({ backup, reasons }) => ({ version: byId.get(backup.id)!, reasons }));
+    return decision.remove.map((candidate) => byId.get(candidate.id)!);
+  });
+  return { ...collected, kept };
+}
+
+/**
+ * Deletes the versions `ids` names (as listed) and the pages no other version names, the
+ * way a prune does, in one transaction; needs no key, even for an encrypted vault. An id
+ * the vault does not hold is refused (NOT_FOUND) before anything is deleted.
+ */
+export function deleteVersions(vaultArg: string, ids: readonly number[], ctx: OperationContext, options: { onStep?: (step: VaultStep) => void } = {}): VaultDeleteResult {
+  return collectVersions(vaultArg, 'delete versions of', ctx, options.onStep, (versions, subject, dir) => {
+    const byId = new Map(versions.map((version) => [version.id, version]));
+    const missing = ids.filter((id) => !byId.has(id));
+    if (missing.length > 0) {
+      const listed = versions.length === 0 ? 'the vault has no versions' : `it holds versions ${versions.map((version) => version.id).join(', ')} (see pagevault vault list ${dir})`;
+      throw new PagevaultError('NOT_FOUND', `${subject}: no version ${missing.join(', ')} in it; ${listed}`);
+    }
+    return [...new Set(ids)].map((id) => byId.get(id)!);
+  });
+}
+
+/**
+ * The collection a prune and a delete share: inside one write transaction, deletes the
+ * versions `choose` picks (from the versions as committed), drops the tip with its
+ * version, marks every page a remaining map names and sweeps the rest; then
+ * `incremental_vacuum`. A crash before the commit leaves the vault as it was.
+ */
+function collectVersions(
+  vaultArg: string,
+  verb: string,
+  ctx: OperationContext,
+  onStep: ((step: VaultStep) => void) | undefined,
+  choose: (versions: VaultVersion[], subject: string, vault: string) => VaultVersion[],
+): VaultDeleteResult {
+  const vault = resolve(vaultArg);
+  const subject = `Cannot ${verb} the vault ${vault}`;
+  const store = VaultStore.open(vault, subject);
+  const file = join(vault, VAULT_FILE);
+  const bytesBefore = statSync(file).size;
+  try {
+    store.db.exec('BEGIN IMMEDIATE');
+    const removed = choose(store.versions(), subject, vault);
     const remove = store.db.prepare('DELETE FROM version WHERE id = ?');
-    for (const version of decision.remove) remove.run(version.id);
-    options.onStep?.('versions-deleted');
+    for (const version of removed) remove.run(version.id);
+    onStep?.('versions-deleted');
     // The tip describes one version; with that version gone, so is the tip (vault-store.ts).
     const tipVersion = store.metaNumber('tipVersion');
-    if (decision.remove.some((version) => version.id === tipVersion)) {
+    if (removed.some((version) => version.id === tipVersion)) {
       store.db.exec('DELETE FROM tip');
       store.setMetaNumber('tipVersion', 0);
       store.setMetaText('tipSource', '');
@@ -868,7 +922,7 @@ export function pruneVault(vaultArg: string, policy: RetentionPolicy, ctx: Opera
         markedBlocks[Math.floor(id / BLOCK_PAGES)] = 1;
       }
     }
-    options.onStep?.('marked');
+    onStep?.('marked');
     ctx.throwIfCancelled(subject);
     const unmarkedBlocks: number[] = [];
     for (const id of store.db.prepare('SELECT id FROM block').pluck().iterate() as Iterable<number>) if (id >= nextBlock || !markedBlocks[id]) unmarkedBlocks.push(id);
@@ -879,19 +933,12 @@ export function pruneVault(vaultArg: string, policy: RetentionPolicy, ctx: Opera
     for (const id of unmarkedBlocks) sweepBlock.run(id);
     for (const id of unmarkedPages) sweepPage.run(id);
     const freedPages = unmarkedPages.length;
-    options.onStep?.('swept');
+    onStep?.('swept');
     store.db.exec('COMMIT');
-    options.onStep?.('committed');
+    onStep?.('committed');
     store.db.pragma('incremental_vacuum');
-    options.onStep?.('vacuumed');
-    return {
-      vault,
-      removed: decision.remove.map((candidate) => byId.get(candidate.id)!),
-      kept: decision.keep.map(({ backup, reasons }) => ({ version: byId.get(backup.id)!, reasons })),
-      freedPages,
-      bytesBefore,
-      bytesAfter: statSync(file).size,
-    };
+    onStep?.('vacuumed');
+    return { vault, removed, freedPages, bytesBefore, bytesAfter: statSync(file).size };
   } catch (error) {
     if (store.db.inTransaction) store.db.exec('ROLLBACK');
     throw toPagevaultError(error, subject);

@@ -238,7 +238,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
             <Menu.Item leftSection={<IconRestore size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void openRestoreWith(entry.path!, 'history')}>
               Restore…
             </Menu.Item>
-            <Menu.Item leftSection={entry.pinned ? <IconPinnedOff size={16} /> : <IconPin size={16} />} disabled={!entry.path || (entry.version !== null && !entry.pinned)} onClick={() => void pinBackup(entry, !entry.pinned)}>
+            <Menu.Item leftSection={entry.pinned ? <IconPinnedOff size={16} /> : <IconPin size={16} />} disabled={!entry.path} onClick={() => void pinBackup(entry, !entry.pinned)}>
               {entry.pinned ? 'Unpin' : 'Pin (retention keeps it)'}
             </Menu.Item>
             <Menu.Item leftSection={<IconShieldCheck size={16} />} disabled={!entry.path || !entry.fileExists} onClick={() => void verifyBackup(entry)}>
@@ -268,8 +268,25 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
 function DeleteBackup() {
   const entry = useHistoryStore((s) => s.deleting);
   return (
-    <ConfirmDialog opened={entry !== undefined} title="Delete this backup?" closeLabel="Close without deleting the backup" confirmLabel="Delete" onConfirm={deleteConfirmed} onClose={() => confirmDelete(undefined)}>
-      {entry?.path ? (
+    <ConfirmDialog
+      opened={entry !== undefined}
+      title={entry?.version ? 'Delete this version?' : 'Delete this backup?'}
+      closeLabel={entry?.version ? 'Close without deleting the version' : 'Close without deleting the backup'}
+      confirmLabel="Delete"
+      onConfirm={deleteConfirmed}
+      onClose={() => confirmDelete(undefined)}
+    >
+      {entry?.version ? (
+        <>
+          <Text size="sm">
+            {/* A version frees the pages it added that no other version names; the ones it shares stay. */}
+            The version is deleted from its vault. This frees up to {formatBytes(entry.version.newBytes)}; pages shared with other versions stay. This cannot be undone.
+          </Text>
+          <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>
+            {versionName(entry.version)} in {entry.version.vault}
+          </Text>
+        </>
+      ) : entry?.path ? (
         <>
           <Text size="sm">The backup file and its manifest are deleted from disk. This cannot be undone.</Text>
           <Text size="sm" ff="monospace" style={{ wordBreak: 'break-all' }}>

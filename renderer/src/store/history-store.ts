@@ -105,7 +105,11 @@ export async function deleteConfirmed(): Promise<boolean> {
   if (!entry) return false;
   try {
     const { deleted } = await api.call('history.delete', { backupId: entry.id });
-    notifications.show({ title: 'Backup deleted', message: deleted.length > 0 ? `Deleted ${deleted.join(' and ')}` : 'The entry was removed from the history.' });
+    if (entry.version) {
+      notifications.show({ title: 'Version deleted', message: deleted.length > 0 ? `Deleted version ${entry.version.id} from ${entry.version.vault}` : 'It was no longer in its vault; the entry was removed from the history.' });
+    } else {
+      notifications.show({ title: 'Backup deleted', message: deleted.length > 0 ? `Deleted ${deleted.join(' and ')}` : 'The entry was removed from the history.' });
+    }
     set({ deleting: undefined });
     return true;
   } catch (caught) {
