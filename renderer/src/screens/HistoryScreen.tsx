@@ -27,7 +27,7 @@ import {
   verifyBackup,
 } from '../store/history-store.ts';
 import { openRestoreWith } from '../store/restore-store.ts';
-import { formatBytes, formatDuration, formatRate, shortenMiddle, vaultName } from '../format.ts';
+import { formatBytes, formatDuration, formatRate, shortenMiddle, vaultName, versionName } from '../format.ts';
 
 const modeLabel: Record<BackupRecord['mode'], string> = { snapshot: 'Snapshot', stepped: 'Stepped', compact: 'Compact' };
 
