@@ -11,11 +11,11 @@
  * "Encrypted backups".
  */
 import { createHash } from 'node:crypto';
-import { closeSync, openSync, readSync, writeSync } from 'node:fs';
+import { closeSync, openSync, readSync } from 'node:fs';
 import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
 import { AGE_CHUNK, beginFile, payloadCipherKey, sealChunks, sealedLength } from '../age/age-stream.ts';
 import type { AgeRecipient } from '../age/keys.ts';
-import { WRITE_BACK_BYTES, WriteBehind } from './source-files.ts';
+import { DirectWriter } from './direct-writer.ts';
 import { threadExecArgv } from './threads.ts';
 
 /** Plaintext bytes sealed per read and write: 64 chunks. */
@@ -110,17 +110,18 @@ async function seal(input: SealerInput): Promise<void> {
   const head = Buffer.from(input.head);
   const hash = createHash('sha256').update(head);
   const plain = Buffer.allocUnsafe(BLOCK_BYTES);
-  const sealed = Buffer.allocUnsafe(sealedLength(BLOCK_BYTES));
   const source = openSync(input.plainPath, 'r');
-  const output = openSync(input.agePath, 'r+');
-  // Written back to the disk behind the encryption, as a plain copy is: one fsync at the end would leave the disk idle until then.
-  const writeBehind = new WriteBehind(output);
+  // Past the page cache where it can: nothing reads the age file back (direct-writer.ts).
+  let output: DirectWriter;
   try {
-    const writeAll = (data: Buffer, position: number) => {
-      for (let done = 0; done < data.length; ) done += writeSync(output, data, done, data.length - done, position + done);
-    };
-    writeAll(head, 0);
-    let written = head.length;
+    output = DirectWriter.open(input.agePath, Math.max(head.length, sealedLength(BLOCK_BYTES)));
+  } catch (error) {
+    closeSync(source);
+    throw error;
+  }
+  try {
+    head.copy(output.buffer);
+    await output.write(head.length);
     let position = 0;
     let counter = 0;
     for (;;) {
@@ -142,22 +143,19 @@ async function seal(input: SealerInput): Promise<void> {
         if (bytesRead === 0) throw new Error(`${input.plainPath} ended at ${position + got} bytes while ${end} were to be encrypted`);
         got += bytesRead;
       }
-      const block = sealed.subarray(0, sealChunks(payloadKey, plain, length, counter, total >= 0 && end === total, sealed));
+      const sealed = sealChunks(payloadKey, plain, length, counter, total >= 0 && end === total, output.buffer);
       counter += Math.max(1, Math.ceil(length / AGE_CHUNK));
-      hash.update(block);
-      writeAll(block, written);
-      if (Math.floor((written + block.length) / WRITE_BACK_BYTES) !== Math.floor(written / WRITE_BACK_BYTES)) await writeBehind.flush();
-      written += block.length;
+      hash.update(output.buffer.subarray(0, sealed));
+      await output.write(sealed);
       position = end;
       parentPort!.postMessage({ kind: 'progress', done: position } satisfies SealerMessage);
     }
-    await writeBehind.finish();
+    await output.finish();
     parentPort!.postMessage({ kind: 'done', sha256: hash.digest('hex') } satisfies SealerMessage);
   } finally {
-    // No flush may still be at work on the descriptor when it is closed.
-    await writeBehind.settle().catch(() => undefined);
+    // No write may still be at work on the descriptor when it is closed.
+    await output.close();
     closeSync(source);
-    closeSync(output);
   }
 }
 
