@@ -1,55 +1,65 @@
 /**
- * Encrypts a file into an age file on a thread of its own, so that the encryption
- * (ChaCha20-Poly1305 and the ciphertext's SHA-256, about 2.7 s of one core per GiB) runs
- * on the second core while this thread copies or verifies. The thread reads the plain
- * file as it grows: it is told how many bytes are final (`written`), and the size once
- * the file is complete (`end`); it seals a chunk only once it knows whether it is the
- * last. It writes the header, the payload, fsyncs the age file and answers with its
- * SHA-256. Both files belong to the caller, who removes them on failure.
+ * Encrypts a backup's plaintext into an age file on threads of its own, so that the
+ * encryption runs beside the copy or the verification. The plaintext comes either from
+ * the copy itself, chunk by chunk through shared memory as it is copied (plain-ring.ts),
+ * or from a finished plain file. The sealing thread writes the header and the payload
+ * past the page cache (direct-writer.ts), takes the SHA-256 of what it writes, fsyncs the
+ * age file and answers with that SHA-256.
  *
- * Measured (2 cores, 1 GiB, `node scripts/bench.ts --encrypted-only`): see README
- * "Encrypted backups".
+ * With a second core, the sealing thread starts an encrypting thread: the encrypting one
+ * seals (ChaCha20-Poly1305, 1.2 s of a core per GiB through node:crypto here), the
+ * sealing one hashes and writes (0.7 s). On one thread, both took 2.2-2.4 s per GiB
+ * against 1.7-1.8 s on two (`node sealonly.ts`: a warm 1 GB file, three runs each).
+ *
+ * The age file belongs to the caller, who removes it on failure.
  */
-import { createHash } from 'node:crypto';
+import { createHash, type Hash } from 'node:crypto';
 import { closeSync, openSync, readSync } from 'node:fs';
-import { isMainThread, parentPort, Worker, workerData } from 'node:worker_threads';
+import { availableParallelism } from 'node:os';
+import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { AGE_CHUNK, beginFile, payloadCipherKey, sealChunks, sealedLength } from '../age/age-stream.ts';
 import type { AgeRecipient } from '../age/keys.ts';
 import { DirectWriter } from './direct-writer.ts';
+import { PlainRing, type PlainRingShare } from './plain-ring.ts';
 import { threadExecArgv } from './threads.ts';
 
-/** Plaintext bytes sealed per read and write: 64 chunks. */
-const BLOCK_BYTES = 64 * AGE_CHUNK;
-/** Slots of the shared state: bytes final in the plain file, its size once known (-1 before), 1 to stop, and a count of changes to wait on. */
-const WRITTEN = 0;
-const TOTAL = 1;
-const STOP = 2;
-const CHANGES = 3;
+/** Plaintext bytes a file is read and sealed by: 64 chunks. */
+const FILE_BLOCK_BYTES = 64 * AGE_CHUNK;
+
+/** Where the plaintext comes from: a finished file of `bytes`, or the copy through a ring. */
+type PlainSource = { kind: 'file'; path: string; bytes: number } | { kind: 'ring'; share: PlainRingShare };
 
 interface SealerInput {
   role: 'age-sealer';
-  plainPath: string;
+  source: PlainSource;
   agePath: string;
   head: Uint8Array;
   payloadKey: Uint8Array;
-  state: SharedArrayBuffer;
+  /** One Int32: 1 once stopped. */
+  stop: SharedArrayBuffer;
 }
 
-type SealerMessage = { kind: 'progress'; done: number } | { kind: 'done'; sha256: string } | { kind: 'failed'; message: string; code?: string } | { kind: 'stopped' };
+type SealerMessage = { kind: 'progress'; done: number } | { kind: 'read' } | { kind: 'done'; sha256: string } | { kind: 'failed'; message: string; code?: string } | { kind: 'stopped' };
 
-/** One encryption under way on its own thread; `end` (or `stop`) must be called exactly once. */
+/** One encryption under way on its own threads; `finish` (or `stop`) must be called exactly once. */
 export class AgeFileSealer {
   readonly #worker: Worker;
-  readonly #state: BigInt64Array;
+  readonly #stop: Int32Array;
+  readonly #ring: PlainRing | undefined;
   readonly #result: Promise<string>;
+  readonly #read: Promise<void>;
   #onProgress: ((done: number) => void) | undefined;
 
-  private constructor(input: SealerInput) {
-    this.#state = new BigInt64Array(input.state);
+  private constructor(input: SealerInput, ring: PlainRing | undefined) {
+    this.#stop = new Int32Array(input.stop);
+    this.#ring = ring;
     this.#worker = new Worker(new URL(import.meta.url), { workerData: input, execArgv: threadExecArgv(), resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    let read: () => void = () => undefined;
+    this.#read = new Promise<void>((resolve) => (read = resolve));
     this.#result = new Promise<string>((resolve, reject) => {
       this.#worker.on('message', (message: SealerMessage) => {
         if (message.kind === 'progress') this.#onProgress?.(message.done);
+        else if (message.kind === 'read') read();
         else if (message.kind === 'done') resolve(message.sha256);
         else if (message.kind === 'failed') reject(Object.assign(new Error(message.message), message.code && { code: message.code }));
         else reject(new Error('the encryption was stopped'));
@@ -57,112 +67,281 @@ export class AgeFileSealer {
       this.#worker.on('error', reject);
       this.#worker.on('exit', () => reject(new Error('the encryption thread ended without an answer')));
     });
-    // A stop or a failure is answered by whoever awaits `end`; none may go unhandled meanwhile.
+    // A stop or a failure is answered by whoever awaits `finish`; none may go unhandled meanwhile.
     this.#result.catch(() => undefined);
+    this.#result.then(read, read);
+    // The copy must not wait on a ring nobody empties any more.
+    this.#result.catch(() => ring?.close());
   }
 
   /**
-   * Starts encrypting `plainPath` (which may still be being written) to `recipients` into
-   * `agePath` (an existing empty file of the caller's, written from offset 0).
+   * Starts encrypting to `recipients` into `agePath` (an existing empty file of the
+   * caller's, written from offset 0): from the copy as it hands chunks to `ring`, or from
+   * the finished plain file `plainPath` of `bytes`.
    */
-  static async start(plainPath: string, agePath: string, recipients: AgeRecipient[]): Promise<AgeFileSealer> {
+  static async start(from: { ring: PlainRing } | { plainPath: string; bytes: number }, agePath: string, recipients: AgeRecipient[]): Promise<AgeFileSealer> {
     const { head, payloadKey } = await beginFile(recipients);
-    const state = new SharedArrayBuffer(4 * 8);
-    const slots = new BigInt64Array(state);
-    slots[TOTAL] = -1n;
-    return new AgeFileSealer({ role: 'age-sealer', plainPath, agePath, head, payloadKey, state });
-  }
-
-  /** The plain file's first `bytes` are final: they may be encrypted. */
-  written(bytes: number): void {
-    Atomics.store(this.#state, WRITTEN, BigInt(bytes));
-    Atomics.add(this.#state, CHANGES, 1n);
-    Atomics.notify(this.#state, CHANGES);
+    const source: PlainSource = 'ring' in from ? { kind: 'ring', share: from.ring.share } : { kind: 'file', path: from.plainPath, bytes: from.bytes };
+    return new AgeFileSealer({ role: 'age-sealer', source, agePath, head, payloadKey, stop: new SharedArrayBuffer(4) }, 'ring' in from ? from.ring : undefined);
   }
 
   /**
-   * The plain file is complete at `bytes`; resolves with the age file's SHA-256 once it is
-   * written and fsynced. `onProgress` hears the plaintext bytes encrypted after each block.
+   * Resolves once the plaintext is read to its end (a plain file closed), or the
+   * encryption ended without that: the plain file may then be removed while the last
+   * blocks are written.
    */
-  end(bytes: number, onProgress?: (done: number) => void): Promise<string> {
+  plainRead(): Promise<void> {
+    return this.#read;
+  }
+
+  /**
+   * Resolves with the age file's SHA-256 once it is written and fsynced. `onProgress`
+   * hears the plaintext bytes encrypted after each block from now on.
+   */
+  finish(onProgress?: (done: number) => void): Promise<string> {
     this.#onProgress = onProgress;
-    Atomics.store(this.#state, TOTAL, BigInt(bytes));
-    this.written(bytes);
     const result = this.#result.finally(() => this.#worker.terminate());
     // A caller that fails before it awaits this (its verification threw) stops the thread instead.
     result.catch(() => undefined);
     return result;
   }
 
-  /** Stops the encryption and waits for the thread to end, so nothing writes the age file afterwards. Never throws. */
+  /** Stops the encryption and waits for its threads to end, so nothing writes the age file afterwards. Never throws. */
   async stop(): Promise<void> {
-    Atomics.store(this.#state, STOP, 1n);
-    Atomics.add(this.#state, CHANGES, 1n);
-    Atomics.notify(this.#state, CHANGES);
+    Atomics.store(this.#stop, 0, 1);
+    this.#ring?.close();
     await this.#worker.terminate().catch(() => undefined);
   }
 }
 
-/** The thread's side: reads what is final of the plain file, seals it block by block, writes it. */
-async function seal(input: SealerInput): Promise<void> {
-  const state = new BigInt64Array(input.state);
-  const payloadKey = payloadCipherKey(input.payloadKey);
-  const head = Buffer.from(input.head);
-  const hash = createHash('sha256').update(head);
-  const plain = Buffer.allocUnsafe(BLOCK_BYTES);
-  const source = openSync(input.plainPath, 'r');
-  // Past the page cache where it can: nothing reads the age file back (direct-writer.ts).
-  let output: DirectWriter;
-  try {
-    output = DirectWriter.open(input.agePath, Math.max(head.length, sealedLength(BLOCK_BYTES)));
-  } catch (error) {
-    closeSync(source);
-    throw error;
-  }
-  try {
-    head.copy(output.buffer);
-    await output.write(head.length);
-    let position = 0;
-    let counter = 0;
-    for (;;) {
-      const changes = Atomics.load(state, CHANGES);
-      if (Atomics.load(state, STOP) === 1n) return parentPort!.postMessage({ kind: 'stopped' } satisfies SealerMessage);
-      const total = Number(Atomics.load(state, TOTAL));
-      const final = Number(Atomics.load(state, WRITTEN));
-      if (total >= 0 && position >= total && counter > 0) break;
-      // Before the size is known, only whole chunks with a byte after them: one of them could be the last.
-      const end = total >= 0 ? Math.min(total, position + BLOCK_BYTES) : position + Math.min(BLOCK_BYTES, Math.floor(Math.max(0, final - 1 - position) / AGE_CHUNK) * AGE_CHUNK);
+/** The plaintext in pieces of whole age chunks but the last; `next` gives the next one, undefined after the last or once stopped. */
+interface PlainPieces {
+  next(): { bytes: Buffer; end: number; last: boolean } | undefined;
+  /** The piece `next` gave is sealed. */
+  release(): void;
+  /** Lets go of the plaintext's file, if any. */
+  close(): void;
+}
+
+/** A finished plain file, read a block at a time. */
+function filePieces(path: string, bytes: number): PlainPieces {
+  const fd = openSync(path, 'r');
+  const block = Buffer.allocUnsafe(FILE_BLOCK_BYTES);
+  let position = 0;
+  let started = false;
+  let open = true;
+  return {
+    next() {
       // An empty file is one empty chunk, flagged last.
-      if (end === position && total !== 0) {
-        Atomics.wait(state, CHANGES, changes);
-        continue;
-      }
-      const length = end - position;
+      if (position >= bytes && started) return undefined;
+      started = true;
+      const length = Math.min(FILE_BLOCK_BYTES, bytes - position);
       for (let got = 0; got < length; ) {
-        const bytesRead = readSync(source, plain, got, length - got, position + got);
-        if (bytesRead === 0) throw new Error(`${input.plainPath} ended at ${position + got} bytes while ${end} were to be encrypted`);
+        const bytesRead = readSync(fd, block, got, length - got, position + got);
+        if (bytesRead === 0) throw new Error(`${path} ended at ${position + got} bytes while ${position + length} were to be encrypted`);
         got += bytesRead;
       }
-      const sealed = sealChunks(payloadKey, plain, length, counter, total >= 0 && end === total, output.buffer);
-      counter += Math.max(1, Math.ceil(length / AGE_CHUNK));
-      hash.update(output.buffer.subarray(0, sealed));
-      await output.write(sealed);
-      position = end;
-      parentPort!.postMessage({ kind: 'progress', done: position } satisfies SealerMessage);
+      position += length;
+      return { bytes: block.subarray(0, length), end: position, last: position >= bytes };
+    },
+    release: () => undefined,
+    close() {
+      if (open) closeSync(fd);
+      open = false;
+    },
+  };
+}
+
+/** The copy's chunks, as it hands them to the ring. */
+function ringPieces(share: PlainRingShare, stop: Int32Array): PlainPieces {
+  const ring = PlainRing.join(share);
+  let done = false;
+  return {
+    next() {
+      if (done) return undefined;
+      const chunk = ring.take(() => Atomics.load(stop, 0) === 1);
+      if (!chunk) return undefined;
+      const end = chunk.position + chunk.bytes.length;
+      done = end >= ring.total;
+      return { bytes: chunk.bytes, end, last: done };
+    },
+    release: () => ring.release(),
+    close: () => undefined,
+  };
+}
+
+function piecesOf(source: PlainSource, stop: Int32Array): PlainPieces {
+  return source.kind === 'file' ? filePieces(source.path, source.bytes) : ringPieces(source.share, stop);
+}
+
+/**
+ * Seals the plaintext piece by piece: each into the buffer `into` gives, then handed to
+ * `sealed` with its sealed length and the plaintext bytes done. Returns false when stopped.
+ */
+async function encryptPieces(pieces: PlainPieces, rawKey: Uint8Array, into: () => Buffer, sealed: (length: number, done: number) => Promise<void> | void): Promise<boolean> {
+  const payloadKey = payloadCipherKey(rawKey);
+  let counter = 0;
+  try {
+    for (let piece = pieces.next(); piece; piece = pieces.next()) {
+      const length = sealChunks(payloadKey, piece.bytes, piece.bytes.length, counter, piece.last, into());
+      counter += Math.max(1, Math.ceil(piece.bytes.length / AGE_CHUNK));
+      pieces.release();
+      await sealed(length, piece.end);
+      if (piece.last) {
+        pieces.close();
+        return true;
+      }
     }
-    await output.finish();
-    parentPort!.postMessage({ kind: 'done', sha256: hash.digest('hex') } satisfies SealerMessage);
+    return false;
   } finally {
-    // No write may still be at work on the descriptor when it is closed.
-    await output.close();
-    closeSync(source);
+    pieces.close();
   }
 }
 
-if (!isMainThread && (workerData as { role?: unknown } | undefined)?.role === 'age-sealer' && parentPort) {
-  seal(workerData as SealerInput).catch((error: unknown) => {
-    // A system error keeps its code (ENOSPC: the disk is full), which names it to the user.
-    const code = (error as { code?: unknown }).code;
-    parentPort!.postMessage({ kind: 'failed', message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' && { code }) } satisfies SealerMessage);
+/** What the encrypting thread needs: where the plaintext comes from, the key, the stop flag, the port its blocks go through, and a count to wait on. */
+interface EncryptorInput {
+  role: 'age-encryptor';
+  source: PlainSource;
+  payloadKey: Uint8Array;
+  stop: SharedArrayBuffer;
+  port: MessagePort;
+  returns: SharedArrayBuffer;
+}
+
+/** Between the encrypting and the writing thread: a sealed block (its memory moved, not copied), the end, or a failure. */
+type EncryptorMessage = { kind: 'sealed'; block: ArrayBuffer; length: number; done: number } | { kind: 'finished' } | { kind: 'failed'; message: string; code?: string };
+
+/** Sealed blocks the encrypting thread may be ahead of the writing one. */
+const BLOCKS_AHEAD = 3;
+
+/** The largest piece sealed: a file block or a ring slot. */
+function sealedBlockBytes(source: PlainSource): number {
+  return sealedLength(source.kind === 'file' ? FILE_BLOCK_BYTES : source.share.slotBytes);
+}
+
+/** A failure as a message, keeping a system error's code (ENOSPC: the disk is full), which names it to the user. */
+function failureMessage(error: unknown): { kind: 'failed'; message: string; code?: string } {
+  const code = (error as { code?: unknown }).code;
+  return { kind: 'failed', message: error instanceof Error ? error.message : String(error), ...(typeof code === 'string' && { code }) };
+}
+
+/**
+ * The encrypting thread's side: seals into its blocks in turn and moves each to the
+ * writing thread, which moves it back once written; waits while all are away.
+ */
+async function encryptForWriter(input: EncryptorInput): Promise<void> {
+  const returns = new Int32Array(input.returns);
+  const stop = new Int32Array(input.stop);
+  const free = Array.from({ length: BLOCKS_AHEAD }, () => Buffer.allocUnsafeSlow(sealedBlockBytes(input.source)));
+  const into = () => {
+    for (;;) {
+      const seen = Atomics.load(returns, 0);
+      for (let back = receiveMessageOnPort(input.port); back; back = receiveMessageOnPort(input.port)) free.push(Buffer.from(back.message as ArrayBuffer));
+      const block = free.at(-1);
+      if (block) return block;
+      // A stop is seen within 100 ms.
+      if (Atomics.load(stop, 0) === 1) throw new Error('the encryption was stopped');
+      Atomics.wait(returns, 0, seen, 100);
+    }
+  };
+  const sealed = (length: number, done: number) => {
+    const block = free.pop()!.buffer as ArrayBuffer;
+    input.port.postMessage({ kind: 'sealed', block, length, done } satisfies EncryptorMessage, [block]);
+  };
+  try {
+    if (await encryptPieces(piecesOf(input.source, stop), input.payloadKey, into, sealed)) input.port.postMessage({ kind: 'finished' } satisfies EncryptorMessage);
+  } catch (error) {
+    input.port.postMessage(failureMessage(error) satisfies EncryptorMessage);
+  }
+}
+
+/** The sealing thread's side: the age file's header, then the sealed payload, its SHA-256 taken as it is written; fsynced. */
+async function seal(input: SealerInput): Promise<'done' | 'stopped'> {
+  const head = Buffer.from(input.head);
+  const hash = createHash('sha256').update(head);
+  // Past the page cache where it can: nothing reads the age file back (direct-writer.ts).
+  const output = DirectWriter.open(input.agePath, Math.max(head.length, sealedBlockBytes(input.source)));
+  const progress = (done: number) => parentPort!.postMessage({ kind: 'progress', done } satisfies SealerMessage);
+  try {
+    head.copy(output.buffer);
+    await output.write(head.length);
+    const completed =
+      availableParallelism() > 1
+        ? await writeFromEncryptor(input, output, hash, progress)
+        : await encryptPieces(piecesOf(input.source, new Int32Array(input.stop)), input.payloadKey, () => output.buffer, async (length, done) => {
+            hash.update(output.buffer.subarray(0, length));
+            await output.write(length);
+            progress(done);
+          });
+    if (!completed) return 'stopped';
+    // Said by writeFromEncryptor as soon as the encrypting thread finished reading.
+    if (availableParallelism() <= 1) parentPort!.postMessage({ kind: 'read' } satisfies SealerMessage);
+    await output.finish();
+    parentPort!.postMessage({ kind: 'done', sha256: hash.digest('hex') } satisfies SealerMessage);
+    return 'done';
+  } finally {
+    // No write may still be at work on the descriptor when it is closed.
+    await output.close();
+  }
+}
+
+/** Starts the encrypting thread and writes what it seals, in order; false when stopped. */
+async function writeFromEncryptor(input: SealerInput, output: DirectWriter, hash: Hash, progress: (done: number) => void): Promise<boolean> {
+  const { port1: port, port2 } = new MessageChannel();
+  const returnsBuffer = new SharedArrayBuffer(4);
+  const returns = new Int32Array(returnsBuffer);
+  const stop = new Int32Array(input.stop);
+  const encryptor = new Worker(new URL(import.meta.url), {
+    workerData: { role: 'age-encryptor', source: input.source, payloadKey: input.payloadKey, stop: input.stop, port: port2, returns: returnsBuffer } satisfies EncryptorInput,
+    transferList: [port2],
+    execArgv: threadExecArgv(),
   });
+  const queue: EncryptorMessage[] = [];
+  let wake: (() => void) | undefined;
+  const arrived = (message: EncryptorMessage) => {
+    // The encrypting thread closed the plain file before it said so: the file's owner may remove it now.
+    if (message.kind === 'finished') parentPort!.postMessage({ kind: 'read' } satisfies SealerMessage);
+    queue.push(message);
+    wake?.();
+  };
+  port.on('message', arrived);
+  encryptor.on('error', (error: Error) => arrived(failureMessage(error)));
+  encryptor.on('exit', () => arrived({ kind: 'failed', message: 'the encrypting thread ended without an answer' }));
+  try {
+    for (;;) {
+      if (Atomics.load(stop, 0) === 1) return false;
+      const message = queue.shift();
+      if (!message) {
+        // A stop is seen within 100 ms.
+        await new Promise<void>((resolve) => {
+          wake = resolve;
+          setTimeout(resolve, 100).unref();
+        });
+        wake = undefined;
+        continue;
+      }
+      if (message.kind === 'finished') return true;
+      if (message.kind === 'failed') throw Object.assign(new Error(message.message), message.code && { code: message.code });
+      const block = Buffer.from(message.block, 0, message.length);
+      hash.update(block);
+      block.copy(output.buffer);
+      port.postMessage(message.block, [message.block]);
+      Atomics.add(returns, 0, 1);
+      Atomics.notify(returns, 0);
+      await output.write(message.length);
+      progress(message.done);
+    }
+  } finally {
+    port.close();
+    await encryptor.terminate();
+  }
+}
+
+const role = isMainThread ? undefined : (workerData as { role?: unknown } | undefined)?.role;
+if (role === 'age-encryptor') void encryptForWriter(workerData as EncryptorInput);
+if (role === 'age-sealer' && parentPort) {
+  seal(workerData as SealerInput).then(
+    (outcome) => outcome === 'stopped' && parentPort!.postMessage({ kind: 'stopped' } satisfies SealerMessage),
+    (error: unknown) => parentPort!.postMessage(failureMessage(error) satisfies SealerMessage),
+  );
 }

@@ -4,15 +4,16 @@
 // verified, its manifest's two SHA-256s are right, and a cancel or a failure at any point
 // leaves nothing behind.
 import { describe, expect, it, vi } from 'vitest';
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { join } from 'node:path';
+import { mkdirSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
+import { basename, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { ageMissing, caseFolders, failureOf } from '../../test-support/unit.ts';
 import { generateAgeIdentity } from '../age/keys.ts';
 import { backupDatabase } from './backup.ts';
+import { PARTIAL_SUFFIX } from './partial-file.ts';
 import { OperationContext, createCancelFlag, raiseCancelFlag, type EngineProgress } from './context.ts';
 
 vi.setConfig({ testTimeout: 300_000 });
@@ -92,6 +93,76 @@ describe('an encrypted backup encrypted on its own thread', () => {
     let now = 0;
     return { now: () => (now += 1000), setTimer: () => () => undefined };
   };
+
+  it.each([
+    [false, 'never reaches the disk: the plain partial stays empty'],
+    [true, 'is written to the plain partial for its check'],
+  ] as const)('of a WAL database, verify %s: the plaintext %s, and the age file decrypts to the snapshot', async (verify, _what) => {
+    const dir = fresh();
+    const source = join(dir, 'app.sqlite');
+    makeDatabase(source, { bytes: 20_000_000 });
+    const { encryption } = keysIn(dir);
+    const out = join(dir, 'out');
+    let largestPlain = 0;
+    let copyReports = 0;
+    const ctx = new OperationContext(
+      createCancelFlag(),
+      (progress) => {
+        if (progress.phase !== 'copy') return;
+        copyReports += 1;
+        for (const name of readdirSync(out)) if (!name.includes('.age') && name.endsWith(PARTIAL_SUFFIX)) largestPlain = Math.max(largestPlain, statSync(join(out, name)).size);
+      },
+      steppingClock(),
+    );
+    const result = await backupDatabase(source, out + '/', ctx, { encryption, verify });
+    expect(copyReports).toBeGreaterThan(3);
+    if (verify) expect(largestPlain).toBeGreaterThan(0);
+    else expect(largestPlain).toBe(0);
+    expect(readdirSync(out).sort()).toEqual([basename(result.path), `${basename(result.path)}.manifest.json`].sort());
+    const plain = ageDecrypt(dir, result.path);
+    expect(result.manifest.encryption).toMatchObject({ plaintextSha256: sha256(plain), plaintextBytes: statSync(plain).size });
+    expect(readState(plain)).toMatchObject({ integrity: 'ok', journalMode: 'delete', a: 100 });
+  });
+
+  it.skipIf(process.getuid?.() !== 0).each([false, true])('to a full disk (verify %s) fails with DISK_FULL naming the source, leaves nothing, and the copy does not wait on the stopped encryption', async (verify) => {
+    const dir = fresh();
+    const source = join(dir, 'app.sqlite');
+    makeDatabase(source, { bytes: 20_000_000 });
+    const { encryption } = keysIn(dir);
+    const mount = join(dir, 'small');
+    mkdirSync(mount);
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=8M', 'tmpfs', mount]);
+    try {
+      const ctx = new OperationContext(createCancelFlag(), () => undefined);
+      const failure = await failureOf(backupDatabase(source, join(mount, 'app.db.age'), ctx, { encryption, verify }));
+      expect(failure.code).toBe('DISK_FULL');
+      expect(failure.message).toContain(source);
+      expect(readdirSync(mount)).toEqual([]);
+    } finally {
+      execFileSync('umount', [mount]);
+    }
+    expect(readState(source).integrity).toBe('ok');
+  });
+
+  // availableParallelism() reads the process's CPU affinity: under taskset it is 1, and the sealing thread encrypts too.
+  it.skipIf(!!ageMissing || spawnSync('taskset', ['--version']).status !== 0)('on one processor (taskset), sealed on one thread, decrypts with age to the snapshot', async () => {
+    const dir = fresh();
+    const source = join(dir, 'app.sqlite');
+    makeDatabase(source, { bytes: 9_000_000 });
+    const { encryption } = keysIn(dir);
+    const engine = new URL('./index.ts', import.meta.url).pathname;
+    const script = `import { availableParallelism } from 'node:os'; import { backup } from ${JSON.stringify(engine)};
+      const result = await backup(${JSON.stringify(source)}, ${JSON.stringify(join(dir, 'out') + '/')}, { encryption: ${JSON.stringify(encryption)} });
+      console.log(JSON.stringify({ cores: availableParallelism(), path: result.path, manifest: result.manifest }));`;
+    const run = spawnSync('taskset', ['-c', '0', process.execPath, '--input-type=module', '-e', script], { encoding: 'utf8' });
+    expect(run.stderr).toBe('');
+    const answer = JSON.parse(run.stdout) as { cores: number; path: string; manifest: { sha256: string; encryption: { plaintextSha256: string } } };
+    expect(answer.cores).toBe(1);
+    expect(answer.manifest.sha256).toBe(sha256(answer.path));
+    const plain = ageDecrypt(dir, answer.path);
+    expect(answer.manifest.encryption.plaintextSha256).toBe(sha256(plain));
+    expect(readState(plain)).toMatchObject({ integrity: 'ok', a: 100 });
+  });
 
   it.each([
     ['snapshot', 'copy'],

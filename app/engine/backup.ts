@@ -11,6 +11,8 @@ import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { BackupManifest, BackupResult, HeldCopy, SourceKey, VerifyResult } from '../api/types.ts';
 import { AgeFileSealer } from './age-sealer.ts';
+import { PlainRing } from './plain-ring.ts';
+import { COPY_CHUNK_BYTES } from './source-files.ts';
 import { encryptionEntry, plainPartialName, recipientOf } from './age-files.ts';
 import type { BackupOptions } from './backup-options.ts';
 import { DEFAULT_BUSY_TIMEOUT_MS } from './backup-options.ts';
@@ -65,15 +67,12 @@ export async function backupDatabase(
   // Probed before the copy begins, so no snapshot is held while the probe is written.
   const destinationClones = await folderClones(dirname(destination));
   try {
-    // An encrypted backup's sealer (started once the partials are claimed) follows a copy that writes final bytes in order.
-    let writtenSoFar = 0;
-    const onWritten = options.encryption
-      ? (bytes: number) => {
-          writtenSoFar = bytes;
-          sealer?.written(bytes);
-        }
-      : undefined;
-    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, held, onWritten }, mode);
+    // An encrypted backup's plaintext goes to its encryption as it is copied, when the copy
+    // writes the snapshot's final bytes once, in order (a snapshot's file copy: no clone, no
+    // key to rewrite page 1 with); the plain partial is then written only for its verification.
+    const ring = options.encryption && mode === 'snapshot' && !key && !raw && !destinationClones ? PlainRing.create(COPY_CHUNK_BYTES) : undefined;
+    const plainRing = ring && { ring, writePlain: options.verify !== false && options.hashOnly !== true };
+    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, held, plainRing }, mode);
     const { shape } = begun;
     ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
 
@@ -83,16 +82,11 @@ export async function backupDatabase(
     claim = await claimPartial(options.encryption ? plainPartialName(destination) : destination, options.encryption ? 0o600 : fileMode, onClaim);
     if (options.encryption) {
       ageClaim = await claimPartial(destination, fileMode, onClaim);
-      // Encrypted on the second core while the copy is written, when the copy will write its
-      // final bytes in order (a snapshot's file copy: no clone, no key to rewrite page 1
-      // with). The key is wrapped (a passphrase's scrypt takes a second) as the copy begins.
-      if (mode === 'snapshot' && !key && !raw && !destinationClones) {
-        sealerStarting = AgeFileSealer.start(claim.path, ageClaim.path, [recipientOf(options.encryption, subject)]).then((started) => {
-          sealer = started;
-          started.written(writtenSoFar);
-          return started;
-        });
-        sealerStarting.catch(() => undefined);
+      // The key is wrapped (a passphrase's scrypt takes a second) as the copy begins.
+      if (ring) {
+        sealerStarting = AgeFileSealer.start({ ring }, ageClaim.path, [recipientOf(options.encryption, subject)]).then((started) => (sealer = started));
+        // A sealer that never started empties no ring: the copy must not wait on it.
+        sealerStarting.catch(() => ring.close());
       }
     }
     const copied = await begun.copy(claim.path);
@@ -107,17 +101,18 @@ export async function backupDatabase(
     // Any other copy (a clone, a fallback, one finalized or rekeyed after it was written) is
     // encrypted once it is finished, while it is verified.
     let sealing: Promise<string> | undefined;
+    // A copy through the ring may have written no plain partial at all.
+    const plainBytes = copied.handedOff ? pageCount * pageSize : (await stat(claim.path)).size;
     if (options.encryption && ageClaim) {
       if (sealerStarting) await sealerStarting;
       sealerStarting = undefined;
-      if (!sealer || !copied.sha256) {
-        // This copy fell back to another way, or was never followed.
+      if (!sealer || !copied.handedOff) {
+        // This copy fell back to another way, or did not go through the ring.
         await sealer?.stop();
         await truncate(ageClaim.path, 0);
-        sealer = await AgeFileSealer.start(claim.path, ageClaim.path, [recipientOf(options.encryption, subject)]);
+        sealer = await AgeFileSealer.start({ plainPath: claim.path, bytes: plainBytes }, ageClaim.path, [recipientOf(options.encryption, subject)]);
       }
-      const plainBytes = (await stat(claim.path)).size;
-      sealing = sealer.end(plainBytes, (done) => {
+      sealing = sealer.finish((done) => {
         if (ctx.isCancelled()) void sealer?.stop();
         ctx.report({ phase: 'finalize', totalPages: plainBytes, remainingPages: plainBytes - done, bytesCopied: done, bytesPerSecond: done / Math.max(ctx.elapsedMs() / 1000, 0.001), restarts: 0 });
       });
@@ -142,15 +137,18 @@ export async function backupDatabase(
     const consistentUpTo = copied.heldCopy?.journal === 'rollback' && !key && !raw ? await rollbackPoint(claim.path, copied.heldCopy) : undefined;
     let encrypted: { sha256: string; entry: NonNullable<BackupManifest['encryption']> } | undefined;
     if (options.encryption && sealing && ageClaim) {
-      const plainBytes = (await stat(claim.path)).size;
+      // The plain copy goes once the encryption has read all of it, while its last blocks are written and flushed.
+      const plainClaim = claim;
+      const removingPlain = sealer!.plainRead().then(() => abandonPartial(plainClaim));
+      removingPlain.catch(() => undefined);
       // A cancel stops the thread: it is answered as one.
       const ciphertextSha256 = await sealing.catch((error: unknown) => {
         ctx.throwIfCancelled(subject);
         throw error;
       });
       sealer = undefined;
+      await removingPlain;
       ctx.throwIfCancelled(subject);
-      await abandonPartial(claim);
       claim = ageClaim;
       ageClaim = undefined;
       encrypted = { sha256: ciphertextSha256, entry: encryptionEntry(options.encryption, verification?.sha256 ?? copied.sha256 ?? null, plainBytes) };

@@ -28,6 +28,7 @@ import { createHash } from 'node:crypto';
 import { closeSync, fstatSync, ftruncateSync, openSync, readSync } from 'node:fs';
 import Database from 'better-sqlite3';
 import type { OperationContext } from './context.ts';
+import type { PlainRing } from './plain-ring.ts';
 import { COPY_CHUNK_BYTES, WRITE_BACK_BYTES, writeAll, WriteBehind, type SourceFiles } from './source-files.ts';
 import { cloneDescriptor, type CopyMethod } from './clone.ts';
 
@@ -161,6 +162,8 @@ export interface WalSnapshotCopy {
   method: CopyMethod;
   /** Set for a copy (not a clone): hashed chunk by chunk as written, so nothing has to read the file again for it. */
   sha256?: string;
+  /** Every byte went to the plain ring, in order (see copyWalSnapshot's `plainRing`). */
+  handedOff?: boolean;
 }
 
 /**
@@ -180,8 +183,8 @@ export async function copyWalSnapshot(
   encrypted = false,
   /** False for a scratch copy (see WriteBehind): it is not flushed to the disk. */
   durable = true,
-  /** Told how many bytes are written, when they are written once, in order, final (a copy, not a clone). */
-  onWritten?: (bytes: number) => void,
+  /** Where the plaintext goes to be encrypted as it is copied (a copy, not a clone); see StrategyInput. */
+  plainRing?: { ring: PlainRing; writePlain: boolean },
 ): Promise<WalSnapshotCopy | false> {
   const { index, pageCount } = snapshot;
   const pageSize = index.pageSize;
@@ -204,10 +207,15 @@ export async function copyWalSnapshot(
     // Every page of the file is at or before the snapshot (see the header), in a clone as in a copy.
     const method: CopyMethod = tryClone && (await cloneDescriptor(input, partial)) ? 'cloned' : 'copied';
     let sha256: string | undefined;
+    let handedOff = false;
     if (method === 'copied') {
       ftruncateSync(output, 0); // whatever a failed clone left
-      const hashed = await copyInOrder({ input, wal: files.wal, output, frames, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted, onWritten });
+      // An encrypted source's page 1 is rewritten afterwards: its bytes are not final, and go to no ring.
+      const ring = encrypted ? undefined : plainRing;
+      const hashed = await copyInOrder({ input, wal: files.wal, output, frames, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted, ring });
       if (hashed === false) return false;
+      // A ring closed on the way (its encryption stopped) did not get every byte.
+      handedOff = ring !== undefined && !ring.ring.closed;
       // An encrypted copy's page 1 is rewritten after this: its hash would not be the file's.
       if (!encrypted) sha256 = hashed;
     } else {
@@ -220,7 +228,7 @@ export async function copyWalSnapshot(
     }
     await writeBehind.finish();
     ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: totalBytes / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 }, true);
-    return sha256 === undefined ? { method } : { method, sha256 };
+    return { method, ...(sha256 !== undefined && { sha256 }), ...(handedOff && { handedOff }) };
   } finally {
     // No flush may still be at work on the descriptor when it is closed.
     await writeBehind.settle().catch(() => undefined);
@@ -267,15 +275,18 @@ async function copyInOrder(copy: {
   report: (copied: number) => void;
   /** Page 1 is encrypted, header and all: its journal bytes are left for a keyed connection. */
   encrypted: boolean;
-  onWritten: ((bytes: number) => void) | undefined;
+  ring: { ring: PlainRing; writePlain: boolean } | undefined;
 }): Promise<string | false> {
-  const { input, wal, output, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted, onWritten } = copy;
+  const { input, wal, output, pageSize, totalBytes, sourceBytes, writeBehind, report, encrypted, ring } = copy;
+  ring?.ring.setTotal(totalBytes);
   const hash = createHash('sha256');
   // Chunks hold whole pages: every page size (512 B to 64 KiB) divides the chunk.
   const pages = [...copy.frames].filter(([pgno]) => pgno <= totalBytes / pageSize).sort((a, b) => a[0] - b[0]);
   let next = 0;
   let position = 0;
   while (position < totalBytes) {
+    // Read into the ring's next slot, for the encryption to seal from; once it is closed (the encryption stopped), into our own.
+    const buffer = (await ring?.ring.slot()) ?? copy.buffer;
     const length = Math.min(buffer.length, totalBytes - position);
     const fromFile = Math.max(0, Math.min(length, sourceBytes - position));
     let read = 0;
@@ -294,10 +305,9 @@ async function copyInOrder(copy: {
     // Bytes 18/19: 1 = rollback journal. The copy is a standalone file that never grows a -wal.
     if (position === 0 && !encrypted) buffer.fill(1, 18, 20);
     hash.update(buffer.subarray(0, length));
-    writeAll(output, buffer, length, position);
+    if (ring?.writePlain !== false) writeAll(output, buffer, length, position);
+    if (buffer !== copy.buffer) ring?.ring.hand(length, position);
     position = end;
-    // An encrypted source's page 1 is rewritten afterwards: its bytes are not final yet.
-    if (!encrypted) onWritten?.(position);
     if (Math.floor(position / WRITE_BACK_BYTES) !== Math.floor((position - length) / WRITE_BACK_BYTES)) await writeBehind.flush();
     report(position);
   }

@@ -55,11 +55,11 @@ function walFileCopy(
   return {
     shape,
     async copy(partial) {
-      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones, input.key !== undefined, !isScratchCopy(input), input.onWritten);
+      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones, input.key !== undefined, !isScratchCopy(input), input.plainRing);
       // An encrypted copy's page 1 still says WAL: the pipeline switches it with the key,
       // so the file is not finished here and is hashed after that rewrite.
       if (made && input.key) return { restarts: 0, copyMethod: made.method };
-      if (made) return { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize }, copyMethod: made.method, ...(made.sha256 && { sha256: made.sha256 }) };
+      if (made) return { restarts: 0, finished: { pageCount: shape.pageCount, pageSize: shape.pageSize }, copyMethod: made.method, ...(made.sha256 && { sha256: made.sha256 }), ...(made.handedOff && { handedOff: true }) };
       await truncate(partial, 0).catch(() => undefined);
       return { restarts: await copyPages(reader.db, partial, input, 'snapshot', shape.pageSize) };
     },

@@ -8,6 +8,7 @@ import { whenReadable } from '../read-lock.ts';
 import { SourceFiles } from '../source-files.ts';
 import { removeWalCompanionsMade, walCompanionsAbsent } from '../wal-companions.ts';
 import type { SqliteHeader } from '../sqlite-file.ts';
+import type { PlainRing } from '../plain-ring.ts';
 
 /** What a strategy is given to begin: the checked source and how the backup was asked for. */
 export interface StrategyInput {
@@ -29,11 +30,12 @@ export interface StrategyInput {
   /** The destination's file system clones (clone.ts): a file-level copy may clone the database file instead of reading it. */
   destinationClones?: boolean;
   /**
-   * Told, as a copy that writes the partial once front to back with its final bytes goes,
-   * how many of them are written; such a copy's result has `sha256`. An encrypted backup
-   * encrypts them meanwhile (age-sealer.ts).
+   * An encrypted backup's plaintext goes to its encryption through this ring (plain-ring.ts)
+   * when the copy writes the snapshot once, front to back, with its final bytes: such a
+   * copy's result then says `handedOff`. `writePlain` false: nothing will read the plain
+   * partial (no verification), so it is not written at all.
    */
-  onWritten?: (bytes: number) => void;
+  plainRing?: { ring: PlainRing; writePlain: boolean };
 }
 
 /**
@@ -73,6 +75,8 @@ export interface CopyResult {
    * checks the file with SQLite and does not read it again to hash it.
    */
   sha256?: string;
+  /** The copy handed every byte of the plaintext to `plainRing`, in order. */
+  handedOff?: boolean;
 }
 
 /**
