@@ -7,9 +7,10 @@
  * age file and answers with that SHA-256.
  *
  * With a second core, the sealing thread starts an encrypting thread: the encrypting one
- * seals (ChaCha20-Poly1305, 1.2 s of a core per GiB through node:crypto here), the
- * sealing one hashes and writes (0.7 s). On one thread, both took 2.2-2.4 s per GiB
- * against 1.7-1.8 s on two (`node sealonly.ts`: a warm 1 GB file, three runs each).
+ * seals (ChaCha20-Poly1305, 1.1 s of a core per GiB through node:crypto here), the
+ * sealing one hashes and writes (1.0 s). Sealing a cached 1 GB file took 2.2-2.4 s on
+ * one thread and 1.7-1.8 s on two, three runs each; the encrypting thread's heap is kept
+ * small (it holds a few blocks): 222 MiB peak for a 1 GB backup, 275 MiB unlimited.
  *
  * The age file belongs to the caller, who removes it on failure.
  */
@@ -295,6 +296,8 @@ async function writeFromEncryptor(input: SealerInput, output: DirectWriter, hash
     workerData: { role: 'age-encryptor', source: input.source, payloadKey: input.payloadKey, stop: input.stop, port: port2, returns: returnsBuffer } satisfies EncryptorInput,
     transferList: [port2],
     execArgv: threadExecArgv(),
+    // Each chunk's cipher output is garbage at once: a small heap collects it soon.
+    resourceLimits: { maxOldGenerationSizeMb: 32, maxYoungGenerationSizeMb: 4 },
   });
   const queue: EncryptorMessage[] = [];
   let wake: (() => void) | undefined;
