@@ -252,6 +252,35 @@ describe.skipIf(!!ageMissing)('an encrypted vault', () => {
     expect(readdirSync(dir).filter((name) => name.startsWith('back.db'))).toEqual([]);
   });
 
+  it("a page whose stored keyed hash was changed is named as not matching its keyed hash (not a SHA-256) by verify and restore; nothing is written", async () => {
+    const dir = fresh();
+    const key = newKey(dir);
+    const keys: AgeKeyInput[] = [{ kind: 'identity', identity: key.identity }];
+    const source = join(dir, 'live.db');
+    const vault = join(dir, 'vault');
+    const writer = new PageWriter(source);
+    await writer.change(0, 1);
+    await vaultBackup(source, vault, { encryption: { kind: 'x25519', recipient: key.recipient } });
+    await writer.close();
+    const store = new Database(join(vault, VAULT_FILE));
+    const id = zstdDecompressSync(store.prepare('SELECT map FROM version WHERE id = 1').pluck().get() as Buffer).readUInt32LE(4);
+    const block = store.prepare('SELECT id, digest, hashes FROM block WHERE id = ?').get(Math.floor(id / 64)) as { id: number; digest: Buffer; hashes: Buffer };
+    // The block's own hash too, or it alone would vouch for every page in it.
+    block.digest[0]! ^= 0x01;
+    block.hashes[(id % 64) * 32]! ^= 0x01;
+    store.prepare('UPDATE block SET digest = ?, hashes = ? WHERE id = ?').run(block.digest, block.hashes, block.id);
+    store.close();
+
+    const verdict = await vaultVerify(vault, { keys });
+    expect(verdict.ok).toBe(false);
+    expect(verdict.problems.find((p) => p.pageId === id)!.message).toMatch(new RegExp(`^version 1, page 2: stored page ${id} does not match its keyed hash `));
+    const target = join(dir, 'back.db');
+    const failure = await failureOf(vaultRestore(vault, '1', target, { keys: { age: keys } }));
+    expect(failure.code).toBe('CORRUPT');
+    expect(failure.message).toContain(`page 2 of version 1 (stored page ${id}) does not match its keyed hash`);
+    expect(readdirSync(dir).filter((name) => name.startsWith('back.db'))).toEqual([]);
+  });
+
   it('a missing key is KEY_NEEDED and a wrong one (another identity, a passphrase for an identity) WRONG_KEY, each naming the vault, and nothing is written', async () => {
     const dir = fresh();
     const key = newKey(dir);

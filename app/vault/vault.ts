@@ -639,7 +639,7 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
         throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} (stored page ${ids[first]}) does not decompress; run pagevault vault verify ${store.dir}`);
       }
       if (row.page_size !== pageSize || bytes.length !== row.pages * pageSize) {
-        throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} (stored page ${ids[first]}) does not match its SHA-256; run pagevault vault verify ${store.dir}`);
+        throw new PagevaultError('CORRUPT', `${subject}: page ${first + 1} of version ${version.id} (stored page ${ids[first]}) is in block ${block}, which holds ${bytes.length} bytes of ${row.page_size}-byte pages where ${pageSize}-byte pages were stored; run pagevault vault verify ${store.dir}`);
       }
       // Where this version takes half the block or more, one hash of the whole block proves
       // every page in it is as written (the page hashes were taken of the same bytes, in the
@@ -655,7 +655,7 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
           if (slot >= row.pages) throw new PagevaultError('CORRUPT', `${subject}: page ${order[j]! + 1} of version ${version.id} names stored page ${ids[order[j]!]}, which is missing; run pagevault vault verify ${store.dir}`);
           if (checked[slot]) continue;
           if (store.hash(bytes.subarray(slot * pageSize, (slot + 1) * pageSize)).compare(row.hashes, slot * 32, slot * 32 + 32) !== 0) {
-            throw new PagevaultError('CORRUPT', `${subject}: page ${order[j]! + 1} of version ${version.id} (stored page ${ids[order[j]!]}) does not match its SHA-256; run pagevault vault verify ${store.dir}`);
+            throw new PagevaultError('CORRUPT', `${subject}: page ${order[j]! + 1} of version ${version.id} (stored page ${ids[order[j]!]}) does not match its ${store.encrypted ? 'keyed hash' : 'SHA-256'}; run pagevault vault verify ${store.dir}`);
           }
           checked[slot] = 1;
         }
@@ -778,7 +778,7 @@ export function verifyVault(vaultArg: string, ctx: OperationContext, options: { 
         indexed += 1;
         const slot = entry.id - base;
         if (slot >= row.pages || !entry.hash.equals(row.hashes.subarray(slot * 32, slot * 32 + 32))) {
-          if (!damaged.has(entry.id)) damaged.set(entry.id, `stored page ${entry.id} is named in the index by a SHA-256 its block does not hold`);
+          if (!damaged.has(entry.id)) damaged.set(entry.id, `stored page ${entry.id} is named in the index by a ${store.encrypted ? 'keyed hash' : 'SHA-256'} its block does not hold`);
         }
       }
       if (bytes) release(bytes);
