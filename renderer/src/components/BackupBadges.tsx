@@ -54,7 +54,7 @@ export function EncryptedBadge({ entry }: { entry: Pick<BackupRecord, 'path' | '
     ? 'In an encrypted vault: its pages are encrypted with a data key sealed with age; Pagevault opens it with the key it keeps, and pagevault vault restore --identity recovery-key.txt (or --passphrase-file) without the app. Retention prunes it without the key.'
     : 'Encrypted at rest with age: Pagevault opens it with the key it keeps, and age -d -i recovery-key.txt (or age -d and the passphrase) opens it without Pagevault.';
   return (
-    <ExplainedBadge detail={detail} color="teal" variant="outline" size="sm" leftSection={<IconLock size={11} />}>
+    <ExplainedBadge detail={detail} color="violet" variant="outline" size="sm" leftSection={<IconLock size={11} />}>
       Encrypted
     </ExplainedBadge>
   );
