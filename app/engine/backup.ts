@@ -106,6 +106,12 @@ export async function backupDatabase(
     if (options.encryption && ageClaim) {
       if (sealerStarting) await sealerStarting;
       sealerStarting = undefined;
+      // A ring closed under the copy: its encryption failed, and that failure is the answer
+      // (the plain partial need not hold the copy, so nothing is encrypted from it).
+      if (ring?.closed) {
+        await sealer?.finish();
+        throw new Error('the encryption ended before the copy did');
+      }
       if (!sealer || !copied.handedOff) {
         // This copy fell back to another way, or did not go through the ring.
         await sealer?.stop();
