@@ -154,10 +154,18 @@ export class Core {
     const databases = new Databases(this.#ctx);
     const retention = new Retention(this.#ctx, databases);
     const backups = new BackupJobs(this.#ctx, databases, retention, options.backup, backupEncryption);
-    this.#recovered = backups.recoverInterrupted().catch((error: unknown) => catalogProblem('Recording the backups interrupted when Pagevault last ended', error));
+    const history = new History(this.#ctx, backupEncryption);
+    this.#recovered = backups
+      .recoverInterrupted()
+      .catch((error: unknown) => catalogProblem('Recording the backups interrupted when Pagevault last ended', error))
+      // Versions taken after the catalog's last backup (a catalog restore put an older one back) are in their vaults.
+      .then(() => history.listVaultVersions())
+      .then(
+        () => undefined,
+        (error: unknown) => catalogProblem('Listing the versions in the vaults', error),
+      );
     const schedules = new Schedules(this.#ctx, databases, backups, options.clock ?? systemClock, options.timezone);
     this.#scheduler = schedules.scheduler;
-    const history = new History(this.#ctx, backupEncryption);
     const restores = new Restores(this.#ctx, backupEncryption);
     this.#restores = restores;
     const storage = new Storage(this.#ctx, databases);

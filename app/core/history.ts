@@ -10,7 +10,7 @@ import { fileSystemError } from '../engine/sqlite-errors.ts';
 import type { CoreContext } from './context.ts';
 import type { BackupEncryptionSettings } from './backup-encryption.ts';
 import { isOnDisk, withFileFact, withFileFacts } from './file-facts.ts';
-import { VAULT_SUFFIX } from '../vault/location.ts';
+import { VAULT_SUFFIX, vaultFolderFor } from '../vault/location.ts';
 import type { VaultVersion } from '../vault/vault.ts';
 import { VAULT_FILE } from '../vault/vault-store.ts';
 import { VaultEncryptionFacts, versionEntry, versionPath } from './versions.ts';
@@ -92,33 +92,60 @@ export class History {
       const vault = join(folder, name);
       if (!(await isOnDisk(join(vault, VAULT_FILE)))) continue;
       found += 1;
-      let versions: VaultVersion[];
-      try {
-        ({ versions } = await engine.vaultList(vault));
-      } catch (error) {
-        result.problems.push(`${name}: ${(error as Error).message}; not imported`);
-        continue;
-      }
-      for (const version of versions) {
-        if (this.#ctx.catalog.backups.hasPath(versionPath(vault, version.id))) {
-          result.alreadyKnown += 1;
-          continue;
-        }
-        const database = this.#ctx.catalog.databases.findByPath(version.source);
-        this.#ctx.catalog.backups.insert(
-          versionEntry(version, vault, {
-            databaseId: database?.id ?? null,
-            databaseLabel: database?.label ?? basename(version.source),
-            trigger: 'import',
-            startedAt: version.createdAt,
-            durationMs: null,
-            mode: database?.mode ?? 'snapshot',
-          }),
-        );
-        result.imported += 1;
-      }
+      await this.#importVault(vault, result);
     }
     return found;
+  }
+
+  /** Lists the versions of the vault `vault` that the history does not hold into it; a vault that cannot be read is a problem in `result`. */
+  async #importVault(vault: string, result: ImportResult): Promise<void> {
+    let versions: VaultVersion[];
+    try {
+      ({ versions } = await engine.vaultList(vault));
+    } catch (error) {
+      result.problems.push(`${basename(vault)}: ${(error as Error).message}; not imported`);
+      return;
+    }
+    for (const version of versions) {
+      if (this.#ctx.catalog.backups.hasPath(versionPath(vault, version.id))) {
+        result.alreadyKnown += 1;
+        continue;
+      }
+      const database = this.#ctx.catalog.databases.findByPath(version.source);
+      this.#ctx.catalog.backups.insert(
+        versionEntry(version, vault, {
+          databaseId: database?.id ?? null,
+          databaseLabel: database?.label ?? basename(version.source),
+          trigger: 'import',
+          startedAt: version.createdAt,
+          durationMs: null,
+          mode: database?.mode ?? 'snapshot',
+        }),
+      );
+      result.imported += 1;
+    }
+  }
+
+  /**
+   * Lists into the history each version in a registered database's vault that it does not
+   * hold: those taken after the catalog backup that a catalog restore put back, or added to
+   * the same vault by the CLI. Run as the core starts. Resolves to how many were added.
+   */
+  async listVaultVersions(): Promise<number> {
+    const result: ImportResult = { folder: '', imported: 0, alreadyKnown: 0, problems: [] };
+    for (const database of this.#ctx.catalog.databases.list()) {
+      const vault = vaultFolderFor(database.path, database.destination);
+      if (await isOnDisk(join(vault, VAULT_FILE))) await this.#importVault(vault, result);
+    }
+    if (result.imported > 0 || result.problems.length > 0) {
+      const listed = result.imported > 0 ? `Listed ${result.imported} vault versions the history did not hold` : 'Listed no vault versions';
+      this.#ctx.catalog.events.record('backups.imported', [listed, ...result.problems].join('; '));
+    }
+    if (result.imported > 0) {
+      this.#ctx.changed('history');
+      this.#ctx.changed('databases');
+    }
+    return result.imported;
   }
 
   /**
