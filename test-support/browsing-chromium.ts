@@ -5,13 +5,22 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
 import type { Page } from '@playwright/test';
+import { inspectFile } from '../app/engine/inspect.ts';
 
 /** A running Chromium on `profile` and the local pages it may visit. */
 export interface BrowsingChromium {
   page: Page;
   /** The address of a local page; each path is a page of its own, titled `Visit <path>`. */
   url(path: string): string;
+  /**
+   * Browses on until Chromium holds its profile's database `name` (History, say) the way it
+   * does while it runs. It opens History at start but takes its lock only at its first
+   * commit, seconds later (about 10 s for Chromium 150): a backup before that is an
+   * ordinary one. Bounded by the calling test's own timeout.
+   */
+  holds(name: string): Promise<void>;
   /** Closes the browser, then the page server. */
   close(): Promise<void>;
 }
@@ -39,6 +48,15 @@ export async function startBrowsingChromium(profile: string): Promise<BrowsingCh
     return {
       page,
       url: (path) => `http://127.0.0.1:${port}${path}`,
+      holds: async (name) => {
+        const file = join(profile, 'Default', name);
+        for (let visit = 0; ; visit += 1) {
+          const held = await inspectFile(file, { heldAfterMs: 200 }).then((result) => result.heldByAnotherProgram, () => false);
+          if (held) return;
+          await page.goto(`http://127.0.0.1:${port}/until-held-${visit}`);
+          await new Promise((wake) => setTimeout(wake, 250));
+        }
+      },
       close: async () => {
         await browser.close();
         server.close();

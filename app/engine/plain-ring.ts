@@ -32,6 +32,10 @@ export interface PlainChunk {
   position: number;
 }
 
+/**
+ * One side of the ring: the copy's (create, slot, hand, close) or the encryption's (join,
+ * take, release). Both sides see the same slots and counters through shared memory.
+ */
 export class PlainRing {
   readonly #share: PlainRingShare;
   readonly #control: BigInt64Array;
