@@ -51,9 +51,10 @@ if (!app.requestSingleInstanceLock()) {
     session.defaultSession.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
     session.defaultSession.setPermissionCheckHandler(() => false);
     serveRenderer(rendererDir);
-    // The engine's checkpoint helper is a process of its own; with the RunAsNode fuse off,
-    // a utility process is how Electron starts one (no stdin: its commands come as messages).
-    useHelperStarter((modulePath, args) => utilityProcess.fork(modulePath, args, { stdio: ['ignore', 'pipe', 'ignore'], serviceName: 'Pagevault checkpoint helper' }));
+    // The engine's helpers (its checkpoints, its clones) are processes of their own; with the
+    // RunAsNode fuse off, a utility process is how Electron starts one (no stdin: its
+    // commands come as messages).
+    useHelperStarter((modulePath, args) => utilityProcess.fork(modulePath, args, { stdio: ['ignore', 'pipe', 'ignore'], serviceName: 'Pagevault helper' }));
 
     let core: Core;
     let folderLock: HostLock;

@@ -3,13 +3,14 @@
 // SQLite itself and its extents with filefrag. Skipped with the reason elsewhere.
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { execFileSync } from 'node:child_process';
-import { existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, renameSync, rmSync, statSync } from 'node:fs';
+import { chmodSync, closeSync, existsSync, mkdirSync, mkdtempSync, openSync, readdirSync, readFileSync, renameSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { randomBytes } from 'node:crypto';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import Database from 'better-sqlite3';
 import { backup } from './index.ts';
-import { folderClones, forgetCloneProbes } from './clone.ts';
+import { cloneIntoPartial, folderClones, forgetCloneProbes } from './clone.ts';
 import { OperationContext, createCancelFlag } from './context.ts';
 import { backupDatabase } from './backup.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
@@ -60,6 +61,50 @@ for (const kind of ['btrfs', 'xfs'] as CowKind[]) {
       const dir = fresh();
       expect(await folderClones(dir)).toBe(true);
       expect(readdirSync(dir)).toEqual([]);
+    });
+
+    it('a clone into a partial goes through the clone helper, with no cp to start: the partial holds the file, keeps its own mode, and nothing is left beside it', async (ctx) => {
+      if (reason) ctx.skip(reason);
+      const dir = fresh();
+      const source = join(dir, 'source.bin');
+      writeFileSync(source, randomBytes(3 << 20), { mode: 0o644 });
+      chmodSync(source, 0o644);
+      const partial = join(dir, 'out.db.0123456789ab.partial');
+      writeFileSync(partial, '', { flag: 'wx', mode: 0o600 });
+      chmodSync(partial, 0o600);
+      const fd = openSync(source, 'r');
+      const path = process.env.PATH;
+      try {
+        // Without a PATH no `cp` starts: only the helper (this Node, by its full path) can clone.
+        process.env.PATH = '';
+        expect(await cloneIntoPartial(fd, partial)).toBe(true);
+      } finally {
+        process.env.PATH = path;
+        closeSync(fd);
+      }
+      expect(readFileSync(partial).equals(readFileSync(source))).toBe(true);
+      expect(statSync(partial).mode & 0o777).toBe(0o600);
+      expect(readdirSync(dir).sort()).toEqual(['out.db.0123456789ab.partial', 'source.bin']);
+      // A clone, not a copy: its blocks are the source's (filefrag, from e2fsprogs, says so).
+      expect(sharedBytes(partial) ?? 1).toBeGreaterThan(0);
+    });
+
+    it('a file already where the helper would make its clone is left as it is, and the clone is made by cp instead', async (ctx) => {
+      if (reason) ctx.skip(reason);
+      const dir = fresh();
+      const source = join(dir, 'source.bin');
+      writeFileSync(source, randomBytes(1 << 20));
+      const partial = join(dir, 'out.db.ba9876543210.partial');
+      writeFileSync(partial, '', { flag: 'wx', mode: 0o600 });
+      writeFileSync(`${partial}-clone`, 'not the clone helper\'s');
+      const fd = openSync(source, 'r');
+      try {
+        expect(await cloneIntoPartial(fd, partial)).toBe(true);
+      } finally {
+        closeSync(fd);
+      }
+      expect(readFileSync(partial).equals(readFileSync(source))).toBe(true);
+      expect(readFileSync(`${partial}-clone`, 'utf8')).toBe("not the clone helper's");
     });
 
     it('a snapshot backup is cloned while another process commits without waiting: exactly the snapshot, the writer never busy, blocks shared', async (ctx) => {

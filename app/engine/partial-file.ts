@@ -21,6 +21,7 @@ import { basename, dirname, join } from 'node:path';
 import { chmod, link, open, readdir, rename, rm, stat, unlink, writeFile } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
+import { CLONE_SUFFIX } from './clone.ts';
 
 /** How a partial's name ends. */
 export const PARTIAL_SUFFIX = '.pagevault-partial';
@@ -30,7 +31,8 @@ const CLAIMED_NAME = /^(.+)\.([0-9a-f]{12})(\.pagevault-partial|\.pagevault-owne
 /** How long a claim waits for a cleanup that holds a read lock on its owner file for a moment. */
 const OWNER_LOCK_WAIT_MS = 5000;
 /** SQLite's companion files of a database (or of a partial opened as one). */
-const COMPANIONS = ['-journal', '-wal', '-shm'];
+// A clone on its way into the partial (clone.ts) is one too.
+const COMPANIONS = ['-journal', '-wal', '-shm', CLONE_SUFFIX];
 
 /** A partial claimed by this thread. */
 export interface PartialClaim {

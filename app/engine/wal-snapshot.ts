@@ -30,7 +30,7 @@ import Database from 'better-sqlite3';
 import type { OperationContext } from './context.ts';
 import type { PlainRing } from './plain-ring.ts';
 import { COPY_CHUNK_BYTES, WRITE_BACK_BYTES, writeAll, WriteBehind, type SourceFiles } from './source-files.ts';
-import { cloneDescriptor, type CopyMethod } from './clone.ts';
+import { cloneIntoPartial, type CopyMethod } from './clone.ts';
 
 const WAL_HEADER_BYTES = 32;
 const FRAME_HEADER_BYTES = 24;
@@ -194,7 +194,11 @@ export async function copyWalSnapshot(
   if (!frames) return false;
 
   const input = files.database;
-  const output = openSync(partial, 'w');
+  // Every page of the file is at or before the snapshot (see the header), in a clone as in a
+  // copy. A clone may replace the partial by a new file (clone.ts): it is opened after.
+  const method: CopyMethod = tryClone && (await cloneIntoPartial(input, partial)) ? 'cloned' : 'copied';
+  // 'w' empties whatever a clone that failed half-way left.
+  const output = openSync(partial, method === 'cloned' ? 'r+' : 'w');
   const writeBehind = new WriteBehind(output, durable);
   try {
     const buffer = Buffer.allocUnsafe(COPY_CHUNK_BYTES);
@@ -204,12 +208,9 @@ export async function copyWalSnapshot(
       const done = Math.floor(copied / pageSize);
       ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - done, bytesCopied: copied, bytesPerSecond: copied / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
     };
-    // Every page of the file is at or before the snapshot (see the header), in a clone as in a copy.
-    const method: CopyMethod = tryClone && (await cloneDescriptor(input, partial)) ? 'cloned' : 'copied';
     let sha256: string | undefined;
     let handedOff = false;
     if (method === 'copied') {
-      ftruncateSync(output, 0); // whatever a failed clone left
       // An encrypted source's page 1 is rewritten afterwards: its bytes are not final, and go to no ring.
       const ring = encrypted ? undefined : plainRing;
       const hashed = await copyInOrder({ input, wal: files.wal, output, frames, pageSize, totalBytes, sourceBytes, buffer, writeBehind, report, encrypted, ring });
