@@ -21,7 +21,7 @@ import { resolveDestination } from './destination.ts';
 import { writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
 import { checkSqliteFile, sqliteVersion } from './sqlite-file.ts';
-import { checkDatabaseFile, cipherLabel, openEncrypted, type CheckedDatabase } from './connection.ts';
+import { checkDatabaseFile, cipherLabel, openEncrypted, proveKeyOnFirstPage, type CheckedDatabase } from './connection.ts';
 import { RAW_COPY_NOTE, rawCopyFollowsWal, rawPageSize } from './raw-copy.ts';
 import { toPagevaultError } from './sqlite-errors.ts';
 import { folderClones } from './clone.ts';
@@ -207,6 +207,9 @@ async function checkSource(source: string, action: string, options: BackupOption
  * first: the WAL's committed frames are replayed, a hot journal is rolled back.
  */
 function finalize(path: string, copied: CopyResult, key: SourceKey | undefined, subject: string): { pageCount: number; pageSize: number } {
+  // A copy taken without a lock may hold a hot journal: its key is proven on page 1 before
+  // SQLite rolls the journal back with it (a wrong key would come out as a damaged database).
+  if (key && copied.heldCopy) proveKeyOnFirstPage(path, key, subject);
   // An encrypted copy's header is encrypted with the rest of page 1: only a keyed connection can switch it.
   const copy = key ? openEncrypted(path, key, subject, { exclusive: copied.heldCopy !== undefined }) : new Database(path, { fileMustExist: true });
   try {

@@ -139,6 +139,17 @@ export function openEncryptedUnlessHeld(path: string, key: SourceKey, subject: s
   });
 }
 
+/**
+ * Proves `key` on page 1 of `path` alone (WRONG_KEY when it does not open it), reading
+ * nothing else and replaying nothing: a copy taken without a lock may hold a hot journal,
+ * and rolled back with a wrong key its pages come out as garbage, which SQLite calls a
+ * damaged database. Immutable, so no lock is taken and no journal is looked at.
+ */
+export function proveKeyOnFirstPage(path: string, key: SourceKey, subject: string): void {
+  if (process.env.SQLITE_USE_URI === '0') return;
+  openKeyed(`${pathToFileURL(path).href}?immutable=1`, key, subject, { readonly: true }, (db) => ({ value: db.pragma('user_version', { simple: true }) }))!.close();
+}
+
 /** Opens `path` with `key` and runs `prove` (a first read); the connection, or undefined (closed) when `prove` gives nothing. */
 function openKeyed(path: string, key: SourceKey, subject: string, options: OpenOptions, prove: (db: Database.Database) => { value: unknown } | undefined): Database.Database | undefined {
   const file = options.unchanging && options.readonly && process.env.SQLITE_USE_URI !== '0' && !hasCompanions(path) ? `${pathToFileURL(path).href}?immutable=1` : path;

@@ -305,6 +305,25 @@ describe('an encrypted database its app holds exclusively', () => {
     }
   });
 
+  it('a wrong key with a transaction in progress (a hot journal in the copy) is WRONG_KEY, not a damaged database, and nothing is published', async () => {
+    const dir = fresh();
+    const source = join(dir, 'held.db');
+    makeEncryptedDatabase(source, passphrase, { journalMode: 'delete', bytes: 500_000 });
+    const writer = await startEncryptedWriter(source, passphrase, 0, 'exclusive', true);
+    const folder = join(dir, 'out');
+    mkdirSync(folder);
+    try {
+      await writer.printed('mid');
+      expect(readFileSync(`${source}-journal`)[0]).not.toBe(0); // hot: the transaction spilled into the file
+      const wrong = await failureOf(backup(source, folder, { key: { ...key, key: 'not it' }, heldCopyTries: tries }));
+      expect(wrong).toMatchObject({ code: 'WRONG_KEY', message: expect.stringContaining(`Cannot back up ${source} to `) });
+      expect(wrong.message).not.toContain('not it');
+    } finally {
+      writer.child.kill('SIGKILL');
+    }
+    expect(readdirSync(folder)).toEqual([]);
+  });
+
   it.each(['wal', 'delete'] as const)('%s: a wrong key is found on the copy: WRONG_KEY, and nothing is published', async (journalMode) => {
     const dir = fresh();
     const source = join(dir, 'held.db');
