@@ -5,9 +5,18 @@
  */
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { execFileSync } from 'node:child_process';
+import { existsSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import type { Page } from '@playwright/test';
-import { inspectFile } from '../app/engine/inspect.ts';
+
+const lockProbe = fileURLToPath(new URL('./lock-probe.py', import.meta.url));
+
+/** Whether another process holds `file`'s SQLite lock as a writer, asked without taking any. */
+function heldLockFree(file: string): boolean {
+  return execFileSync('python3', [lockProbe, file], { encoding: 'utf8' }).trim() === 'held';
+}
 
 /** A running Chromium on `profile` and the local pages it may visit. */
 export interface BrowsingChromium {
@@ -18,7 +27,9 @@ export interface BrowsingChromium {
    * Browses on until Chromium holds its profile's database `name` (History, say) the way it
    * does while it runs. It opens History at start but takes its lock only at its first
    * commit, seconds later (about 10 s for Chromium 150): a backup before that is an
-   * ordinary one. Bounded by the calling test's own timeout.
+   * ordinary one. Asked without a lock (lock-probe.py): a reader's lock at the moment of
+   * that first commit made Chromium's commits fail, under load, for the rest of its run.
+   * Bounded by the calling test's own timeout.
    */
   holds(name: string): Promise<void>;
   /** Closes the browser, then the page server. */
@@ -51,8 +62,7 @@ export async function startBrowsingChromium(profile: string): Promise<BrowsingCh
       holds: async (name) => {
         const file = join(profile, 'Default', name);
         for (let visit = 0; ; visit += 1) {
-          const held = await inspectFile(file, { heldAfterMs: 200 }).then((result) => result.heldByAnotherProgram, () => false);
-          if (held) return;
+          if (existsSync(file) && heldLockFree(file)) return;
           await page.goto(`http://127.0.0.1:${port}/until-held-${visit}`);
           await new Promise((wake) => setTimeout(wake, 250));
         }
