@@ -74,6 +74,16 @@ export async function folderClones(folder: string): Promise<boolean> {
   return clones;
 }
 
+/** Whether the file open as `sourceFd` and `destination` are on one file system, where a descriptor clone can be tried (Linux only: `/dev/fd`, `/proc/<pid>/fd`). */
+async function mayClone(sourceFd: number, destination: string): Promise<boolean> {
+  if (process.platform !== 'linux') return false;
+  try {
+    return fstatSync(sourceFd).dev === (await stat(destination)).dev;
+  } catch {
+    return false;
+  }
+}
+
 /**
  * Clones the file open as `sourceFd` into `destination` (an existing file of this
  * process's, replaced), from a child process (see the header). True when the clone was
@@ -81,12 +91,7 @@ export async function folderClones(folder: string): Promise<boolean> {
  * caller copies instead.
  */
 export async function cloneDescriptor(sourceFd: number, destination: string): Promise<boolean> {
-  if (process.platform !== 'linux') return false;
-  try {
-    if (fstatSync(sourceFd).dev !== (await stat(destination)).dev) return false;
-  } catch {
-    return false;
-  }
+  if (!(await mayClone(sourceFd, destination))) return false;
   return new Promise((resolve) => {
     let child;
     try {
@@ -110,12 +115,7 @@ export const CLONE_SUFFIX = '-clone';
  * the clone was made; the partial may then be a new file, so it is opened after this.
  */
 export async function cloneIntoPartial(sourceFd: number, partial: string): Promise<boolean> {
-  if (process.platform !== 'linux') return false;
-  try {
-    if (fstatSync(sourceFd).dev !== (await stat(partial)).dev) return false;
-  } catch {
-    return false;
-  }
+  if (!(await mayClone(sourceFd, partial))) return false;
   // A request is one line of two tab-separated paths.
   if (!/[\t\n]/.test(partial)) {
     const made = `${partial}${CLONE_SUFFIX}`;
