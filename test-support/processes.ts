@@ -128,3 +128,6 @@ export function startExclusiveWriter(path: string, journalMode: 'wal' | 'delete'
   if (options.hangMidTransaction) args.push('--hang-mid-transaction');
   return startProcess('python3', args, 'exclusive-writer.py');
 }
+
+/** A connection that stays open and idle (an app between statements); on stop, it prints what it then reads of `table`. */
+export const startIdleConnection = (path: string, table = 'pairs_a') => startScript('./idle-connection.ts', [path, table]);

@@ -1,5 +1,6 @@
-// A restore's safety copy is the target as it is: hashed as it is written, not checked by
-// SQLite before the load (undo checks it when it restores it).
+// A restore's safety copy is the target as it is: hashed (as it is written, or the target's
+// own file when the restore swaps files), not checked by SQLite before the restore (undo
+// checks it when it restores it).
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { mkdirSync, mkdtempSync, openSync, readFileSync, rmSync, writeSync, closeSync } from 'node:fs';
@@ -9,6 +10,7 @@ import Database from 'better-sqlite3';
 import { backup, restore, verify } from './index.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { makeCowMount, unavailable, type CowKind, type CowMount } from '../../test-support/cow-mounts.ts';
+import { startIdleConnection } from '../../test-support/processes.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-safety-'));
 let n = 0;
@@ -41,16 +43,19 @@ async function damage(target: string): Promise<Buffer> {
 }
 
 describe('the safety copy of a restore', () => {
-  it('of a WAL target whose table fails quick_check: the backup is loaded, and the safety copy names the damaged file\'s SHA-256, unchecked', async () => {
+  it('of a WAL target whose table fails quick_check, which an app has open: the backup is loaded, and the safety copy names the damaged file\'s SHA-256, unchecked', async () => {
     const dir = fresh();
     const target = join(dir, 'target.db');
     makeDatabase(target, { journalMode: 'wal', bytes: 2e6 });
     const taken = await backup(target, join(dir, 'backups') + '/');
     const damaged = await damage(target);
 
-    const result = await restore(taken.path, target);
+    // An open connection keeps the restore from swapping files (restore-swap.ts).
+    const app = await startIdleConnection(target);
+    const result = await restore(taken.path, target).finally(() => app.stop());
     expect(readState(target)).toEqual({ ...readState(taken.path), journalMode: 'wal' });
-    expect(result.verification).toMatchObject({ ok: true, sha256: sha256(target) });
+    // The loaded pages reached the file at the app's last close, after the restore's hash of it (restore.ts).
+    expect(result.verification).toMatchObject({ ok: true });
     expect(result.safetyCopy).not.toBeNull();
     // The damaged bytes, as a standalone rollback-journal file (header bytes 18 and 19).
     const copy = readFileSync(result.safetyCopy!);
@@ -59,6 +64,29 @@ describe('the safety copy of a restore', () => {
     const manifest = JSON.parse(readFileSync(`${result.safetyCopy}.manifest.json`, 'utf8'));
     expect(manifest).toMatchObject({ sha256: sha256(result.safetyCopy!), verification: { verdict: 'skipped' } });
     // Undo checks it then: its damage is found, and the restored target is left as it is.
+    const restored = sha256(target);
+    await expect(restore(result.safetyCopy!, target, { safetyCopy: false })).rejects.toMatchObject({ code: 'VERIFY_FAILED' });
+    expect(sha256(target)).toBe(restored);
+  });
+
+  it('of a damaged WAL target nothing has open: the target\'s own file is the safety copy, its pages as they were', async () => {
+    const dir = fresh();
+    const target = join(dir, 'target.db');
+    makeDatabase(target, { journalMode: 'wal', bytes: 2e6 });
+    const taken = await backup(target, join(dir, 'backups') + '/');
+    const damaged = await damage(target);
+
+    const result = await restore(taken.path, target);
+    expect(readState(target)).toEqual({ ...readState(taken.path), journalMode: 'wal' });
+    // Every page as it was; in the header, the journal switched to rollback mode (bytes 18
+    // and 19) by one write (the change counter, bytes 24-27, and its copy at 92-95).
+    const copy = readFileSync(result.safetyCopy!);
+    expect(copy.subarray(18, 20)).toEqual(Buffer.from([1, 1]));
+    const header = (bytes: Buffer) => Buffer.concat([bytes.subarray(0, 18), bytes.subarray(20, 24), bytes.subarray(28, 92), bytes.subarray(96)]);
+    expect(header(copy).equals(header(damaged))).toBe(true);
+    expect(copy.readUInt32BE(24)).toBe(damaged.readUInt32BE(24) + 1);
+    const manifest = JSON.parse(readFileSync(`${result.safetyCopy}.manifest.json`, 'utf8'));
+    expect(manifest).toMatchObject({ sha256: sha256(result.safetyCopy!), verification: { verdict: 'skipped' } });
     await expect(restore(result.safetyCopy!, target, { safetyCopy: false })).rejects.toMatchObject({ code: 'VERIFY_FAILED' });
     expect(sha256(target)).toBe(result.verification.sha256);
   });
@@ -93,14 +121,16 @@ for (const kind of ['btrfs', 'xfs'] as CowKind[]) {
     });
     afterAll(() => mount?.remove());
 
-    it('of a damaged target is a clone, read once for its SHA-256 and not checked, and the backup is loaded', async (ctx) => {
+    it('of a damaged target an app has open is a clone, read once for its SHA-256 and not checked, and the backup is loaded', async (ctx) => {
       if (reason) ctx.skip(reason);
       const dir = fresh(mount!.dir);
       const target = join(dir, 'target.db');
       makeDatabase(target, { journalMode: 'wal', bytes: 2e6 });
       const taken = await backup(target, join(dir, 'backups') + '/');
       await damage(target);
-      const result = await restore(taken.path, target);
+      // An app's open connection: the restore loads into the target, and its safety copy is written (cloned).
+      const app = await startIdleConnection(target);
+      const result = await restore(taken.path, target).finally(() => app.stop());
       expect(readState(target)).toEqual({ ...readState(taken.path), journalMode: 'wal' });
       const manifest = JSON.parse(readFileSync(`${result.safetyCopy}.manifest.json`, 'utf8'));
       expect(manifest).toMatchObject({ copyMethod: 'cloned', sha256: sha256(result.safetyCopy!), verification: { verdict: 'skipped' } });

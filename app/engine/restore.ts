@@ -18,6 +18,7 @@ import { backupIntoEncrypted, checkDatabaseFile, openEncrypted } from './connect
 import { targetBusyError, toPagevaultError } from './sqlite-errors.ts';
 import { hashFile, verifyFile } from './verify.ts';
 import { runBackupApi } from './backup-api.ts';
+import { restoreBySwap } from './restore-swap.ts';
 
 /** How a restore may differ from the default: the safety copy, where it goes, verification and the lock wait. */
 export interface RestoreOptions {
@@ -136,6 +137,22 @@ async function restoreFrom(
       'NOT_SUPPORTED',
       `${subject}: the target is in WAL mode with ${targetInfo.pageSize}-byte pages and the backup has ${backupPageSize}-byte pages; SQLite cannot change the page size of a WAL database, so restore into a new file instead`,
     );
+  }
+
+  // A plain WAL target nothing has open is replaced by a copy of the backup, its own file kept as the safety copy (restore-swap.ts).
+  if (!encrypted && !targetKey && !decrypted && !options.safetyCopyEncryption && targetInfo.journalMode === 'wal' && verdict.sha256) {
+    const swapped = await restoreBySwap(
+      { backup: readable, backupSha256: verdict.sha256, pageSize: backupPageSize, pageCount: verdict.pageCount, target: await realpath(target), safetyCopyDir: options.safetyCopy === false ? undefined : resolve(options.safetyCopyDir ?? dirname(backup)), subject },
+      ctx,
+      onClaim,
+    ).catch((error: unknown) => {
+      throw toPagevaultError(error, subject);
+    });
+    if (swapped) {
+      // The pages the check passed, hashed as they were written.
+      const verification: VerifyResult = { path: target, ok: true, check: verdict.check, problems: [], pageCount: verdict.pageCount, sha256: swapped.sha256, manifestChecked: false };
+      return { backup, target, safetyCopy: swapped.safetyCopy, pageCount: verdict.pageCount, durationMs: performance.now() - started, verification };
+    }
   }
 
   let safetyCopy: string | null = null;
