@@ -4,12 +4,14 @@
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
 import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
+import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { backup, restore, verify } from './index.ts';
 import { OperationContext, createCancelFlag, raiseCancelFlag } from './context.ts';
-import { restoreBySwap } from './restore-swap.ts';
+import { restoreBySwap, type SwapStep } from './restore-swap.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startIdleConnection } from '../../test-support/processes.ts';
 
@@ -162,3 +164,53 @@ describe('a swap that fails before the rename', () => {
   });
 });
 
+
+describe('a swap killed at each of its steps', () => {
+  const crashScript = fileURLToPath(new URL('../../test-support/restore-crash.ts', import.meta.url));
+
+  it('holds the target\'s EXCLUSIVE lock, as another process sees it, at every step up to the rename', async () => {
+    const dir = fresh();
+    const { target, taken } = await changedSinceBackup(dir);
+    const run = spawnSync(process.execPath, [crashScript, taken, target, join(dir, 'backups'), 'probe'], { encoding: 'utf8' });
+    expect(run.status, run.stderr).toBe(0);
+    expect(run.stdout.trim().split('\n')).toEqual(['held held', 'linked held', 'copied held', 'manifested held', 'named held', 'finished']);
+  });
+
+  for (const step of ['held', 'linked', 'copied', 'manifested', 'named', 'renamed'] as SwapStep[]) {
+    it(`killed once ${step}: the target opens as it was or as restored, the old database is kept, and the next restore swaps`, async () => {
+      const dir = fresh();
+      const { target, taken, before } = await changedSinceBackup(dir);
+      const backups = join(dir, 'backups');
+      const killed = spawnSync(process.execPath, [crashScript, taken, target, backups, step], { encoding: 'utf8' });
+      expect(killed.signal, killed.stderr).toBe('SIGKILL');
+
+      // The app opens its database (read and write, as it would) and finds it whole, in WAL mode.
+      const app = new Database(target);
+      expect(app.pragma('integrity_check', { simple: true })).toBe('ok');
+      app.close();
+      const now = readState(target);
+      const safetyCopies = readdirSync(backups).filter((name) => name.endsWith('-before-restore.db')).map((name) => join(backups, name));
+      if (step === 'renamed') {
+        // Restored: the old database is the safety copy, with its manifest.
+        expect(now).toEqual({ ...readState(taken), journalMode: 'wal' });
+        expect(safetyCopies).toHaveLength(1);
+        expect(readState(safetyCopies[0]!)).toEqual({ ...before, journalMode: 'delete' });
+        expect(JSON.parse(readFileSync(`${safetyCopies[0]}.manifest.json`, 'utf8')).sha256).toBe(sha256(safetyCopies[0]!));
+      } else {
+        // Not restored: the target is the old database; a safety copy's name, if linked, is the same file.
+        expect(now).toEqual(before);
+        for (const copy of safetyCopies) expect(statSync(copy).ino).toBe(statSync(target).ino);
+      }
+
+      // The next restore removes what the killed one left beside the target, and swaps;
+      // killed in the moment between naming the safety copy and the rename, the target
+      // has that second name, so the next restore loads into it instead.
+      const { ino } = statSync(target);
+      const again = await restore(taken, target);
+      expect(readState(target)).toEqual({ ...readState(taken), journalMode: 'wal' });
+      if (step === 'named') expect(statSync(again.safetyCopy!).ino).not.toBe(ino);
+      else expect(statSync(again.safetyCopy!).ino).toBe(ino);
+      expect(readdirSync(dir).filter((name) => name.includes('pagevault'))).toEqual([]);
+    });
+  }
+});

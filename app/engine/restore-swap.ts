@@ -13,9 +13,18 @@
  * first read to the close, and switching the journal to MEMORY checkpoints and removes the
  * -wal while holding it: from then on the file is the whole database, nobody can open it,
  * and no file is made beside it (a persistent -journal would be, and removed again by
- * name at the close, which by then names the restored file's). The rename happens under
- * that lock; a program that tries to open the database meanwhile waits, as it would for
- * any writer, and then opens the restored file.
+ * name at the close, which by then names the restored file's; a WAL connection's close
+ * removes its -wal by name too). The rename happens under that lock; a program that tries
+ * to open the database meanwhile waits, as it would for any writer, and then opens the
+ * restored file.
+ *
+ * The switch writes the rollback-journal format into the header (bytes 18 and 19); they
+ * are set back to WAL at once through a descriptor of this process, under the lock, so a
+ * crash leaves the target a WAL database, and set to rollback again just before the
+ * rename, the format the safety copy's hash was taken with (a backup is a standalone
+ * rollback-journal file). Only in the moments between the switch and the first write, and
+ * between the last write and the rename, would a crash leave the target in rollback mode,
+ * every page as it was (an app asking for WAL on opening, as WAL apps do, switches it back).
  *
  * What SQLite cannot show: a connection opened but never read from holds no lock yet.
  * Programs read the schema at once, so the window is the one between their open and their
@@ -32,14 +41,11 @@
  * a descriptor kept open until the lock is let go (closing any descriptor of a database
  * drops every lock the process holds on it), and its manifest is on the disk before the
  * rename: a crash at any moment leaves the target as it was or as restored, and the old
- * database in the target's place or the safety copy's, never in neither. The safety copy
- * keeps the target's journal switched to rollback mode; its pages are the target's. A
- * failure puts the target back in WAL mode under the same lock; a crash before the rename
- * leaves it in rollback mode, with every page as it was (an app that asks for WAL on
- * opening, as WAL apps do, switches it back).
+ * database in the target's place or the safety copy's, never in neither. The safety copy's
+ * pages are the target's; of its header, the format bytes and the change counter differ.
  */
 import { createHash } from 'node:crypto';
-import { closeSync, constants, openSync, read as readCallback, writeSync, type Stats } from 'node:fs';
+import { closeSync, constants, fdatasyncSync, openSync, read as readCallback, writeSync, type Stats } from 'node:fs';
 import { access, link, stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
@@ -59,8 +65,9 @@ import { removeWalCompanionsMade } from './wal-companions.ts';
 
 const readAsync = promisify(readCallback);
 
-/** Bytes 18 and 19 of a database header: the file format's write and read versions, 2 for WAL. */
-const FORMAT_VERSION_OFFSET = 18;
+/** Bytes 18 and 19 of a database header: the file format's write and read versions, 1 for a rollback journal, 2 for WAL. */
+const FORMAT_OFFSET = 18;
+const ROLLBACK_FORMAT = 1;
 const WAL_FORMAT = 2;
 
 /** A restore the swap may take: everything checked and refused before it (restore.ts). */
@@ -79,44 +86,69 @@ export interface SwapRestore {
 }
 
 /**
+ * The moments of a swap, in order, told to `onStep` as each is reached: the lock taken
+ * and the -wal checkpointed away, the target linked under a partial's name, the copy
+ * written and flushed, the safety copy's manifest written, the safety copy named, the copy
+ * renamed over the target.
+ */
+export type SwapStep = 'held' | 'linked' | 'copied' | 'manifested' | 'named' | 'renamed';
+
+/**
  * Restores by swapping files when the target allows it (see above): the safety copy's
  * path (null without one) and the restored file's SHA-256, or undefined when the target
  * was left as it was for the load.
  */
-export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, onClaim?: ClaimListener): Promise<{ safetyCopy: string | null; sha256: string } | undefined> {
+export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, onClaim?: ClaimListener, onStep?: (step: SwapStep) => void): Promise<{ safetyCopy: string | null; sha256: string } | undefined> {
+  // What a killed restore left goes first: its partial link would count as a second name of the target.
+  await removeStalePartials(dirname(plan.target));
+  if (plan.safetyCopyDir !== undefined) await removeStalePartials(plan.safetyCopyDir);
   const targetStats = await swappable(plan);
   if (!targetStats) return undefined;
   const alone = holdAlone(plan.target);
   if (!alone) return undefined;
 
   const startedAt = new Date();
-  // Read for the safety copy's hash and kept open until the lock is let go.
+  // Written and read for the safety copy, and kept open until the lock is let go.
   let old: number | undefined;
   // Only names this restore made are removed if it fails.
   let safetyCopy: string | undefined;
+  let safetyClaim: PartialClaim | undefined;
+  let safetyPublished = false;
   let manifestWritten = false;
   let claim: PartialClaim | undefined;
   let swapped = false;
   try {
-    const oldFile = (old = openSync(plan.target, constants.O_RDONLY));
+    const oldFile = (old = openSync(plan.target, constants.O_RDWR));
+    // The switch wrote rollback-journal format bytes into the header: the target says WAL
+    // again at once, so a crash from here to the rename leaves it as its app left it.
+    setFormat(oldFile, WAL_FORMAT);
+    onStep?.('held');
     if (plan.safetyCopyDir !== undefined) {
       const name = await resolveDestination(plan.target, `${plan.safetyCopyDir}/`, { label: 'before-restore', action: 'take the safety copy of' });
-      const linked = await link(plan.target, name).then(() => true, (error: NodeJS.ErrnoException) => {
+      // The target's second name is a claimed partial until just before the rename: a
+      // killed restore's is removed as any partial is, and the target keeps one name.
+      safetyClaim = await claimPartial(name, 0o600, onClaim);
+      await unlink(safetyClaim.path);
+      const linked = await link(plan.target, safetyClaim.path).then(() => true, (error: NodeJS.ErrnoException) => {
         // A file system without hard links: the load takes it, nothing changed yet.
         if (['EPERM', 'ENOTSUP', 'EOPNOTSUPP', 'EXDEV', 'EMLINK'].includes(error.code ?? '')) return false;
         throw error;
       });
       if (!linked) return undefined;
       safetyCopy = name;
+      onStep?.('linked');
     }
-    await removeStalePartials(dirname(plan.target));
     claim = await claimPartial(plan.target, targetStats.mode & 0o7777, onClaim);
     const size = (await stat(plan.target)).size;
     ctx.report({ phase: 'safety-copy', totalPages: plan.pageCount, remainingPages: plan.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
     const [copied, safetySha256] = await Promise.all([
       copyForSwap(plan, claim.path, ctx.withPhase('copy')),
-      safetyCopy === undefined ? undefined : hashDescriptor(oldFile, size, () => ctx.throwIfCancelled(plan.subject)),
+      // Hashed as it will be once it is the safety copy: a standalone rollback-journal file, as every backup is.
+      safetyCopy === undefined ? undefined : hashDescriptor(oldFile, size, () => ctx.throwIfCancelled(plan.subject), (chunk, position) => {
+        if (position === 0) chunk.fill(ROLLBACK_FORMAT, FORMAT_OFFSET, FORMAT_OFFSET + 2);
+      }),
     ]);
+    onStep?.('copied');
     if (copied.read !== plan.backupSha256) {
       throw new PagevaultError('VERIFY_FAILED', `${plan.subject}: the backup changed after it was checked (its SHA-256 is no longer the one the check passed); check it again. The target was not touched`);
     }
@@ -124,11 +156,26 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
       manifestWritten = true;
       await writeManifest(safetyCopy, safetyManifest(plan, safetyCopy, startedAt, size, safetySha256), targetStats.mode & 0o666);
       await fsyncDirectory(dirname(safetyCopy));
+      onStep?.('manifested');
     }
     ctx.throwIfCancelled(plan.subject);
+    if (safetyCopy !== undefined && safetyClaim) {
+      // Named as the safety copy by link and unlink: publishPartial's fsync would open and
+      // close a descriptor of the target, and with it drop this process's lock on it.
+      await link(safetyClaim.path, safetyCopy);
+      safetyPublished = true;
+      await unlink(safetyClaim.path);
+      await fsyncDirectory(dirname(safetyCopy));
+      await abandonPartial(safetyClaim);
+      safetyClaim = undefined;
+      onStep?.('named');
+      // The old file takes the format its safety copy's hash was taken with, for the moment of the rename.
+      setFormat(oldFile, ROLLBACK_FORMAT);
+    }
     await publishPartial(claim, true);
     claim = undefined;
     swapped = true;
+    onStep?.('renamed');
     // The -shm the old file's readers left (this restore's checks among them) is the old
     // file's; the restored file's first connection would make it afresh, and SQLite's last
     // close removes it, as it does here when nothing opened the restored file meanwhile.
@@ -136,25 +183,33 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
     return { safetyCopy: safetyCopy ?? null, sha256: copied.written };
   } catch (error) {
     if (claim) await abandonPartial(claim);
+    // Still the target: it says WAL, as before the restore (a failure to say so is not the one to report).
+    if (old !== undefined) {
+      try {
+        setFormat(old, WAL_FORMAT);
+      } catch {
+        // Its pages are as they were; an app asking for WAL on opening switches it back.
+      }
+    }
     throw error;
   } finally {
-    if (!swapped) {
+    if (!swapped && safetyCopy !== undefined) {
       // The safety copy's name is a second link to the target itself: removing it loses nothing.
-      if (safetyCopy !== undefined) {
-        if (manifestWritten) await unlink(manifestPathOf(safetyCopy)).catch(() => undefined);
-        await unlink(safetyCopy).catch(() => undefined);
-      }
-      // The target goes back to WAL, under the same lock: its -wal is made and removed again at the close.
-      try {
-        alone.pragma('journal_mode = WAL');
-      } finally {
-        alone.close();
-      }
-    } else {
-      alone.close();
+      if (manifestWritten) await unlink(manifestPathOf(safetyCopy)).catch(() => undefined);
+      if (safetyPublished) await unlink(safetyCopy).catch(() => undefined);
     }
+    // A link that failed: the claim's empty partial is gone already, its owner file goes.
+    if (!swapped && safetyClaim) await abandonPartial(safetyClaim).catch(() => undefined);
+    // Nothing is written at the close: no transaction is open, and the journal is in memory.
+    alone.close();
     if (old !== undefined) closeSync(old);
   }
+}
+
+/** Sets a header's format bytes (18 and 19) through `fd`, under the lock, and flushes them. */
+function setFormat(fd: number, format: number): void {
+  writeSync(fd, Buffer.from([format, format]), 0, 2, FORMAT_OFFSET);
+  fdatasyncSync(fd);
 }
 
 /** The target's stats when a swap may replace it (see the module's comment), else undefined. */
@@ -162,7 +217,9 @@ async function swappable(plan: SwapRestore): Promise<Stats | undefined> {
   if (process.platform === 'win32') return undefined;
   const stats = await stat(plan.target).catch(() => undefined);
   if (!stats?.isFile() || stats.nlink !== 1 || stats.uid !== process.getuid?.()) return undefined;
-  if (!(await access(dirname(plan.target), constants.W_OK).then(() => true, () => false))) return undefined;
+  // What this user may not write is refused as the load refuses it.
+  const writable = (path: string) => access(path, constants.R_OK | constants.W_OK).then(() => true, () => false);
+  if (!(await writable(plan.target)) || !(await writable(dirname(plan.target)))) return undefined;
   if (plan.safetyCopyDir !== undefined) {
     const folder = await stat(plan.safetyCopyDir).catch(() => undefined);
     if (!folder?.isDirectory() || folder.dev !== stats.dev) return undefined;
@@ -212,7 +269,7 @@ async function copyForSwap(plan: SwapRestore, partial: string, ctx: OperationCon
       if (bytesRead === 0) break;
       const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
-      if (position === 0 && bytesRead > FORMAT_VERSION_OFFSET + 1) chunk.fill(WAL_FORMAT, FORMAT_VERSION_OFFSET, FORMAT_VERSION_OFFSET + 2);
+      if (position === 0 && bytesRead > FORMAT_OFFSET + 1) chunk.fill(WAL_FORMAT, FORMAT_OFFSET, FORMAT_OFFSET + 2);
       writtenHash.update(chunk);
       for (let written = 0; written < bytesRead; ) written += writeSync(output, chunk, written, bytesRead - written, position + written);
       position += bytesRead;
