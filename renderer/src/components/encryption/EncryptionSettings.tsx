@@ -54,8 +54,11 @@ export function EncryptionSettings({ databaseId }: { databaseId: number | null }
     <Stack gap="sm">
       <SegmentedControl
         aria-label="Encrypt backups"
-        value={askPassphrase ? 'passphrase' : current}
-        disabled={!info}
+        // Until the setting is known, nothing is shown chosen and nothing can be: read-only,
+        // not disabled, so its labels keep their contrast while they load.
+        value={info ? (askPassphrase ? 'passphrase' : current) : ''}
+        readOnly={!info}
+        aria-busy={!info}
         data={data}
         onChange={(next) => {
           if (next === 'passphrase') setAskPassphrase(true);
