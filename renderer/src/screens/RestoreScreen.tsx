@@ -29,7 +29,7 @@ export function RestoreScreen() {
   const Body = bodies[step];
   return (
     <>
-      <ScreenHeader title="Restore" description="Bring a database back from a backup. The backup is checked and the current database copied aside before anything is replaced." />
+      <ScreenHeader title="Restore" description="Bring a database back from a backup. The backup is checked and the current database kept aside before anything is replaced." />
       <Stepper active={restoreSteps.indexOf(step)} size="sm" mb="xl" allowNextStepsSelect={false} aria-label="Restore steps">
         {restoreSteps.map((key) => (
           <Stepper.Step key={key} label={stepLabels[key].label} description={stepLabels[key].description} allowStepSelect={false} />
