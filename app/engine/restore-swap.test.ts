@@ -3,7 +3,7 @@
 // connection has open is loaded into, as before, and the connection sees the restored data.
 import { afterAll, describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
@@ -66,6 +66,19 @@ describe('a restore into a WAL database nothing has open', () => {
     await restore(result.safetyCopy!, target, { safetyCopy: false });
     expect(readState(target)).toEqual(before);
     expect(formatBytes(target)).toEqual([2, 2]);
+  });
+
+  it('keeps the target\'s group and permission bits, so the restored file is readable by no one new', async () => {
+    const dir = fresh();
+    const { target, taken } = await changedSinceBackup(dir);
+    // A group other than this process's own (as root: any; otherwise the load keeps it, same inode).
+    const group = process.getuid?.() === 0 ? 4242 : statSync(target).gid;
+    chownSync(target, statSync(target).uid, group);
+    chmodSync(target, 0o640);
+    await restore(taken, target);
+    expect(statSync(target)).toMatchObject({ gid: group, mode: expect.any(Number) });
+    expect(statSync(target).mode & 0o777).toBe(0o640);
+    expect(readState(target)).toEqual({ ...readState(taken), journalMode: 'wal' });
   });
 
   it('follows a symbolic link: the file it names is replaced, the link stays', async () => {

@@ -32,8 +32,9 @@
  *
  * Anything else takes the load (restore.ts): a rollback-journal target (its connections
  * hold no lock between transactions), a connection holding it, an encrypted backup or
- * target, a target with other hard links or owned by another user (a new file would lose
- * them), a safety copy folder on another file system, Windows.
+ * target, a target with other hard links, owned by another user or by a group this user
+ * cannot give a file (a new file would lose them), a safety copy folder on another file
+ * system, Windows. The restored file takes the target's permission bits and group.
  *
  * The restored file is the backup byte for byte, hashed as it is read against the SHA-256
  * the check passed, except the two bytes of the header that say WAL (the backup is a
@@ -46,7 +47,7 @@
  */
 import { createHash } from 'node:crypto';
 import { closeSync, constants, fdatasyncSync, openSync, read as readCallback, writeSync, type Stats } from 'node:fs';
-import { access, link, stat, unlink } from 'node:fs/promises';
+import { access, chown, link, stat, unlink } from 'node:fs/promises';
 import { basename, dirname } from 'node:path';
 import { promisify } from 'node:util';
 import Database from 'better-sqlite3';
@@ -123,6 +124,9 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
     // again at once, so a crash from here to the rename leaves it as its app left it.
     setFormat(oldFile, WAL_FORMAT);
     onStep?.('held');
+    claim = await claimPartial(plan.target, targetStats.mode & 0o7777, onClaim);
+    // The restored file keeps the target's group, or its permission bits would let another group read it.
+    if (!(await sameGroup(claim.path, targetStats.gid))) return undefined;
     if (plan.safetyCopyDir !== undefined) {
       const name = await resolveDestination(plan.target, `${plan.safetyCopyDir}/`, { label: 'before-restore', action: 'take the safety copy of' });
       // The target's second name is a claimed partial until just before the rename: a
@@ -138,7 +142,6 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
       safetyCopy = name;
       onStep?.('linked');
     }
-    claim = await claimPartial(plan.target, targetStats.mode & 0o7777, onClaim);
     const size = (await stat(plan.target)).size;
     ctx.report({ phase: 'safety-copy', totalPages: plan.pageCount, remainingPages: plan.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
     const [copied, safetySha256] = await Promise.all([
@@ -182,7 +185,6 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
     removeWalCompanionsMade(plan.target, () => new Database(plan.target, { fileMustExist: true, timeout: 0 }));
     return { safetyCopy: safetyCopy ?? null, sha256: copied.written };
   } catch (error) {
-    if (claim) await abandonPartial(claim);
     // Still the target: it says WAL, as before the restore (a failure to say so is not the one to report).
     if (old !== undefined) {
       try {
@@ -193,17 +195,27 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
     }
     throw error;
   } finally {
-    if (!swapped && safetyCopy !== undefined) {
-      // The safety copy's name is a second link to the target itself: removing it loses nothing.
-      if (manifestWritten) await unlink(manifestPathOf(safetyCopy)).catch(() => undefined);
-      if (safetyPublished) await unlink(safetyCopy).catch(() => undefined);
+    // A swap that failed, or gave way to the load, leaves only what was there.
+    if (!swapped) {
+      if (claim) await abandonPartial(claim).catch(() => undefined);
+      if (safetyCopy !== undefined) {
+        // The safety copy's name is a second link to the target itself: removing it loses nothing.
+        if (manifestWritten) await unlink(manifestPathOf(safetyCopy)).catch(() => undefined);
+        if (safetyPublished) await unlink(safetyCopy).catch(() => undefined);
+      }
+      // The target's name under the partial's (or, if the link failed, nothing), and the owner file.
+      if (safetyClaim) await abandonPartial(safetyClaim).catch(() => undefined);
     }
-    // A link that failed: the claim's empty partial is gone already, its owner file goes.
-    if (!swapped && safetyClaim) await abandonPartial(safetyClaim).catch(() => undefined);
     // Nothing is written at the close: no transaction is open, and the journal is in memory.
     alone.close();
     if (old !== undefined) closeSync(old);
   }
+}
+
+/** Whether `path` has the group `gid`, given it if it can be (a group this user is in). */
+async function sameGroup(path: string, gid: number): Promise<boolean> {
+  if ((await stat(path)).gid === gid) return true;
+  return chown(path, -1, gid).then(() => true, () => false);
 }
 
 /** Sets a header's format bytes (18 and 19) through `fd`, under the lock, and flushes them. */
