@@ -13,7 +13,7 @@ import { backup, restore, verify } from './index.ts';
 import { OperationContext, createCancelFlag, raiseCancelFlag } from './context.ts';
 import { restoreBySwap, type SwapStep } from './restore-swap.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
-import { startIdleConnection } from '../../test-support/processes.ts';
+import { startIdleConnection, startWalBacklog } from '../../test-support/processes.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-swap-'));
 let n = 0;
@@ -79,6 +79,20 @@ describe('a restore into a WAL database nothing has open', () => {
     expect(statSync(target)).toMatchObject({ gid: group, mode: expect.any(Number) });
     expect(statSync(target).mode & 0o777).toBe(0o640);
     expect(readState(target)).toEqual({ ...readState(taken), journalMode: 'wal' });
+  });
+
+  it('after its app was killed with commits still in the -wal: the safety copy holds them', async () => {
+    const dir = fresh();
+    const { target, taken, before } = await changedSinceBackup(dir);
+    const app = await startWalBacklog(target, 50);
+    app.child.kill('SIGKILL');
+    await new Promise((resolve) => app.child.once('exit', resolve));
+    expect(statSync(`${target}-wal`).size).toBeGreaterThan(0);
+    const { ino } = statSync(target);
+    const result = await restore(taken, target);
+    expect(statSync(result.safetyCopy!).ino).toBe(ino);
+    expect(readState(target)).toEqual({ ...readState(taken), journalMode: 'wal' });
+    expect(readState(result.safetyCopy!)).toMatchObject({ a: before.a + 50, b: before.b + 50, integrity: 'ok', journalMode: 'delete' });
   });
 
   it('follows a symbolic link: the file it names is replaced, the link stays', async () => {
