@@ -61,7 +61,7 @@ import { manifestPathOf, writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, fsyncDirectory, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
 import { COPY_CHUNK_BYTES, WRITE_BACK_BYTES, WriteBehind } from './source-files.ts';
 import { sqliteVersion } from './sqlite-file.ts';
-import { hashDescriptor } from './verify.ts';
+import { hashOnThread, type HashThread } from './hash-thread.ts';
 import { removeWalCompanionsMade } from './wal-companions.ts';
 
 const readAsync = promisify(readCallback);
@@ -117,6 +117,7 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
   let safetyPublished = false;
   let manifestWritten = false;
   let claim: PartialClaim | undefined;
+  let safetyHash: HashThread | undefined;
   let swapped = false;
   try {
     const oldFile = (old = openSync(plan.target, constants.O_RDWR));
@@ -144,13 +145,10 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
     }
     const size = (await stat(plan.target)).size;
     ctx.report({ phase: 'safety-copy', totalPages: plan.pageCount, remainingPages: plan.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
-    const [copied, safetySha256] = await Promise.all([
-      copyForSwap(plan, claim.path, ctx.withPhase('copy')),
-      // Hashed as it will be once it is the safety copy: a standalone rollback-journal file, as every backup is.
-      safetyCopy === undefined ? undefined : hashDescriptor(oldFile, size, () => ctx.throwIfCancelled(plan.subject), (chunk, position) => {
-        if (position === 0) chunk.fill(ROLLBACK_FORMAT, FORMAT_OFFSET, FORMAT_OFFSET + 2);
-      }),
-    ]);
+    // Hashed on another core, as it will be once it is the safety copy: a standalone
+    // rollback-journal file, as every backup is.
+    if (safetyCopy !== undefined) safetyHash = hashOnThread(oldFile, ROLLBACK_FORMAT);
+    const [copied, safetySha256] = await Promise.all([copyForSwap(plan, claim.path, ctx.withPhase('copy')), safetyHash?.result]);
     onStep?.('copied');
     if (copied.read !== plan.backupSha256) {
       throw new PagevaultError('VERIFY_FAILED', `${plan.subject}: the backup changed after it was checked (its SHA-256 is no longer the one the check passed); check it again. The target was not touched`);
@@ -206,6 +204,8 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
       // The target's name under the partial's (or, if the link failed, nothing), and the owner file.
       if (safetyClaim) await abandonPartial(safetyClaim).catch(() => undefined);
     }
+    // The thread reading the old file ends before its descriptor is closed.
+    await safetyHash?.stop();
     // Nothing is written at the close: no transaction is open, and the journal is in memory.
     alone.close();
     if (old !== undefined) closeSync(old);

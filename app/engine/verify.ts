@@ -213,30 +213,20 @@ async function verifyAgeFile(path: string, ctx: OperationContext, options: Verif
  * SQLite holds on a live database elsewhere in the process (database-files.ts).
  */
 export async function hashFile(path: string, size: number, subject: string, onChunk: (hashed: number) => void): Promise<string> {
+  const hash = createHash('sha256');
   const file = openDatabaseFile(path, subject);
   try {
-    return await hashDescriptor(file.fd, size, onChunk);
+    const buffer = Buffer.allocUnsafe(CHUNK);
+    let position = 0;
+    for (;;) {
+      const { bytesRead } = await readAsync(file.fd, buffer, 0, CHUNK, position);
+      if (bytesRead === 0) break;
+      hash.update(buffer.subarray(0, bytesRead));
+      position += bytesRead;
+      onChunk(Math.min(position, size));
+    }
   } finally {
     closeDatabaseFile(file);
-  }
-}
-
-/**
- * The SHA-256 of what `fd` reads from its start to its end, `onChunk` told the bytes hashed
- * so far; `fd` is left open. `change` may alter each chunk read (at `position`) before it is hashed.
- */
-export async function hashDescriptor(fd: number, size: number, onChunk: (hashed: number) => void, change?: (chunk: Buffer, position: number) => void): Promise<string> {
-  const hash = createHash('sha256');
-  const buffer = Buffer.allocUnsafe(CHUNK);
-  let position = 0;
-  for (;;) {
-    const { bytesRead } = await readAsync(fd, buffer, 0, CHUNK, position);
-    if (bytesRead === 0) break;
-    const chunk = buffer.subarray(0, bytesRead);
-    change?.(chunk, position);
-    hash.update(chunk);
-    position += bytesRead;
-    onChunk(Math.min(position, size));
   }
   return hash.digest('hex');
 }
