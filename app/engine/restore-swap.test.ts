@@ -116,6 +116,50 @@ describe('a restore into a WAL database nothing has open', () => {
   });
 });
 
+describe('a swap after the wizard\'s check of the same backup', () => {
+  /** The restore's progress in the check phase: whether anything was read there (a hash pass over the backup). */
+  const checkPhase = async (taken: string, target: string, checkedSha256: string) => {
+    const checks: number[] = [];
+    const result = await restore(taken, target, { checkedSha256, onProgress: (p) => p.phase === 'check' && checks.push(p.remainingPages / Math.max(p.totalPages, 1)) });
+    return { result, readInCheck: checks.some((left) => left < 1) };
+  };
+
+  it('reads the backup once: the copy is hashed against the SHA-256 the check passed, and no check pass comes first', async () => {
+    const dir = fresh();
+    const { target, taken } = await changedSinceBackup(dir);
+    const { ino } = statSync(target);
+    const { result, readInCheck } = await checkPhase(taken, target, (await verify(taken)).sha256);
+    expect(readInCheck).toBe(false);
+    expect(statSync(result.safetyCopy!).ino).toBe(ino);
+    expect(readState(target)).toEqual({ ...readState(taken), journalMode: 'wal' });
+    expect(result.verification).toMatchObject({ ok: true, check: 'quick_check', sha256: sha256(target), manifestChecked: true });
+  });
+
+  it('a backup that no longer hashes to what the check saw is checked again, then restored', async () => {
+    const dir = fresh();
+    const { target, taken } = await changedSinceBackup(dir);
+    // No manifest to disagree first: the copy's own hash finds the difference.
+    rmSync(`${taken}.manifest.json`);
+    const { result, readInCheck } = await checkPhase(taken, target, 'f'.repeat(64));
+    expect(readInCheck).toBe(true);
+    expect(readdirSync(dir).sort()).toEqual(['backups', 'target.db']);
+    expect(readState(target)).toEqual({ ...readState(taken), journalMode: 'wal' });
+    expect(result.verification).toMatchObject({ ok: true, sha256: sha256(target) });
+    expect(readdirSync(join(dir, 'backups')).filter((name) => name.includes('pagevault'))).toEqual([]);
+  });
+
+  it('a target an app has open: loaded in place after the check runs again', async () => {
+    const dir = fresh();
+    const { target, taken } = await changedSinceBackup(dir);
+    const { ino } = statSync(target);
+    const app = await startIdleConnection(target, 'pairs_b');
+    const { result } = await checkPhase(taken, target, (await verify(taken)).sha256);
+    expect(statSync(target).ino).toBe(ino);
+    expect(statSync(result.safetyCopy!).ino).not.toBe(ino);
+    expect(JSON.parse(await app.stop())).toEqual({ count: readState(taken).b });
+  });
+});
+
 describe('a restore the swap leaves to the load', () => {
   it('a WAL target another process has open: loaded in place, and that connection reads the restored rows', async () => {
     const dir = fresh();

@@ -84,6 +84,11 @@ export interface SwapRestore {
   /** Where the safety copy goes, or undefined for none. */
   safetyCopyDir: string | undefined;
   subject: string;
+  /**
+   * When the copy does not hash to `backupSha256`: `refuse` (VERIFY_FAILED), or `give-way`
+   * (undefined, the target as it was), for a caller that then checks the backup afresh.
+   */
+  changedBackup?: 'refuse' | 'give-way';
 }
 
 /**
@@ -151,6 +156,7 @@ export async function restoreBySwap(plan: SwapRestore, ctx: OperationContext, on
     const [copied, safetySha256] = await Promise.all([copyForSwap(plan, claim.path, ctx.withPhase('copy')), safetyHash?.result]);
     onStep?.('copied');
     if (copied.read !== plan.backupSha256) {
+      if (plan.changedBackup === 'give-way') return undefined;
       throw new PagevaultError('VERIFY_FAILED', `${plan.subject}: the backup changed after it was checked (its SHA-256 is no longer the one the check passed); check it again. The target was not touched`);
     }
     if (safetyCopy !== undefined && safetySha256 !== undefined) {

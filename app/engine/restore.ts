@@ -90,6 +90,10 @@ async function restoreFrom(
 ): Promise<RestoreResult> {
   const readable = decrypted?.path ?? backup;
   const key = options.keys?.source;
+  if (!decrypted) {
+    const swapped = await swapAfterCheck(backup, target, subject, ctx, options, onClaim, started);
+    if (swapped) return swapped;
+  }
   let verdict: VerifyResult;
   if (decrypted) {
     const plain = await verifyFile(readable, ctx.withPhase('check'), { action: 'restore from', useManifest: false, keys: { source: key } });
@@ -189,6 +193,54 @@ async function restoreFrom(
 
   const verification = await loadedVerification(target, pageCount, verdict, ctx, targetKey);
   return { backup, target, safetyCopy, pageCount, durationMs: performance.now() - started, verification };
+}
+
+/**
+ * After the wizard's check of the same backup (`checkedSha256`), a restore that swaps files
+ * (restore-swap.ts) reads the backup once: its copy is hashed as it is made and must come
+ * to that SHA-256, so the check's own pass over the backup is not made first. Anything
+ * that is not plainly a swap (an encrypted or raw backup, a new or rollback-journal target,
+ * a backup whose manifest no longer agrees, a copy that hashes to anything else) goes the
+ * ordinary way, which checks the backup again and words every refusal: undefined.
+ */
+async function swapAfterCheck(
+  backup: string,
+  target: string,
+  subject: string,
+  ctx: OperationContext,
+  options: RestoreOptions,
+  onClaim: ClaimListener | undefined,
+  started: number,
+): Promise<RestoreResult | undefined> {
+  const checkedSha256 = options.checkedSha256;
+  if (!checkedSha256 || options.raw || options.keys?.source || options.safetyCopyEncryption) return undefined;
+  // A refusal of the backup or the target is the ordinary way's to make, in its order and words.
+  const facts = await (async () => {
+    const { stats, header } = await checkSqliteFile(backup, 'Cannot restore from');
+    const manifest = await readManifest(backup);
+    if (header.pageCount === null || (manifest && (manifest.sha256 !== checkedSha256 || manifest.bytes !== stats.size || manifest.pageCount !== header.pageCount))) return undefined;
+    if (!(await stat(target).catch(() => undefined))) return undefined;
+    await checkSqliteFile(target, 'Cannot restore into');
+    const realTarget = await realpath(target);
+    if (realTarget === (await realpath(backup))) return undefined;
+    // Without waiting: a target another connection holds is the load's.
+    const targetInfo = readTargetInfo(target, subject, 0, undefined);
+    if (targetInfo.journalMode !== 'wal' || targetInfo.pageSize !== header.pageSize) return undefined;
+    return { pageSize: header.pageSize, pageCount: header.pageCount, realTarget, manifestChecked: manifest !== undefined };
+  })().catch(() => undefined);
+  if (!facts) return undefined;
+  ctx.report({ phase: 'check', totalPages: facts.pageCount, remainingPages: facts.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
+  const swapped = await restoreBySwap(
+    { backup, backupSha256: checkedSha256, pageSize: facts.pageSize, pageCount: facts.pageCount, target: facts.realTarget, safetyCopyDir: options.safetyCopy === false ? undefined : resolve(options.safetyCopyDir ?? dirname(backup)), subject, changedBackup: 'give-way' },
+    ctx,
+    onClaim,
+  ).catch((error: unknown) => {
+    throw toPagevaultError(error, subject);
+  });
+  if (!swapped) return undefined;
+  // The bytes the wizard's check passed on, hashed as they were copied and as they were written.
+  const verification: VerifyResult = { path: target, ok: true, check: 'quick_check', problems: [], pageCount: facts.pageCount, sha256: swapped.sha256, manifestChecked: facts.manifestChecked };
+  return { backup, target, safetyCopy: swapped.safetyCopy, pageCount: facts.pageCount, durationMs: performance.now() - started, verification };
 }
 
 /**
