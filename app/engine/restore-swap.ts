@@ -61,7 +61,7 @@ import { manifestPathOf, writeManifest } from './manifest.ts';
 import { abandonPartial, claimPartial, fsyncDirectory, publishPartial, removeStalePartials, type PartialClaim } from './partial-file.ts';
 import { COPY_CHUNK_BYTES, WRITE_BACK_BYTES, WriteBehind } from './source-files.ts';
 import { sqliteVersion } from './sqlite-file.ts';
-import { hashOnThread, type HashThread } from './hash-thread.ts';
+import { hashChunksOnThread, hashOnThread, type HashThread } from './hash-thread.ts';
 import { removeWalCompanionsMade } from './wal-companions.ts';
 
 const readAsync = promisify(readCallback);
@@ -274,7 +274,8 @@ function holdAlone(path: string): Database.Database | undefined {
  */
 async function copyForSwap(plan: SwapRestore, partial: string, ctx: OperationContext): Promise<{ read: string; written: string }> {
   const hash = createHash('sha256');
-  const writtenHash = createHash('sha256');
+  // What is written is hashed on another core, from copies of the chunks.
+  const writtenHash = hashChunksOnThread();
   const input = openDatabaseFile(plan.backup, plan.subject);
   const output = openSync(partial, 'r+');
   try {
@@ -288,8 +289,9 @@ async function copyForSwap(plan: SwapRestore, partial: string, ctx: OperationCon
       const chunk = buffer.subarray(0, bytesRead);
       hash.update(chunk);
       if (position === 0 && bytesRead > FORMAT_OFFSET + 1) chunk.fill(WAL_FORMAT, FORMAT_OFFSET, FORMAT_OFFSET + 2);
-      writtenHash.update(chunk);
+      const handedOver = writtenHash.update(chunk);
       for (let written = 0; written < bytesRead; ) written += writeSync(output, chunk, written, bytesRead - written, position + written);
+      await handedOver;
       position += bytesRead;
       if (Math.floor(position / WRITE_BACK_BYTES) !== Math.floor((position - bytesRead) / WRITE_BACK_BYTES)) await writeBehind.flush();
       ctx.throwIfCancelled(plan.subject);
@@ -297,11 +299,12 @@ async function copyForSwap(plan: SwapRestore, partial: string, ctx: OperationCon
       ctx.report({ phase: 'copy', totalPages: plan.pageCount, remainingPages: plan.pageCount - Math.floor(done / plan.pageSize), bytesCopied: position, bytesPerSecond: position / Math.max(ctx.elapsedMs() / 1000, 0.001), restarts: 0 });
     }
     await writeBehind.finish();
+    return { read: hash.digest('hex'), written: await writtenHash.digest() };
   } finally {
+    await writtenHash.stop();
     closeSync(output);
     closeDatabaseFile(input);
   }
-  return { read: hash.digest('hex'), written: writtenHash.digest('hex') };
 }
 
 /** The safety copy's manifest: the target's file as it was, only hashed (as a load's safety copy is). */
