@@ -399,7 +399,7 @@ const restoreBackup = (await backup(source, join(dir, 'restore-from.db'))).path;
 const restoreTarget = join(dir, 'restore-target.db');
 execFileSync('cp', [source, restoreTarget]);
 // The wizard's restore follows its check of the same backup, which hands the restore the
-// SHA-256 it passed on (the restore then only hashes the backup, no second quick_check).
+// SHA-256 it passed on (no second quick_check; a swap's copy is then the one read of the backup).
 const wizardCheck = await verify(restoreBackup);
 const restoreRounds: Array<{ dd: number; restore: number; afterCheck: number; opened: number; phases: string; afterCheckPhases: string; openedPhases: string }> = [];
 // Where a restore's time goes: each phase from its first report to the next phase's (the
@@ -454,7 +454,7 @@ for (const [i, r] of restoreRounds.entries()) {
   console.log(`    restore: ${r.phases}; after the check: ${r.afterCheckPhases}; while open: ${r.openedPhases} (s)`);
 }
 console.log(`  Pagevault restore           ${median(restoreRounds.map((r) => r.restore)).toFixed(2)} s   ${median(restoreRounds.map((r) => r.restore / r.dd)).toFixed(2)} × (dd + fsync)   (verify, copy, swap: the target's own file kept as the safety copy)`);
-console.log(`  after the wizard's check    ${median(restoreRounds.map((r) => r.afterCheck)).toFixed(2)} s   ${median(restoreRounds.map((r) => r.afterCheck / r.dd)).toFixed(2)} × (dd + fsync)   (hash only, copy, swap)`);
+console.log(`  after the wizard's check    ${median(restoreRounds.map((r) => r.afterCheck)).toFixed(2)} s   ${median(restoreRounds.map((r) => r.afterCheck / r.dd)).toFixed(2)} × (dd + fsync)   (the copy hashed against the check's SHA-256, swap)`);
 console.log(`  while an app has it open    ${median(restoreRounds.map((r) => r.opened)).toFixed(2)} s   ${median(restoreRounds.map((r) => r.opened / r.dd)).toFixed(2)} × (dd + fsync)   (verify, safety copy, load into the live file)`);
 
 if (values['copy-only']) {
