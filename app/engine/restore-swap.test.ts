@@ -1,11 +1,10 @@
 // A restore into a WAL database nothing has open swaps files: the backup's copy is renamed
 // over the target and the target's own file is kept as the safety copy. One that any
 // connection has open is loaded into, as before, and the connection sees the restored data.
-import { afterAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createHash } from 'node:crypto';
-import { chmodSync, chownSync, existsSync, linkSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
+import { chmodSync, chownSync, existsSync, linkSync, mkdtempSync, readdirSync, readFileSync, readlinkSync, rmSync, statSync, symlinkSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { tmpdir } from 'node:os';
 import { fileURLToPath } from 'node:url';
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
@@ -14,15 +13,9 @@ import { OperationContext, createCancelFlag, raiseCancelFlag } from './context.t
 import { restoreBySwap, type SwapStep } from './restore-swap.ts';
 import { makeDatabase, readState } from '../../test-support/databases.ts';
 import { startIdleConnection, startWalBacklog } from '../../test-support/processes.ts';
+import { caseFolders } from '../../test-support/unit.ts';
 
-const root = mkdtempSync(join(tmpdir(), 'pv-swap-'));
-let n = 0;
-const fresh = () => {
-  const dir = join(root, `case-${(n += 1)}`);
-  mkdirSync(dir);
-  return dir;
-};
-afterAll(() => rmSync(root, { recursive: true, force: true }));
+const { root, fresh } = caseFolders('pv-swap-');
 const sha256 = (path: string) => createHash('sha256').update(readFileSync(path)).digest('hex');
 
 /** A WAL target whose pairs_a rows were changed after `backup` was taken of it. */

@@ -145,18 +145,8 @@ async function restoreFrom(
 
   // A plain WAL target nothing has open is replaced by a copy of the backup, its own file kept as the safety copy (restore-swap.ts).
   if (!encrypted && !targetKey && !decrypted && !options.safetyCopyEncryption && targetInfo.journalMode === 'wal' && verdict.sha256) {
-    const swapped = await restoreBySwap(
-      { backup: readable, backupSha256: verdict.sha256, pageSize: backupPageSize, pageCount: verdict.pageCount, target: await realpath(target), safetyCopyDir: options.safetyCopy === false ? undefined : resolve(options.safetyCopyDir ?? dirname(backup)), subject },
-      ctx,
-      onClaim,
-    ).catch((error: unknown) => {
-      throw toPagevaultError(error, subject);
-    });
-    if (swapped) {
-      // The pages the check passed, hashed as they were written.
-      const verification: VerifyResult = { path: target, ok: true, check: verdict.check, problems: [], pageCount: verdict.pageCount, sha256: swapped.sha256, manifestChecked: false };
-      return { backup, target, safetyCopy: swapped.safetyCopy, pageCount: verdict.pageCount, durationMs: performance.now() - started, verification };
-    }
+    const swapped = await restoreSwapped({ backup, readable, target, subject, sha256: verdict.sha256, pageSize: backupPageSize, pageCount: verdict.pageCount, check: verdict.check, manifestChecked: false }, ctx, options, onClaim, started);
+    if (swapped) return swapped;
   }
 
   let safetyCopy: string | null = null;
@@ -221,26 +211,42 @@ async function swapAfterCheck(
     if (header.pageCount === null || (manifest && (manifest.sha256 !== checkedSha256 || manifest.bytes !== stats.size || manifest.pageCount !== header.pageCount))) return undefined;
     if (!(await stat(target).catch(() => undefined))) return undefined;
     await checkSqliteFile(target, 'Cannot restore into');
-    const realTarget = await realpath(target);
-    if (realTarget === (await realpath(backup))) return undefined;
+    if ((await realpath(target)) === (await realpath(backup))) return undefined;
     // Without waiting: a target another connection holds is the load's.
     const targetInfo = readTargetInfo(target, subject, 0, undefined);
     if (targetInfo.journalMode !== 'wal' || targetInfo.pageSize !== header.pageSize) return undefined;
-    return { pageSize: header.pageSize, pageCount: header.pageCount, realTarget, manifestChecked: manifest !== undefined };
+    return { pageSize: header.pageSize, pageCount: header.pageCount, manifestChecked: manifest !== undefined };
   })().catch(() => undefined);
   if (!facts) return undefined;
   ctx.report({ phase: 'check', totalPages: facts.pageCount, remainingPages: facts.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
+  // The wizard's check was quick_check; a copy that no longer hashes to what it passed gives way.
+  return restoreSwapped({ backup, readable: backup, target, subject, sha256: checkedSha256, pageSize: facts.pageSize, pageCount: facts.pageCount, check: 'quick_check', manifestChecked: facts.manifestChecked, changedBackup: 'give-way' }, ctx, options, onClaim, started);
+}
+
+/**
+ * Restores by swapping files (restore-swap.ts) the backup whose pages a check passed with
+ * `sha256`, as a restore's result; undefined when the target was left as it was for the load.
+ */
+async function restoreSwapped(
+  swap: { backup: string; readable: string; target: string; subject: string; sha256: string; pageSize: number; pageCount: number; check: VerifyResult['check']; manifestChecked: boolean; changedBackup?: 'refuse' | 'give-way' },
+  ctx: OperationContext,
+  options: RestoreOptions,
+  onClaim: ClaimListener | undefined,
+  started: number,
+): Promise<RestoreResult | undefined> {
+  const { backup, target, subject, pageCount } = swap;
+  const safetyCopyDir = options.safetyCopy === false ? undefined : resolve(options.safetyCopyDir ?? dirname(backup));
   const swapped = await restoreBySwap(
-    { backup, backupSha256: checkedSha256, pageSize: facts.pageSize, pageCount: facts.pageCount, target: facts.realTarget, safetyCopyDir: options.safetyCopy === false ? undefined : resolve(options.safetyCopyDir ?? dirname(backup)), subject, changedBackup: 'give-way' },
+    { backup: swap.readable, backupSha256: swap.sha256, pageSize: swap.pageSize, pageCount, target: await realpath(target), safetyCopyDir, subject, ...(swap.changedBackup && { changedBackup: swap.changedBackup }) },
     ctx,
     onClaim,
   ).catch((error: unknown) => {
     throw toPagevaultError(error, subject);
   });
   if (!swapped) return undefined;
-  // The bytes the wizard's check passed on, hashed as they were copied and as they were written.
-  const verification: VerifyResult = { path: target, ok: true, check: 'quick_check', problems: [], pageCount: facts.pageCount, sha256: swapped.sha256, manifestChecked: facts.manifestChecked };
-  return { backup, target, safetyCopy: swapped.safetyCopy, pageCount: facts.pageCount, durationMs: performance.now() - started, verification };
+  // The pages the check passed, hashed as they were copied and as they were written.
+  const verification: VerifyResult = { path: target, ok: true, check: swap.check, problems: [], pageCount, sha256: swapped.sha256, manifestChecked: swap.manifestChecked };
+  return { backup, target, safetyCopy: swapped.safetyCopy, pageCount, durationMs: performance.now() - started, verification };
 }
 
 /**

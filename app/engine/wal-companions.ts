@@ -23,8 +23,8 @@ export function walCompanionsAbsent(path: string): boolean {
 /**
  * Removes the -wal and -shm that reading the closed WAL database `path` made, if no other
  * connection has it open and the -wal is still empty or gone (a -shm alone: see the
- * header), through `open`: a
- * connection to it that can write, with no busy timeout (and its key, if it has one).
+ * header), through `open`: a connection to it that can write, with no busy timeout (and
+ * its key, if it has one).
  * Never throws: a database that is busy, read-only to this user or gone keeps what SQLite left.
  */
 export function removeWalCompanionsMade(path: string, open: () => Database.Database): void {
