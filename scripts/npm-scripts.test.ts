@@ -61,7 +61,9 @@ describe('npm scripts', () => {
     // The plain copy's row says how long a writer's commits waited during it, in the same run.
     expect(output).toMatch(/writer's longest commit during Pagevault snapshot [\d.]+ ms median, [\d.]+ ms worst; during cp \+ fsync [\d.]+ ms/);
     expect(output).toMatch(/Pagevault lock-free copy\s+[\d.]+ s/);
-    expect(output).toContain('Backup with verify, process RSS:');
+    // Peak memory: the plain verified backup, and encrypting and decrypting at two sizes.
+    expect(output).toMatch(/plain verified\s+[\d.]+ MB database: \d+ MB before, peak \d+ MB \(\+\d+ MB\)/);
+    expect(output.match(/^ {2}age(?: verified|, verify the \.age file)?\s+[\d.]+ MB database: \d+ MB before, peak \d+ MB/gm)).toHaveLength(6);
     expect(status).toBe(0);
   });
 });

@@ -6,11 +6,18 @@
  * past the page cache (direct-writer.ts), takes the SHA-256 of what it writes, fsyncs the
  * age file and answers with that SHA-256.
  *
- * With a second core, the sealing thread starts an encrypting thread: the encrypting one
- * seals (ChaCha20-Poly1305, 1.1 s of a core per GiB through node:crypto here), the
- * sealing one hashes and writes (1.0 s). Sealing a cached 1 GB file took 2.2-2.4 s on
- * one thread and 1.7-1.8 s on two, three runs each; the encrypting thread's heap is kept
- * small (it holds a few blocks): 222 MiB peak for a 1 GB backup, 275 MiB unlimited.
+ * Sealing a finished file with a second core, the sealing thread starts an encrypting
+ * thread: the encrypting one seals (ChaCha20-Poly1305, 1.1 s of a core per GiB through
+ * node:crypto here), the sealing one hashes and writes (1.0 s). Sealing a cached 1 GB file
+ * took 2.2-2.4 s on one thread and 1.7-1.8 s on two, three runs each. Sealing beside the
+ * copy, the copy keeps the second core busy: a third thread made a 1 GB backup no faster
+ * (2.7-3.3 s against 2.1-2.6 s on one, with the memory settled; 2.4-2.8 s against
+ * 2.4-2.7 s with it just freed: scripts/bench.ts, bringMemoryTo) and cost 14 MiB more.
+ *
+ * Each chunk's cipher output is garbage at once, so the threads' heaps are kept small,
+ * which collects it sooner: a 1 GB backup's process peaked at 125 MiB of private memory
+ * (RssAnon; 47 before it) with a 32 MiB heap, 145 MiB with 64 MiB, no slower; with 16 MiB
+ * it took 0.5 s longer.
  *
  * The age file belongs to the caller, who removes it on failure.
  */
@@ -54,7 +61,7 @@ export class AgeFileSealer {
   private constructor(input: SealerInput, ring: PlainRing | undefined) {
     this.#stop = new Int32Array(input.stop);
     this.#ring = ring;
-    this.#worker = new Worker(new URL(import.meta.url), { workerData: input, execArgv: threadExecArgv(), resourceLimits: { maxOldGenerationSizeMb: 64 } });
+    this.#worker = new Worker(new URL(import.meta.url), { workerData: input, execArgv: threadExecArgv(), resourceLimits: { maxOldGenerationSizeMb: 32 } });
     let read: () => void = () => undefined;
     this.#read = new Promise<void>((resolve) => (read = resolve));
     this.#result = new Promise<string>((resolve, reject) => {
@@ -266,17 +273,18 @@ async function seal(input: SealerInput): Promise<'done' | 'stopped'> {
   try {
     head.copy(output.buffer);
     await output.write(head.length);
-    const completed =
-      availableParallelism() > 1
-        ? await writeFromEncryptor(input, output, hash, progress)
-        : await encryptPieces(piecesOf(input.source, new Int32Array(input.stop)), input.payloadKey, () => output.buffer, async (length, done) => {
-            hash.update(output.buffer.subarray(0, length));
-            await output.write(length);
-            progress(done);
-          });
+    // A finished file on two threads, the copy's chunks on this one (see the top).
+    const split = input.source.kind === 'file' && availableParallelism() > 1;
+    const completed = split
+      ? await writeFromEncryptor(input, output, hash, progress)
+      : await encryptPieces(piecesOf(input.source, new Int32Array(input.stop)), input.payloadKey, () => output.buffer, async (length, done) => {
+          hash.update(output.buffer.subarray(0, length));
+          await output.write(length);
+          progress(done);
+        });
     if (!completed) return 'stopped';
     // Said by writeFromEncryptor as soon as the encrypting thread finished reading.
-    if (availableParallelism() <= 1) parentPort!.postMessage({ kind: 'read' } satisfies SealerMessage);
+    if (!split) parentPort!.postMessage({ kind: 'read' } satisfies SealerMessage);
     await output.finish();
     parentPort!.postMessage({ kind: 'done', sha256: hash.digest('hex') } satisfies SealerMessage);
     return 'done';
