@@ -67,6 +67,10 @@ test('drop a backup onto the window, restore it over the changed database, then 
   await expect(app.getByRole('status').filter({ hasText: 'chinook was restored' })).toBeVisible();
   expect(rowCounts(chinookPath)).toEqual(chinookRowCounts);
   expect(integrityOf(chinookPath)).toBe('ok');
+  // Every step reads as complete, Done included; none is still in progress.
+  const steps = app.getByLabel('Restore steps').getByRole('button');
+  await expect(steps).toHaveCount(5);
+  for (const step of await steps.all()) await expect(step).toHaveAttribute('data-completed', 'true');
   await saveScreenshot(app, 'restore-step-done');
 
   // The safety copy is in the history as "before restore", and Undo brings the change back.

@@ -27,10 +27,12 @@ const bodies: Record<RestoreStep, () => React.ReactNode> = {
 export function RestoreScreen() {
   const step = useRestoreStore((s) => s.step);
   const Body = bodies[step];
+  // Reached only by a finished restore: every step, Done included, is then complete.
+  const active = step === 'done' ? restoreSteps.length : restoreSteps.indexOf(step);
   return (
     <>
       <ScreenHeader title="Restore" description="Bring a database back from a backup. The backup is checked and the current database kept aside before anything is replaced." />
-      <Stepper active={restoreSteps.indexOf(step)} size="sm" mb="xl" allowNextStepsSelect={false} aria-label="Restore steps">
+      <Stepper active={active} size="sm" mb="xl" allowNextStepsSelect={false} aria-label="Restore steps">
         {restoreSteps.map((key) => (
           <Stepper.Step key={key} label={stepLabels[key].label} description={stepLabels[key].description} allowStepSelect={false} />
         ))}
