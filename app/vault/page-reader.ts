@@ -14,11 +14,11 @@
  * threads) and never opens or closes one of the database: closing any descriptor of it
  * would drop the process's POSIX locks on it (DESIGN.md).
  */
-import { createHmac, hash } from 'node:crypto';
 import { fstatSync, readSync } from 'node:fs';
 import { availableParallelism } from 'node:os';
 import { isMainThread, MessageChannel, parentPort, receiveMessageOnPort, Worker, workerData, type MessagePort } from 'node:worker_threads';
 import { threadExecArgv } from '../engine/threads.ts';
+import { pageHasher, type PageHasher } from './page-hash.ts';
 
 /** Bytes of pages read, hashed and handed over at a time. */
 export const CHUNK_BYTES = 2 << 20;
@@ -83,12 +83,9 @@ function readChunk(db: number, fileBytes: number, pageSize: number, first: numbe
   if (first === 1) standaloneHeader(into);
 }
 
-/** Hashes each page of `pages` into `hashes`, 32 bytes a page: SHA-256, or HMAC-SHA256 under `hashKey` (an encrypted vault's keyed hash, vault-crypto.ts). */
-function hashPages(pages: Buffer, pageSize: number, count: number, hashes: Buffer, hashKey: Buffer | undefined): void {
-  for (let i = 0; i < count; i += 1) {
-    const page = pages.subarray(i * pageSize, (i + 1) * pageSize);
-    hashes.set(hashKey ? createHmac('sha256', hashKey).update(page).digest() : hash('sha256', page, 'buffer'), i * 32);
-  }
+/** Hashes each page of `pages` into `hashes`, 32 bytes a page (page-hash.ts). */
+function hashPages(pages: Buffer, pageSize: number, count: number, hashes: Buffer, hashPage: PageHasher): void {
+  for (let i = 0; i < count; i += 1) hashes.set(hashPage(pages.subarray(i * pageSize, (i + 1) * pageSize)), i * 32);
 }
 
 interface ReaderInput {
@@ -115,6 +112,7 @@ interface ReaderInput {
  */
 export async function* hashedChunks(db: number, pageSize: number, pageCount: number, wal?: WalFrames, options: { threads?: number; hashKey?: Buffer } = {}): AsyncGenerator<PageChunk> {
   const { hashKey } = options;
+  const hashPage = pageHasher(hashKey);
   const perChunk = Math.max(1, Math.floor(CHUNK_BYTES / pageSize));
   const chunks = Math.ceil(pageCount / perChunk);
   const fileBytes = fstatSync(db).size;
@@ -127,7 +125,7 @@ export async function* hashedChunks(db: number, pageSize: number, pageCount: num
       const count = Math.min(perChunk, pageCount - first + 1);
       const pages = own.subarray(0, count * pageSize);
       readChunk(db, fileBytes, pageSize, first, count, pages, wal);
-      hashPages(pages, pageSize, count, ownHashes, hashKey);
+      hashPages(pages, pageSize, count, ownHashes, hashPage);
       yield { first, count, pages, hashes: ownHashes.subarray(0, count * 32) };
     }
     return;
@@ -154,7 +152,7 @@ export async function* hashedChunks(db: number, pageSize: number, pageCount: num
       if (chunk % 2 === 0) {
         const pages = own.subarray(0, count * pageSize);
         readChunk(db, fileBytes, pageSize, first, count, pages, wal);
-        hashPages(pages, pageSize, count, ownHashes, hashKey);
+        hashPages(pages, pageSize, count, ownHashes, hashPage);
         yield { first, count, pages, hashes: ownHashes.subarray(0, count * 32) };
         continue;
       }
@@ -196,6 +194,7 @@ export async function* hashedChunks(db: number, pageSize: number, pageCount: num
 function readOddChunks(input: ReaderInput): void {
   const state = new Int32Array(input.state);
   const chunks = Math.ceil(input.pageCount / input.perChunk);
+  const hashPage = pageHasher(input.hashKey);
   let slot = 0;
   for (let chunk = 1; chunk < chunks; chunk += 2, slot = (slot + 1) % SLOTS) {
     while (Atomics.load(state, slot) !== FREE) {
@@ -208,7 +207,7 @@ function readOddChunks(input: ReaderInput): void {
     const pages = Buffer.from(input.pages, slot * input.perChunk * input.pageSize, count * input.pageSize);
     try {
       readChunk(input.db, input.fileBytes, input.pageSize, first, count, pages, input.wal);
-      hashPages(pages, input.pageSize, count, Buffer.from(input.hashes, slot * input.perChunk * 32, count * 32), input.hashKey);
+      hashPages(pages, input.pageSize, count, Buffer.from(input.hashes, slot * input.perChunk * 32, count * 32), hashPage);
     } catch (error) {
       input.port.postMessage({ message: error instanceof Error ? error.message : String(error) });
       Atomics.store(state, slot, FAILED);

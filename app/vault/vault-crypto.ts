@@ -7,6 +7,7 @@ import { PagevaultError } from '../api/errors.ts';
 import type { AgeKeyInput, BackupEncryption } from '../api/types.ts';
 import { openSmall, sealSmall } from '../age/age-stream.ts';
 import { identitiesOf, recipientOf } from '../engine/age-files.ts';
+import { hmacSha256, type PageHasher } from './page-hash.ts';
 
 const ARMOR_BEGIN = '-----BEGIN AGE ENCRYPTED FILE-----';
 const ARMOR_END = '-----END AGE ENCRYPTED FILE-----';
@@ -65,18 +66,20 @@ export function openDataKey(sealed: string, keys: AgeKeyInput[] | undefined, rec
  */
 export class VaultCipher {
   readonly #hashKey: Buffer;
+  readonly #pageHash: PageHasher;
   readonly #blockKey: Buffer;
   readonly #mapKey: Buffer;
 
   constructor(dataKey: Buffer) {
     this.#hashKey = subkey(dataKey, 'page hash');
+    this.#pageHash = hmacSha256(this.#hashKey);
     this.#blockKey = subkey(dataKey, 'block');
     this.#mapKey = subkey(dataKey, 'map');
   }
 
   /** The keyed hash a page (or a block's bytes) is stored and checked under. */
   hash(data: Uint8Array): Buffer {
-    return createHmac('sha256', this.#hashKey).update(data).digest();
+    return this.#pageHash(data);
   }
 
   /** The key of that hash, for the threads that hash pages as they read them (page-reader.ts). */

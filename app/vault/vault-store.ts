@@ -112,13 +112,13 @@
  * data a version can see. A backup holds the write lock from before it looks up pages
  * until it commits, so a prune can never collect a page a backup is about to reference.
  */
-import { hash } from 'node:crypto';
 import { mkdirSync, existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { zstdCompressSync, zstdDecompressSync } from 'node:zlib';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
 import type { AgeKeyInput } from '../api/types.ts';
+import { sha256 } from './page-hash.ts';
 import { openDataKey, VaultCipher } from './vault-crypto.ts';
 
 /** The vault's one file inside its folder; the folder alone restores. */
@@ -159,12 +159,6 @@ export interface VaultProblem {
  */
 export function compressBlock(pages: Buffer): Buffer {
   return zstdCompressSync(pages, { pledgedSrcSize: pages.length });
-}
-
-/** SHA-256 of a page's bytes, the key it is stored under. */
-export function pageHash(page: Uint8Array): Buffer {
-  // One-shot: a third faster per 4 KiB page than createHash().update().digest().
-  return hash('sha256', page, 'buffer');
 }
 
 /** Encodes a version's page ids, one per page number, as stored in `version.map`. */
@@ -246,7 +240,7 @@ export class VaultStore {
 
   /** The hash a page is stored under: SHA-256, or in an encrypted vault the keyed hash (unlock first). */
   hash(data: Uint8Array): Buffer {
-    if (!this.recipient) return pageHash(data);
+    if (!this.recipient) return sha256(data);
     if (!this.cipher) throw new Error('the vault is encrypted and was not unlocked');
     return this.cipher.hash(data);
   }
