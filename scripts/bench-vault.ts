@@ -78,7 +78,7 @@ for line in sys.stdin:
   const firstBytes = statSync(vaultFile).size;
   console.log(`  first version               ${firstS.toFixed(2)} s   ${mb(firstBytes)} on disk (${((firstBytes / dbBytes) * 100).toFixed(1)} % of the database), ${first.version.newPages.toLocaleString('en-US')} pages stored`);
 
-  type Round = { version: number; bytes: number; newPages: number; pagesRead: number; full: number; fullNoVerify: number; restore: number };
+  type Round = { version: number; bytes: number; newPages: number; pagesRead: number; pagesHashed: number; full: number; fullNoVerify: number; restore: number };
   const rounds: Round[] = [];
   for (let i = 0; i < runs; i += 1) {
     await changeOnePercent();
@@ -100,12 +100,12 @@ for line in sys.stdin:
     start = performance.now();
     await vaultRestore(vault, String(added.version.id), target);
     const restore = seconds(start);
-    rounds.push({ version, bytes, newPages: added.version.newPages, pagesRead: added.pagesRead, full, fullNoVerify, restore });
+    rounds.push({ version, bytes, newPages: added.version.newPages, pagesRead: added.pagesRead, pagesHashed: added.pagesHashed, full, fullNoVerify, restore });
   }
   writer.stdin!.end();
   await new Promise((done) => writer.once('exit', done));
   for (const [i, r] of rounds.entries()) {
-    console.log(`  round ${i + 1}: version ${r.version.toFixed(2)} s (+${mb(r.bytes)}, ${r.newPages.toLocaleString('en-US')} new pages, ${r.pagesRead.toLocaleString('en-US')} pages read), full backup ${r.full.toFixed(2)} s (${r.fullNoVerify.toFixed(2)} s without verify), restore ${r.restore.toFixed(2)} s`);
+    console.log(`  round ${i + 1}: version ${r.version.toFixed(2)} s (+${mb(r.bytes)}, ${r.newPages.toLocaleString('en-US')} new pages, ${r.pagesRead.toLocaleString('en-US')} pages read, ${r.pagesHashed.toLocaleString('en-US')} of them hashed one by one), full backup ${r.full.toFixed(2)} s (${r.fullNoVerify.toFixed(2)} s without verify), restore ${r.restore.toFixed(2)} s`);
   }
   const ratio = (key: keyof Round, over: keyof Round) => median(rounds.map((r) => r[key] / r[over]));
   const perVersion = median(rounds.map((r) => r.bytes));

@@ -5,7 +5,7 @@ import { createHash } from 'node:crypto';
 import { spawnSync } from 'node:child_process';
 import { closeSync, openSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { CHUNK_BYTES, hashedChunks } from './page-reader.ts';
+import { CHUNK_BYTES, groupPages, hashedChunks, knownGroupsBuffer } from './page-reader.ts';
 import { caseFolders } from '../../test-support/unit.ts';
 
 const { fresh } = caseFolders('pv-page-reader-');
@@ -20,19 +20,23 @@ function pagesFile(path: string, pages: number): Buffer {
   return bytes;
 }
 
-/** Every chunk's pages and hashes, copied (a chunk's buffers are reused). */
-async function readAll(fd: number, pageCount: number, wal: { fd: number; frames: Map<number, number> } | undefined, threads: number) {
+/** Every chunk's pages, hashes and groups, copied (a chunk's buffers are reused). */
+async function readAll(fd: number, pageCount: number, wal: { fd: number; frames: Map<number, number> } | undefined, threads: number, known?: Buffer) {
   const pages: Buffer[] = [];
   const hashes: Buffer[] = [];
+  const groups: Buffer[] = [];
+  const same: number[] = [];
   let next = 1;
-  for await (const chunk of hashedChunks(fd, PAGE, pageCount, wal, { threads })) {
+  for await (const chunk of hashedChunks(fd, PAGE, pageCount, wal, { threads, ...(known && { known }) })) {
     expect(chunk.first).toBe(next);
     next += chunk.count;
     pages.push(Buffer.from(chunk.pages));
     hashes.push(Buffer.from(chunk.hashes));
+    groups.push(Buffer.from(chunk.groups));
+    same.push(...chunk.same);
   }
   expect(next).toBe(pageCount + 1);
-  return { pages: Buffer.concat(pages), hashes: Buffer.concat(hashes) };
+  return { pages: Buffer.concat(pages), hashes: Buffer.concat(hashes), groups: Buffer.concat(groups), same };
 }
 
 describe('hashedChunks', () => {
@@ -75,6 +79,43 @@ describe('hashedChunks', () => {
       expect(readFileSync(join(dir, 'db')).equals(file)).toBe(true);
     } finally {
       closeSync(wal);
+      closeSync(db);
+    }
+  });
+
+  it('hashes each group of pages, and where a group hash is the known one leaves its pages unhashed, on one thread and on two, to the last group cut short', async () => {
+    const dir = fresh();
+    const perChunk = CHUNK_BYTES / PAGE;
+    const perGroup = groupPages(PAGE);
+    const pageCount = perChunk * 4 + perGroup * 3 + 5;
+    const file = pagesFile(join(dir, 'db'), pageCount);
+    const expected = Buffer.from(file);
+    expected[18] = 1;
+    expected[19] = 1;
+    const groupCount = Math.ceil(pageCount / perGroup);
+    const groupHash = (g: number) => sha256(expected.subarray(g * perGroup * PAGE, Math.min(pageCount, (g + 1) * perGroup) * PAGE));
+    // Known: right for every third group (the last one too), wrong for every third, unknown (zeros) for the rest.
+    const known = knownGroupsBuffer(PAGE, pageCount);
+    expect(known.length).toBe(groupCount * 32);
+    const right = (g: number) => g % 3 === 0 || g === groupCount - 1;
+    for (let g = 0; g < groupCount; g += 1) {
+      if (right(g)) groupHash(g).copy(known, g * 32);
+      else if (g % 3 === 1) sha256(Buffer.from(`not group ${g}`)).copy(known, g * 32);
+    }
+    const db = openSync(join(dir, 'db'), 'r');
+    try {
+      for (const threads of [1, 2]) {
+        const got = await readAll(db, pageCount, undefined, threads, known);
+        expect(got.pages.equals(expected), `pages, ${threads} thread(s)`).toBe(true);
+        expect(got.groups.equals(Buffer.concat(Array.from({ length: groupCount }, (_, g) => groupHash(g)))), `groups, ${threads} thread(s)`).toBe(true);
+        expect(got.same, `same, ${threads} thread(s)`).toEqual(Array.from({ length: groupCount }, (_, g) => (right(g) ? 1 : 0)));
+        for (let page = 0; page < pageCount; page += 1) {
+          if (right(Math.floor(page / perGroup))) continue;
+          expect(got.hashes.subarray(page * 32, page * 32 + 32).equals(sha256(expected.subarray(page * PAGE, (page + 1) * PAGE))), `page ${page + 1}, ${threads} thread(s)`).toBe(true);
+        }
+      }
+      await expect(readAll(db, pageCount, undefined, 1, Buffer.alloc(groupCount * 32))).rejects.toThrow('must be a buffer from knownGroupsBuffer');
+    } finally {
       closeSync(db);
     }
   });

@@ -4,7 +4,7 @@
  * Format. A vault is a folder holding one SQLite file, `vault.sqlite` (page size 16 KiB,
  * rollback journal, `synchronous=FULL`, incremental auto-vacuum), with these tables:
  * - `meta(key, value)`: `format = pagevault-vault`, `formatVersion = 2` (3 for an encrypted vault, so that a Pagevault that cannot open one says so), `nextBlock` (the
- *   next block id; ids only grow, never reused), `tipVersion` (see `tip`) and `tipSource`:
+ *   next block id; ids only grow, never reused), `tipVersion` (see `tip`), `tipGroupVersion` (see `tip_group`) and `tipSource`:
  *   for a tip version read from a WAL snapshot, what it saw of the source (its files'
  *   inodes, the WAL's generation, the snapshot's last frame and its header, the file's
  *   change counter) as JSON, else empty. Part of the tip, written and dropped with it.
@@ -33,6 +33,17 @@
  *   `tipSource`, a backup of a WAL source whose WAL proves which pages can have changed
  *   since (vault.ts, `changedSince`) reads and hashes only those, and takes every other
  *   page's id from the tip version's map and its hash from the tip.
+ * - `tip_group(chunk INTEGER PRIMARY KEY, hashes)`: for the same rows of 4096 pages, the
+ *   hash of each group of pages hashed together (32 KiB of pages: page-reader.ts), or 32
+ *   zero bytes for a group not known. Part of the tip, and used only when
+ *   `meta.tipGroupVersion` names the tip's version: a backup that reads every page
+ *   hashes a group whose hash is the tip's no further, and takes its pages' hashes from
+ *   the tip. A backup that reads every page writes every group; one that reads only the
+ *   pages the WAL names zeroes the group of each page that changed; a prune that drops
+ *   the tip drops these with it. The invariant: a group hash that is not zero is the hash
+ *   of the bytes that the tip version has at those page numbers, for every one of them
+ *   the tip version has. Vaults made before it gain the table with their next backup; a
+ *   Pagevault that does not know it leaves `tipGroupVersion` behind, so it is not used.
  * Page 1 is stored as a standalone backup has it (header bytes 18/19 = 1, rollback
  * journal), so a restored version never grows a `-wal`; every other byte is the source's.
  *
@@ -54,7 +65,7 @@
  *   cancel leaves its sealed bytes on the disk (free pages, the journal, a file system
  *   snapshot) and the next backup seals other pages under the same id, so the random
  *   half keeps the two nonces apart (a collision needs 2^32 attempts at one id).
- * - every page hash stored (`page.hash`, `block.hashes`, `block.digest`, `tip`) is
+ * - every page hash stored (`page.hash`, `block.hashes`, `block.digest`, `tip`, `tip_group`) is
  *   HMAC-SHA256 under the `page hash` key: a plain SHA-256 would let anyone holding the
  *   vault confirm a guessed page. A restore and a verify check pages against it.
  * - version maps stay zstd-compressed page ids in the clear: they hold no content (only
@@ -131,6 +142,8 @@ const ENCRYPTED_FORMAT_VERSION = '3';
 export const BLOCK_PAGES = 64;
 /** Pages a row of `tip` holds. */
 export const TIP_CHUNK_PAGES = 4096;
+/** The tip's group hashes (see the header), made by the first backup that needs them in a vault older than the table. */
+export const TIP_GROUP_TABLE = 'CREATE TABLE IF NOT EXISTS tip_group (chunk INTEGER PRIMARY KEY, hashes BLOB NOT NULL)';
 
 /** One version as listed. */
 export interface VaultVersion {
@@ -289,6 +302,7 @@ export class VaultStore {
           CREATE TABLE block (id INTEGER PRIMARY KEY, pages INTEGER NOT NULL, page_size INTEGER NOT NULL, digest BLOB NOT NULL, hashes BLOB NOT NULL, data BLOB NOT NULL);
           CREATE TABLE page (id INTEGER PRIMARY KEY, hash BLOB NOT NULL UNIQUE);
           CREATE TABLE tip (chunk INTEGER PRIMARY KEY, hashes BLOB NOT NULL);
+          ${TIP_GROUP_TABLE};
           CREATE TABLE version (id INTEGER PRIMARY KEY AUTOINCREMENT, created_at TEXT NOT NULL, source TEXT NOT NULL,
             page_size INTEGER NOT NULL, page_count INTEGER NOT NULL, new_pages INTEGER NOT NULL, new_bytes INTEGER NOT NULL, map BLOB NOT NULL);
           INSERT INTO meta VALUES ('format', '${FORMAT}'), ('formatVersion', '${FORMAT_VERSION}'), ('nextBlock', '1'), ('tipVersion', '0');`);
@@ -361,12 +375,12 @@ export class VaultStore {
   }
 
   /** A number kept in `meta`. */
-  metaNumber(key: 'nextBlock' | 'tipVersion'): number {
+  metaNumber(key: 'nextBlock' | 'tipVersion' | 'tipGroupVersion'): number {
     return Number(this.db.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key) ?? 0);
   }
 
   /** Sets a number kept in `meta`; inside the caller's transaction. */
-  setMetaNumber(key: 'nextBlock' | 'tipVersion', value: number): void {
+  setMetaNumber(key: 'nextBlock' | 'tipVersion' | 'tipGroupVersion', value: number): void {
     this.db.prepare('INSERT OR REPLACE INTO meta (key, value) VALUES (?, ?)').run(key, String(value));
   }
 

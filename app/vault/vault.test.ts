@@ -242,6 +242,112 @@ describe('versions in the vault', () => {
     expect((await vaultVerify(vault)).ok).toBe(true);
   }, 120_000);
 
+  it('a version that reads every page hashes one by one only the groups that changed; group hashes that do not describe the newest version are not trusted, also when the content goes back to an older version', async () => {
+    const dir = fresh();
+    const source = join(dir, 'live.db');
+    const vault = join(dir, 'vault');
+    const open = () => {
+      const db = new Database(source);
+      db.pragma('journal_mode = WAL');
+      db.pragma('wal_autocheckpoint = 0');
+      return db;
+    };
+    let db = open();
+    db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
+    db.transaction(() => {
+      for (let i = 0; i < 2000; i += 1) db.prepare('INSERT INTO t (v) VALUES (randomblob(3000))').run();
+    })();
+    const change = (ids: number[]) => db.transaction(() => {
+      for (const id of ids) db.prepare('UPDATE t SET v = randomblob(3000) WHERE id = ?').run(id);
+    })();
+    // Every frame in the file and the WAL emptied: the next version cannot use the WAL and reads every page.
+    const settle = () => db.pragma('wal_checkpoint(TRUNCATE)');
+    /** The source put back to `bytes` (a raw snapshot), as an application restoring its own file would. */
+    const putBack = (bytes: Buffer) => {
+      db.close();
+      rmSync(`${source}-wal`, { force: true });
+      rmSync(`${source}-shm`, { force: true });
+      const file = Buffer.from(bytes);
+      file[18] = 2;
+      file[19] = 2;
+      writeFileSync(source, file);
+      db = open();
+    };
+    const snapshots: Buffer[] = [];
+    const added: Array<{ pagesRead: number; pagesHashed: number; pageCount: number }> = [];
+    const add = async () => {
+      snapshots.push(rawSnapshot(source, dir));
+      const result = await vaultBackup(source, vault);
+      expect(result.version.id).toBe(snapshots.length);
+      added.push({ pagesRead: result.pagesRead, pagesHashed: result.pagesHashed, pageCount: result.version.pageCount });
+    };
+    const meta = (key: string) => {
+      const raw = new Database(join(vault, VAULT_FILE), { readonly: true });
+      const value = raw.prepare('SELECT value FROM meta WHERE key = ?').pluck().get(key);
+      raw.close();
+      return value;
+    };
+    try {
+      settle();
+      await add(); // 1: no group hashes yet, every page hashed
+      change([10, 700, 1500]);
+      settle();
+      await add(); // 2: the groups of those pages hashed
+      expect(meta('tipGroupVersion')).toBe('2');
+      const groupsOf2 = (() => {
+        const raw = new Database(join(vault, VAULT_FILE), { readonly: true });
+        const rows = raw.prepare('SELECT chunk, hashes FROM tip_group').all() as Array<{ chunk: number; hashes: Buffer }>;
+        raw.close();
+        return rows;
+      })();
+      change([20, 800, 1600, 1900]);
+      settle();
+      await add(); // 3
+      // As a Pagevault that does not know group hashes would leave it: version 3 added, the groups still version 2's.
+      const raw = new Database(join(vault, VAULT_FILE));
+      raw.transaction(() => {
+        raw.exec('DELETE FROM tip_group');
+        for (const row of groupsOf2) raw.prepare('INSERT INTO tip_group (chunk, hashes) VALUES (?, ?)').run(row.chunk, row.hashes);
+        raw.prepare("UPDATE meta SET value = '2' WHERE key = 'tipGroupVersion'").run();
+      })();
+      raw.close();
+      // The content goes back to version 2's: every group then matches version 2's hash,
+      // and taking page hashes from the tip (version 3) would store version 3's pages.
+      putBack(snapshots[1]!);
+      await add(); // 4: must be version 2's pages
+      // Through the WAL: a version that reads only what the WAL names forgets the groups of the pages that changed.
+      change([30, 900]);
+      await add(); // 5: the WAL had no frames at 4, so every page is read
+      change([40, 1000, 1700]);
+      await add(); // 6: only what the WAL names
+      expect(meta('tipGroupVersion')).toBe('6');
+      // Back to version 5's content through a new file: the groups version 6 changed must not match version 5's hashes.
+      putBack(snapshots[4]!);
+      await add(); // 7: must be version 5's pages
+    } finally {
+      db.close();
+    }
+    const [first, second, , fourth, fifth, sixth, seventh] = added;
+    expect(first!.pagesHashed).toBe(first!.pageCount);
+    expect(second!.pagesRead).toBe(second!.pageCount);
+    // Three rows changed: a few groups of 8 pages (their leaves, the tree above them, page 1), not the file.
+    expect(second!.pagesHashed).toBeGreaterThan(0);
+    expect(second!.pagesHashed).toBeLessThan(second!.pageCount / 10);
+    expect(fourth!.pagesHashed).toBe(fourth!.pageCount);
+    expect(fifth!.pagesRead).toBe(fifth!.pageCount);
+    expect(fifth!.pagesHashed).toBeLessThan(fifth!.pageCount / 10);
+    expect(sixth!.pagesRead).toBeLessThan(sixth!.pageCount / 10);
+    expect(seventh!.pagesRead).toBe(seventh!.pageCount);
+    expect(seventh!.pagesHashed).toBeLessThan(seventh!.pageCount / 10);
+    expect(snapshots[3]!.equals(snapshots[1]!)).toBe(true);
+    for (const [index, snapshot] of snapshots.entries()) {
+      const target = join(dir, `restored-${index + 1}.db`);
+      await vaultRestore(vault, String(index + 1), target);
+      expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, 4096) }).toEqual({ version: index + 1, page: null });
+    }
+    expect((await vaultVerify(vault)).ok).toBe(true);
+  }, 120_000);
+
   it('a rollback-journal source is read through a temporary copy that is removed, and restores exactly', async () => {
     const dir = fresh();
     const source = join(dir, 'plain.db');

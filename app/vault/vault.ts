@@ -29,9 +29,9 @@ import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import { beginWalSnapshot, type WalIndexHeader } from '../engine/wal-snapshot.ts';
 import type { SourceFiles } from '../engine/source-files.ts';
 import { applyRetention, type KeepReason } from '../retention/retention-policy.ts';
-import { hashedChunks, standaloneHeader, type PageChunk } from './page-reader.ts';
+import { groupPages, hashedChunks, knownGroupsBuffer, standaloneHeader, type PageChunk } from './page-reader.ts';
 import { newDataKey } from './vault-crypto.ts';
-import { BLOCK_PAGES, compressBlock, decodeMap, encodeMap, TIP_CHUNK_PAGES, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
+import { BLOCK_PAGES, compressBlock, decodeMap, encodeMap, TIP_CHUNK_PAGES, TIP_GROUP_TABLE, VAULT_FILE, VaultStore, type VaultProblem, type VaultVersion } from './vault-store.ts';
 
 export type { VaultProblem, VaultVersion };
 
@@ -49,6 +49,8 @@ export interface VaultBackupResult {
   viaCopy: boolean;
   /** Pages read from the source: all of them, or only those that can have changed since the newest version (vault.ts, changedSince). */
   pagesRead: number;
+  /** Of those, how many were hashed one by one; the others were in a group whose hash was the newest version's (page-reader.ts). */
+  pagesHashed: number;
   durationMs: number;
 }
 
@@ -400,7 +402,8 @@ export async function addVersion(
     removeSourceCopies(vaultDir);
     // What a killed backup of an encrypted vault left in the clear goes now, whatever this one reads.
     if (store.encrypted) removeAbandonedPrivateFolders('pagevault-vault-source-');
-    let pages: AsyncGenerator<PageChunk> | undefined;
+    // Made once the tip is read: the newest version's group hashes go to the reader.
+    let pages: ((known: Buffer) => AsyncGenerator<PageChunk>) | undefined;
     // The source as the newest version saw it, when it was read from a WAL snapshot.
     const tipSource = store.metaText('tipSource');
     const then = parseWalState(tipSource);
@@ -422,7 +425,8 @@ export async function addVersion(
         pageCount = snapshot.pageCount;
         walFiles = files;
         const frames = index!.mxFrame > index!.nBackfill ? scan!.frames : undefined;
-        pages = hashedChunks(files.database, pageSize, pageCount, frames && frames.size > 0 ? { fd: files.wal!, frames } : undefined, { threads: options.threads, hashKey: store.pageHashKey() });
+        const wal = frames && frames.size > 0 ? { fd: files.wal!, frames } : undefined;
+        pages = (known) => hashedChunks(files.database, pageSize, pageCount, wal, { threads: options.threads, hashKey: store.pageHashKey(), known });
       } else {
         reader.abort();
         reader = undefined;
@@ -439,7 +443,8 @@ export async function addVersion(
       pageSize = Number(standalone.pragma('page_size', { simple: true }));
       pageCount = Number(standalone.pragma('page_count', { simple: true }));
       standalone.close();
-      pages = hashedChunks(inputFd, pageSize, pageCount, undefined, { threads: options.threads, hashKey: store.pageHashKey() });
+      const fd = inputFd;
+      pages = (known) => hashedChunks(fd, pageSize, pageCount, undefined, { threads: options.threads, hashKey: store.pageHashKey(), known });
     }
     options.onStep?.('snapshot');
     ctx.throwIfCancelled(subject);
@@ -458,13 +463,29 @@ export async function addVersion(
     const writeTip = store.db.prepare('INSERT OR REPLACE INTO tip (chunk, hashes) VALUES (?, ?)');
     const tip = Buffer.alloc(TIP_CHUNK_PAGES * 32);
     let oldTip: Buffer | undefined;
+    // The tip's group hashes (vault-store.ts), used only when they describe the tip's version.
+    store.db.exec(TIP_GROUP_TABLE);
+    const perGroup = groupPages(pageSize);
+    const rowGroups = TIP_CHUNK_PAGES / perGroup;
+    const groupsUsable = tipUsable && store.metaNumber('tipGroupVersion') === previous.id;
+    const known = knownGroupsBuffer(pageSize, pageCount);
+    if (groupsUsable) {
+      for (const row of store.db.prepare('SELECT chunk, hashes FROM tip_group WHERE chunk < ?').iterate(Math.ceil(pageCount / TIP_CHUNK_PAGES)) as Iterable<{ chunk: number; hashes: Buffer }>) {
+        row.hashes.copy(known, row.chunk * rowGroups * 32);
+      }
+    }
+    const readGroupRow = store.db.prepare('SELECT hashes FROM tip_group WHERE chunk = ?').pluck();
+    const writeGroupRow = store.db.prepare('INSERT OR REPLACE INTO tip_group (chunk, hashes) VALUES (?, ?)');
+    const groupRow = Buffer.alloc(rowGroups * 32);
     const ids = new Uint32Array(pageCount);
     let pgno = 0;
+    let pagesHashed = 0;
     const totalBytes = pageCount * pageSize;
+    const half = Math.ceil(pageCount / 2);
     const take = (chunk: PageChunk, hashes: Buffer) => {
-      for (let i = 0; i < chunk.count; i += 1) {
-        pgno += 1;
-        const index = pgno - 1;
+      // Group by group: a group never spans two rows of the tip (a row is a whole number of groups).
+      for (let group = 0, i = 0; i < chunk.count; group += 1) {
+        const index = chunk.first - 1 + i;
         const slot = index % TIP_CHUNK_PAGES;
         const tipChunk = (index - slot) / TIP_CHUNK_PAGES;
         if (slot === 0) {
@@ -472,19 +493,46 @@ export async function addVersion(
           if (oldTip) release(oldTip);
           oldTip = index < previousIds.length ? ((readTip.get(tipChunk) as Buffer | undefined) ?? undefined) : undefined;
         }
-        hashes.copy(tip, slot * 32, i * 32, i * 32 + 32);
-        const unchanged = oldTip !== undefined && index < previousIds.length && oldTip.length >= (slot + 1) * 32 && hashes.compare(oldTip, slot * 32, slot * 32 + 32, i * 32, i * 32 + 32) === 0;
-        if (unchanged) ids[index] = previousIds[index]!;
-        else {
-          const key = Buffer.from(hashes.subarray(i * 32, i * 32 + 32));
-          ids[index] = (find.get(key) as number | undefined) ?? blocks.add(key, chunk.pages.subarray(i * pageSize, (i + 1) * pageSize));
+        const count = Math.min(perGroup, chunk.count - i);
+        const same = chunk.same[group] === 1;
+        if (same && oldTip !== undefined && oldTip.length >= (slot + count) * 32 && index + count <= previousIds.length) {
+          // The group's bytes are the tip version's, so are its pages' hashes and ids (page-reader.ts).
+          oldTip.copy(tip, slot * 32, slot * 32, (slot + count) * 32);
+          ids.set(previousIds.subarray(index, index + count), index);
+        } else {
+          pagesHashed += count;
+          for (let k = i; k < i + count; k += 1) {
+            const at = index + k - i;
+            const atSlot = slot + k - i;
+            const page = chunk.pages.subarray(k * pageSize, (k + 1) * pageSize);
+            // The group's bytes are known but the tip lacks a page's hash: hashed here.
+            if (same) hashes.set(store.hash(page), k * 32);
+            hashes.copy(tip, atSlot * 32, k * 32, k * 32 + 32);
+            const unchanged = oldTip !== undefined && at < previousIds.length && oldTip.length >= (atSlot + 1) * 32 && hashes.compare(oldTip, atSlot * 32, atSlot * 32 + 32, k * 32, k * 32 + 32) === 0;
+            if (unchanged) ids[at] = previousIds[at]!;
+            else {
+              const key = Buffer.from(hashes.subarray(k * 32, k * 32 + 32));
+              ids[at] = (find.get(key) as number | undefined) ?? blocks.add(key, page);
+            }
+          }
         }
-        if (slot === TIP_CHUNK_PAGES - 1 || pgno === pageCount) {
-          const hashesOfChunk = tip.subarray(0, (slot + 1) * 32);
+        i += count;
+        const before = pgno;
+        pgno = chunk.first - 1 + i;
+        if (slot + count === TIP_CHUNK_PAGES || pgno === pageCount) {
+          const hashesOfChunk = tip.subarray(0, (slot + count) * 32);
           // better-sqlite3 binds a blob as SQLITE_TRANSIENT (SQLite copies it), so the reused buffer is bound as is.
           if (!oldTip?.equals(hashesOfChunk)) writeTip.run(tipChunk, hashesOfChunk);
         }
-        if (pgno === Math.ceil(pageCount / 2)) options.onStep?.('pages-half');
+        if (before < half && pgno >= half) options.onStep?.('pages-half');
+      }
+      // A chunk lies within one row of the tip: its groups go to that row's, written when the row ends.
+      const row = Math.floor((chunk.first - 1) / TIP_CHUNK_PAGES);
+      chunk.groups.copy(groupRow, ((chunk.first - 1) / perGroup - row * rowGroups) * 32);
+      const last = chunk.first + chunk.count - 1;
+      if (last % TIP_CHUNK_PAGES === 0 || last === pageCount) {
+        const hashesOfRow = groupRow.subarray(0, Math.ceil((last - row * TIP_CHUNK_PAGES) / perGroup) * 32);
+        if (last === pageCount || hashesOfRow.compare(known, row * rowGroups * 32, (row + 1) * rowGroups * 32) !== 0) writeGroupRow.run(row, hashesOfRow);
       }
       ctx.throwIfCancelled(subject);
       const copied = pgno * pageSize;
@@ -496,6 +544,7 @@ export async function addVersion(
     if (changed && !tipComplete(store, previous!.page_count, Math.min(previous!.page_count, pageCount))) changed = undefined;
     let pagesRead = changed ? changed.length : pageCount;
     if (changed) {
+      pagesHashed = changed.length;
       const page = Buffer.allocUnsafe(pageSize);
       const chunks = Math.ceil(pageCount / TIP_CHUNK_PAGES);
       let next = 0;
@@ -508,16 +557,27 @@ export async function addVersion(
           const before = rowBefore > 0 ? (readTip.get(chunk) as Buffer) : undefined;
           const row = Buffer.alloc((end - first) * 32);
           before?.copy(row, 0, 0, Math.min(before.length, row.length));
+          // A group with a page that changed no longer describes this version: unknown (zeros) from now on.
+          const groups = groupsUsable ? (readGroupRow.get(chunk) as Buffer | undefined) : undefined;
+          let groupsChanged = false;
           for (; next < changed.length && changed[next]! <= end; next += 1) {
             const index = changed[next]! - 1;
             const slot = index - first;
             readSnapshotPage(walFiles!, scan!.frames, index + 1, pageSize, page);
             const key = store.hash(page);
             if (before && slot < rowBefore && key.compare(before, slot * 32, slot * 32 + 32) === 0) ids[index] = previousIds[index]!;
-            else ids[index] = (find.get(key) as number | undefined) ?? blocks.add(key, page);
+            else {
+              ids[index] = (find.get(key) as number | undefined) ?? blocks.add(key, page);
+              const group = Math.floor(slot / perGroup);
+              if (groups && groups.length > group * 32) {
+                groups.fill(0, group * 32, group * 32 + 32);
+                groupsChanged = true;
+              }
+            }
             key.copy(row, slot * 32);
           }
           if (!before?.equals(row)) writeTip.run(chunk, row);
+          if (groupsChanged) writeGroupRow.run(chunk, groups);
           if (before) release(before);
         }
         pgno = end;
@@ -527,11 +587,12 @@ export async function addVersion(
       }
     } else {
       pagesRead = pageCount;
-      for await (const chunk of pages) take(chunk, chunk.hashes);
+      for await (const chunk of pages(known)) take(chunk, chunk.hashes);
     }
     blocks.finish();
     const { newPages, newBytes } = blocks;
     store.db.prepare('DELETE FROM tip WHERE chunk >= ?').run(Math.ceil(pageCount / TIP_CHUNK_PAGES));
+    store.db.prepare('DELETE FROM tip_group WHERE chunk >= ?').run(Math.ceil(pageCount / TIP_CHUNK_PAGES));
     if (pgno !== pageCount) throw new Error(`read ${pgno} pages of ${pageCount}`);
     options.onStep?.('pages-done');
     const createdAt = (options.now ?? new Date()).toISOString();
@@ -543,13 +604,15 @@ export async function addVersion(
     );
     if (store.cipher) store.db.prepare('UPDATE version SET mac = ? WHERE id = ?').run(store.cipher.mapMac(versionId, pageSize, pageCount, map), versionId);
     store.setMetaNumber('tipVersion', versionId);
+    // Read in full, every group was hashed; through the WAL, the groups kept their hashes or lost them.
+    store.setMetaNumber('tipGroupVersion', !changed || groupsUsable ? versionId : 0);
     store.setMetaText('tipSource', scan && scan.state.mxFrame > 0 ? JSON.stringify(scan.state) : '');
     options.onStep?.('version-written');
     store.db.exec('COMMIT');
     options.onStep?.('committed');
     ctx.report({ phase: 'finalize', totalPages: pageCount, remainingPages: 0, bytesCopied: totalBytes, bytesPerSecond: 0, restarts: 0 }, true);
     const version = store.versions().find((v) => v.id === versionId)!;
-    return { vault: vaultDir, version, viaCopy: copy !== undefined, pagesRead, durationMs: Math.round(performance.now() - started) };
+    return { vault: vaultDir, version, viaCopy: copy !== undefined, pagesRead, pagesHashed, durationMs: Math.round(performance.now() - started) };
   } catch (error) {
     if (store.db.inTransaction) store.db.exec('ROLLBACK');
     throw toPagevaultError(error, subject);
@@ -905,7 +968,9 @@ function collectVersions(
     const tipVersion = store.metaNumber('tipVersion');
     if (removed.some((version) => version.id === tipVersion)) {
       store.db.exec('DELETE FROM tip');
+      store.db.exec(`${TIP_GROUP_TABLE}; DELETE FROM tip_group`);
       store.setMetaNumber('tipVersion', 0);
+      store.setMetaNumber('tipGroupVersion', 0);
       store.setMetaText('tipSource', '');
     }
     // Mark: every page a remaining version names, read from the maps as committed plus
