@@ -70,7 +70,8 @@ describe('hashedChunks', () => {
     const db = openSync(join(dir, 'db'), 'r');
     const wal = openSync(join(dir, 'db-wal'), 'r');
     try {
-      for (const threads of [1, 2]) {
+      // Which thread reads which chunk depends on their timing: two threads are read several times.
+      for (const threads of [1, 2, 2, 2, 2]) {
         const got = await readAll(db, pageCount, { fd: wal, frames }, threads);
         expect(got.pages.equals(expected), `pages, ${threads} thread(s)`).toBe(true);
         expect(got.hashes.equals(expectedHashes), `hashes, ${threads} thread(s)`).toBe(true);
@@ -120,7 +121,7 @@ describe('hashedChunks', () => {
     }
   });
 
-  it('a WAL frame cut short in a chunk the second thread reads fails the read with its page, and the thread is stopped', async () => {
+  it('a WAL frame cut short fails the read with its page, whichever thread claimed its chunk, and the thread is stopped', async () => {
     const dir = fresh();
     const perChunk = CHUNK_BYTES / PAGE;
     pagesFile(join(dir, 'db'), perChunk * 4);
