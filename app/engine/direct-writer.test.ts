@@ -134,7 +134,7 @@ function contentOf(db: Database.Database): { rows: number; sha256: string } {
 }
 
 describe("a snapshot backup's copy", () => {
-  it('goes past the page cache where the file system takes O_DIRECT, and holds exactly the snapshot, WAL frames laid over the file', async (context) => {
+  it('without a verification, goes past the page cache where the file system takes O_DIRECT, and holds exactly the snapshot, WAL frames laid over the file', async (context) => {
     const dir = fresh();
     if (process.platform !== 'linux' || !TAKES_DIRECT.has(Number(statfsSync(dir).type))) return context.skip(`${dir} is on a file system not known to take O_DIRECT`);
     if (spawnSync('fincore', ['--version']).status !== 0) return context.skip("util-linux's fincore is not installed (Debian: util-linux-extra)");

@@ -55,7 +55,7 @@ function walFileCopy(
   return {
     shape,
     async copy(partial) {
-      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones, input.key !== undefined, !isScratchCopy(input), input.plainRing);
+      const made = await copyWalSnapshot(files, partial, snapshot, input.ctx, input.subject, input.destinationClones, input.key !== undefined, !isScratchCopy(input), input.plainRing, input.options.verify === false);
       // An encrypted copy's page 1 still says WAL: the pipeline switches it with the key,
       // so the file is not finished here and is hashed after that rewrite.
       if (made && input.key) return { restarts: 0, copyMethod: made.method };
