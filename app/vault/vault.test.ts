@@ -30,6 +30,23 @@ function firstDifferentPage(a: Buffer, b: Buffer, pageSize: number): number | nu
   return null;
 }
 
+/** The source opened as its application would, in WAL mode, checkpointed only when the test says so. */
+function openWalSource(source: string): Database.Database {
+  const db = new Database(source);
+  db.pragma('journal_mode = WAL');
+  db.pragma('wal_autocheckpoint = 0');
+  return db;
+}
+
+/** Restores every version of `vault` (1, 2, …) into `dir` and compares each, page by page, with its snapshot. */
+async function expectEachVersionRestores(vault: string, dir: string, snapshots: Buffer[], pageSize: number): Promise<void> {
+  for (const [index, snapshot] of snapshots.entries()) {
+    const target = join(dir, `restored-${index + 1}.db`);
+    await vaultRestore(vault, String(index + 1), target);
+    expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, pageSize) }).toEqual({ version: index + 1, page: null });
+  }
+}
+
 describe('versions in the vault', () => {
   it('100 versions with random page changes by a writer between them: random versions restore to exactly the pages of a raw snapshot at the same commit', async () => {
     const dir = fresh();
@@ -101,11 +118,7 @@ describe('versions in the vault', () => {
     const partial = read.filter((r) => r.pagesRead < r.pageCount / 4);
     const whole = read.slice(1).filter((r) => r.pagesRead === r.pageCount);
     expect({ partial: partial.length > 0, whole: whole.length > 0, first: read[0]!.pagesRead === read[0]!.pageCount }).toEqual({ partial: true, whole: true, first: true });
-    for (const [index, snapshot] of snapshots.entries()) {
-      const target = join(dir, `restored-${index + 1}.db`);
-      await vaultRestore(vault, String(index + 1), target);
-      expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, 4096) }).toEqual({ version: index + 1, page: null });
-    }
+    await expectEachVersionRestores(vault, dir, snapshots, 4096);
     expect((await vaultVerify(vault)).ok).toBe(true);
   }, 600_000);
 
@@ -113,12 +126,7 @@ describe('versions in the vault', () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const open = () => {
-      const db = new Database(source);
-      db.pragma('journal_mode = WAL');
-      db.pragma('wal_autocheckpoint = 0');
-      return db;
-    };
+    const open = () => openWalSource(source);
     let db = open();
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
     db.transaction(() => {
@@ -162,11 +170,7 @@ describe('versions in the vault', () => {
       db.close();
     }
     expect(read).toEqual([{ first: true }, { 'a WAL write': false }, { 'a rollback-journal write': true }, { 'a WAL write after it': true }, { 'a WAL write': false }, { 'the file replaced': true }]);
-    for (const [index, snapshot] of snapshots.entries()) {
-      const target = join(dir, `restored-${index + 1}.db`);
-      await vaultRestore(vault, String(index + 1), target);
-      expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, 4096) }).toEqual({ version: index + 1, page: null });
-    }
+    await expectEachVersionRestores(vault, dir, snapshots, 4096);
   }, 600_000);
 
   it('versions taken between full backups of the same database (large enough for their checkpoint helper) each hold every commit of a writer in another process', async () => {
@@ -234,11 +238,7 @@ describe('versions in the vault', () => {
     expect(counts[0]).toBeGreaterThan(8192);
     expect(counts[2]).toBeLessThan(counts[1]! / 2);
     expect(counts[4]).toBeGreaterThan(counts[0]!);
-    for (const [index, snapshot] of expected.entries()) {
-      const target = join(dir, `restored-${index + 1}.db`);
-      await vaultRestore(vault, String(index + 1), target);
-      expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, 512) }).toEqual({ version: index + 1, page: null });
-    }
+    await expectEachVersionRestores(vault, dir, expected, 512);
     expect((await vaultVerify(vault)).ok).toBe(true);
   }, 120_000);
 
@@ -246,12 +246,7 @@ describe('versions in the vault', () => {
     const dir = fresh();
     const source = join(dir, 'live.db');
     const vault = join(dir, 'vault');
-    const open = () => {
-      const db = new Database(source);
-      db.pragma('journal_mode = WAL');
-      db.pragma('wal_autocheckpoint = 0');
-      return db;
-    };
+    const open = () => openWalSource(source);
     let db = open();
     db.exec('CREATE TABLE t (id INTEGER PRIMARY KEY, v BLOB)');
     db.transaction(() => {
@@ -340,11 +335,7 @@ describe('versions in the vault', () => {
     expect(seventh!.pagesRead).toBe(seventh!.pageCount);
     expect(seventh!.pagesHashed).toBeLessThan(seventh!.pageCount / 10);
     expect(snapshots[3]!.equals(snapshots[1]!)).toBe(true);
-    for (const [index, snapshot] of snapshots.entries()) {
-      const target = join(dir, `restored-${index + 1}.db`);
-      await vaultRestore(vault, String(index + 1), target);
-      expect({ version: index + 1, page: firstDifferentPage(readFileSync(target), snapshot, 4096) }).toEqual({ version: index + 1, page: null });
-    }
+    await expectEachVersionRestores(vault, dir, snapshots, 4096);
     expect((await vaultVerify(vault)).ok).toBe(true);
   }, 120_000);
 
