@@ -8,7 +8,7 @@ import { dirname, resolve } from 'node:path';
 import { realpath, stat } from 'node:fs/promises';
 import Database from 'better-sqlite3';
 import { PagevaultError } from '../api/errors.ts';
-import type { BackupEncryption, Keys, RestoreResult, SourceKey, VerifyResult } from '../api/types.ts';
+import type { BackupEncryption, BackupManifest, Keys, RestoreResult, SourceKey, VerifyResult } from '../api/types.ts';
 import { checkAgainstManifest, decryptToTemporary, encryptionForSafetyCopy, isAgeFile, type DecryptedCopy } from './age-files.ts';
 import { readManifest } from './manifest.ts';
 import { backupDatabase, DEFAULT_BUSY_TIMEOUT_MS, type ClaimListener } from './backup.ts';
@@ -42,7 +42,8 @@ export interface RestoreOptions {
   /**
    * The SHA-256 of the backup as the check the caller ran before (the wizard's) passed
    * on it: when the backup still hashes to it, SQLite's check of it is not run again
-   * (see VerifyOptions.checkedSha256). Any other hash gets the full check.
+   * (see VerifyOptions.checkedSha256). Any other hash gets the full check. Without it, the
+   * check the backup's manifest records it passed when it was written counts the same way.
    */
   checkedSha256?: string;
   /**
@@ -91,7 +92,7 @@ async function restoreFrom(
   const readable = decrypted?.path ?? backup;
   const key = options.keys?.source;
   if (!decrypted) {
-    const swapped = await swapAfterCheck(backup, target, subject, ctx, options, onClaim, started);
+    const swapped = await swapChecked(backup, target, subject, ctx, options, onClaim, started);
     if (swapped) return swapped;
   }
   let verdict: VerifyResult;
@@ -99,7 +100,9 @@ async function restoreFrom(
     const plain = await verifyFile(readable, ctx.withPhase('check'), { action: 'restore from', useManifest: false, keys: { source: key } });
     verdict = checkAgainstManifest({ ...plain, path: backup, sha256: decrypted.hashes.ciphertextSha256 }, await readManifest(backup), decrypted.hashes, (await stat(backup)).size);
   } else {
-    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key }, ...(options.checkedSha256 && { checkedSha256: options.checkedSha256 }) });
+    // Bytes that still hash to what a check passed on (the wizard's, or the one the manifest records) are not checked again.
+    const checkedSha256 = options.checkedSha256 ?? recordedCheck(await readManifest(backup).catch(() => undefined))?.sha256;
+    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key }, ...(checkedSha256 && { checkedSha256 }) });
   }
   const raw = verdict.notChecked !== undefined && options.raw === true;
   if (verdict.notChecked && !raw) {
@@ -186,14 +189,18 @@ async function restoreFrom(
 }
 
 /**
- * After the wizard's check of the same backup (`checkedSha256`), a restore that swaps files
- * (restore-swap.ts) reads the backup once: its copy is hashed as it is made and must come
- * to that SHA-256, so the check's own pass over the backup is not made first. Anything
- * that is not plainly a swap (an encrypted or raw backup, a new or rollback-journal target,
- * a backup whose manifest no longer agrees, a copy that hashes to anything else) goes the
- * ordinary way, which checks the backup again and words every refusal: undefined.
+ * A restore that swaps files (restore-swap.ts) of a backup whose bytes a check has already
+ * passed on reads the backup once: its copy is hashed as it is made and must come to the
+ * SHA-256 that check passed, so no check pass over the backup comes first. SQLite's check
+ * is a function of the bytes alone, so bytes that hash to what it passed on would pass it
+ * again. The check is the wizard's, just before (`checkedSha256`), or the one the backup
+ * had when it was written, as its manifest records it: a passed quick_check or
+ * integrity_check of the file whose SHA-256 it names. Anything that is not plainly such a
+ * swap (an encrypted or raw backup, a new or rollback-journal target, a manifest that
+ * records no passed check or disagrees with the file, a copy that hashes to anything else)
+ * goes the ordinary way, which checks the backup again and words every refusal: undefined.
  */
-async function swapAfterCheck(
+async function swapChecked(
   backup: string,
   target: string,
   subject: string,
@@ -202,25 +209,36 @@ async function swapAfterCheck(
   onClaim: ClaimListener | undefined,
   started: number,
 ): Promise<RestoreResult | undefined> {
-  const checkedSha256 = options.checkedSha256;
-  if (!checkedSha256 || options.raw || options.keys?.source || options.safetyCopyEncryption) return undefined;
+  if (options.raw || options.keys?.source || options.safetyCopyEncryption) return undefined;
   // A refusal of the backup or the target is the ordinary way's to make, in its order and words.
   const facts = await (async () => {
     const { stats, header } = await checkSqliteFile(backup, 'Cannot restore from');
     const manifest = await readManifest(backup);
-    if (header.pageCount === null || (manifest && (manifest.sha256 !== checkedSha256 || manifest.bytes !== stats.size || manifest.pageCount !== header.pageCount))) return undefined;
+    const checked = options.checkedSha256 ? { sha256: options.checkedSha256, check: 'quick_check' as const } : recordedCheck(manifest);
+    if (!checked || header.pageCount === null) return undefined;
+    if (manifest && (manifest.sha256 !== checked.sha256 || manifest.bytes !== stats.size || manifest.pageCount !== header.pageCount)) return undefined;
     if (!(await stat(target).catch(() => undefined))) return undefined;
     await checkSqliteFile(target, 'Cannot restore into');
     if ((await realpath(target)) === (await realpath(backup))) return undefined;
     // Without waiting: a target another connection holds is the load's.
     const targetInfo = readTargetInfo(target, subject, 0, undefined);
     if (targetInfo.journalMode !== 'wal' || targetInfo.pageSize !== header.pageSize) return undefined;
-    return { pageSize: header.pageSize, pageCount: header.pageCount, manifestChecked: manifest !== undefined };
+    return { ...checked, pageSize: header.pageSize, pageCount: header.pageCount, manifestChecked: manifest !== undefined };
   })().catch(() => undefined);
   if (!facts) return undefined;
   ctx.report({ phase: 'check', totalPages: facts.pageCount, remainingPages: facts.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
-  // The wizard's check was quick_check; a copy that no longer hashes to what it passed gives way.
-  return restoreSwapped({ backup, readable: backup, target, subject, sha256: checkedSha256, pageSize: facts.pageSize, pageCount: facts.pageCount, check: 'quick_check', manifestChecked: facts.manifestChecked, changedBackup: 'give-way' }, ctx, options, onClaim, started);
+  // A copy that no longer hashes to what the check passed on gives way.
+  return restoreSwapped({ backup, readable: backup, target, subject, sha256: facts.sha256, pageSize: facts.pageSize, pageCount: facts.pageCount, check: facts.check, manifestChecked: facts.manifestChecked, changedBackup: 'give-way' }, ctx, options, onClaim, started);
+}
+
+/**
+ * The check a backup's manifest records it passed when it was written, and the SHA-256 of
+ * the file it passed on; undefined when it records none (verification off, a copy only
+ * hashed, a raw copy) or a failed one.
+ */
+function recordedCheck(manifest: BackupManifest | undefined): { sha256: string; check: 'quick_check' | 'integrity_check' } | undefined {
+  if (!manifest?.sha256 || manifest.verification.verdict !== 'passed' || !manifest.verification.check) return undefined;
+  return { sha256: manifest.sha256, check: manifest.verification.check };
 }
 
 /**
