@@ -261,6 +261,12 @@ export interface RestoreResult {
   safetyCopy: string | null;
   pageCount: number;
   durationMs: number;
+  /**
+   * What was checked of the restored pages. After a load into the target, the target as it
+   * now is (its database file, counted and hashed). After a swap, which puts the backup's
+   * file in the target's place, the backup (`path`), whose bytes the target holds but for
+   * the two header bytes that say WAL.
+   */
   verification: VerifyResult;
 }
 

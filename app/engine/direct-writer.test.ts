@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync, statfsSync, statSync, wr
 import { join } from 'node:path';
 import Database from 'better-sqlite3';
 import { makeDatabase } from '../../test-support/databases.ts';
-import { backup } from './index.ts';
+import { backup, restore } from './index.ts';
 import { caseFolders } from '../../test-support/unit.ts';
 import { makeCowMount, unavailable, type CowKind } from '../../test-support/cow-mounts.ts';
 import { DirectWriter } from './direct-writer.ts';
@@ -133,11 +133,18 @@ function contentOf(db: Database.Database): { rows: number; sha256: string } {
   return { rows, sha256: hash.digest('hex') };
 }
 
+/** Why this test cannot see what the page cache holds of files in `dir`, or undefined when it can. */
+function cacheUnseen(dir: string): string | undefined {
+  if (process.platform !== 'linux' || !TAKES_DIRECT.has(Number(statfsSync(dir).type))) return `${dir} is on a file system not known to take O_DIRECT`;
+  if (spawnSync('fincore', ['--version']).status !== 0) return "util-linux's fincore is not installed (Debian: util-linux-extra)";
+  return undefined;
+}
+
 describe("a snapshot backup's copy", () => {
   it('without a verification, goes past the page cache where the file system takes O_DIRECT, and holds exactly the snapshot, WAL frames laid over the file', async (context) => {
     const dir = fresh();
-    if (process.platform !== 'linux' || !TAKES_DIRECT.has(Number(statfsSync(dir).type))) return context.skip(`${dir} is on a file system not known to take O_DIRECT`);
-    if (spawnSync('fincore', ['--version']).status !== 0) return context.skip("util-linux's fincore is not installed (Debian: util-linux-extra)");
+    const unseen = cacheUnseen(dir);
+    if (unseen) return context.skip(unseen);
     const source = join(dir, 'live.db');
     makeDatabase(source, { bytes: 24e6 });
     const db = new Database(source);
@@ -159,5 +166,30 @@ describe("a snapshot backup's copy", () => {
     expect(copy.pragma('integrity_check', { simple: true })).toBe('ok');
     expect(contentOf(copy)).toEqual(rows);
     copy.close();
+  });
+});
+
+describe('a restore that swaps files', () => {
+  it('writes the restored file past the page cache where the file system takes O_DIRECT, the backup byte for byte but for its WAL header bytes', async (context) => {
+    const dir = fresh();
+    const unseen = cacheUnseen(dir);
+    if (unseen) return context.skip(unseen);
+    const target = join(dir, 'live.db');
+    makeDatabase(target, { bytes: 24e6 });
+    const taken = (await backup(target, join(dir, 'taken.db'))).path;
+    const db = new Database(target);
+    db.exec('UPDATE blobs SET body = randomblob(3000) WHERE id % 7 = 0');
+    db.close();
+
+    const result = await restore(taken, target, { safetyCopy: false });
+    // The swap's copy is the target now (the load would have written into the same inode through the cache).
+    expect(result.safetyCopy).toBeNull();
+    const size = statSync(target).size;
+    expect(cachedBytes(target)!).toBeLessThan(size / 10);
+    const restored = readFileSync(target);
+    const backupBytes = readFileSync(taken);
+    expect([...restored.subarray(18, 20)]).toEqual([2, 2]);
+    restored.fill(1, 18, 20);
+    expect(restored.equals(backupBytes)).toBe(true);
   });
 });

@@ -4,7 +4,7 @@ import { createHash, randomBytes } from 'node:crypto';
 import { closeSync, fstatSync, mkdtempSync, openSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { hashChunksOnThread, hashOnThread } from './hash-thread.ts';
+import { hashOnThread } from './hash-thread.ts';
 
 const root = mkdtempSync(join(tmpdir(), 'pv-hash-thread-'));
 afterAll(() => rmSync(root, { recursive: true, force: true }));
@@ -36,22 +36,6 @@ describe('a hash on its own thread', () => {
       expect(fstatSync(fd).size).toBe(bytes.length);
     } finally {
       closeSync(fd);
-    }
-  });
-
-  it('of chunks handed over: the SHA-256 of them in order, each taken as it was when handed over', async () => {
-    const thread = hashChunksOnThread();
-    try {
-      const buffer = Buffer.alloc(1 << 20);
-      const expected = createHash('sha256');
-      for (let i = 0; i < 40; i += 1) {
-        buffer.fill(i);
-        expected.update(buffer);
-        await thread.update(buffer);
-      }
-      expect(await thread.digest()).toBe(expected.digest('hex'));
-    } finally {
-      await thread.stop();
     }
   });
 });

@@ -46,7 +46,7 @@ describe('a restore into a WAL database nothing has open', () => {
     const restored = readFileSync(target);
     const backupBytes = readFileSync(taken);
     expect(Buffer.concat([restored.subarray(0, 18), backupBytes.subarray(18, 20), restored.subarray(20)]).equals(backupBytes)).toBe(true);
-    expect(result.verification).toMatchObject({ ok: true, sha256: sha256(target) });
+    expect(result.verification).toMatchObject({ ok: true, path: taken, sha256: sha256(taken) });
     expect(statSync(target).mode).toBe(mode);
     // The safety copy is the target's file itself, with a manifest naming its SHA-256.
     expect(statSync(result.safetyCopy!)).toMatchObject({ ino, nlink: 1 });
@@ -125,7 +125,7 @@ describe('a swap after the wizard\'s check of the same backup', () => {
     expect(readInCheck).toBe(false);
     expect(statSync(result.safetyCopy!).ino).toBe(ino);
     expect(readState(target)).toEqual({ ...readState(taken), journalMode: 'wal' });
-    expect(result.verification).toMatchObject({ ok: true, check: 'quick_check', sha256: sha256(target), manifestChecked: true });
+    expect(result.verification).toMatchObject({ ok: true, check: 'quick_check', path: taken, sha256: sha256(taken), manifestChecked: true });
   });
 
   it('a backup that no longer hashes to what the check saw is checked again, then restored', async () => {
@@ -137,7 +137,7 @@ describe('a swap after the wizard\'s check of the same backup', () => {
     expect(readInCheck).toBe(true);
     expect(readdirSync(dir).sort()).toEqual(['backups', 'target.db']);
     expect(readState(target)).toEqual({ ...readState(taken), journalMode: 'wal' });
-    expect(result.verification).toMatchObject({ ok: true, sha256: sha256(target) });
+    expect(result.verification).toMatchObject({ ok: true, path: taken, sha256: sha256(taken) });
     expect(readdirSync(join(dir, 'backups')).filter((name) => name.includes('pagevault'))).toEqual([]);
   });
 

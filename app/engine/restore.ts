@@ -262,8 +262,9 @@ async function restoreSwapped(
     throw toPagevaultError(error, subject);
   });
   if (!swapped) return undefined;
-  // The pages the check passed, hashed as they were copied and as they were written.
-  const verification: VerifyResult = { path: target, ok: true, check: swap.check, problems: [], pageCount, sha256: swapped.sha256, manifestChecked: swap.manifestChecked };
+  // The backup whose bytes the target now holds (but for the header's two format bytes):
+  // checked, and hashed as it was copied to the SHA-256 the check passed on.
+  const verification: VerifyResult = { path: backup, ok: true, check: swap.check, problems: [], pageCount, sha256: swap.sha256, manifestChecked: swap.manifestChecked };
   return { backup, target, safetyCopy: swapped.safetyCopy, pageCount, durationMs: performance.now() - started, verification };
 }
 
