@@ -16,7 +16,7 @@ export function RestoringStep() {
       <Text c="dimmed" size="sm">
         {undoOf
           ? `Putting ${undoOf.label} back as it was before the restore.`
-          : 'The backup is checked again and the current database kept aside, then the backup takes its place in one step: other programs see the old database or the new one, never a mix.'}
+          : 'The current database is kept aside, then the backup, proven unchanged since its check, takes its place in one step: other programs see the old database or the new one, never a mix.'}
       </Text>
       {view ? (
         <Paper withBorder radius="md" p="md">
