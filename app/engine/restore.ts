@@ -91,8 +91,11 @@ async function restoreFrom(
 ): Promise<RestoreResult> {
   const readable = decrypted?.path ?? backup;
   const key = options.keys?.source;
-  if (!decrypted) {
-    const swapped = await swapChecked(backup, target, subject, ctx, options, onClaim, started);
+  // A check the bytes already passed (the wizard's, or the one the manifest records) is not run again on them.
+  const manifest = decrypted ? undefined : await readManifest(backup).catch(() => undefined);
+  const checked = options.checkedSha256 ? { sha256: options.checkedSha256, check: 'quick_check' as const } : recordedCheck(manifest);
+  if (!decrypted && checked) {
+    const swapped = await swapChecked(backup, target, subject, checked, manifest, ctx, options, onClaim, started);
     if (swapped) return swapped;
   }
   let verdict: VerifyResult;
@@ -100,9 +103,7 @@ async function restoreFrom(
     const plain = await verifyFile(readable, ctx.withPhase('check'), { action: 'restore from', useManifest: false, keys: { source: key } });
     verdict = checkAgainstManifest({ ...plain, path: backup, sha256: decrypted.hashes.ciphertextSha256 }, await readManifest(backup), decrypted.hashes, (await stat(backup)).size);
   } else {
-    // Bytes that still hash to what a check passed on (the wizard's, or the one the manifest records) are not checked again.
-    const checkedSha256 = options.checkedSha256 ?? recordedCheck(await readManifest(backup).catch(() => undefined))?.sha256;
-    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key }, ...(checkedSha256 && { checkedSha256 }) });
+    verdict = await verifyFile(backup, ctx.withPhase('check'), { action: 'restore from', keys: { source: key }, ...(checked && { checkedSha256: checked.sha256 }) });
   }
   const raw = verdict.notChecked !== undefined && options.raw === true;
   if (verdict.notChecked && !raw) {
@@ -204,6 +205,8 @@ async function swapChecked(
   backup: string,
   target: string,
   subject: string,
+  checked: { sha256: string; check: VerifyResult['check'] },
+  manifest: BackupManifest | undefined,
   ctx: OperationContext,
   options: RestoreOptions,
   onClaim: ClaimListener | undefined,
@@ -213,9 +216,7 @@ async function swapChecked(
   // A refusal of the backup or the target is the ordinary way's to make, in its order and words.
   const facts = await (async () => {
     const { stats, header } = await checkSqliteFile(backup, 'Cannot restore from');
-    const manifest = await readManifest(backup);
-    const checked = options.checkedSha256 ? { sha256: options.checkedSha256, check: 'quick_check' as const } : recordedCheck(manifest);
-    if (!checked || header.pageCount === null) return undefined;
+    if (header.pageCount === null) return undefined;
     if (manifest && (manifest.sha256 !== checked.sha256 || manifest.bytes !== stats.size || manifest.pageCount !== header.pageCount)) return undefined;
     if (!(await stat(target).catch(() => undefined))) return undefined;
     await checkSqliteFile(target, 'Cannot restore into');
