@@ -2,7 +2,7 @@
  * Add a database, Backup now with live progress, the history and its chart, cancel of a
  * large backup. Every backup is checked on disk with SQLite itself.
  */
-import { readdirSync, writeFileSync } from 'node:fs';
+import { existsSync, readdirSync, writeFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import Database from 'better-sqlite3';
 import { chinookRowCounts } from '../scripts/fixtures.ts';
@@ -132,13 +132,28 @@ test('adding a text file shows the "not a SQLite database" error and adds nothin
   await expect(app.getByRole('table', { name: 'Databases' }).getByRole('row')).toHaveCount(2);
 });
 
-test('history filters by status and charts size and duration per database', async ({ app, chinookPath }) => {
+test('history filters by status and charts size and duration per database', async ({ app, chinookPath, host }) => {
   await addDatabase(app, chinookPath);
-  for (let run = 0; run < 3; run += 1) {
-    await app.getByRole('button', { name: 'Backup now: chinook' }).click();
+  const folder = join(host.dataDir, 'backups', 'chinook');
+  const backups = () => (existsSync(folder) ? readdirSync(folder).filter((name) => name.endsWith('.db')).length : 0);
+  const backupNow = app.getByRole('button', { name: 'Backup now: chinook' });
+  for (let run = 1; run <= 3; run += 1) {
+    // A host slow to answer (held still here) while the bar of the backup before still says
+    // it is complete: the button is disabled from the press all the same, so a second press
+    // cannot be refused as a duplicate, and each press makes exactly one backup.
+    await expect(backupNow).toBeEnabled();
+    process.kill(host.pid, 'SIGSTOP');
+    try {
+      await backupNow.click();
+      await expect(backupNow).toBeDisabled();
+    } finally {
+      process.kill(host.pid, 'SIGCONT');
+    }
+    await expect(backupNow).toBeEnabled();
+    expect(backups()).toBe(run);
     await expect(app.getByRole('group', { name: 'Backup of chinook' }).getByRole('status')).toHaveText('Backup complete');
-    await expect(app.getByRole('button', { name: 'Backup now: chinook' })).toBeEnabled();
   }
+  await expect(app.getByText('Backup not started')).toHaveCount(0);
   await app.getByRole('link', { name: 'History' }).click();
   await expect(app.getByRole('status').filter({ hasText: 'backups' })).toHaveText('3 backups');
   await app.getByRole('combobox', { name: 'Database' }).click();

@@ -3,7 +3,7 @@ import { ActionIcon, Badge, Box, Button, Group, Paper, Table, Text, Tooltip, Vis
 import { IconAlertTriangle, IconCircleCheck, IconCircleMinus, IconCircleX, IconClockPause, IconDatabase, IconDotsVertical, IconPlayerPlay } from '@tabler/icons-react';
 import type { BackupRecord, DatabaseSummary } from '../../../app/api/index.ts';
 import { backupNow } from '../store/database-actions.ts';
-import { selectJobOfDatabase, useJobsStore } from '../store/jobs-store.ts';
+import { selectBackupBusy, selectJobOfDatabase, useJobsStore } from '../store/jobs-store.ts';
 import { backupOutcome, describeHeldCopy, formatBytes, formatRelativeTime, shortenMiddle, toneColor, type OutcomeTone } from '../format.ts';
 import { JobProgressBar } from './JobProgressBar.tsx';
 import { useNow } from './use-now.ts';
@@ -41,7 +41,7 @@ export function DatabaseTable({ databases, onDetails }: { databases: DatabaseSum
 
 const DatabaseRow = memo(function DatabaseRow({ database, onDetails }: { database: DatabaseSummary; onDetails: (id: number) => void }) {
   const job = useJobsStore((state) => selectJobOfDatabase(state, database.id));
-  const running = job !== undefined && job.finished === null;
+  const busy = useJobsStore((state) => selectBackupBusy(state, database.id));
   return (
     <>
       <Table.Tr style={job ? { borderBottom: 'none' } : undefined}>
@@ -83,7 +83,7 @@ const DatabaseRow = memo(function DatabaseRow({ database, onDetails }: { databas
               size="xs"
               leftSection={<IconPlayerPlay size={14} />}
               onClick={() => void backupNow(database.id)}
-              disabled={running}
+              disabled={busy}
               aria-label={`Backup now: ${database.label}`}
             >
               Backup now

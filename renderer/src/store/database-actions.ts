@@ -3,6 +3,7 @@ import { notifications } from '@mantine/notifications';
 import type { CipherName, JobFinished } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { reloadDatabasesInBackground } from './catalog-store.ts';
+import { startBackup } from './jobs-store.ts';
 
 /**
  * Adds each path (under its label when one is given); resolves to the error message of
@@ -67,7 +68,7 @@ export async function addEncryptedDatabaseWithoutKey(path: string, label?: strin
 /** Starts a backup; a refusal (one already running, database gone) shows as a notification. */
 export async function backupNow(databaseId: number): Promise<void> {
   try {
-    await api.call('backups.start', { databaseId });
+    await startBackup(databaseId);
   } catch (caught) {
     notifications.show({ color: 'red', title: 'Backup not started', message: (caught as Error).message });
   }

@@ -9,14 +9,14 @@ import { notifications } from '@mantine/notifications';
 import type { JobFinished, JobInfo, JobProgress } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
 import { loadInBackground } from './background-loads.ts';
-import { indexBackups, type JobsState, type JobView } from './job-views.ts';
+import { indexBackups, withStartedJob, type JobsState, type JobView } from './job-views.ts';
 
-export { selectJobOfDatabase, type JobView } from './job-views.ts';
+export { selectBackupBusy, selectJobOfDatabase, type JobView } from './job-views.ts';
 
 /** How long a finished job's bar stays on screen, showing how it ended. */
 export const FINISHED_LINGER_MS = 4000;
 
-export const useJobsStore = create<JobsState>(() => ({ jobs: {}, backupOf: {} }));
+export const useJobsStore = create<JobsState>(() => ({ jobs: {}, backupOf: {}, starting: {} }));
 
 /** Keeps every entry whose content did not change, so unchanged rows keep their props. */
 function applyQueue(queue: JobInfo[]): void {
@@ -65,6 +65,21 @@ function applyFinished(finished: JobFinished): void {
     return { jobs, backupOf: indexBackups(jobs) };
   });
   forgetLater(finished.jobId);
+}
+
+/**
+ * Starts a backup of a database. Its Backup now stays disabled from the press until the
+ * backup ends, so a second press is never refused as a duplicate; throws what the core
+ * refused.
+ */
+export async function startBackup(databaseId: number): Promise<void> {
+  useJobsStore.setState((state) => ({ starting: { ...state.starting, [databaseId]: true } }));
+  try {
+    const info = await api.call('backups.start', { databaseId });
+    useJobsStore.setState((state) => withStartedJob(state, info));
+  } finally {
+    useJobsStore.setState(({ starting: { [databaseId]: _answered, ...rest } }) => ({ starting: rest }));
+  }
 }
 
 /** Asks the core to cancel a job; says so when it cannot (the job may have just ended). */
