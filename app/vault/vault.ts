@@ -111,8 +111,8 @@ function decompressBlock(data: Buffer, bytes: number): Buffer {
  * memory at once. Only a buffer that is its ArrayBuffer's only view, which zstd's output
  * and better-sqlite3's blob copies are, and that nothing else holds.
  */
-function release(buffer: Buffer): void {
-  if (buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength && buffer.byteLength >= 65536) (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
+function release(buffer: ArrayBufferView): void {
+  if (buffer.buffer instanceof ArrayBuffer && buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength && buffer.byteLength >= 65536) (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }
 
 /**
@@ -270,6 +270,14 @@ function parseWalState(text: string | undefined): WalState | undefined {
   } catch {
     return undefined;
   }
+}
+
+/** `ids` cut to `count` page numbers, or grown to them with zeros (a copy only then). */
+function withLength(ids: Uint32Array, count: number): Uint32Array {
+  if (ids.length >= count) return ids.subarray(0, count);
+  const grown = new Uint32Array(count);
+  grown.set(ids);
+  return grown;
 }
 
 /** Whether the tip has, for each of the first `needed` pages, the hash of the newest version (of `count` pages). */
@@ -458,7 +466,11 @@ export async function addVersion(
     // compare, no look-up (why that is enough is in vault-store.ts).
     const previous = store.db.prepare('SELECT id, page_size, page_count FROM version ORDER BY id DESC LIMIT 1').get() as { id: number; page_size: number; page_count: number } | undefined;
     const tipUsable = previous !== undefined && previous.id === store.metaNumber('tipVersion') && previous.page_size === pageSize;
-    const previousIds = tipUsable ? store.pageMap(previous.id) : new Uint32Array(0);
+    // The new version's ids start as the newest version's, and each page's is overwritten
+    // in place once it is known (read only at its own page number before that): one array,
+    // not two (10 MB each at 10 GB).
+    const previousCount = tipUsable ? previous.page_count : 0;
+    const ids = tipUsable ? withLength(store.pageMap(previous.id), pageCount) : new Uint32Array(pageCount);
     const readTip = store.db.prepare('SELECT hashes FROM tip WHERE chunk = ?').pluck();
     const writeTip = store.db.prepare('INSERT OR REPLACE INTO tip (chunk, hashes) VALUES (?, ?)');
     const tip = Buffer.alloc(TIP_CHUNK_PAGES * 32);
@@ -477,7 +489,6 @@ export async function addVersion(
     const readGroupRow = store.db.prepare('SELECT hashes FROM tip_group WHERE chunk = ?').pluck();
     const writeGroupRow = store.db.prepare('INSERT OR REPLACE INTO tip_group (chunk, hashes) VALUES (?, ?)');
     const groupRow = Buffer.alloc(rowGroups * 32);
-    const ids = new Uint32Array(pageCount);
     let pgno = 0;
     let pagesHashed = 0;
     const totalBytes = pageCount * pageSize;
@@ -491,14 +502,13 @@ export async function addVersion(
         if (slot === 0) {
           // A row of the tip is 128 KiB read into a buffer of its own: freed once passed, not 32 B a page left to the collector.
           if (oldTip) release(oldTip);
-          oldTip = index < previousIds.length ? ((readTip.get(tipChunk) as Buffer | undefined) ?? undefined) : undefined;
+          oldTip = index < previousCount ? ((readTip.get(tipChunk) as Buffer | undefined) ?? undefined) : undefined;
         }
         const count = Math.min(perGroup, chunk.count - i);
         const same = chunk.same[group] === 1;
-        if (same && oldTip !== undefined && oldTip.length >= (slot + count) * 32 && index + count <= previousIds.length) {
-          // The group's bytes are the tip version's, so are its pages' hashes and ids (page-reader.ts).
+        if (same && oldTip !== undefined && oldTip.length >= (slot + count) * 32 && index + count <= previousCount) {
+          // The group's bytes are the tip version's, so are its pages' hashes and ids (page-reader.ts); the ids are in place.
           oldTip.copy(tip, slot * 32, slot * 32, (slot + count) * 32);
-          ids.set(previousIds.subarray(index, index + count), index);
         } else {
           pagesHashed += count;
           for (let k = i; k < i + count; k += 1) {
@@ -508,9 +518,8 @@ export async function addVersion(
             // The group's bytes are known but the tip lacks a page's hash: hashed here.
             if (same) hashes.set(store.hash(page), k * 32);
             hashes.copy(tip, atSlot * 32, k * 32, k * 32 + 32);
-            const unchanged = oldTip !== undefined && at < previousIds.length && oldTip.length >= (atSlot + 1) * 32 && hashes.compare(oldTip, atSlot * 32, atSlot * 32 + 32, k * 32, k * 32 + 32) === 0;
-            if (unchanged) ids[at] = previousIds[at]!;
-            else {
+            const unchanged = oldTip !== undefined && at < previousCount && oldTip.length >= (atSlot + 1) * 32 && hashes.compare(oldTip, atSlot * 32, atSlot * 32 + 32, k * 32, k * 32 + 32) === 0;
+            if (!unchanged) {
               const key = Buffer.from(hashes.subarray(k * 32, k * 32 + 32));
               ids[at] = (find.get(key) as number | undefined) ?? blocks.add(key, page);
             }
@@ -551,7 +560,6 @@ export async function addVersion(
       for (let chunk = 0; chunk < chunks; chunk += 1) {
         const first = chunk * TIP_CHUNK_PAGES;
         const end = Math.min(pageCount, first + TIP_CHUNK_PAGES);
-        ids.set(previousIds.subarray(first, Math.min(end, previousIds.length)), first);
         const rowBefore = Math.max(0, Math.min(TIP_CHUNK_PAGES, previous!.page_count - first));
         if ((next < changed.length && changed[next]! <= end) || rowBefore !== end - first) {
           const before = rowBefore > 0 ? (readTip.get(chunk) as Buffer) : undefined;
@@ -565,8 +573,7 @@ export async function addVersion(
             const slot = index - first;
             readSnapshotPage(walFiles!, scan!.frames, index + 1, pageSize, page);
             const key = store.hash(page);
-            if (before && slot < rowBefore && key.compare(before, slot * 32, slot * 32 + 32) === 0) ids[index] = previousIds[index]!;
-            else {
+            if (!(before && slot < rowBefore && key.compare(before, slot * 32, slot * 32 + 32) === 0)) {
               ids[index] = (find.get(key) as number | undefined) ?? blocks.add(key, page);
               const group = Math.floor(slot / perGroup);
               if (groups && groups.length > group * 32) {
@@ -597,12 +604,16 @@ export async function addVersion(
     options.onStep?.('pages-done');
     const createdAt = (options.now ?? new Date()).toISOString();
     const map = encodeMap(ids);
+    // The ids (10 MB at 10 GB) are not needed once encoded, nor the map once SQLite holds
+    // its copy: both go now, so the insert, the peak of a version, holds neither twice.
+    release(ids);
     const versionId = Number(
       store.db
         .prepare('INSERT INTO version (created_at, source, page_size, page_count, new_pages, new_bytes, map) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(createdAt, source, pageSize, pageCount, newPages, newBytes, map).lastInsertRowid,
     );
     if (store.cipher) store.db.prepare('UPDATE version SET mac = ? WHERE id = ?').run(store.cipher.mapMac(versionId, pageSize, pageCount, map), versionId);
+    release(map);
     store.setMetaNumber('tipVersion', versionId);
     // Read in full, every group was hashed; through the WAL, the groups kept their hashes or lost them.
     store.setMetaNumber('tipGroupVersion', !changed || groupsUsable ? versionId : 0);
