@@ -167,6 +167,34 @@ test('history filters by status and charts size and duration per database', asyn
   await expect(app.getByRole('status').filter({ hasText: 'backups' })).toHaveText('0 backups');
 });
 
+test('Backup all now backs up each database once, and a second press while the host is slow is not taken', async ({ app, chinookPath, host }) => {
+  const other = join(host.workDir, 'notes.sqlite');
+  makeDatabase(other, { journalMode: 'wal', bytes: 1 << 20 });
+  await addDatabase(app, chinookPath);
+  await expect(app.getByRole('button', { name: 'Backup now: chinook' })).toBeEnabled();
+  await addDatabase(app, other);
+  const all = app.getByRole('button', { name: 'Backup all now' });
+  await expect(app.getByRole('button', { name: 'Backup now: notes' })).toBeEnabled();
+  process.kill(host.pid, 'SIGSTOP');
+  try {
+    await all.click();
+    await expect(all).toBeDisabled();
+    // Pressed again (a disabled button takes no press), and each row's own button is busy too.
+    await all.click({ force: true });
+    await expect(app.getByRole('button', { name: 'Backup now: chinook' })).toBeDisabled();
+    await expect(app.getByRole('button', { name: 'Backup now: notes' })).toBeDisabled();
+  } finally {
+    process.kill(host.pid, 'SIGCONT');
+  }
+  for (const label of ['chinook', 'notes']) {
+    await expect(app.getByRole('group', { name: `Backup of ${label}` }).getByRole('status')).toHaveText('Backup complete');
+    await expect(app.getByRole('button', { name: `Backup now: ${label}` })).toBeEnabled();
+    expect(readdirSync(join(host.dataDir, 'backups', label)).filter((name) => name.endsWith('.db'))).toHaveLength(1);
+  }
+  await expect(all).toBeEnabled();
+  await expect(app.getByText(/not started/)).toHaveCount(0);
+});
+
 test('progress survives a reload of the page', async ({ app, host }) => {
   const path = join(host.workDir, 'medium.sqlite');
   makeDatabase(path, { journalMode: 'delete', bytes: 40 << 20 });

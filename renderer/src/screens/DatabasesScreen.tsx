@@ -18,6 +18,12 @@ export function DatabasesScreen() {
   const loaded = useCatalogStore((s) => s.databasesLoaded);
   const [detailsOf, setDetailsOf] = useState<number>();
   const discovering = useDiscoveryStore((s) => s.open);
+  // From the press until the core answers: a second press would only be refused for every database.
+  const [startingAll, setStartingAll] = useState(false);
+  const startAll = () => {
+    setStartingAll(true);
+    void backupAllNow().finally(() => setStartingAll(false));
+  };
   const find = (
     <Button variant="default" leftSection={<IconDeviceDesktopSearch size={16} />} onClick={() => void scanForDatabases()}>
       Find databases on this computer
@@ -33,7 +39,7 @@ export function DatabasesScreen() {
           databases.length > 0 && (
             <Group gap="sm" wrap="nowrap">
               {!discovering && find}
-              <Button variant="light" leftSection={<IconPlayerPlay size={16} />} onClick={() => void backupAllNow()}>
+              <Button variant="light" leftSection={<IconPlayerPlay size={16} />} loading={startingAll} onClick={startAll}>
                 Backup all now
               </Button>
             </Group>

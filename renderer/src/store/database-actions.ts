@@ -2,8 +2,8 @@
 import { notifications } from '@mantine/notifications';
 import type { CipherName, JobFinished } from '../../../app/api/index.ts';
 import { api } from '../api/client.ts';
-import { reloadDatabasesInBackground } from './catalog-store.ts';
-import { startBackup } from './jobs-store.ts';
+import { reloadDatabasesInBackground, useCatalogStore } from './catalog-store.ts';
+import { startAllBackups, startBackup } from './jobs-store.ts';
 
 /**
  * Adds each path (under its label when one is given); resolves to the error message of
@@ -76,7 +76,7 @@ export async function backupNow(databaseId: number): Promise<void> {
 
 export async function backupAllNow(): Promise<void> {
   try {
-    const { started, refused } = await api.call('backups.startAll', {});
+    const { started, refused } = await startAllBackups(useCatalogStore.getState().databases.map((database) => database.id));
     if (refused.length > 0) {
       notifications.show({ color: 'yellow', title: `Started ${started.length} backups; ${refused.length} not started`, message: refused.map((r) => r.message).join('\n') });
     }

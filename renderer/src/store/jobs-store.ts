@@ -82,6 +82,21 @@ export async function startBackup(databaseId: number): Promise<void> {
   }
 }
 
+/**
+ * Starts a backup of every database; `databaseIds` (those listed) are busy until the core
+ * answers, and the jobs it queued are shown at once. Resolves to the core's answer.
+ */
+export async function startAllBackups(databaseIds: number[]): Promise<{ started: JobInfo[]; refused: Array<{ databaseId: number; message: string }> }> {
+  useJobsStore.setState((state) => ({ starting: { ...state.starting, ...Object.fromEntries(databaseIds.map((id) => [id, true as const])) } }));
+  try {
+    const answer = await api.call('backups.startAll', {});
+    useJobsStore.setState((state) => answer.started.reduce<JobsState>((next, info) => ({ ...next, ...withStartedJob(next, info) }), state));
+    return answer;
+  } finally {
+    useJobsStore.setState((state) => ({ starting: Object.fromEntries(Object.entries(state.starting).filter(([id]) => !databaseIds.includes(Number(id)))) }));
+  }
+}
+
 /** Asks the core to cancel a job; says so when it cannot (the job may have just ended). */
 export async function cancelJob(jobId: string, what: string): Promise<void> {
   try {
