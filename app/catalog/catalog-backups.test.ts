@@ -278,6 +278,32 @@ describe('automatic catalog backups', () => {
     expect(existsSync(join(folder, 'catalog-20261120-080250.sqlite.partial'))).toBe(false);
   });
 
+  it('two taken in the same second are two files: the first is kept as it was, the second listed as the newer', async () => {
+    const c = newCase();
+    const catalog = new Catalog(c.dataDir, defaultSettings(c.dataDir));
+    const now = new Date('2026-11-20T08:00:00.250Z');
+    const backups = new CatalogBackups(catalog.connection, c.dataDir, { checkMs: 0, now: () => now });
+    const folder = join(c.dataDir, 'catalog-backups');
+    const first = await backups.backUpNow();
+    const firstBytes = readFileSync(first.path);
+    catalog.events.record('test', 'between the two');
+    const second = await backups.backUpNow();
+    const third = await backups.backUpNow();
+    expect([first.path, second.path, third.path]).toEqual(['', '-2', '-3'].map((nth) => join(folder, `catalog-20261120-080000${nth}.sqlite`)));
+    expect(readFileSync(first.path).equals(firstBytes)).toBe(true);
+    expect(listCatalogBackups(c.dataDir).map((file) => file.path)).toEqual([third.path, second.path, first.path]);
+    expect(listCatalogBackups(c.dataDir).every((file) => file.takenAt === '2026-11-20T08:00:00Z')).toBe(true);
+    const count = (path: string) => {
+      const db = new Database(path, { readonly: true });
+      const n = db.prepare("SELECT count(*) FROM events WHERE kind = 'test'").pluck().get();
+      db.close();
+      return n;
+    };
+    expect([count(first.path), count(second.path)]).toEqual([0, 1]);
+    await backups.close();
+    catalog.close();
+  });
+
   it('at a clean shutdown, a core backs up what changed since the last catalog backup', async () => {
     const c = await populated();
     const core = new Core({ dataDir: c.dataDir, shell: 'web' });

@@ -155,7 +155,9 @@ export class CatalogBackups {
 export async function writeCatalogBackup(db: CatalogConnection, dataDir: string, at: Date): Promise<CatalogBackupFile> {
   const folder = catalogBackupsDir(dataDir);
   ensureOwnFolder(folder);
-  const path = join(folder, catalogBackupName(at));
+  // A second backup in the same second gets a name of its own: the one before is never replaced.
+  let path = join(folder, catalogBackupName(at));
+  for (let nth = 2; existsSync(path); nth += 1) path = join(folder, catalogBackupName(at, nth));
   const partial = `${path}.partial`;
   removeWithCompanions(partial);
   closeSync(openSync(partial, 'wx', CATALOG_FILE_MODE));

@@ -20,7 +20,8 @@ export const CATALOG_FILE_MODE = 0o600;
 /** The data folder and the catalog backups folder hold the same setup: only the owner may list or enter them. */
 export const CATALOG_FOLDER_MODE = 0o700;
 
-const BACKUP_NAME = /^catalog-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})\.sqlite$/;
+/** `catalog-YYYYMMDD-HHMMSS.sqlite`, or `…-N.sqlite` for the Nth taken in the same second (N ≥ 2). */
+const BACKUP_NAME = /^catalog-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})(?:-([2-9]|[1-9]\d+))?\.sqlite$/;
 const SQLITE_HEADER = 'SQLite format 3\0';
 /** Entries of a data folder that Pagevault itself puts there. */
 const OWN_ENTRIES = /^(catalog\.sqlite(-wal|-shm|-journal|\.partial|\.damaged-.*)?|catalog-backups|backups|staging)$/;
@@ -88,14 +89,18 @@ export function listCatalogBackups(dataDir: string): CatalogBackupFile[] {
   return names
     .flatMap((name) => {
       const m = BACKUP_NAME.exec(name);
-      return m ? [{ path: join(folder, name), takenAt: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z` }] : [];
+      return m ? [{ path: join(folder, name), takenAt: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`, nth: m[7] ? Number(m[7]) : 1 }] : [];
     })
-    .sort((a, b) => (a.path < b.path ? 1 : -1));
+    .sort((a, b) => (a.takenAt === b.takenAt ? b.nth - a.nth : a.takenAt < b.takenAt ? 1 : -1))
+    .map(({ path, takenAt }) => ({ path, takenAt }));
 }
 
-/** `catalog-YYYYMMDD-HHMMSS.sqlite` for `at`, in UTC so that names sort by time across zones and DST. */
-export function catalogBackupName(at: Date): string {
-  return `catalog-${timeStamp(at)}.sqlite`;
+/**
+ * `catalog-YYYYMMDD-HHMMSS.sqlite` for `at`, in UTC so that names sort by time across
+ * zones and DST; `…-2.sqlite` and on for a second, third… backup taken in the same second.
+ */
+export function catalogBackupName(at: Date, nth = 1): string {
+  return `catalog-${timeStamp(at)}${nth > 1 ? `-${nth}` : ''}.sqlite`;
 }
 
 /** YYYYMMDD-HHMMSS in UTC. */
