@@ -63,6 +63,10 @@ for (const colorScheme of ['light', 'dark'] as const) {
       await app.getByRole('navigation', { name: 'Main' }).getByRole('link', { name: 'History' }).click();
       const entry = app.getByRole('table', { name: 'Backups' }).getByRole('row').filter({ hasText: name! });
       await expect(entry.getByText('Encrypted', { exact: true })).toBeVisible();
+      // The column cuts the database's name short, never the time or the .db.age that says what the file is.
+      const tail = entry.getByText(name!.slice('chinook'.length), { exact: true });
+      await expect(tail).toBeVisible();
+      expect(await tail.evaluate((element) => element.scrollWidth <= element.clientWidth)).toBe(true);
       await saveScreenshot(app, `encryption-history-${colorScheme}`);
       await entry.getByRole('button', { name: /^Actions for the backup of chinook/ }).click();
       await app.getByRole('menuitem', { name: /^Verify/ }).click();

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { backupOutcome, capitalized, runOutcome, compareForDisplay, describeClone, describeComparison, describeHeldCopy, describeStorage, formatBytes, formatDuration, formatRelativeTime, fractionDone, secondsLeft, shortenMiddle } from './format.ts';
+import { backupOutcome, capitalized, runOutcome, compareForDisplay, describeClone, describeComparison, describeHeldCopy, describeStorage, formatBytes, formatDuration, formatRelativeTime, fractionDone, secondsLeft, shortenMiddle, backupNameParts } from './format.ts';
 
 describe('shortenMiddle', () => {
   it('keeps short paths whole', () => expect(shortenMiddle('/a/b.db', 20)).toBe('/a/b.db'));
@@ -12,6 +12,20 @@ describe('shortenMiddle', () => {
     const short = shortenMiddle(`/x/${'n'.repeat(80)}.db`, 30);
     expect(short.length).toBe(30);
     expect(short.startsWith('…')).toBe(true);
+  });
+});
+
+describe('backupNameParts', () => {
+  it.each([
+    ['chinook-20261203-144307.db.age', 'chinook', '-20261203-144307.db.age'],
+    ['a-long-database-name-20261203-144307-2.db', 'a-long-database-name', '-20261203-144307-2.db'],
+    ['places-20261203-144307-before-restore.db', 'places', '-20261203-144307-before-restore.db'],
+    ['my.backup.sqlite', 'my', '.backup.sqlite'],
+    ['.hidden', '.hidden', ''],
+    ['noextension', 'noextension', ''],
+  ])('%s: %s is cut, never %s', (name, head, tail) => {
+    expect(backupNameParts(name)).toEqual({ head, tail });
+    expect(head + tail).toBe(name);
   });
 });
 

@@ -11,6 +11,17 @@ export function shortenMiddle(path: string, max = 60): string {
   return `${path.slice(0, headLength)}…${tail}`;
 }
 
+/**
+ * A backup file's name in two parts: what may be cut short (the database's name) and what
+ * tells backups apart and says what the file is (its time, any `-2`, `-before-restore`, and
+ * its extension: `.db`, `.db.age`). A name Pagevault did not give keeps its extension whole.
+ */
+export function backupNameParts(name: string): { head: string; tail: string } {
+  const stamp = /-\d{8}-\d{6}(?:-\d+)?(?:-before-restore)?(?:\.[^.]+)+$/.exec(name);
+  const at = stamp ? stamp.index : name.indexOf('.', 1);
+  return at > 0 ? { head: name.slice(0, at), tail: name.slice(at) } : { head: name, tail: '' };
+}
+
 const units = ['bytes', 'KB', 'MB', 'GB', 'TB'];
 
 /** 1536 → "1.5 KB" (decimal units, as file managers show). */

@@ -27,7 +27,7 @@ import {
   verifyBackup,
 } from '../store/history-store.ts';
 import { openRestoreWith } from '../store/restore-store.ts';
-import { formatBytes, formatDuration, formatRate, shortenMiddle, vaultName, versionName } from '../format.ts';
+import { backupNameParts, formatBytes, formatDuration, formatRate, vaultName, versionName } from '../format.ts';
 
 const modeLabel: Record<BackupRecord['mode'], string> = { snapshot: 'Snapshot', stepped: 'Stepped', compact: 'Compact' };
 
@@ -155,6 +155,21 @@ export function HistoryScreen() {
   );
 }
 
+/** A backup's file name: a long database name is cut short, never the time or the extension (`.db.age` says it is encrypted). */
+function BackupFileName({ path }: { path: string }) {
+  const { head, tail } = backupNameParts(path.split(/[\\/]/).pop() ?? path);
+  return (
+    <Group gap={0} wrap="nowrap">
+      <Text size="xs" c="dimmed" ff="monospace" truncate="end">
+        {head}
+      </Text>
+      <Text size="xs" c="dimmed" ff="monospace" style={{ whiteSpace: 'pre', flexShrink: 0 }}>
+        {tail}
+      </Text>
+    </Group>
+  );
+}
+
 function HistoryRow({ entry }: { entry: BackupRecord }) {
   const verifying = useHistoryStore((s) => s.verifying[entry.id] === true);
   const started = new Date(entry.startedAt);
@@ -192,9 +207,7 @@ function HistoryRow({ entry }: { entry: BackupRecord }) {
                 </Text>
               </Group>
             ) : (
-              <Text size="xs" c="dimmed" ff="monospace" truncate="end">
-                {shortenMiddle(entry.path.split(/[\\/]/).pop() ?? entry.path, 30)}
-              </Text>
+              <BackupFileName path={entry.path} />
             )}
           </Tooltip>
         ) : (
