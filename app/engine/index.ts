@@ -285,6 +285,8 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
     let answered = false;
     let over = false;
     let graceTimer: NodeJS.Timeout | undefined;
+    // Set once the grace is over and the worker is being terminated.
+    let terminating = false;
     const settle = (action: () => void) => {
       if (settled) return;
       settled = true;
@@ -305,7 +307,10 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
     const onAbort = () => {
       raiseCancelFlag(cancelFlag);
       // A worker inside one long SQLite call (VACUUM INTO) cannot look at the flag: stop it.
-      graceTimer = setTimeout(() => void worker.terminate(), CANCEL_GRACE_MS);
+      graceTimer = setTimeout(() => {
+        terminating = true;
+        void worker.terminate();
+      }, CANCEL_GRACE_MS);
     };
     signal?.addEventListener('abort', onAbort, { once: true });
 
@@ -332,6 +337,9 @@ function startWorker<O extends OperationName>(operation: O, params: Operations[O
           keepWorker(engineWorker);
           break;
         case 'error':
+          // An error a worker reports as it is terminated is the termination's doing (a SQLite
+          // call cut short): its exit answers, as cancelled, and removes what it left.
+          if (terminating) break;
           answered = true;
           settle(() => rejectPromise(PagevaultError.fromBody(message.error, message.reason)));
           // Not reused after a failure: it ends, and its databases are left when it has.
