@@ -300,6 +300,11 @@ describe('automatic catalog backups', () => {
       return n;
     };
     expect([count(first.path), count(second.path)]).toEqual([0, 1]);
+    // The first of that second gone (pruned, say): the next is numbered past the others, and sorts as the newest.
+    rmSync(first.path);
+    const fourth = await backups.backUpNow();
+    expect(fourth.path).toBe(join(folder, 'catalog-20261120-080000-4.sqlite'));
+    expect(listCatalogBackups(c.dataDir)[0]!.path).toBe(fourth.path);
     await backups.close();
     catalog.close();
   });

@@ -19,6 +19,7 @@ import {
   catalogPathOf,
   ensureOwnFolder,
   isBusyError,
+  lastCatalogBackupNumber,
   listCatalogBackups,
   timeStamp,
   type CatalogBackupFile,
@@ -155,9 +156,12 @@ export class CatalogBackups {
 export async function writeCatalogBackup(db: CatalogConnection, dataDir: string, at: Date): Promise<CatalogBackupFile> {
   const folder = catalogBackupsDir(dataDir);
   ensureOwnFolder(folder);
-  // A second backup in the same second gets a name of its own: the one before is never replaced.
-  let path = join(folder, catalogBackupName(at));
-  for (let nth = 2; existsSync(path); nth += 1) path = join(folder, catalogBackupName(at, nth));
+  // A second backup in the same second gets a name of its own, numbered past every one of
+  // that second still there (even when pruning took the first): none is replaced, and the
+  // newest sorts first.
+  const taken = lastCatalogBackupNumber(dataDir, at);
+  let path = join(folder, catalogBackupName(at, taken + 1));
+  for (let nth = taken + 2; existsSync(path); nth += 1) path = join(folder, catalogBackupName(at, nth));
   const partial = `${path}.partial`;
   removeWithCompanions(partial);
   closeSync(openSync(partial, 'wx', CATALOG_FILE_MODE));

@@ -77,8 +77,8 @@ export interface CatalogBackupFile {
   takenAt: string;
 }
 
-/** The automatic catalog backups of a data folder, newest first. */
-export function listCatalogBackups(dataDir: string): CatalogBackupFile[] {
+/** The automatic catalog backups of a data folder, with their number within their second. */
+function catalogBackupFiles(dataDir: string): Array<CatalogBackupFile & { nth: number }> {
   const folder = catalogBackupsDir(dataDir);
   let names: string[];
   try {
@@ -86,13 +86,23 @@ export function listCatalogBackups(dataDir: string): CatalogBackupFile[] {
   } catch {
     return [];
   }
-  return names
-    .flatMap((name) => {
-      const m = BACKUP_NAME.exec(name);
-      return m ? [{ path: join(folder, name), takenAt: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`, nth: m[7] ? Number(m[7]) : 1 }] : [];
-    })
+  return names.flatMap((name) => {
+    const m = BACKUP_NAME.exec(name);
+    return m ? [{ path: join(folder, name), takenAt: `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`, nth: m[7] ? Number(m[7]) : 1 }] : [];
+  });
+}
+
+/** The automatic catalog backups of a data folder, newest first. */
+export function listCatalogBackups(dataDir: string): CatalogBackupFile[] {
+  return catalogBackupFiles(dataDir)
     .sort((a, b) => (a.takenAt === b.takenAt ? b.nth - a.nth : a.takenAt < b.takenAt ? 1 : -1))
     .map(({ path, takenAt }) => ({ path, takenAt }));
+}
+
+/** The highest number among the catalog backups of the second `at` falls in; 0 when there is none. */
+export function lastCatalogBackupNumber(dataDir: string, at: Date): number {
+  const second = at.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return catalogBackupFiles(dataDir).reduce((last, file) => (file.takenAt === second ? Math.max(last, file.nth) : last), 0);
 }
 
 /**
