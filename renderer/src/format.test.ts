@@ -20,6 +20,7 @@ describe('backupNameParts', () => {
     ['chinook-20261203-144307.db.age', 'chinook', '-20261203-144307.db.age'],
     ['a-long-database-name-20261203-144307-2.db', 'a-long-database-name', '-20261203-144307-2.db'],
     ['places-20261203-144307-before-restore.db', 'places', '-20261203-144307-before-restore.db'],
+    ['places-20261203-144307-before-restore-2.db', 'places', '-20261203-144307-before-restore-2.db'],
     ['my.backup.sqlite', 'my', '.backup.sqlite'],
     ['.hidden', '.hidden', ''],
     ['noextension', 'noextension', ''],

@@ -17,7 +17,7 @@ export function shortenMiddle(path: string, max = 60): string {
  * its extension: `.db`, `.db.age`). A name Pagevault did not give keeps its extension whole.
  */
 export function backupNameParts(name: string): { head: string; tail: string } {
-  const stamp = /-\d{8}-\d{6}(?:-\d+)?(?:-before-restore)?(?:\.[^.]+)+$/.exec(name);
+  const stamp = /-\d{8}-\d{6}(?:-\d+)?(?:-before-restore)?(?:-\d+)?(?:\.[^.]+)+$/.exec(name);
   const at = stamp ? stamp.index : name.indexOf('.', 1);
   return at > 0 ? { head: name.slice(0, at), tail: name.slice(at) } : { head: name, tail: '' };
 }

@@ -27,7 +27,7 @@ import {
   verifyBackup,
 } from '../store/history-store.ts';
 import { openRestoreWith } from '../store/restore-store.ts';
-import { backupNameParts, formatBytes, formatDuration, formatRate, vaultName, versionName } from '../format.ts';
+import { backupNameParts, formatBytes, formatDuration, formatRate, shortenMiddle, vaultName, versionName } from '../format.ts';
 
 const modeLabel: Record<BackupRecord['mode'], string> = { snapshot: 'Snapshot', stepped: 'Stepped', compact: 'Compact' };
 
@@ -163,8 +163,9 @@ function BackupFileName({ path }: { path: string }) {
       <Text size="xs" c="dimmed" ff="monospace" truncate="end">
         {head}
       </Text>
+      {/* At most what the column holds (a safety copy's -…-before-restore-2.db.age is cut in its middle); the whole name is in the tooltip. */}
       <Text size="xs" c="dimmed" ff="monospace" style={{ whiteSpace: 'pre', flexShrink: 0 }}>
-        {tail}
+        {shortenMiddle(tail, 28)}
       </Text>
     </Group>
   );
