@@ -41,7 +41,9 @@ it('check, compare, restore into the live encrypted database while its app write
   expect(checked.verification.ok).toBe(true);
   expect(checked.origin?.comparison).toEqual({ added: [], removed: ['since'], changed: [], unchanged: 3 });
 
-  const writer = await startEncryptedWriter(path, passphrase);
+  // An app committing every 2 ms: the load takes its lock between two commits. One that
+  // never lets go is refused after the busy timeout (TARGET_BUSY), the target unchanged.
+  const writer = await startEncryptedWriter(path, passphrase, 2);
   let restored;
   let undone;
   try {

@@ -55,7 +55,9 @@ describe('restore of an encrypted backup into an existing encrypted database', {
     const backupPath = await markedBackup(dir, passphrase);
     const target = join(dir, 'signal.db');
     makeEncryptedDatabase(target, passphrase, { bytes: 1_000_000 });
-    const writer = await startEncryptedWriter(target, passphrase);
+    // An app committing every 2 ms: the load takes its lock between two commits. One that
+    // never lets go is refused after the busy timeout (TARGET_BUSY), the target unchanged.
+    const writer = await startEncryptedWriter(target, passphrase, 2);
     let result: Awaited<ReturnType<typeof restore>>;
     let undone: Awaited<ReturnType<typeof restore>>;
     try {
