@@ -159,9 +159,7 @@ export async function writeCatalogBackup(db: CatalogConnection, dataDir: string,
   // A second backup in the same second gets a name of its own, numbered past every one of
   // that second still there (even when pruning took the first): none is replaced, and the
   // newest sorts first.
-  const taken = lastCatalogBackupNumber(dataDir, at);
-  let path = join(folder, catalogBackupName(at, taken + 1));
-  for (let nth = taken + 2; existsSync(path); nth += 1) path = join(folder, catalogBackupName(at, nth));
+  const path = join(folder, catalogBackupName(at, lastCatalogBackupNumber(dataDir, at) + 1));
   const partial = `${path}.partial`;
   removeWithCompanions(partial);
   closeSync(openSync(partial, 'wx', CATALOG_FILE_MODE));

@@ -68,33 +68,29 @@ function applyFinished(finished: JobFinished): void {
 }
 
 /**
- * Starts a backup of a database. Its Backup now stays disabled from the press until the
- * backup ends, so a second press is never refused as a duplicate; throws what the core
- * refused.
+ * Runs a start call with `databaseIds` busy until it answers, then shows the jobs it
+ * queued at once (before the queue's own event), so no Backup now can be pressed into a
+ * duplicate meanwhile.
  */
-export async function startBackup(databaseId: number): Promise<void> {
-  useJobsStore.setState((state) => ({ starting: { ...state.starting, [databaseId]: true } }));
-  try {
-    const info = await api.call('backups.start', { databaseId });
-    useJobsStore.setState((state) => withStartedJob(state, info));
-  } finally {
-    useJobsStore.setState(({ starting: { [databaseId]: _answered, ...rest } }) => ({ starting: rest }));
-  }
-}
-
-/**
- * Starts a backup of every database; `databaseIds` (those listed) are busy until the core
- * answers, and the jobs it queued are shown at once. Resolves to the core's answer.
- */
-export async function startAllBackups(databaseIds: number[]): Promise<{ started: JobInfo[]; refused: Array<{ databaseId: number; message: string }> }> {
+async function whileStarting<T>(databaseIds: number[], call: () => Promise<T>, queued: (answer: T) => JobInfo[]): Promise<T> {
   useJobsStore.setState((state) => ({ starting: { ...state.starting, ...Object.fromEntries(databaseIds.map((id) => [id, true as const])) } }));
   try {
-    const answer = await api.call('backups.startAll', {});
-    useJobsStore.setState((state) => answer.started.reduce<JobsState>((next, info) => ({ ...next, ...withStartedJob(next, info) }), state));
+    const answer = await call();
+    useJobsStore.setState((state) => queued(answer).reduce<JobsState>((next, info) => ({ ...next, ...withStartedJob(next, info) }), state));
     return answer;
   } finally {
     useJobsStore.setState((state) => ({ starting: Object.fromEntries(Object.entries(state.starting).filter(([id]) => !databaseIds.includes(Number(id)))) }));
   }
+}
+
+/** Starts a backup of a database; its Backup now stays disabled from the press until the backup ends. Throws what the core refused. */
+export async function startBackup(databaseId: number): Promise<void> {
+  await whileStarting([databaseId], () => api.call('backups.start', { databaseId }), (info) => [info]);
+}
+
+/** Starts a backup of every database (`databaseIds`: those listed, busy until the core answers). Resolves to the core's answer. */
+export function startAllBackups(databaseIds: number[]): Promise<{ started: JobInfo[]; refused: Array<{ databaseId: number; message: string }> }> {
+  return whileStarting(databaseIds, () => api.call('backups.startAll', {}), (answer) => answer.started);
 }
 
 /** Asks the core to cancel a job; says so when it cannot (the job may have just ended). */
