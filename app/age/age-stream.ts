@@ -10,6 +10,7 @@ import type { FileHandle } from 'node:fs/promises';
 import { Transform, type TransformCallback } from 'node:stream';
 import { promisify } from 'node:util';
 import { PagevaultError } from '../api/errors.ts';
+import { releaseNow } from '../engine/release-buffer.ts';
 import { rawPublicKey, x25519, x25519PrivateKey, type AgeIdentity, type AgeRecipient } from './keys.ts';
 
 const scrypt = promisify(scryptCallback) as (password: Buffer, salt: Buffer, keylen: number, options: { N: number; r: number; p: number; maxmem: number }) => Promise<Buffer>;
@@ -56,7 +57,10 @@ function unaead(key: Buffer | KeyObject, nonce: Buffer, sealed: Buffer): Buffer 
   const decipher = createDecipheriv('chacha20-poly1305', key, nonce, { authTagLength: TAG });
   decipher.setAuthTag(sealed.subarray(sealed.length - TAG));
   try {
-    return Buffer.concat([decipher.update(sealed.subarray(0, sealed.length - TAG)), decipher.final()]);
+    // A stream cipher's final() adds no bytes: it only checks the tag.
+    const plain = decipher.update(sealed.subarray(0, sealed.length - TAG));
+    decipher.final();
+    return plain;
   } catch {
     return undefined;
   }
@@ -145,7 +149,9 @@ export function sealChunks(payloadKey: KeyObject, plain: Buffer, length: number,
     const from = i * AGE_CHUNK;
     const to = Math.min(from + AGE_CHUNK, length);
     const cipher = createCipheriv('chacha20-poly1305', payloadKey, chunkNonce(counter + i, endsFile && i === chunks - 1), { authTagLength: TAG });
-    filled += cipher.update(plain.subarray(from, to)).copy(out, filled);
+    const sealed = cipher.update(plain.subarray(from, to));
+    filled += sealed.copy(out, filled);
+    releaseNow(sealed);
     cipher.final();
     filled += cipher.getAuthTag().copy(out, filled);
   }

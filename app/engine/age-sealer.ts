@@ -7,17 +7,16 @@
  * age file and answers with that SHA-256.
  *
  * Sealing a finished file with a second core, the sealing thread starts an encrypting
- * thread: the encrypting one seals (ChaCha20-Poly1305, 1.1 s of a core per GiB through
- * node:crypto here), the sealing one hashes and writes (1.0 s). Sealing a cached 1 GB file
- * took 2.2-2.4 s on one thread and 1.7-1.8 s on two, three runs each. Sealing beside the
- * copy, the copy keeps the second core busy: a third thread made a 1 GB backup no faster
- * (2.7-3.3 s against 2.1-2.6 s on one, with the memory settled; 2.4-2.8 s against
- * 2.4-2.7 s with it just freed: scripts/bench.ts, bringMemoryTo) and cost 14 MiB more.
+ * thread: the encrypting one seals (ChaCha20-Poly1305, 0.5 s of a core per GiB through
+ * node:crypto here), the sealing one hashes and writes (0.7 s). Sealing beside the copy,
+ * the copy keeps the second core busy: a third thread made a 1 GB backup no faster
+ * (medians of three, settled and just-freed memory: 1.98 and 2.23 s against 1.85 and
+ * 2.26 s on one; scripts/bench.ts, bringMemoryTo) and cost 27 MiB more at its peak.
  *
- * Each chunk's cipher output is garbage at once, so the threads' heaps are kept small,
- * which collects it sooner: a 1 GB backup's process peaked at 125 MiB of private memory
- * (RssAnon; 47 before it) with a 32 MiB heap, 145 MiB with 64 MiB, no slower; with 16 MiB
- * it took 0.5 s longer.
+ * Each chunk's cipher output is freed as soon as it is copied (release-buffer.ts): left
+ * to the collector, that garbage made a thread with a 32 MiB heap collect its whole heap
+ * 64 times per GiB, and a 1 GB backup took 2.5 s instead of 1.7 s and peaked at 128-133 MiB
+ * of private memory (RssAnon; 48 before it) instead of 116 MiB.
  *
  * The age file belongs to the caller, who removes it on failure.
  */

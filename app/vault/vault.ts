@@ -24,6 +24,7 @@ import { abandonPartial, claimPartial, publishPartial, type PartialClaim } from 
 import { restoreDatabase, type RestoreOptions } from '../engine/restore.ts';
 import { SourceReader } from '../engine/strategies/strategy.ts';
 import { checkSqliteFile } from '../engine/sqlite-file.ts';
+import { releaseNow } from '../engine/release-buffer.ts';
 import { makePrivateFolder, removeAbandonedPrivateFolders, type PrivateFolder } from '../engine/private-folder.ts';
 import { toPagevaultError } from '../engine/sqlite-errors.ts';
 import { beginWalSnapshot, type WalIndexHeader } from '../engine/wal-snapshot.ts';
@@ -101,18 +102,6 @@ const SOURCE_COPY = /^source-copy-\d+-\d+\.db$/;
  */
 function decompressBlock(data: Buffer, bytes: number): Buffer {
   return zstdDecompressSync(data, { chunkSize: Math.max(bytes, 64) });
-}
-
-/**
- * Frees a block's buffer now rather than at the collector's leisure: a restore of 1 GB
- * goes through 4,000 blocks of 256 KiB, each read and decompressed into buffers of their
- * own, and that garbage (memory outside V8's heap, collected late) took the process's
- * peak 110 MB over its base. Detaching the ArrayBuffer (ES2024 `transfer`) drops its
- * memory at once. Only a buffer that is its ArrayBuffer's only view, which zstd's output
- * and better-sqlite3's blob copies are, and that nothing else holds.
- */
-function release(buffer: ArrayBufferView): void {
-  if (buffer.buffer instanceof ArrayBuffer && buffer.byteOffset === 0 && buffer.byteLength === buffer.buffer.byteLength && buffer.byteLength >= 65536) (buffer.buffer as ArrayBuffer & { transfer(length: number): ArrayBuffer }).transfer(0);
 }
 
 /**
@@ -501,7 +490,7 @@ export async function addVersion(
         const tipChunk = (index - slot) / TIP_CHUNK_PAGES;
         if (slot === 0) {
           // A row of the tip is 128 KiB read into a buffer of its own: freed once passed, not 32 B a page left to the collector.
-          if (oldTip) release(oldTip);
+          if (oldTip) releaseNow(oldTip);
           oldTip = index < previousCount ? ((readTip.get(tipChunk) as Buffer | undefined) ?? undefined) : undefined;
         }
         const count = Math.min(perGroup, chunk.count - i);
@@ -585,7 +574,7 @@ export async function addVersion(
           }
           if (!before?.equals(row)) writeTip.run(chunk, row);
           if (groupsChanged) writeGroupRow.run(chunk, groups);
-          if (before) release(before);
+          if (before) releaseNow(before);
         }
         pgno = end;
         if (chunk === Math.floor((chunks - 1) / 2)) options.onStep?.('pages-half');
@@ -606,14 +595,14 @@ export async function addVersion(
     const map = encodeMap(ids);
     // The ids (10 MB at 10 GB) are not needed once encoded, nor the map once SQLite holds
     // its copy: both go now, so the insert, the peak of a version, holds neither twice.
-    release(ids);
+    releaseNow(ids);
     const versionId = Number(
       store.db
         .prepare('INSERT INTO version (created_at, source, page_size, page_count, new_pages, new_bytes, map) VALUES (?, ?, ?, ?, ?, ?, ?)')
         .run(createdAt, source, pageSize, pageCount, newPages, newBytes, map).lastInsertRowid,
     );
     if (store.cipher) store.db.prepare('UPDATE version SET mac = ? WHERE id = ?').run(store.cipher.mapMac(versionId, pageSize, pageCount, map), versionId);
-    release(map);
+    releaseNow(map);
     store.setMetaNumber('tipVersion', versionId);
     // Read in full, every group was hashed; through the WAL, the groups kept their hashes or lost them.
     store.setMetaNumber('tipGroupVersion', !changed || groupsUsable ? versionId : 0);
@@ -740,8 +729,8 @@ function writeVersion(store: VaultStore, version: VaultVersion, partial: string,
         written += length;
         k = end;
       }
-      release(bytes);
-      release(row.data);
+      releaseNow(bytes);
+      releaseNow(row.data);
       if (block % 16 === 0) {
         ctx.throwIfCancelled(subject);
         ctx.report({ phase: 'copy', totalPages: pageCount, remainingPages: pageCount - written / pageSize, bytesCopied: written, bytesPerSecond: written / Math.max((performance.now() - started) / 1000, 0.001), restarts: 0 });
@@ -855,8 +844,8 @@ export function verifyVault(vaultArg: string, ctx: OperationContext, options: { 
           if (!damaged.has(entry.id)) damaged.set(entry.id, `stored page ${entry.id} is named in the index by a ${store.encrypted ? 'keyed hash' : 'SHA-256'} its block does not hold`);
         }
       }
-      if (bytes) release(bytes);
-      release(row.data);
+      if (bytes) releaseNow(bytes);
+      releaseNow(row.data);
       if (row.id % 64 === 0) {
         ctx.throwIfCancelled(subject);
         ctx.report({ phase: 'verify', totalPages: total, remainingPages: total - pages, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 });
