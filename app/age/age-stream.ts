@@ -137,6 +137,17 @@ export function sealedLength(length: number): number {
   return length + Math.max(1, Math.ceil(length / AGE_CHUNK)) * TAG;
 }
 
+/** Seals one payload chunk (`plain`, at most AGE_CHUNK bytes) into `out` at `at`; returns its sealed length. */
+function sealChunk(payloadKey: KeyObject, plain: Buffer, counter: number, last: boolean, out: Buffer, at: number): number {
+  const cipher = createCipheriv('chacha20-poly1305', payloadKey, chunkNonce(counter, last), { authTagLength: TAG });
+  const sealed = cipher.update(plain);
+  cipher.final();
+  sealed.copy(out, at);
+  releaseNow(sealed);
+  cipher.getAuthTag().copy(out, at + plain.length);
+  return plain.length + TAG;
+}
+
 /**
  * Seals `plain[0, length)` as payload chunks `counter`, `counter + 1`, … into `out`,
  * the final one flagged last when `endsFile`; returns the bytes written to `out`. Every
@@ -147,15 +158,25 @@ export function sealChunks(payloadKey: KeyObject, plain: Buffer, length: number,
   const chunks = Math.max(1, Math.ceil(length / AGE_CHUNK));
   for (let i = 0; i < chunks; i += 1) {
     const from = i * AGE_CHUNK;
-    const to = Math.min(from + AGE_CHUNK, length);
-    const cipher = createCipheriv('chacha20-poly1305', payloadKey, chunkNonce(counter + i, endsFile && i === chunks - 1), { authTagLength: TAG });
-    const sealed = cipher.update(plain.subarray(from, to));
-    filled += sealed.copy(out, filled);
-    releaseNow(sealed);
-    cipher.final();
-    filled += cipher.getAuthTag().copy(out, filled);
+    filled += sealChunk(payloadKey, plain.subarray(from, Math.min(from + AGE_CHUNK, length)), counter + i, endsFile && i === chunks - 1, out, filled);
   }
   return filled;
+}
+
+/**
+ * sealChunks with `buffer` as both the plaintext and the output, which must have room for
+ * sealedLength(length) bytes. Back to front: each chunk's sealed bytes start at or after
+ * its plaintext and cover only its own and later chunks', which are sealed already.
+ */
+export function sealChunksInPlace(payloadKey: KeyObject, buffer: Buffer, length: number, counter: number, endsFile: boolean): number {
+  const sealed = sealedLength(length);
+  if (buffer.length < sealed) throw new RangeError(`${length} bytes seal to ${sealed}, more than the ${buffer.length} bytes of the buffer`);
+  const chunks = Math.max(1, Math.ceil(length / AGE_CHUNK));
+  for (let i = chunks - 1; i >= 0; i -= 1) {
+    const from = i * AGE_CHUNK;
+    sealChunk(payloadKey, buffer.subarray(from, Math.min(from + AGE_CHUNK, length)), counter + i, endsFile && i === chunks - 1, buffer, i * SEALED_CHUNK);
+  }
+  return sealed;
 }
 
 /** Plaintext chunks per read and write of `encryptFile`: 4 MiB, so a gigabyte is 256 reads and writes rather than 16,384 pushes of a stream. */

@@ -1,10 +1,11 @@
 /**
  * Encrypts a backup's plaintext into an age file on threads of its own, so that the
  * encryption runs beside the copy or the verification. The plaintext comes either from
- * the copy itself, chunk by chunk through shared memory as it is copied (plain-ring.ts),
- * or from a finished plain file. The sealing thread writes the header and the payload
- * past the page cache (direct-writer.ts), takes the SHA-256 of what it writes, fsyncs the
- * age file and answers with that SHA-256.
+ * the copy itself, chunk by chunk through shared memory as it is copied (plain-ring.ts;
+ * the copy seals some chunks itself when this thread is behind), or from a finished plain
+ * file. The sealing thread writes the header and the payload past the page cache
+ * (direct-writer.ts), takes the SHA-256 of what it writes, fsyncs the age file and
+ * answers with that SHA-256.
  *
  * Sealing a finished file with a second core, the sealing thread starts an encrypting
  * thread: the encrypting one seals (ChaCha20-Poly1305, 0.5 s of a core per GiB through
@@ -88,6 +89,8 @@ export class AgeFileSealer {
    */
   static async start(from: { ring: PlainRing } | { plainPath: string; bytes: number }, agePath: string, recipients: AgeRecipient[]): Promise<AgeFileSealer> {
     const { head, payloadKey } = await beginFile(recipients);
+    // The copy may seal chunks itself when this thread falls behind (plain-ring.ts).
+    if ('ring' in from) from.ring.sealAhead(payloadCipherKey(payloadKey));
     const source: PlainSource = 'ring' in from ? { kind: 'ring', share: from.ring.share } : { kind: 'file', path: from.plainPath, bytes: from.bytes };
     return new AgeFileSealer({ role: 'age-sealer', source, agePath, head, payloadKey, stop: new SharedArrayBuffer(4) }, 'ring' in from ? from.ring : undefined);
   }
@@ -121,9 +124,13 @@ export class AgeFileSealer {
   }
 }
 
-/** The plaintext in pieces of whole age chunks but the last; `next` gives the next one, undefined after the last or once stopped. */
+/**
+ * The plaintext in pieces of whole age chunks but the last; `next` gives the next one,
+ * undefined after the last or once stopped: `bytes` are its `plainLength` bytes of
+ * plaintext, or when `sealed` their payload chunks (the copy sealed them: plain-ring.ts).
+ */
 interface PlainPieces {
-  next(): { bytes: Buffer; end: number; last: boolean } | undefined;
+  next(): { bytes: Buffer; plainLength: number; sealed: boolean; end: number; last: boolean } | undefined;
   /** The piece `next` gave is sealed. */
   release(): void;
   /** Lets go of the plaintext's file, if any. */
@@ -149,7 +156,7 @@ function filePieces(path: string, bytes: number): PlainPieces {
         got += bytesRead;
       }
       position += length;
-      return { bytes: block.subarray(0, length), end: position, last: position >= bytes };
+      return { bytes: block.subarray(0, length), plainLength: length, sealed: false, end: position, last: position >= bytes };
     },
     release: () => undefined,
     close() {
@@ -168,9 +175,9 @@ function ringPieces(share: PlainRingShare, stop: Int32Array): PlainPieces {
       if (done) return undefined;
       const chunk = ring.take(() => Atomics.load(stop, 0) === 1);
       if (!chunk) return undefined;
-      const end = chunk.position + chunk.bytes.length;
+      const end = chunk.position + chunk.plainLength;
       done = end >= ring.total;
-      return { bytes: chunk.bytes, end, last: done };
+      return { bytes: chunk.bytes, plainLength: chunk.plainLength, sealed: chunk.sealed, end, last: done };
     },
     release: () => ring.release(),
     close: () => undefined,
@@ -190,8 +197,8 @@ async function encryptPieces(pieces: PlainPieces, rawKey: Uint8Array, into: () =
   let counter = 0;
   try {
     for (let piece = pieces.next(); piece; piece = pieces.next()) {
-      const length = sealChunks(payloadKey, piece.bytes, piece.bytes.length, counter, piece.last, into());
-      counter += Math.max(1, Math.ceil(piece.bytes.length / AGE_CHUNK));
+      const length = piece.sealed ? piece.bytes.copy(into()) : sealChunks(payloadKey, piece.bytes, piece.plainLength, counter, piece.last, into());
+      counter += Math.max(1, Math.ceil(piece.plainLength / AGE_CHUNK));
       pieces.release();
       await sealed(length, piece.end);
       if (piece.last) {
