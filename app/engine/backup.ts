@@ -72,23 +72,23 @@ export async function backupDatabase(
     // key to rewrite page 1 with); the plain partial is then written only for its verification.
     const ring = options.encryption && mode === 'snapshot' && !key && !raw && !destinationClones ? PlainRing.create(COPY_CHUNK_BYTES) : undefined;
     const plainRing = ring && { ring, writePlain: options.verify !== false && options.hashOnly !== true };
-    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, held, plainRing }, mode);
-    const { shape } = begun;
-    ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
-
     // Never more readable than the source: the copy takes its permission bits.
     const fileMode = (await stat(source)).mode & 0o666;
     // An encrypted backup's plain partial is readable by this user only, whatever the source.
     claim = await claimPartial(options.encryption ? plainPartialName(destination) : destination, options.encryption ? 0o600 : fileMode, onClaim);
     if (options.encryption) {
       ageClaim = await claimPartial(destination, fileMode, onClaim);
-      // The key is wrapped (a passphrase's scrypt takes a second) as the copy begins.
+      // The key is wrapped (a passphrase's scrypt takes a second) and the encrypting thread
+      // started while the snapshot is taken, so the copy does not wait for either.
       if (ring) {
         sealerStarting = AgeFileSealer.start({ ring }, ageClaim.path, [recipientOf(options.encryption, subject)]).then((started) => (sealer = started));
         // A sealer that never started empties no ring: the copy must not wait on it.
         sealerStarting.catch(() => ring.close());
       }
     }
+    begun = await beginCopy({ source, header, options, busyTimeoutMs, ctx, subject, destinationClones, key, raw, held, plainRing }, mode);
+    const { shape } = begun;
+    ctx.report({ phase: 'prepare', totalPages: shape.pageCount, remainingPages: shape.pageCount, bytesCopied: 0, bytesPerSecond: 0, restarts: 0 }, true);
     const copied = await begun.copy(claim.path);
     await begun.end();
     begun = undefined;
